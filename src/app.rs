@@ -1,0 +1,72 @@
+//! The app shell: shared services in context, the service worker, and the routes.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::pages::home::Home;
+use crate::pages::not_found::NotFound;
+use crate::storage::{schema, DraftStore, IdbStore, StorageError};
+
+/// The device database, opened once for the whole app.
+#[derive(Clone, Copy)]
+pub struct DeviceDb(pub LocalResource<Result<Rc<dyn DraftStore>, StorageError>>);
+
+/// Whether the service worker is installed, so the app can start with no network.
+#[derive(Clone, Copy)]
+pub struct OfflineReady(pub ReadSignal<ServiceWorkerState>);
+
+/// What became of the service worker registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceWorkerState {
+    /// Registration has not finished yet.
+    Pending,
+    /// Registered: the shell is (or is being) cached for offline use.
+    Registered,
+    /// The browser has no service workers, or registration failed.
+    Unavailable(String),
+}
+
+/// Root component: provides context and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    let db = LocalResource::new(|| async {
+        IdbStore::open(schema::DB_NAME)
+            .await
+            .map(|s| Rc::new(s) as Rc<dyn DraftStore>)
+    });
+    provide_context(DeviceDb(db));
+
+    let (sw_state, set_sw_state) = signal(ServiceWorkerState::Pending);
+    provide_context(OfflineReady(sw_state));
+    leptos::task::spawn_local(async move {
+        set_sw_state.set(register_service_worker().await);
+    });
+
+    view! {
+        <Router>
+            <main class="app">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+async fn register_service_worker() -> ServiceWorkerState {
+    let Some(window) = web_sys::window() else {
+        return ServiceWorkerState::Unavailable("no window".into());
+    };
+    let container = window.navigator().service_worker();
+    if container.is_undefined() {
+        return ServiceWorkerState::Unavailable("this browser has no service workers".into());
+    }
+    match JsFuture::from(container.register("/sw.js")).await {
+        Ok(_) => ServiceWorkerState::Registered,
+        Err(e) => ServiceWorkerState::Unavailable(format!("{e:?}")),
+    }
+}

@@ -1,0 +1,3 @@
+//! Reusable pieces of the screens, one module per component.
+
+pub mod status_bar;
