@@ -39,7 +39,7 @@ pub fn StatusBar() -> impl IntoView {
                     {move || {
                         waiting
                             .get()
-                            .map(|n| match n.flatten() {
+                            .map(|n| match n {
                                 Some(n) => format!("{n} waiting to sync"),
                                 None => "Sync queue unavailable".to_string(),
                             })

@@ -8,9 +8,10 @@ use wasm_bindgen::JsValue;
 use super::schema::{DRAFTS, OUTBOX, SCHEMA_VERSION, STORES};
 use super::{Draft, DraftStore, StorageError};
 
-/// The device database.
+/// The device database. Dropping it closes the connection: an open one would
+/// block a later schema upgrade or deletion until garbage collection.
 pub struct IdbStore {
-    db: Rexie,
+    db: Option<Rexie>,
 }
 
 impl IdbStore {
@@ -21,7 +22,7 @@ impl IdbStore {
             builder = builder.add_object_store(ObjectStore::new(store).key_path(key));
         }
         let db = builder.build().await.map_err(map_err)?;
-        Ok(Self { db })
+        Ok(Self { db: Some(db) })
     }
 
     /// Deletes a whole database (tests use a fresh name each and clean up).
@@ -31,15 +32,24 @@ impl IdbStore {
 
     /// Closes the connection, as a reload or a killed tab would.
     pub fn close(self) {
-        self.db.close();
+        drop(self);
+    }
+
+    fn db(&self) -> &Rexie {
+        self.db.as_ref().expect("the connection is open until drop")
     }
 
     async fn count(&self, store: &str) -> Result<u32, StorageError> {
         let tx = self
-            .db
+            .db()
             .transaction(&[store], TransactionMode::ReadOnly)
             .map_err(map_err)?;
-        let n = tx.store(store).map_err(map_err)?.count(None).await.map_err(map_err)?;
+        let n = tx
+            .store(store)
+            .map_err(map_err)?
+            .count(None)
+            .await
+            .map_err(map_err)?;
         tx.done().await.map_err(map_err)?;
         Ok(n)
     }
@@ -75,11 +85,19 @@ fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StorageError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| StorageError::Serialization(e.to_string()))
 }
 
+impl Drop for IdbStore {
+    fn drop(&mut self) {
+        if let Some(db) = self.db.take() {
+            db.close();
+        }
+    }
+}
+
 #[async_trait::async_trait(?Send)]
 impl DraftStore for IdbStore {
     async fn put_draft(&self, draft: &Draft) -> Result<(), StorageError> {
         let tx = self
-            .db
+            .db()
             .transaction(&[DRAFTS], TransactionMode::ReadWrite)
             .map_err(map_err)?;
         tx.store(DRAFTS)
@@ -94,7 +112,7 @@ impl DraftStore for IdbStore {
 
     async fn get_draft(&self, id: &str) -> Result<Option<Draft>, StorageError> {
         let tx = self
-            .db
+            .db()
             .transaction(&[DRAFTS], TransactionMode::ReadOnly)
             .map_err(map_err)?;
         let value = tx
@@ -109,7 +127,7 @@ impl DraftStore for IdbStore {
 
     async fn list_drafts(&self) -> Result<Vec<Draft>, StorageError> {
         let tx = self
-            .db
+            .db()
             .transaction(&[DRAFTS], TransactionMode::ReadOnly)
             .map_err(map_err)?;
         let values = tx
@@ -124,7 +142,7 @@ impl DraftStore for IdbStore {
 
     async fn delete_draft(&self, id: &str) -> Result<(), StorageError> {
         let tx = self
-            .db
+            .db()
             .transaction(&[DRAFTS], TransactionMode::ReadWrite)
             .map_err(map_err)?;
         tx.store(DRAFTS)

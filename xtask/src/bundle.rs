@@ -35,13 +35,27 @@ pub fn measure(data: &[u8]) -> Result<Sizes> {
 /// Prints one line per asset kind found in `dist`, plus a total.
 pub fn print(dist: &Path) -> Result<()> {
     if !dist.join("index.html").is_file() {
-        bail!("{} has no build: run `cargo xtask build` first", dist.display());
+        bail!(
+            "{} has no build: run `cargo xtask build` first",
+            dist.display()
+        );
     }
     println!("bundle size ({}):", dist.display());
-    println!("  {:<6} {:>10} {:>10} {:>10}", "kind", "raw", "gzip", "brotli");
-    let mut total = Sizes { raw: 0, gzip: 0, brotli: 0 };
+    println!(
+        "  {:<6} {:>10} {:>10} {:>10}",
+        "kind", "raw", "gzip", "brotli"
+    );
+    let mut total = Sizes {
+        raw: 0,
+        gzip: 0,
+        brotli: 0,
+    };
     for ext in ["wasm", "js", "css"] {
-        let mut sum = Sizes { raw: 0, gzip: 0, brotli: 0 };
+        let mut sum = Sizes {
+            raw: 0,
+            gzip: 0,
+            brotli: 0,
+        };
         for entry in std::fs::read_dir(dist)? {
             let path = entry?.path();
             // sw.js is not part of the app's start-up download.
@@ -53,12 +67,18 @@ pub fn print(dist: &Path) -> Result<()> {
                 sum.brotli += s.brotli;
             }
         }
-        println!("  {ext:<6} {:>10} {:>10} {:>10}", sum.raw, sum.gzip, sum.brotli);
+        println!(
+            "  {ext:<6} {:>10} {:>10} {:>10}",
+            sum.raw, sum.gzip, sum.brotli
+        );
         total.raw += sum.raw;
         total.gzip += sum.gzip;
         total.brotli += sum.brotli;
     }
-    println!("  {:<6} {:>10} {:>10} {:>10}", "total", total.raw, total.gzip, total.brotli);
+    println!(
+        "  {:<6} {:>10} {:>10} {:>10}",
+        "total", total.raw, total.gzip, total.brotli
+    );
     Ok(())
 }
 

@@ -57,7 +57,8 @@ pub fn project_root() -> PathBuf {
 /// A command run from the project root with the project's tools on PATH.
 pub fn cmd(program: &str) -> Command {
     let mut c = Command::new(program);
-    c.current_dir(project_root()).env("PATH", tools::tool_path());
+    c.current_dir(project_root())
+        .env("PATH", tools::tool_path());
     c
 }
 
@@ -92,7 +93,15 @@ fn build_pwa(release: bool) -> Result<()> {
 }
 
 fn build_server() -> Result<PathBuf> {
-    run(cmd("cargo").args(["build", "--profile", "server", "-p", "drawline-server", "--bin", "drawline"]))?;
+    run(cmd("cargo").args([
+        "build",
+        "--profile",
+        "server",
+        "-p",
+        "drawline-server",
+        "--bin",
+        "drawline",
+    ]))?;
     Ok(target_dir().join("server").join("drawline"))
 }
 
@@ -102,7 +111,14 @@ fn run_app(extra: &[String]) -> Result<()> {
     let server = build_server()?;
     println!("xtask: starting the lab server with the demo site; Ctrl-C stops it");
     run(cmd(server.to_str().context("server path is not UTF-8")?)
-        .args(["serve", "--demo", "--dist", "dist", "--db", "drawline.sqlite"])
+        .args([
+            "serve",
+            "--demo",
+            "--dist",
+            "dist",
+            "--db",
+            "drawline.sqlite",
+        ])
         .args(extra))
 }
 
@@ -119,11 +135,25 @@ fn test_all() -> Result<()> {
     run(cmd("cargo").args(["fmt", "--all", "--check"]))?;
 
     step("clippy (native crates)");
-    run(cmd("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cmd("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     step("clippy (the app for wasm32)");
     run(cmd("cargo").args([
-        "clippy", "-p", "drawline", "--target", "wasm32-unknown-unknown", "--all-targets", "--",
-        "-D", "warnings",
+        "clippy",
+        "-p",
+        "drawline",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
 
     step("tier 1+2: native tests of every crate");
@@ -131,7 +161,13 @@ fn test_all() -> Result<()> {
 
     step("tier 3: the app's browser tests in headless Chromium");
     run(cmd("cargo")
-        .args(["test", "-p", "drawline", "--target", "wasm32-unknown-unknown"])
+        .args([
+            "test",
+            "-p",
+            "drawline",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
         .env("CHROMEDRIVER", "chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
 
@@ -139,7 +175,14 @@ fn test_all() -> Result<()> {
     build_pwa(true)?;
     let server = build_server()?;
     run(cmd("cargo")
-        .args(["test", "-p", "drawline-e2e", "--", "--ignored", "--test-threads=1"])
+        .args([
+            "test",
+            "-p",
+            "drawline-e2e",
+            "--",
+            "--ignored",
+            "--test-threads=1",
+        ])
         .env("DRAWLINE_BIN", &server)
         .env("DRAWLINE_DIST", project_root().join("dist"))
         .env("CHROMEDRIVER", "chromedriver"))?;

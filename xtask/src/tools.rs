@@ -23,8 +23,8 @@ pub fn tools_dir() -> PathBuf {
 
 /// The wasm-bindgen version locked in Cargo.lock; the CLI must match it exactly.
 pub fn locked_wasm_bindgen_version() -> Result<String> {
-    let lock = std::fs::read_to_string(project_root().join("Cargo.lock"))
-        .context("reading Cargo.lock")?;
+    let lock =
+        std::fs::read_to_string(project_root().join("Cargo.lock")).context("reading Cargo.lock")?;
     locked_version(&lock, "wasm-bindgen")
         .with_context(|| "wasm-bindgen is not in Cargo.lock".to_string())
 }
@@ -84,10 +84,7 @@ fn cargo_bin(name: &str) -> PathBuf {
 
 /// PATH with the project-local tools and cargo's bin folder first.
 pub fn tool_path() -> std::ffi::OsString {
-    let mut dirs = vec![
-        tools_dir().join("node_modules").join(".bin"),
-        cargo_bin(""),
-    ];
+    let mut dirs = vec![tools_dir().join("node_modules").join(".bin"), cargo_bin("")];
     if let Some(p) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&p));
     }
@@ -102,7 +99,10 @@ fn has_version(program: &Path, args: &[&str], needle: &str) -> bool {
 pub fn ensure_build_tools() -> Result<()> {
     check_pins()?;
     let targets = output_of("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
         run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
 
@@ -120,7 +120,10 @@ pub fn ensure_build_tools() -> Result<()> {
         run(cmd("cargo").args(["install", "wasm-bindgen-cli", "--version", &wbg]))?;
     }
 
-    let wasm_opt = tools_dir().join("node_modules").join(".bin").join("wasm-opt");
+    let wasm_opt = tools_dir()
+        .join("node_modules")
+        .join(".bin")
+        .join("wasm-opt");
     let opt_number = WASM_OPT_TAG.trim_start_matches("version_");
     if !has_version(&wasm_opt, &["--version"], &format!("version {opt_number}")) {
         eprintln!("xtask: installing wasm-opt from npm binaryen@{BINARYEN_NPM_VERSION}");
@@ -167,7 +170,10 @@ mod tests {
     #[test]
     fn the_locked_version_is_read_from_the_package_entry_not_a_dependency_line() {
         let lock = "[[package]]\nname = \"wasm-bindgen-macro\"\nversion = \"0.2.1\"\n\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\ndependencies = [\n \"wasm-bindgen-macro\",\n]\n";
-        assert_eq!(locked_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
         assert_eq!(locked_version(lock, "serde"), None);
     }
 

@@ -1,3 +1,28 @@
 //! Drawline's clinical rules and shared protocol types, pure Rust for the app (wasm) and the lab server (native).
 
 pub mod api;
+pub mod catalog;
+pub mod collection;
+pub mod fhir;
+pub mod hash;
+pub mod identification;
+pub mod label;
+pub mod order_of_draw;
+pub mod planner;
+pub mod site;
+
+pub use catalog::{Catalog, Handling, Labelling, TestCode, TestDefinition, Timing};
+pub use collection::{
+    sort_draw_list, AccessionNumber, Collection, CollectionError, CollectionId, CollectorId,
+    DeviceTime, FinalizedCollection, NotCollectedReason, Order, OrderId, Patient, PatientId,
+    Priority, Scope, Status,
+};
+pub use hash::ContentHash;
+pub use identification::{
+    identify, CaptureMethod, Evidence, IdentificationError, Mrn, PatientIdentity, PersonName,
+    WristbandError,
+};
+pub use label::{label_for, LabelContent, SecondIdentifier};
+pub use order_of_draw::{ContainerId, ContainerType, OrderOfDraw};
+pub use planner::{render_table, Device, PlanError, PlannedTube, Planner, TubePlan};
+pub use site::{ConfigError, ConfigProblem, SiteConfig};

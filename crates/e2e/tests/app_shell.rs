@@ -3,19 +3,20 @@
 use anyhow::Result;
 use drawline_e2e::{Browser, Server};
 
-
-
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn the_app_shows_the_demo_site_and_registers_its_service_worker() -> Result<()> {
-
     let server = Server::start().await?;
     let browser = Browser::start().await?;
     browser.client.goto(&server.base).await?;
 
-    browser.wait_for_text("site-name", "Demo General Hospital").await?;
+    browser
+        .wait_for_text("site-name", "Demo General Hospital")
+        .await?;
     browser.wait_for_text("draft-count", "0").await?;
-    browser.wait_for_text("waiting-to-sync", "0 waiting to sync").await?;
+    browser
+        .wait_for_text("waiting-to-sync", "0 waiting to sync")
+        .await?;
     browser.wait_for_text("sw-status", "Ready").await?;
 
     let active: serde_json::Value = browser
@@ -26,7 +27,10 @@ async fn the_app_shows_the_demo_site_and_registers_its_service_worker() -> Resul
             vec![],
         )
         .await?;
-    assert_eq!(active.as_str(), Some(format!("{}/sw.js", server.base).as_str()));
+    assert_eq!(
+        active.as_str(),
+        Some(format!("{}/sw.js", server.base).as_str())
+    );
     browser.close().await
 }
 
@@ -37,7 +41,9 @@ async fn with_the_server_stopped_a_reload_starts_the_app_from_the_service_worker
     let server = Server::start().await?;
     let browser = Browser::start().await?;
     browser.client.goto(&server.base).await?;
-    browser.wait_for_text("site-name", "Demo General Hospital").await?;
+    browser
+        .wait_for_text("site-name", "Demo General Hospital")
+        .await?;
     // Wait until the worker is active and controls the page, so the shell is cached.
     browser
         .client
@@ -60,7 +66,9 @@ async fn with_the_server_stopped_a_reload_starts_the_app_from_the_service_worker
 
     let server = stopped.restart().await?;
     browser.client.refresh().await?;
-    browser.wait_for_text("site-name", "Demo General Hospital").await?;
+    browser
+        .wait_for_text("site-name", "Demo General Hospital")
+        .await?;
     drop(server);
     browser.close().await
 }

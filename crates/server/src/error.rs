@@ -1,43 +1,153 @@
 //! The one error type of the HTTP API, answered as a JSON problem with a stable code.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::store::StoreError;
 
 /// Every way an API request can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The storage layer failed; details are logged, not sent.
     #[error("storage error: {0}")]
-    Storage(#[from] crate::store::StoreError),
-    /// The thing asked for does not exist.
+    Storage(#[from] StoreError),
+    /// The thing asked for does not exist (or belongs to someone else).
     #[error("{0}")]
     NotFound(String),
+    /// The request could not be read: bad JSON, wrong content type, too large, bad path or query.
+    #[error("{message}")]
+    BadRequest {
+        /// HTTP status (400, 413, 415 or 422).
+        status: StatusCode,
+        /// Stable code.
+        code: &'static str,
+        /// Human message.
+        message: String,
+    },
+    /// No credentials, or credentials that do not work.
+    #[error("{message}")]
+    Unauthorized {
+        /// Stable code.
+        code: &'static str,
+        /// Human message.
+        message: String,
+    },
+    /// Authenticated, but not allowed.
+    #[error("{message}")]
+    Forbidden {
+        /// Stable code.
+        code: &'static str,
+        /// Human message.
+        message: String,
+    },
+    /// Too many failed sign-ins; try again later.
+    #[error("too many failed sign-ins; retry in {retry_after_secs} s")]
+    TooManyAttempts {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// The request conflicts with what the server holds.
+    #[error("{0}")]
+    Conflict(String),
 }
 
-/// RFC 9457 style problem body.
-#[derive(Debug, Serialize)]
+impl AppError {
+    /// A 400 with the given code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 422: well-formed but not acceptable.
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 401 with the given code.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 403 with the given code.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 style problem body: every error of the API has this shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Problem {
-    /// Stable machine-readable code, e.g. `not_found`.
-    pub code: &'static str,
+    /// Stable machine-readable code, e.g. `not_found`, `invalid_token`, `malformed_json`.
+    pub code: String,
     /// Human message.
     pub message: String,
 }
 
+/// The status and body of a problem, without the response around it.
+pub fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = Problem {
+        code: code.to_owned(),
+        message: message.into(),
+    };
+    (status, Json(body)).into_response()
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match &self {
+        match self {
+            AppError::Storage(StoreError::Conflict(m)) => {
+                problem(StatusCode::CONFLICT, "conflict", m)
+            }
             AppError::Storage(e) => {
                 tracing::error!(error = %e, "storage failure");
-                (
+                problem(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "storage_unavailable",
-                    "The lab server's database is not available; try again shortly.".to_string(),
+                    "The lab server's database is not available; try again shortly.",
                 )
             }
-            AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
-        };
-        (status, Json(Problem { code, message })).into_response()
+            AppError::NotFound(m) => problem(StatusCode::NOT_FOUND, "not_found", m),
+            AppError::BadRequest {
+                status,
+                code,
+                message,
+            } => problem(status, code, message),
+            AppError::Unauthorized { code, message } => {
+                let mut res = problem(StatusCode::UNAUTHORIZED, code, message);
+                res.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"drawline\""),
+                );
+                res
+            }
+            AppError::Forbidden { code, message } => problem(StatusCode::FORBIDDEN, code, message),
+            AppError::TooManyAttempts { retry_after_secs } => {
+                let mut res = problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("Too many failed sign-ins for this user on this device; try again in {retry_after_secs} seconds."),
+                );
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                res
+            }
+            AppError::Conflict(m) => problem(StatusCode::CONFLICT, "conflict", m),
+        }
     }
 }

@@ -1,33 +1,76 @@
 //! Drawline's lab server: HTTP API under `/api/v1`, the built PWA at `/`, SQLite storage behind a trait.
 
+pub mod accounts;
+pub mod api;
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod extract;
+pub mod import;
 pub mod routes;
 pub mod store;
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::Router;
+use drawline_domain::fhir::FhirExport;
+use drawline_domain::SiteConfig;
 
 pub use config::Config;
 pub use error::AppError;
 pub use store::{SqliteStore, Store};
+
+/// Largest JSON body any API route reads; an import file may be larger (see [`MAX_IMPORT_BYTES`]).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest order import file accepted over HTTP.
+pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
+/// A request that takes longer than this is answered 408 rather than held open.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     /// The server's storage.
     pub store: Arc<dyn Store>,
+    /// The site's catalog and order of draw.
+    pub site: Arc<SiteConfig>,
+    /// Identifier systems for exported FHIR.
+    pub fhir: Arc<FhirExport>,
+}
+
+impl AppState {
+    /// State over a store with the shipped default site configuration.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            site: Arc::new(SiteConfig::default_site()),
+            fhir: Arc::new(FhirExport::default()),
+        }
+    }
 }
 
 /// The whole HTTP application: the API plus, when `dist` is given, the built PWA.
 pub fn app(state: AppState, dist: Option<&std::path::Path>) -> Router {
-    let api = routes::api_router().with_state(state);
+    let api = routes::api_router()
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state);
     let router = Router::new().nest(drawline_domain::api::API_PREFIX, api);
     match dist {
         Some(dir) => router.fallback_service(routes::static_files::service(dir)),
         None => router,
     }
+    .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        REQUEST_TIMEOUT,
+    ))
+    .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        routes::panic_response,
+    ))
     .layer(tower_http::trace::TraceLayer::new_for_http())
 }

@@ -16,7 +16,7 @@ async fn spawn_app() -> TestApp {
     demo::seed_if_empty(&store).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = app(AppState { store: Arc::new(store) }, None);
+    let router = app(AppState::new(Arc::new(store)), None);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     TestApp {
         base: format!("http://{addr}"),
@@ -27,7 +27,9 @@ async fn spawn_app() -> TestApp {
 #[tokio::test]
 async fn health_on_a_real_socket_names_the_seeded_site() {
     let app = spawn_app().await;
-    let res = reqwest::get(format!("{}/api/v1/health", app.base)).await.unwrap();
+    let res = reqwest::get(format!("{}/api/v1/health", app.base))
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let health: Health = res.json().await.unwrap();
     assert!(health.is_ok());
@@ -37,6 +39,8 @@ async fn health_on_a_real_socket_names_the_seeded_site() {
 #[tokio::test]
 async fn an_unknown_api_path_is_a_404_not_the_app_shell() {
     let app = spawn_app().await;
-    let res = reqwest::get(format!("{}/api/v1/nope", app.base)).await.unwrap();
+    let res = reqwest::get(format!("{}/api/v1/nope", app.base))
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 }

@@ -12,7 +12,7 @@ use drawline_server::{app, AppState, SqliteStore, Store};
 #[tokio::test]
 async fn health_answers_503_with_a_problem_when_the_site_is_not_set_up() {
     let store = SqliteStore::open_in_memory().unwrap();
-    let router = app(AppState { store: Arc::new(store) }, None);
+    let router = app(AppState::new(Arc::new(store)), None);
     let res = router
         .oneshot(Request::get("/api/v1/health").body(Body::empty()).unwrap())
         .await
@@ -30,7 +30,7 @@ async fn the_built_app_is_served_with_no_cache_on_the_shell_and_long_cache_on_ha
     std::fs::write(dist.path().join("app-0123456789abcdef.css"), "body{}").unwrap();
     let store = SqliteStore::open_in_memory().unwrap();
     store.set_site_name("x").await.unwrap();
-    let router = app(AppState { store: Arc::new(store) }, Some(dist.path()));
+    let router = app(AppState::new(Arc::new(store)), Some(dist.path()));
 
     let shell = router
         .clone()
@@ -43,12 +43,22 @@ async fn the_built_app_is_served_with_no_cache_on_the_shell_and_long_cache_on_ha
     assert_eq!(&body[..], b"<html>shell</html>");
 
     let css = router
-        .oneshot(Request::get("/app-0123456789abcdef.css").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get("/app-0123456789abcdef.css")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(css.status(), StatusCode::OK);
-    assert!(css.headers()["cache-control"].to_str().unwrap().contains("immutable"));
-    assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(css.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert!(css.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
 }
 
 #[tokio::test]
@@ -56,7 +66,7 @@ async fn an_unknown_api_path_is_a_json_404_even_when_the_app_is_served() {
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(dist.path().join("index.html"), "<html>shell</html>").unwrap();
     let store = SqliteStore::open_in_memory().unwrap();
-    let router = app(AppState { store: Arc::new(store) }, Some(dist.path()));
+    let router = app(AppState::new(Arc::new(store)), Some(dist.path()));
     let res = router
         .oneshot(Request::get("/api/v1/nope").body(Body::empty()).unwrap())
         .await
@@ -65,4 +75,121 @@ async fn an_unknown_api_path_is_a_json_404_even_when_the_app_is_served() {
     let body = res.into_body().collect().await.unwrap().to_bytes();
     let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(problem["code"], "not_found");
+}
+
+async fn get_json(router: axum::Router, path: &str) -> (StatusCode, serde_json::Value) {
+    let res = router
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_and_the_bearer_scheme() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let router = app(AppState::new(Arc::new(store)), None);
+    let (status, doc) = get_json(router, "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    for path in [
+        "/health",
+        "/enroll",
+        "/sessions",
+        "/sessions/current",
+        "/me",
+        "/worklist",
+        "/site",
+        "/collections",
+        "/collections/{id}",
+        "/receipts",
+        "/heartbeat",
+        "/devices",
+        "/devices/{id}/revoke",
+        "/orders",
+        "/rounds",
+        "/fhir/Specimen",
+        "/audit",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is not documented");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert_eq!(
+        doc["paths"]["/fhir/Specimen"]["get"]["parameters"][0]["in"],
+        "query"
+    );
+}
+
+#[tokio::test]
+async fn protected_routes_answer_401_problems_without_a_socket() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let router = app(AppState::new(Arc::new(store)), None);
+    for path in [
+        "/api/v1/worklist",
+        "/api/v1/devices",
+        "/api/v1/site",
+        "/api/v1/me",
+    ] {
+        let (status, problem) = get_json(router.clone(), path).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(problem["code"], "missing_token");
+    }
+}
+
+#[tokio::test]
+async fn malformed_enrollment_json_is_a_400_problem_and_a_wrong_content_type_a_415() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let router = app(AppState::new(Arc::new(store)), None);
+    let res = router
+        .clone()
+        .oneshot(
+            Request::post("/api/v1/enroll")
+                .header("content-type", "application/json")
+                .body(Body::from("{\"code\":"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = router
+        .oneshot(
+            Request::post("/api/v1/enroll")
+                .body(Body::from("code=1"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(problem["code"], "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn the_demo_seed_gives_the_demo_device_a_worklist_of_about_twenty_patients() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let access = drawline_server::demo::prepare(&store).await.unwrap();
+    assert!(access.seeded);
+    let code = access.enrollment_code.clone().unwrap();
+    assert!(access.banner().contains(&code));
+    let device = store
+        .device_by_name(drawline_server::demo::DEMO_DEVICE)
+        .await
+        .unwrap()
+        .unwrap();
+    let w = store.worklist(device.id, chrono::Utc::now()).await.unwrap();
+    assert!(w.patients.len() >= 20);
+    assert_eq!(w.rounds.len(), 2);
+    assert_eq!(w.orders[0].order.priority, drawline_domain::Priority::Stat);
+    assert!(w
+        .orders
+        .iter()
+        .any(|o| o.order.test.as_str() == "VANCT" && o.order.due_at.is_some()));
+    // A second start keeps the data and issues a fresh code while the device is not enrolled.
+    let again = drawline_server::demo::prepare(&store).await.unwrap();
+    assert!(!again.seeded);
+    assert_ne!(again.enrollment_code.unwrap(), code);
 }

@@ -1,21 +1,113 @@
-//! The API's routes, one module per resource.
+//! The API's routes, one module per resource, collected with their OpenAPI description.
 
+pub mod audit;
+pub mod collections;
+pub mod devices;
+pub mod enroll;
+pub mod fhir;
 pub mod health;
+pub mod orders;
+pub mod sessions;
 pub mod static_files;
+pub mod worklist;
 
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Json, Router};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::server::Server;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
+use crate::error::problem;
 use crate::AppState;
 
-/// Routes mounted under `/api/v1`.
+/// Adds the bearer scheme and the `/api/v1` server to the document.
+struct ApiSetup;
+
+impl Modify for ApiSetup {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        openapi.servers = Some(vec![Server::new(drawline_domain::api::API_PREFIX)]);
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Drawline lab server",
+        description = "Devices enroll, people sign in, devices fetch their worklist; supervisors import orders, manage devices and export collections as FHIR R4. Every error is a JSON problem `{code, message}`."
+    ),
+    modifiers(&ApiSetup),
+    components(schemas(crate::error::Problem))
+)]
+struct ApiDoc;
+
+/// The API's routes and their OpenAPI document, generated from the same handlers.
+pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(enroll::enroll))
+        .routes(routes!(sessions::sign_in))
+        .routes(routes!(sessions::sign_out))
+        .routes(routes!(sessions::me))
+        .routes(routes!(worklist::worklist))
+        .routes(routes!(worklist::site))
+        .routes(routes!(collections::list))
+        .routes(routes!(collections::versions))
+        .routes(routes!(collections::receipts))
+        .routes(routes!(collections::heartbeat))
+        .routes(routes!(devices::list, devices::register))
+        .routes(routes!(devices::revoke))
+        .routes(routes!(orders::import).layer(DefaultBodyLimit::max(crate::MAX_IMPORT_BYTES)))
+        .routes(routes!(orders::rounds, orders::assign_round))
+        .routes(routes!(fhir::specimens))
+        .routes(routes!(audit::audit_log))
+        .split_for_parts()
+}
+
+/// Routes mounted under `/api/v1`, including `/openapi.json`.
 pub fn api_router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health::health))
+    let (router, doc) = openapi_router();
+    let doc = Arc::new(doc);
+    router
+        .route(
+            "/openapi.json",
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
         // Without its own fallback an unknown API path would fall through to the app shell.
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 async fn not_found(uri: axum::http::Uri) -> crate::AppError {
     crate::AppError::NotFound(format!("no API route at {}", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// A panicking handler still answers with a problem (and the panic is logged), never a dropped connection.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "The lab server hit a bug; the request was not completed.",
+    )
+    .into_response()
 }

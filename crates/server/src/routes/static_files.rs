@@ -24,7 +24,11 @@ fn is_hashed_asset(path: &str) -> bool {
 async fn cache_headers(req: Request<axum::body::Body>, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let mut res = next.run(req).await;
-    let value = if is_hashed_asset(&path) { IMMUTABLE } else { NO_CACHE };
+    let value = if is_hashed_asset(&path) {
+        IMMUTABLE
+    } else {
+        NO_CACHE
+    };
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     if path.ends_with(".webmanifest") {

@@ -2,6 +2,14 @@
 
 mod sqlite;
 
+use chrono::{DateTime, FixedOffset, Utc};
+use uuid::Uuid;
+
+use crate::api::{
+    CollectionSummary, CollectionVersionView, DeviceView, Heartbeat, ImportReport, Receipt, Role,
+    RoundView, UserView, Worklist,
+};
+
 pub use sqlite::SqliteStore;
 
 /// Failures of the storage layer.
@@ -24,9 +32,166 @@ pub enum StoreError {
     /// A row that must exist does not.
     #[error("missing: {0}")]
     Missing(&'static str),
+    /// The write would break a uniqueness rule the caller can fix (e.g. a taken name).
+    #[error("{0}")]
+    Conflict(String),
+    /// A stored value could not be read back (corrupt or hand-edited row).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
 }
 
-/// What the HTTP layer needs from storage.
+/// A device row (never its secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Id.
+    pub id: Uuid,
+    /// Unique name.
+    pub name: String,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A user with the hash needed to check a PIN.
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    /// The user.
+    pub user: UserView,
+    /// argon2 PHC string.
+    pub pin_hash: String,
+    /// Inactive users cannot sign in.
+    pub active: bool,
+}
+
+/// A new person.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Sign-in name (unique).
+    pub username: String,
+    /// Name on screen and labels.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// argon2 PHC string of the PIN.
+    pub pin_hash: String,
+}
+
+/// A new session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the session token.
+    pub token_hash: String,
+    /// Who signed in.
+    pub user_id: Uuid,
+    /// On which device.
+    pub device_id: Uuid,
+    /// When it ends by itself.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A live session with its user and device.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// The signed-in user.
+    pub user: UserView,
+    /// The device the session was opened on.
+    pub device: Device,
+    /// When the session ends.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An order as imported, with its patient and where it came from (for the import report).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOrder {
+    /// CSV line or `Bundle.entry` index.
+    pub position: usize,
+    /// Human form of the position, e.g. `line 3`.
+    pub location_in_source: String,
+    /// The patient (its id is kept only when the MRN is new to the server).
+    pub patient: drawline_domain::Patient,
+    /// The order; its id is the re-import key.
+    pub order: drawline_domain::Order,
+    /// Fasting required by the order itself.
+    pub fasting: bool,
+    /// Where the patient is; never an identifier.
+    pub location: Option<String>,
+    /// Placer's note.
+    pub note: Option<String>,
+    /// Name of the round to put the order in (created when new); `None` keeps the current one.
+    pub round: Option<String>,
+}
+
+/// Who a round is assigned to, by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Assignment {
+    /// The device.
+    pub device_id: Option<Uuid>,
+    /// The collector.
+    pub collector_id: Option<Uuid>,
+}
+
+/// One finalized collection version pushed by a device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCollectionVersion {
+    /// The collection's id, made on the device.
+    pub collection_id: Uuid,
+    /// Version number, from 1.
+    pub version: u32,
+    /// The version this one corrects (required for every version after the first).
+    pub supersedes: Option<u32>,
+    /// Content hash of the record.
+    pub content_hash: String,
+    /// The record itself.
+    pub body: serde_json::Value,
+    /// The collector recorded in it.
+    pub collector_id: Option<Uuid>,
+    /// The device clock when it pushed.
+    pub device_clock: DateTime<FixedOffset>,
+}
+
+/// What happened to one pushed collection version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Stored; here is its receipt.
+    Accepted(Receipt),
+    /// Already stored with the same hash: the original receipt.
+    Duplicate(Receipt),
+    /// Not stored: it conflicts with what the server holds.
+    Conflict(String),
+    /// Not stored: the collection belongs to another device.
+    Forbidden,
+}
+
+/// An entry for the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Who: `device:<id>`, `user:<id>`, `cli`, or `anonymous`.
+    pub actor: String,
+    /// What, as a stable verb, e.g. `device.enrolled`.
+    pub action: String,
+    /// On what.
+    pub subject: Option<String>,
+    /// Non-secret detail (JSON text).
+    pub detail: Option<String>,
+}
+
+/// A written audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditRecord {
+    /// Sequence number.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// On what.
+    pub subject: Option<String>,
+    /// Detail.
+    pub detail: Option<String>,
+}
+
+/// What the HTTP layer and the command line need from storage.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     /// The site's display name; proves the database answers.
@@ -35,4 +200,146 @@ pub trait Store: Send + Sync + 'static {
     async fn is_empty(&self) -> Result<bool, StoreError>;
     /// Names the site (first run or demo seed).
     async fn set_site_name(&self, name: &str) -> Result<(), StoreError>;
+    /// A site configuration document (e.g. `catalog`, `order-of-draw`) as JSON text.
+    async fn site_config(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Stores a site configuration document.
+    async fn put_site_config(&self, key: &str, json: &str) -> Result<(), StoreError>;
+
+    /// Adds a person; a taken user name is a `Conflict`.
+    async fn create_user(&self, user: NewUser) -> Result<UserView, StoreError>;
+    /// A person and their PIN hash, by sign-in name.
+    async fn user_credentials(&self, username: &str)
+        -> Result<Option<UserCredentials>, StoreError>;
+    /// A person by sign-in name.
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserView>, StoreError>;
+    /// Every person.
+    async fn list_users(&self) -> Result<Vec<UserView>, StoreError>;
+    /// Failed sign-ins for this user name on this device since `since`.
+    async fn sign_in_failures(
+        &self,
+        username: &str,
+        device_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
+    /// Records a failed sign-in.
+    async fn record_sign_in_failure(
+        &self,
+        username: &str,
+        device_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Forgets failed sign-ins after a successful one.
+    async fn clear_sign_in_failures(
+        &self,
+        username: &str,
+        device_id: Uuid,
+    ) -> Result<(), StoreError>;
+
+    /// Registers a device with a pending enrollment code; a taken name is a `Conflict`.
+    async fn create_device(
+        &self,
+        name: &str,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Device, StoreError>;
+    /// Gives a not-yet-enrolled device a new code (the old one stops working).
+    async fn reissue_enrollment(
+        &self,
+        device_id: Uuid,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Exchanges a valid, unexpired, unused code for the token hash; the code cannot be used again.
+    async fn complete_enrollment(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Device>, StoreError>;
+    /// The unrevoked device holding this token, marked as seen now.
+    async fn device_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Device>, StoreError>;
+    /// A device by id, revoked or not.
+    async fn device(&self, id: Uuid) -> Result<Option<Device>, StoreError>;
+    /// A device by name, revoked or not.
+    async fn device_by_name(&self, name: &str) -> Result<Option<Device>, StoreError>;
+    /// Every device with its latest heartbeat.
+    async fn list_devices(&self) -> Result<Vec<DeviceView>, StoreError>;
+    /// Revokes a device and ends its sessions; false when no such device.
+    async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Opens a session.
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreError>;
+    /// The live session holding this token (unexpired, not ended, device not revoked).
+    async fn session_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Ends a session.
+    async fn end_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Creates a round or updates its assignment.
+    async fn upsert_round(
+        &self,
+        name: &str,
+        assignment: Assignment,
+    ) -> Result<RoundView, StoreError>;
+    /// Every round.
+    async fn list_rounds(&self) -> Result<Vec<RoundView>, StoreError>;
+    /// Imports orders in one transaction; re-imports update instead of duplicating.
+    async fn import_orders(
+        &self,
+        orders: Vec<NewOrder>,
+        now: DateTime<Utc>,
+    ) -> Result<ImportReport, StoreError>;
+    /// The open orders of the rounds assigned to a device.
+    async fn worklist(&self, device_id: Uuid, now: DateTime<Utc>) -> Result<Worklist, StoreError>;
+
+    /// Stores a pushed batch in one transaction, answering per record; a storage failure stores none of it.
+    async fn push_collections(
+        &self,
+        device_id: Uuid,
+        batch: Vec<NewCollectionVersion>,
+        received_at: DateTime<Utc>,
+    ) -> Result<Vec<PushOutcome>, StoreError>;
+    /// The collections a device sent (all devices when `None`).
+    async fn list_collections(
+        &self,
+        device_id: Option<Uuid>,
+    ) -> Result<Vec<CollectionSummary>, StoreError>;
+    /// Every version of one collection, oldest first, with the device that owns it.
+    async fn collection_versions(
+        &self,
+        collection_id: Uuid,
+    ) -> Result<Vec<CollectionVersionView>, StoreError>;
+    /// The device that owns a collection.
+    async fn collection_owner(&self, collection_id: Uuid) -> Result<Option<Uuid>, StoreError>;
+    /// The newest version of each collection received at or after `since`.
+    async fn latest_versions_since(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<CollectionVersionView>, StoreError>;
+    /// A device's receipts received at or after `since`.
+    async fn receipts(
+        &self,
+        device_id: Uuid,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Receipt>, StoreError>;
+
+    /// Records a device heartbeat.
+    async fn record_heartbeat(
+        &self,
+        device_id: Uuid,
+        heartbeat: Heartbeat,
+        received_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Appends to the audit log.
+    async fn audit(&self, entry: AuditEntry, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The newest audit entries, newest first.
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
 }

@@ -1,0 +1,722 @@
+//! Positive patient identification: wristband payloads, manual entry and the two-identifier match (NPSG.01.01.01).
+//!
+//! # Wristband payloads
+//!
+//! A scanner types the barcode and ends with Enter; surrounding blanks and line ends are ignored.
+//!
+//! * **Plain MRN**: 4 to 20 letters, digits or `-`, with at least one digit, e.g. `MRN0012345`
+//!   or `00123456`. Yields one identifier (MRN); the collector then confirms the name.
+//! * **Delimited (Drawline v1)**: `DL1|<MRN>|<FAMILY>^<GIVEN>[^<MORE GIVEN>...]|<YYYYMMDD>[|...]`,
+//!   e.g. `DL1|MRN0012345|CHALMERS^PETER^JAMES|19741225`. Yields MRN, full name and date of
+//!   birth. Further `|` fields (ward, bed, ...) are allowed and ignored: room and bed are never
+//!   identifiers.
+//!
+//! Anything else is rejected with [`WristbandError`].
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Medical record number.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Mrn(String);
+
+/// Why a text is not an MRN.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a medical record number: use 3 to 20 letters, digits or '-', with at least one digit")]
+pub struct MrnError(pub String);
+
+impl Mrn {
+    /// Parses an MRN; blanks around it are ignored and letters upper-cased.
+    pub fn parse(text: &str) -> Result<Self, MrnError> {
+        let t = text.trim().to_ascii_uppercase();
+        let ok = (3..=20).contains(&t.len())
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && t.chars().any(|c| c.is_ascii_digit());
+        if ok {
+            Ok(Self(t))
+        } else {
+            Err(MrnError(text.to_owned()))
+        }
+    }
+
+    /// The MRN as printed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Mrn {
+    type Error = MrnError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Mrn> for String {
+    fn from(value: Mrn) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Mrn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A person's full name: family name and given names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PersonName {
+    /// Family name.
+    pub family: String,
+    /// Given names, first name first.
+    pub given: Vec<String>,
+}
+
+/// Why a text is not a full name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "'{0}' is not a full name: give family and given name, as 'FAMILY, Given' or 'FAMILY^Given'"
+)]
+pub struct NameError(pub String);
+
+impl PersonName {
+    /// A name from its parts; both a family and a first given name are required.
+    pub fn new(family: &str, given: &[&str]) -> Result<Self, NameError> {
+        let family = family.trim();
+        let given: Vec<String> = given
+            .iter()
+            .flat_map(|g| g.split_whitespace())
+            .map(str::to_owned)
+            .collect();
+        if family.is_empty() || given.is_empty() || !family.chars().any(char::is_alphabetic) {
+            return Err(NameError(format!("{family}, {}", given.join(" "))));
+        }
+        Ok(Self {
+            family: family.split_whitespace().collect::<Vec<_>>().join(" "),
+            given,
+        })
+    }
+
+    /// Parses `FAMILY, Given Middle` or `FAMILY^Given^Middle`.
+    pub fn parse(text: &str) -> Result<Self, NameError> {
+        let err = || NameError(text.to_owned());
+        let (family, rest) = if let Some((f, r)) = text.split_once(',') {
+            (f, r.split_whitespace().collect::<Vec<_>>())
+        } else if let Some((f, r)) = text.split_once('^') {
+            (f, r.split('^').collect::<Vec<_>>())
+        } else {
+            return Err(err());
+        };
+        Self::new(family, &rest).map_err(|_| err())
+    }
+
+    /// `FAMILY, Given Middle`: family in capitals, as on labels and wristbands.
+    pub fn display_full(&self) -> String {
+        format!("{}, {}", self.family.to_uppercase(), self.given.join(" "))
+    }
+
+    /// Same person's name: family and first given name equal, ignoring case, punctuation
+    /// (`O'Brien` = `OBRIEN`) and spacing. Middle names are not compared because
+    /// wristbands and orders often differ in them.
+    pub fn matches(&self, other: &PersonName) -> bool {
+        fn norm(s: &str) -> String {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_uppercase)
+                .collect()
+        }
+        norm(&self.family) == norm(&other.family)
+            && self.given.first().map(|g| norm(g)) == other.given.first().map(|g| norm(g))
+    }
+}
+
+impl fmt::Display for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display_full())
+    }
+}
+
+/// Parses a date of birth as `YYYY-MM-DD` or `YYYYMMDD`; day/month orders are refused
+/// because `03/04` is ambiguous between sites.
+pub fn parse_birth_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().or_else(|| {
+        (t.len() == 8)
+            .then(|| NaiveDate::parse_from_str(t, "%Y%m%d").ok())
+            .flatten()
+    })
+}
+
+/// Kinds of identifier; room/bed exists only to be refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentifierKind {
+    /// Full name.
+    Name,
+    /// Date of birth.
+    DateOfBirth,
+    /// Medical record number.
+    Mrn,
+    /// Room or bed number: never an identifier.
+    RoomBed,
+}
+
+impl fmt::Display for IdentifierKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdentifierKind::Name => "name",
+            IdentifierKind::DateOfBirth => "date of birth",
+            IdentifierKind::Mrn => "MRN",
+            IdentifierKind::RoomBed => "room/bed",
+        })
+    }
+}
+
+/// One identifier as presented at the bedside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+pub enum Identifier {
+    /// Full name.
+    Name(PersonName),
+    /// Date of birth.
+    DateOfBirth(NaiveDate),
+    /// Medical record number.
+    Mrn(Mrn),
+    /// Room or bed: recorded when offered, never counted.
+    RoomBed(String),
+}
+
+impl Identifier {
+    /// The kind of this identifier.
+    pub fn kind(&self) -> IdentifierKind {
+        match self {
+            Identifier::Name(_) => IdentifierKind::Name,
+            Identifier::DateOfBirth(_) => IdentifierKind::DateOfBirth,
+            Identifier::Mrn(_) => IdentifierKind::Mrn,
+            Identifier::RoomBed(_) => IdentifierKind::RoomBed,
+        }
+    }
+}
+
+/// How an identifier was captured; manual entry is the recorded fallback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaptureMethod {
+    /// Wristband barcode scan.
+    Scan,
+    /// Typed or confirmed by the collector.
+    Manual,
+}
+
+/// An identifier with how it was captured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presented {
+    /// The identifier.
+    pub identifier: Identifier,
+    /// How it was captured.
+    pub method: CaptureMethod,
+}
+
+/// Everything presented for one identification attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Identifiers in the order presented.
+    pub presented: Vec<Presented>,
+}
+
+/// A wristband payload that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WristbandError {
+    /// Nothing was scanned.
+    #[error("the scan was empty")]
+    Empty,
+    /// Neither a plain MRN nor a `DL1|...` payload.
+    #[error("not a wristband barcode: expected a plain MRN or 'DL1|MRN|FAMILY^GIVEN|YYYYMMDD'")]
+    Unrecognised,
+    /// A `DL1` payload with fewer than MRN, name and date of birth.
+    #[error("wristband payload is missing the {0}")]
+    MissingField(IdentifierKind),
+    /// A `DL1` field that does not parse.
+    #[error("wristband {field} '{value}' cannot be read")]
+    BadField {
+        /// Which field.
+        field: IdentifierKind,
+        /// What was found.
+        value: String,
+    },
+}
+
+impl Evidence {
+    /// No identifiers yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads a wristband scan (formats in the module documentation).
+    pub fn from_wristband(payload: &str) -> Result<Self, WristbandError> {
+        let p = payload.trim_matches(|c: char| c.is_whitespace() || c.is_control());
+        if p.is_empty() {
+            return Err(WristbandError::Empty);
+        }
+        let scan = |identifier| Presented {
+            identifier,
+            method: CaptureMethod::Scan,
+        };
+        if let Some(rest) = p.strip_prefix("DL1|") {
+            let mut fields = rest.split('|');
+            let mut next = |kind| {
+                fields
+                    .next()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .ok_or(WristbandError::MissingField(kind))
+            };
+            let bad = |field, value: &str| WristbandError::BadField {
+                field,
+                value: value.to_owned(),
+            };
+            let mrn_text = next(IdentifierKind::Mrn)?;
+            let name_text = next(IdentifierKind::Name)?;
+            let dob_text = next(IdentifierKind::DateOfBirth)?;
+            let mrn = Mrn::parse(mrn_text).map_err(|_| bad(IdentifierKind::Mrn, mrn_text))?;
+            let name = name_text
+                .split_once('^')
+                .and_then(|(f, g)| PersonName::new(f, &g.split('^').collect::<Vec<_>>()).ok())
+                .ok_or_else(|| bad(IdentifierKind::Name, name_text))?;
+            let dob = (dob_text.len() == 8)
+                .then(|| parse_birth_date(dob_text))
+                .flatten()
+                .ok_or_else(|| bad(IdentifierKind::DateOfBirth, dob_text))?;
+            return Ok(Self {
+                presented: vec![
+                    scan(Identifier::Mrn(mrn)),
+                    scan(Identifier::Name(name)),
+                    scan(Identifier::DateOfBirth(dob)),
+                ],
+            });
+        }
+        let plain = p.len() >= 4 && !p.contains('|') && !p.contains('^');
+        match Mrn::parse(p) {
+            Ok(mrn) if plain => Ok(Self {
+                presented: vec![scan(Identifier::Mrn(mrn))],
+            }),
+            _ => Err(WristbandError::Unrecognised),
+        }
+    }
+
+    /// Adds an identifier captured by `method`.
+    pub fn with(mut self, identifier: Identifier, method: CaptureMethod) -> Self {
+        self.presented.push(Presented { identifier, method });
+        self
+    }
+
+    /// Adds a manually entered or confirmed identifier.
+    pub fn with_manual(self, identifier: Identifier) -> Self {
+        self.with(identifier, CaptureMethod::Manual)
+    }
+
+    /// Manual entry of the form fields a UI shows; blank fields are skipped.
+    pub fn manual(
+        name: Option<&str>,
+        birth_date: Option<&str>,
+        mrn: Option<&str>,
+    ) -> Result<Self, IdentificationError> {
+        let mut e = Self::new();
+        fn filled(s: Option<&str>) -> Option<&str> {
+            s.map(str::trim).filter(|s| !s.is_empty())
+        }
+        if let Some(n) = filled(name) {
+            let n = PersonName::parse(n).map_err(|_| IdentificationError::Unreadable {
+                kind: IdentifierKind::Name,
+                value: n.to_owned(),
+            })?;
+            e = e.with_manual(Identifier::Name(n));
+        }
+        if let Some(d) = filled(birth_date) {
+            let d = parse_birth_date(d).ok_or_else(|| IdentificationError::Unreadable {
+                kind: IdentifierKind::DateOfBirth,
+                value: d.to_owned(),
+            })?;
+            e = e.with_manual(Identifier::DateOfBirth(d));
+        }
+        if let Some(m) = filled(mrn) {
+            let m = Mrn::parse(m).map_err(|_| IdentificationError::Unreadable {
+                kind: IdentifierKind::Mrn,
+                value: m.to_owned(),
+            })?;
+            e = e.with_manual(Identifier::Mrn(m));
+        }
+        Ok(e)
+    }
+
+    /// Both sets of identifiers, e.g. an MRN scan plus the name confirmed by the collector.
+    pub fn and(mut self, other: Evidence) -> Self {
+        self.presented.extend(other.presented);
+        self
+    }
+}
+
+/// The identity the order belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PatientIdentity {
+    /// Medical record number.
+    pub mrn: Mrn,
+    /// Full name.
+    pub name: PersonName,
+    /// Date of birth.
+    pub birth_date: NaiveDate,
+}
+
+/// One identifier that matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchedIdentifier {
+    /// Kind.
+    pub kind: IdentifierKind,
+    /// How it was captured.
+    pub method: CaptureMethod,
+}
+
+/// A successful positive identification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identification {
+    /// Identifiers that matched (at least a name and one of date of birth / MRN).
+    pub matched: Vec<MatchedIdentifier>,
+    /// `Manual` if any identifier was entered by hand, else `Scan`.
+    pub method: CaptureMethod,
+}
+
+/// Why the patient is not positively identified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum IdentificationError {
+    /// Presented identifiers disagree with the order's patient: a hard stop.
+    #[error("WRONG PATIENT: {} does not match the patient on this order. Stop and re-identify.", list(.mismatched))]
+    Mismatch {
+        /// Kinds that did not match.
+        mismatched: Vec<IdentifierKind>,
+    },
+    /// Fewer than two usable identifiers of distinct kinds, including the name.
+    #[error("two identifiers are needed: full name and date of birth, or full name and MRN (have: {})", list(.have))]
+    NotEnoughIdentifiers {
+        /// Usable kinds presented.
+        have: Vec<IdentifierKind>,
+    },
+    /// Room or bed was offered as an identifier.
+    #[error(
+        "room or bed number is never an identifier: confirm full name and date of birth or MRN"
+    )]
+    RoomOrBedIsNotAnIdentifier,
+    /// A manually entered value that cannot be read.
+    #[error("the {kind} '{value}' cannot be read")]
+    Unreadable {
+        /// Kind of the field.
+        kind: IdentifierKind,
+        /// What was typed.
+        value: String,
+    },
+}
+
+fn list(kinds: &[IdentifierKind]) -> String {
+    if kinds.is_empty() {
+        return "none".into();
+    }
+    kinds
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl IdentificationError {
+    /// True when the UI must show a hard stop (wrong patient), not just ask for more.
+    pub fn is_hard_stop(&self) -> bool {
+        matches!(self, IdentificationError::Mismatch { .. })
+    }
+}
+
+/// Checks presented identifiers against the order's patient.
+///
+/// Any presented identifier that disagrees is a hard stop, even when two others agree: a
+/// wristband with the right name and the wrong MRN belongs to someone else.
+pub fn identify(
+    evidence: &Evidence,
+    patient: &PatientIdentity,
+) -> Result<Identification, IdentificationError> {
+    let mut mismatched = Vec::new();
+    let mut matched: Vec<MatchedIdentifier> = Vec::new();
+    let mut room_offered = false;
+    for p in &evidence.presented {
+        let ok = match &p.identifier {
+            Identifier::Name(n) => n.matches(&patient.name),
+            Identifier::DateOfBirth(d) => *d == patient.birth_date,
+            Identifier::Mrn(m) => *m == patient.mrn,
+            Identifier::RoomBed(_) => {
+                room_offered = true;
+                continue;
+            }
+        };
+        let kind = p.identifier.kind();
+        if !ok {
+            if !mismatched.contains(&kind) {
+                mismatched.push(kind);
+            }
+        } else if let Some(m) = matched.iter_mut().find(|m| m.kind == kind) {
+            // Keep the weaker capture method: one manual entry makes the identification manual.
+            if p.method == CaptureMethod::Manual {
+                m.method = CaptureMethod::Manual;
+            }
+        } else {
+            matched.push(MatchedIdentifier {
+                kind,
+                method: p.method,
+            });
+        }
+    }
+    if !mismatched.is_empty() {
+        mismatched.sort();
+        return Err(IdentificationError::Mismatch { mismatched });
+    }
+    let has = |k| matched.iter().any(|m| m.kind == k);
+    if !(has(IdentifierKind::Name)
+        && (has(IdentifierKind::DateOfBirth) || has(IdentifierKind::Mrn)))
+    {
+        if room_offered {
+            return Err(IdentificationError::RoomOrBedIsNotAnIdentifier);
+        }
+        let mut have: Vec<_> = matched.iter().map(|m| m.kind).collect();
+        have.sort();
+        return Err(IdentificationError::NotEnoughIdentifiers { have });
+    }
+    matched.sort_by_key(|m| m.kind);
+    let method = if matched.iter().any(|m| m.method == CaptureMethod::Manual) {
+        CaptureMethod::Manual
+    } else {
+        CaptureMethod::Scan
+    };
+    Ok(Identification { matched, method })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peter() -> PatientIdentity {
+        PatientIdentity {
+            mrn: Mrn::parse("MRN0012345").unwrap(),
+            name: PersonName::new("Chalmers", &["Peter", "James"]).unwrap(),
+            birth_date: NaiveDate::from_ymd_opt(1974, 12, 25).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_scanned_delimited_wristband_for_the_right_patient_identifies_by_scan() {
+        let e =
+            Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER^JAMES|19741225\r\n").unwrap();
+        let id = identify(&e, &peter()).unwrap();
+        assert_eq!(id.method, CaptureMethod::Scan);
+        let kinds: Vec<_> = id.matched.iter().map(|m| m.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                IdentifierKind::Name,
+                IdentifierKind::DateOfBirth,
+                IdentifierKind::Mrn
+            ]
+        );
+    }
+
+    #[test]
+    fn a_scanned_wristband_for_another_patient_is_a_hard_stop() {
+        let e = Evidence::from_wristband("DL1|MRN0099999|DONALD^DUCK|19340609").unwrap();
+        let err = identify(&e, &peter()).unwrap_err();
+        assert!(err.is_hard_stop());
+        assert_eq!(
+            err,
+            IdentificationError::Mismatch {
+                mismatched: vec![
+                    IdentifierKind::Name,
+                    IdentifierKind::DateOfBirth,
+                    IdentifierKind::Mrn
+                ]
+            }
+        );
+        assert!(
+            err.to_string()
+                .starts_with("WRONG PATIENT: name, date of birth, MRN"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_right_name_with_a_wrong_mrn_is_still_a_hard_stop() {
+        let e = Evidence::from_wristband("DL1|MRN0099999|CHALMERS^PETER|19741225").unwrap();
+        let err = identify(&e, &peter()).unwrap_err();
+        assert_eq!(
+            err,
+            IdentificationError::Mismatch {
+                mismatched: vec![IdentifierKind::Mrn]
+            }
+        );
+    }
+
+    #[test]
+    fn a_plain_mrn_scan_alone_is_not_enough() {
+        let e = Evidence::from_wristband("MRN0012345").unwrap();
+        let err = identify(&e, &peter()).unwrap_err();
+        assert_eq!(
+            err,
+            IdentificationError::NotEnoughIdentifiers {
+                have: vec![IdentifierKind::Mrn]
+            }
+        );
+        assert!(!err.is_hard_stop());
+    }
+
+    #[test]
+    fn a_plain_mrn_scan_plus_a_confirmed_name_identifies_and_is_recorded_as_manual() {
+        let e = Evidence::from_wristband("mrn0012345\n")
+            .unwrap()
+            .with_manual(Identifier::Name(
+                PersonName::parse("chalmers, peter").unwrap(),
+            ));
+        let id = identify(&e, &peter()).unwrap();
+        assert_eq!(id.method, CaptureMethod::Manual);
+        assert_eq!(
+            id.matched,
+            [
+                MatchedIdentifier {
+                    kind: IdentifierKind::Name,
+                    method: CaptureMethod::Manual
+                },
+                MatchedIdentifier {
+                    kind: IdentifierKind::Mrn,
+                    method: CaptureMethod::Scan
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn manual_entry_of_name_and_date_of_birth_identifies() {
+        let e = Evidence::manual(Some("CHALMERS, Peter"), Some("1974-12-25"), None).unwrap();
+        let id = identify(&e, &peter()).unwrap();
+        assert_eq!(id.method, CaptureMethod::Manual);
+    }
+
+    #[test]
+    fn date_of_birth_and_mrn_without_the_name_are_not_enough() {
+        let e = Evidence::manual(None, Some("1974-12-25"), Some("MRN0012345")).unwrap();
+        assert!(matches!(
+            identify(&e, &peter()).unwrap_err(),
+            IdentificationError::NotEnoughIdentifiers { .. }
+        ));
+    }
+
+    #[test]
+    fn a_room_or_bed_number_is_never_accepted_as_an_identifier() {
+        let e = Evidence::manual(Some("Chalmers, Peter"), None, None)
+            .unwrap()
+            .with_manual(Identifier::RoomBed("4B-12".into()));
+        assert_eq!(
+            identify(&e, &peter()).unwrap_err(),
+            IdentificationError::RoomOrBedIsNotAnIdentifier
+        );
+    }
+
+    #[test]
+    fn the_same_identifier_twice_does_not_count_as_two() {
+        let e = Evidence::manual(Some("Chalmers, Peter"), None, None)
+            .unwrap()
+            .and(Evidence::manual(Some("CHALMERS, PETER"), None, None).unwrap());
+        assert!(matches!(
+            identify(&e, &peter()).unwrap_err(),
+            IdentificationError::NotEnoughIdentifiers { .. }
+        ));
+    }
+
+    #[test]
+    fn names_match_ignoring_case_punctuation_and_middle_names() {
+        let a = PersonName::parse("O'Brien, Mary Ann").unwrap();
+        let b = PersonName::parse("OBRIEN^MARY").unwrap();
+        assert!(a.matches(&b));
+        let c = PersonName::parse("OBRIEN^MARIE").unwrap();
+        assert!(!a.matches(&c));
+    }
+
+    #[test]
+    fn garbage_scans_are_rejected_with_a_clear_error() {
+        assert_eq!(
+            Evidence::from_wristband("   \r\n").unwrap_err(),
+            WristbandError::Empty
+        );
+        assert_eq!(
+            Evidence::from_wristband("hello world!").unwrap_err(),
+            WristbandError::Unrecognised
+        );
+        assert_eq!(
+            Evidence::from_wristband("ABCDEF").unwrap_err(),
+            WristbandError::Unrecognised
+        );
+        assert_eq!(
+            Evidence::from_wristband("12|34").unwrap_err(),
+            WristbandError::Unrecognised
+        );
+        assert_eq!(
+            Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER").unwrap_err(),
+            WristbandError::MissingField(IdentifierKind::DateOfBirth)
+        );
+        assert_eq!(
+            Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER|19741325").unwrap_err(),
+            WristbandError::BadField {
+                field: IdentifierKind::DateOfBirth,
+                value: "19741325".into()
+            }
+        );
+        assert_eq!(
+            Evidence::from_wristband("DL1|MRN0012345|CHALMERS|19741225").unwrap_err(),
+            WristbandError::BadField {
+                field: IdentifierKind::Name,
+                value: "CHALMERS".into()
+            }
+        );
+        let msg = Evidence::from_wristband("%%%").unwrap_err().to_string();
+        assert!(msg.contains("DL1|MRN|FAMILY^GIVEN|YYYYMMDD"), "{msg}");
+    }
+
+    #[test]
+    fn extra_wristband_fields_such_as_the_bed_are_ignored() {
+        let e = Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER|19741225|WARD 4B|BED 12")
+            .unwrap();
+        assert_eq!(e.presented.len(), 3);
+        assert!(e
+            .presented
+            .iter()
+            .all(|p| p.identifier.kind() != IdentifierKind::RoomBed));
+    }
+
+    #[test]
+    fn ambiguous_day_month_dates_are_refused_in_manual_entry() {
+        let err = Evidence::manual(Some("Chalmers, Peter"), Some("03/04/1974"), None).unwrap_err();
+        assert!(matches!(
+            err,
+            IdentificationError::Unreadable {
+                kind: IdentifierKind::DateOfBirth,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn evidence_round_trips_through_json() {
+        let e = Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER|19741225").unwrap();
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(
+            json.contains(r#""kind":"mrn","value":"MRN0012345""#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Evidence>(&json).unwrap(), e);
+    }
+}

@@ -1,0 +1,746 @@
+//! Turns ordered tests into the tubes to draw, consolidated and in order of draw, with the discard tube.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Handling, Labelling, TestCode, TestDefinition, Timing};
+use crate::order_of_draw::{ContainerId, ContainerType};
+use crate::site::SiteConfig;
+
+/// The collection device, which decides whether a discard tube is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Device {
+    /// Straight needle in an evacuated tube holder.
+    EvacuatedHolder,
+    /// Winged (butterfly) set, whose tubing holds air.
+    Winged,
+}
+
+/// Why a text is not a device name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown device '{0}': use 'holder' (evacuated tube holder) or 'winged' (butterfly set)")]
+pub struct DeviceError(pub String);
+
+impl FromStr for Device {
+    type Err = DeviceError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "holder" | "evacuated" | "evacuated-holder" | "needle" => Ok(Device::EvacuatedHolder),
+            "winged" | "winged-set" | "butterfly" => Ok(Device::Winged),
+            _ => Err(DeviceError(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Device::EvacuatedHolder => "evacuated-holder",
+            Device::Winged => "winged",
+        })
+    }
+}
+
+/// One tube (or bottle) to draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedTube {
+    /// Container type id.
+    pub container: ContainerId,
+    /// Container display name.
+    pub container_name: String,
+    /// Cap colour.
+    pub cap: String,
+    /// Additive as printed on the tube.
+    pub additive: String,
+    /// Tests this tube serves, sorted by code; empty for a discard tube.
+    pub tests: Vec<TestCode>,
+    /// Volume to draw (the tube's draw volume; 0 for a discard tube, which need not be filled).
+    pub volume_ml: f64,
+    /// Sum of the served tests' minimum volumes.
+    pub required_ml: f64,
+    /// Gentle inversions after drawing.
+    pub inversions: u8,
+    /// A discard tube: drawn to clear the tubing, then thrown away.
+    pub discard: bool,
+    /// 1-based place of the container in the site's order of draw.
+    pub position: u32,
+    /// How the tube is kept after drawing.
+    pub handling: Handling,
+    /// Serves one exclusive test only.
+    pub exclusive: bool,
+    /// Must be filled to the line (citrate).
+    pub fill_to_line: bool,
+    /// Labelling rules for this tube.
+    pub labelling: Labelling,
+    /// Timed draw the tube belongs to, if any.
+    pub timing: Option<Timing>,
+    /// At least one served test wants a fasting patient.
+    pub fasting: bool,
+}
+
+/// The tubes to draw, in order of draw. Serialises as a plain JSON array of tubes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TubePlan {
+    /// Tubes in order of draw.
+    pub tubes: Vec<PlannedTube>,
+}
+
+impl TubePlan {
+    /// Every test served by this plan, once each, sorted.
+    pub fn tests(&self) -> Vec<TestCode> {
+        let mut all: Vec<TestCode> = self.tubes.iter().flat_map(|t| t.tests.clone()).collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+/// Why no plan can be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Codes that the site catalog does not know; nothing is silently dropped.
+    #[error("unknown test code(s): {}", .0.join(", "))]
+    UnknownTests(Vec<String>),
+    /// No test was ordered.
+    #[error("no test codes given")]
+    NoTests,
+}
+
+/// Plans tubes for a site.
+#[derive(Debug, Clone, Copy)]
+pub struct Planner<'a> {
+    site: &'a SiteConfig,
+}
+
+// Volumes are packed in whole microlitres so that sums are exact and identical on every platform.
+fn microlitres(ml: f64) -> u64 {
+    (ml * 1000.0).round() as u64
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct GroupKey {
+    position: u32,
+    exclusive_test: Option<TestCode>,
+    handling: Handling,
+    timing: Option<String>,
+    blood_bank: bool,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner over this site's catalog and order of draw.
+    pub fn new(site: &'a SiteConfig) -> Self {
+        Self { site }
+    }
+
+    /// Plans the tubes for these test codes (any case, duplicates ignored) and device.
+    pub fn plan<S: AsRef<str>>(&self, codes: &[S], device: Device) -> Result<TubePlan, PlanError> {
+        let mut unknown = Vec::new();
+        let mut parsed = Vec::new();
+        for raw in codes {
+            let raw = raw.as_ref();
+            match TestCode::parse(raw) {
+                Ok(c) if self.site.test(&c).is_some() => parsed.push(c),
+                Ok(c) => unknown.push(c.to_string()),
+                Err(_) => unknown.push(raw.trim().to_owned()),
+            }
+        }
+        if !unknown.is_empty() {
+            unknown.sort();
+            unknown.dedup();
+            return Err(PlanError::UnknownTests(unknown));
+        }
+        self.plan_codes(&parsed, device)
+    }
+
+    /// Plans the tubes for parsed test codes.
+    pub fn plan_codes(&self, codes: &[TestCode], device: Device) -> Result<TubePlan, PlanError> {
+        let mut codes = codes.to_vec();
+        // Sorting first is what makes the plan independent of the order the tests were given in.
+        codes.sort();
+        codes.dedup();
+        if codes.is_empty() {
+            return Err(PlanError::NoTests);
+        }
+        let mut tests: Vec<&TestDefinition> = Vec::new();
+        let mut unknown = Vec::new();
+        for c in &codes {
+            match self.site.test(c) {
+                Some(t) => tests.push(t),
+                None => unknown.push(c.to_string()),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(PlanError::UnknownTests(unknown));
+        }
+
+        let order = self.site.order_of_draw();
+        let mut groups: BTreeMap<GroupKey, (ContainerId, Vec<&TestDefinition>)> = BTreeMap::new();
+        for t in &tests {
+            for c in &t.containers {
+                let key = GroupKey {
+                    position: order.position(c).expect("validated site"),
+                    exclusive_test: t.exclusive.then(|| t.code.clone()),
+                    handling: t.handling,
+                    timing: t.timing.as_ref().map(|x| x.label.clone()),
+                    blood_bank: t.labelling == Labelling::BloodBank,
+                };
+                groups
+                    .entry(key)
+                    .or_insert_with(|| (c.clone(), Vec::new()))
+                    .1
+                    .push(t);
+            }
+        }
+
+        let mut tubes = Vec::new();
+        for (key, (cid, members)) in groups {
+            let container = order.container(&cid).expect("validated site");
+            let bins = if key.exclusive_test.is_some() {
+                members.iter().map(|t| vec![*t]).collect()
+            } else {
+                pack(&members, microlitres(container.usable_volume_ml))
+            };
+            for bin in bins {
+                tubes.push(tube(
+                    container,
+                    key.position,
+                    &bin,
+                    key.exclusive_test.is_some(),
+                ));
+            }
+        }
+        // BTreeMap order already sorts by position; within a container, by first test.
+        tubes.sort_by(|a, b| {
+            (a.position, a.handling, &a.tests).cmp(&(b.position, b.handling, &b.tests))
+        });
+
+        let rule = order.discard();
+        if let Some(first_coag) = tubes.iter().position(|t| {
+            order
+                .container(&t.container)
+                .is_some_and(ContainerType::is_coagulation)
+        }) {
+            let needed =
+                (device == Device::Winged && first_coag == 0) || rule.before_any_coagulation;
+            if needed {
+                let dc = order.container(&rule.container).expect("validated site");
+                let mut d = tube(
+                    dc,
+                    order.position(&dc.id).expect("validated site"),
+                    &[],
+                    false,
+                );
+                d.discard = true;
+                d.volume_ml = 0.0;
+                d.fill_to_line = false;
+                tubes.insert(first_coag, d);
+            }
+        }
+        Ok(TubePlan { tubes })
+    }
+}
+
+impl SiteConfig {
+    /// Shorthand for `Planner::new(self).plan(codes, device)`.
+    pub fn plan<S: AsRef<str>>(&self, codes: &[S], device: Device) -> Result<TubePlan, PlanError> {
+        Planner::new(self).plan(codes, device)
+    }
+}
+
+fn tube(
+    c: &ContainerType,
+    position: u32,
+    tests: &[&TestDefinition],
+    exclusive: bool,
+) -> PlannedTube {
+    let mut codes: Vec<TestCode> = tests.iter().map(|t| t.code.clone()).collect();
+    codes.sort();
+    let required: u64 = tests.iter().map(|t| microlitres(t.min_volume_ml)).sum();
+    PlannedTube {
+        container: c.id.clone(),
+        container_name: c.name.clone(),
+        cap: c.cap.clone(),
+        additive: c.additive.clone(),
+        tests: codes,
+        volume_ml: c.draw_volume_ml,
+        required_ml: required as f64 / 1000.0,
+        inversions: c.inversions,
+        discard: false,
+        position,
+        handling: tests
+            .first()
+            .map_or(Handling::RoomTemperature, |t| t.handling),
+        exclusive,
+        fill_to_line: c.fill_to_line,
+        labelling: tests.first().map_or(Labelling::Standard, |t| t.labelling),
+        timing: tests.iter().find_map(|t| t.timing.clone()),
+        fasting: tests.iter().any(|t| t.fasting),
+    }
+}
+
+/// Packs tests into the fewest tubes of `capacity` µL: exact search for the small groups seen
+/// in practice, first-fit decreasing beyond that.
+fn pack<'t>(tests: &[&'t TestDefinition], capacity: u64) -> Vec<Vec<&'t TestDefinition>> {
+    let mut items: Vec<&TestDefinition> = tests.to_vec();
+    items.sort_by(|a, b| {
+        microlitres(b.min_volume_ml)
+            .cmp(&microlitres(a.min_volume_ml))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    let sizes: Vec<u64> = items.iter().map(|t| microlitres(t.min_volume_ml)).collect();
+    let ffd = first_fit(&sizes, capacity);
+    let ffd_bins = ffd.iter().max().map_or(0, |m| m + 1);
+    let total: u64 = sizes.iter().sum();
+    let lower = total.div_ceil(capacity.max(1)) as usize;
+    let mut assignment = ffd;
+    if items.len() <= 16 {
+        for k in lower..ffd_bins {
+            let mut loads = vec![0u64; k];
+            let mut found = vec![0usize; sizes.len()];
+            if exact(&sizes, capacity, 0, &mut loads, &mut found) {
+                assignment = found;
+                break;
+            }
+        }
+    }
+    let bins = assignment.iter().max().map_or(0, |m| m + 1);
+    let mut out = vec![Vec::new(); bins];
+    for (item, bin) in items.into_iter().zip(assignment) {
+        out[bin].push(item);
+    }
+    out.retain(|b| !b.is_empty());
+    out
+}
+
+fn first_fit(sizes: &[u64], capacity: u64) -> Vec<usize> {
+    let mut loads: Vec<u64> = Vec::new();
+    sizes
+        .iter()
+        .map(|&s| match loads.iter().position(|&l| l + s <= capacity) {
+            Some(i) => {
+                loads[i] += s;
+                i
+            }
+            None => {
+                loads.push(s);
+                loads.len() - 1
+            }
+        })
+        .collect()
+}
+
+fn exact(sizes: &[u64], capacity: u64, i: usize, loads: &mut [u64], out: &mut [usize]) -> bool {
+    if i == sizes.len() {
+        return true;
+    }
+    for b in 0..loads.len() {
+        // Bins with the same load are interchangeable: trying one of them is enough.
+        if loads[..b].contains(&loads[b]) {
+            continue;
+        }
+        if loads[b] + sizes[i] <= capacity {
+            loads[b] += sizes[i];
+            out[i] = b;
+            if exact(sizes, capacity, i + 1, loads, out) {
+                return true;
+            }
+            loads[b] -= sizes[i];
+        }
+    }
+    false
+}
+
+/// The plan as a table for people (the `drawline plan` output).
+pub fn render_table(plan: &TubePlan) -> String {
+    let header = [
+        "#",
+        "Container",
+        "Cap",
+        "Additive",
+        "mL",
+        "Inv",
+        "Tests",
+        "Notes",
+    ];
+    let mut rows: Vec<[String; 8]> = Vec::new();
+    for (i, t) in plan.tubes.iter().enumerate() {
+        let mut notes = Vec::new();
+        if t.discard {
+            notes.push("DISCARD (need not be filled)".to_owned());
+        }
+        if t.fill_to_line {
+            notes.push("fill to the line".to_owned());
+        }
+        if !t.handling.label().is_empty() {
+            notes.push(t.handling.label().to_owned());
+        }
+        if let Some(timing) = &t.timing {
+            notes.push(format!("timed: {}", timing.label));
+        }
+        if t.labelling == Labelling::BloodBank {
+            notes.push("blood bank label".to_owned());
+        } else if t.exclusive {
+            notes.push("own tube".to_owned());
+        }
+        if t.fasting {
+            notes.push("fasting".to_owned());
+        }
+        let tests = if t.tests.is_empty() {
+            "-".to_owned()
+        } else {
+            t.tests
+                .iter()
+                .map(TestCode::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        rows.push([
+            (i + 1).to_string(),
+            t.container_name.clone(),
+            t.cap.clone(),
+            t.additive.clone(),
+            format!("{:.1}", t.volume_ml),
+            t.inversions.to_string(),
+            tests,
+            notes.join("; "),
+        ]);
+    }
+    let mut widths = header.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (k, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if k > 0 {
+                s.push_str("  ");
+            }
+            s.push_str(&format!("{cell:<w$}"));
+        }
+        s.trim_end().to_owned()
+    };
+    let mut out = line(&header.map(String::from));
+    out.push('\n');
+    out.push_str(&line(&widths.map(|w| "-".repeat(w))));
+    out.push('\n');
+    for r in &rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn site() -> SiteConfig {
+        SiteConfig::default_site()
+    }
+
+    fn containers(plan: &TubePlan) -> Vec<&str> {
+        plan.tubes.iter().map(|t| t.container.as_str()).collect()
+    }
+
+    #[test]
+    fn the_issue_example_pt_cmp_cbc_with_a_winged_set_starts_with_a_discard_tube() {
+        let plan = site().plan(&["PT", "CMP", "CBC"], Device::Winged).unwrap();
+        assert_eq!(
+            containers(&plan),
+            [
+                "light-blue-citrate",
+                "light-blue-citrate",
+                "gold-sst",
+                "lavender-edta"
+            ]
+        );
+        assert!(plan.tubes[0].discard);
+        assert!(plan.tubes[0].tests.is_empty());
+        assert!(!plan.tubes[1].discard);
+        assert_eq!(plan.tubes[1].tests, [TestCode::parse("PT").unwrap()]);
+        assert_eq!(plan.tubes[1].inversions, 4);
+        assert_eq!(plan.tubes[1].cap, "light blue");
+    }
+
+    #[test]
+    fn an_evacuated_holder_needs_no_discard_tube() {
+        let plan = site()
+            .plan(&["PT", "CMP", "CBC"], Device::EvacuatedHolder)
+            .unwrap();
+        assert!(plan.tubes.iter().all(|t| !t.discard));
+        assert_eq!(plan.tubes.len(), 3);
+    }
+
+    #[test]
+    fn blood_cultures_drawn_before_citrate_clear_the_tubing_so_no_discard_is_needed() {
+        let plan = site().plan(&["BCX", "PT"], Device::Winged).unwrap();
+        assert_eq!(
+            containers(&plan),
+            ["bc-aerobic", "bc-anaerobic", "light-blue-citrate"]
+        );
+        assert!(plan.tubes.iter().all(|t| !t.discard));
+    }
+
+    #[test]
+    fn a_site_that_wants_a_discard_before_any_coagulation_tube_gets_one() {
+        let s = site().with_discard_before_any_coagulation(true);
+        let plan = s.plan(&["BCX", "PT"], Device::EvacuatedHolder).unwrap();
+        assert_eq!(
+            containers(&plan),
+            [
+                "bc-aerobic",
+                "bc-anaerobic",
+                "light-blue-citrate",
+                "light-blue-citrate"
+            ]
+        );
+        assert!(plan.tubes[2].discard);
+    }
+
+    #[test]
+    fn a_winged_set_without_a_coagulation_tube_needs_no_discard() {
+        let plan = site().plan(&["CMP", "CBC"], Device::Winged).unwrap();
+        assert!(plan.tubes.iter().all(|t| !t.discard));
+    }
+
+    #[test]
+    fn compatible_tests_share_one_tube() {
+        let plan = site()
+            .plan(
+                &["BMP", "TSH", "FERR", "MG", "LIPID"],
+                Device::EvacuatedHolder,
+            )
+            .unwrap();
+        assert_eq!(plan.tubes.len(), 1);
+        assert_eq!(plan.tubes[0].tests.len(), 5);
+        assert_eq!(plan.tubes[0].required_ml, 4.0);
+        assert!(plan.tubes[0].fasting);
+    }
+
+    #[test]
+    fn tests_that_do_not_fit_one_tube_are_spread_over_as_few_tubes_as_possible() {
+        // 1.5 + 1 + 1 + 1 + 1 + 0.5 + 0.5 + 0.5 + 0.5 + 1 = 8.5 mL of 5 mL tubes: two tubes.
+        let codes = [
+            "CMP", "BMP", "LIPID", "TSH", "B12", "FERR", "MG", "PHOS", "CRP", "HFP",
+        ];
+        let plan = site().plan(&codes, Device::EvacuatedHolder).unwrap();
+        assert_eq!(plan.tubes.len(), 2);
+        assert!(plan.tubes.iter().all(|t| t.required_ml <= 5.0));
+    }
+
+    #[test]
+    fn tests_with_different_handling_never_share_a_tube() {
+        let plan = site()
+            .plan(&["GLU", "LACT", "CMP", "TBIL"], Device::EvacuatedHolder)
+            .unwrap();
+        let grey: Vec<_> = plan
+            .tubes
+            .iter()
+            .filter(|t| t.container.as_str() == "grey-fluoride")
+            .collect();
+        assert_eq!(grey.len(), 2);
+        assert_eq!(grey[0].handling, Handling::RoomTemperature);
+        assert_eq!(grey[1].handling, Handling::OnIce);
+        let gold: Vec<_> = plan
+            .tubes
+            .iter()
+            .filter(|t| t.container.as_str() == "gold-sst")
+            .collect();
+        assert_eq!(gold.len(), 2, "TBIL is protected from light, CMP is not");
+    }
+
+    #[test]
+    fn type_and_screen_gets_its_own_pink_tube_with_blood_bank_labelling() {
+        let plan = site()
+            .plan(&["TS", "CBC"], Device::EvacuatedHolder)
+            .unwrap();
+        assert_eq!(containers(&plan), ["lavender-edta", "pink-edta"]);
+        assert_eq!(plan.tubes[1].labelling, Labelling::BloodBank);
+        assert!(plan.tubes[1].exclusive);
+        assert_eq!(plan.tubes[1].tests.len(), 1);
+    }
+
+    #[test]
+    fn the_vancomycin_trough_tube_carries_its_timing() {
+        let plan = site().plan(&["VANCT"], Device::EvacuatedHolder).unwrap();
+        assert_eq!(plan.tubes[0].container.as_str(), "red-plain");
+        assert_eq!(plan.tubes[0].timing.as_ref().unwrap().label, "TROUGH");
+    }
+
+    #[test]
+    fn unknown_test_codes_are_an_error_not_a_silent_drop() {
+        let e = site()
+            .plan(&["CBC", "XYZ", "not a code"], Device::Winged)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            PlanError::UnknownTests(vec!["XYZ".into(), "not a code".into()])
+        );
+        assert_eq!(e.to_string(), "unknown test code(s): XYZ, not a code");
+    }
+
+    #[test]
+    fn an_empty_order_is_an_error() {
+        let none: [&str; 0] = [];
+        assert_eq!(
+            site().plan(&none, Device::Winged).unwrap_err(),
+            PlanError::NoTests
+        );
+    }
+
+    #[test]
+    fn lower_case_and_repeated_codes_plan_like_their_canonical_form() {
+        let a = site()
+            .plan(&["cbc", "CBC", " pt "], Device::Winged)
+            .unwrap();
+        let b = site().plan(&["PT", "CBC"], Device::Winged).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_plan_serialises_as_an_array_of_tubes_with_the_cli_fields() {
+        let plan = site().plan(&["PT", "CBC"], Device::Winged).unwrap();
+        let v = serde_json::to_value(&plan).unwrap();
+        let arr = v.as_array().unwrap();
+        assert_eq!(arr.len(), 3);
+        for key in [
+            "container",
+            "cap",
+            "tests",
+            "volume_ml",
+            "inversions",
+            "discard",
+        ] {
+            assert!(arr[1].get(key).is_some(), "{key}");
+        }
+        assert_eq!(arr[1]["tests"], serde_json::json!(["PT"]));
+        assert_eq!(arr[0]["discard"], serde_json::json!(true));
+        let back: TubePlan = serde_json::from_value(v).unwrap();
+        assert_eq!(back, plan);
+    }
+
+    #[test]
+    fn the_table_lists_tubes_in_order_with_their_tests() {
+        let plan = site().plan(&["PT", "CMP", "CBC"], Device::Winged).unwrap();
+        let table = render_table(&plan);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 6, "{table}");
+        assert!(lines[0].starts_with("#  Container"), "{table}");
+        assert!(lines[2].contains("DISCARD"), "{table}");
+        assert!(!lines[2].contains("fill to the line"), "{table}");
+        assert!(
+            lines[3].contains("PT") && lines[3].contains("fill to the line"),
+            "{table}"
+        );
+        assert!(
+            lines[4].contains("CMP") && lines[4].contains("gold"),
+            "{table}"
+        );
+        assert!(
+            lines[5].contains("CBC") && lines[5].contains("lavender"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn devices_parse_from_their_cli_names() {
+        assert_eq!("winged".parse::<Device>().unwrap(), Device::Winged);
+        assert_eq!("butterfly".parse::<Device>().unwrap(), Device::Winged);
+        assert_eq!("holder".parse::<Device>().unwrap(), Device::EvacuatedHolder);
+        assert!("syringe".parse::<Device>().is_err());
+    }
+
+    fn any_order() -> impl Strategy<Value = (Vec<String>, Vec<String>, Device, bool)> {
+        let all: Vec<String> = site()
+            .catalog()
+            .tests()
+            .iter()
+            .map(|t| t.code.to_string())
+            .collect();
+        (
+            proptest::sample::subsequence(all.clone(), 1..=all.len()),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_flat_map(|(codes, winged, strict)| {
+                let shuffled = Just(codes.clone()).prop_shuffle();
+                let device = if winged {
+                    Device::Winged
+                } else {
+                    Device::EvacuatedHolder
+                };
+                (Just(codes), shuffled, Just(device), Just(strict))
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn every_ordered_test_is_served_exactly_once_per_container_it_needs((codes, _, device, strict) in any_order()) {
+            let s = site().with_discard_before_any_coagulation(strict);
+            let plan = s.plan(&codes, device).unwrap();
+            for code in &codes {
+                let def = s.test(&TestCode::parse(code).unwrap()).unwrap();
+                let serving: Vec<_> = plan.tubes.iter().filter(|t| t.tests.contains(&def.code)).collect();
+                prop_assert_eq!(serving.len(), def.containers.len(), "{}", code);
+                for c in &def.containers {
+                    prop_assert!(serving.iter().any(|t| &t.container == c));
+                }
+            }
+            let served: usize = plan.tubes.iter().map(|t| t.tests.len()).sum();
+            let needed: usize = codes.iter().map(|c| s.test(&TestCode::parse(c).unwrap()).unwrap().containers.len()).sum();
+            prop_assert_eq!(served, needed);
+        }
+
+        #[test]
+        fn the_plan_is_always_in_order_of_draw((codes, _, device, strict) in any_order()) {
+            let s = site().with_discard_before_any_coagulation(strict);
+            let plan = s.plan(&codes, device).unwrap();
+            let drawn: Vec<u32> = plan.tubes.iter().filter(|t| !t.discard).map(|t| t.position).collect();
+            prop_assert!(drawn.windows(2).all(|w| w[0] <= w[1]), "{:?}", drawn);
+            for (i, t) in plan.tubes.iter().enumerate() {
+                if t.discard {
+                    let next = &plan.tubes[i + 1];
+                    prop_assert!(next.fill_to_line && !next.discard);
+                }
+            }
+        }
+
+        #[test]
+        fn no_tube_is_over_its_usable_volume((codes, _, device, _s) in any_order()) {
+            let s = site();
+            let plan = s.plan(&codes, device).unwrap();
+            for t in &plan.tubes {
+                let usable = s.container(&t.container).unwrap().usable_volume_ml;
+                prop_assert!(t.required_ml <= usable + 1e-9, "{:?}", t);
+                if t.exclusive {
+                    prop_assert_eq!(t.tests.len(), 1);
+                }
+            }
+        }
+
+        #[test]
+        fn reordering_the_input_never_changes_the_plan((codes, shuffled, device, strict) in any_order()) {
+            let s = site().with_discard_before_any_coagulation(strict);
+            prop_assert_eq!(s.plan(&codes, device).unwrap(), s.plan(&shuffled, device).unwrap());
+        }
+
+        #[test]
+        fn a_winged_set_with_citrate_first_always_gets_a_discard_tube_first((codes, _, _d, _s) in any_order()) {
+            let plan = site().plan(&codes, Device::Winged).unwrap();
+            let first_real = plan.tubes.iter().find(|t| !t.discard).unwrap();
+            if first_real.fill_to_line {
+                prop_assert!(plan.tubes[0].discard);
+            } else {
+                prop_assert!(plan.tubes.iter().all(|t| !t.discard));
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! People and devices: the operations the command line and the API share.
+
+use chrono::{DateTime, Utc};
+
+use crate::api::{EnrollmentCode, Role, UserView};
+use crate::auth::{self, AuthError};
+use crate::store::{AuditEntry, NewUser, Store, StoreError};
+
+/// Why an account operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// A name that is empty, too long or has control characters.
+    #[error("{0}")]
+    InvalidName(String),
+    /// The PIN could not be hashed or is too short.
+    #[error(transparent)]
+    Pin(#[from] AuthError),
+    /// Storage failed or refused (e.g. a taken name).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Longest device, user or round name accepted.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Checks a name for a device, user or round.
+pub fn check_name(what: &str, name: &str) -> Result<String, AccountError> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(AccountError::InvalidName(format!(
+            "a {what} name needs 1 to {MAX_NAME_CHARS} printable characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// Registers a device (or gives a pending one a new code) and returns its one-time enrollment code.
+pub async fn register_device(
+    store: &dyn Store,
+    name: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<EnrollmentCode, AccountError> {
+    let name = check_name("device", name)?;
+    let code = auth::new_enrollment_code();
+    let expires_at = now + auth::ENROLLMENT_CODE_LIFETIME;
+    let hash = auth::code_hash(&code);
+    let device = match store.device_by_name(&name).await? {
+        Some(d) => {
+            store.reissue_enrollment(d.id, &hash, expires_at).await?;
+            d
+        }
+        None => store.create_device(&name, &hash, expires_at).await?,
+    };
+    store
+        .audit(
+            AuditEntry {
+                actor: actor.to_owned(),
+                action: "device.registered".into(),
+                subject: Some(format!("device:{}", device.id)),
+                detail: Some(serde_json::json!({ "name": device.name }).to_string()),
+            },
+            now,
+        )
+        .await?;
+    Ok(EnrollmentCode {
+        device_id: device.id,
+        device_name: device.name,
+        code,
+        expires_at,
+    })
+}
+
+/// Adds a person with a hashed PIN.
+pub async fn add_user(
+    store: &dyn Store,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    pin: &str,
+    actor: &str,
+) -> Result<UserView, AccountError> {
+    let username = check_name("user", username)?;
+    let display_name = check_name("display", display_name)?;
+    let pin = pin.to_owned();
+    // argon2 is deliberately slow: keep it off the async workers.
+    let pin_hash = tokio::task::spawn_blocking(move || auth::hash_pin(&pin))
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+    let user = store
+        .create_user(NewUser {
+            username,
+            display_name,
+            role,
+            pin_hash,
+        })
+        .await?;
+    store
+        .audit(
+            AuditEntry {
+                actor: actor.to_owned(),
+                action: "user.added".into(),
+                subject: Some(format!("user:{}", user.id)),
+                detail: Some(
+                    serde_json::json!({ "username": user.username, "role": role.as_str() })
+                        .to_string(),
+                ),
+            },
+            Utc::now(),
+        )
+        .await?;
+    Ok(user)
+}

@@ -1,0 +1,69 @@
+//! `drawline serve`: the API and the app, until Ctrl-C or SIGTERM.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use drawline_domain::fhir::FhirExport;
+
+use super::{load_site, open_store};
+use crate::config::Config;
+use crate::{app, demo, AppState};
+
+/// Runs the server with graceful shutdown.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let settings = config.resolve()?;
+    let store = open_store(&settings)?;
+    if settings.demo {
+        let access = demo::prepare(store.as_ref()).await?;
+        if access.seeded {
+            tracing::info!(site = demo::DEMO_SITE, "seeded the demo site");
+        }
+        // Printed, not logged: these are for the person starting the demo, and logs may be shipped.
+        print!("{}", access.banner());
+    }
+    if store.is_empty().await? {
+        store.set_site_name(&settings.site_name).await?;
+    }
+    let site = load_site(&settings, store.as_ref()).await?;
+    let dist = settings
+        .dist
+        .join("index.html")
+        .is_file()
+        .then_some(settings.dist.as_path());
+    if dist.is_none() {
+        tracing::warn!(dist = %settings.dist.display(), "no built app found; serving the API only");
+    }
+    let state = AppState {
+        store,
+        site: Arc::new(site),
+        fhir: Arc::new(FhirExport::for_base(&settings.fhir_base)),
+    };
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("binding {}", settings.addr))?;
+    let addr = listener.local_addr()?;
+    // Printed (not only logged) so scripts and people can find the server.
+    println!("Drawline is serving at http://{addr}/");
+    tracing::info!(%addr, db = %settings.db.display(), "listening");
+    axum::serve(listener, app(state, dist))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

@@ -1,0 +1,83 @@
+//! `drawline users`: add people with a hashed PIN, and list them.
+
+use std::io::BufRead;
+
+use anyhow::{bail, Context};
+
+use crate::accounts;
+use crate::api::Role;
+use crate::config::Common;
+
+/// User subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum UsersCommand {
+    /// Add a person. The PIN is read from DRAWLINE_PIN or, if unset, the first line of standard input
+    /// (never from the command line, where other users could see it).
+    Add {
+        /// Sign-in name.
+        username: String,
+        /// Name on screen and labels.
+        #[arg(long)]
+        name: String,
+        /// collector, supervisor or admin.
+        #[arg(long, default_value = "collector", value_parser = parse_role)]
+        role: Role,
+    },
+    /// List people and their roles.
+    List,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("'{s}' is not collector, supervisor or admin"))
+}
+
+fn read_pin() -> anyhow::Result<String> {
+    if let Ok(pin) = std::env::var("DRAWLINE_PIN") {
+        return Ok(pin);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the PIN from standard input")?;
+    let pin = line.trim_end_matches(['\r', '\n']).to_owned();
+    if pin.is_empty() {
+        bail!("no PIN given: set DRAWLINE_PIN or pipe it on standard input");
+    }
+    Ok(pin)
+}
+
+/// Runs a user subcommand.
+pub async fn run(common: &Common, command: UsersCommand) -> anyhow::Result<()> {
+    let (_, store, _) = super::open(common).await?;
+    match command {
+        UsersCommand::Add {
+            username,
+            name,
+            role,
+        } => {
+            let pin = read_pin()?;
+            let user =
+                accounts::add_user(store.as_ref(), &username, &name, role, &pin, "cli").await?;
+            println!(
+                "Added {} ({}) as {}; id {}",
+                user.username,
+                user.display_name,
+                role.as_str(),
+                user.id
+            );
+        }
+        UsersCommand::List => {
+            for u in store.list_users().await? {
+                println!(
+                    "{:<36}  {:<16}  {:<10}  {}",
+                    u.id,
+                    u.username,
+                    u.role.as_str(),
+                    u.display_name
+                );
+            }
+        }
+    }
+    Ok(())
+}

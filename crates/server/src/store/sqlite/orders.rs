@@ -1,0 +1,396 @@
+//! Patients, orders and rounds in SQLite.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use uuid::Uuid;
+
+use drawline_domain::{
+    Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, Priority, TestCode,
+};
+
+use super::{audit_in, opt_time_at, opt_uuid_at, time_at, ts, uuid_at};
+use crate::api::{ImportProblem, ImportReport, RoundView, Worklist, WorklistOrder};
+use crate::store::{Assignment, AuditEntry, NewOrder, StoreError};
+
+fn round_from(r: &Row<'_>) -> rusqlite::Result<RoundView> {
+    Ok(RoundView {
+        id: uuid_at(r, 0)?,
+        name: r.get(1)?,
+        device_id: opt_uuid_at(r, 2)?,
+        collector_id: opt_uuid_at(r, 3)?,
+    })
+}
+
+/// Finds or creates a round by name; with an assignment, (re)assigns it.
+pub(super) fn upsert_round(
+    tx: &Transaction<'_>,
+    name: &str,
+    assignment: Option<&Assignment>,
+    now: DateTime<Utc>,
+) -> Result<RoundView, StoreError> {
+    let existing = tx
+        .query_row(
+            "SELECT id, name, device_id, collector_id FROM rounds WHERE name = ?1",
+            [name],
+            round_from,
+        )
+        .optional()?;
+    let id = match existing {
+        Some(round) if assignment.is_none() => return Ok(round),
+        Some(round) => round.id,
+        None => {
+            let id = Uuid::new_v4();
+            tx.execute(
+                "INSERT INTO rounds (id, name, created_at) VALUES (?1, ?2, ?3)",
+                params![id.to_string(), name, ts(now)],
+            )?;
+            id
+        }
+    };
+    if let Some(a) = assignment {
+        tx.execute(
+            "UPDATE rounds SET device_id = ?2, collector_id = ?3 WHERE id = ?1",
+            params![
+                id.to_string(),
+                a.device_id.map(|d| d.to_string()),
+                a.collector_id.map(|u| u.to_string())
+            ],
+        )?;
+    }
+    Ok(tx.query_row(
+        "SELECT id, name, device_id, collector_id FROM rounds WHERE id = ?1",
+        [id.to_string()],
+        round_from,
+    )?)
+}
+
+pub(super) fn list_rounds(c: &mut Connection) -> Result<Vec<RoundView>, StoreError> {
+    let mut stmt =
+        c.prepare("SELECT id, name, device_id, collector_id FROM rounds ORDER BY name")?;
+    let rounds = stmt
+        .query_map([], round_from)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rounds)
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// Finds the patient by MRN (keeping the stored id) or creates it; `Err(reason)` rejects the row.
+fn upsert_patient(
+    tx: &Transaction<'_>,
+    p: &Patient,
+    now: DateTime<Utc>,
+) -> Result<Result<String, String>, StoreError> {
+    let mrn = p.identity.mrn.to_string();
+    let given = serde_json::to_string(&p.identity.name.given).map_err(corrupt)?;
+    let birth = p.identity.birth_date.to_string();
+    let family = &p.identity.name.family;
+    let by_mrn: Option<String> = tx
+        .query_row("SELECT id FROM patients WHERE mrn = ?1", [&mrn], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(id) = by_mrn {
+        tx.execute(
+            "UPDATE patients SET family = ?2, given = ?3, birth_date = ?4, updated_at = ?5
+             WHERE id = ?1 AND (family, given, birth_date) IS NOT (?2, ?3, ?4)",
+            params![id, family, given, birth, ts(now)],
+        )?;
+        return Ok(Ok(id));
+    }
+    let id = p.id.to_string();
+    let taken: Option<String> = tx
+        .query_row("SELECT mrn FROM patients WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(other) = taken {
+        return Ok(Err(format!(
+            "patient id {id} already belongs to MRN {other}, not {mrn}"
+        )));
+    }
+    tx.execute(
+        "INSERT INTO patients (id, mrn, family, given, birth_date, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![id, mrn, family, given, birth, ts(now)],
+    )?;
+    Ok(Ok(id))
+}
+
+/// The columns of an order that a re-import may change, in column order.
+type OrderFields = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+const ORDER_FIELDS: &str =
+    "patient_id, test_code, priority, placed_at, due_at, requisition, fasting, location, note, round_id";
+
+fn fields_from(r: &Row<'_>) -> rusqlite::Result<OrderFields> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+fn import_one(
+    tx: &Transaction<'_>,
+    new: &NewOrder,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<(), StoreError> {
+    let reject = |report: &mut ImportReport, reason: String| {
+        report.rejected.push(ImportProblem {
+            position: new.position,
+            location: new.location_in_source.clone(),
+            reason,
+        });
+    };
+    let patient_id = match upsert_patient(tx, &new.patient, now)? {
+        Ok(id) => id,
+        Err(reason) => {
+            reject(report, reason);
+            return Ok(());
+        }
+    };
+    let round_id = match &new.round {
+        Some(name) => Some(upsert_round(tx, name, None, now)?.id.to_string()),
+        None => None,
+    };
+    let o = &new.order;
+    let id = o.id.to_string();
+    let mut fields: OrderFields = (
+        patient_id,
+        o.test.to_string(),
+        o.priority.code().to_owned(),
+        ts(o.placed_at),
+        o.due_at.map(ts),
+        o.requisition.clone(),
+        new.fasting,
+        new.location.clone(),
+        new.note.clone(),
+        round_id,
+    );
+    let existing = tx
+        .query_row(
+            &format!("SELECT {ORDER_FIELDS} FROM orders WHERE id = ?1"),
+            [&id],
+            fields_from,
+        )
+        .optional()?;
+    let Some(old) = existing else {
+        let f = fields;
+        tx.execute(
+            &format!("INSERT INTO orders (id, {ORDER_FIELDS}, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+            params![id, f.0, f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8, f.9, ts(now)],
+        )?;
+        report.created += 1;
+        return Ok(());
+    };
+    if old.0 != fields.0 {
+        // Never move an order to another patient silently: that is how wrong-blood-in-tube starts.
+        reject(
+            report,
+            format!("order {id} already exists for another patient ({})", old.0),
+        );
+        return Ok(());
+    }
+    // A re-import without a round keeps the order where a supervisor put it.
+    if fields.9.is_none() {
+        fields.9.clone_from(&old.9);
+    }
+    // A file without a placing time stands in the import time; a re-import must not move it later.
+    if old.3 < fields.3 {
+        fields.3.clone_from(&old.3);
+    }
+    if old == fields {
+        report.unchanged += 1;
+        return Ok(());
+    }
+    let f = fields;
+    tx.execute(
+        "UPDATE orders SET test_code = ?2, priority = ?3, placed_at = ?4, due_at = ?5,
+                requisition = ?6, fasting = ?7, location = ?8, note = ?9, round_id = ?10
+         WHERE id = ?1",
+        params![id, f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8, f.9],
+    )?;
+    report.updated += 1;
+    Ok(())
+}
+
+pub(super) fn import_orders(
+    c: &mut Connection,
+    batch: Vec<NewOrder>,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, StoreError> {
+    let tx = c.transaction()?;
+    let mut report = ImportReport::default();
+    for new in &batch {
+        import_one(&tx, new, now, &mut report)?;
+    }
+    let entry = AuditEntry {
+        actor: "import".into(),
+        action: "orders.imported".into(),
+        subject: None,
+        detail: Some(
+            serde_json::json!({
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": report.rejected.len(),
+            })
+            .to_string(),
+        ),
+    };
+    audit_in(&tx, &entry, now)?;
+    tx.commit()?;
+    Ok(report)
+}
+
+fn priority(text: &str) -> Result<Priority, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(corrupt)
+}
+
+pub(super) fn worklist(
+    c: &mut Connection,
+    device_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Worklist, StoreError> {
+    let device = device_id.to_string();
+    let mut stmt = c.prepare(
+        "SELECT id, name, device_id, collector_id FROM rounds WHERE device_id = ?1 ORDER BY name",
+    )?;
+    let rounds = stmt
+        .query_map([&device], round_from)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = c.prepare(
+        "SELECT o.id, o.patient_id, o.test_code, o.priority, o.placed_at, o.due_at, o.requisition,
+                o.fasting, o.location, o.note, o.round_id
+         FROM orders o JOIN rounds r ON r.id = o.round_id
+         WHERE r.device_id = ?1 AND o.status = 'open'",
+    )?;
+    type Row11 = (
+        String,
+        String,
+        String,
+        String,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<String>,
+        bool,
+        Option<String>,
+        Option<String>,
+        Option<Uuid>,
+    );
+    let rows: Vec<Row11> = stmt
+        .query_map([&device], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                time_at(r, 4)?,
+                opt_time_at(r, 5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                opt_uuid_at(r, 10)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut orders = Vec::with_capacity(rows.len());
+    for (
+        id,
+        patient,
+        test,
+        prio,
+        placed_at,
+        due_at,
+        requisition,
+        fasting,
+        location,
+        note,
+        round_id,
+    ) in rows
+    {
+        orders.push(WorklistOrder {
+            order: Order {
+                id: OrderId::parse(&id).map_err(corrupt)?,
+                patient: PatientId::parse(&patient).map_err(corrupt)?,
+                test: TestCode::parse(&test).map_err(corrupt)?,
+                priority: priority(&prio)?,
+                placed_at,
+                due_at,
+                requisition,
+            },
+            round_id,
+            fasting,
+            location,
+            note,
+        });
+    }
+    // STAT first, then timed draws by due time, then routine (the draw-list order of the domain doc).
+    orders.sort_by(|a, b| {
+        let key = |o: &WorklistOrder| {
+            (
+                o.order.priority,
+                o.order.due_at.is_none(),
+                o.order.due_at,
+                o.order.placed_at,
+                o.order.id.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    let mut stmt = c.prepare(
+        "SELECT DISTINCT p.id, p.mrn, p.family, p.given, p.birth_date
+         FROM patients p JOIN orders o ON o.patient_id = p.id JOIN rounds r ON r.id = o.round_id
+         WHERE r.device_id = ?1 AND o.status = 'open'
+         ORDER BY p.family, p.id",
+    )?;
+    let rows: Vec<(String, String, String, String, String)> = stmt
+        .query_map([&device], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut patients = Vec::with_capacity(rows.len());
+    for (id, mrn, family, given, birth) in rows {
+        patients.push(Patient {
+            id: PatientId::parse(&id).map_err(corrupt)?,
+            identity: PatientIdentity {
+                mrn: Mrn::parse(&mrn).map_err(corrupt)?,
+                name: PersonName {
+                    family,
+                    given: serde_json::from_str(&given).map_err(corrupt)?,
+                },
+                birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d").map_err(corrupt)?,
+            },
+        });
+    }
+    Ok(Worklist {
+        device_id,
+        generated_at: now,
+        rounds,
+        patients,
+        orders,
+    })
+}

@@ -1,0 +1,349 @@
+//! Enrollment, sign-in and every way a request can be refused, on a real socket.
+
+mod common;
+
+use common::{problem_code, spawn_app};
+use drawline_server::api::{Me, Role, Worklist};
+use drawline_server::store::{Assignment, Store};
+use serde_json::json;
+
+#[tokio::test]
+async fn an_enrollment_code_gives_a_working_device_token_once() {
+    let app = spawn_app().await;
+    let code = drawline_server::accounts::register_device(
+        app.store.as_ref(),
+        "Ward 5 tablet",
+        "test",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let res = app
+        .client
+        .post(app.url("/enroll"))
+        .json(&json!({ "code": code.code.to_lowercase() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let enrolled: drawline_server::api::EnrollResponse = res.json().await.unwrap();
+    assert_eq!(enrolled.device_name, "Ward 5 tablet");
+
+    let me: Me = app
+        .get("/me", &enrolled.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.device.id, enrolled.device_id);
+    assert!(me.user.is_none());
+
+    let again = app
+        .client
+        .post(app.url("/enroll"))
+        .json(&json!({ "code": code.code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+    assert_eq!(problem_code(again).await, "invalid_enrollment_code");
+}
+
+#[tokio::test]
+async fn the_server_keeps_only_a_hash_of_the_device_token() {
+    let app = spawn_app().await;
+    let device = app.enroll("Tablet").await;
+    let conn = rusqlite::Connection::open(app.dir.path().join("test.sqlite")).unwrap();
+    let stored: String = conn
+        .query_row("SELECT token_hash FROM devices", [], |r| r.get(0))
+        .unwrap();
+    assert_ne!(stored, device.token);
+    assert_eq!(stored, drawline_server::auth::token_hash(&device.token));
+}
+
+#[tokio::test]
+async fn a_request_without_a_token_is_refused_with_missing_token() {
+    let app = spawn_app().await;
+    let res = app.client.get(app.url("/worklist")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().contains_key("www-authenticate"));
+    assert_eq!(problem_code(res).await, "missing_token");
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_with_invalid_token() {
+    let app = spawn_app().await;
+    for token in ["dld_not-a-real-token", "dls_nope", "garbage"] {
+        let res = app.get("/worklist", token).send().await.unwrap();
+        assert_eq!(res.status(), 401, "{token}");
+        assert_eq!(problem_code(res).await, "invalid_token");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_device_and_its_sessions_fail_at_once() {
+    let app = spawn_app().await;
+    let (_, supervisor) = app.supervisor().await;
+    let device = app.enroll("Lost tablet").await;
+    app.add_user("amara", Role::Collector, "1234").await;
+    let session = app.sign_in(&device.token, "amara", "1234").await;
+    assert_eq!(
+        app.get("/worklist", &device.token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let res = app
+        .post(
+            &format!("/devices/{}/revoke", device.device_id),
+            &supervisor,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    for token in [&device.token, &session] {
+        let res = app.get("/worklist", token).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+        assert_eq!(problem_code(res).await, "invalid_token");
+    }
+    let audit = app.store.audit_log(50).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "device.revoked"));
+}
+
+#[tokio::test]
+async fn a_collector_is_refused_supervisor_routes_with_role_required() {
+    let app = spawn_app().await;
+    let device = app.enroll("Tablet").await;
+    app.add_user("amara", Role::Collector, "1234").await;
+    let session = app.sign_in(&device.token, "amara", "1234").await;
+    for path in ["/devices", "/rounds", "/audit", "/fhir/Specimen"] {
+        let res = app.get(path, &session).send().await.unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+        assert_eq!(problem_code(res).await, "role_required");
+    }
+    let res = app
+        .post("/orders", &session)
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // A device token alone is no person at all.
+    let res = app.get("/devices", &device.token).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(problem_code(res).await, "sign_in_required");
+}
+
+#[tokio::test]
+async fn a_device_sees_only_the_worklist_assigned_to_it() {
+    let app = spawn_app().await;
+    let (_, supervisor) = app.supervisor().await;
+    let mine = app.enroll("Mine").await;
+    let theirs = app.enroll("Theirs").await;
+    let res = app
+        .post("/orders", &supervisor)
+        .header("content-type", "text/csv")
+        .body(common::orders_csv())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.store
+        .upsert_round(
+            "Ward 2",
+            Assignment {
+                device_id: Some(theirs.device_id),
+                collector_id: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    let w: Worklist = app
+        .get("/worklist", &mine.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(w.orders.is_empty() && w.patients.is_empty());
+    let w: Worklist = app
+        .get("/worklist", &theirs.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(w.orders.len(), 3);
+    assert_eq!(w.patients.len(), 2);
+    assert_eq!(w.orders[0].order.priority, drawline_domain::Priority::Stat);
+}
+
+#[tokio::test]
+async fn a_device_cannot_read_another_devices_collection() {
+    let app = spawn_app().await;
+    let owner = app.enroll("Owner").await;
+    let other = app.enroll("Other").await;
+    let id = uuid::Uuid::new_v4();
+    let f = common::finalized_collection(id);
+    app.store
+        .push_collections(
+            owner.device_id,
+            vec![common::version_of(&f, chrono::Utc::now())],
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+
+    let res = app
+        .get(&format!("/collections/{id}"), &owner.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app
+        .get(&format!("/collections/{id}"), &other.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem_code(res).await, "not_found");
+
+    let list: Vec<serde_json::Value> = app
+        .get("/collections", &other.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(list.is_empty());
+    let res = app
+        .get(
+            &format!("/collections?device={}", owner.device_id),
+            &other.token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
+    let app = spawn_app().await;
+    let device = app.enroll("Tablet").await;
+    app.add_user("amara", Role::Collector, "1234").await;
+    for _ in 0..drawline_server::auth::MAX_FAILED_SIGN_INS {
+        let res = app
+            .post("/sessions", &device.token)
+            .json(&json!({ "username": "amara", "pin": "0000" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        assert_eq!(problem_code(res).await, "bad_credentials");
+    }
+    let res = app
+        .post("/sessions", &device.token)
+        .json(&json!({ "username": "amara", "pin": "1234" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429, "even the right PIN waits");
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(problem_code(res).await, "too_many_attempts");
+
+    // Another device is not locked out by this one's failures.
+    let other = app.enroll("Other tablet").await;
+    app.sign_in(&other.token, "amara", "1234").await;
+}
+
+#[tokio::test]
+async fn an_unknown_user_gets_the_same_answer_as_a_wrong_pin() {
+    let app = spawn_app().await;
+    let device = app.enroll("Tablet").await;
+    let res = app
+        .post("/sessions", &device.token)
+        .json(&json!({ "username": "nobody", "pin": "1234" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(problem_code(res).await, "bad_credentials");
+}
+
+#[tokio::test]
+async fn a_signed_in_session_carries_the_role_and_signing_out_ends_it() {
+    let app = spawn_app().await;
+    let device = app.enroll("Tablet").await;
+    app.add_user("sam", Role::Supervisor, "9876").await;
+    let session = app.sign_in(&device.token, "sam", "9876").await;
+    let me: Me = app
+        .get("/me", &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.user.unwrap().role, Role::Supervisor);
+    let res = app
+        .client
+        .delete(app.url("/sessions/current"))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get("/me", &session).send().await.unwrap().status(), 401);
+    // The device token itself still works.
+    assert_eq!(
+        app.get("/me", &device.token).send().await.unwrap().status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_registers_a_device_whose_code_then_enrolls_it() {
+    let app = spawn_app().await;
+    let (_, supervisor) = app.supervisor().await;
+    let res = app
+        .post("/devices", &supervisor)
+        .json(&json!({ "name": "Home visit tablet" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let code: drawline_server::api::EnrollmentCode = res.json().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/enroll"))
+        .json(&json!({ "code": code.code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let devices: Vec<drawline_server::api::DeviceView> = app
+        .get("/devices", &supervisor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let d = devices
+        .iter()
+        .find(|d| d.name == "Home visit tablet")
+        .unwrap();
+    assert_eq!(d.status, drawline_server::api::DeviceStatus::Enrolled);
+}

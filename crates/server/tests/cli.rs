@@ -1,0 +1,155 @@
+//! The built `drawline` binary: plan, devices, orders and export, as lab staff and scripts run them.
+
+use std::process::{Command, Output};
+
+fn drawline(args: &[&str], db: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drawline"))
+        .args(args)
+        .env("DRAWLINE_DB", db)
+        .env_remove("DRAWLINE_CONFIG")
+        .env_remove("DRAWLINE_SITE_DIR")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn plan_prints_the_tubes_in_order_of_draw_with_a_discard_tube_for_a_winged_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = drawline(
+        &["plan", "--tests", "PT,CMP,CBC", "--device", "winged"],
+        &dir.path().join("x.sqlite"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("DISCARD"), "{text}");
+    let (blue, gold, lavender) = (
+        text.find("light blue").unwrap(),
+        text.find("gold").unwrap(),
+        text.find("lavender").unwrap(),
+    );
+    assert!(blue < gold && gold < lavender, "{text}");
+    assert!(
+        !dir.path().join("x.sqlite").exists(),
+        "plan needs no database"
+    );
+}
+
+#[test]
+fn plan_json_is_an_array_of_tubes_with_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = drawline(
+        &[
+            "plan",
+            "--tests",
+            "PT,CMP,CBC",
+            "--device",
+            "winged",
+            "--json",
+        ],
+        &dir.path().join("x.sqlite"),
+    );
+    assert!(out.status.success());
+    let tubes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tubes = tubes.as_array().unwrap();
+    assert_eq!(tubes.len(), 4);
+    for key in [
+        "container",
+        "cap",
+        "tests",
+        "volume_ml",
+        "inversions",
+        "discard",
+    ] {
+        assert!(tubes.iter().all(|t| t.get(key).is_some()), "{key}");
+    }
+    assert_eq!(tubes[0]["discard"], true);
+    assert_eq!(tubes[1]["tests"], serde_json::json!(["PT"]));
+}
+
+#[test]
+fn plan_refuses_an_unknown_test_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = drawline(
+        &["plan", "--tests", "CBC,NOPE"],
+        &dir.path().join("x.sqlite"),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOPE"));
+}
+
+#[test]
+fn devices_enroll_prints_a_code_and_orders_import_reports_bad_rows_with_exit_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite");
+    let out = drawline(&["devices", "enroll", "Ward 5 tablet"], &db);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("Enrollment code for \"Ward 5 tablet\": "));
+
+    let csv = dir.path().join("orders.csv");
+    std::fs::write(
+        &csv,
+        "order_id,mrn,family,given,birth_date,test\nc-1,MRN801,Ali,Sara,1970-05-05,CBC\nc-2,MRN802,Bad,Date,05/05/1970,CBC\n",
+    )
+    .unwrap();
+    let out = drawline(
+        &[
+            "orders",
+            "import",
+            csv.to_str().unwrap(),
+            "--round",
+            "Ward 5",
+        ],
+        &db,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(
+        text.contains("1 created") && text.contains("line 3"),
+        "{text}"
+    );
+
+    let out = drawline(
+        &["orders", "assign", "Ward 5", "--device", "Ward 5 tablet"],
+        &db,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = drawline(&["export", "fhir"], &db);
+    assert!(out.status.success());
+    let bundle: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+
+    let out = drawline(&["devices", "revoke", "Ward 5 tablet"], &db);
+    assert!(out.status.success());
+    let out = drawline(&["devices", "list"], &db);
+    assert!(stdout(&out).contains("revoked"));
+}
+
+#[test]
+fn serve_with_a_config_file_that_has_an_unknown_key_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("drawline.toml");
+    std::fs::write(&config, "port = 8080\n").unwrap();
+    let out = drawline(
+        &["serve", "--config", config.to_str().unwrap()],
+        &dir.path().join("x.sqlite"),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("port"));
+}

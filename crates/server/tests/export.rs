@@ -1,0 +1,74 @@
+//! Collections out: the FHIR Specimen route returns the domain mapping of what devices sent.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::spawn_app;
+use drawline_server::Store;
+use serde_json::Value;
+
+#[tokio::test]
+async fn received_collections_come_out_as_a_bundle_of_specimens() {
+    let app = spawn_app().await;
+    let (_, sup) = app.supervisor().await;
+    let tablet = app.enroll("Tablet").await;
+    let f = common::finalized_collection(uuid::Uuid::new_v4());
+    app.store
+        .push_collections(
+            tablet.device_id,
+            vec![common::version_of(&f, Utc::now())],
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+
+    let res = app.get("/fhir/Specimen", &sup).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/fhir+json");
+    let bundle: Value = res.json().await.unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert_eq!(bundle["type"], "searchset");
+    let entries = bundle["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "one Specimen per drawn tube (PT, CBC)");
+    for e in entries {
+        assert_eq!(e["resource"]["resourceType"], "Specimen");
+        assert!(e["fullUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://lab.example.org/fhir/Specimen/"));
+    }
+}
+
+#[tokio::test]
+async fn since_leaves_out_collections_received_before_it() {
+    let app = spawn_app().await;
+    let (_, sup) = app.supervisor().await;
+    let tablet = app.enroll("Tablet").await;
+    let f = common::finalized_collection(uuid::Uuid::new_v4());
+    app.store
+        .push_collections(
+            tablet.device_id,
+            vec![common::version_of(&f, Utc::now())],
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let later =
+        (Utc::now() + Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let bundle: Value = app
+        .get(&format!("/fhir/Specimen?since={later}"), &sup)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bundle["total"], 0);
+    assert!(bundle.get("entry").is_none(), "FHIR forbids empty arrays");
+    let res = app
+        .get("/fhir/Specimen?since=yesterday", &sup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}

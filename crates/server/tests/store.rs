@@ -1,0 +1,210 @@
+//! The storage the sync protocol will use: idempotent versions by id and hash, receipts, heartbeats, atomic batches.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use drawline_server::api::Heartbeat;
+use drawline_server::store::{PushOutcome, Store};
+use drawline_server::{accounts, SqliteStore};
+use uuid::Uuid;
+
+async fn store_with_device(dir: &tempfile::TempDir) -> (SqliteStore, Uuid) {
+    let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
+    let code = accounts::register_device(&store, "Tablet", "test", Utc::now())
+        .await
+        .unwrap();
+    (store, code.device_id)
+}
+
+#[tokio::test]
+async fn the_same_version_pushed_twice_is_stored_once_and_answers_the_original_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, device) = store_with_device(&dir).await;
+    let f = common::finalized_collection(Uuid::new_v4());
+    let v = common::version_of(&f, Utc::now());
+    let first = store
+        .push_collections(device, vec![v.clone()], Utc::now())
+        .await
+        .unwrap();
+    let again = store
+        .push_collections(device, vec![v.clone()], Utc::now())
+        .await
+        .unwrap();
+    let (PushOutcome::Accepted(a), PushOutcome::Duplicate(b)) = (&first[0], &again[0]) else {
+        panic!("{first:?} {again:?}");
+    };
+    assert_eq!(a, b);
+    assert_eq!(
+        store
+            .collection_versions(v.collection_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(store.receipts(device, None).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_different_hash_without_naming_what_it_supersedes_is_a_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, device) = store_with_device(&dir).await;
+    let f = common::finalized_collection(Uuid::new_v4());
+    let v = common::version_of(&f, Utc::now());
+    store
+        .push_collections(device, vec![v.clone()], Utc::now())
+        .await
+        .unwrap();
+    let mut changed = v.clone();
+    changed.content_hash = "0".repeat(64);
+    let out = store
+        .push_collections(device, vec![changed.clone()], Utc::now())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&out[0], PushOutcome::Conflict(m) if m.contains("supersede")),
+        "{out:?}"
+    );
+
+    let mut correction = changed;
+    correction.version = 2;
+    correction.supersedes = Some(1);
+    let out = store
+        .push_collections(device, vec![correction], Utc::now())
+        .await
+        .unwrap();
+    assert!(matches!(out[0], PushOutcome::Accepted(_)), "{out:?}");
+    let versions = store.collection_versions(v.collection_id).await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let latest = store.latest_versions_since(None).await.unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].version, 2);
+}
+
+#[tokio::test]
+async fn a_device_cannot_write_a_collection_that_another_device_owns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, owner) = store_with_device(&dir).await;
+    let other = accounts::register_device(&store, "Other", "test", Utc::now())
+        .await
+        .unwrap()
+        .device_id;
+    let f = common::finalized_collection(Uuid::new_v4());
+    let v = common::version_of(&f, Utc::now());
+    store
+        .push_collections(owner, vec![v.clone()], Utc::now())
+        .await
+        .unwrap();
+    let out = store
+        .push_collections(other, vec![v], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(out[0], PushOutcome::Forbidden);
+}
+
+#[tokio::test]
+async fn a_device_clock_minutes_away_from_the_server_is_flagged_on_the_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, device) = store_with_device(&dir).await;
+    let now = Utc::now();
+    let f = common::finalized_collection(Uuid::new_v4());
+    let out = store
+        .push_collections(
+            device,
+            vec![common::version_of(&f, now - Duration::minutes(20))],
+            now,
+        )
+        .await
+        .unwrap();
+    let PushOutcome::Accepted(r) = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert!(r.clock_skew_flagged);
+    let versions = store.collection_versions(f.record().id().0).await.unwrap();
+    assert!((versions[0].clock_skew_seconds + 1200).abs() <= 1);
+}
+
+#[tokio::test]
+async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, device) = store_with_device(&dir).await;
+    let good = common::finalized_collection(Uuid::new_v4());
+    let doomed = common::finalized_collection(Uuid::new_v4());
+    // Simulates a crash mid-record: the receipt write of the second record fails after its version row went in.
+    let conn = rusqlite::Connection::open(dir.path().join("s.sqlite")).unwrap();
+    conn.execute_batch(&format!(
+        "CREATE TRIGGER fail_receipt BEFORE INSERT ON receipts WHEN NEW.collection_id = '{}'
+         BEGIN SELECT RAISE(ABORT, 'simulated crash'); END;",
+        doomed.record().id().0
+    ))
+    .unwrap();
+    let batch = vec![
+        common::version_of(&good, Utc::now()),
+        common::version_of(&doomed, Utc::now()),
+    ];
+    assert!(store
+        .push_collections(device, batch, Utc::now())
+        .await
+        .is_err());
+    assert!(store.list_collections(None).await.unwrap().is_empty());
+    assert!(store
+        .collection_versions(doomed.record().id().0)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.receipts(device, None).await.unwrap().is_empty());
+
+    conn.execute_batch("DROP TRIGGER fail_receipt").unwrap();
+    let batch = vec![
+        common::version_of(&good, Utc::now()),
+        common::version_of(&doomed, Utc::now()),
+    ];
+    let out = store
+        .push_collections(device, batch, Utc::now())
+        .await
+        .unwrap();
+    assert!(out.iter().all(|o| matches!(o, PushOutcome::Accepted(_))));
+    assert_eq!(store.list_collections(Some(device)).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn heartbeats_show_on_the_device_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, device) = store_with_device(&dir).await;
+    let beat = Heartbeat {
+        device_clock: Some(Utc::now().fixed_offset()),
+        queue_length: 3,
+        oldest_unsynced_seconds: Some(5400),
+        last_error: Some("network unreachable".into()),
+    };
+    store
+        .record_heartbeat(device, beat.clone(), Utc::now())
+        .await
+        .unwrap();
+    let devices = store.list_devices().await.unwrap();
+    assert_eq!(devices[0].last_heartbeat.as_ref().unwrap().heartbeat, beat);
+}
+
+#[tokio::test]
+async fn receipts_since_an_instant_leave_out_older_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, device) = store_with_device(&dir).await;
+    let t0 = Utc::now() - Duration::hours(1);
+    let f = common::finalized_collection(Uuid::new_v4());
+    store
+        .push_collections(device, vec![common::version_of(&f, t0)], t0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .receipts(device, Some(t0 + Duration::minutes(1)))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(store.receipts(device, Some(t0)).await.unwrap().len(), 1);
+}
