@@ -351,6 +351,364 @@ pub struct Receipt {
     pub clock_skew_flagged: bool,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sync: push (device -> lab) and pull (lab -> device). See `docs/architecture.md`, "Sync protocol".
+// ---------------------------------------------------------------------------------------------
+
+/// Most records one `POST /api/v1/sync/push` may carry; a larger batch is answered 413
+/// `batch_too_large` and nothing of it is stored.
+pub const MAX_PUSH_RECORDS: usize = 200;
+
+/// Largest body `POST /api/v1/sync/push` reads (a full batch of large collections fits).
+pub const MAX_PUSH_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Most orders one `GET /api/v1/sync/pull` answers; when more changed, `has_more` is true and
+/// the device pulls again at once with `next_cursor`.
+pub const MAX_PULL_ORDERS: usize = 500;
+
+/// Stable codes of a push result (`PushResult::code`). A `rejected` record will be rejected
+/// again however often it is sent: the device quarantines it and shows the reason.
+pub mod push_codes {
+    /// `rejected`: the record is not a `PushRecord` (missing or mistyped `id`, `version`, ...).
+    pub const MALFORMED_RECORD: &str = "malformed_record";
+    /// `rejected`: `collection` is not a finalized collection the domain crate can read.
+    pub const INVALID_RECORD: &str = "invalid_record";
+    /// `rejected`: `collection` is a draft, not a finalized record.
+    pub const NOT_FINALIZED: &str = "not_finalized";
+    /// `rejected`: the content does not match its hash, or `content_hash` is not the record's hash.
+    pub const HASH_MISMATCH: &str = "hash_mismatch";
+    /// `rejected`: `id` is not the collection's own id.
+    pub const ID_MISMATCH: &str = "id_mismatch";
+    /// `rejected`: `version` is not the collection's own version.
+    pub const VERSION_MISMATCH: &str = "version_mismatch";
+    /// `rejected`: `supersedes` is not what the collection itself says it supersedes.
+    pub const SUPERSEDES_MISMATCH: &str = "supersedes_mismatch";
+    /// `rejected`: the collection id belongs to a collection another device sent.
+    pub const ANOTHER_DEVICE: &str = "another_device";
+    /// `rejected`: an order in the collection is unknown to the lab.
+    pub const UNKNOWN_ORDER: &str = "unknown_order";
+    /// `rejected`: an order in the collection is, on the lab server, for another patient.
+    pub const PATIENT_MISMATCH: &str = "patient_mismatch";
+    /// `conflict`: the lab holds another version under this id and the record does not correctly
+    /// declare the (latest) version it supersedes.
+    pub const VERSION_CONFLICT: &str = "version_conflict";
+    /// `accepted` (a notice, not a failure): an order in the collection was cancelled on the
+    /// server; the specimen is recorded all the same and the order stays cancelled.
+    pub const ORDER_CANCELLED: &str = "order_cancelled";
+}
+
+/// The finalized version a pushed correction replaces, as the push names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SupersedesRef {
+    /// Its version number.
+    pub version: u32,
+    /// Its content hash (64 lower-case hex digits).
+    pub hash: String,
+}
+
+impl From<&crate::collection::Supersedes> for SupersedesRef {
+    fn from(s: &crate::collection::Supersedes) -> Self {
+        Self {
+            version: s.version,
+            hash: s.hash.to_string(),
+        }
+    }
+}
+
+/// One finalized collection version in a push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushRecord {
+    /// The collection's id (made on the device; every version shares it).
+    pub id: Uuid,
+    /// Its version number (1 for the first finalized version).
+    pub version: u32,
+    /// The version this one corrects; required for every version after the first.
+    pub supersedes: Option<SupersedesRef>,
+    /// The finalized record's content hash (64 lower-case hex digits).
+    pub content_hash: String,
+    /// The `FinalizedCollection` JSON (`{"record": ..., "hash": ...}`) exactly as the domain crate
+    /// serialises it. Kept as raw JSON on the wire so one bad record is rejected alone.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub collection: serde_json::Value,
+}
+
+impl PushRecord {
+    /// The record a device pushes for a finalized collection.
+    pub fn from_finalized(f: &crate::FinalizedCollection) -> Self {
+        let record = f.record();
+        Self {
+            id: record.id().0,
+            version: record.version(),
+            supersedes: record.supersedes().map(SupersedesRef::from),
+            content_hash: f.hash().to_string(),
+            collection: serde_json::to_value(f).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// Body of `POST /api/v1/sync/push`: a batch of the outbox and the device's sync state
+/// (recorded as a heartbeat).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushRequest {
+    /// The device's clock when it sent the batch, with its UTC offset.
+    pub device_clock: DateTime<FixedOffset>,
+    /// The app's version.
+    #[serde(default)]
+    pub app_version: Option<String>,
+    /// Finalized collections waiting in the outbox (this batch included).
+    pub queue_length: u32,
+    /// Age of the oldest unsynced item, in seconds.
+    #[serde(default)]
+    pub oldest_unsynced_seconds: Option<u64>,
+    /// The last sync error the device saw (kept to 2000 bytes).
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// At most [`MAX_PUSH_RECORDS`] records; answered one result each, in the same order.
+    pub records: Vec<PushRecord>,
+}
+
+/// What happened to one pushed record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecordOutcome {
+    /// Stored now; `receipt` is its receipt. Move it to the receipts store.
+    Accepted,
+    /// Stored before (same id and content hash); `receipt` is the ORIGINAL receipt. Move it to
+    /// the receipts store exactly as for `accepted`.
+    Duplicate,
+    /// Not stored: the lab holds another version under this id and this record does not declare
+    /// correctly what it supersedes. Quarantine and show `reason`.
+    Conflict,
+    /// Not stored: the record is invalid (`code`, `reason`). Quarantine and show `reason`; sending
+    /// it again gives the same answer.
+    Rejected,
+}
+
+impl RecordOutcome {
+    /// True when the lab holds the record (accepted or duplicate): it may leave the outbox.
+    pub fn is_synced(self) -> bool {
+        matches!(self, RecordOutcome::Accepted | RecordOutcome::Duplicate)
+    }
+}
+
+/// The answer for one pushed record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushResult {
+    /// The record's collection id, as sent (nil when the record had no readable id).
+    pub id: Uuid,
+    /// The record's version, as sent (0 when it had no readable version).
+    pub version: u32,
+    /// What happened.
+    pub outcome: RecordOutcome,
+    /// The receipt, for `accepted` and `duplicate`.
+    pub receipt: Option<Receipt>,
+    /// Stable code (see [`push_codes`]): why for `conflict` and `rejected`; a notice on `accepted`.
+    pub code: Option<String>,
+    /// Human reason to show the collector.
+    pub reason: Option<String>,
+}
+
+/// Answer of `POST /api/v1/sync/push`: one result per record, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushResponse {
+    /// The server's receive time of the batch.
+    pub server_time: DateTime<Utc>,
+    /// Device clock minus server clock, in seconds.
+    pub clock_skew_seconds: i64,
+    /// The device clock is further from the server's than the lab allows; every record of this
+    /// batch is flagged on its receipt.
+    pub clock_skew_flagged: bool,
+    /// One per record, in the order of `PushRequest::records`.
+    pub results: Vec<PushResult>,
+}
+
+/// Query of `GET /api/v1/sync/pull`. Besides the cursor it carries the device's sync state,
+/// recorded as a heartbeat (send them on every pull; `device_clock` must be URL-encoded).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PullQuery {
+    /// `next_cursor` of the previous pull; absent for a first (full) pull.
+    pub cursor: Option<String>,
+    /// The device's clock, RFC 3339 with offset.
+    pub device_clock: Option<DateTime<FixedOffset>>,
+    /// The app's version.
+    pub app_version: Option<String>,
+    /// Finalized collections waiting in the outbox (0 when absent).
+    pub queue_length: Option<u32>,
+    /// Age of the oldest unsynced item, in seconds.
+    pub oldest_unsynced_seconds: Option<u64>,
+    /// The last sync error the device saw.
+    pub last_error: Option<String>,
+    /// At most this many orders in the answer (default and most: [`MAX_PULL_ORDERS`]).
+    pub limit: Option<u32>,
+}
+
+/// Where an order is in its life on the lab server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum OrderStatus {
+    /// To be collected.
+    Open,
+    /// A collection that collected it reached the lab.
+    Collected,
+    /// A collection that recorded it as not collected reached the lab.
+    NotCollected,
+    /// Cancelled on the server: do not draw it; a specimen already drawn is still sent.
+    Cancelled,
+}
+
+impl OrderStatus {
+    /// The stored and wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Open => "open",
+            OrderStatus::Collected => "collected",
+            OrderStatus::NotCollected => "not-collected",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(OrderStatus::Open),
+            "collected" => Some(OrderStatus::Collected),
+            "not-collected" => Some(OrderStatus::NotCollected),
+            "cancelled" => Some(OrderStatus::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// An order as a pull delivers it: the worklist order, its status, and whether it is (still)
+/// on this device's worklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncOrder {
+    /// The order as on the worklist (`id`, `patient`, `test`, ..., `round_id`, `fasting`, ...).
+    #[serde(flatten)]
+    pub order: WorklistOrder,
+    /// Its status on the server. `cancelled` must be flagged to the collector, never silently
+    /// dropped when a collection for it already exists on the device.
+    pub status: OrderStatus,
+    /// False when the order left this device's rounds (reassigned or unassigned): drop it from
+    /// the worklist unless the device already holds a collection for it.
+    pub on_worklist: bool,
+    /// When it was cancelled on the server.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+}
+
+/// Which site configuration (catalog and order of draw) the server holds. When it differs from
+/// the one the device stored, the device fetches `GET /api/v1/site` again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SiteVersion {
+    /// Content hash of the whole site configuration as `GET /site` serialises it.
+    pub hash: String,
+    /// Content hash of its test catalog.
+    pub catalog_hash: String,
+    /// Content hash of its order of draw.
+    pub order_of_draw_hash: String,
+}
+
+impl SiteVersion {
+    /// The version of a site configuration (the app computes the same for the one it stored).
+    pub fn of(site: &crate::SiteConfig) -> Self {
+        let value = serde_json::to_value(site).unwrap_or(serde_json::Value::Null);
+        let hash = |v: &serde_json::Value| {
+            crate::ContentHash::of(v)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        };
+        Self {
+            hash: hash(&value),
+            catalog_hash: hash(&value["catalog"]),
+            order_of_draw_hash: hash(&value["order_of_draw"]),
+        }
+    }
+}
+
+/// Answer of `GET /api/v1/sync/pull`: the device's worklist changes since its cursor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PullResponse {
+    /// Server time of the answer.
+    pub server_time: DateTime<Utc>,
+    /// True when this is the whole worklist (no cursor, or a cursor this server cannot continue,
+    /// e.g. from a restored database): replace the stored worklist, keeping orders the device
+    /// holds collections for. False: apply `orders` as changes.
+    pub full: bool,
+    /// Opaque server cursor for the next pull; store it only once this answer is applied.
+    pub next_cursor: String,
+    /// More changes are waiting: pull again at once with `next_cursor`.
+    pub has_more: bool,
+    /// The rounds assigned to the device now.
+    pub rounds: Vec<RoundView>,
+    /// The patients of `orders` (domain `Patient`: `id`, `identity`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub patients: Vec<crate::Patient>,
+    /// Full pull: the open orders of the device's rounds. Otherwise: every order of the device's
+    /// rounds (or that left them) that changed since the cursor, with its status.
+    pub orders: Vec<SyncOrder>,
+    /// The site configuration version.
+    pub site: SiteVersion,
+}
+
+/// Body of `POST /api/v1/orders/{id}/cancel`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CancelOrderRequest {
+    /// Why (shown to the collector).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// An order's status on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderStatusView {
+    /// The order's id.
+    pub id: String,
+    /// Its status.
+    pub status: OrderStatus,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+}
+
+/// A heartbeat as a supervisor sees it: what a device reported and how it reached the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceHeartbeat {
+    /// Server receive time.
+    pub received_at: DateTime<Utc>,
+    /// `push`, `pull` or `heartbeat`.
+    pub source: String,
+    /// The app's version.
+    pub app_version: Option<String>,
+    /// The device's clock.
+    pub device_clock: Option<DateTime<FixedOffset>>,
+    /// Device clock minus server clock, in seconds, when the device sent its clock.
+    pub clock_skew_seconds: Option<i64>,
+    /// Finalized collections waiting in the outbox.
+    pub queue_length: u32,
+    /// Age of the oldest unsynced item, in seconds.
+    pub oldest_unsynced_seconds: Option<u64>,
+    /// The last sync error the device saw.
+    pub last_error: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,5 +730,56 @@ mod tests {
             version: "0".into(),
         };
         assert!(!health.is_ok());
+    }
+
+    #[test]
+    fn a_push_record_made_from_a_finalized_collection_carries_its_id_version_and_hash() {
+        let f = crate::collection::tests::complete()
+            .finalize(
+                &crate::collection::tests::nurse(),
+                crate::collection::tests::t("2024-05-01T08:12:00+02:00"),
+            )
+            .unwrap();
+        let r = PushRecord::from_finalized(&f);
+        assert_eq!(r.id, f.record().id().0);
+        assert_eq!(r.version, 1);
+        assert_eq!(r.supersedes, None);
+        assert_eq!(r.content_hash, f.hash().as_str());
+        let back = crate::FinalizedCollection::from_json_value(r.collection.clone()).unwrap();
+        assert_eq!(back, f);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["content_hash"], f.hash().as_str());
+    }
+
+    #[test]
+    fn outcomes_and_statuses_use_their_documented_spellings() {
+        assert_eq!(
+            serde_json::to_value(RecordOutcome::Duplicate).unwrap(),
+            "duplicate"
+        );
+        assert!(RecordOutcome::Duplicate.is_synced());
+        assert!(!RecordOutcome::Conflict.is_synced());
+        for s in [
+            OrderStatus::Open,
+            OrderStatus::Collected,
+            OrderStatus::NotCollected,
+            OrderStatus::Cancelled,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn the_site_version_is_stable_and_changes_with_the_site() {
+        let site = crate::SiteConfig::default_site();
+        let a = SiteVersion::of(&site);
+        assert_eq!(a, SiteVersion::of(&site.clone()));
+        assert_eq!(a.hash.len(), 64);
+        assert_ne!(a.catalog_hash, a.order_of_draw_hash);
+        let on = SiteVersion::of(&site.clone().with_discard_before_any_coagulation(true));
+        let off = SiteVersion::of(&site.with_discard_before_any_coagulation(false));
+        assert_ne!(on.hash, off.hash);
+        assert_eq!(on.catalog_hash, off.catalog_hash);
     }
 }

@@ -1094,6 +1094,38 @@ impl TryFrom<FinalizedData> for FinalizedCollection {
     }
 }
 
+/// Why a finalized collection received from elsewhere (e.g. pushed by a device) cannot be taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceivedCollectionError {
+    /// Not the JSON of a finalized collection (`{record, hash}`) at all.
+    #[error("not a finalized collection record: {0}")]
+    Malformed(String),
+    /// A well-formed record that was never finalized (a draft).
+    #[error("the record is not finalized")]
+    NotFinalized,
+    /// The content does not hash to the hash it carries.
+    #[error("the record's content does not match its content hash")]
+    HashMismatch,
+}
+
+impl FinalizedCollection {
+    /// Reads a finalized collection from JSON, telling apart a malformed document, a draft and
+    /// content that does not match its hash (plain deserialising reports all three the same way).
+    pub fn from_json_value(value: serde_json::Value) -> Result<Self, ReceivedCollectionError> {
+        let data: FinalizedData = serde_json::from_value(value)
+            .map_err(|e| ReceivedCollectionError::Malformed(e.to_string()))?;
+        if data.record.status != Status::Finalized {
+            return Err(ReceivedCollectionError::NotFinalized);
+        }
+        Self::try_from(data).map_err(|_| ReceivedCollectionError::HashMismatch)
+    }
+
+    /// True when the record still hashes to its content hash.
+    pub fn verify(&self) -> bool {
+        ContentHash::of(&self.record).ok().as_ref() == Some(&self.hash)
+    }
+}
+
 impl FinalizedCollection {
     /// The locked record.
     pub fn record(&self) -> &Collection {
@@ -1432,6 +1464,34 @@ pub(crate) mod tests {
         assert_eq!(back, f);
         let tampered = json.replace("A0002", "A0009");
         assert!(serde_json::from_str::<FinalizedCollection>(&tampered).is_err());
+    }
+
+    #[test]
+    fn a_received_collection_tells_malformed_draft_and_tampered_apart() {
+        let f = complete()
+            .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+            .unwrap();
+        let value = serde_json::to_value(&f).unwrap();
+        let back = FinalizedCollection::from_json_value(value.clone()).unwrap();
+        assert_eq!(back, f);
+        assert!(back.verify());
+
+        let tampered: serde_json::Value =
+            serde_json::from_str(&value.to_string().replace("A0002", "A0009")).unwrap();
+        assert_eq!(
+            FinalizedCollection::from_json_value(tampered),
+            Err(ReceivedCollectionError::HashMismatch)
+        );
+        let mut draft = value.clone();
+        draft["record"]["status"] = serde_json::json!("labelled");
+        assert_eq!(
+            FinalizedCollection::from_json_value(draft),
+            Err(ReceivedCollectionError::NotFinalized)
+        );
+        assert!(matches!(
+            FinalizedCollection::from_json_value(serde_json::json!({"record": 1})),
+            Err(ReceivedCollectionError::Malformed(_))
+        ));
     }
 
     #[test]

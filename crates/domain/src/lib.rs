@@ -15,7 +15,7 @@ pub use catalog::{Catalog, Handling, Labelling, TestCode, TestDefinition, Timing
 pub use collection::{
     sort_draw_list, AccessionNumber, Collection, CollectionError, CollectionId, CollectorId,
     DeviceTime, FinalizedCollection, NotCollectedReason, Order, OrderId, Patient, PatientId,
-    Priority, Scope, Status,
+    Priority, ReceivedCollectionError, Scope, Status,
 };
 pub use hash::ContentHash;
 pub use identification::{

@@ -12,12 +12,16 @@
 //! site_dir = "site"              # catalog.json and/or order-of-draw.json replacing the defaults
 //! site_name = "St Elsewhere Lab"
 //! fhir_base = "https://lab.example.org"
+//! skew_threshold_minutes = 5     # flag a device clock further than this from the server's
 //! ```
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+/// Default of `skew_threshold_minutes`.
+pub const DEFAULT_SKEW_THRESHOLD_MINUTES: u32 = 5;
 
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "drawline.toml";
@@ -57,6 +61,10 @@ pub struct Config {
     /// Display name of the site on first start [default: Drawline lab].
     #[arg(long, env = "DRAWLINE_SITE_NAME")]
     pub site_name: Option<String>,
+    /// Flag pushed collections whose device clock is further than this many minutes from the
+    /// server's [default: 5].
+    #[arg(long, env = "DRAWLINE_SKEW_THRESHOLD_MINUTES")]
+    pub skew_threshold_minutes: Option<u32>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -77,6 +85,8 @@ pub struct FileConfig {
     pub site_name: Option<String>,
     /// FHIR identifier base URL.
     pub fhir_base: Option<String>,
+    /// Clock skew threshold in minutes.
+    pub skew_threshold_minutes: Option<u32>,
 }
 
 /// Why the configuration could not be read.
@@ -117,6 +127,8 @@ pub struct Settings {
     pub site_name: String,
     /// FHIR identifier base URL.
     pub fhir_base: String,
+    /// A device clock further than this many minutes from the server's is flagged.
+    pub skew_threshold_minutes: u32,
 }
 
 impl FileConfig {
@@ -188,6 +200,10 @@ impl Config {
                 .clone()
                 .or(file.fhir_base)
                 .unwrap_or_else(|| "https://lab.example.org".into()),
+            skew_threshold_minutes: self
+                .skew_threshold_minutes
+                .or(file.skew_threshold_minutes)
+                .unwrap_or(DEFAULT_SKEW_THRESHOLD_MINUTES),
         }
     }
 }
@@ -202,6 +218,23 @@ mod tests {
         assert_eq!(s.addr.to_string(), "127.0.0.1:8080");
         assert_eq!(s.db, PathBuf::from("drawline.sqlite"));
         assert!(!s.demo);
+        assert_eq!(s.skew_threshold_minutes, 5);
+    }
+
+    #[test]
+    fn the_skew_threshold_comes_from_the_flag_then_the_file() {
+        let file: FileConfig = toml::from_str("skew_threshold_minutes = 10").unwrap();
+        assert_eq!(
+            Config::default()
+                .resolve_with(file.clone())
+                .skew_threshold_minutes,
+            10
+        );
+        let config = Config {
+            skew_threshold_minutes: Some(2),
+            ..Config::default()
+        };
+        assert_eq!(config.resolve_with(file).skew_threshold_minutes, 2);
     }
 
     #[test]

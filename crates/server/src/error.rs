@@ -20,7 +20,7 @@ pub enum AppError {
     /// The request could not be read: bad JSON, wrong content type, too large, bad path or query.
     #[error("{message}")]
     BadRequest {
-        /// HTTP status (400, 413, 415 or 422).
+        /// HTTP status (400, 409, 413, 415 or 422).
         status: StatusCode,
         /// Stable code.
         code: &'static str,

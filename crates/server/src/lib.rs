@@ -33,6 +33,23 @@ pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
 /// A request that takes longer than this is answered 408 rather than held open.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How the sync routes behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncSettings {
+    /// A device clock further than this from the server's is flagged on receipts.
+    pub skew_threshold: chrono::Duration,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            skew_threshold: chrono::Duration::minutes(i64::from(
+                config::DEFAULT_SKEW_THRESHOLD_MINUTES,
+            )),
+        }
+    }
+}
+
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -40,18 +57,44 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The site's catalog and order of draw.
     pub site: Arc<SiteConfig>,
+    /// The version of `site` that pulls announce.
+    pub site_version: Arc<drawline_domain::api::SiteVersion>,
     /// Identifier systems for exported FHIR.
     pub fhir: Arc<FhirExport>,
+    /// Sync behaviour.
+    pub sync: SyncSettings,
 }
 
 impl AppState {
     /// State over a store with the shipped default site configuration.
     pub fn new(store: Arc<dyn Store>) -> Self {
+        let site = SiteConfig::default_site();
         Self {
             store,
-            site: Arc::new(SiteConfig::default_site()),
+            site_version: Arc::new(drawline_domain::api::SiteVersion::of(&site)),
+            site: Arc::new(site),
             fhir: Arc::new(FhirExport::default()),
+            sync: SyncSettings::default(),
         }
+    }
+
+    /// The same state with another site configuration (and its version).
+    pub fn with_site(mut self, site: SiteConfig) -> Self {
+        self.site_version = Arc::new(drawline_domain::api::SiteVersion::of(&site));
+        self.site = Arc::new(site);
+        self
+    }
+
+    /// The same state with other FHIR identifier systems.
+    pub fn with_fhir(mut self, fhir: FhirExport) -> Self {
+        self.fhir = Arc::new(fhir);
+        self
+    }
+
+    /// The same state with other sync settings.
+    pub fn with_sync(mut self, sync: SyncSettings) -> Self {
+        self.sync = sync;
+        self
     }
 }
 

@@ -153,3 +153,35 @@ fn serve_with_a_config_file_that_has_an_unknown_key_refuses_to_start() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("port"));
 }
+
+#[test]
+fn orders_cancel_cancels_an_open_order_once_and_refuses_an_unknown_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite");
+    let csv = dir.path().join("orders.csv");
+    std::fs::write(
+        &csv,
+        "order_id,mrn,family,given,birth_date,test\nc-1,MRN801,Ali,Sara,1970-05-05,CBC\n",
+    )
+    .unwrap();
+    let out = drawline(&["orders", "import", csv.to_str().unwrap()], &db);
+    assert!(out.status.success());
+
+    let out = drawline(
+        &["orders", "cancel", "c-1", "--reason", "entered twice"],
+        &db,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("Order c-1 is cancelled"));
+    let out = drawline(&["orders", "cancel", "c-1"], &db);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("already cancelled"));
+
+    let out = drawline(&["orders", "cancel", "nope"], &db);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no order nope"));
+}

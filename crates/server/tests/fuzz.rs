@@ -3,6 +3,7 @@
 mod common;
 
 use common::spawn_app;
+use drawline_server::api::MAX_PUSH_BODY_BYTES;
 use drawline_server::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use reqwest::Method;
 
@@ -34,10 +35,10 @@ fn documented_routes() -> Vec<(Method, String)> {
 }
 
 fn bodies(path: &str) -> Vec<(&'static str, Vec<u8>)> {
-    let limit = if path == "/orders" {
-        MAX_IMPORT_BYTES
-    } else {
-        MAX_BODY_BYTES
+    let limit = match path {
+        "/orders" => MAX_IMPORT_BYTES,
+        "/sync/push" => MAX_PUSH_BODY_BYTES,
+        _ => MAX_BODY_BYTES,
     };
     vec![
         ("truncated JSON", br#"{"code": "#.to_vec()),
@@ -119,8 +120,14 @@ async fn malformed_requests_from_a_supervisor_never_get_a_5xx_and_bodies_get_a_4
             continue;
         }
         let takes_body = method == Method::POST || method == Method::PUT;
-        let reads_query =
-            ["/fhir/Specimen", "/receipts", "/audit", "/collections"].contains(&path.as_str());
+        let reads_query = [
+            "/fhir/Specimen",
+            "/receipts",
+            "/audit",
+            "/collections",
+            "/sync/pull",
+        ]
+        .contains(&path.as_str());
         let bad_path = path.contains("not-a-uuid");
         check(
             &app,

@@ -1,4 +1,4 @@
-//! `drawline orders`: import a FHIR Bundle or CSV file, and assign rounds to devices and collectors.
+//! `drawline orders`: import a FHIR Bundle or CSV file, assign rounds to devices and collectors, cancel orders.
 
 use std::path::PathBuf;
 
@@ -8,7 +8,7 @@ use chrono::Utc;
 use crate::accounts;
 use crate::config::Common;
 use crate::import::{self, Format};
-use crate::store::Assignment;
+use crate::store::{Assignment, CancelOutcome};
 
 /// Order subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -35,6 +35,15 @@ pub enum OrdersCommand {
         /// Collector's user name.
         #[arg(long)]
         collector: Option<String>,
+    },
+    /// Cancel an order: devices see it cancelled at their next pull. An order whose collection
+    /// already reached the lab is not cancelled (exit status 1).
+    Cancel {
+        /// The order's id (the placer's id, as imported).
+        order_id: String,
+        /// Why (shown to the collector).
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -113,6 +122,24 @@ pub async fn run(common: &Common, command: OrdersCommand) -> anyhow::Result<()> 
                 "Round \"{}\" ({}) is assigned to \"{}\"",
                 r.name, r.id, d.name
             );
+        }
+        OrdersCommand::Cancel { order_id, reason } => {
+            let reason = reason
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty());
+            match store
+                .cancel_order(&order_id, reason, "cli".into(), Utc::now())
+                .await?
+            {
+                CancelOutcome::Cancelled(_) => println!("Order {order_id} is cancelled"),
+                CancelOutcome::AlreadyCancelled(_) => {
+                    println!("Order {order_id} was already cancelled")
+                }
+                CancelOutcome::AlreadyCollected(_) => bail!(
+                    "order {order_id} is not cancelled: a collection for it already reached the lab"
+                ),
+                CancelOutcome::NotFound => bail!("no order {order_id}"),
+            }
         }
     }
     Ok(())

@@ -1,13 +1,11 @@
 //! `drawline serve`: the API and the app, until Ctrl-C or SIGTERM.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use drawline_domain::fhir::FhirExport;
 
 use super::{load_site, open_store};
 use crate::config::Config;
-use crate::{app, demo, AppState};
+use crate::{app, demo, AppState, SyncSettings};
 
 /// Runs the server with graceful shutdown.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -33,11 +31,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if dist.is_none() {
         tracing::warn!(dist = %settings.dist.display(), "no built app found; serving the API only");
     }
-    let state = AppState {
-        store,
-        site: Arc::new(site),
-        fhir: Arc::new(FhirExport::for_base(&settings.fhir_base)),
-    };
+    let state = AppState::new(store)
+        .with_site(site)
+        .with_fhir(FhirExport::for_base(&settings.fhir_base))
+        .with_sync(SyncSettings {
+            skew_threshold: chrono::Duration::minutes(i64::from(settings.skew_threshold_minutes)),
+        });
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("binding {}", settings.addr))?;

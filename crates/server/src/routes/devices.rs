@@ -7,10 +7,10 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use crate::accounts::{self, AccountError};
-use crate::api::{DeviceView, EnrollmentCode, NewDeviceRequest};
+use crate::api::{DeviceHeartbeat, DeviceView, EnrollmentCode, NewDeviceRequest};
 use crate::auth::Supervisor;
 use crate::error::Problem;
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::store::AuditEntry;
 use crate::{AppError, AppState};
 
@@ -80,4 +80,33 @@ pub async fn revoke(
         .await?;
     tracing::info!(device = %id, "device revoked");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Filter of `GET /devices/{id}/heartbeats`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HeartbeatsQuery {
+    /// At most this many, newest first [default 50, at most 1000].
+    pub limit: Option<u32>,
+}
+
+/// A device's newest heartbeats (from pushes, pulls and `POST /heartbeat`): queue length, oldest
+/// unsynced age, last error, app version and clock skew.
+#[utoipa::path(get, path = "/devices/{id}/heartbeats", tag = "devices",
+    params(("id" = Uuid, Path, description = "device id"), HeartbeatsQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<DeviceHeartbeat>), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem)))]
+pub async fn heartbeats(
+    State(state): State<AppState>,
+    _: Supervisor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<HeartbeatsQuery>,
+) -> Result<Json<Vec<DeviceHeartbeat>>, AppError> {
+    if state.store.device(id).await?.is_none() {
+        return Err(AppError::NotFound(format!("no device {id}")));
+    }
+    let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+    Ok(Json(state.store.device_heartbeats(id, limit).await?))
 }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod orders;
 pub mod sessions;
 pub mod static_files;
+pub mod sync;
 pub mod worklist;
 
 use std::sync::Arc;
@@ -45,7 +46,7 @@ impl Modify for ApiSetup {
 #[openapi(
     info(
         title = "Drawline lab server",
-        description = "Devices enroll, people sign in, devices fetch their worklist; supervisors import orders, manage devices and export collections as FHIR R4. Every error is a JSON problem `{code, message}`."
+        description = "Devices enroll, people sign in, devices pull their worklist and push finalized collections (`/sync/push`, `/sync/pull`); supervisors import orders, manage devices and export collections as FHIR R4. Every error is a JSON problem `{code, message}`."
     ),
     modifiers(&ApiSetup),
     components(schemas(crate::error::Problem))
@@ -66,6 +67,10 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(collections::versions))
         .routes(routes!(collections::receipts))
         .routes(routes!(collections::heartbeat))
+        .routes(routes!(sync::push).layer(DefaultBodyLimit::max(crate::api::MAX_PUSH_BODY_BYTES)))
+        .routes(routes!(sync::pull))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(devices::heartbeats))
         .routes(routes!(devices::list, devices::register))
         .routes(routes!(devices::revoke))
         .routes(routes!(orders::import).layer(DefaultBodyLimit::max(crate::MAX_IMPORT_BYTES)))

@@ -9,12 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::accounts;
-use crate::api::{ImportReport, RoundView};
+use crate::api::{CancelOrderRequest, ImportReport, OrderStatusView, RoundView};
 use crate::auth::Supervisor;
 use crate::error::Problem;
-use crate::extract::{ApiBytes, ApiJson, ApiQuery};
+use crate::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery};
 use crate::import::{self, Format, ImportError};
-use crate::store::{Assignment, AuditEntry};
+use crate::store::{Assignment, AuditEntry, CancelOutcome};
 use crate::{AppError, AppState};
 
 impl From<ImportError> for AppError {
@@ -149,4 +149,58 @@ pub async fn assign_round(
         )
         .await?;
     Ok(Json(round))
+}
+
+/// Longest cancellation reason accepted.
+pub const MAX_CANCEL_REASON_CHARS: usize = 500;
+
+/// Cancels an order. Devices see it at their next pull with status `cancelled`; a collection
+/// already drawn for it is still accepted. Cancelling twice is harmless; an order whose
+/// collection reached the lab is not cancelled (409 `already_collected`).
+#[utoipa::path(post, path = "/orders/{id}/cancel", tag = "orders", request_body = CancelOrderRequest,
+    params(("id" = String, Path, description = "order id")), security(("bearer" = [])),
+    responses((status = 200, body = OrderStatusView), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem),
+              (status = 409, description = "a collection for the order already reached the lab", body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Supervisor(who): Supervisor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<CancelOrderRequest>,
+) -> Result<Json<OrderStatusView>, AppError> {
+    let reason = req
+        .reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_CANCEL_REASON_CHARS)
+    {
+        return Err(AppError::unprocessable(
+            "invalid_reason",
+            format!("the reason is longer than {MAX_CANCEL_REASON_CHARS} characters"),
+        ));
+    }
+    let actor = format!("user:{}@device:{}", who.user.id, who.device.id);
+    match state
+        .store
+        .cancel_order(&id, reason, actor, Utc::now())
+        .await?
+    {
+        CancelOutcome::Cancelled(v) => {
+            tracing::info!(order = %id, user = %who.user.id, "order cancelled");
+            Ok(Json(v))
+        }
+        CancelOutcome::AlreadyCancelled(v) => Ok(Json(v)),
+        CancelOutcome::AlreadyCollected(_) => Err(AppError::BadRequest {
+            status: axum::http::StatusCode::CONFLICT,
+            code: "already_collected",
+            message: format!(
+                "a collection for order {id} already reached the lab; it is not cancelled"
+            ),
+        }),
+        CancelOutcome::NotFound => Err(AppError::NotFound(format!("no order {id}"))),
+    }
 }

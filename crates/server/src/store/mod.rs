@@ -6,8 +6,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use uuid::Uuid;
 
 use crate::api::{
-    CollectionSummary, CollectionVersionView, DeviceView, Heartbeat, ImportReport, Receipt, Role,
-    RoundView, UserView, Worklist,
+    CollectionSummary, CollectionVersionView, DeviceHeartbeat, DeviceView, Heartbeat, ImportReport,
+    OrderStatusView, PushResult, Receipt, Role, RoundView, SyncOrder, UserView, Worklist,
 };
 
 pub use sqlite::SqliteStore;
@@ -159,6 +159,113 @@ pub enum PushOutcome {
     Conflict(String),
     /// Not stored: the collection belongs to another device.
     Forbidden,
+}
+
+/// A heartbeat and how it reached the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHeartbeat {
+    /// `push`, `pull` or `heartbeat`.
+    pub source: &'static str,
+    /// The app's version.
+    pub app_version: Option<String>,
+    /// What the device reported.
+    pub heartbeat: Heartbeat,
+}
+
+/// One lab order a pushed collection covers, and what the collection did for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordOrder {
+    /// The order's id.
+    pub order_id: String,
+    /// The patient the collection was for.
+    pub patient_id: String,
+    /// Collected (true) or recorded as not collected (false).
+    pub collected: bool,
+}
+
+/// A pushed version that passed the checks that need no database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncRecord {
+    /// The version to store.
+    pub version: NewCollectionVersion,
+    /// Content hash of the version it supersedes, as the record declares it.
+    pub supersedes_hash: Option<String>,
+    /// The orders it covers.
+    pub orders: Vec<RecordOrder>,
+}
+
+/// One record of a push, in the order sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncItem {
+    /// A record to store (the store may still reject it or find a conflict).
+    Record(SyncRecord),
+    /// A record already found invalid; the store only audits it.
+    Rejected {
+        /// Collection id as sent (nil when unreadable).
+        id: Uuid,
+        /// Version as sent (0 when unreadable).
+        version: u32,
+        /// Stable code.
+        code: &'static str,
+        /// Human reason.
+        reason: String,
+    },
+}
+
+/// A push batch: stored in one transaction, answered per record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncPush {
+    /// The device that pushed.
+    pub device_id: Uuid,
+    /// Who, for the audit log.
+    pub actor: String,
+    /// Server receive time.
+    pub received_at: DateTime<Utc>,
+    /// A device clock further than this from the server's is flagged.
+    pub skew_threshold_seconds: i64,
+    /// The device's sync state.
+    pub heartbeat: NewHeartbeat,
+    /// The records.
+    pub items: Vec<SyncItem>,
+}
+
+/// Where a device's previous pull ended: a database epoch and a change sequence number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullCursor {
+    /// The database the cursor came from.
+    pub epoch: String,
+    /// Changes up to this number were delivered.
+    pub seq: i64,
+}
+
+/// One page of worklist changes for a device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PullPage {
+    /// Where the next pull continues.
+    pub next: PullCursor,
+    /// The whole worklist rather than changes.
+    pub full: bool,
+    /// More changes wait.
+    pub has_more: bool,
+    /// The device's rounds.
+    pub rounds: Vec<RoundView>,
+    /// Patients of `orders`.
+    pub patients: Vec<drawline_domain::Patient>,
+    /// Orders, in change order.
+    pub orders: Vec<SyncOrder>,
+}
+
+/// What cancelling an order did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// Cancelled now.
+    Cancelled(OrderStatusView),
+    /// It was cancelled before; nothing changed.
+    AlreadyCancelled(OrderStatusView),
+    /// A collection for it reached the lab; a collected order is not cancelled.
+    AlreadyCollected(OrderStatusView),
+    /// No such order.
+    NotFound,
 }
 
 /// An entry for the append-only audit log.
@@ -337,6 +444,36 @@ pub trait Store: Send + Sync + 'static {
         heartbeat: Heartbeat,
         received_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+
+    /// Stores a sync push in one transaction (records, order statuses, heartbeat, audit) and
+    /// answers one result per item, in order. A storage failure stores none of it.
+    async fn sync_push(&self, push: SyncPush) -> Result<Vec<PushResult>, StoreError>;
+    /// A device's worklist changes after `cursor` (the whole worklist when `None` or when the
+    /// cursor is not from this database), at most `limit` orders; records the heartbeat.
+    async fn sync_pull(
+        &self,
+        device_id: Uuid,
+        cursor: Option<PullCursor>,
+        limit: usize,
+        heartbeat: NewHeartbeat,
+        now: DateTime<Utc>,
+    ) -> Result<PullPage, StoreError>;
+    /// Cancels an order (unless a collection for it already arrived), auditing it.
+    async fn cancel_order(
+        &self,
+        order_id: &str,
+        reason: Option<String>,
+        actor: String,
+        now: DateTime<Utc>,
+    ) -> Result<CancelOutcome, StoreError>;
+    /// An order's status.
+    async fn order_status(&self, order_id: &str) -> Result<Option<OrderStatusView>, StoreError>;
+    /// A device's newest heartbeats, newest first.
+    async fn device_heartbeats(
+        &self,
+        device_id: Uuid,
+        limit: u32,
+    ) -> Result<Vec<DeviceHeartbeat>, StoreError>;
 
     /// Appends to the audit log.
     async fn audit(&self, entry: AuditEntry, at: DateTime<Utc>) -> Result<(), StoreError>;

@@ -25,12 +25,17 @@ pub struct TestApp {
 
 /// A server with a named site and nobody in it yet.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|s| s).await
+}
+
+/// A server whose state is adjusted first (e.g. other sync settings).
+pub async fn spawn_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("test.sqlite")).unwrap());
     store.set_site_name("Test Lab").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = app(AppState::new(store.clone()), None);
+    let router = app(adjust(AppState::new(store.clone())), None);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     TestApp {
         base: format!("http://{addr}"),
@@ -130,6 +135,11 @@ fn order(id: &str, test: &str) -> Order {
 
 /// A real finalized collection (PT + CBC drawn and labelled), made with the domain crate.
 pub fn finalized_collection(id: Uuid) -> FinalizedCollection {
+    finalized_collection_with(id, ["A0001", "A0002"])
+}
+
+/// The same collection with other tube accession numbers (so another content hash).
+pub fn finalized_collection_with(id: Uuid, accessions: [&str; 2]) -> FinalizedCollection {
     let nurse = CollectorId::parse("nurse-1").unwrap();
     let patient = Patient {
         id: PatientId::parse("example").unwrap(),
@@ -153,7 +163,7 @@ pub fn finalized_collection(id: Uuid) -> FinalizedCollection {
     c.identify(&wristband, &nurse, at("2024-05-01T08:05:00+02:00"))
         .unwrap();
     let now = at("2024-05-01T08:10:00+02:00");
-    for (i, acc) in [(1, "A0001"), (2, "A0002")] {
+    for (i, acc) in [(1, accessions[0]), (2, accessions[1])] {
         c.record_draw(i, now, None, &nurse, now).unwrap();
         c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse, now)
             .unwrap();
@@ -172,6 +182,40 @@ pub fn version_of(f: &FinalizedCollection, device_clock: DateTime<Utc>) -> NewCo
         collector_id: None,
         device_clock: device_clock.fixed_offset(),
     }
+}
+
+/// The lab orders `finalized_collection` covers (`sr-pt`, `sr-cbc` for MRN 12345, patient id
+/// `example`), in round `Ward 1` assigned to the device.
+pub async fn seed_collection_orders(app: &TestApp, device_id: Uuid) {
+    let csv = "order_id,patient_id,mrn,family,given,birth_date,test,round\n\
+               sr-pt,example,12345,Chalmers,Peter James,1974-12-25,PT,Ward 1\n\
+               sr-cbc,example,12345,Chalmers,Peter James,1974-12-25,CBC,Ward 1\n";
+    let report = drawline_server::import::import(
+        app.store.as_ref(),
+        drawline_server::import::Format::Csv,
+        csv.as_bytes(),
+        &SiteConfig::default_site(),
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(report.rejected.is_empty(), "{report:?}");
+    assign_round(app, "Ward 1", device_id).await;
+}
+
+/// Assigns a round to a device.
+pub async fn assign_round(app: &TestApp, round: &str, device_id: Uuid) {
+    app.store
+        .upsert_round(
+            round,
+            drawline_server::store::Assignment {
+                device_id: Some(device_id),
+                collector_id: None,
+            },
+        )
+        .await
+        .unwrap();
 }
 
 /// A small CSV of orders for round `round`.

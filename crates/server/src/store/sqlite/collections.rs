@@ -1,14 +1,15 @@
 //! Collection versions and receipts in SQLite: idempotent by id and content hash, one transaction per batch.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use super::{audit_in, time_at, ts, uuid_at};
 use crate::api::{CollectionSummary, CollectionVersionView, Receipt};
 use crate::store::{AuditEntry, NewCollectionVersion, PushOutcome, StoreError};
 
-/// A device clock further than this from the server's is flagged on the receipt.
+/// A device clock further than this from the server's is flagged on the receipt (the default of
+/// `skew_threshold_minutes`).
 pub const MAX_CLOCK_SKEW_SECONDS: i64 = 5 * 60;
 
 fn receipt_from(r: &Row<'_>) -> rusqlite::Result<Receipt> {
@@ -25,12 +26,21 @@ fn receipt_from(r: &Row<'_>) -> rusqlite::Result<Receipt> {
 const RECEIPT_COLUMNS: &str =
     "id, collection_id, version, content_hash, received_at, clock_skew_flagged";
 
-fn push_one(
+/// What the server already holds under a pushed collection id.
+pub(super) enum Existing {
+    /// Another device's collection.
+    AnotherDevice,
+    /// This very version (same content hash): its original receipt.
+    Duplicate(Receipt),
+    /// Nothing yet (`None`) or this device's collection at its latest version.
+    Current(Option<u32>),
+}
+
+pub(super) fn existing(
     tx: &Transaction<'_>,
     device_id: Uuid,
     v: &NewCollectionVersion,
-    received_at: DateTime<Utc>,
-) -> Result<PushOutcome, StoreError> {
+) -> Result<Existing, StoreError> {
     let cid = v.collection_id.to_string();
     let current: Option<(String, u32)> = tx
         .query_row(
@@ -41,7 +51,7 @@ fn push_one(
         .optional()?;
     if let Some((owner, _)) = &current {
         if *owner != device_id.to_string() {
-            return Ok(PushOutcome::Forbidden);
+            return Ok(Existing::AnotherDevice);
         }
     }
     let duplicate = tx
@@ -53,36 +63,68 @@ fn push_one(
             receipt_from,
         )
         .optional()?;
-    if let Some(receipt) = duplicate {
-        return Ok(PushOutcome::Duplicate(receipt));
-    }
-    match current {
-        None if v.version != 1 || v.supersedes.is_some() => {
-            return Ok(PushOutcome::Conflict(format!(
-                "version {} of a collection the server has never seen; send version 1 first",
-                v.version
-            )));
+    Ok(match duplicate {
+        Some(receipt) => Existing::Duplicate(receipt),
+        None => Existing::Current(current.map(|(_, latest)| latest)),
+    })
+}
+
+/// Why a new version cannot follow what the server holds, if it cannot.
+pub(super) fn version_conflict(
+    tx: &Transaction<'_>,
+    latest: Option<u32>,
+    v: &NewCollectionVersion,
+    supersedes_hash: Option<&str>,
+) -> Result<Option<String>, StoreError> {
+    Ok(match latest {
+        None if v.version != 1 || v.supersedes.is_some() => Some(format!(
+            "version {} of a collection the server has never seen; send version 1 first",
+            v.version
+        )),
+        None => None,
+        Some(latest) if v.supersedes != Some(latest) => Some(match v.supersedes {
+            None => format!(
+                "the server holds version {latest} with a different content hash; a correction must name the version it supersedes"
+            ),
+            Some(s) => format!("the correction supersedes version {s} but the latest is version {latest}"),
+        }),
+        Some(latest) if v.version != latest + 1 => Some(format!(
+            "a correction of version {latest} must be version {}",
+            latest + 1
+        )),
+        Some(latest) => {
+            let Some(declared) = supersedes_hash else {
+                return Ok(None);
+            };
+            let held: String = tx.query_row(
+                "SELECT content_hash FROM collection_versions WHERE collection_id = ?1 AND version = ?2",
+                params![v.collection_id.to_string(), latest],
+                |r| r.get(0),
+            )?;
+            (held != declared).then(|| {
+                format!(
+                    "the correction supersedes version {latest} with hash {declared}, but the server's version {latest} has hash {held}"
+                )
+            })
         }
-        Some((_, latest)) if v.supersedes != Some(latest) => {
-            return Ok(PushOutcome::Conflict(match v.supersedes {
-                None => format!(
-                    "the server holds version {latest} with a different content hash; a correction must name the version it supersedes"
-                ),
-                Some(s) => format!("the correction supersedes version {s} but the latest is version {latest}"),
-            }));
-        }
-        Some((_, latest)) if v.version != latest + 1 => {
-            return Ok(PushOutcome::Conflict(format!(
-                "a correction of version {latest} must be version {}",
-                latest + 1
-            )));
-        }
-        _ => {}
-    }
+    })
+}
+
+/// Stores a new version, its receipt and its audit entry. The caller has checked it may follow.
+pub(super) fn store_version(
+    tx: &Transaction<'_>,
+    device_id: Uuid,
+    actor: &str,
+    v: &NewCollectionVersion,
+    first: bool,
+    received_at: DateTime<Utc>,
+    skew_threshold_seconds: i64,
+) -> Result<Receipt, StoreError> {
+    let cid = v.collection_id.to_string();
     let skew = (v.device_clock.with_timezone(&Utc) - received_at).num_seconds();
-    let flagged = skew.abs() > MAX_CLOCK_SKEW_SECONDS;
+    let flagged = skew.abs() > skew_threshold_seconds;
     let at = ts(received_at);
-    if current.is_none() {
+    if first {
         tx.execute(
             "INSERT INTO collections (id, device_id, latest_version, first_received_at, last_received_at)
              VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -94,6 +136,8 @@ fn push_one(
             params![cid, v.version, at],
         )?;
     }
+    // The primary key and UNIQUE (collection_id, content_hash) make a second copy impossible,
+    // whatever the caller checked before.
     tx.execute(
         "INSERT INTO collection_versions (collection_id, version, supersedes, content_hash, body,
                  device_id, collector_id, device_clock, received_at, clock_skew_seconds)
@@ -132,7 +176,7 @@ fn push_one(
         ],
     )?;
     let entry = AuditEntry {
-        actor: format!("device:{device_id}"),
+        actor: actor.to_owned(),
         action: "collection.received".into(),
         subject: Some(cid),
         detail: Some(
@@ -140,11 +184,38 @@ fn push_one(
                 "version": v.version,
                 "content_hash": v.content_hash,
                 "clock_skew_seconds": skew,
+                "clock_skew_flagged": flagged,
             })
             .to_string(),
         ),
     };
     audit_in(tx, &entry, received_at)?;
+    Ok(receipt)
+}
+
+fn push_one(
+    tx: &Transaction<'_>,
+    device_id: Uuid,
+    v: &NewCollectionVersion,
+    received_at: DateTime<Utc>,
+) -> Result<PushOutcome, StoreError> {
+    let latest = match existing(tx, device_id, v)? {
+        Existing::AnotherDevice => return Ok(PushOutcome::Forbidden),
+        Existing::Duplicate(receipt) => return Ok(PushOutcome::Duplicate(receipt)),
+        Existing::Current(latest) => latest,
+    };
+    if let Some(reason) = version_conflict(tx, latest, v, None)? {
+        return Ok(PushOutcome::Conflict(reason));
+    }
+    let receipt = store_version(
+        tx,
+        device_id,
+        &format!("device:{device_id}"),
+        v,
+        latest.is_none(),
+        received_at,
+        MAX_CLOCK_SKEW_SECONDS,
+    )?;
     Ok(PushOutcome::Accepted(receipt))
 }
 
@@ -156,7 +227,9 @@ pub(super) fn push(
 ) -> Result<Vec<PushOutcome>, StoreError> {
     // Stored with microseconds: the receipt answered now must equal the one a retry reads back.
     let received_at = received_at.trunc_subsecs(6);
-    let tx = c.transaction()?;
+    // IMMEDIATE takes the write lock before the first read, so no other writer can slip in
+    // between the duplicate check and the insert.
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for v in &batch {
         // Any storage error returns early and drops `tx`, which rolls the whole batch back.

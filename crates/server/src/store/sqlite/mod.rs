@@ -3,6 +3,7 @@
 mod collections;
 mod orders;
 mod people;
+mod sync;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -13,18 +14,20 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::{
-    Assignment, AuditEntry, AuditRecord, Device, NewCollectionVersion, NewOrder, NewSession,
-    NewUser, PushOutcome, SessionRecord, Store, StoreError, UserCredentials,
+    Assignment, AuditEntry, AuditRecord, CancelOutcome, Device, NewCollectionVersion, NewHeartbeat,
+    NewOrder, NewSession, NewUser, PullCursor, PullPage, PushOutcome, SessionRecord, Store,
+    StoreError, SyncPush, UserCredentials,
 };
 use crate::api::{
-    CollectionSummary, CollectionVersionView, DeviceView, Heartbeat, ImportReport, Receipt,
-    RoundView, UserView, Worklist,
+    CollectionSummary, CollectionVersionView, DeviceHeartbeat, DeviceView, Heartbeat, ImportReport,
+    OrderStatusView, PushResult, Receipt, RoundView, UserView, Worklist,
 };
 
 /// Migrations in order; the schema version is the index + 1, kept in `PRAGMA user_version`.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_site.sql"),
     include_str!("../../../migrations/0002_lab.sql"),
+    include_str!("../../../migrations/0003_sync.sql"),
 ];
 
 /// The embedded default store.
@@ -465,6 +468,49 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn sync_push(&self, push: SyncPush) -> Result<Vec<PushResult>, StoreError> {
+        self.with_conn(move |c| sync::push(c, push)).await
+    }
+
+    async fn sync_pull(
+        &self,
+        device_id: Uuid,
+        cursor: Option<PullCursor>,
+        limit: usize,
+        heartbeat: NewHeartbeat,
+        now: DateTime<Utc>,
+    ) -> Result<PullPage, StoreError> {
+        self.with_conn(move |c| sync::pull(c, device_id, cursor, limit, heartbeat, now))
+            .await
+    }
+
+    async fn cancel_order(
+        &self,
+        order_id: &str,
+        reason: Option<String>,
+        actor: String,
+        now: DateTime<Utc>,
+    ) -> Result<CancelOutcome, StoreError> {
+        let order_id = order_id.to_owned();
+        self.with_conn(move |c| sync::cancel_order(c, &order_id, reason, actor, now))
+            .await
+    }
+
+    async fn order_status(&self, order_id: &str) -> Result<Option<OrderStatusView>, StoreError> {
+        let order_id = order_id.to_owned();
+        self.with_conn(move |c| sync::order_status(c, &order_id))
+            .await
+    }
+
+    async fn device_heartbeats(
+        &self,
+        device_id: Uuid,
+        limit: u32,
+    ) -> Result<Vec<DeviceHeartbeat>, StoreError> {
+        self.with_conn(move |c| sync::device_heartbeats(c, device_id, limit))
+            .await
+    }
+
     async fn audit(&self, entry: AuditEntry, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.with_conn(move |c| Ok(audit_in(c, &entry, at)?)).await
     }
@@ -505,6 +551,43 @@ mod tests {
         drop(first);
         let again = SqliteStore::open(&path).unwrap();
         assert_eq!(again.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    }
+
+    #[test]
+    fn the_sync_migration_numbers_existing_orders_and_later_changes_take_new_numbers() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO patients VALUES ('p1', 'M1', 'Doe', '[\"Jo\"]', '1970-01-01', 'x', 'x');
+             INSERT INTO orders (id, patient_id, test_code, priority, placed_at, imported_at)
+                 VALUES ('a', 'p1', 'CBC', 'routine', 'x', 'x'), ('b', 'p1', 'PT', 'routine', 'x', 'x');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let seqs = |c: &Connection| -> Vec<i64> {
+            let mut stmt = c
+                .prepare("SELECT change_seq FROM orders ORDER BY id")
+                .unwrap();
+            let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        let before = seqs(&conn);
+        assert_eq!(before.len(), 2);
+        assert_ne!(before[0], before[1]);
+        let max: i64 = conn
+            .query_row("SELECT seq FROM sync_state", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(max, *before.iter().max().unwrap());
+        conn.execute("UPDATE orders SET status = 'cancelled' WHERE id = 'a'", [])
+            .unwrap();
+        conn.execute("UPDATE patients SET family = 'Roe' WHERE id = 'p1'", [])
+            .unwrap();
+        let after = seqs(&conn);
+        assert!(after.iter().all(|s| *s > max), "{after:?}");
+        assert_ne!(after[0], after[1]);
     }
 
     #[tokio::test]

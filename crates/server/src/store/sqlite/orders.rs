@@ -12,7 +12,7 @@ use super::{audit_in, opt_time_at, opt_uuid_at, time_at, ts, uuid_at};
 use crate::api::{ImportProblem, ImportReport, RoundView, Worklist, WorklistOrder};
 use crate::store::{Assignment, AuditEntry, NewOrder, StoreError};
 
-fn round_from(r: &Row<'_>) -> rusqlite::Result<RoundView> {
+pub(super) fn round_from(r: &Row<'_>) -> rusqlite::Result<RoundView> {
     Ok(RoundView {
         id: uuid_at(r, 0)?,
         name: r.get(1)?,
@@ -73,7 +73,7 @@ pub(super) fn list_rounds(c: &mut Connection) -> Result<Vec<RoundView>, StoreErr
     Ok(rounds)
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
@@ -265,7 +265,7 @@ pub(super) fn import_orders(
     Ok(report)
 }
 
-fn priority(text: &str) -> Result<Priority, StoreError> {
+pub(super) fn priority(text: &str) -> Result<Priority, StoreError> {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(corrupt)
 }
 

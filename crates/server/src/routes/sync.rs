@@ -1,0 +1,341 @@
+//! Sync: devices push finalized collections in batches and pull their worklist changes by a
+//! server cursor. Both record the device's heartbeat.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use base64::Engine;
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+use drawline_domain::{ContentHash, FinalizedCollection, ReceivedCollectionError};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::api::{
+    push_codes, PullQuery, PullResponse, PushRecord, PushRequest, PushResponse, MAX_PULL_ORDERS,
+    MAX_PUSH_RECORDS,
+};
+use crate::auth::Caller;
+use crate::error::Problem;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::store::{
+    NewCollectionVersion, NewHeartbeat, PullCursor, RecordOrder, SyncItem, SyncPush, SyncRecord,
+};
+use crate::{AppError, AppState};
+
+/// Longest `last_error` kept; a longer one is cut (a sync must never fail over its own error text).
+pub const MAX_LAST_ERROR_BYTES: usize = 2000;
+/// Longest `app_version` kept.
+pub const MAX_APP_VERSION_BYTES: usize = 64;
+
+/// `PushRequest` as the server reads it: each record stays raw JSON until it is checked on its
+/// own, so one malformed record is rejected alone instead of failing the batch.
+#[derive(Debug, Deserialize)]
+pub struct PushEnvelope {
+    device_clock: DateTime<FixedOffset>,
+    #[serde(default)]
+    app_version: Option<String>,
+    queue_length: u32,
+    #[serde(default)]
+    oldest_unsynced_seconds: Option<u64>,
+    #[serde(default)]
+    last_error: Option<String>,
+    records: Vec<Value>,
+}
+
+fn cut(text: Option<String>, max: usize) -> Option<String> {
+    text.map(|mut t| {
+        if t.len() > max {
+            let mut end = max;
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            t.truncate(end);
+        }
+        t
+    })
+}
+
+/// Checks one pushed record with the domain crate: everything that needs no database.
+pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncItem {
+    let id = value
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .unwrap_or(Uuid::nil());
+    let version = value
+        .get("version")
+        .and_then(Value::as_u64)
+        .and_then(|v| u32::try_from(v).ok())
+        .unwrap_or(0);
+    let reject = |code: &'static str, reason: String| SyncItem::Rejected {
+        id,
+        version,
+        code,
+        reason,
+    };
+    let rec: PushRecord = match serde_json::from_value(value) {
+        Ok(r) => r,
+        Err(e) => {
+            return reject(
+                push_codes::MALFORMED_RECORD,
+                format!("not a push record: {e}"),
+            )
+        }
+    };
+    if let Err(e) = ContentHash::parse(&rec.content_hash) {
+        return reject(push_codes::MALFORMED_RECORD, e.to_string());
+    }
+    let f = match FinalizedCollection::from_json_value(rec.collection) {
+        Ok(f) => f,
+        Err(e @ ReceivedCollectionError::Malformed(_)) => {
+            return reject(push_codes::INVALID_RECORD, e.to_string())
+        }
+        Err(e @ ReceivedCollectionError::NotFinalized) => {
+            return reject(push_codes::NOT_FINALIZED, e.to_string())
+        }
+        Err(e @ ReceivedCollectionError::HashMismatch) => {
+            return reject(push_codes::HASH_MISMATCH, e.to_string())
+        }
+    };
+    if f.hash().as_str() != rec.content_hash {
+        return reject(
+            push_codes::HASH_MISMATCH,
+            format!(
+                "content_hash {} is not the collection's hash {}",
+                rec.content_hash,
+                f.hash()
+            ),
+        );
+    }
+    let r = f.record();
+    if r.id().0 != rec.id {
+        return reject(
+            push_codes::ID_MISMATCH,
+            format!("id {} is not the collection's id {}", rec.id, r.id()),
+        );
+    }
+    if r.version() != rec.version {
+        return reject(
+            push_codes::VERSION_MISMATCH,
+            format!(
+                "version {} is not the collection's version {}",
+                rec.version,
+                r.version()
+            ),
+        );
+    }
+    let own = r.supersedes().map(|s| (s.version, s.hash.to_string()));
+    let declared = rec.supersedes.as_ref().map(|s| (s.version, s.hash.clone()));
+    if own != declared {
+        return reject(
+            push_codes::SUPERSEDES_MISMATCH,
+            "supersedes is not what the collection itself says it supersedes".into(),
+        );
+    }
+    let patient_id = r.patient().id.as_str().to_owned();
+    let orders = r
+        .orders()
+        .iter()
+        .map(|o| RecordOrder {
+            order_id: o.id.as_str().to_owned(),
+            patient_id: patient_id.clone(),
+            collected: r.exception_for(&o.test).is_none(),
+        })
+        .collect();
+    let body = match serde_json::to_value(&f) {
+        Ok(b) => b,
+        Err(e) => return reject(push_codes::INVALID_RECORD, e.to_string()),
+    };
+    SyncItem::Record(SyncRecord {
+        version: NewCollectionVersion {
+            collection_id: rec.id,
+            version: rec.version,
+            supersedes: own.as_ref().map(|s| s.0),
+            content_hash: rec.content_hash,
+            body,
+            collector_id: Uuid::parse_str(r.started_by().as_str()).ok(),
+            device_clock,
+        },
+        supersedes_hash: own.map(|s| s.1),
+        orders,
+    })
+}
+
+/// Sends a batch of finalized collections; answers one result per record, in order.
+///
+/// Same id and content hash again: `duplicate` with the original receipt. Same id, other hash,
+/// not correctly superseding the latest version: `conflict`. Invalid: `rejected` with a stable
+/// `code` (see `push_codes`); it never affects the other records. The batch is stored in one
+/// transaction: a failure stores none of it (answered 503, safe to resend). Also records the
+/// device's heartbeat and flags receipts when the device clock is off by more than the lab allows.
+#[utoipa::path(post, path = "/sync/push", tag = "sync", request_body = PushRequest,
+    security(("bearer" = [])),
+    responses((status = 200, body = PushResponse), (status = 400, body = Problem),
+              (status = 401, body = Problem),
+              (status = 413, description = "more than MAX_PUSH_RECORDS records, or too large a body", body = Problem),
+              (status = 415, body = Problem), (status = 422, body = Problem),
+              (status = 503, description = "storage failed; nothing of the batch was stored", body = Problem)))]
+pub async fn push(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<PushEnvelope>,
+) -> Result<Json<PushResponse>, AppError> {
+    if req.records.len() > MAX_PUSH_RECORDS {
+        return Err(AppError::BadRequest {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "batch_too_large",
+            message: format!(
+                "{} records in one push; send at most {MAX_PUSH_RECORDS}",
+                req.records.len()
+            ),
+        });
+    }
+    let received_at = Utc::now().trunc_subsecs(6);
+    let skew = (req.device_clock.with_timezone(&Utc) - received_at).num_seconds();
+    let threshold = state.sync.skew_threshold.num_seconds();
+    let device_clock = req.device_clock;
+    let items: Vec<SyncItem> = req
+        .records
+        .into_iter()
+        .map(|v| check_record(v, device_clock))
+        .collect();
+    let push = SyncPush {
+        device_id: caller.device.id,
+        actor: caller.actor(),
+        received_at,
+        skew_threshold_seconds: threshold,
+        heartbeat: NewHeartbeat {
+            source: "push",
+            app_version: cut(req.app_version, MAX_APP_VERSION_BYTES),
+            heartbeat: crate::api::Heartbeat {
+                device_clock: Some(device_clock),
+                queue_length: req.queue_length,
+                oldest_unsynced_seconds: req.oldest_unsynced_seconds,
+                last_error: cut(req.last_error, MAX_LAST_ERROR_BYTES),
+            },
+        },
+        items,
+    };
+    let results = state.store.sync_push(push).await?;
+    let flagged = skew.abs() > threshold;
+    let count = |o: crate::api::RecordOutcome| results.iter().filter(|r| r.outcome == o).count();
+    tracing::info!(device = %caller.device.id, records = results.len(),
+        accepted = count(crate::api::RecordOutcome::Accepted),
+        duplicate = count(crate::api::RecordOutcome::Duplicate),
+        conflict = count(crate::api::RecordOutcome::Conflict),
+        rejected = count(crate::api::RecordOutcome::Rejected),
+        clock_skew_seconds = skew, clock_skew_flagged = flagged, "sync push");
+    Ok(Json(PushResponse {
+        server_time: received_at,
+        clock_skew_seconds: skew,
+        clock_skew_flagged: flagged,
+        results,
+    }))
+}
+
+const CURSOR_VERSION: &str = "c1";
+
+/// The opaque text of a cursor.
+pub fn encode_cursor(c: &PullCursor) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{CURSOR_VERSION}:{}:{}", c.epoch, c.seq))
+}
+
+/// Reads a cursor this server issued; `None` when it is not one.
+pub fn decode_cursor(text: &str) -> Option<PullCursor> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let mut parts = text.split(':');
+    let (version, epoch, seq) = (parts.next()?, parts.next()?, parts.next()?);
+    if version != CURSOR_VERSION || parts.next().is_some() {
+        return None;
+    }
+    if epoch.is_empty() || epoch.len() > 64 || !epoch.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some(PullCursor {
+        epoch: epoch.to_owned(),
+        seq: seq.parse().ok().filter(|s: &i64| *s >= 0)?,
+    })
+}
+
+/// The device's worklist changes since `cursor` (a server-issued cursor, never a device clock):
+/// patients, orders with their status (cancelled ones included), the device's rounds and the
+/// site configuration version. Without a cursor (or with one this database cannot continue) it
+/// answers the whole worklist with `full: true`. Also records the device's heartbeat.
+#[utoipa::path(get, path = "/sync/pull", tag = "sync", params(PullQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = PullResponse),
+              (status = 400, description = "unreadable query or cursor", body = Problem),
+              (status = 401, body = Problem)))]
+pub async fn pull(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> Result<Json<PullResponse>, AppError> {
+    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(text) => Some(decode_cursor(text).ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_cursor",
+                "The cursor is not one this server issued; pull without a cursor to start over.",
+            )
+        })?),
+    };
+    let limit = q
+        .limit
+        .map_or(MAX_PULL_ORDERS, |l| (l as usize).clamp(1, MAX_PULL_ORDERS));
+    let now = Utc::now().trunc_subsecs(6);
+    let heartbeat = NewHeartbeat {
+        source: "pull",
+        app_version: cut(q.app_version, MAX_APP_VERSION_BYTES),
+        heartbeat: crate::api::Heartbeat {
+            device_clock: q.device_clock,
+            queue_length: q.queue_length.unwrap_or(0),
+            oldest_unsynced_seconds: q.oldest_unsynced_seconds,
+            last_error: cut(q.last_error, MAX_LAST_ERROR_BYTES),
+        },
+    };
+    let page = state
+        .store
+        .sync_pull(caller.device.id, cursor, limit, heartbeat, now)
+        .await?;
+    Ok(Json(PullResponse {
+        server_time: now,
+        full: page.full,
+        next_cursor: encode_cursor(&page.next),
+        has_more: page.has_more,
+        rounds: page.rounds,
+        patients: page.patients,
+        orders: page.orders,
+        site: state.site_version.as_ref().clone(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_and_garbage_is_not_a_cursor() {
+        let c = PullCursor {
+            epoch: "0123456789abcdef0123456789abcdef".into(),
+            seq: 42,
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&c)), Some(c));
+        for bad in ["", "x", "garbage!", "YzE6OjE", "YzI6YWI6MQ", "YzE6YWI6LTE"] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_long_last_error_is_cut_at_a_character_boundary() {
+        let text = "é".repeat(1500);
+        let cut = cut(Some(text), MAX_LAST_ERROR_BYTES).unwrap();
+        assert!(cut.len() <= MAX_LAST_ERROR_BYTES);
+        assert!(cut.chars().all(|c| c == 'é'));
+    }
+}
