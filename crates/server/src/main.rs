@@ -4,7 +4,7 @@ use clap::Parser;
 use drawline_server::cli::{run, Cli};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_env("DRAWLINE_LOG")
         .unwrap_or_else(|_| "info,tower_http=info".into());
     // Logs go to standard error so standard output stays for results (plan --json, export, codes).
@@ -17,5 +17,12 @@ async fn main() -> anyhow::Result<()> {
     } else {
         builder.init();
     }
-    run(Cli::parse()).await
+    // Lab staff read this, not a developer: the cause chain on one line, never a backtrace.
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
