@@ -3,7 +3,9 @@
 pub mod app;
 pub mod components;
 pub mod pages;
+pub mod state;
 pub mod storage;
 pub mod sync;
+pub mod workflow;
 
 pub use app::App;

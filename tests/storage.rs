@@ -1,7 +1,10 @@
 //! The device storage module on real IndexedDB in headless Chromium.
 #![cfg(target_arch = "wasm32")]
 
-use drawline::storage::{conformance, Draft, DraftStore, IdbStore};
+use drawline::storage::schema::{
+    DRAFTS, DRAFTS_BY_SAVED_AT, OUTBOX, OUTBOX_BY_FINALIZED_AT, SCHEMA_VERSION,
+};
+use drawline::storage::{conformance, Draft, DraftStore, IdbStore, OutboxItem, StorageError};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -11,20 +14,40 @@ fn fresh_name(test: &str) -> String {
     format!("drawline-test-{test}-{}", js_sys::Math::random().to_bits())
 }
 
+fn draft(id: &str, step: &str) -> Draft {
+    Draft {
+        id: id.into(),
+        step: step.into(),
+        saved_at: "2026-11-23T09:00:00Z".into(),
+        data: serde_json::json!({ "tubes": [{ "cap": "lavender", "drawn_at": "2026-11-23T08:59:30Z" }] }),
+    }
+}
+
+fn item(collection: &str, version: u32) -> OutboxItem {
+    OutboxItem {
+        id: OutboxItem::key(collection, version),
+        collection_id: collection.into(),
+        version,
+        hash: "abc".into(),
+        finalized_at: "2026-11-23T09:05:00Z".into(),
+        data: serde_json::json!({ "record": {} }),
+    }
+}
+
 #[wasm_bindgen_test]
 async fn indexeddb_passes_the_storage_conformance_suite() {
-    let mut names = Vec::new();
-    let counter = std::cell::Cell::new(0u32);
     let base = fresh_name("conformance");
-    for i in 0..5 {
-        names.push(format!("{base}-{i}"));
-    }
+    let names: Vec<String> = (0..conformance::CHECKS)
+        .map(|i| format!("{base}-{i}"))
+        .collect();
+    let counter = std::cell::Cell::new(0usize);
     conformance::run_all(|| {
-        let name = names[counter.get() as usize].clone();
+        let name = names[counter.get()].clone();
         counter.set(counter.get() + 1);
         async move { IdbStore::open(&name).await.expect("open IndexedDB") }
     })
     .await;
+    assert_eq!(counter.get(), conformance::CHECKS);
     for name in &names {
         IdbStore::delete(name).await.ok();
     }
@@ -33,12 +56,7 @@ async fn indexeddb_passes_the_storage_conformance_suite() {
 #[wasm_bindgen_test]
 async fn a_draft_survives_closing_and_reopening_the_database() {
     let name = fresh_name("reopen");
-    let draft = Draft {
-        id: "c-42".into(),
-        step: "label".into(),
-        saved_at: "2026-11-23T09:00:00Z".into(),
-        data: serde_json::json!({ "tubes": [{ "cap": "lavender", "drawn_at": "2026-11-23T08:59:30Z" }] }),
-    };
+    let draft = draft("c-42", "label");
     let store = IdbStore::open(&name).await.unwrap();
     store.put_draft(&draft).await.unwrap();
     // Closing drops the connection as a reload or a killed tab does; the data must be on disk.
@@ -47,5 +65,104 @@ async fn a_draft_survives_closing_and_reopening_the_database() {
     assert_eq!(reopened.get_draft("c-42").await.unwrap(), Some(draft));
     assert_eq!(reopened.count_drafts().await.unwrap(), 1);
     reopened.close();
+    IdbStore::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn draft_and_finalize_writes_ask_for_strict_durability() {
+    let name = fresh_name("durability");
+    let store = IdbStore::open(&name).await.unwrap();
+    // Chromium 121+ knows the option and reports what it granted.
+    assert_eq!(store.write_durability().unwrap().as_deref(), Some("strict"));
+    store.close();
+    IdbStore::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_finalize_that_fails_leaves_the_draft_in_place_and_the_outbox_unchanged() {
+    let name = fresh_name("atomic");
+    let store = IdbStore::open(&name).await.unwrap();
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    store.finalize("c-1", &item("c-1", 1)).await.unwrap();
+    // The same version again: the outbox half of the transaction fails, so the draft half
+    // (deleting c-1's new draft) must be rolled back with it.
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    let err = store.finalize("c-1", &item("c-1", 1)).await.unwrap_err();
+    assert_eq!(
+        err,
+        StorageError::AlreadyFinalized(OutboxItem::key("c-1", 1))
+    );
+    assert_eq!(
+        store.get_draft("c-1").await.unwrap(),
+        Some(draft("c-1", "review"))
+    );
+    assert_eq!(store.count_outbox().await.unwrap(), 1);
+    store.close();
+    // And after a reopen the committed state is what was on disk.
+    let reopened = IdbStore::open(&name).await.unwrap();
+    assert_eq!(reopened.count_drafts().await.unwrap(), 1);
+    assert_eq!(reopened.list_outbox().await.unwrap(), vec![item("c-1", 1)]);
+    reopened.close();
+    IdbStore::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_version_one_database_upgrades_keeping_its_drafts_outbox_and_settings() {
+    let name = fresh_name("upgrade");
+    let v1 = IdbStore::open_at(&name, 1).await.unwrap();
+    assert_eq!(v1.version(), 1);
+    v1.put_draft(&draft("c-7", "tubes")).await.unwrap();
+    v1.put_draft(&draft("c-8", "identify")).await.unwrap();
+    v1.finalize("c-8", &item("c-8", 1)).await.unwrap();
+    v1.put_setting("device", &serde_json::json!({ "name": "Ward 5" }))
+        .await
+        .unwrap();
+    v1.close();
+
+    let v2 = IdbStore::open(&name).await.unwrap();
+    assert_eq!(v2.version(), SCHEMA_VERSION);
+    assert_eq!(
+        v2.get_draft("c-7").await.unwrap(),
+        Some(draft("c-7", "tubes"))
+    );
+    assert_eq!(v2.list_outbox().await.unwrap(), vec![item("c-8", 1)]);
+    assert_eq!(
+        v2.get_setting("device").await.unwrap(),
+        Some(serde_json::json!({ "name": "Ward 5" }))
+    );
+    let layout = v2.layout();
+    let indexes = |store: &str| {
+        layout
+            .iter()
+            .find(|(s, _)| s == store)
+            .map(|(_, i)| i.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(indexes(OUTBOX), vec![OUTBOX_BY_FINALIZED_AT.to_string()]);
+    assert_eq!(indexes(DRAFTS), vec![DRAFTS_BY_SAVED_AT.to_string()]);
+    assert_eq!(layout.len(), 5, "{layout:?}");
+    v2.close();
+    IdbStore::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_older_app_opening_a_newer_database_is_told_to_reload() {
+    let name = fresh_name("newer");
+    IdbStore::open(&name).await.unwrap().close();
+    let err = IdbStore::open_at(&name, 1).await.err();
+    assert_eq!(err, Some(StorageError::NewerVersion));
+    IdbStore::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_upgrade_blocked_by_an_open_older_connection_says_so() {
+    let name = fresh_name("blocked");
+    let old = IdbStore::open_at(&name, 1).await.unwrap();
+    // The old connection closes itself on `versionchange` (as an old tab of this app does),
+    // so the upgrade goes through instead of hanging.
+    let new = IdbStore::open(&name).await.unwrap();
+    assert_eq!(new.version(), SCHEMA_VERSION);
+    drop(old);
+    new.close();
     IdbStore::delete(&name).await.unwrap();
 }

@@ -1,3 +1,13 @@
 //! Reusable pieces of the screens, one module per component.
 
+pub mod barcode;
+pub mod collection_frame;
+pub mod hard_stop;
+pub mod lab_info;
+pub mod label_preview;
+pub mod patient_banner;
+pub mod scan_field;
 pub mod status_bar;
+pub mod step_bar;
+pub mod storage_problem;
+pub mod tube_card;

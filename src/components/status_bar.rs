@@ -1,8 +1,11 @@
-//! The bar on every screen: online or offline, and how many collections wait to sync.
+//! The bar on every screen: online or offline, how many collections wait to sync, unfinished
+//! drafts, whether the app works offline, and who is signed in.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
-use crate::app::DeviceDb;
+use crate::app::{DeviceDb, OfflineReady, ServiceWorkerState};
+use crate::state::{Auth, Revision, SESSION_KEY};
 
 fn navigator_online() -> bool {
     web_sys::window()
@@ -10,10 +13,13 @@ fn navigator_online() -> bool {
         .unwrap_or(false)
 }
 
-/// Connection state and sync backlog, always visible.
+/// Connection state, sync backlog and drafts, always visible.
 #[component]
 pub fn StatusBar() -> impl IntoView {
     let DeviceDb(db) = expect_context();
+    let revision: Revision = expect_context();
+    let auth: Auth = expect_context();
+    let OfflineReady(sw_state) = expect_context();
     let (online, set_online) = signal(navigator_online());
     let on = window_event_listener(leptos::ev::online, move |_| set_online.set(true));
     let off = window_event_listener(leptos::ev::offline, move |_| set_online.set(false));
@@ -21,13 +27,30 @@ pub fn StatusBar() -> impl IntoView {
         on.remove();
         off.remove();
     });
-    let waiting = LocalResource::new(move || async move {
-        let store = db.await.ok()?;
-        store.count_outbox().await.ok()
+    let counts = LocalResource::new(move || {
+        revision.track();
+        async move {
+            let store = db.await.ok()?;
+            let waiting = store.count_outbox().await.ok()?;
+            let drafts = store.count_drafts().await.ok()?;
+            Some((waiting, drafts))
+        }
     });
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(store) = db.await {
+                // Drafts stay on the device: the next collector can see and resume them.
+                let _ = store.delete_setting(SESSION_KEY).await;
+            }
+            auth.session.set(None);
+            navigate("/sign-in", Default::default());
+        });
+    };
 
     view! {
-        <header class="status-bar" role="status">
+        <header class="status-bar" role="status" aria-label="Device status">
             <span
                 class=move || if online.get() { "pill online" } else { "pill offline" }
                 data-testid="connection"
@@ -37,15 +60,50 @@ pub fn StatusBar() -> impl IntoView {
             <span class="pill" data-testid="waiting-to-sync">
                 <Transition fallback=|| "…">
                     {move || {
-                        waiting
+                        counts
                             .get()
                             .map(|n| match n {
-                                Some(n) => format!("{n} waiting to sync"),
+                                Some((waiting, _)) => format!("{waiting} waiting to sync"),
                                 None => "Sync queue unavailable".to_string(),
                             })
                     }}
                 </Transition>
             </span>
+            <a class="pill link" href="/drafts" aria-label="Unfinished collections">
+                <Transition fallback=|| "…">
+                    <span data-testid="draft-count">
+                        {move || {
+                            counts.get().flatten().map(|(_, d)| d.to_string()).unwrap_or_default()
+                        }}
+                    </span>
+                    " unfinished"
+                </Transition>
+            </a>
+            <span class="pill quiet" title="Whether Drawline starts without a connection">
+                "Offline start: "
+                <span data-testid="sw-status">
+                    {move || match sw_state.get() {
+                        ServiceWorkerState::Pending => "Preparing…".to_string(),
+                        ServiceWorkerState::Registered => "Ready".to_string(),
+                        ServiceWorkerState::Unavailable(why) => format!("Not available: {why}"),
+                    }}
+                </span>
+            </span>
+            <span class="spacer"></span>
+            {move || {
+                auth.session
+                    .get()
+                    .map(|s| {
+                        view! {
+                            <span class="who" data-testid="signed-in-as">
+                                {s.user.display_name.clone()}
+                            </span>
+                            <button class="button small" on:click=sign_out.clone() data-testid="sign-out">
+                                "Sign out"
+                            </button>
+                        }
+                    })
+            }}
         </header>
     }
 }

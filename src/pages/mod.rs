@@ -1,4 +1,13 @@
 //! One module per screen.
 
+pub mod drafts;
+pub mod draw_list;
+pub mod enroll;
+pub mod exceptions;
 pub mod home;
+pub mod identify;
+pub mod label;
 pub mod not_found;
+pub mod review;
+pub mod sign_in;
+pub mod tubes;

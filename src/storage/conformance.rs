@@ -4,7 +4,7 @@ use std::future::Future;
 
 use serde_json::json;
 
-use super::{Draft, DraftStore};
+use super::{Draft, DraftStore, OutboxItem, StorageError};
 
 fn draft(id: &str, step: &str) -> Draft {
     Draft {
@@ -27,6 +27,113 @@ where
     deleting_a_draft_leaves_the_others(&fresh().await).await;
     a_missing_draft_reads_as_none_and_deletes_without_error(&fresh().await).await;
     an_empty_store_has_no_drafts_and_an_empty_outbox(&fresh().await).await;
+    finalize_moves_the_draft_into_the_outbox(&fresh().await).await;
+    finalizing_the_same_version_twice_changes_nothing(&fresh().await).await;
+    a_correction_is_a_second_outbox_record_next_to_the_first(&fresh().await).await;
+    settings_are_set_replaced_and_removed(&fresh().await).await;
+    the_worklist_record_is_replaced_as_a_whole(&fresh().await).await;
+}
+
+/// How many checks [`run_all`] runs, i.e. how many fresh stores it asks for.
+pub const CHECKS: usize = 10;
+
+fn outbox_item(collection: &str, version: u32) -> OutboxItem {
+    OutboxItem {
+        id: OutboxItem::key(collection, version),
+        collection_id: collection.into(),
+        version,
+        hash: format!("hash-{collection}-{version}"),
+        finalized_at: "2026-11-23T08:30:00+01:00".into(),
+        data: json!({ "record": { "status": "finalized" }, "hash": "x" }),
+    }
+}
+
+/// Finalize: the outbox gains the record and the draft is gone, in one step.
+pub async fn finalize_moves_the_draft_into_the_outbox(store: &impl DraftStore) {
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    store.put_draft(&draft("c-2", "tubes")).await.unwrap();
+    let item = outbox_item("c-1", 1);
+    store.finalize("c-1", &item).await.expect("finalize");
+    assert_eq!(store.get_draft("c-1").await.unwrap(), None);
+    assert_eq!(store.count_drafts().await.unwrap(), 1);
+    assert_eq!(store.count_outbox().await.unwrap(), 1);
+    assert_eq!(store.list_outbox().await.unwrap(), vec![item]);
+}
+
+/// A second finalize of the same version (a double tap, a retried call) is refused and leaves
+/// both stores as they were: the draft that came back is not swallowed, the outbox not doubled.
+pub async fn finalizing_the_same_version_twice_changes_nothing(store: &impl DraftStore) {
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    store.finalize("c-1", &outbox_item("c-1", 1)).await.unwrap();
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    let mut changed = outbox_item("c-1", 1);
+    changed.hash = "another".into();
+    let err = store.finalize("c-1", &changed).await.unwrap_err();
+    assert_eq!(
+        err,
+        StorageError::AlreadyFinalized(OutboxItem::key("c-1", 1))
+    );
+    assert_eq!(store.count_outbox().await.unwrap(), 1);
+    assert_eq!(store.list_outbox().await.unwrap()[0].hash, "hash-c-1-1");
+    assert!(
+        store.get_draft("c-1").await.unwrap().is_some(),
+        "the draft must survive"
+    );
+}
+
+/// Versions of one collection are separate immutable records.
+pub async fn a_correction_is_a_second_outbox_record_next_to_the_first(store: &impl DraftStore) {
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    store.finalize("c-1", &outbox_item("c-1", 1)).await.unwrap();
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    store.finalize("c-1", &outbox_item("c-1", 2)).await.unwrap();
+    let versions: Vec<u32> = store
+        .list_outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.version)
+        .collect();
+    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(store.count_drafts().await.unwrap(), 0);
+}
+
+/// Settings hold the enrollment and the session: set, replace, read back, remove.
+pub async fn settings_are_set_replaced_and_removed(store: &impl DraftStore) {
+    assert_eq!(store.get_setting("device").await.unwrap(), None);
+    store
+        .put_setting("device", &json!({ "name": "Tablet 1" }))
+        .await
+        .unwrap();
+    store
+        .put_setting("device", &json!({ "name": "Tablet 2" }))
+        .await
+        .unwrap();
+    store.put_setting("session", &json!("token")).await.unwrap();
+    assert_eq!(
+        store.get_setting("device").await.unwrap(),
+        Some(json!({ "name": "Tablet 2" }))
+    );
+    store.delete_setting("session").await.unwrap();
+    store.delete_setting("never-set").await.unwrap();
+    assert_eq!(store.get_setting("session").await.unwrap(), None);
+}
+
+/// A new download replaces the stored worklist entirely.
+pub async fn the_worklist_record_is_replaced_as_a_whole(store: &impl DraftStore) {
+    assert_eq!(store.get_worklist("worklist").await.unwrap(), None);
+    store
+        .put_worklist("worklist", &json!({ "orders": [1, 2, 3] }))
+        .await
+        .unwrap();
+    store
+        .put_worklist("worklist", &json!({ "orders": [4] }))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_worklist("worklist").await.unwrap(),
+        Some(json!({ "orders": [4] }))
+    );
 }
 
 /// Every field, nested JSON included, survives a write and a read.

@@ -1,33 +1,36 @@
-//! IndexedDB storage through rexie: opens and upgrades the device database and maps its errors.
+//! IndexedDB storage: the device database behind [`DraftStore`], on the bindings in [`super::raw`].
 
-use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
+use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
 
-use super::schema::{DRAFTS, OUTBOX, SCHEMA_VERSION, STORES};
-use super::{Draft, DraftStore, StorageError};
+use super::schema::{DRAFTS, OUTBOX, SCHEMA_VERSION, SETTINGS, WORKLIST};
+use super::{raw, Draft, DraftStore, OutboxItem, StorageError};
 
-/// The device database. Dropping it closes the connection: an open one would
-/// block a later schema upgrade or deletion until garbage collection.
+/// The device database. Dropping it closes the connection: an open one would block a later
+/// schema upgrade or deletion until garbage collection.
 pub struct IdbStore {
-    db: Option<Rexie>,
+    db: IdbDatabase,
 }
 
 impl IdbStore {
-    /// Opens (creating or upgrading) the database called `name`.
+    /// Opens (creating or upgrading) the database called `name` at the current schema version.
     pub async fn open(name: &str) -> Result<Self, StorageError> {
-        let mut builder = Rexie::builder(name).version(SCHEMA_VERSION);
-        for (store, key) in STORES {
-            builder = builder.add_object_store(ObjectStore::new(store).key_path(key));
-        }
-        let db = builder.build().await.map_err(map_err)?;
-        Ok(Self { db: Some(db) })
+        Self::open_at(name, SCHEMA_VERSION).await
+    }
+
+    /// Opens `name` at an older or the current schema `version` (tests build old databases
+    /// this way to check that an upgrade keeps their data).
+    pub async fn open_at(name: &str, version: u32) -> Result<Self, StorageError> {
+        Ok(Self {
+            db: raw::open(name, version).await?,
+        })
     }
 
     /// Deletes a whole database (tests use a fresh name each and clean up).
     pub async fn delete(name: &str) -> Result<(), StorageError> {
-        Rexie::delete(name).await.map_err(map_err)
+        raw::delete(name).await
     }
 
     /// Closes the connection, as a reload or a killed tab would.
@@ -35,43 +38,94 @@ impl IdbStore {
         drop(self);
     }
 
-    fn db(&self) -> &Rexie {
-        self.db.as_ref().expect("the connection is open until drop")
+    /// The schema version of the open database.
+    pub fn version(&self) -> u32 {
+        self.db.version() as u32
+    }
+
+    /// Store names, and for each the names of its indexes, as the browser reports them.
+    pub fn layout(&self) -> Vec<(String, Vec<String>)> {
+        let names = self.db.object_store_names();
+        let mut out = Vec::new();
+        for i in 0..names.length() {
+            let Some(store) = names.item(i) else { continue };
+            let mut indexes = Vec::new();
+            if let Ok(s) = self
+                .db
+                .transaction_with_str(&store)
+                .and_then(|tx| tx.object_store(&store))
+            {
+                let list = s.index_names();
+                for j in 0..list.length() {
+                    indexes.extend(list.item(j));
+                }
+            }
+            out.push((store, indexes));
+        }
+        out
+    }
+
+    /// The durability the browser grants the draft and finalize writes (`strict` in Chromium).
+    pub fn write_durability(&self) -> Result<Option<String>, StorageError> {
+        let tx = raw::strict_transaction(&self.db, &[DRAFTS])?;
+        let granted = raw::granted_durability(&tx);
+        let _ = tx.abort();
+        Ok(granted)
+    }
+
+    fn read(&self, store: &str) -> Result<(IdbTransaction, IdbObjectStore), StorageError> {
+        let tx = raw::transaction(&self.db, &[store], IdbTransactionMode::Readonly)?;
+        let s = object_store(&tx, store)?;
+        Ok((tx, s))
     }
 
     async fn count(&self, store: &str) -> Result<u32, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[store], TransactionMode::ReadOnly)
-            .map_err(map_err)?;
-        let n = tx
-            .store(store)
-            .map_err(map_err)?
-            .count(None)
-            .await
-            .map_err(map_err)?;
-        tx.done().await.map_err(map_err)?;
-        Ok(n)
+        let (_tx, s) = self.read(store)?;
+        let n = raw::request(s.count()).await?;
+        Ok(n.as_f64().unwrap_or(0.0) as u32)
+    }
+
+    async fn get_value<T: DeserializeOwned>(
+        &self,
+        store: &str,
+        key: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let (_tx, s) = self.read(store)?;
+        let value = raw::request(s.get(&JsValue::from_str(key))).await?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        from_js(value).map(Some)
+    }
+
+    async fn all_values<T: DeserializeOwned>(&self, store: &str) -> Result<Vec<T>, StorageError> {
+        let (_tx, s) = self.read(store)?;
+        let values = raw::request(s.get_all()).await?;
+        js_sys::Array::from(&values).iter().map(from_js).collect()
+    }
+
+    /// Replaceable data (settings, the downloaded worklist): default durability is enough.
+    async fn put_value(&self, store: &str, value: &JsValue) -> Result<(), StorageError> {
+        let tx = raw::transaction(&self.db, &[store], IdbTransactionMode::Readwrite)?;
+        raw::issued(object_store(&tx, store)?.put(value))?;
+        // Resolve only when the transaction is complete, never on the request alone.
+        raw::done(&tx).await
+    }
+
+    async fn delete_value(&self, store: &str, key: &str, strict: bool) -> Result<(), StorageError> {
+        let tx = if strict {
+            raw::strict_transaction(&self.db, &[store])?
+        } else {
+            raw::transaction(&self.db, &[store], IdbTransactionMode::Readwrite)?
+        };
+        raw::issued(object_store(&tx, store)?.delete(&JsValue::from_str(key)))?;
+        raw::done(&tx).await
     }
 }
 
-/// Sorts an IndexedDB failure into what the collector can act on.
-fn map_err(e: rexie::Error) -> StorageError {
-    let text = e.to_string();
-    let detail = match &e {
-        rexie::Error::IdbError(inner) => format!("{inner:?}"),
-        _ => String::new(),
-    };
-    let all = format!("{text} {detail}");
-    if all.contains("QuotaExceeded") {
-        StorageError::QuotaExceeded
-    } else if all.contains("blocked") || all.contains("Blocked") {
-        StorageError::Blocked
-    } else if all.contains("not supported") || all.contains("IndexedDbNotFound") {
-        StorageError::Unavailable(text)
-    } else {
-        StorageError::Database(all)
-    }
+fn object_store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, StorageError> {
+    tx.object_store(name)
+        .map_err(|e| StorageError::Database(format!("opening {name}: {e:?}")))
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, StorageError> {
@@ -85,73 +139,44 @@ fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StorageError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| StorageError::Serialization(e.to_string()))
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Setting {
+    key: String,
+    value: serde_json::Value,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WorklistRecord {
+    id: String,
+    data: serde_json::Value,
+}
+
 impl Drop for IdbStore {
     fn drop(&mut self) {
-        if let Some(db) = self.db.take() {
-            db.close();
-        }
+        self.db.close();
     }
 }
 
 #[async_trait::async_trait(?Send)]
 impl DraftStore for IdbStore {
     async fn put_draft(&self, draft: &Draft) -> Result<(), StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[DRAFTS], TransactionMode::ReadWrite)
-            .map_err(map_err)?;
-        tx.store(DRAFTS)
-            .map_err(map_err)?
-            .put(&to_js(draft)?, None)
-            .await
-            .map_err(map_err)?;
-        // Resolve only when the transaction is complete, never on the request alone.
-        tx.done().await.map_err(map_err)?;
-        Ok(())
+        let value = to_js(draft)?;
+        // Autosave is the collector's only copy: wait until it is on disk.
+        let tx = raw::strict_transaction(&self.db, &[DRAFTS])?;
+        raw::issued(object_store(&tx, DRAFTS)?.put(&value))?;
+        raw::done(&tx).await
     }
 
     async fn get_draft(&self, id: &str) -> Result<Option<Draft>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[DRAFTS], TransactionMode::ReadOnly)
-            .map_err(map_err)?;
-        let value = tx
-            .store(DRAFTS)
-            .map_err(map_err)?
-            .get(JsValue::from_str(id))
-            .await
-            .map_err(map_err)?;
-        tx.done().await.map_err(map_err)?;
-        value.map(from_js).transpose()
+        self.get_value(DRAFTS, id).await
     }
 
     async fn list_drafts(&self) -> Result<Vec<Draft>, StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[DRAFTS], TransactionMode::ReadOnly)
-            .map_err(map_err)?;
-        let values = tx
-            .store(DRAFTS)
-            .map_err(map_err)?
-            .get_all(None, None)
-            .await
-            .map_err(map_err)?;
-        tx.done().await.map_err(map_err)?;
-        values.into_iter().map(from_js).collect()
+        self.all_values(DRAFTS).await
     }
 
     async fn delete_draft(&self, id: &str) -> Result<(), StorageError> {
-        let tx = self
-            .db()
-            .transaction(&[DRAFTS], TransactionMode::ReadWrite)
-            .map_err(map_err)?;
-        tx.store(DRAFTS)
-            .map_err(map_err)?
-            .delete(JsValue::from_str(id))
-            .await
-            .map_err(map_err)?;
-        tx.done().await.map_err(map_err)?;
-        Ok(())
+        self.delete_value(DRAFTS, id, true).await
     }
 
     async fn count_drafts(&self) -> Result<u32, StorageError> {
@@ -160,5 +185,54 @@ impl DraftStore for IdbStore {
 
     async fn count_outbox(&self) -> Result<u32, StorageError> {
         self.count(OUTBOX).await
+    }
+
+    async fn finalize(&self, draft_id: &str, item: &OutboxItem) -> Result<(), StorageError> {
+        let value = to_js(item)?;
+        // One transaction over both stores: IndexedDB commits both requests or neither.
+        let tx = raw::strict_transaction(&self.db, &[DRAFTS, OUTBOX])?;
+        // `add`, not `put`: an existing version must fail the whole transaction, not be overwritten.
+        raw::issued(object_store(&tx, OUTBOX)?.add(&value))?;
+        raw::issued(object_store(&tx, DRAFTS)?.delete(&JsValue::from_str(draft_id)))?;
+        match raw::done(&tx).await {
+            Err(StorageError::Database(why)) if why.starts_with("ConstraintError") => {
+                Err(StorageError::AlreadyFinalized(item.id.clone()))
+            }
+            other => other,
+        }
+    }
+
+    async fn list_outbox(&self) -> Result<Vec<OutboxItem>, StorageError> {
+        self.all_values(OUTBOX).await
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StorageError> {
+        let found: Option<Setting> = self.get_value(SETTINGS, key).await?;
+        Ok(found.map(|s| s.value))
+    }
+
+    async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StorageError> {
+        let record = Setting {
+            key: key.to_owned(),
+            value: value.clone(),
+        };
+        self.put_value(SETTINGS, &to_js(&record)?).await
+    }
+
+    async fn delete_setting(&self, key: &str) -> Result<(), StorageError> {
+        self.delete_value(SETTINGS, key, false).await
+    }
+
+    async fn get_worklist(&self, id: &str) -> Result<Option<serde_json::Value>, StorageError> {
+        let found: Option<WorklistRecord> = self.get_value(WORKLIST, id).await?;
+        Ok(found.map(|r| r.data))
+    }
+
+    async fn put_worklist(&self, id: &str, data: &serde_json::Value) -> Result<(), StorageError> {
+        let record = WorklistRecord {
+            id: id.to_owned(),
+            data: data.clone(),
+        };
+        self.put_value(WORKLIST, &to_js(&record)?).await
     }
 }

@@ -3,13 +3,15 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::{Draft, DraftStore, StorageError};
+use super::{Draft, DraftStore, OutboxItem, StorageError};
 
-/// Drafts and outbox held in memory; lost on reload, so only for tests.
+/// Drafts, outbox, settings and worklist held in memory; lost on reload, so only for tests.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     drafts: RefCell<BTreeMap<String, Draft>>,
-    outbox: RefCell<BTreeMap<String, serde_json::Value>>,
+    outbox: RefCell<BTreeMap<String, OutboxItem>>,
+    settings: RefCell<BTreeMap<String, serde_json::Value>>,
+    worklist: RefCell<BTreeMap<String, serde_json::Value>>,
 }
 
 impl MemoryStore {
@@ -47,6 +49,47 @@ impl DraftStore for MemoryStore {
 
     async fn count_outbox(&self) -> Result<u32, StorageError> {
         Ok(self.outbox.borrow().len() as u32)
+    }
+
+    async fn finalize(&self, draft_id: &str, item: &OutboxItem) -> Result<(), StorageError> {
+        let mut outbox = self.outbox.borrow_mut();
+        if outbox.contains_key(&item.id) {
+            return Err(StorageError::AlreadyFinalized(item.id.clone()));
+        }
+        outbox.insert(item.id.clone(), item.clone());
+        self.drafts.borrow_mut().remove(draft_id);
+        Ok(())
+    }
+
+    async fn list_outbox(&self) -> Result<Vec<OutboxItem>, StorageError> {
+        Ok(self.outbox.borrow().values().cloned().collect())
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StorageError> {
+        Ok(self.settings.borrow().get(key).cloned())
+    }
+
+    async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StorageError> {
+        self.settings
+            .borrow_mut()
+            .insert(key.to_owned(), value.clone());
+        Ok(())
+    }
+
+    async fn delete_setting(&self, key: &str) -> Result<(), StorageError> {
+        self.settings.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    async fn get_worklist(&self, id: &str) -> Result<Option<serde_json::Value>, StorageError> {
+        Ok(self.worklist.borrow().get(id).cloned())
+    }
+
+    async fn put_worklist(&self, id: &str, data: &serde_json::Value) -> Result<(), StorageError> {
+        self.worklist
+            .borrow_mut()
+            .insert(id.to_owned(), data.clone());
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod conformance;
 pub mod idb;
 pub mod memory;
+pub mod raw;
 pub mod schema;
 
 use serde::{Deserialize, Serialize};
@@ -22,12 +23,32 @@ pub enum StorageError {
     /// An older Drawline tab holds the database open during an upgrade.
     #[error("another Drawline tab is open with an older version; close it to continue")]
     Blocked,
+    /// The database was made by a newer Drawline than this page.
+    #[error("this tablet's data was saved by a newer Drawline; reload the page to get it")]
+    NewerVersion,
+    /// This version of the collection is already in the outbox.
+    #[error("collection {0} is already finalized and waiting to sync")]
+    AlreadyFinalized(String),
     /// A record could not be turned into or read back from a stored value.
     #[error("a stored record could not be read or written: {0}")]
     Serialization(String),
     /// Any other failure reported by the database.
     #[error("the device database failed: {0}")]
     Database(String),
+}
+
+impl StorageError {
+    /// What the collector should do about it, in one sentence.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            StorageError::Unavailable(_) => "Drawline cannot keep collections on this browser. Open it outside private browsing before collecting.",
+            StorageError::QuotaExceeded => "Nothing already saved is lost. Connect to sync the waiting collections, then try again.",
+            StorageError::Blocked => "Close the other Drawline tabs or windows, then reload this page. Nothing is lost.",
+            StorageError::NewerVersion => "Reload the page. Nothing is lost.",
+            StorageError::AlreadyFinalized(_) => "It is safe in the outbox. Go back to the draw list.",
+            StorageError::Serialization(_) | StorageError::Database(_) => "Try again. If it keeps failing, call the lab: nothing already saved is lost.",
+        }
+    }
 }
 
 /// One in-progress collection as saved on every change.
@@ -41,6 +62,30 @@ pub struct Draft {
     pub saved_at: String,
     /// The collection itself.
     pub data: serde_json::Value,
+}
+
+/// One finalized, immutable collection version waiting to sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    /// `<collection id>/v<version>`: one record per version, so a correction never overwrites.
+    pub id: String,
+    /// The collection's UUID (shared by its versions).
+    pub collection_id: String,
+    /// Version number, 1 for the first.
+    pub version: u32,
+    /// Content hash of the finalized record.
+    pub hash: String,
+    /// When it was finalized (RFC 3339, device clock).
+    pub finalized_at: String,
+    /// The finalized record itself.
+    pub data: serde_json::Value,
+}
+
+impl OutboxItem {
+    /// The outbox key of a collection version.
+    pub fn key(collection_id: &str, version: u32) -> String {
+        format!("{collection_id}/v{version}")
+    }
 }
 
 /// The operations the app needs from device storage.
@@ -58,4 +103,20 @@ pub trait DraftStore {
     async fn count_drafts(&self) -> Result<u32, StorageError>;
     /// How many finalized collections wait in the outbox.
     async fn count_outbox(&self) -> Result<u32, StorageError>;
+    /// Adds `item` to the outbox and removes the draft `draft_id`, all or nothing: a collection
+    /// is never in neither store nor in both. An outbox item with the same id already there is
+    /// [`StorageError::AlreadyFinalized`] and changes nothing.
+    async fn finalize(&self, draft_id: &str, item: &OutboxItem) -> Result<(), StorageError>;
+    /// Every outbox item, ordered by id.
+    async fn list_outbox(&self) -> Result<Vec<OutboxItem>, StorageError>;
+    /// A setting's value, if set.
+    async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StorageError>;
+    /// Sets a setting.
+    async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StorageError>;
+    /// Removes a setting; removing a missing one is not an error.
+    async fn delete_setting(&self, key: &str) -> Result<(), StorageError>;
+    /// A downloaded worklist record (`worklist`, `site`), if any.
+    async fn get_worklist(&self, id: &str) -> Result<Option<serde_json::Value>, StorageError>;
+    /// Replaces a downloaded worklist record.
+    async fn put_worklist(&self, id: &str, data: &serde_json::Value) -> Result<(), StorageError>;
 }

@@ -1,7 +1,10 @@
 //! Talks HTTP to the lab server: the only module that does.
 
-use drawline_domain::api::{Health, API_PREFIX};
-use wasm_bindgen::JsCast;
+use drawline_domain::api::{
+    EnrollRequest, EnrollResponse, Health, SessionResponse, SignInRequest, Worklist, API_PREFIX,
+};
+use drawline_domain::SiteConfig;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// Why a call to the lab server did not succeed.
@@ -23,11 +26,41 @@ pub enum SyncError {
     Protocol(String),
 }
 
-/// GETs an API path (relative to `/api/v1`) from the server that served the app and parses its JSON.
-pub async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, SyncError> {
+impl SyncError {
+    /// The server's own message when it gave one (it is written for people), else ours.
+    pub fn human(&self) -> String {
+        match self {
+            SyncError::Server { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Sends one request to an API path (relative to `/api/v1`) of the server that served the app.
+async fn call<T: serde::de::DeserializeOwned>(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> Result<T, SyncError> {
     let window = web_sys::window().ok_or(SyncError::Offline)?;
     let url = format!("{API_PREFIX}{path}");
-    let response = JsFuture::from(window.fetch_with_str(&url))
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|_| SyncError::Protocol("headers".into()))?;
+    if let Some(token) = token {
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .map_err(|_| SyncError::Protocol("token is not a header value".into()))?;
+    }
+    if let Some(body) = body {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(|_| SyncError::Protocol("headers".into()))?;
+        init.set_body(&JsValue::from_str(&body));
+    }
+    init.set_headers(&headers);
+    let response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
         .await
         .map_err(|_| SyncError::Offline)?;
     let response: web_sys::Response = response
@@ -55,7 +88,69 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, S
     serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()))
 }
 
+/// GETs an API path (relative to `/api/v1`) from the server that served the app and parses its JSON.
+pub async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, SyncError> {
+    call("GET", path, None, None).await
+}
+
+/// GETs an API path with a bearer token.
+pub async fn get_json_auth<T: serde::de::DeserializeOwned>(
+    path: &str,
+    token: &str,
+) -> Result<T, SyncError> {
+    call("GET", path, Some(token), None).await
+}
+
+/// POSTs JSON to an API path, with a bearer token when given, and parses the JSON answer.
+pub async fn post_json<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+) -> Result<T, SyncError> {
+    let body = serde_json::to_string(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    call("POST", path, token, Some(body)).await
+}
+
 /// The server's health and site name.
 pub async fn fetch_health() -> Result<Health, SyncError> {
     get_json("/health").await
+}
+
+/// Exchanges a one-time enrollment code for this device's token.
+pub async fn enroll(code: &str) -> Result<EnrollResponse, SyncError> {
+    post_json(
+        "/enroll",
+        None,
+        &EnrollRequest {
+            code: code.trim().to_uppercase(),
+        },
+    )
+    .await
+}
+
+/// Signs a collector in on this (enrolled) device.
+pub async fn sign_in(
+    device_token: &str,
+    username: &str,
+    pin: &str,
+) -> Result<SessionResponse, SyncError> {
+    post_json(
+        "/sessions",
+        Some(device_token),
+        &SignInRequest {
+            username: username.trim().to_owned(),
+            pin: pin.to_owned(),
+        },
+    )
+    .await
+}
+
+/// The device's worklist (orders and patients of its rounds).
+pub async fn fetch_worklist(token: &str) -> Result<Worklist, SyncError> {
+    get_json_auth("/worklist", token).await
+}
+
+/// The site's catalog and order of draw, which the tube planner needs.
+pub async fn fetch_site(token: &str) -> Result<SiteConfig, SyncError> {
+    get_json_auth("/site", token).await
 }

@@ -31,6 +31,9 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`
     pub base: String,
+    /// The demo device's one-time enrollment code, as printed at start (only while the demo
+    /// device is not enrolled yet).
+    pub enrollment_code: Option<String>,
     db_dir: tempfile::TempDir,
     port: u16,
 }
@@ -62,8 +65,12 @@ impl Server {
             .with_context(|| format!("starting {}", bin.display()))?;
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
+        let mut enrollment_code = None;
         let base = tokio::time::timeout(PATIENCE, async {
             while let Some(line) = lines.next_line().await? {
+                if let Some((_, code)) = line.split_once("enrollment code: ") {
+                    enrollment_code = Some(code.trim().to_string());
+                }
                 if let Some(url) = line.strip_prefix("Drawline is serving at ") {
                     return Ok(url.trim_end_matches('/').to_string());
                 }
@@ -77,6 +84,7 @@ impl Server {
         Ok(Self {
             child,
             base,
+            enrollment_code,
             db_dir,
             port,
         })
@@ -116,16 +124,31 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver (`CHROMEDRIVER`, default `chromedriver`) and a fresh headless Chromium profile.
     pub async fn start() -> Result<Self> {
+        Self::start_with_profile(tempfile::tempdir()?).await
+    }
+
+    /// Starts Chromium on an existing profile folder, e.g. the one a killed browser left.
+    pub async fn start_with_profile(profile: tempfile::TempDir) -> Result<Self> {
+        Self::launch(profile, (1024, 768)).await
+    }
+
+    /// Starts a fresh profile with the given window size (screenshots at tablet sizes).
+    pub async fn start_sized(width: u32, height: u32) -> Result<Self> {
+        Self::launch(tempfile::tempdir()?, (width, height)).await
+    }
+
+    async fn launch(profile: tempfile::TempDir, (width, height): (u32, u32)) -> Result<Self> {
         let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = free_port()?;
         let driver = Command::new(&driver_bin)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, so `kill` can take Chromium down with it at once.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {driver_bin}"))?;
-        let profile = tempfile::tempdir()?;
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let caps = serde_json::json!({
             "goog:chromeOptions": {
@@ -134,7 +157,7 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--disable-quic", "--no-first-run",
-                    "--window-size=1024,768",
+                    format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.path().display()),
                 ]
             }
@@ -199,4 +222,136 @@ impl Browser {
         self.client.close().await?;
         Ok(())
     }
+
+    /// Kills chromedriver and Chromium with SIGKILL, as a crash or a dead battery would, and
+    /// hands back the profile so a new browser can start on the same data.
+    pub async fn kill(self) -> Result<tempfile::TempDir> {
+        let Browser {
+            client,
+            _driver: mut driver,
+            _profile: profile,
+        } = self;
+        if let Some(pid) = driver.id() {
+            // Every process of chromedriver's own group: chromedriver and the Chromium
+            // processes it started (and nothing else on the machine).
+            let pids = process_group_members(pid);
+            for p in pids {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &p.to_string()])
+                    .status();
+            }
+        }
+        let _ = tokio::time::timeout(PATIENCE, driver.wait()).await;
+        drop(client);
+        // Chromium leaves its single-instance lock behind when killed; a real restart after a
+        // crash clears it the same way.
+        for lock in ["SingletonLock", "SingletonSocket", "SingletonCookie"] {
+            let _ = std::fs::remove_file(profile.path().join(lock));
+        }
+        Ok(profile)
+    }
+
+    /// Waits for the element with this `data-testid` and clicks it.
+    pub async fn click(&self, test_id: &str) -> Result<()> {
+        let selector = format!("[data-testid=\"{test_id}\"]");
+        let el = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&selector))
+            .await
+            .with_context(|| format!("waiting for {selector}"))?;
+        // A button may be disabled while a save is in flight: wait until it is enabled.
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while !el.is_enabled().await? {
+            if tokio::time::Instant::now() > deadline {
+                bail!("{test_id} stayed disabled");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        el.click().await?;
+        Ok(())
+    }
+
+    /// Waits for the input with this `data-testid` and types `text` into it (keys, like a person
+    /// or a keyboard-wedge scanner; `\u{E007}` is Enter).
+    pub async fn type_into(&self, test_id: &str, text: &str) -> Result<()> {
+        let selector = format!("[data-testid=\"{test_id}\"]");
+        let el = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&selector))
+            .await
+            .with_context(|| format!("waiting for {selector}"))?;
+        el.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Texts of every element with this `data-testid`, in document order (no waiting).
+    pub async fn texts_of_all(&self, test_id: &str) -> Result<Vec<String>> {
+        let selector = format!("[data-testid=\"{test_id}\"]");
+        let mut out = Vec::new();
+        for el in self.client.find_all(Locator::Css(&selector)).await? {
+            out.push(el.text().await?);
+        }
+        Ok(out)
+    }
+
+    /// Waits until an element with this `data-testid` exists.
+    pub async fn wait_for(&self, test_id: &str) -> Result<()> {
+        self.text_of(test_id).await.map(|_| ())
+    }
+
+    /// Waits until the address path is `path` (e.g. `/draws`) and returns the full path.
+    pub async fn wait_for_path(&self, predicate: impl Fn(&str) -> bool) -> Result<String> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let url = self.client.current_url().await?;
+            let path = url.path().to_string();
+            if predicate(&path) {
+                return Ok(path);
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("still at {path}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a PNG screenshot of the viewport.
+    pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
+        let png = self.client.screenshot().await?;
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+}
+
+/// Ids of the live processes whose process group is `pgid` (read from `/proc`).
+fn process_group_members(pgid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![pgid];
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // After the `(comm)` field: state, ppid, pgrp.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(pgid) {
+            out.push(pid);
+        }
+    }
+    out
 }

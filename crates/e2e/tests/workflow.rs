@@ -1,0 +1,304 @@
+//! The bedside workflow through the real UI: enroll, sign in, identify by wristband scan, draw
+//! in order, label, finalize; the wrong-wristband hard stop; resuming after a reload and after
+//! the browser is killed.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{ensure, Result};
+use drawline_domain::{Device, SiteConfig};
+use drawline_e2e::{Browser, Server};
+
+/// Lindqvist, Erik of the demo ward round: PT, APTT and CBC.
+const MRN: &str = "MRN100233";
+const WRISTBAND: &str = "DL1|MRN100233|LINDQVIST^ERIK|19370630";
+/// Walker, Edith of the demo home round: somebody else.
+const OTHER_WRISTBAND: &str = "DL1|MRN200101|WALKER^EDITH|19330105";
+/// WebDriver's Enter key, which a keyboard-wedge scanner sends after the barcode.
+const ENTER: &str = "\u{E007}";
+
+/// Caps of the tubes the planner gives for the patient's tests, in order of draw.
+fn expected_caps() -> Vec<String> {
+    SiteConfig::default_site()
+        .plan(&["PT", "APTT", "CBC"], Device::EvacuatedHolder)
+        .expect("demo tests are in the default catalog")
+        .tubes
+        .into_iter()
+        .map(|t| t.cap)
+        .collect()
+}
+
+/// Enrolls the browser's tablet with the server's printed code and signs amara in.
+async fn enroll_and_sign_in(browser: &Browser, server: &Server) -> Result<()> {
+    let code = server
+        .enrollment_code
+        .clone()
+        .expect("a fresh demo server prints an enrollment code");
+    browser.client.goto(&server.base).await?;
+    browser.wait_for_path(|p| p == "/enroll").await?;
+    browser.type_into("enroll-code", &code).await?;
+    browser.click("enroll-submit").await?;
+    browser.wait_for_path(|p| p == "/sign-in").await?;
+    browser.type_into("username", "amara").await?;
+    browser.type_into("pin", "1234").await?;
+    browser.click("sign-in-submit").await?;
+    browser.wait_for_path(|p| p == "/draws").await?;
+    browser.wait_for(&format!("collect-{MRN}")).await
+}
+
+/// Opens the patient's collection and scans their wristband; returns the tubes screen's path.
+async fn start_and_identify(browser: &Browser) -> Result<String> {
+    browser.click(&format!("collect-{MRN}")).await?;
+    browser.wait_for_path(|p| p.ends_with("/identify")).await?;
+    browser
+        .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
+        .await?;
+    browser.wait_for_path(|p| p.ends_with("/tubes")).await
+}
+
+async fn wait_for_count(browser: &Browser, test_id: &str, n: usize) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + drawline_e2e::PATIENCE;
+    loop {
+        let found = browser.texts_of_all(test_id).await?.len();
+        if found == n {
+            return Ok(());
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "{found} {test_id}, expected {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn one_full_collection_from_the_draw_list_to_the_outbox() -> Result<()> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    enroll_and_sign_in(&browser, &server).await?;
+    browser
+        .wait_for_text("waiting-to-sync", "0 waiting to sync")
+        .await?;
+
+    start_and_identify(&browser).await?;
+    browser
+        .wait_for_text("identified-badge", "Identified")
+        .await?;
+    wait_for_count(&browser, "tube-card", expected_caps().len()).await?;
+    let caps = browser.texts_of_all("cap-words").await?;
+    let caps: Vec<String> = caps.into_iter().map(|c| c.to_lowercase()).collect();
+    assert_eq!(
+        caps,
+        expected_caps(),
+        "tubes in the planner's order of draw"
+    );
+
+    for i in 1..=caps.len() {
+        browser.click(&format!("mark-drawn-{i}")).await?;
+        let stamp = browser.text_of(&format!("drawn-at-{i}")).await?;
+        assert!(stamp.starts_with("Drawn "), "{stamp}");
+    }
+    browser.click("go-label").await?;
+    browser.wait_for_path(|p| p.ends_with("/label")).await?;
+    // The print dialog is the browser's; headless Chromium gets a no-op instead.
+    browser
+        .client
+        .execute("window.print = () => {};", vec![])
+        .await?;
+    for i in 1..=caps.len() {
+        browser.click("print-label").await?;
+        wait_for_count(&browser, "label-preview", i).await?;
+    }
+    let barcodes = browser.texts_of_all("barcode").await?.len();
+    assert_eq!(barcodes, caps.len());
+    browser.click("go-review").await?;
+    browser.wait_for_path(|p| p.ends_with("/review")).await?;
+    browser.click("finalize").await?;
+    browser.wait_for("finalized").await?;
+    browser
+        .wait_for_text("waiting-to-sync", "1 waiting to sync")
+        .await?;
+    browser.wait_for_text("draft-count", "0").await?;
+
+    // Back on the draw list the patient is shown as collected, not offered again.
+    browser.click("back-to-list").await?;
+    browser.wait_for_path(|p| p == "/draws").await?;
+    let card = browser
+        .client
+        .wait()
+        .at_most(drawline_e2e::PATIENCE)
+        .for_element(fantoccini::Locator::Css(&format!(
+            "[data-testid=\"patient-card\"][data-mrn=\"{MRN}\"]"
+        )))
+        .await?;
+    let text = card.text().await?;
+    assert!(text.contains("waiting to sync"), "{text}");
+    drop(server);
+    browser.close().await
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_wrong_wristband_is_a_hard_stop_naming_what_did_not_match() -> Result<()> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    enroll_and_sign_in(&browser, &server).await?;
+    browser.click(&format!("collect-{MRN}")).await?;
+    browser.wait_for_path(|p| p.ends_with("/identify")).await?;
+
+    // Not a wristband at all: refused, showing what was read.
+    browser
+        .type_into("wristband-scan", &format!("hello{ENTER}"))
+        .await?;
+    let refused = browser.text_of("scan-error").await?;
+    assert!(
+        refused.contains("hello") && refused.contains("not a wristband"),
+        "{refused}"
+    );
+
+    browser
+        .type_into("wristband-scan", &format!("{OTHER_WRISTBAND}{ENTER}"))
+        .await?;
+    let message = browser.text_of("hard-stop-message").await?;
+    assert!(message.contains("WRONG PATIENT"), "{message}");
+    for what in ["name", "date of birth", "MRN"] {
+        assert!(message.contains(what), "{message} should name the {what}");
+    }
+    let stop = browser.text_of("hard-stop").await?;
+    assert!(stop.contains("WALKER"), "shows what was read: {stop}");
+
+    browser.click("hard-stop-dismiss").await?;
+    browser
+        .wait_for_text("identified-badge", "Not identified")
+        .await?;
+    assert!(browser
+        .wait_for_path(|p| p.ends_with("/identify"))
+        .await
+        .is_ok());
+    drop(server);
+    browser.close().await
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_reload_and_a_killed_browser_resume_at_the_same_step_with_the_same_data() -> Result<()> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    enroll_and_sign_in(&browser, &server).await?;
+    let tubes_path = start_and_identify(&browser).await?;
+    browser.click("mark-drawn-1").await?;
+    let stamp = browser.text_of("drawn-at-1").await?;
+
+    browser.client.refresh().await?;
+    assert_eq!(
+        browser.wait_for_path(|p| p.ends_with("/tubes")).await?,
+        tubes_path
+    );
+    assert_eq!(browser.text_of("drawn-at-1").await?, stamp);
+    browser.wait_for("mark-drawn-2").await?;
+    browser
+        .wait_for_text("identified-badge", "Identified")
+        .await?;
+
+    // Power cut: the browser dies without closing anything.
+    let profile = browser.kill().await?;
+    let browser = Browser::start_with_profile(profile).await?;
+    browser.client.goto(&server.base).await?;
+    browser.wait_for_path(|p| p == "/draws").await?;
+    browser.click("resume-banner").await?;
+    browser.click(&format!("resume-{MRN}")).await?;
+    assert_eq!(
+        browser.wait_for_path(|p| p.ends_with("/tubes")).await?,
+        tubes_path
+    );
+    assert_eq!(browser.text_of("drawn-at-1").await?, stamp);
+    browser.wait_for("mark-drawn-2").await?;
+    drop(server);
+    browser.close().await
+}
+
+/// Not a check: saves screenshots of every screen at both tablet sizes into `SCREENSHOT_DIR`
+/// for a person to look at. Does nothing when the variable is unset.
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
+    let Some(dir) = std::env::var_os("SCREENSHOT_DIR").map(PathBuf::from) else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(&dir)?;
+    for (w, h) in [(1024, 768), (768, 1024)] {
+        let server = Server::start().await?;
+        let browser = Browser::start_sized(w, h).await?;
+        let shot = |name: &str| dir.join(format!("{w}x{h}-{name}.png"));
+        browser.client.goto(&server.base).await?;
+        browser.wait_for_path(|p| p == "/enroll").await?;
+        browser.wait_for("site-name").await?;
+        browser.screenshot(&shot("01-enroll")).await?;
+        browser
+            .type_into(
+                "enroll-code",
+                server.enrollment_code.as_deref().unwrap_or(""),
+            )
+            .await?;
+        browser.click("enroll-submit").await?;
+        browser.wait_for_path(|p| p == "/sign-in").await?;
+        browser.wait_for("site-name").await?;
+        browser.screenshot(&shot("02-sign-in")).await?;
+        browser.type_into("username", "amara").await?;
+        browser.type_into("pin", "1234").await?;
+        browser.click("sign-in-submit").await?;
+        browser.wait_for(&format!("collect-{MRN}")).await?;
+        browser.screenshot(&shot("03-draw-list")).await?;
+        browser.click(&format!("collect-{MRN}")).await?;
+        browser.wait_for("wristband-scan").await?;
+        browser.screenshot(&shot("04-identify")).await?;
+        browser
+            .type_into("wristband-scan", &format!("{OTHER_WRISTBAND}{ENTER}"))
+            .await?;
+        browser.wait_for("hard-stop").await?;
+        browser.screenshot(&shot("05-hard-stop")).await?;
+        browser.click("hard-stop-dismiss").await?;
+        browser
+            .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
+            .await?;
+        browser.wait_for("mark-drawn-1").await?;
+        browser.click("mark-drawn-1").await?;
+        browser.wait_for("drawn-at-1").await?;
+        browser.screenshot(&shot("06-tubes")).await?;
+        browser.click("mark-drawn-2").await?;
+        browser.click("go-label").await?;
+        browser
+            .client
+            .execute("window.print = () => {};", vec![])
+            .await?;
+        browser.click("print-label").await?;
+        wait_for_count(&browser, "label-preview", 1).await?;
+        browser.screenshot(&shot("07-label")).await?;
+        browser.click("print-label").await?;
+        wait_for_count(&browser, "label-preview", 2).await?;
+        browser.click("go-review").await?;
+        browser.wait_for("finalize").await?;
+        browser.screenshot(&shot("08-review")).await?;
+        let path = browser.wait_for_path(|p| p.ends_with("/review")).await?;
+        browser
+            .client
+            .goto(&format!(
+                "{}{}",
+                server.base,
+                path.replace("/review", "/exceptions")
+            ))
+            .await?;
+        browser.wait_for("exception-submit").await?;
+        browser.screenshot(&shot("09-exceptions")).await?;
+        browser
+            .client
+            .goto(&format!("{}/drafts", server.base))
+            .await?;
+        browser.wait_for("draft-card").await?;
+        browser.screenshot(&shot("10-drafts")).await?;
+        drop(server);
+        browser.close().await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! Unfinished collections on this tablet, most recent first; each resumes at the step where it
+//! was left.
+
+use leptos::prelude::*;
+
+use crate::app::DeviceDb;
+use crate::components::status_bar::StatusBar;
+use crate::components::storage_problem::StorageProblem;
+use crate::state::{self, Revision};
+
+/// The drafts screen.
+#[component]
+pub fn Drafts() -> impl IntoView {
+    let db: DeviceDb = expect_context();
+    let revision: Revision = expect_context();
+    let drafts = LocalResource::new(move || {
+        revision.track();
+        async move { state::load_drafts(&db.0.await?).await }
+    });
+    let list = move || {
+        drafts.get().map(|res| match res {
+            Err(e) => view! { <StorageProblem error=e /> }.into_any(),
+            Ok(list) if list.is_empty() => view! {
+                <section class="card" data-testid="no-drafts">
+                    <p>"No unfinished collections on this tablet."</p>
+                    <a class="button primary" href="/draws">"Go to the draw list"</a>
+                </section>
+            }
+                .into_any(),
+            Ok(list) => list
+                .into_iter()
+                .map(|(d, step, saved)| {
+                    let who = d.collection.patient().identity.clone();
+                    let saved = chrono::DateTime::parse_from_rfc3339(&saved)
+                        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+                        .unwrap_or(saved);
+                    let tests = d
+                        .collection
+                        .orders()
+                        .iter()
+                        .map(|o| o.test.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    view! {
+                        <article class="patient-card" data-testid="draft-card">
+                            <div class="patient-main">
+                                <h3 class="patient-name">{who.name.display_full()}</h3>
+                                <p class="patient-ids">"MRN " {who.mrn.to_string()} " · " {tests}</p>
+                                <p class="muted">"Left at: " <strong>{step.title()}</strong> " · saved " {saved} " by " {d.collector.display_name.clone()}</p>
+                            </div>
+                            <div class="patient-action">
+                                <a class="button primary" href=step.path(&d.id()) data-testid=format!("resume-{}", who.mrn)>
+                                    "Resume"
+                                </a>
+                            </div>
+                        </article>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+        })
+    };
+    view! {
+        <StatusBar />
+        <div class="screen" data-testid="drafts">
+            <div class="title-row">
+                <h1>"Unfinished collections"</h1>
+                <a class="button" href="/draws">"Draw list"</a>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Reading drafts…"</p> }>{list}</Transition>
+        </div>
+    }
+}

@@ -1,0 +1,468 @@
+//! The draw list: this device's patients and their open orders, STAT first, then timed draws by
+//! due time with their window, then routine; searchable by name or MRN; drafts and collected
+//! patients marked.
+
+use std::rc::Rc;
+
+use chrono::Utc;
+use drawline_domain::api::{Worklist, WorklistOrder};
+use drawline_domain::{sort_draw_list, Device, Patient, Priority, SiteConfig};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_navigate;
+
+use crate::app::DeviceDb;
+use crate::components::status_bar::StatusBar;
+use crate::components::storage_problem::StorageProblem;
+use crate::state::{self, Auth, Revision, NEEDLE_KEY};
+use crate::storage::{DraftStore, StorageError};
+use crate::sync;
+use crate::workflow::{self, DraftData, Step};
+
+/// Everything the list shows, read from the device in one go.
+#[derive(Clone)]
+struct Round {
+    worklist: Option<Worklist>,
+    site: SiteConfig,
+    drafts: Vec<(DraftData, Step, String)>,
+    finalized_orders: Vec<String>,
+    needle: Device,
+}
+
+async fn load(store: Rc<dyn DraftStore>) -> Result<Round, StorageError> {
+    let (worklist, site) = state::load_round(&store).await?;
+    let drafts = state::load_drafts(&store).await?;
+    let outbox = store.list_outbox().await?;
+    let finalized_orders = workflow::finalized_order_ids(&workflow::outbox_collections(&outbox));
+    let needle = state::load_needle(&store).await?;
+    Ok(Round {
+        worklist,
+        site,
+        drafts,
+        finalized_orders,
+        needle,
+    })
+}
+
+/// Which section of the list a patient belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    Stat,
+    Timed,
+    Routine,
+}
+
+impl Section {
+    fn title(self) -> &'static str {
+        match self {
+            Section::Stat => "STAT",
+            Section::Timed => "Timed draws",
+            Section::Routine => "Routine",
+        }
+    }
+}
+
+/// One patient's row: their open orders in draw-list order.
+#[derive(Clone)]
+struct Row {
+    patient: Patient,
+    orders: Vec<WorklistOrder>,
+    section: Section,
+    draft: Option<(String, Step)>,
+    collected: bool,
+}
+
+fn rows(round: &Round) -> Vec<Row> {
+    let Some(w) = &round.worklist else {
+        return Vec::new();
+    };
+    // The domain's rule orders the list; patients follow their most urgent order.
+    let mut orders: Vec<_> = w.orders.iter().map(|o| o.order.clone()).collect();
+    sort_draw_list(&mut orders);
+    let mut out: Vec<Row> = Vec::new();
+    for o in &orders {
+        if out.iter().any(|r| r.patient.id == o.patient) {
+            continue;
+        }
+        let Some(patient) = w.patients.iter().find(|p| p.id == o.patient) else {
+            continue;
+        };
+        let mine: Vec<WorklistOrder> = orders
+            .iter()
+            .filter(|x| x.patient == o.patient)
+            .filter_map(|x| w.orders.iter().find(|wo| wo.order.id == x.id).cloned())
+            .collect();
+        let open: Vec<WorklistOrder> = mine
+            .iter()
+            .filter(|x| {
+                !round
+                    .finalized_orders
+                    .iter()
+                    .any(|f| f == x.order.id.as_str())
+            })
+            .cloned()
+            .collect();
+        let section = if o.priority == Priority::Stat {
+            Section::Stat
+        } else if o.due_at.is_some() {
+            Section::Timed
+        } else {
+            Section::Routine
+        };
+        let draft = round
+            .drafts
+            .iter()
+            .find(|(d, _, _)| d.collection.patient().id == patient.id)
+            .map(|(d, s, _)| (d.id(), *s));
+        out.push(Row {
+            patient: patient.clone(),
+            collected: open.is_empty(),
+            orders: if open.is_empty() { mine } else { open },
+            section,
+            draft,
+        });
+    }
+    out
+}
+
+fn matches(row: &Row, query: &str) -> bool {
+    let q = query.trim().to_lowercase();
+    if q.is_empty() {
+        return true;
+    }
+    let id = &row.patient.identity;
+    let name = format!("{} {}", id.name.family, id.name.given.join(" ")).to_lowercase();
+    name.contains(&q)
+        || id.name.display_full().to_lowercase().contains(&q)
+        || id.mrn.as_str().to_lowercase().contains(&q)
+}
+
+fn timing_text(site: &SiteConfig, o: &WorklistOrder) -> Option<String> {
+    let due = o.order.due_at?;
+    let timing = site.test(&o.order.test).and_then(|t| t.timing.clone());
+    let local = due.with_timezone(&chrono::Local);
+    let window = timing
+        .as_ref()
+        .map(|t| format!(" ±{} min", t.window_minutes))
+        .unwrap_or_default();
+    let label = timing.map(|t| t.label).unwrap_or_else(|| "Timed".into());
+    let minutes = workflow::minutes_from(Utc::now(), due);
+    let when = if minutes > 0 {
+        format!("in {minutes} min")
+    } else {
+        format!("{} min ago", -minutes)
+    };
+    Some(format!(
+        "{label} due {}{window} ({when})",
+        local.format("%H:%M")
+    ))
+}
+
+/// The draw list screen.
+#[component]
+pub fn DrawList() -> impl IntoView {
+    let db: DeviceDb = expect_context();
+    let auth: Auth = expect_context();
+    let revision: Revision = expect_context();
+    let navigate = use_navigate();
+    let query = RwSignal::new(String::new());
+    let round = LocalResource::new(move || {
+        revision.track();
+        async move { load(db.0.await?).await }
+    });
+
+    let refresh = Action::new_local(move |_: &()| async move {
+        let token = auth
+            .session
+            .get_untracked()
+            .map(|s| s.token)
+            .ok_or_else(|| "sign in again to download the worklist".to_string())?;
+        let worklist = sync::fetch_worklist(&token).await.map_err(|e| e.human())?;
+        let store = db.0.await.map_err(|e| e.to_string())?;
+        store
+            .put_worklist(
+                workflow::WORKLIST_KEY,
+                &serde_json::to_value(&worklist).expect("serialisable"),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Ok(site) = sync::fetch_site(&token).await {
+            let _ = store
+                .put_worklist(
+                    workflow::SITE_KEY,
+                    &serde_json::to_value(&site).expect("serialisable"),
+                )
+                .await;
+        }
+        revision.bump();
+        Ok::<_, String>(())
+    });
+
+    let set_needle = Action::new_local(move |device: &Device| {
+        let device = *device;
+        async move {
+            let store = db.0.await?;
+            store
+                .put_setting(NEEDLE_KEY, &serde_json::Value::String(device.to_string()))
+                .await?;
+            revision.bump();
+            Ok::<_, StorageError>(())
+        }
+    });
+
+    let start = Action::new_local(move |patient: &String| {
+        let patient = patient.clone();
+        async move {
+            let store = db.0.await.map_err(|e| e.to_string())?;
+            let r = load(store.clone()).await.map_err(|e| e.to_string())?;
+            // One open collection per patient: resume it rather than start a second one.
+            if let Some((d, step, _)) = r
+                .drafts
+                .iter()
+                .find(|(d, _, _)| d.collection.patient().id.as_str() == patient)
+            {
+                return Ok(step.path(&d.id()));
+            }
+            let collector = auth
+                .collector()
+                .ok_or_else(|| "sign in again to start a collection".to_string())?;
+            let worklist = r.worklist.ok_or("no worklist on this tablet yet")?;
+            let data = workflow::start(
+                &worklist,
+                &r.site,
+                &patient,
+                &r.finalized_orders,
+                r.needle,
+                collector,
+                workflow::now(),
+            )
+            .map_err(|e| e.to_string())?;
+            store
+                .put_draft(&data.to_draft(Step::Identify, chrono::Local::now().fixed_offset()))
+                .await
+                .map_err(|e| e.to_string())?;
+            revision.bump();
+            Ok::<_, String>(Step::Identify.path(&data.id()))
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = start.value().get() {
+            navigate(&path, Default::default());
+        }
+    });
+
+    let list = move || {
+        round.get().map(|res| match res {
+            Err(e) => view! { <StorageProblem error=e /> }.into_any(),
+            Ok(r) => render(r, query, start, set_needle).into_any(),
+        })
+    };
+
+    view! {
+        {move || {
+            (auth.loaded.get() && auth.session.get().is_none())
+                .then(|| view! { <Redirect path="/sign-in" /> })
+        }}
+        <StatusBar />
+        <div class="screen" data-testid="draw-list">
+            <div class="title-row">
+                <h1>"Draw list"</h1>
+                <button
+                    class="button"
+                    data-testid="refresh-worklist"
+                    on:click=move |_| {
+                        refresh.dispatch(());
+                    }
+                    disabled=move || refresh.pending().get()
+                >
+                    {move || if refresh.pending().get() { "Downloading…" } else { "Download worklist" }}
+                </button>
+            </div>
+            {move || {
+                refresh
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|e| view! { <p class="notice" role="alert">{e}</p> })
+            }}
+            {move || {
+                start
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|e| view! { <p class="error" role="alert" data-testid="start-error">{e}</p> })
+            }}
+            <div class="field search">
+                <label for="search">"Find a patient (name or MRN)"</label>
+                <input
+                    id="search"
+                    type="search"
+                    autocomplete="off"
+                    data-testid="search"
+                    prop:value=query
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Reading the worklist…"</p> }>{list}</Transition>
+        </div>
+    }
+}
+
+fn render(
+    r: Round,
+    query: RwSignal<String>,
+    start: Action<String, Result<String, String>>,
+    set_needle: Action<Device, Result<(), StorageError>>,
+) -> impl IntoView {
+    let all = rows(&r);
+    let needle = r.needle;
+    let draft_count = r.drafts.len();
+    let site = r.site.clone();
+    let rounds = r
+        .worklist
+        .as_ref()
+        .map(|w| {
+            w.rounds
+                .iter()
+                .map(|x| x.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let downloaded = r.worklist.as_ref().map(|w| {
+        w.generated_at
+            .with_timezone(&chrono::Local)
+            .format("%H:%M")
+            .to_string()
+    });
+    let needle_button = move |device: Device, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                class=if needle == device { "button segment chosen" } else { "button segment" }
+                aria-pressed=if needle == device { "true" } else { "false" }
+                on:click=move |_| {
+                    set_needle.dispatch(device);
+                }
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <p class="muted" data-testid="round-names">
+            {if rounds.is_empty() { "No worklist downloaded yet".to_string() } else { rounds }}
+            {downloaded.map(|d| format!(" · downloaded {d}"))}
+        </p>
+        {(draft_count > 0)
+            .then(|| {
+                view! {
+                    <a class="banner" href="/drafts" data-testid="resume-banner">
+                        <strong>{draft_count} " unfinished collection" {if draft_count == 1 { "" } else { "s" }}</strong>
+                        " — tap to resume"
+                    </a>
+                }
+            })}
+        <div class="segmented" role="group" aria-label="Needle used (decides the discard tube)">
+            <span class="segmented-label">"Needle:"</span>
+            {needle_button(Device::EvacuatedHolder, "Straight needle")}
+            {needle_button(Device::Winged, "Butterfly (winged)")}
+        </div>
+        {move || {
+            let q = query.get();
+            let shown: Vec<Row> = all.iter().filter(|row| matches(row, &q)).cloned().collect();
+            if shown.is_empty() {
+                return view! { <p class="card muted" data-testid="no-patients">"No patient matches."</p> }
+                    .into_any();
+            }
+            [Section::Stat, Section::Timed, Section::Routine]
+                .into_iter()
+                .filter_map(|section| {
+                    let rows: Vec<Row> = shown.iter().filter(|r| r.section == section).cloned().collect();
+                    (!rows.is_empty())
+                        .then(|| {
+                            let site = site.clone();
+                            view! {
+                                <section class="draw-section" aria-label=section.title()>
+                                    <h2 class=format!("section-title {}", section.title().to_lowercase().replace(' ', "-"))>
+                                        {section.title()}
+                                    </h2>
+                                    {rows.into_iter().map(|row| patient_card(row, &site, start)).collect_view()}
+                                </section>
+                            }
+                        })
+                })
+                .collect_view()
+                .into_any()
+        }}
+    }
+}
+
+fn patient_card(
+    row: Row,
+    site: &SiteConfig,
+    start: Action<String, Result<String, String>>,
+) -> impl IntoView {
+    let id = row.patient.identity.clone();
+    let pid = row.patient.id.to_string();
+    let tests = row
+        .orders
+        .iter()
+        .map(|o| {
+            let name = site
+                .test(&o.order.test)
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| o.order.test.to_string());
+            let prio = o.order.priority;
+            let timing = timing_text(site, o);
+            view! {
+                <li>
+                    {(prio != Priority::Routine)
+                        .then(|| view! { <span class=format!("prio {}", prio.code())>{prio.code().to_uppercase()}</span> })}
+                    <span class="test-code">{o.order.test.to_string()}</span>
+                    " "
+                    {name}
+                    {o.fasting.then(|| view! { <span class="tag">"fasting"</span> })}
+                    {timing.map(|t| view! { <span class="timing" data-testid="timing">{t}</span> })}
+                </li>
+            }
+        })
+        .collect_view();
+    let location = row.orders.iter().find_map(|o| o.location.clone());
+    let action = if row.collected {
+        view! { <span class="badge ok">"Collected · waiting to sync"</span> }.into_any()
+    } else {
+        let label = match row.draft {
+            Some((_, step)) => format!("Resume: {}", step.title().to_lowercase()),
+            None => "Collect".to_string(),
+        };
+        let pid = pid.clone();
+        view! {
+            <button
+                class="button primary"
+                data-testid=format!("collect-{}", id.mrn)
+                on:click=move |_| {
+                    start.dispatch(pid.clone());
+                }
+                disabled=move || start.pending().get()
+            >
+                {label}
+            </button>
+        }
+        .into_any()
+    };
+    view! {
+        <article class=if row.collected { "patient-card collected" } else { "patient-card" } data-testid="patient-card" data-mrn=id.mrn.to_string()>
+            <div class="patient-main">
+                <h3 class="patient-name">{id.name.display_full()}</h3>
+                <p class="patient-ids">
+                    "DOB " {id.birth_date.format("%Y-%m-%d").to_string()} " · MRN " {id.mrn.to_string()}
+                </p>
+                {location.map(|l| view! { <p class="muted">{l}</p> })}
+                {row.draft.as_ref().map(|_| view! { <span class="badge warn">"Draft in progress"</span> })}
+                <ul class="tests">{tests}</ul>
+            </div>
+            <div class="patient-action">{action}</div>
+        </article>
+    }
+}

@@ -1,0 +1,170 @@
+//! Not collected: a test or the whole visit ends with a coded reason and an optional note.
+
+use drawline_domain::{NotCollectedReason, Scope, TestCode};
+use leptos::prelude::*;
+
+use crate::components::collection_frame::CollectionFrame;
+use crate::state::{use_collection, Auth};
+use crate::workflow::{self, Step};
+
+const REASONS: [NotCollectedReason; 5] = [
+    NotCollectedReason::Refused,
+    NotCollectedReason::Unavailable,
+    NotCollectedReason::UnableToCollect,
+    NotCollectedReason::Compromised,
+    NotCollectedReason::Cancelled,
+];
+
+const VISIT: &str = "visit";
+
+/// The exceptions screen.
+#[component]
+pub fn Exceptions() -> impl IntoView {
+    let handle = use_collection(Step::Exceptions);
+    let auth: Auth = expect_context();
+    let scope = RwSignal::new(VISIT.to_string());
+    let reason = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(data) = handle.data.get_untracked() else {
+            return;
+        };
+        let Some(reason) = REASONS
+            .iter()
+            .find(|r| r.code() == reason.get_untracked())
+            .copied()
+        else {
+            error.set(Some("Choose a reason.".into()));
+            return;
+        };
+        let s = scope.get_untracked();
+        let chosen = if s == VISIT {
+            Scope::Visit
+        } else {
+            match TestCode::parse(&s) {
+                Ok(code) => Scope::Test(code),
+                Err(e) => {
+                    error.set(Some(e.to_string()));
+                    return;
+                }
+            }
+        };
+        let collector = auth
+            .collector()
+            .unwrap_or(data.collector.clone())
+            .collector_id();
+        let mut next = data;
+        let n = note.get_untracked();
+        let whole_visit = chosen == Scope::Visit;
+        match next.collection.record_not_collected(
+            chosen,
+            reason,
+            Some(n.as_str()),
+            &collector,
+            workflow::now(),
+        ) {
+            Ok(()) => {
+                error.set(None);
+                let back = if whole_visit || next.collection.identification().is_none() {
+                    Step::Review
+                } else {
+                    Step::Tubes
+                };
+                handle.commit_and_go(next, back);
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+
+    let body = move || {
+        let d = handle.data.get()?;
+        let mut tests: Vec<TestCode> = d
+            .collection
+            .orders()
+            .iter()
+            .map(|o| o.test.clone())
+            .collect();
+        tests.sort();
+        tests.dedup();
+        let recorded = d
+            .collection
+            .not_collected()
+            .iter()
+            .map(|n| {
+                let what = match &n.scope {
+                    Scope::Visit => "Whole visit".to_string(),
+                    Scope::Test(t) => format!("Test {t}"),
+                };
+                view! {
+                    <li data-testid="exception-recorded">
+                        <strong>{what}</strong> ": " {n.reason.display()}
+                        {n.note.clone().map(|x| format!(" — {x}"))}
+                    </li>
+                }
+            })
+            .collect_view();
+        let any = !d.collection.not_collected().is_empty();
+        let back = if d.collection.identification().is_some() {
+            Step::Tubes
+        } else {
+            Step::Identify
+        };
+        let id = d.id();
+        Some(view! {
+            {any.then(|| view! {
+                <section class="card">
+                    <h2>"Recorded"</h2>
+                    <ul>{recorded}</ul>
+                </section>
+            })}
+            <form class="card" on:submit=submit>
+                <div class="field">
+                    <label for="exception-scope">"What was not collected"</label>
+                    <select id="exception-scope" data-testid="exception-scope"
+                        on:change=move |ev| scope.set(event_target_value(&ev)) prop:value=scope>
+                        <option value=VISIT>"The whole visit (every test)"</option>
+                        {tests.into_iter().map(|t| {
+                            let v = t.to_string();
+                            view! { <option value=v.clone()>{format!("Test {v}")}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <fieldset class="field reasons">
+                    <legend>"Reason"</legend>
+                    {REASONS.iter().map(|r| {
+                        let code = r.code();
+                        let id = format!("reason-{code}");
+                        let for_id = id.clone();
+                        view! {
+                            <label class="choice" for=for_id>
+                                <input type="radio" name="reason" id=id value=code data-testid=format!("reason-{code}")
+                                    prop:checked=move || reason.get() == code
+                                    on:change=move |_| reason.set(code.to_string()) />
+                                {r.display()}
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <div class="field">
+                    <label for="exception-note">"Note (e.g. attempts made, where the patient is)"</label>
+                    <textarea id="exception-note" rows="3" data-testid="exception-note"
+                        prop:value=note on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                </div>
+                <button class="button primary wide" type="submit" data-testid="exception-submit">"Record not collected"</button>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </form>
+            <p class="secondary-links">
+                <a href=back.path(&id)>"Back without recording"</a>
+            </p>
+        })
+    };
+
+    view! {
+        <CollectionFrame handle=handle step=Step::Exceptions>
+            {body}
+        </CollectionFrame>
+    }
+}

@@ -1,0 +1,283 @@
+//! Bedside labelling: each drawn tube gets its label in the patient's presence, printed from
+//! the browser (2 x 1 inch print stylesheet), or a pre-labelled tube is scanned to bind it. A
+//! tube already bound to another patient is a hard stop (wrong blood in tube).
+
+use drawline_domain::label::SecondIdentifier;
+use drawline_domain::{label_for, AccessionNumber, CollectionError, Status};
+use leptos::prelude::*;
+
+use crate::app::DeviceDb;
+use crate::components::collection_frame::CollectionFrame;
+use crate::components::hard_stop::HardStop;
+use crate::components::label_preview::LabelPreview;
+use crate::components::scan_field::ScanField;
+use crate::state::{self, use_collection, Auth, CollectionHandle};
+use crate::storage::StorageError;
+use crate::workflow::{self, DraftData, Step};
+
+/// The next tube that needs a label: drawn, needed, not a discard tube, not labelled.
+fn current_tube(d: &DraftData) -> Option<u32> {
+    d.collection
+        .tubes()
+        .iter()
+        .find(|t| {
+            !t.tube.discard
+                && t.drawn.is_some()
+                && t.accession.is_none()
+                && t.tube
+                    .tests
+                    .iter()
+                    .any(|c| d.collection.exception_for(c).is_none())
+        })
+        .map(|t| t.index)
+}
+
+fn print_now() {
+    // After the DOM shows the label: printing is the browser's dialog, outside our control.
+    leptos::prelude::set_timeout(
+        || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.print();
+            }
+        },
+        std::time::Duration::from_millis(150),
+    );
+}
+
+/// Binds `accession` to tube `index`; returns the error shown, if any.
+fn bind(
+    handle: CollectionHandle,
+    auth: Auth,
+    index: u32,
+    accession: AccessionNumber,
+    bound_to: Option<drawline_domain::Mrn>,
+) -> Result<(), CollectionError> {
+    let Some(data) = handle.data.get_untracked() else {
+        return Ok(());
+    };
+    let collector = auth
+        .collector()
+        .unwrap_or(data.collector.clone())
+        .collector_id();
+    let mut next = data;
+    let now = workflow::now();
+    let result = next
+        .collection
+        .label_tube(index, accession, bound_to.as_ref(), &collector, now);
+    // Saved either way: a refused binding is logged in the record's history.
+    handle.commit(next, Step::Label);
+    result
+}
+
+/// The labelling screen.
+#[component]
+pub fn Label() -> impl IntoView {
+    let handle = use_collection(Step::Label);
+    let auth: Auth = expect_context();
+    let db: DeviceDb = expect_context();
+    let error = RwSignal::new(None::<String>);
+    let stop = RwSignal::new(None::<(String, Vec<String>)>);
+    let print_request = RwSignal::new(None::<u32>);
+    let printed = RwSignal::new(None::<u32>);
+
+    // Print once the saved draft holds the label, never before.
+    Effect::new(move |_| {
+        let Some(index) = print_request.get() else {
+            return;
+        };
+        let labelled = handle.data.with(|d| {
+            d.as_ref().is_some_and(|d| {
+                d.collection
+                    .tubes()
+                    .iter()
+                    .any(|t| t.index == index && t.accession.is_some())
+            })
+        });
+        if labelled && !handle.save.pending().get() {
+            print_request.set(None);
+            printed.set(Some(index));
+            print_now();
+        }
+    });
+
+    let print_label = move |index: u32| {
+        let Some(d) = handle.data.get_untracked() else {
+            return;
+        };
+        let accession = workflow::device_accession(d.collection.id(), index);
+        match bind(handle, auth, index, accession, None) {
+            Ok(()) => {
+                error.set(None);
+                print_request.set(Some(index));
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+
+    let on_scan = Callback::new(move |text: String| {
+        let read = text.trim().to_owned();
+        let Some(d) = handle.data.get_untracked() else {
+            return;
+        };
+        let Some(index) = current_tube(&d) else {
+            error.set(Some(format!(
+                "Read \u{201c}{read}\u{201d}: no drawn tube is waiting for a label."
+            )));
+            return;
+        };
+        let accession = match AccessionNumber::parse(&read) {
+            Ok(a) => a,
+            Err(_) => {
+                let why = if read.starts_with("DL1|") {
+                    "that is a wristband, not a tube label"
+                } else {
+                    "a tube barcode has only letters, digits and '-', up to 32"
+                };
+                error.set(Some(format!(
+                    "Read \u{201c}{read}\u{201d}: refused, {why}."
+                )));
+                return;
+            }
+        };
+        leptos::task::spawn_local(async move {
+            // Which patient, if any, this barcode is already bound to on this tablet.
+            let others = async {
+                let store = db.0.await?;
+                let mut all: Vec<_> = state::load_drafts(&store)
+                    .await?
+                    .into_iter()
+                    .map(|(d, _, _)| d.collection)
+                    .collect();
+                all.extend(workflow::outbox_collections(&store.list_outbox().await?));
+                Ok::<_, StorageError>(all)
+            }
+            .await;
+            let others = match others {
+                Ok(o) => o,
+                Err(e) => {
+                    error.set(Some(e.to_string()));
+                    return;
+                }
+            };
+            let bound_to = workflow::bound_elsewhere(&accession, d.collection.id(), &others);
+            match bind(handle, auth, index, accession.clone(), bound_to.clone()) {
+                Ok(()) => error.set(None),
+                Err(e @ CollectionError::TubeBoundToAnotherPatient { .. }) => {
+                    let mine = &d.collection.patient().identity;
+                    stop.set(Some((
+                        e.to_string(),
+                        vec![
+                            format!("Tube barcode read: {accession}"),
+                            format!(
+                                "Already bound to the patient with MRN {}",
+                                bound_to.map(|m| m.to_string()).unwrap_or_default()
+                            ),
+                            format!(
+                                "This collection is for: {} · MRN {}",
+                                mine.name.display_full(),
+                                mine.mrn
+                            ),
+                        ],
+                    )));
+                }
+                Err(e) => error.set(Some(format!("Read \u{201c}{read}\u{201d}: refused, {e}."))),
+            }
+        });
+    });
+
+    let body = move || {
+        let d = handle.data.get()?;
+        let current = current_tube(&d);
+        let collector = d.collector.username.clone();
+        let busy = handle.save.pending();
+        let rows = d
+            .collection
+            .tubes()
+            .iter()
+            .filter(|t| !t.tube.discard && t.drawn.is_some())
+            .map(|t| {
+                let index = t.index;
+                let content = label_for(&d.collection, index, SecondIdentifier::Mrn).ok();
+                let heading = format!("{}. {} cap — {}", index, t.tube.cap, t.tube.container_name);
+                match content {
+                    Some(c) => view! {
+                        <div class=move || if printed.get() == Some(index) { "label-row print-me" } else { "label-row" }>
+                            <h3>{heading}</h3>
+                            <LabelPreview content=c collector=collector.clone() />
+                            <button class="button" on:click=move |_| {
+                                printed.set(Some(index));
+                                print_now();
+                            }>"Print again"</button>
+                        </div>
+                    }
+                        .into_any(),
+                    None => view! {
+                        <div class="label-row waiting">
+                            <h3>{heading}</h3>
+                            <p class="muted">"Not labelled yet"</p>
+                        </div>
+                    }
+                        .into_any(),
+                }
+            })
+            .collect_view();
+        let ready = d.collection.status() >= Status::Labelled;
+        let next = d.clone();
+        Some(view! {
+            <section class="card">
+                {match current {
+                    Some(index) => view! {
+                        <p>"Label tube " <strong>{index}</strong> " now, at the bedside."</p>
+                        <button
+                            class="button primary wide"
+                            data-testid="print-label"
+                            disabled=move || busy.get()
+                            on:click=move |_| print_label(index)
+                        >
+                            {format!("Print label for tube {index}")}
+                        </button>
+                        <ScanField
+                            label="Or scan a pre-labelled tube"
+                            hint="Scanning binds that tube's barcode to this patient."
+                            test_id="tube-scan"
+                            on_scan=on_scan
+                        />
+                    }
+                        .into_any(),
+                    None => view! {
+                        <button
+                            class="button primary wide"
+                            data-testid="go-review"
+                            disabled=move || !ready || busy.get()
+                            on:click=move |_| handle.commit_and_go(next.clone(), Step::Review)
+                        >
+                            "Next: review and finalize"
+                        </button>
+                    }
+                        .into_any(),
+                }}
+                {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="label-error">{e}</p> })}
+            </section>
+            <div class="labels">{rows}</div>
+        })
+    };
+
+    let stop_view = move || {
+        stop.get().map(|(message, details)| {
+            view! {
+                <HardStop title="WRONG TUBE".to_string() message=message details=details>
+                    <button class="button primary" data-testid="hard-stop-dismiss" on:click=move |_| stop.set(None)>
+                        "Set this tube aside. Continue"
+                    </button>
+                </HardStop>
+            }
+        })
+    };
+
+    view! {
+        <CollectionFrame handle=handle step=Step::Label>
+            {body}
+        </CollectionFrame>
+        {stop_view}
+    }
+}

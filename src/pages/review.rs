@@ -1,0 +1,210 @@
+//! Review and finalize: the whole collection on one screen; finalizing locks it and moves it
+//! from the drafts to the outbox in one transaction.
+
+use drawline_domain::collection::FastingStatus;
+use drawline_domain::{CaptureMethod, Scope};
+use leptos::prelude::*;
+
+use crate::app::DeviceDb;
+use crate::components::collection_frame::CollectionFrame;
+use crate::components::storage_problem::StorageProblem;
+use crate::state::{use_collection, Auth, Revision};
+use crate::storage::StorageError;
+use crate::workflow::{self, Step};
+
+const FASTING: [(FastingStatus, &str, &str); 3] = [
+    (FastingStatus::Fasting, "fasting", "Fasting"),
+    (
+        FastingStatus::NotFasting,
+        "not-fasting",
+        "Not fasting (recorded on the specimen)",
+    ),
+    (FastingStatus::NotGiven, "not-given", "Not asked / unknown"),
+];
+
+/// The review screen.
+#[component]
+pub fn Review() -> impl IntoView {
+    let handle = use_collection(Step::Review);
+    let auth: Auth = expect_context();
+    let db: DeviceDb = expect_context();
+    let revision: Revision = expect_context();
+    let error = RwSignal::new(None::<String>);
+
+    let finalize = Action::new_local(
+        move |(draft_id, item): &(String, crate::storage::OutboxItem)| {
+            let (draft_id, item) = (draft_id.clone(), item.clone());
+            async move {
+                let store = db.0.await?;
+                store.finalize(&draft_id, &item).await?;
+                Ok::<_, StorageError>(())
+            }
+        },
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(())) = finalize.value().get() {
+            revision.bump();
+        }
+    });
+
+    let set_fasting = move |status: FastingStatus| {
+        let Some(data) = handle.data.get_untracked() else {
+            return;
+        };
+        let collector = auth
+            .collector()
+            .unwrap_or(data.collector.clone())
+            .collector_id();
+        let mut next = data;
+        match next
+            .collection
+            .record_fasting(status, &collector, workflow::now())
+        {
+            Ok(()) => handle.commit(next, Step::Review),
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+
+    let do_finalize = move |_| {
+        let Some(data) = handle.data.get_untracked() else {
+            return;
+        };
+        let collector = auth
+            .collector()
+            .unwrap_or(data.collector.clone())
+            .collector_id();
+        match data.collection.finalize(&collector, workflow::now()) {
+            Ok(f) => {
+                error.set(None);
+                finalize.dispatch((data.id(), workflow::outbox_item(&f)));
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+
+    let body = move || {
+        let d = handle.data.get()?;
+        if let Some(Ok(())) = finalize.value().get() {
+            return Some(
+                view! {
+                    <section class="card ok-card" data-testid="finalized">
+                        <h2>"Finalized"</h2>
+                        <p>"The collection is locked and waiting to sync. It is safe on this tablet until the lab confirms it."</p>
+                        <a class="button primary wide" href="/draws" data-testid="back-to-list">"Back to the draw list"</a>
+                    </section>
+                }
+                    .into_any(),
+            );
+        }
+        let c = &d.collection;
+        let ident = match c.identification() {
+            Some(i) => format!(
+                "Identified by {} ({})",
+                match i.method {
+                    CaptureMethod::Scan => "wristband scan",
+                    CaptureMethod::Manual => "manual entry",
+                },
+                i.matched
+                    .iter()
+                    .map(|m| m.kind.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "Not identified".to_string(),
+        };
+        let tubes = c
+            .tubes()
+            .iter()
+            .map(|t| {
+                let state = match (&t.drawn, &t.accession) {
+                    _ if t.tube.discard && t.drawn.is_some() => "discard tube drawn".to_string(),
+                    (Some(dr), Some(a)) => format!("drawn {} · label {a}", dr.at.local().format("%H:%M")),
+                    (Some(dr), None) => format!("drawn {} · not labelled", dr.at.local().format("%H:%M")),
+                    (None, _) => "not drawn".to_string(),
+                };
+                view! {
+                    <tr>
+                        <td>{t.index}</td>
+                        <td>{t.tube.cap.clone()}</td>
+                        <td>{t.tube.tests.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")}</td>
+                        <td>{state}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let exceptions = c
+            .not_collected()
+            .iter()
+            .map(|n| {
+                let what = match &n.scope {
+                    Scope::Visit => "Whole visit".to_string(),
+                    Scope::Test(t) => t.to_string(),
+                };
+                view! { <li>{what} ": " {n.reason.display()} {n.note.clone().map(|x| format!(" — {x}"))}</li> }
+            })
+            .collect_view();
+        let fasting_needed = d.fasting_required
+            || c.tubes()
+                .iter()
+                .any(|t| t.tube.fasting && t.drawn.is_some());
+        let current = c.fasting();
+        let unfinished = c.unfinished_tests();
+        let id = d.id();
+        Some(
+            view! {
+                <section class="card">
+                    <p data-testid="review-identification">{ident}</p>
+                    <table class="summary">
+                        <thead><tr><th scope="col">"#"</th><th scope="col">"Cap"</th><th scope="col">"Tests"</th><th scope="col">"State"</th></tr></thead>
+                        <tbody>{tubes}</tbody>
+                    </table>
+                    {(!c.not_collected().is_empty()).then(|| view! { <h2>"Not collected"</h2><ul>{exceptions}</ul> })}
+                    {(!unfinished.is_empty()).then(|| view! {
+                        <p class="notice" data-testid="unfinished">
+                            "Still open: " {unfinished.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")}
+                            ". Draw and label them, or record them as not collected."
+                        </p>
+                    })}
+                </section>
+                {fasting_needed.then(|| view! {
+                    <fieldset class="card reasons">
+                        <legend>"Was the patient fasting? (a test asks for it)"</legend>
+                        {FASTING.iter().map(|(status, code, text)| {
+                            let status = *status;
+                            let id = format!("fasting-{code}");
+                            let for_id = id.clone();
+                            view! {
+                                <label class="choice" for=for_id>
+                                    <input type="radio" name="fasting" id=id data-testid=format!("fasting-{code}")
+                                        prop:checked=current == Some(status)
+                                        on:change=move |_| set_fasting(status) />
+                                    {*text}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                })}
+                <button
+                    class="button primary wide"
+                    data-testid="finalize"
+                    disabled=move || finalize.pending().get() || handle.save.pending().get()
+                    on:click=do_finalize
+                >
+                    {move || if finalize.pending().get() { "Finalizing…" } else { "Finalize and lock" }}
+                </button>
+                <p class="secondary-links">
+                    <a href=Step::Exceptions.path(&id)>"Record a test as not collected"</a>
+                </p>
+            }
+                .into_any(),
+        )
+    };
+
+    view! {
+        <CollectionFrame handle=handle step=Step::Review>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="finalize-error">{e}</p> })}
+            {move || finalize.value().get().and_then(Result::err).map(|e| view! { <StorageProblem error=e /> })}
+            {body}
+        </CollectionFrame>
+    }
+}

@@ -1,0 +1,233 @@
+//! Sign in: the collector picks themself (or types their user name) and enters their PIN; the
+//! round's worklist is downloaded right away so the draw list works offline afterwards.
+
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_navigate;
+
+use crate::app::DeviceDb;
+use crate::components::lab_info::LabInfo;
+use crate::components::status_bar::StatusBar;
+use crate::components::storage_problem::StorageProblem;
+use crate::state::{Auth, RecentUser, Revision, RECENT_USERS_KEY, SESSION_KEY};
+use crate::storage::StorageError;
+use crate::sync::{self, SyncError};
+use crate::workflow;
+
+/// How many collectors are offered as one-tap buttons.
+const RECENT_USERS: usize = 6;
+
+#[derive(Debug, Clone)]
+enum Failure {
+    NotEnrolled,
+    Sync(SyncError),
+    Storage(StorageError),
+}
+
+/// The sign-in screen.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let db: DeviceDb = expect_context();
+    let auth: Auth = expect_context();
+    let revision: Revision = expect_context();
+    let navigate = use_navigate();
+    let username = RwSignal::new(String::new());
+    let pin = RwSignal::new(String::new());
+    let pin_input = NodeRef::<Input>::new();
+
+    let recent = LocalResource::new(move || async move {
+        let store = db.0.await.ok()?;
+        let v = store.get_setting(RECENT_USERS_KEY).await.ok()??;
+        serde_json::from_value::<Vec<RecentUser>>(v).ok()
+    });
+
+    let sign_in = Action::new_local(move |(user, pin): &(String, String)| {
+        let (user, pin) = (user.clone(), pin.clone());
+        async move {
+            let device = auth.device.get_untracked().ok_or(Failure::NotEnrolled)?;
+            let session = sync::sign_in(&device.token, &user, &pin)
+                .await
+                .map_err(Failure::Sync)?;
+            let store = db.0.await.map_err(Failure::Storage)?;
+            let value = serde_json::to_value(&session).expect("serialisable");
+            store
+                .put_setting(SESSION_KEY, &value)
+                .await
+                .map_err(Failure::Storage)?;
+            let mut users: Vec<RecentUser> = store
+                .get_setting(RECENT_USERS_KEY)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default();
+            users.retain(|u| u.username != session.user.username);
+            users.insert(
+                0,
+                RecentUser {
+                    username: session.user.username.clone(),
+                    display_name: session.user.display_name.clone(),
+                },
+            );
+            users.truncate(RECENT_USERS);
+            let _ = store
+                .put_setting(
+                    RECENT_USERS_KEY,
+                    &serde_json::to_value(&users).expect("serialisable"),
+                )
+                .await;
+            // The round goes on the tablet now, while there is a connection. A failure here
+            // keeps the last downloaded worklist; the draw list offers to try again.
+            if let Ok(worklist) = sync::fetch_worklist(&session.token).await {
+                let v = serde_json::to_value(&worklist).expect("serialisable");
+                store
+                    .put_worklist(workflow::WORKLIST_KEY, &v)
+                    .await
+                    .map_err(Failure::Storage)?;
+            }
+            if let Ok(site) = sync::fetch_site(&session.token).await {
+                let v = serde_json::to_value(&site).expect("serialisable");
+                store
+                    .put_worklist(workflow::SITE_KEY, &v)
+                    .await
+                    .map_err(Failure::Storage)?;
+            }
+            Ok::<_, Failure>(session)
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(session)) = sign_in.value().get() {
+            auth.session.set(Some(session));
+            revision.bump();
+            navigate("/draws", Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (u, p) = (username.get_untracked(), pin.get_untracked());
+        if !u.trim().is_empty() && !p.is_empty() {
+            sign_in.dispatch((u, p));
+        }
+    };
+    let pick = move |name: String| {
+        username.set(name);
+        if let Some(el) = pin_input.get() {
+            let _ = el.focus();
+        }
+    };
+
+    view! {
+        {move || {
+            (auth.loaded.get() && auth.device.get().is_none())
+                .then(|| view! { <Redirect path="/enroll" /> })
+        }}
+        <StatusBar />
+        <section class="card narrow" data-testid="sign-in">
+            <h1>"Sign in"</h1>
+            <LabInfo />
+            <Transition fallback=|| ()>
+                {move || {
+                    recent
+                        .get()
+                        .flatten()
+                        .filter(|u| !u.is_empty())
+                        .map(|users| {
+                            view! {
+                                <fieldset class="who-list">
+                                    <legend>"Who is collecting?"</legend>
+                                    {users
+                                        .into_iter()
+                                        .map(|u| {
+                                            let name = u.username.clone();
+                                            view! {
+                                                <button
+                                                    type="button"
+                                                    class=move || {
+                                                        if username.get() == name { "button person chosen" } else { "button person" }
+                                                    }
+                                                    data-testid=format!("recent-{}", u.username)
+                                                    on:click={
+                                                        let n = u.username.clone();
+                                                        move |_| pick(n.clone())
+                                                    }
+                                                >
+                                                    <span class="person-name">{u.display_name.clone()}</span>
+                                                    <span class="muted">{u.username.clone()}</span>
+                                                </button>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </fieldset>
+                            }
+                        })
+                }}
+            </Transition>
+            <form on:submit=submit>
+                <div class="field">
+                    <label for="username">"User name"</label>
+                    <input
+                        id="username"
+                        type="text"
+                        autocomplete="username"
+                        autocapitalize="off"
+                        spellcheck="false"
+                        data-testid="username"
+                        prop:value=username
+                        on:input=move |ev| username.set(event_target_value(&ev))
+                    />
+                </div>
+                <div class="field">
+                    <label for="pin">"PIN"</label>
+                    <input
+                        id="pin"
+                        type="password"
+                        inputmode="numeric"
+                        autocomplete="current-password"
+                        data-testid="pin"
+                        node_ref=pin_input
+                        prop:value=pin
+                        on:input=move |ev| pin.set(event_target_value(&ev))
+                    />
+                </div>
+                <button
+                    class="button primary wide"
+                    type="submit"
+                    data-testid="sign-in-submit"
+                    disabled=move || sign_in.pending().get()
+                >
+                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+            {move || {
+                sign_in
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|f| match f {
+                        Failure::NotEnrolled => {
+                            view! { <p class="error" role="alert">"This tablet is not enrolled yet."</p> }
+                                .into_any()
+                        }
+                        Failure::Sync(SyncError::Offline) => {
+                            view! {
+                                <p class="error" role="alert" data-testid="sign-in-error">
+                                    "Signing in needs the lab server, which cannot be reached. Unfinished collections stay safe on this tablet."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Failure::Sync(e) => {
+                            view! {
+                                <p class="error" role="alert" data-testid="sign-in-error">
+                                    {e.human()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Failure::Storage(e) => view! { <StorageProblem error=e /> }.into_any(),
+                    })
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,191 @@
+//! The tubes to draw, in the site's order of draw, as large cards. Tapping "Drawn" stamps the
+//! device clock; a timed draw outside its window asks for a reason, which is recorded.
+
+use drawline_domain::collection::TubeRecord;
+use drawline_domain::{CollectionError, Status};
+use leptos::prelude::*;
+
+use crate::components::collection_frame::CollectionFrame;
+use crate::components::tube_card::TubeCard;
+use crate::state::{use_collection, Auth};
+use crate::workflow::{self, DraftData, Step};
+
+/// A timed draw outside its window, waiting for the collector's reason.
+#[derive(Debug, Clone, PartialEq)]
+struct WindowQuestion {
+    tube: u32,
+    message: String,
+}
+
+fn timing_for(data: &DraftData, tube: &TubeRecord) -> Option<String> {
+    let timing = tube.tube.timing.as_ref()?;
+    let due = data
+        .collection
+        .orders_for_tube(tube)
+        .into_iter()
+        .find_map(|o| o.due_at)?;
+    Some(format!(
+        "{} at {} ±{} min",
+        timing.label,
+        due.with_timezone(&chrono::Local).format("%H:%M"),
+        timing.window_minutes
+    ))
+}
+
+/// The tubes screen.
+#[component]
+pub fn Tubes() -> impl IntoView {
+    let handle = use_collection(Step::Tubes);
+    let auth: Auth = expect_context();
+    let error = RwSignal::new(None::<String>);
+    let question = RwSignal::new(None::<WindowQuestion>);
+    let reason = RwSignal::new(String::new());
+
+    let draw = move |tube: u32, override_reason: Option<String>| {
+        let Some(data) = handle.data.get_untracked() else {
+            return;
+        };
+        let collector = auth
+            .collector()
+            .unwrap_or(data.collector.clone())
+            .collector_id();
+        let mut next = data;
+        // The time is the device clock at the tap, never typed.
+        let now = workflow::now();
+        match next
+            .collection
+            .record_draw(tube, now, override_reason.as_deref(), &collector, now)
+        {
+            Ok(()) => {
+                error.set(None);
+                question.set(None);
+                reason.set(String::new());
+                handle.commit(next, Step::Tubes);
+            }
+            Err(e @ CollectionError::OutsideWindow { .. }) => {
+                question.set(Some(WindowQuestion {
+                    tube,
+                    message: e.to_string(),
+                }));
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+
+    let cards = move || {
+        let d = handle.data.get()?;
+        if d.collection.identification().is_none() {
+            return Some(
+                view! {
+                    <section class="card" data-testid="not-identified">
+                        <p>"Identify the patient before drawing."</p>
+                        <a class="button primary" href=Step::Identify.path(&d.id())>"Identify patient"</a>
+                    </section>
+                }
+                    .into_any(),
+            );
+        }
+        let busy = handle.save.pending();
+        let needle = match d.collection.device() {
+            drawline_domain::Device::Winged => "butterfly (winged) set",
+            drawline_domain::Device::EvacuatedHolder => "straight needle",
+        };
+        let cards = d
+            .collection
+            .tubes()
+            .iter()
+            .map(|t| {
+                let timing = timing_for(&d, t);
+                let index = t.index;
+                let excepted = !t.tube.discard
+                    && t.tube.tests.iter().all(|c| d.collection.exception_for(c).is_some());
+                let action = match (&t.drawn, excepted) {
+                    (Some(drawn), _) => view! {
+                        <p class="drawn" data-testid=format!("drawn-at-{index}")>
+                            "Drawn " {drawn.at.local().format("%H:%M:%S").to_string()}
+                        </p>
+                    }
+                        .into_any(),
+                    (None, true) => view! { <p class="badge warn">"Not collected"</p> }.into_any(),
+                    (None, false) => view! {
+                        <button
+                            class="button primary big"
+                            data-testid=format!("mark-drawn-{index}")
+                            aria-label=format!("Tube {index} drawn")
+                            disabled=move || busy.get()
+                            on:click=move |_| draw(index, None)
+                        >
+                            "Drawn"
+                        </button>
+                    }
+                        .into_any(),
+                };
+                view! { <TubeCard tube=t.clone() timing=timing.unwrap_or_default()>{action}</TubeCard> }
+            })
+            .collect_view();
+        let ready = d.collection.status() >= Status::TubesDrawn;
+        let next = d.clone();
+        let id = d.id();
+        Some(
+            view! {
+                <p class="muted">
+                    "Planned for a " {needle} ". Draw in this order; invert each tube gently right after drawing."
+                </p>
+                <div class="tube-list" data-testid="tube-list">{cards}</div>
+                <div class="next-row">
+                    <button
+                        class="button primary wide"
+                        data-testid="go-label"
+                        disabled=move || !ready || busy.get()
+                        on:click=move |_| handle.commit_and_go(next.clone(), Step::Label)
+                    >
+                        "Next: label tubes"
+                    </button>
+                    {(!ready).then(|| view! { <p class="hint">"Mark every tube drawn, or record a test as not collected."</p> })}
+                </div>
+                <p class="secondary-links">
+                    <a href=Step::Exceptions.path(&id) data-testid="go-exceptions">"Cannot collect a test? Record not collected"</a>
+                </p>
+            }
+                .into_any(),
+        )
+    };
+
+    let ask = move || {
+        question.get().map(|q| {
+            let tube = q.tube;
+            view! {
+                <div class="dialog-backdrop">
+                    <section class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="window-title" data-testid="window-question">
+                        <h2 id="window-title">"Outside the timed window"</h2>
+                        <p class="notice">{q.message}</p>
+                        <div class="field">
+                            <label for="window-reason">"Why draw now? (recorded)"</label>
+                            <input id="window-reason" type="text" data-testid="window-reason"
+                                prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev)) />
+                        </div>
+                        <div class="actions">
+                            <button class="button" on:click=move |_| question.set(None)>"Cancel"</button>
+                            <button
+                                class="button primary"
+                                data-testid="window-confirm"
+                                disabled=move || reason.get().trim().is_empty()
+                                on:click=move |_| draw(tube, Some(reason.get_untracked()))
+                            >
+                                "Drawn, with this reason"
+                            </button>
+                        </div>
+                    </section>
+                </div>
+            }
+        })
+    };
+
+    view! {
+        <CollectionFrame handle=handle step=Step::Tubes>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="tube-error">{e}</p> })}
+            {cards}
+        </CollectionFrame>
+        {ask}
+    }
+}
