@@ -1,6 +1,7 @@
 //! Reusable pieces of the screens, one module per component.
 
 pub mod barcode;
+pub mod camera_scan;
 pub mod collection_frame;
 pub mod hard_stop;
 pub mod lab_info;

@@ -10,6 +10,7 @@ use drawline_domain::{
 };
 use leptos::prelude::*;
 
+use crate::components::camera_scan::CameraScan;
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::hard_stop::HardStop;
 use crate::components::scan_field::ScanField;
@@ -202,6 +203,7 @@ pub fn Identify() -> impl IntoView {
                     on_scan=on_scan
                     autofocus=true
                 />
+                <CameraScan on_scan=on_scan />
                 {move || scan_error.get().map(|e| view! { <p class="error" role="alert" data-testid="scan-error">{e}</p> })}
             </section>
             <details class="card" open=move || pending.get().is_some()>
