@@ -38,7 +38,7 @@ async fn a_barcode_seen_by_the_camera_is_delivered_like_a_scanner_would() {
 
     let scanned = RwSignal::new(None::<String>);
     let on_scan = Callback::new(move |text: String| scanned.set(Some(text)));
-    let _mounted = leptos::mount::mount_to_body(move || view! { <CameraScan on_scan=on_scan /> });
+    leptos::mount::mount_to_body(move || view! { <CameraScan on_scan=on_scan /> });
 
     let document = web_sys::window().unwrap().document().unwrap();
     let button = document
