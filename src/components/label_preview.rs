@@ -1,7 +1,6 @@
 //! A bedside tube label as it will print: 2 x 1 inch, name, second identifier, barcode, tube,
 //! collection time, collector, timing and handling.
 
-use drawline_domain::identification::IdentifierKind;
 use drawline_domain::LabelContent;
 use leptos::prelude::*;
 
@@ -15,16 +14,7 @@ pub fn LabelPreview(
     /// How the collector is printed (their sign-in name: shorter than the recorded id).
     collector: String,
 ) -> impl IntoView {
-    let ids = content
-        .identifiers
-        .iter()
-        .map(|i| match i.kind {
-            IdentifierKind::Mrn => format!("MRN {}", i.value),
-            IdentifierKind::DateOfBirth => format!("DOB {}", i.value),
-            _ => i.value.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join("  ");
+    let ids = content.identifier_line();
     let flags = [
         content.blood_bank.then(|| "BLOOD BANK".to_string()),
         content.timing_label.clone(),

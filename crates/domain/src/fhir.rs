@@ -354,6 +354,15 @@ pub struct FhirExport {
 }
 
 impl FhirExport {
+    /// The site's base URL the systems were made under (`fullUrl`s of a Bundle hang off it).
+    pub fn base(&self) -> String {
+        self.tube_identifier_system
+            .split("/fhir/")
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    }
+
     /// Systems under a site's base URL, e.g. `https://lab.example.org`.
     pub fn for_base(base: &str) -> Self {
         let base = base.trim_end_matches('/');
@@ -564,12 +573,7 @@ pub fn collection_bundle(
         .into_iter()
         .chain(not_collected_tasks(finalized, ctx))
         .collect();
-    let base = ctx
-        .tube_identifier_system
-        .split("/fhir/")
-        .next()
-        .unwrap_or("")
-        .to_owned();
+    let base = ctx.base();
     let entries: Vec<Value> = resources
         .into_iter()
         .map(|r| {

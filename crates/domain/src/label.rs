@@ -125,6 +125,19 @@ pub fn label_for(
 }
 
 impl LabelContent {
+    /// The second identifiers as printed, e.g. `MRN MRN100233  DOB 1937-06-30`.
+    pub fn identifier_line(&self) -> String {
+        self.identifiers
+            .iter()
+            .map(|i| match i.kind {
+                IdentifierKind::Mrn => format!("MRN {}", i.value),
+                IdentifierKind::DateOfBirth => format!("DOB {}", i.value),
+                _ => i.value.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    }
+
     /// Plain text lines in print order, for simple printers and previews.
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -132,17 +145,7 @@ impl LabelContent {
             out.push("BLOOD BANK".to_owned());
         }
         out.push(self.patient_name.clone());
-        out.push(
-            self.identifiers
-                .iter()
-                .map(|i| match i.kind {
-                    IdentifierKind::Mrn => format!("MRN {}", i.value),
-                    IdentifierKind::DateOfBirth => format!("DOB {}", i.value),
-                    _ => i.value.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join("  "),
-        );
+        out.push(self.identifier_line());
         out.push(format!("*{}*", self.accession));
         out.push(format!("{}  {}", self.tube, self.tests.join(" ")));
         let mut when = format!("{}  by {}", self.collected_local, self.collector);

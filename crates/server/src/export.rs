@@ -27,12 +27,7 @@ pub fn bundle_of(
     ctx: &FhirExport,
     now: DateTime<Utc>,
 ) -> Value {
-    let base = ctx
-        .tube_identifier_system
-        .split("/fhir/")
-        .next()
-        .unwrap_or("")
-        .to_owned();
+    let base = ctx.base();
     let mut entries = Vec::new();
     for v in versions {
         let finalized: FinalizedCollection = match serde_json::from_value(v.body.clone()) {
