@@ -393,7 +393,7 @@ pub struct Identification {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum IdentificationError {
     /// Presented identifiers disagree with the order's patient: a hard stop.
-    #[error("WRONG PATIENT: {} does not match the patient on this order. Stop and re-identify.", list(.mismatched))]
+    #[error("WRONG PATIENT: {} the patient on this order. Stop and re-identify.", mismatch(.mismatched))]
     Mismatch {
         /// Kinds that did not match.
         mismatched: Vec<IdentifierKind>,
@@ -417,6 +417,16 @@ pub enum IdentificationError {
         /// What was typed.
         value: String,
     },
+}
+
+/// "name does not match", "name, date of birth and MRN do not match".
+fn mismatch(kinds: &[IdentifierKind]) -> String {
+    let names: Vec<String> = kinds.iter().map(ToString::to_string).collect();
+    match names.as_slice() {
+        [] => "nothing presented matches".into(),
+        [one] => format!("{one} does not match"),
+        [init @ .., last] => format!("{} and {last} do not match", init.join(", ")),
+    }
 }
 
 fn list(kinds: &[IdentifierKind]) -> String {
@@ -545,7 +555,7 @@ mod tests {
         );
         assert!(
             err.to_string()
-                .starts_with("WRONG PATIENT: name, date of birth, MRN"),
+                .starts_with("WRONG PATIENT: name, date of birth and MRN do not match"),
             "{err}"
         );
     }
@@ -718,5 +728,29 @@ mod tests {
             "{json}"
         );
         assert_eq!(serde_json::from_str::<Evidence>(&json).unwrap(), e);
+    }
+
+    #[test]
+    fn the_hard_stop_message_names_every_mismatch_in_plain_english() {
+        let one = IdentificationError::Mismatch {
+            mismatched: vec![IdentifierKind::Mrn],
+        };
+        assert!(
+            one.to_string().contains("MRN does not match the patient"),
+            "{one}"
+        );
+        let three = IdentificationError::Mismatch {
+            mismatched: vec![
+                IdentifierKind::Name,
+                IdentifierKind::DateOfBirth,
+                IdentifierKind::Mrn,
+            ],
+        };
+        assert!(
+            three
+                .to_string()
+                .contains("name, date of birth and MRN do not match the patient"),
+            "{three}"
+        );
     }
 }

@@ -223,9 +223,12 @@ async fn a_reload_and_a_killed_browser_resume_at_the_same_step_with_the_same_dat
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
-    let Some(dir) = std::env::var_os("SCREENSHOT_DIR").map(PathBuf::from) else {
-        return Ok(());
-    };
+    // Without SCREENSHOT_DIR the walk still runs (every screen must render and fit); the
+    // pictures then go to a temporary folder.
+    let tmp = tempfile::tempdir()?;
+    let dir = std::env::var_os("SCREENSHOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
     for (w, h) in [(1024, 768), (768, 1024)] {
         let server = Server::start().await?;
@@ -234,7 +237,7 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
         browser.client.goto(&server.base).await?;
         browser.wait_for_path(|p| p == "/enroll").await?;
         browser.wait_for("site-name").await?;
-        browser.screenshot(&shot("01-enroll")).await?;
+        capture(&browser, &shot("01-enroll")).await?;
         browser
             .type_into(
                 "enroll-code",
@@ -244,20 +247,20 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
         browser.click("enroll-submit").await?;
         browser.wait_for_path(|p| p == "/sign-in").await?;
         browser.wait_for("site-name").await?;
-        browser.screenshot(&shot("02-sign-in")).await?;
+        capture(&browser, &shot("02-sign-in")).await?;
         browser.type_into("username", "amara").await?;
         browser.type_into("pin", "1234").await?;
         browser.click("sign-in-submit").await?;
         browser.wait_for(&format!("collect-{MRN}")).await?;
-        browser.screenshot(&shot("03-draw-list")).await?;
+        capture(&browser, &shot("03-draw-list")).await?;
         browser.click(&format!("collect-{MRN}")).await?;
         browser.wait_for("wristband-scan").await?;
-        browser.screenshot(&shot("04-identify")).await?;
+        capture(&browser, &shot("04-identify")).await?;
         browser
             .type_into("wristband-scan", &format!("{OTHER_WRISTBAND}{ENTER}"))
             .await?;
         browser.wait_for("hard-stop").await?;
-        browser.screenshot(&shot("05-hard-stop")).await?;
+        capture(&browser, &shot("05-hard-stop")).await?;
         browser.click("hard-stop-dismiss").await?;
         browser
             .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
@@ -265,7 +268,7 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
         browser.wait_for("mark-drawn-1").await?;
         browser.click("mark-drawn-1").await?;
         browser.wait_for("drawn-at-1").await?;
-        browser.screenshot(&shot("06-tubes")).await?;
+        capture(&browser, &shot("06-tubes")).await?;
         browser.click("mark-drawn-2").await?;
         browser.click("go-label").await?;
         browser
@@ -274,12 +277,12 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
             .await?;
         browser.click("print-label").await?;
         wait_for_count(&browser, "label-preview", 1).await?;
-        browser.screenshot(&shot("07-label")).await?;
+        capture(&browser, &shot("07-label")).await?;
         browser.click("print-label").await?;
         wait_for_count(&browser, "label-preview", 2).await?;
         browser.click("go-review").await?;
         browser.wait_for("finalize").await?;
-        browser.screenshot(&shot("08-review")).await?;
+        capture(&browser, &shot("08-review")).await?;
         let path = browser.wait_for_path(|p| p.ends_with("/review")).await?;
         browser
             .client
@@ -290,15 +293,44 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
             ))
             .await?;
         browser.wait_for("exception-submit").await?;
-        browser.screenshot(&shot("09-exceptions")).await?;
+        capture(&browser, &shot("09-exceptions")).await?;
         browser
             .client
             .goto(&format!("{}/drafts", server.base))
             .await?;
         browser.wait_for("draft-card").await?;
-        browser.screenshot(&shot("10-drafts")).await?;
+        capture(&browser, &shot("10-drafts")).await?;
         drop(server);
         browser.close().await?;
     }
+    Ok(())
+}
+
+/// Saves a screenshot and checks the screen fits the tablet's width: gloved hands cannot
+/// scroll sideways, so no screen may be wider than the window.
+async fn capture(browser: &Browser, path: &std::path::Path) -> Result<()> {
+    browser.screenshot(path).await?;
+    let widths = browser
+        .client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await?;
+    let (scroll, inner) = (
+        widths[0].as_i64().unwrap_or(0),
+        widths[1].as_i64().unwrap_or(0),
+    );
+    anyhow::ensure!(
+        scroll <= inner,
+        "{} scrolls sideways: content {scroll}px wide in a {inner}px window",
+        path.display()
+    );
+    let png = std::fs::read(path)?;
+    anyhow::ensure!(
+        png.starts_with(b"\x89PNG"),
+        "{} is not a PNG",
+        path.display()
+    );
     Ok(())
 }
