@@ -5,6 +5,8 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::pages::drafts::Drafts;
@@ -16,10 +18,13 @@ use crate::pages::identify::Identify;
 use crate::pages::label::Label;
 use crate::pages::not_found::NotFound;
 use crate::pages::review::Review;
+use crate::pages::settings::Settings;
 use crate::pages::sign_in::SignIn;
+use crate::pages::sync_queue::SyncQueue;
 use crate::pages::tubes::Tubes;
 use crate::state::{Auth, Revision};
 use crate::storage::{schema, DraftStore, IdbStore, StorageError};
+use crate::sync::runner::SyncRunner;
 
 /// The device database, opened once for the whole app.
 #[derive(Clone, Copy)]
@@ -49,23 +54,25 @@ pub fn App() -> impl IntoView {
             .map(|s| Rc::new(s) as Rc<dyn DraftStore>)
     }));
     provide_context(db);
-    provide_context(Revision(RwSignal::new(0)));
-    provide_context(Auth::load(db));
+    let revision = Revision(RwSignal::new(0));
+    provide_context(revision);
+    let auth = Auth::load(db);
+    provide_context(auth);
+    let runner = SyncRunner::new(db, auth, revision);
+    provide_context(runner);
+    runner.install();
 
     let (sw_state, set_sw_state) = signal(ServiceWorkerState::Pending);
     provide_context(OfflineReady(sw_state));
+    let update = UpdateReady(RwSignal::new(false));
+    provide_context(update);
     leptos::task::spawn_local(async move {
-        set_sw_state.set(register_service_worker().await);
-        // Ask the browser not to evict collections under storage pressure; best effort.
-        if let Some(w) = web_sys::window() {
-            if let Ok(p) = w.navigator().storage().persist() {
-                let _ = JsFuture::from(p).await;
-            }
-        }
+        set_sw_state.set(register_service_worker(update).await);
     });
 
     view! {
         <Router>
+            <UpdateBanner />
             <main class="app">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
@@ -73,6 +80,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=SignIn />
                     <Route path=path!("/draws") view=DrawList />
                     <Route path=path!("/drafts") view=Drafts />
+                    <Route path=path!("/sync") view=SyncQueue />
+                    <Route path=path!("/settings") view=Settings />
                     <Route path=path!("/collect/:id/identify") view=Identify />
                     <Route path=path!("/collect/:id/tubes") view=Tubes />
                     <Route path=path!("/collect/:id/label") view=Label />
@@ -84,7 +93,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-async fn register_service_worker() -> ServiceWorkerState {
+/// A new version of the app is installed and waiting: offered as "Update ready: reload".
+#[derive(Clone, Copy)]
+pub struct UpdateReady(pub RwSignal<bool>);
+
+async fn register_service_worker(update: UpdateReady) -> ServiceWorkerState {
     let Some(window) = web_sys::window() else {
         return ServiceWorkerState::Unavailable("no window".into());
     };
@@ -93,7 +106,95 @@ async fn register_service_worker() -> ServiceWorkerState {
         return ServiceWorkerState::Unavailable("this browser has no service workers".into());
     }
     match JsFuture::from(container.register("/sw.js")).await {
-        Ok(_) => ServiceWorkerState::Registered,
+        Ok(reg) => {
+            if let Ok(reg) = reg.dyn_into::<web_sys::ServiceWorkerRegistration>() {
+                watch_for_update(&container, &reg, update);
+            }
+            ServiceWorkerState::Registered
+        }
         Err(e) => ServiceWorkerState::Unavailable(format!("{e:?}")),
+    }
+}
+
+/// Marks an update ready when a new service worker finishes installing while an older one
+/// controls the page (the very first install is not an update).
+fn watch_for_update(
+    container: &web_sys::ServiceWorkerContainer,
+    reg: &web_sys::ServiceWorkerRegistration,
+    update: UpdateReady,
+) {
+    if reg.waiting().is_some() && container.controller().is_some() {
+        update.0.set(true);
+    }
+    let reg2 = reg.clone();
+    let on_found = Closure::<dyn FnMut()>::new(move || {
+        let Some(installing) = reg2.installing() else {
+            return;
+        };
+        let worker = installing.clone();
+        let on_state = Closure::<dyn FnMut()>::new(move || {
+            let controlled = web_sys::window()
+                .map(|w| w.navigator().service_worker().controller().is_some())
+                .unwrap_or(false);
+            if worker.state() == web_sys::ServiceWorkerState::Installed && controlled {
+                update.0.set(true);
+            }
+        });
+        installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+        on_state.forget();
+    });
+    reg.set_onupdatefound(Some(on_found.as_ref().unchecked_ref()));
+    on_found.forget();
+}
+
+/// "Update ready: reload", shown only when no collection is open on screen. Every change to a
+/// collection is saved before the screen confirms it, so off the collection screens there is
+/// nothing unsaved; the waiting worker takes over and the page reloads into the new version.
+#[component]
+pub fn UpdateBanner() -> impl IntoView {
+    let UpdateReady(ready) = expect_context();
+    let location = leptos_router::hooks::use_location();
+    let mid_collection = move || location.pathname.get().starts_with("/collect/");
+    let apply = move |_| {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let container = window.navigator().service_worker();
+        let reload = Closure::<dyn FnMut()>::new(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().reload();
+            }
+        });
+        container.set_oncontrollerchange(Some(reload.as_ref().unchecked_ref()));
+        reload.forget();
+        leptos::task::spawn_local(async move {
+            let Ok(reg) = JsFuture::from(container.get_registration()).await else {
+                return;
+            };
+            let waiting = reg
+                .dyn_into::<web_sys::ServiceWorkerRegistration>()
+                .ok()
+                .and_then(|r| r.waiting());
+            match waiting {
+                Some(w) => {
+                    let _ = w.post_message(&wasm_bindgen::JsValue::from_str("skip-waiting"));
+                }
+                None => {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                }
+            }
+        });
+    };
+    view! {
+        <Show when=move || ready.get() && !mid_collection()>
+            <div class="update-banner" role="status" data-testid="update-ready">
+                <span>"A new version of Drawline is ready."</span>
+                <button class="button small" data-testid="update-reload" on:click=apply>
+                    "Update ready: reload"
+                </button>
+            </div>
+        </Show>
     }
 }

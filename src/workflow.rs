@@ -17,6 +17,8 @@ use crate::storage::{Draft, OutboxItem};
 pub const WORKLIST_KEY: &str = "worklist";
 /// Worklist store key of the site configuration (catalog and order of draw).
 pub const SITE_KEY: &str = "site";
+/// Worklist store key of the order notices (cancelled, left the round) not yet acknowledged.
+pub const NOTICES_KEY: &str = "notices";
 
 /// The screens of one collection, in workflow order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +253,7 @@ pub fn outbox_item(finalized: &FinalizedCollection) -> OutboxItem {
             .map(|t| t.local().to_rfc3339())
             .unwrap_or_default(),
         data: serde_json::to_value(finalized).expect("a finalized record always serialises"),
+        attention: None,
     }
 }
 

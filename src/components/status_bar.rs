@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::app::{DeviceDb, OfflineReady, ServiceWorkerState};
 use crate::state::{Auth, Revision, SESSION_KEY};
+use crate::sync::runner::{Phase, SyncRunner};
 
 fn navigator_online() -> bool {
     web_sys::window()
@@ -27,15 +28,24 @@ pub fn StatusBar() -> impl IntoView {
         on.remove();
         off.remove();
     });
+    let runner: SyncRunner = expect_context();
     let counts = LocalResource::new(move || {
         revision.track();
         async move {
             let store = db.await.ok()?;
-            let waiting = store.count_outbox().await.ok()?;
+            let outbox = store.list_outbox().await.ok()?;
+            let stuck = outbox.iter().filter(|i| i.attention.is_some()).count();
             let drafts = store.count_drafts().await.ok()?;
-            Some((waiting, drafts))
+            Some((outbox.len(), stuck, drafts))
         }
     });
+    let sync_text = move || match runner.phase.get() {
+        Phase::Idle => None,
+        Phase::Sending(n) => Some(format!("Sending {n}…")),
+        Phase::Pulling => Some("Updating worklist…".to_string()),
+        Phase::Retrying { .. } => Some("Will retry".to_string()),
+        Phase::Reenroll(_) => Some("Sync stopped: enroll again".to_string()),
+    };
     let navigate = use_navigate();
     let sign_out = move |_| {
         let navigate = navigate.clone();
@@ -57,23 +67,35 @@ pub fn StatusBar() -> impl IntoView {
             >
                 {move || if online.get() { "Online" } else { "Offline" }}
             </span>
-            <span class="pill" data-testid="waiting-to-sync">
+            <a class="pill link" href="/sync" aria-label="Sync queue">
                 <Transition fallback=|| "…">
+                    <span data-testid="waiting-to-sync">
+                        {move || {
+                            counts
+                                .get()
+                                .map(|n| match n {
+                                    Some((waiting, _, _)) => format!("{waiting} waiting to sync"),
+                                    None => "Sync queue unavailable".to_string(),
+                                })
+                        }}
+                    </span>
                     {move || {
                         counts
                             .get()
-                            .map(|n| match n {
-                                Some((waiting, _)) => format!("{waiting} waiting to sync"),
-                                None => "Sync queue unavailable".to_string(),
+                            .flatten()
+                            .filter(|(_, stuck, _)| *stuck > 0)
+                            .map(|(_, stuck, _)| {
+                                view! { <span class="attention" data-testid="needs-attention">{format!(" · {stuck} need attention")}</span> }
                             })
                     }}
+                    {move || sync_text().map(|t| view! { <span class="sync-state" data-testid="sync-state">{format!(" · {t}")}</span> })}
                 </Transition>
-            </span>
+            </a>
             <a class="pill link" href="/drafts" aria-label="Unfinished collections">
                 <Transition fallback=|| "…">
                     <span data-testid="draft-count">
                         {move || {
-                            counts.get().flatten().map(|(_, d)| d.to_string()).unwrap_or_default()
+                            counts.get().flatten().map(|(_, _, d)| d.to_string()).unwrap_or_default()
                         }}
                     </span>
                     " unfinished"
@@ -89,7 +111,20 @@ pub fn StatusBar() -> impl IntoView {
                     }}
                 </span>
             </span>
+            {move || {
+                runner
+                    .skew
+                    .get()
+                    .map(|seconds| {
+                        view! {
+                            <span class="pill warn" role="alert" data-testid="clock-skew">
+                                {format!("Tablet clock is off by {}: fix the time", skew_text(seconds))}
+                            </span>
+                        }
+                    })
+            }}
             <span class="spacer"></span>
+            <a class="pill link quiet" href="/settings" data-testid="settings-link">"Settings"</a>
             {move || {
                 auth.session
                     .get()
@@ -106,4 +141,16 @@ pub fn StatusBar() -> impl IntoView {
             }}
         </header>
     }
+}
+
+/// "3 h 2 min ahead", "12 min behind".
+fn skew_text(seconds: i64) -> String {
+    let minutes = seconds.unsigned_abs() / 60;
+    let (h, m) = (minutes / 60, minutes % 60);
+    let size = if h > 0 {
+        format!("{h} h {m} min")
+    } else {
+        format!("{m} min")
+    };
+    format!("{size} {}", if seconds > 0 { "ahead" } else { "behind" })
 }

@@ -16,7 +16,8 @@ use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
 use crate::state::{self, Auth, Revision, NEEDLE_KEY};
 use crate::storage::{DraftStore, StorageError};
-use crate::sync;
+use crate::sync::pull::{self, OrderNotice};
+use crate::sync::runner::{self, Readiness, SyncRunner};
 use crate::workflow::{self, DraftData, Step};
 
 /// Everything the list shows, read from the device in one go.
@@ -25,21 +26,47 @@ struct Round {
     worklist: Option<Worklist>,
     site: SiteConfig,
     drafts: Vec<(DraftData, Step, String)>,
-    finalized_orders: Vec<String>,
+    /// Orders in a finalized collection still in the outbox.
+    waiting_orders: Vec<String>,
+    /// Orders in a collection the lab acknowledged.
+    synced_orders: Vec<String>,
+    /// Orders the lab cancelled.
+    cancelled_orders: Vec<String>,
+    notices: Vec<OrderNotice>,
     needle: Device,
+}
+
+impl Round {
+    /// Orders that must not go into a new collection.
+    fn closed_orders(&self) -> Vec<String> {
+        let mut all = self.waiting_orders.clone();
+        all.extend(self.synced_orders.iter().cloned());
+        all.extend(self.cancelled_orders.iter().cloned());
+        all
+    }
 }
 
 async fn load(store: Rc<dyn DraftStore>) -> Result<Round, StorageError> {
     let (worklist, site) = state::load_round(&store).await?;
     let drafts = state::load_drafts(&store).await?;
     let outbox = store.list_outbox().await?;
-    let finalized_orders = workflow::finalized_order_ids(&workflow::outbox_collections(&outbox));
+    let waiting_orders = workflow::finalized_order_ids(&workflow::outbox_collections(&outbox));
+    let synced_orders = store
+        .list_receipts()
+        .await?
+        .into_iter()
+        .flat_map(|r| r.order_ids)
+        .collect();
+    let notices = runner::load_notices(&store).await?;
     let needle = state::load_needle(&store).await?;
     Ok(Round {
         worklist,
         site,
         drafts,
-        finalized_orders,
+        waiting_orders,
+        synced_orders,
+        cancelled_orders: pull::blocked_orders(&notices),
+        notices,
         needle,
     })
 }
@@ -69,7 +96,15 @@ struct Row {
     orders: Vec<WorklistOrder>,
     section: Section,
     draft: Option<(String, Step)>,
-    collected: bool,
+    done: Option<Done>,
+}
+
+/// Why a patient has nothing left to draw.
+#[derive(Clone, Copy, PartialEq)]
+enum Done {
+    Waiting,
+    Synced,
+    Cancelled,
 }
 
 fn rows(round: &Round) -> Vec<Row> {
@@ -92,16 +127,25 @@ fn rows(round: &Round) -> Vec<Row> {
             .filter(|x| x.patient == o.patient)
             .filter_map(|x| w.orders.iter().find(|wo| wo.order.id == x.id).cloned())
             .collect();
+        let closed = round.closed_orders();
         let open: Vec<WorklistOrder> = mine
             .iter()
-            .filter(|x| {
-                !round
-                    .finalized_orders
-                    .iter()
-                    .any(|f| f == x.order.id.as_str())
-            })
+            .filter(|x| !closed.iter().any(|f| f == x.order.id.as_str()))
             .cloned()
             .collect();
+        let has = |list: &[String]| {
+            mine.iter()
+                .any(|x| list.iter().any(|f| f == x.order.id.as_str()))
+        };
+        let done = open.is_empty().then(|| {
+            if has(&round.waiting_orders) {
+                Done::Waiting
+            } else if has(&round.synced_orders) {
+                Done::Synced
+            } else {
+                Done::Cancelled
+            }
+        });
         let section = if o.priority == Priority::Stat {
             Section::Stat
         } else if o.due_at.is_some() {
@@ -116,7 +160,7 @@ fn rows(round: &Round) -> Vec<Row> {
             .map(|(d, s, _)| (d.id(), *s));
         out.push(Row {
             patient: patient.clone(),
-            collected: open.is_empty(),
+            done,
             orders: if open.is_empty() { mine } else { open },
             section,
             draft,
@@ -171,31 +215,22 @@ pub fn DrawList() -> impl IntoView {
         async move { load(db.0.await?).await }
     });
 
-    let refresh = Action::new_local(move |_: &()| async move {
-        let token = auth
-            .session
-            .get_untracked()
-            .map(|s| s.token)
-            .ok_or_else(|| "sign in again to download the worklist".to_string())?;
-        let worklist = sync::fetch_worklist(&token).await.map_err(|e| e.human())?;
-        let store = db.0.await.map_err(|e| e.to_string())?;
+    let runner: SyncRunner = expect_context();
+    let prepare = Action::new_local(move |_: &()| runner.prepare());
+    let acknowledge = Action::new_local(move |_: &()| async move {
+        let store = db.0.await?;
+        let mut notices = runner::load_notices(&store).await?;
+        for n in &mut notices {
+            n.acknowledged = true;
+        }
         store
             .put_worklist(
-                workflow::WORKLIST_KEY,
-                &serde_json::to_value(&worklist).expect("serialisable"),
+                workflow::NOTICES_KEY,
+                &serde_json::to_value(&notices).expect("notices serialise"),
             )
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Ok(site) = sync::fetch_site(&token).await {
-            let _ = store
-                .put_worklist(
-                    workflow::SITE_KEY,
-                    &serde_json::to_value(&site).expect("serialisable"),
-                )
-                .await;
-        }
+            .await?;
         revision.bump();
-        Ok::<_, String>(())
+        Ok::<_, StorageError>(())
     });
 
     let set_needle = Action::new_local(move |device: &Device| {
@@ -226,12 +261,13 @@ pub fn DrawList() -> impl IntoView {
             let collector = auth
                 .collector()
                 .ok_or_else(|| "sign in again to start a collection".to_string())?;
+            let closed = r.closed_orders();
             let worklist = r.worklist.ok_or("no worklist on this tablet yet")?;
             let data = workflow::start(
                 &worklist,
                 &r.site,
                 &patient,
-                &r.finalized_orders,
+                &closed,
                 r.needle,
                 collector,
                 workflow::now(),
@@ -254,7 +290,7 @@ pub fn DrawList() -> impl IntoView {
     let list = move || {
         round.get().map(|res| match res {
             Err(e) => view! { <StorageProblem error=e /> }.into_any(),
-            Ok(r) => render(r, query, start, set_needle).into_any(),
+            Ok(r) => render(r, query, start, set_needle, acknowledge).into_any(),
         })
     };
 
@@ -269,21 +305,30 @@ pub fn DrawList() -> impl IntoView {
                 <h1>"Draw list"</h1>
                 <button
                     class="button"
-                    data-testid="refresh-worklist"
+                    data-testid="prepare-round"
                     on:click=move |_| {
-                        refresh.dispatch(());
+                        prepare.dispatch(());
                     }
-                    disabled=move || refresh.pending().get()
+                    disabled=move || prepare.pending().get()
                 >
-                    {move || if refresh.pending().get() { "Downloading…" } else { "Download worklist" }}
+                    {move || if prepare.pending().get() { "Preparing…" } else { "Prepare for round" }}
                 </button>
             </div>
             {move || {
-                refresh
+                prepare
                     .value()
                     .get()
-                    .and_then(Result::err)
-                    .map(|e| view! { <p class="notice" role="alert">{e}</p> })
+                    .map(|r| match r {
+                        Ok(ready) => readiness_view(ready).into_any(),
+                        Err(e) => {
+                            view! {
+                                <p class="notice" role="alert" data-testid="round-not-ready">
+                                    "Not ready for offline work: " {e} ". The last downloaded worklist is kept."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
             }}
             {move || {
                 start
@@ -308,12 +353,82 @@ pub fn DrawList() -> impl IntoView {
     }
 }
 
+fn readiness_view(r: Readiness) -> impl IntoView {
+    let ready = r.offline_start;
+    let text = format!(
+        "{}: {} patient{}, {} order{} on {}; catalog of {} tests; {}{}",
+        if ready {
+            "Ready to work offline"
+        } else {
+            "Worklist downloaded"
+        },
+        r.patients,
+        if r.patients == 1 { "" } else { "s" },
+        r.orders,
+        if r.orders == 1 { "" } else { "s" },
+        if r.rounds.is_empty() {
+            "no round".to_string()
+        } else {
+            r.rounds.join(", ")
+        },
+        r.tests,
+        if ready {
+            "the app starts without a connection"
+        } else {
+            "the app is not stored for offline start yet: keep this page open online a moment, then prepare again"
+        },
+        if r.waiting > 0 {
+            format!("; {} collection(s) still waiting to sync", r.waiting)
+        } else {
+            String::new()
+        },
+    );
+    view! {
+        <p class=if ready { "banner ok" } else { "notice" } role="status" data-testid="round-ready">
+            {text}
+        </p>
+    }
+}
+
+fn notices_view(
+    r: &Round,
+    acknowledge: Action<(), Result<(), StorageError>>,
+) -> Option<impl IntoView> {
+    let open: Vec<String> = r
+        .notices
+        .iter()
+        .filter(|n| !n.acknowledged)
+        .map(|n| {
+            let name = r
+                .worklist
+                .as_ref()
+                .and_then(|w| w.patients.iter().find(|p| p.id.as_str() == n.patient_id))
+                .map(|p| p.identity.name.display_full())
+                .unwrap_or_else(|| format!("patient {}", n.patient_id));
+            n.message(&name)
+        })
+        .collect();
+    (!open.is_empty()).then(|| {
+        view! {
+            <section class="card warn-card" role="alert" data-testid="order-notices">
+                <h2>"Changed by the lab since the last download"</h2>
+                <ul>{open.into_iter().map(|m| view! { <li data-testid="order-notice">{m}</li> }).collect_view()}</ul>
+                <button class="button" data-testid="acknowledge-notices" on:click=move |_| { acknowledge.dispatch(()); }>
+                    "Got it"
+                </button>
+            </section>
+        }
+    })
+}
+
 fn render(
     r: Round,
     query: RwSignal<String>,
     start: Action<String, Result<String, String>>,
     set_needle: Action<Device, Result<(), StorageError>>,
+    acknowledge: Action<(), Result<(), StorageError>>,
 ) -> impl IntoView {
+    let notices = notices_view(&r, acknowledge);
     let all = rows(&r);
     let needle = r.needle;
     let draft_count = r.drafts.len();
@@ -350,6 +465,7 @@ fn render(
         }
     };
     view! {
+        {notices}
         <p class="muted" data-testid="round-names">
             {if rounds.is_empty() { "No worklist downloaded yet".to_string() } else { rounds }}
             {downloaded.map(|d| format!(" · downloaded {d}"))}
@@ -429,8 +545,13 @@ fn patient_card(
         })
         .collect_view();
     let location = row.orders.iter().find_map(|o| o.location.clone());
-    let action = if row.collected {
-        view! { <span class="badge ok">"Collected · waiting to sync"</span> }.into_any()
+    let action = if let Some(done) = row.done {
+        let text = match done {
+            Done::Waiting => "Collected · waiting to sync",
+            Done::Synced => "Collected · synced",
+            Done::Cancelled => "Cancelled by the lab",
+        };
+        view! { <span class="badge ok" data-testid="patient-done">{text}</span> }.into_any()
     } else {
         let label = match row.draft {
             Some((_, step)) => format!("Resume: {}", step.title().to_lowercase()),
@@ -452,7 +573,7 @@ fn patient_card(
         .into_any()
     };
     view! {
-        <article class=if row.collected { "patient-card collected" } else { "patient-card" } data-testid="patient-card" data-mrn=id.mrn.to_string()>
+        <article class=if row.done.is_some() { "patient-card collected" } else { "patient-card" } data-testid="patient-card" data-mrn=id.mrn.to_string()>
             <div class="patient-main">
                 <h3 class="patient-name">{id.name.display_full()}</h3>
                 <p class="patient-ids">

@@ -7,8 +7,10 @@ use crate::app::DeviceDb;
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
-use crate::state::{Auth, DEVICE_KEY};
+use crate::state::{Auth, DEVICE_KEY, PULL_CURSOR_KEY};
+use crate::storage::quota::request_persistent_storage;
 use crate::storage::StorageError;
+use crate::sync::runner::{Phase, SyncRunner};
 use crate::sync::{self, SyncError};
 
 /// Why enrollment did not finish.
@@ -26,6 +28,7 @@ pub fn Enroll() -> impl IntoView {
     let navigate = use_navigate();
     let code = RwSignal::new(String::new());
 
+    let runner: SyncRunner = expect_context();
     let enroll = Action::new_local(move |code: &String| {
         let code = code.clone();
         async move {
@@ -37,12 +40,20 @@ pub fn Enroll() -> impl IntoView {
                 .put_setting(DEVICE_KEY, &value)
                 .await
                 .map_err(Failure::Storage)?;
+            // A new enrollment is a new device to the lab: its worklist starts from scratch.
+            store
+                .delete_setting(PULL_CURSOR_KEY)
+                .await
+                .map_err(Failure::Storage)?;
+            request_persistent_storage().await;
             Ok::<_, Failure>(answer)
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(answer)) = enroll.value().get() {
             auth.device.set(Some(answer));
+            runner.phase.set(Phase::Idle);
+            runner.kick();
             navigate("/sign-in", Default::default());
         }
     });

@@ -9,5 +9,7 @@ pub mod identify;
 pub mod label;
 pub mod not_found;
 pub mod review;
+pub mod settings;
 pub mod sign_in;
+pub mod sync_queue;
 pub mod tubes;

@@ -10,6 +10,7 @@ use crate::components::collection_frame::CollectionFrame;
 use crate::components::storage_problem::StorageProblem;
 use crate::state::{use_collection, Auth, Revision};
 use crate::storage::StorageError;
+use crate::sync::runner::SyncRunner;
 use crate::workflow::{self, Step};
 
 const FASTING: [(FastingStatus, &str, &str); 3] = [
@@ -41,9 +42,12 @@ pub fn Review() -> impl IntoView {
             }
         },
     );
+    let runner: SyncRunner = expect_context();
     Effect::new(move |_| {
         if let Some(Ok(())) = finalize.value().get() {
             revision.bump();
+            // Safe in the outbox: send it now if there is a connection.
+            runner.kick();
         }
     });
 

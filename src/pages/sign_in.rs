@@ -12,8 +12,8 @@ use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
 use crate::state::{Auth, RecentUser, Revision, RECENT_USERS_KEY, SESSION_KEY};
 use crate::storage::StorageError;
+use crate::sync::runner::SyncRunner;
 use crate::sync::{self, SyncError};
-use crate::workflow;
 
 /// How many collectors are offered as one-tap buttons.
 const RECENT_USERS: usize = 6;
@@ -42,6 +42,7 @@ pub fn SignIn() -> impl IntoView {
         serde_json::from_value::<Vec<RecentUser>>(v).ok()
     });
 
+    let runner: SyncRunner = expect_context();
     let sign_in = Action::new_local(move |(user, pin): &(String, String)| {
         let (user, pin) = (user.clone(), pin.clone());
         async move {
@@ -78,21 +79,8 @@ pub fn SignIn() -> impl IntoView {
                 )
                 .await;
             // The round goes on the tablet now, while there is a connection. A failure here
-            // keeps the last downloaded worklist; the draw list offers to try again.
-            if let Ok(worklist) = sync::fetch_worklist(&session.token).await {
-                let v = serde_json::to_value(&worklist).expect("serialisable");
-                store
-                    .put_worklist(workflow::WORKLIST_KEY, &v)
-                    .await
-                    .map_err(Failure::Storage)?;
-            }
-            if let Ok(site) = sync::fetch_site(&session.token).await {
-                let v = serde_json::to_value(&site).expect("serialisable");
-                store
-                    .put_worklist(workflow::SITE_KEY, &v)
-                    .await
-                    .map_err(Failure::Storage)?;
-            }
+            // keeps the last downloaded worklist; the draw list offers "Prepare for round".
+            let _ = runner.prepare().await;
             Ok::<_, Failure>(session)
         }
     });

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use serde_json::json;
 
-use super::{Draft, DraftStore, OutboxItem, StorageError};
+use super::{Attention, Draft, DraftStore, OutboxItem, ReceiptRecord, StorageError};
 
 fn draft(id: &str, step: &str) -> Draft {
     Draft {
@@ -32,10 +32,13 @@ where
     a_correction_is_a_second_outbox_record_next_to_the_first(&fresh().await).await;
     settings_are_set_replaced_and_removed(&fresh().await).await;
     the_worklist_record_is_replaced_as_a_whole(&fresh().await).await;
+    settling_moves_an_outbox_record_to_receipts(&fresh().await).await;
+    settling_twice_keeps_one_receipt_and_touches_no_other_record(&fresh().await).await;
+    a_quarantined_record_stays_in_the_outbox_with_its_reason(&fresh().await).await;
 }
 
 /// How many checks [`run_all`] runs, i.e. how many fresh stores it asks for.
-pub const CHECKS: usize = 10;
+pub const CHECKS: usize = 13;
 
 fn outbox_item(collection: &str, version: u32) -> OutboxItem {
     OutboxItem {
@@ -45,6 +48,7 @@ fn outbox_item(collection: &str, version: u32) -> OutboxItem {
         hash: format!("hash-{collection}-{version}"),
         finalized_at: "2026-11-23T08:30:00+01:00".into(),
         data: json!({ "record": { "status": "finalized" }, "hash": "x" }),
+        attention: None,
     }
 }
 
@@ -178,4 +182,66 @@ pub async fn an_empty_store_has_no_drafts_and_an_empty_outbox(store: &impl Draft
     assert_eq!(store.count_drafts().await.unwrap(), 0);
     assert!(store.list_drafts().await.unwrap().is_empty());
     assert_eq!(store.count_outbox().await.unwrap(), 0);
+}
+
+fn receipt_for(item: &OutboxItem) -> ReceiptRecord {
+    ReceiptRecord {
+        id: item.id.clone(),
+        collection_id: item.collection_id.clone(),
+        version: item.version,
+        hash: item.hash.clone(),
+        patient_id: "p-1".into(),
+        patient_label: "Lovelace, Ada · MRN-1001".into(),
+        order_ids: vec!["o-1".into(), "o-2".into()],
+        finalized_at: item.finalized_at.clone(),
+        receipt: json!({ "received_at": "2026-11-23T08:31:00Z" }),
+    }
+}
+
+/// The lab acknowledged a record: it leaves the outbox and its receipt is kept, in one step.
+pub async fn settling_moves_an_outbox_record_to_receipts(store: &impl DraftStore) {
+    for id in ["c-1", "c-2"] {
+        store.put_draft(&draft(id, "review")).await.unwrap();
+        store.finalize(id, &outbox_item(id, 1)).await.unwrap();
+    }
+    let receipt = receipt_for(&outbox_item("c-1", 1));
+    store.settle(&receipt).await.unwrap();
+    let left: Vec<String> = store
+        .list_outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(left, vec![OutboxItem::key("c-2", 1)]);
+    assert_eq!(store.list_receipts().await.unwrap(), vec![receipt]);
+}
+
+/// A duplicate answer after a lost response settles again: still one receipt, nothing else moved.
+pub async fn settling_twice_keeps_one_receipt_and_touches_no_other_record(store: &impl DraftStore) {
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    store.finalize("c-1", &outbox_item("c-1", 1)).await.unwrap();
+    store.put_draft(&draft("c-9", "tubes")).await.unwrap();
+    let receipt = receipt_for(&outbox_item("c-1", 1));
+    store.settle(&receipt).await.unwrap();
+    store.settle(&receipt).await.unwrap();
+    assert_eq!(store.list_receipts().await.unwrap().len(), 1);
+    assert_eq!(store.count_outbox().await.unwrap(), 0);
+    assert_eq!(store.count_drafts().await.unwrap(), 1);
+}
+
+/// A refused record is kept, with the lab's reason, until a person deals with it.
+pub async fn a_quarantined_record_stays_in_the_outbox_with_its_reason(store: &impl DraftStore) {
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    store.finalize("c-1", &outbox_item("c-1", 1)).await.unwrap();
+    let mut item = outbox_item("c-1", 1);
+    item.attention = Some(Attention {
+        outcome: "rejected".into(),
+        code: Some("unknown_order".into()),
+        reason: "order o-1 is not known to the lab".into(),
+        at: "2026-11-23T08:32:00+01:00".into(),
+    });
+    store.put_outbox(&item).await.unwrap();
+    assert_eq!(store.list_outbox().await.unwrap(), vec![item]);
+    assert!(store.list_receipts().await.unwrap().is_empty());
 }

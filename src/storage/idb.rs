@@ -5,8 +5,8 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
 
-use super::schema::{DRAFTS, OUTBOX, SCHEMA_VERSION, SETTINGS, WORKLIST};
-use super::{raw, Draft, DraftStore, OutboxItem, StorageError};
+use super::schema::{DRAFTS, OUTBOX, RECEIPTS, SCHEMA_VERSION, SETTINGS, WORKLIST};
+use super::{raw, Draft, DraftStore, OutboxItem, ReceiptRecord, StorageError};
 
 /// The device database. Dropping it closes the connection: an open one would block a later
 /// schema upgrade or deletion until garbage collection.
@@ -204,6 +204,26 @@ impl DraftStore for IdbStore {
 
     async fn list_outbox(&self) -> Result<Vec<OutboxItem>, StorageError> {
         self.all_values(OUTBOX).await
+    }
+
+    async fn put_outbox(&self, item: &OutboxItem) -> Result<(), StorageError> {
+        let value = to_js(item)?;
+        let tx = raw::strict_transaction(&self.db, &[OUTBOX])?;
+        raw::issued(object_store(&tx, OUTBOX)?.put(&value))?;
+        raw::done(&tx).await
+    }
+
+    async fn settle(&self, receipt: &ReceiptRecord) -> Result<(), StorageError> {
+        let value = to_js(receipt)?;
+        // One transaction: a record is in the outbox or in receipts, never lost between them.
+        let tx = raw::strict_transaction(&self.db, &[OUTBOX, RECEIPTS])?;
+        raw::issued(object_store(&tx, RECEIPTS)?.put(&value))?;
+        raw::issued(object_store(&tx, OUTBOX)?.delete(&JsValue::from_str(&receipt.id)))?;
+        raw::done(&tx).await
+    }
+
+    async fn list_receipts(&self) -> Result<Vec<ReceiptRecord>, StorageError> {
+        self.all_values(RECEIPTS).await
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StorageError> {

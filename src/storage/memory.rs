@@ -3,13 +3,14 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::{Draft, DraftStore, OutboxItem, StorageError};
+use super::{Draft, DraftStore, OutboxItem, ReceiptRecord, StorageError};
 
 /// Drafts, outbox, settings and worklist held in memory; lost on reload, so only for tests.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     drafts: RefCell<BTreeMap<String, Draft>>,
     outbox: RefCell<BTreeMap<String, OutboxItem>>,
+    receipts: RefCell<BTreeMap<String, ReceiptRecord>>,
     settings: RefCell<BTreeMap<String, serde_json::Value>>,
     worklist: RefCell<BTreeMap<String, serde_json::Value>>,
 }
@@ -63,6 +64,25 @@ impl DraftStore for MemoryStore {
 
     async fn list_outbox(&self) -> Result<Vec<OutboxItem>, StorageError> {
         Ok(self.outbox.borrow().values().cloned().collect())
+    }
+
+    async fn put_outbox(&self, item: &OutboxItem) -> Result<(), StorageError> {
+        self.outbox
+            .borrow_mut()
+            .insert(item.id.clone(), item.clone());
+        Ok(())
+    }
+
+    async fn settle(&self, receipt: &ReceiptRecord) -> Result<(), StorageError> {
+        self.outbox.borrow_mut().remove(&receipt.id);
+        self.receipts
+            .borrow_mut()
+            .insert(receipt.id.clone(), receipt.clone());
+        Ok(())
+    }
+
+    async fn list_receipts(&self) -> Result<Vec<ReceiptRecord>, StorageError> {
+        Ok(self.receipts.borrow().values().cloned().collect())
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StorageError> {

@@ -3,6 +3,7 @@
 pub mod conformance;
 pub mod idb;
 pub mod memory;
+pub mod quota;
 pub mod raw;
 pub mod schema;
 
@@ -79,6 +80,47 @@ pub struct OutboxItem {
     pub finalized_at: String,
     /// The finalized record itself.
     pub data: serde_json::Value,
+    /// Set when the lab refused this record (conflict or rejected): it is quarantined, kept on
+    /// the device with the reason, and no longer sent, so it never blocks the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<Attention>,
+}
+
+/// Why an outbox record needs a person: the lab's answer, kept with the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attention {
+    /// `conflict` or `rejected`.
+    pub outcome: String,
+    /// The lab's stable code, when it gave one.
+    pub code: Option<String>,
+    /// The lab's reason, written for people.
+    pub reason: String,
+    /// When the device got the answer (RFC 3339, device clock).
+    pub at: String,
+}
+
+/// A collection version the lab holds, with its receipt: kept so the device can show what was
+/// synced and never offers its orders for collection again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptRecord {
+    /// The outbox key it had: `<collection id>/v<version>`.
+    pub id: String,
+    /// The collection's UUID.
+    pub collection_id: String,
+    /// Version number.
+    pub version: u32,
+    /// Content hash the lab confirmed.
+    pub hash: String,
+    /// Patient id of the collection.
+    pub patient_id: String,
+    /// The patient as the collector knows them: "Name · MRN".
+    pub patient_label: String,
+    /// Order ids the collection covered.
+    pub order_ids: Vec<String>,
+    /// When it was finalized (RFC 3339, device clock).
+    pub finalized_at: String,
+    /// The lab's receipt (`drawline_domain::api::Receipt`).
+    pub receipt: serde_json::Value,
 }
 
 impl OutboxItem {
@@ -109,6 +151,13 @@ pub trait DraftStore {
     async fn finalize(&self, draft_id: &str, item: &OutboxItem) -> Result<(), StorageError>;
     /// Every outbox item, ordered by id.
     async fn list_outbox(&self) -> Result<Vec<OutboxItem>, StorageError>;
+    /// Replaces an outbox item (to quarantine it with the lab's reason).
+    async fn put_outbox(&self, item: &OutboxItem) -> Result<(), StorageError>;
+    /// Records the lab's receipt and removes outbox item `receipt.id`, all or nothing. Settling
+    /// an item that already left the outbox only (re)writes the receipt.
+    async fn settle(&self, receipt: &ReceiptRecord) -> Result<(), StorageError>;
+    /// Every receipt, ordered by id.
+    async fn list_receipts(&self) -> Result<Vec<ReceiptRecord>, StorageError>;
     /// A setting's value, if set.
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StorageError>;
     /// Sets a setting.

@@ -1,7 +1,12 @@
-//! Talks HTTP to the lab server: the only module that does.
+//! Talks HTTP to the lab server (the only module that does), and decides and runs sync.
+
+pub mod pull;
+pub mod push;
+pub mod runner;
 
 use drawline_domain::api::{
-    EnrollRequest, EnrollResponse, Health, SessionResponse, SignInRequest, Worklist, API_PREFIX,
+    EnrollRequest, EnrollResponse, Health, PullQuery, PullResponse, PushRequest, PushResponse,
+    SessionResponse, SignInRequest, Worklist, API_PREFIX,
 };
 use drawline_domain::SiteConfig;
 use wasm_bindgen::{JsCast, JsValue};
@@ -36,6 +41,10 @@ impl SyncError {
     }
 }
 
+/// A request that has not answered by then is given up and retried: a half-open connection
+/// on bad Wi-Fi must never hang sync for good.
+const REQUEST_TIMEOUT_MS: u32 = 45_000;
+
 /// Sends one request to an API path (relative to `/api/v1`) of the server that served the app.
 async fn call<T: serde::de::DeserializeOwned>(
     method: &str,
@@ -60,6 +69,9 @@ async fn call<T: serde::de::DeserializeOwned>(
         init.set_body(&JsValue::from_str(&body));
     }
     init.set_headers(&headers);
+    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(
+        REQUEST_TIMEOUT_MS,
+    )));
     let response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
         .await
         .map_err(|_| SyncError::Offline)?;
@@ -153,4 +165,40 @@ pub async fn fetch_worklist(token: &str) -> Result<Worklist, SyncError> {
 /// The site's catalog and order of draw, which the tube planner needs.
 pub async fn fetch_site(token: &str) -> Result<SiteConfig, SyncError> {
     get_json_auth("/site", token).await
+}
+
+/// Sends a batch of finalized collections (`POST /sync/push`) with the device token.
+pub async fn push(device_token: &str, request: &PushRequest) -> Result<PushResponse, SyncError> {
+    post_json("/sync/push", Some(device_token), request).await
+}
+
+/// Pulls the worklist changes since the query's cursor (`GET /sync/pull`) with the device token.
+pub async fn pull(device_token: &str, query: &PullQuery) -> Result<PullResponse, SyncError> {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if let Some(c) = &query.cursor {
+        pairs.push(("cursor", c.clone()));
+    }
+    if let Some(t) = &query.device_clock {
+        pairs.push(("device_clock", t.to_rfc3339()));
+    }
+    if let Some(v) = &query.app_version {
+        pairs.push(("app_version", v.clone()));
+    }
+    if let Some(n) = query.queue_length {
+        pairs.push(("queue_length", n.to_string()));
+    }
+    if let Some(n) = query.oldest_unsynced_seconds {
+        pairs.push(("oldest_unsynced_seconds", n.to_string()));
+    }
+    if let Some(e) = &query.last_error {
+        pairs.push(("last_error", e.clone()));
+    }
+    if let Some(n) = query.limit {
+        pairs.push(("limit", n.to_string()));
+    }
+    let qs: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
+        .collect();
+    get_json_auth(&format!("/sync/pull?{}", qs.join("&")), device_token).await
 }
