@@ -709,6 +709,684 @@ pub struct DeviceHeartbeat {
     pub last_error: Option<String>,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Supervisor review: devices at risk, the queue of received collections, detail and actions.
+// Every route is under `/supervisor` and needs a signed-in supervisor (or admin).
+// ---------------------------------------------------------------------------------------------
+
+/// How urgently a device needs a supervisor's attention; ordered from least to most urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RiskLevel {
+    /// Revoked or not enrolled yet: it cannot hold work.
+    Inactive,
+    /// Nothing to act on.
+    Ok,
+    /// Worth a look: work waiting a while, quarantined records, a sync error.
+    Warning,
+    /// Act now: unsynced work on a device that stopped reporting, or work waiting far too long.
+    Critical,
+}
+
+/// Stable codes of [`RiskReason::code`].
+pub mod risk_codes {
+    /// Critical: the device holds unsynced work and has not reported for longer than allowed.
+    pub const STALE_WITH_UNSYNCED: &str = "stale_with_unsynced";
+    /// Critical: its oldest unsynced record is older than the critical threshold.
+    pub const UNSYNCED_CRITICAL: &str = "unsynced_critical";
+    /// Warning: its oldest unsynced record is older than the warning threshold.
+    pub const UNSYNCED_WARNING: &str = "unsynced_warning";
+    /// Warning: records the lab rejected or found in conflict are quarantined on the device.
+    pub const QUARANTINED: &str = "quarantined";
+    /// Warning: the device's latest heartbeat carries a sync error.
+    pub const LAST_ERROR: &str = "last_error";
+    /// Warning: the device clock was off by more than the skew threshold at its latest report.
+    pub const CLOCK_SKEW: &str = "clock_skew";
+    /// Ok: not heard from for longer than allowed, but it reported nothing unsynced.
+    pub const STALE: &str = "stale";
+    /// Ok: enrolled but has never reported.
+    pub const NEVER_SEEN: &str = "never_seen";
+    /// Inactive: revoked.
+    pub const REVOKED: &str = "revoked";
+    /// Inactive: its enrollment code has not been used yet.
+    pub const PENDING: &str = "pending";
+}
+
+/// One reason behind a device's risk level, for the UI to highlight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RiskReason {
+    /// Stable code (see [`risk_codes`]).
+    pub code: String,
+    /// The level this reason alone gives.
+    pub level: RiskLevel,
+    /// Human message, e.g. `3 records unsynced for 5 h 10 min; not seen for 2 h`.
+    pub message: String,
+}
+
+/// The lab's thresholds behind risk levels and queue flags (server configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewThresholds {
+    /// A device not heard from for longer than this is stale (`stale_device_minutes`).
+    pub stale_device_minutes: u32,
+    /// Unsynced work older than this is a warning (`unsynced_warning_minutes`).
+    pub unsynced_warning_minutes: u32,
+    /// Unsynced work older than this is critical (`unsynced_critical_minutes`).
+    pub unsynced_critical_minutes: u32,
+    /// A collection that reached the lab longer than this after it was drawn is flagged
+    /// `synced_late` (`late_sync_minutes`).
+    pub late_sync_minutes: u32,
+    /// A device clock further than this from the server's is flagged (`skew_threshold_minutes`).
+    pub skew_threshold_minutes: u32,
+}
+
+/// A device as the supervisor's devices view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceOverview {
+    /// The device's id.
+    pub id: Uuid,
+    /// The device's name.
+    pub name: String,
+    /// Enrollment state.
+    pub status: DeviceStatus,
+    /// The last person who signed in on it.
+    pub collector: Option<UserView>,
+    /// When that person signed in.
+    pub collector_signed_in_at: Option<DateTime<Utc>>,
+    /// Last authenticated request.
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// Latest heartbeat (push, pull or `POST /heartbeat`).
+    pub last_heartbeat_at: Option<DateTime<Utc>>,
+    /// Latest push.
+    pub last_push_at: Option<DateTime<Utc>>,
+    /// App version of the latest heartbeat that named one.
+    pub app_version: Option<String>,
+    /// Records waiting in its outbox at the latest heartbeat (0 when it never reported).
+    pub queue_length: u32,
+    /// Age of its oldest unsynced record as reported in the latest heartbeat, in seconds.
+    pub oldest_unsynced_seconds: Option<u64>,
+    /// That age now: the reported age plus the time since the heartbeat (the work kept waiting).
+    pub oldest_unsynced_age_seconds: Option<u64>,
+    /// The last sync error it reported.
+    pub last_error: Option<String>,
+    /// Device clock minus server clock at the latest heartbeat that carried a clock, in seconds.
+    pub clock_skew_seconds: Option<i64>,
+    /// Its records the lab rejected or found in conflict and no supervisor resolved: the device
+    /// keeps them quarantined.
+    pub quarantined: u32,
+    /// The most urgent of `reasons` (`ok` when there is none).
+    pub risk: RiskLevel,
+    /// Why, most urgent first.
+    pub reasons: Vec<RiskReason>,
+}
+
+/// Answer of `GET /api/v1/supervisor/devices`: every device, most at risk first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DevicesOverview {
+    /// Server time the levels were computed at.
+    pub server_time: DateTime<Utc>,
+    /// The thresholds used.
+    pub thresholds: ReviewThresholds,
+    /// Sorted by risk (critical first), then oldest unsynced work, then queue length, then name.
+    pub devices: Vec<DeviceOverview>,
+}
+
+/// `status` filter of the review queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum QueueStatus {
+    /// Collections stored by the lab.
+    Accepted,
+    /// Stored collections a device sent again (`duplicate_resends > 0`).
+    Duplicate,
+    /// Pushes in conflict with the lab's version.
+    Conflict,
+    /// Pushes the lab rejected.
+    Rejected,
+    /// Conflicts and rejections no supervisor resolved: the device keeps them quarantined.
+    Quarantined,
+}
+
+/// A flag the review queue raises on an item (also a filter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum QueueFlag {
+    /// The device clock was further from the server's than the skew threshold at the push.
+    ClockSkew,
+    /// It reached the lab longer than `late_sync_minutes` after it was drawn.
+    SyncedLate,
+    /// A timed draw was taken outside its window (with the collector's confirmation).
+    OutsideWindow,
+    /// An exception was recorded: a test or the visit not collected (refused, unable, ...).
+    Exception,
+    /// The patient was identified by manual entry rather than a wristband scan.
+    ManualIdentification,
+    /// A correction: version 2 or later.
+    Corrected,
+}
+
+/// The flags of one queue item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueFlags {
+    /// See [`QueueFlag::ClockSkew`].
+    pub clock_skew: bool,
+    /// See [`QueueFlag::SyncedLate`].
+    pub synced_late: bool,
+    /// See [`QueueFlag::OutsideWindow`].
+    pub outside_window: bool,
+    /// See [`QueueFlag::Exception`].
+    pub exception: bool,
+    /// See [`QueueFlag::ManualIdentification`].
+    pub manual_identification: bool,
+    /// See [`QueueFlag::Corrected`].
+    pub corrected: bool,
+}
+
+impl QueueFlags {
+    /// True when any flag is raised.
+    pub fn any(&self) -> bool {
+        self.clock_skew
+            || self.synced_late
+            || self.outside_window
+            || self.exception
+            || self.manual_identification
+            || self.corrected
+    }
+}
+
+/// A patient as the review screens name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PatientSummary {
+    /// Logical id.
+    pub id: String,
+    /// Medical record number.
+    pub mrn: String,
+    /// `FAMILY, Given Middle`.
+    pub name: String,
+}
+
+/// A person as a record names them: the id it carries and, for people of this lab, their name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PersonRef {
+    /// Collector id as recorded (a user id for people of this lab).
+    pub id: String,
+    /// Display name, when the id is a user of this lab.
+    pub name: Option<String>,
+}
+
+/// Query of `GET /api/v1/supervisor/queue`; every filter is optional and they combine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct QueueQuery {
+    /// Only items of this status.
+    pub status: Option<QueueStatus>,
+    /// Only items raising this flag.
+    pub flag: Option<QueueFlag>,
+    /// Only items from this device.
+    pub device: Option<Uuid>,
+    /// Only items collected by this person: a user id, a user name or a collector id as recorded.
+    pub collector: Option<String>,
+    /// Only items for this patient: patient id or MRN (exact), or part of the name.
+    pub patient: Option<String>,
+    /// Only items collected (received, when nothing was drawn) at or after this instant (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Only items collected (or received) at or before this instant (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Only items reviewed since their last arrival (`true`) or not (`false`).
+    pub reviewed: Option<bool>,
+    /// Only items that changed (arrived, resent, reviewed, noted, resolved) at or after this
+    /// instant: poll with the previous answer's `server_time`.
+    pub changed_since: Option<DateTime<Utc>>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page [default 50, at most 200].
+    pub limit: Option<u32>,
+}
+
+/// Most items one page of the review queue holds.
+pub const MAX_QUEUE_PAGE: u32 = 200;
+
+/// One item of the review queue: a stored collection (its newest version), or a pushed record
+/// the lab did not store (a conflict or a rejection).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueItem {
+    /// Stable key of the item within the queue.
+    pub key: String,
+    /// The collection id (as sent; nil when the record had no readable id).
+    pub collection_id: Uuid,
+    /// The version: the lab's newest for a stored collection, the pushed one otherwise.
+    pub version: u32,
+    /// `accepted` (stored), `conflict` or `rejected`.
+    pub status: RecordOutcome,
+    /// Stable code of a conflict or rejection (see [`push_codes`]).
+    pub code: Option<String>,
+    /// Why it was refused.
+    pub reason: Option<String>,
+    /// The push attempt, for conflicts and rejections (to resolve a conflict).
+    pub attempt_id: Option<i64>,
+    /// The device that sent it.
+    pub device: DeviceRef,
+    /// Who collected it, when the record could be read.
+    pub collector: Option<PersonRef>,
+    /// For whom, when the record could be read.
+    pub patient: Option<PatientSummary>,
+    /// Ordered test codes.
+    pub tests: Vec<String>,
+    /// Earliest tube draw (or the finalization when nothing was drawn).
+    pub collected_at: Option<DateTime<Utc>>,
+    /// When the lab received it.
+    pub received_at: DateTime<Utc>,
+    /// `received_at - collected_at`, in seconds.
+    pub sync_delay_seconds: Option<i64>,
+    /// Device clock minus server clock at the push, in seconds.
+    pub clock_skew_seconds: i64,
+    /// Not-collected reason codes recorded (`refused`, `unable-to-collect`, ...).
+    pub exceptions: Vec<String>,
+    /// What to look at.
+    pub flags: QueueFlags,
+    /// A conflict or rejection no supervisor resolved (quarantined on the device).
+    pub quarantined: bool,
+    /// How a supervisor resolved a conflict.
+    pub resolution: Option<ConflictChoice>,
+    /// How often the device sent the stored collection again (same content).
+    pub duplicate_resends: u32,
+    /// Marked reviewed at, when that was after it last arrived.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// Review notes on the collection.
+    pub notes: u32,
+    /// The latest change: arrival, resend, review action or resolution.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// Answer of `GET /api/v1/supervisor/queue`: newest arrivals first. The answer carries an
+/// `ETag`; send it back as `If-None-Match` to get `304 Not Modified` while nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueuePage {
+    /// Server time of the answer: the next poll's `changed_since`.
+    pub server_time: DateTime<Utc>,
+    /// Items matching the filters, on every page.
+    pub total: u64,
+    /// This page.
+    pub items: Vec<QueueItem>,
+    /// Cursor of the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Which version stands when a supervisor resolves a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ConflictChoice {
+    /// The lab's version stands; the conflicting push is kept, marked superseded.
+    Lab,
+    /// The conflicting push stands: it is stored as the lab's newest version (numbered after
+    /// the lab's versions); the lab's earlier version is kept, superseded.
+    Device,
+}
+
+/// A confirmation to draw outside a timed draw's window, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WindowOverrideView {
+    /// Why the draw went ahead.
+    pub reason: String,
+    /// The timed draw's target.
+    pub target: DateTime<Utc>,
+    /// The window either side, in minutes.
+    pub window_minutes: u32,
+    /// Signed distance of the draw from the target, in minutes.
+    pub minutes_from_target: i64,
+}
+
+/// One tube of a collection version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TubeView {
+    /// 1-based place in order of draw.
+    pub index: u32,
+    /// Container name.
+    pub container: String,
+    /// Cap colour.
+    pub cap: String,
+    /// Additive.
+    pub additive: String,
+    /// Tests it serves.
+    pub tests: Vec<String>,
+    /// A discard tube.
+    pub discard: bool,
+    /// Collection time, in the device's local time.
+    pub drawn_at: Option<DateTime<FixedOffset>>,
+    /// Who drew it.
+    pub drawn_by: Option<PersonRef>,
+    /// Accession barcode bound at labelling.
+    pub accession: Option<String>,
+    /// When labelled, device local time.
+    pub labelled_at: Option<DateTime<FixedOffset>>,
+    /// Drawn outside its timed window.
+    pub window_override: Option<WindowOverrideView>,
+    /// The label as printed (drawn and labelled tubes).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub label: Option<crate::LabelContent>,
+}
+
+/// A recorded not-collected exception.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExceptionView {
+    /// A test code, or `visit` for the whole visit.
+    pub scope: String,
+    /// Reason code (`refused`, `unavailable`, `unable-to-collect`, `compromised`, `cancelled`).
+    pub reason: String,
+    /// Reason as shown.
+    pub reason_text: String,
+    /// Free-text detail.
+    pub note: Option<String>,
+    /// When recorded, device local time.
+    pub at: DateTime<FixedOffset>,
+    /// By whom.
+    pub by: PersonRef,
+}
+
+/// An ordered test a collection covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderRef {
+    /// Order id.
+    pub id: String,
+    /// Test code.
+    pub test: String,
+    /// `routine`, `urgent`, `asap` or `stat`.
+    pub priority: String,
+    /// Target time of a timed draw.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// What a finalized record says, read for a supervisor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordView {
+    /// The patient.
+    pub patient: PatientSummary,
+    /// Who started the record.
+    pub collector: PersonRef,
+    /// Orders covered.
+    pub orders: Vec<OrderRef>,
+    /// When started, device local time.
+    pub started_at: DateTime<FixedOffset>,
+    /// When finalized, device local time.
+    pub finalized_at: Option<DateTime<FixedOffset>>,
+    /// `scan` or `manual`.
+    pub identification_method: Option<String>,
+    /// Identifier kinds that matched (`name`, `date-of-birth`, `mrn`).
+    pub identifiers: Vec<String>,
+    /// `fasting`, `not-fasting` or `not-given`.
+    pub fasting: Option<String>,
+    /// Earliest tube draw (or the finalization when nothing was drawn).
+    pub collected_at: Option<DateTime<Utc>>,
+    /// Tubes in order of draw.
+    pub tubes: Vec<TubeView>,
+    /// Exceptions recorded.
+    pub exceptions: Vec<ExceptionView>,
+    /// The record's own history (device side), oldest first.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub history: Vec<crate::collection::HistoryEntry>,
+}
+
+/// One version of a collection the lab stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionDetail {
+    /// The lab's version number.
+    pub version: u32,
+    /// The version it supersedes.
+    pub supersedes: Option<u32>,
+    /// Content hash.
+    pub content_hash: String,
+    /// Device clock at the push.
+    pub device_clock: DateTime<FixedOffset>,
+    /// Server receive time (for a resolved conflict: when it was let stand).
+    pub received_at: DateTime<Utc>,
+    /// Device clock minus server clock at the push, in seconds.
+    pub clock_skew_seconds: i64,
+    /// The version that stands (the newest).
+    pub standing: bool,
+    /// The push attempt it was stored from, when a supervisor let a conflict stand.
+    pub resolved_from_attempt: Option<i64>,
+    /// Flags of this version.
+    pub flags: QueueFlags,
+    /// The record, read (absent when the stored body cannot be read).
+    pub record: Option<RecordView>,
+    /// The stored body as the device sent it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub body: serde_json::Value,
+}
+
+/// A pushed record the lab did not store as a new version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushAttemptView {
+    /// Attempt id.
+    pub id: i64,
+    /// The device that pushed.
+    pub device: DeviceRef,
+    /// Version as sent.
+    pub version: u32,
+    /// `duplicate`, `conflict` or `rejected`.
+    pub outcome: RecordOutcome,
+    /// Stable code.
+    pub code: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+    /// Content hash as sent.
+    pub content_hash: Option<String>,
+    /// Server receive time.
+    pub received_at: DateTime<Utc>,
+    /// Device clock minus server clock at the push, in seconds.
+    pub clock_skew_seconds: i64,
+    /// How a supervisor resolved the conflict.
+    pub resolution: Option<ConflictChoice>,
+    /// A conflict resolved in the lab's favour: kept, superseded.
+    pub superseded: bool,
+    /// When resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Who resolved it (audit actor).
+    pub resolved_by: Option<String>,
+    /// The record, when it could be read.
+    pub record: Option<RecordView>,
+}
+
+/// What a supervisor did on a collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewAction {
+    /// Marked reviewed.
+    Reviewed,
+    /// Added a note.
+    Note,
+    /// Resolved a conflict.
+    ConflictResolved,
+    /// Asked for the specimen to be collected again.
+    RecollectionRequested,
+}
+
+impl ReviewAction {
+    /// The stored spelling (also the serde form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewAction::Reviewed => "reviewed",
+            ReviewAction::Note => "note",
+            ReviewAction::ConflictResolved => "conflict_resolved",
+            ReviewAction::RecollectionRequested => "recollection_requested",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reviewed" => Some(ReviewAction::Reviewed),
+            "note" => Some(ReviewAction::Note),
+            "conflict_resolved" => Some(ReviewAction::ConflictResolved),
+            "recollection_requested" => Some(ReviewAction::RecollectionRequested),
+            _ => None,
+        }
+    }
+}
+
+/// One review action, with who and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewEvent {
+    /// Event id.
+    pub id: i64,
+    /// The collection.
+    pub collection_id: Uuid,
+    /// What.
+    pub action: ReviewAction,
+    /// When (server time).
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub by: UserView,
+    /// The supervisor's note or reason.
+    pub note: Option<String>,
+    /// Detail (e.g. the attempt and choice of a resolution, the new orders of a recollection).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub detail: Option<serde_json::Value>,
+}
+
+/// An audit log entry about a collection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryEntryView {
+    /// Audit sequence number.
+    pub seq: i64,
+    /// When (server time).
+    pub at: DateTime<Utc>,
+    /// Who: `device:<id>`, `user:<id>@device:<id>`, ...
+    pub actor: String,
+    /// What, e.g. `collection.received`, `collection.reviewed`.
+    pub action: String,
+    /// Detail.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub detail: Option<serde_json::Value>,
+}
+
+/// Answer of `GET /api/v1/supervisor/collections/{id}`: everything the lab knows of a collection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CollectionDetail {
+    /// The collection id.
+    pub collection_id: Uuid,
+    /// The device that owns it (or, never stored, that pushed it last).
+    pub device: DeviceRef,
+    /// `accepted` when the lab holds a version; otherwise the latest attempt's outcome.
+    pub status: RecordOutcome,
+    /// The lab's newest version.
+    pub latest_version: Option<u32>,
+    /// Marked reviewed at, when that was after it last arrived.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// Every stored version, oldest first.
+    pub versions: Vec<VersionDetail>,
+    /// Every push not stored as a new version (resends, conflicts, rejections), oldest first.
+    pub attempts: Vec<PushAttemptView>,
+    /// Review actions, oldest first.
+    pub reviews: Vec<ReviewEvent>,
+    /// The audit log entries about it, oldest first.
+    pub history: Vec<HistoryEntryView>,
+    /// The standing version as the FHIR export sends it: a Bundle of Specimens and Tasks as
+    /// `GET /fhir/Specimen` answers it (no entries when nothing is stored).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub fhir: serde_json::Value,
+}
+
+/// Body of `POST /api/v1/supervisor/collections/{id}/review`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewRequest {
+    /// An optional note kept with the review.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Body of `POST /api/v1/supervisor/collections/{id}/notes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoteRequest {
+    /// The note (1 to [`MAX_REVIEW_NOTE_CHARS`] characters).
+    pub text: String,
+}
+
+/// Longest review note, resolution note or recollection reason accepted.
+pub const MAX_REVIEW_NOTE_CHARS: usize = 2000;
+
+/// Body of `POST /api/v1/supervisor/collections/{id}/resolve`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolveConflictRequest {
+    /// The conflicting push (`attempt_id` of the queue item).
+    pub attempt_id: i64,
+    /// Which version stands.
+    pub keep: ConflictChoice,
+    /// Why.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Body of `POST /api/v1/supervisor/collections/{id}/recollect`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecollectRequest {
+    /// Why the specimen must be drawn again (shown to the collector as the order's note).
+    pub reason: String,
+    /// The orders to collect again [default: every order of the collection].
+    #[serde(default)]
+    pub orders: Option<Vec<String>>,
+    /// Round for the new orders, by name (it must exist) [default: each original order's round].
+    #[serde(default)]
+    pub round: Option<String>,
+    /// Target time of the new orders, for a timed draw [default: none].
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// A new order made by a recollection request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecollectedOrder {
+    /// The new order's id (`<original>-R<n>`).
+    pub id: String,
+    /// The order it collects again.
+    pub replaces: String,
+    /// Test code.
+    pub test: String,
+    /// The patient.
+    pub patient_id: String,
+    /// Its round: devices assigned to it pull it.
+    pub round_id: Option<Uuid>,
+}
+
+/// Answer of `POST /api/v1/supervisor/collections/{id}/recollect`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecollectResponse {
+    /// The new orders.
+    pub orders: Vec<RecollectedOrder>,
+    /// The review event recorded.
+    pub event: ReviewEvent,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

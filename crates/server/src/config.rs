@@ -13,6 +13,10 @@
 //! site_name = "St Elsewhere Lab"
 //! fhir_base = "https://lab.example.org"
 //! skew_threshold_minutes = 5     # flag a device clock further than this from the server's
+//! stale_device_minutes = 60      # a device not heard from for longer is stale
+//! unsynced_warning_minutes = 30  # unsynced work older than this is a warning
+//! unsynced_critical_minutes = 240 # ... and older than this is critical
+//! late_sync_minutes = 240        # flag collections that reached the lab this long after the draw
 //! ```
 
 use std::net::SocketAddr;
@@ -22,6 +26,15 @@ use serde::Deserialize;
 
 /// Default of `skew_threshold_minutes`.
 pub const DEFAULT_SKEW_THRESHOLD_MINUTES: u32 = 5;
+
+/// Default of `stale_device_minutes`.
+pub const DEFAULT_STALE_DEVICE_MINUTES: u32 = 60;
+/// Default of `unsynced_warning_minutes`.
+pub const DEFAULT_UNSYNCED_WARNING_MINUTES: u32 = 30;
+/// Default of `unsynced_critical_minutes`.
+pub const DEFAULT_UNSYNCED_CRITICAL_MINUTES: u32 = 240;
+/// Default of `late_sync_minutes`.
+pub const DEFAULT_LATE_SYNC_MINUTES: u32 = 240;
 
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "drawline.toml";
@@ -65,6 +78,20 @@ pub struct Config {
     /// server's [default: 5].
     #[arg(long, env = "DRAWLINE_SKEW_THRESHOLD_MINUTES")]
     pub skew_threshold_minutes: Option<u32>,
+    /// A device not heard from for longer than this many minutes is stale (critical when it
+    /// holds unsynced work) [default: 60].
+    #[arg(long, env = "DRAWLINE_STALE_DEVICE_MINUTES")]
+    pub stale_device_minutes: Option<u32>,
+    /// Unsynced work older than this many minutes makes a device a warning [default: 30].
+    #[arg(long, env = "DRAWLINE_UNSYNCED_WARNING_MINUTES")]
+    pub unsynced_warning_minutes: Option<u32>,
+    /// Unsynced work older than this many minutes makes a device critical [default: 240].
+    #[arg(long, env = "DRAWLINE_UNSYNCED_CRITICAL_MINUTES")]
+    pub unsynced_critical_minutes: Option<u32>,
+    /// Flag collections that reached the lab more than this many minutes after the draw
+    /// [default: 240].
+    #[arg(long, env = "DRAWLINE_LATE_SYNC_MINUTES")]
+    pub late_sync_minutes: Option<u32>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -87,6 +114,14 @@ pub struct FileConfig {
     pub fhir_base: Option<String>,
     /// Clock skew threshold in minutes.
     pub skew_threshold_minutes: Option<u32>,
+    /// Stale device threshold in minutes.
+    pub stale_device_minutes: Option<u32>,
+    /// Unsynced work warning threshold in minutes.
+    pub unsynced_warning_minutes: Option<u32>,
+    /// Unsynced work critical threshold in minutes.
+    pub unsynced_critical_minutes: Option<u32>,
+    /// Late sync threshold in minutes.
+    pub late_sync_minutes: Option<u32>,
 }
 
 /// Why the configuration could not be read.
@@ -129,6 +164,27 @@ pub struct Settings {
     pub fhir_base: String,
     /// A device clock further than this many minutes from the server's is flagged.
     pub skew_threshold_minutes: u32,
+    /// A device not heard from for longer than this many minutes is stale.
+    pub stale_device_minutes: u32,
+    /// Unsynced work older than this many minutes is a warning.
+    pub unsynced_warning_minutes: u32,
+    /// Unsynced work older than this many minutes is critical.
+    pub unsynced_critical_minutes: u32,
+    /// Collections received more than this many minutes after the draw are flagged.
+    pub late_sync_minutes: u32,
+}
+
+impl Settings {
+    /// The supervisor views' thresholds.
+    pub fn review(&self) -> crate::review::ReviewSettings {
+        let minutes = |m: u32| chrono::Duration::minutes(i64::from(m));
+        crate::review::ReviewSettings {
+            stale_device: minutes(self.stale_device_minutes),
+            unsynced_warning: minutes(self.unsynced_warning_minutes),
+            unsynced_critical: minutes(self.unsynced_critical_minutes),
+            late_sync: minutes(self.late_sync_minutes),
+        }
+    }
 }
 
 impl FileConfig {
@@ -204,6 +260,22 @@ impl Config {
                 .skew_threshold_minutes
                 .or(file.skew_threshold_minutes)
                 .unwrap_or(DEFAULT_SKEW_THRESHOLD_MINUTES),
+            stale_device_minutes: self
+                .stale_device_minutes
+                .or(file.stale_device_minutes)
+                .unwrap_or(DEFAULT_STALE_DEVICE_MINUTES),
+            unsynced_warning_minutes: self
+                .unsynced_warning_minutes
+                .or(file.unsynced_warning_minutes)
+                .unwrap_or(DEFAULT_UNSYNCED_WARNING_MINUTES),
+            unsynced_critical_minutes: self
+                .unsynced_critical_minutes
+                .or(file.unsynced_critical_minutes)
+                .unwrap_or(DEFAULT_UNSYNCED_CRITICAL_MINUTES),
+            late_sync_minutes: self
+                .late_sync_minutes
+                .or(file.late_sync_minutes)
+                .unwrap_or(DEFAULT_LATE_SYNC_MINUTES),
         }
     }
 }
@@ -235,6 +307,25 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(config.resolve_with(file).skew_threshold_minutes, 2);
+    }
+
+    #[test]
+    fn the_review_thresholds_come_from_the_flag_then_the_file_then_the_default() {
+        let file: FileConfig =
+            toml::from_str("stale_device_minutes = 15\nlate_sync_minutes = 60").unwrap();
+        let config = Config {
+            late_sync_minutes: Some(30),
+            ..Config::default()
+        };
+        let s = config.resolve_with(file);
+        assert_eq!(s.stale_device_minutes, 15);
+        assert_eq!(s.late_sync_minutes, 30);
+        assert_eq!(s.unsynced_warning_minutes, DEFAULT_UNSYNCED_WARNING_MINUTES);
+        assert_eq!(
+            s.unsynced_critical_minutes,
+            DEFAULT_UNSYNCED_CRITICAL_MINUTES
+        );
+        assert_eq!(s.review().late_sync, chrono::Duration::minutes(30));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod import;
+pub mod review;
 pub mod routes;
 pub mod store;
 
@@ -24,6 +25,7 @@ use drawline_domain::SiteConfig;
 
 pub use config::Config;
 pub use error::AppError;
+pub use review::ReviewSettings;
 pub use store::{SqliteStore, Store};
 
 /// Largest JSON body any API route reads; an import file may be larger (see [`MAX_IMPORT_BYTES`]).
@@ -63,6 +65,8 @@ pub struct AppState {
     pub fhir: Arc<FhirExport>,
     /// Sync behaviour.
     pub sync: SyncSettings,
+    /// Thresholds of the supervisor's views.
+    pub review: ReviewSettings,
 }
 
 impl AppState {
@@ -75,6 +79,7 @@ impl AppState {
             site: Arc::new(site),
             fhir: Arc::new(FhirExport::default()),
             sync: SyncSettings::default(),
+            review: ReviewSettings::default(),
         }
     }
 
@@ -94,6 +99,12 @@ impl AppState {
     /// The same state with other sync settings.
     pub fn with_sync(mut self, sync: SyncSettings) -> Self {
         self.sync = sync;
+        self
+    }
+
+    /// The same state with other thresholds for the supervisor's views.
+    pub fn with_review(mut self, review: ReviewSettings) -> Self {
+        self.review = review;
         self
     }
 }

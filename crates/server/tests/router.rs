@@ -112,6 +112,13 @@ async fn the_openapi_document_describes_every_route_and_the_bearer_scheme() {
         "/rounds",
         "/fhir/Specimen",
         "/audit",
+        "/supervisor/devices",
+        "/supervisor/queue",
+        "/supervisor/collections/{id}",
+        "/supervisor/collections/{id}/review",
+        "/supervisor/collections/{id}/notes",
+        "/supervisor/collections/{id}/resolve",
+        "/supervisor/collections/{id}/recollect",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not documented");
     }

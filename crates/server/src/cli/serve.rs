@@ -36,7 +36,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_fhir(FhirExport::for_base(&settings.fhir_base))
         .with_sync(SyncSettings {
             skew_threshold: chrono::Duration::minutes(i64::from(settings.skew_threshold_minutes)),
-        });
+        })
+        .with_review(settings.review());
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("binding {}", settings.addr))?;

@@ -9,6 +9,7 @@ pub mod health;
 pub mod orders;
 pub mod sessions;
 pub mod static_files;
+pub mod supervisor;
 pub mod sync;
 pub mod worklist;
 
@@ -46,7 +47,7 @@ impl Modify for ApiSetup {
 #[openapi(
     info(
         title = "Drawline lab server",
-        description = "Devices enroll, people sign in, devices pull their worklist and push finalized collections (`/sync/push`, `/sync/pull`); supervisors import orders, manage devices and export collections as FHIR R4. Every error is a JSON problem `{code, message}`."
+        description = "Devices enroll, people sign in, devices pull their worklist and push finalized collections (`/sync/push`, `/sync/pull`); supervisors import orders, manage devices, review what devices sent (`/supervisor/...`) and export collections as FHIR R4. Every error is a JSON problem `{code, message}`."
     ),
     modifiers(&ApiSetup),
     components(schemas(crate::error::Problem))
@@ -77,6 +78,13 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::rounds, orders::assign_round))
         .routes(routes!(fhir::specimens))
         .routes(routes!(audit::audit_log))
+        .routes(routes!(supervisor::devices))
+        .routes(routes!(supervisor::queue))
+        .routes(routes!(supervisor::detail))
+        .routes(routes!(supervisor::mark_reviewed))
+        .routes(routes!(supervisor::add_note))
+        .routes(routes!(supervisor::resolve))
+        .routes(routes!(supervisor::recollect))
         .split_for_parts()
 }
 

@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::store::{
-    NewCollectionVersion, NewHeartbeat, PullCursor, RecordOrder, SyncItem, SyncPush, SyncRecord,
+    NewCollectionVersion, NewHeartbeat, PullCursor, SyncItem, SyncPush, SyncRecord,
 };
 use crate::{AppError, AppState};
 
@@ -133,16 +133,7 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
             "supersedes is not what the collection itself says it supersedes".into(),
         );
     }
-    let patient_id = r.patient().id.as_str().to_owned();
-    let orders = r
-        .orders()
-        .iter()
-        .map(|o| RecordOrder {
-            order_id: o.id.as_str().to_owned(),
-            patient_id: patient_id.clone(),
-            collected: r.exception_for(&o.test).is_none(),
-        })
-        .collect();
+    let orders = crate::review::record_orders(r);
     let body = match serde_json::to_value(&f) {
         Ok(b) => b,
         Err(e) => return reject(push_codes::INVALID_RECORD, e.to_string()),

@@ -175,6 +175,7 @@ pub(super) fn store_version(
             device_id.to_string()
         ],
     )?;
+    super::review::insert_facts(tx, &cid, &v.content_hash, &v.body)?;
     let entry = AuditEntry {
         actor: actor.to_owned(),
         action: "collection.received".into(),
@@ -261,11 +262,11 @@ pub(super) fn list(
     Ok(rows)
 }
 
-const VERSION_COLUMNS: &str =
+pub(super) const VERSION_COLUMNS: &str =
     "v.collection_id, v.version, v.supersedes, v.content_hash, v.device_clock,
      v.received_at, v.clock_skew_seconds, v.body";
 
-fn version_from(r: &Row<'_>) -> rusqlite::Result<CollectionVersionView> {
+pub(super) fn version_from(r: &Row<'_>) -> rusqlite::Result<CollectionVersionView> {
     let clock: String = r.get(4)?;
     let body: String = r.get(7)?;
     let conv = |i, e: Box<dyn std::error::Error + Send + Sync>| {

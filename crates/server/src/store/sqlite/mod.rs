@@ -3,6 +3,7 @@
 mod collections;
 mod orders;
 mod people;
+mod review;
 mod sync;
 
 use std::path::Path;
@@ -14,13 +15,15 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::{
-    Assignment, AuditEntry, AuditRecord, CancelOutcome, Device, NewCollectionVersion, NewHeartbeat,
-    NewOrder, NewSession, NewUser, PullCursor, PullPage, PushOutcome, SessionRecord, Store,
-    StoreError, SyncPush, UserCredentials,
+    Assignment, AuditEntry, AuditRecord, CancelOutcome, CollectionRecords, ConflictResolution,
+    Device, DeviceActivity, NewCollectionVersion, NewHeartbeat, NewOrder, NewReviewEvent,
+    NewSession, NewUser, PullCursor, PullPage, PushOutcome, QueueFilter, QueueRows,
+    RecollectOutcome, Recollection, ResolveOutcome, SessionRecord, Store, StoreError, SyncPush,
+    UserCredentials,
 };
 use crate::api::{
     CollectionSummary, CollectionVersionView, DeviceHeartbeat, DeviceView, Heartbeat, ImportReport,
-    OrderStatusView, PushResult, Receipt, RoundView, UserView, Worklist,
+    OrderStatusView, PushResult, Receipt, ReviewEvent, RoundView, UserView, Worklist,
 };
 
 /// Migrations in order; the schema version is the index + 1, kept in `PRAGMA user_version`.
@@ -28,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_site.sql"),
     include_str!("../../../migrations/0002_lab.sql"),
     include_str!("../../../migrations/0003_sync.sql"),
+    include_str!("../../../migrations/0004_review.sql"),
 ];
 
 /// The embedded default store.
@@ -54,6 +58,7 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
+        review::backfill_facts(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -508,6 +513,53 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<DeviceHeartbeat>, StoreError> {
         self.with_conn(move |c| sync::device_heartbeats(c, device_id, limit))
+            .await
+    }
+
+    async fn device_activity(&self) -> Result<Vec<DeviceActivity>, StoreError> {
+        self.with_conn(review::device_activity).await
+    }
+
+    async fn review_queue(&self, filter: QueueFilter) -> Result<QueueRows, StoreError> {
+        self.with_conn(move |c| review::queue(c, filter)).await
+    }
+
+    async fn review_stamp(&self) -> Result<String, StoreError> {
+        self.with_conn(review::stamp).await
+    }
+
+    async fn collection_records(
+        &self,
+        collection_id: Uuid,
+    ) -> Result<Option<CollectionRecords>, StoreError> {
+        self.with_conn(move |c| review::collection_records(c, collection_id))
+            .await
+    }
+
+    async fn add_review(
+        &self,
+        event: NewReviewEvent,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ReviewEvent>, StoreError> {
+        self.with_conn(move |c| review::add_review(c, event, at))
+            .await
+    }
+
+    async fn resolve_conflict(
+        &self,
+        resolution: ConflictResolution,
+        at: DateTime<Utc>,
+    ) -> Result<ResolveOutcome, StoreError> {
+        self.with_conn(move |c| review::resolve_conflict(c, resolution, at))
+            .await
+    }
+
+    async fn recollect(
+        &self,
+        recollection: Recollection,
+        at: DateTime<Utc>,
+    ) -> Result<RecollectOutcome, StoreError> {
+        self.with_conn(move |c| review::recollect(c, recollection, at))
             .await
     }
 

@@ -12,7 +12,7 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
 }
 
-fn user_from(row: &Row<'_>, at: usize) -> rusqlite::Result<UserView> {
+pub(super) fn user_from(row: &Row<'_>, at: usize) -> rusqlite::Result<UserView> {
     let role: String = row.get(at + 3)?;
     let role = Role::parse(&role).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(

@@ -13,6 +13,7 @@ use drawline_domain::{
 
 use super::collections::{existing, store_version, version_conflict, Existing};
 use super::orders::{corrupt, priority, round_from};
+use super::review::{record_attempt, AttemptRecord};
 use super::{audit_in, opt_time_at, opt_uuid_at, time_at, ts};
 use crate::api::{
     push_codes, DeviceHeartbeat, OrderStatus, OrderStatusView, PushResult, RecordOutcome,
@@ -235,6 +236,36 @@ pub(super) fn push(c: &mut Connection, mut push: SyncPush) -> Result<Vec<PushRes
         if matches!(r.outcome, RecordOutcome::Rejected | RecordOutcome::Conflict) {
             audit_refusal(&tx, &push, &r)?;
         }
+        // What the lab did not store is kept for the supervisor's review queue.
+        let attempt = match item {
+            SyncItem::Rejected { .. } => AttemptRecord {
+                collection_id: r.id,
+                version: r.version,
+                outcome: r.outcome,
+                code: r.code.as_deref(),
+                reason: r.reason.as_deref(),
+                content_hash: None,
+                supersedes: None,
+                body: None,
+                device_clock: push
+                    .heartbeat
+                    .heartbeat
+                    .device_clock
+                    .unwrap_or_else(|| push.received_at.fixed_offset()),
+            },
+            SyncItem::Record(rec) => AttemptRecord {
+                collection_id: r.id,
+                version: r.version,
+                outcome: r.outcome,
+                code: r.code.as_deref(),
+                reason: r.reason.as_deref(),
+                content_hash: Some(&rec.version.content_hash),
+                supersedes: rec.version.supersedes,
+                body: Some(&rec.version.body),
+                device_clock: rec.version.device_clock,
+            },
+        };
+        record_attempt(&tx, &push, attempt)?;
         results.push(r);
     }
     tx.commit()?;

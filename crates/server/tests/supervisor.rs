@@ -1,0 +1,1113 @@
+//! Supervisor review over a real socket: every `/supervisor` route is for supervisors only; the
+//! devices view ranks risk; the queue lists, flags, filters and pages what devices sent; review
+//! actions are recorded, audited and shown in a collection's detail.
+
+mod common;
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use common::{problem_code, spawn_app, spawn_app_with, TestApp};
+use drawline_domain::collection::Scope;
+use drawline_domain::{
+    Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence, FinalizedCollection, Mrn,
+    NotCollectedReason, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, Priority,
+    SiteConfig, TestCode,
+};
+use drawline_server::api::{
+    risk_codes, CollectionDetail, ConflictChoice, DevicesOverview, Heartbeat, PushRecord,
+    PushResponse, QueuePage, RecollectResponse, RecordOutcome, ReviewAction, ReviewEvent,
+    RiskLevel, Role, Worklist,
+};
+use drawline_server::{ReviewSettings, Store};
+use reqwest::Method;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// A lab with a supervisor, and a collector signed in on a tablet that has the orders of
+/// `common::finalized_collection`.
+struct Lab {
+    app: TestApp,
+    supervisor: String,
+    tablet: Uuid,
+    tablet_token: String,
+    collector: String,
+}
+
+async fn lab_with(app: TestApp) -> Lab {
+    let (_, supervisor) = app.supervisor().await;
+    let tablet = app.enroll("Ward 1 tablet").await;
+    common::seed_collection_orders(&app, tablet.device_id).await;
+    app.add_user("amara", Role::Collector, "1234").await;
+    let collector = app.sign_in(&tablet.token, "amara", "1234").await;
+    Lab {
+        app,
+        supervisor,
+        tablet: tablet.device_id,
+        tablet_token: tablet.token,
+        collector,
+    }
+}
+
+async fn lab() -> Lab {
+    lab_with(spawn_app().await).await
+}
+
+fn record(f: &FinalizedCollection) -> Value {
+    serde_json::to_value(PushRecord::from_finalized(f)).unwrap()
+}
+
+async fn push_at(
+    app: &TestApp,
+    token: &str,
+    records: Vec<Value>,
+    clock: DateTime<FixedOffset>,
+) -> PushResponse {
+    let body = json!({
+        "device_clock": clock,
+        "app_version": "0.2.0-test",
+        "queue_length": records.len(),
+        "oldest_unsynced_seconds": 60,
+        "last_error": null,
+        "records": records,
+    });
+    let res = app
+        .post("/sync/push", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+async fn push(app: &TestApp, token: &str, records: Vec<Value>) -> PushResponse {
+    push_at(app, token, records, Utc::now().fixed_offset()).await
+}
+
+fn at(s: &str) -> DeviceTime {
+    DeviceTime::from_local(DateTime::parse_from_rfc3339(s).unwrap())
+}
+
+fn correction_of(f: &FinalizedCollection) -> FinalizedCollection {
+    let nurse = CollectorId::parse("nurse-1").unwrap();
+    let now = at("2024-05-01T09:00:00+02:00");
+    let mut next = f.start_correction(&nurse, now);
+    next.record_fasting(
+        drawline_domain::collection::FastingStatus::Fasting,
+        &nurse,
+        now,
+    )
+    .unwrap();
+    next.finalize(&nurse, now).unwrap()
+}
+
+/// A visit the patient refused, identified by typing name and date of birth.
+fn refused_visit(id: Uuid) -> FinalizedCollection {
+    let nurse = CollectorId::parse("nurse-2").unwrap();
+    let patient = Patient {
+        id: PatientId::parse("example").unwrap(),
+        identity: PatientIdentity {
+            mrn: Mrn::parse("12345").unwrap(),
+            name: PersonName::new("Chalmers", &["Peter", "James"]).unwrap(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1974, 12, 25).unwrap(),
+        },
+    };
+    let order = |id: &str, test: &str| Order {
+        id: OrderId::parse(id).unwrap(),
+        patient: PatientId::parse("example").unwrap(),
+        test: TestCode::parse(test).unwrap(),
+        priority: Priority::Routine,
+        placed_at: DateTime::parse_from_rfc3339("2024-05-01T06:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc),
+        due_at: None,
+        requisition: None,
+    };
+    let mut c = Collection::start(
+        CollectionId(id),
+        patient,
+        vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")],
+        &SiteConfig::default_site(),
+        Device::EvacuatedHolder,
+        &nurse,
+        at("2024-05-02T08:00:00+02:00"),
+    )
+    .unwrap();
+    let typed = Evidence::manual(Some("Chalmers, Peter James"), Some("1974-12-25"), None).unwrap();
+    c.identify(&typed, &nurse, at("2024-05-02T08:01:00+02:00"))
+        .unwrap();
+    c.record_not_collected(
+        Scope::Visit,
+        NotCollectedReason::Refused,
+        Some("asked to come back tomorrow"),
+        &nurse,
+        at("2024-05-02T08:02:00+02:00"),
+    )
+    .unwrap();
+    c.finalize(&nurse, at("2024-05-02T08:03:00+02:00")).unwrap()
+}
+
+async fn queue(app: &TestApp, token: &str, query: &str) -> QueuePage {
+    let res = app
+        .get(&format!("/supervisor/queue{query}"), token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+async fn detail(app: &TestApp, token: &str, id: Uuid) -> CollectionDetail {
+    let res = app
+        .get(&format!("/supervisor/collections/{id}"), token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+/// The route answers `ok` to the supervisor, 403 to a collector's session, 401 to a bare device
+/// token and 401 to no token.
+async fn assert_supervisor_only(
+    lab: &Lab,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    ok: u16,
+) {
+    let app = &lab.app;
+    let send = |token: Option<&str>| {
+        let mut req = app.client.request(method.clone(), app.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = &body {
+            req = req.json(b);
+        }
+        req.send()
+    };
+    let res = send(Some(&lab.collector)).await.unwrap();
+    assert_eq!(res.status(), 403, "collector on {path}");
+    assert_eq!(problem_code(res).await, "role_required");
+    let res = send(Some(&lab.tablet_token)).await.unwrap();
+    assert_eq!(res.status(), 401, "device token on {path}");
+    assert_eq!(problem_code(res).await, "sign_in_required");
+    let res = send(None).await.unwrap();
+    assert_eq!(res.status(), 401, "no token on {path}");
+    assert_eq!(problem_code(res).await, "missing_token");
+    let res = send(Some(&lab.supervisor)).await.unwrap();
+    let status = res.status().as_u16();
+    assert_eq!(
+        status,
+        ok,
+        "supervisor on {path}: {}",
+        res.text().await.unwrap()
+    );
+}
+
+/// A lab where the tablet pushed one collection and then a conflicting copy of it.
+async fn lab_with_conflict() -> (Lab, Uuid, i64) {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    let v1 = common::finalized_collection(id);
+    let other = common::finalized_collection_with(id, ["B0001", "B0002"]);
+    let out = push(&lab.app, &lab.collector, vec![record(&v1), record(&other)]).await;
+    assert_eq!(out.results[1].outcome, RecordOutcome::Conflict);
+    let page = queue(&lab.app, &lab.supervisor, "?status=conflict").await;
+    let attempt = page.items[0].attempt_id.unwrap();
+    (lab, id, attempt)
+}
+
+#[tokio::test]
+async fn the_devices_view_is_for_supervisors_only() {
+    let lab = lab().await;
+    assert_supervisor_only(&lab, Method::GET, "/supervisor/devices", None, 200).await;
+}
+
+#[tokio::test]
+async fn the_queue_is_for_supervisors_only() {
+    let lab = lab().await;
+    assert_supervisor_only(&lab, Method::GET, "/supervisor/queue", None, 200).await;
+}
+
+#[tokio::test]
+async fn a_collection_detail_is_for_supervisors_only() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let path = format!("/supervisor/collections/{id}");
+    assert_supervisor_only(&lab, Method::GET, &path, None, 200).await;
+}
+
+#[tokio::test]
+async fn marking_reviewed_is_for_supervisors_only() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let path = format!("/supervisor/collections/{id}/review");
+    assert_supervisor_only(&lab, Method::POST, &path, Some(json!({})), 201).await;
+}
+
+#[tokio::test]
+async fn adding_a_note_is_for_supervisors_only() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let path = format!("/supervisor/collections/{id}/notes");
+    let body = json!({"text": "called the ward"});
+    assert_supervisor_only(&lab, Method::POST, &path, Some(body), 201).await;
+}
+
+#[tokio::test]
+async fn resolving_a_conflict_is_for_supervisors_only() {
+    let (lab, id, attempt) = lab_with_conflict().await;
+    let path = format!("/supervisor/collections/{id}/resolve");
+    let body = json!({"attempt_id": attempt, "keep": "lab"});
+    assert_supervisor_only(&lab, Method::POST, &path, Some(body), 200).await;
+}
+
+#[tokio::test]
+async fn requesting_a_recollection_is_for_supervisors_only() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let path = format!("/supervisor/collections/{id}/recollect");
+    let body = json!({"reason": "haemolysed"});
+    assert_supervisor_only(&lab, Method::POST, &path, Some(body), 201).await;
+}
+
+#[tokio::test]
+async fn a_stale_device_holding_unsynced_work_comes_first_with_its_reasons() {
+    let app = spawn_app_with(|s| {
+        s.with_review(ReviewSettings {
+            stale_device: Duration::minutes(30),
+            ..ReviewSettings::default()
+        })
+    })
+    .await;
+    let lab = lab_with(app).await;
+    let quiet = lab.app.enroll("Spare tablet").await;
+    // The ward tablet synced once (so its collector and app version are known), then went silent
+    // two hours ago with three records in its outbox and an error.
+    push(&lab.app, &lab.collector, vec![]).await;
+    let two_hours_ago = Utc::now() - Duration::hours(2);
+    lab.app
+        .store
+        .record_heartbeat(
+            lab.tablet,
+            Heartbeat {
+                device_clock: None,
+                queue_length: 3,
+                oldest_unsynced_seconds: Some(600),
+                last_error: Some("the lab server cannot be reached".into()),
+            },
+            two_hours_ago,
+        )
+        .await
+        .unwrap();
+    let conn = rusqlite::Connection::open(lab.app.dir.path().join("test.sqlite")).unwrap();
+    conn.execute(
+        "UPDATE devices SET last_seen_at = ?1 WHERE id = ?2",
+        rusqlite::params![
+            two_hours_ago.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            lab.tablet.to_string()
+        ],
+    )
+    .unwrap();
+
+    let res = lab
+        .app
+        .get("/supervisor/devices", &lab.supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let view: DevicesOverview = res.json().await.unwrap();
+    assert_eq!(view.thresholds.stale_device_minutes, 30);
+    assert_eq!(view.thresholds.skew_threshold_minutes, 5);
+    let first = &view.devices[0];
+    assert_eq!(first.id, lab.tablet);
+    assert_eq!(first.risk, RiskLevel::Critical);
+    assert_eq!(first.reasons[0].code, risk_codes::STALE_WITH_UNSYNCED);
+    assert!(first
+        .reasons
+        .iter()
+        .any(|r| r.code == risk_codes::LAST_ERROR));
+    assert_eq!(first.queue_length, 3);
+    assert_eq!(first.collector.as_ref().unwrap().username, "amara");
+    assert_eq!(first.app_version.as_deref(), Some("0.2.0-test"));
+    assert!(first.last_push_at.is_some());
+    assert!(first.oldest_unsynced_age_seconds.unwrap() >= 600 + 7200);
+    let spare = view
+        .devices
+        .iter()
+        .find(|d| d.id == quiet.device_id)
+        .unwrap();
+    assert_eq!(spare.risk, RiskLevel::Ok);
+    let office = view.devices.last().unwrap();
+    assert!(office.risk <= RiskLevel::Ok);
+}
+
+#[tokio::test]
+async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
+    let lab = lab().await;
+    let other = lab.app.enroll("Other tablet").await;
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    // The same collection id from another device is rejected and recorded for the supervisor.
+    let out = push(
+        &lab.app,
+        &other.token,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    assert_eq!(out.results[0].outcome, RecordOutcome::Rejected);
+
+    let view: DevicesOverview = lab
+        .app
+        .get("/supervisor/devices", &lab.supervisor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let d = view
+        .devices
+        .iter()
+        .find(|d| d.id == other.device_id)
+        .unwrap();
+    assert_eq!(d.quarantined, 1);
+    assert_eq!(d.risk, RiskLevel::Warning);
+    assert_eq!(d.reasons[0].code, risk_codes::QUARANTINED);
+
+    let page = queue(&lab.app, &lab.supervisor, "?status=rejected").await;
+    assert_eq!(page.total, 1);
+    let item = &page.items[0];
+    assert_eq!(item.code.as_deref(), Some("another_device"));
+    assert!(item.quarantined);
+    assert_eq!(item.device.id, other.device_id);
+    assert_eq!(item.patient.as_ref().unwrap().mrn, "12345");
+
+    let res = lab
+        .app
+        .post(
+            &format!("/supervisor/collections/{id}/review"),
+            &lab.supervisor,
+        )
+        .json(&json!({"note": "duplicate id from a cloned tablet"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let page = queue(&lab.app, &lab.supervisor, "?status=quarantined").await;
+    assert_eq!(page.total, 0);
+}
+
+#[tokio::test]
+async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_flags() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    let v1 = common::finalized_collection(id);
+    let other = common::finalized_collection_with(id, ["B0001", "B0002"]);
+    push(&lab.app, &lab.collector, vec![record(&v1)]).await;
+    push(&lab.app, &lab.collector, vec![record(&v1), record(&other)]).await;
+    let mut garbage = record(&common::finalized_collection(Uuid::new_v4()));
+    garbage["collection"]["record"]["status"] = json!("labelled");
+    push(&lab.app, &lab.collector, vec![garbage]).await;
+
+    let page = queue(&lab.app, &lab.supervisor, "").await;
+    assert_eq!(page.total, 3);
+    let accepted = page
+        .items
+        .iter()
+        .find(|i| i.status == RecordOutcome::Accepted)
+        .unwrap();
+    assert_eq!(accepted.collection_id, id);
+    assert_eq!(accepted.duplicate_resends, 1);
+    assert_eq!(accepted.device.name, "Ward 1 tablet");
+    assert_eq!(accepted.collector.as_ref().unwrap().id, "nurse-1");
+    assert_eq!(accepted.tests, ["PT", "CBC"]);
+    // Drawn in 2024, received now.
+    assert!(accepted.flags.synced_late);
+    assert!(!accepted.flags.corrected && !accepted.flags.clock_skew);
+    assert!(accepted.sync_delay_seconds.unwrap() > 3600);
+    let conflict = page
+        .items
+        .iter()
+        .find(|i| i.status == RecordOutcome::Conflict)
+        .unwrap();
+    assert_eq!(conflict.code.as_deref(), Some("version_conflict"));
+    assert!(conflict.quarantined && conflict.attempt_id.is_some());
+    let rejected = page
+        .items
+        .iter()
+        .find(|i| i.status == RecordOutcome::Rejected)
+        .unwrap();
+    assert_eq!(rejected.code.as_deref(), Some("not_finalized"));
+    assert!(rejected.patient.is_none());
+
+    for (query, n) in [
+        ("?status=accepted", 1),
+        ("?status=duplicate", 1),
+        ("?status=conflict", 1),
+        ("?status=rejected", 1),
+        ("?status=quarantined", 2),
+        ("?flag=synced_late", 2),
+        ("?flag=corrected", 0),
+        ("?patient=12345", 2),
+        ("?patient=chalmers", 2),
+        ("?patient=nobody", 0),
+        ("?collector=nurse-1", 2),
+        (&format!("?device={}", lab.tablet), 3),
+        (&format!("?device={}", Uuid::new_v4()), 0),
+        ("?from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z", 2),
+        ("?from=2025-01-01T00:00:00Z&status=accepted", 0),
+        ("?reviewed=false", 3),
+    ] {
+        let page = queue(&lab.app, &lab.supervisor, query).await;
+        assert_eq!(page.total, n, "{query}");
+        assert_eq!(page.items.len() as u64, n, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn corrections_skewed_clocks_exceptions_and_typed_identities_are_flagged() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    let v1 = common::finalized_collection(id);
+    push(&lab.app, &lab.collector, vec![record(&v1)]).await;
+    let ahead = (Utc::now() + Duration::hours(1)).fixed_offset();
+    push_at(
+        &lab.app,
+        &lab.collector,
+        vec![record(&correction_of(&v1))],
+        ahead,
+    )
+    .await;
+    let refused = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&refused_visit(refused))],
+    )
+    .await;
+
+    let corrected = queue(&lab.app, &lab.supervisor, "?flag=corrected").await;
+    assert_eq!(corrected.total, 1);
+    assert_eq!(corrected.items[0].version, 2);
+    assert!(corrected.items[0].flags.clock_skew);
+    let skewed = queue(&lab.app, &lab.supervisor, "?flag=clock_skew").await;
+    assert_eq!(skewed.total, 1);
+    for flag in ["exception", "manual_identification"] {
+        let page = queue(&lab.app, &lab.supervisor, &format!("?flag={flag}")).await;
+        assert_eq!(page.total, 1, "{flag}");
+        assert_eq!(page.items[0].collection_id, refused);
+        assert_eq!(page.items[0].exceptions, ["refused"]);
+        assert!(page.items[0].flags.exception && page.items[0].flags.manual_identification);
+    }
+    let page = queue(&lab.app, &lab.supervisor, "?collector=nurse-2").await;
+    assert_eq!(page.total, 1);
+}
+
+#[tokio::test]
+async fn the_queue_pages_by_cursor_without_gaps_or_repeats() {
+    let lab = lab().await;
+    let records: Vec<Value> = (0..5)
+        .map(|_| record(&common::finalized_collection(Uuid::new_v4())))
+        .collect();
+    push(&lab.app, &lab.collector, records).await;
+    let mut seen = Vec::new();
+    let mut query = "?limit=2".to_owned();
+    loop {
+        let page = queue(&lab.app, &lab.supervisor, &query).await;
+        assert_eq!(page.total, 5);
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.iter().map(|i| i.key.clone()));
+        match page.next_cursor {
+            Some(c) => query = format!("?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(seen.len(), 5);
+    assert_eq!(unique.len(), 5);
+}
+
+#[tokio::test]
+async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
+    let lab = lab().await;
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(Uuid::new_v4()))],
+    )
+    .await;
+    let res = lab
+        .app
+        .get("/supervisor/queue", &lab.supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let first: QueuePage = res.json().await.unwrap();
+
+    let again = lab
+        .app
+        .get("/supervisor/queue", &lab.supervisor)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    let since = first
+        .server_time
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let query = format!("?changed_since={}", since.replace('+', "%2B"));
+    assert_eq!(queue(&lab.app, &lab.supervisor, &query).await.total, 0);
+
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let changed = lab
+        .app
+        .get("/supervisor/queue", &lab.supervisor)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let page = queue(&lab.app, &lab.supervisor, &query).await;
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].collection_id, id);
+}
+
+#[tokio::test]
+async fn bad_queue_filters_get_a_clear_problem() {
+    let lab = lab().await;
+    for (query, code) in [
+        ("?status=lost", "invalid_query"),
+        ("?flag=odd", "invalid_query"),
+        ("?device=not-a-uuid", "invalid_query"),
+        ("?from=yesterday", "invalid_query"),
+        (
+            "?from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z",
+            "invalid_query",
+        ),
+        ("?limit=-1", "invalid_query"),
+        ("?cursor=garbage", "invalid_cursor"),
+    ] {
+        let res = lab
+            .app
+            .get(&format!("/supervisor/queue{query}"), &lab.supervisor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{query}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], code, "{query}");
+        assert!(!body["message"].as_str().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_collection_detail_shows_every_version_tube_by_tube_with_its_history_and_fhir() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    let v1 = common::finalized_collection(id);
+    push(&lab.app, &lab.collector, vec![record(&v1)]).await;
+    push(&lab.app, &lab.collector, vec![record(&correction_of(&v1))]).await;
+
+    let d = detail(&lab.app, &lab.supervisor, id).await;
+    assert_eq!(d.status, RecordOutcome::Accepted);
+    assert_eq!(d.device.id, lab.tablet);
+    assert_eq!(d.latest_version, Some(2));
+    assert_eq!(d.versions.len(), 2);
+    assert!(!d.versions[0].standing && d.versions[1].standing);
+    assert!(d.versions[1].flags.corrected);
+    let r = d.versions[0].record.as_ref().unwrap();
+    assert_eq!(r.patient.mrn, "12345");
+    assert_eq!(r.collector.id, "nurse-1");
+    assert_eq!(r.identification_method.as_deref(), Some("scan"));
+    assert_eq!(r.tubes.len(), 2);
+    for t in &r.tubes {
+        assert!(t.drawn_at.is_some());
+        assert!(t.accession.is_some());
+        let label = t.label.as_ref().unwrap();
+        assert_eq!(label.patient_name, "CHALMERS, Peter James");
+    }
+    assert!(!r.history.is_empty());
+    assert_eq!(
+        d.versions[1].record.as_ref().unwrap().fasting.as_deref(),
+        Some("fasting")
+    );
+    let received = d
+        .history
+        .iter()
+        .filter(|h| h.action == "collection.received")
+        .count();
+    assert_eq!(received, 2);
+    assert_eq!(d.fhir["resourceType"], "Bundle");
+    let entries = d.fhir["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(entries
+        .iter()
+        .all(|e| e["resource"]["resourceType"] == "Specimen"));
+}
+
+#[tokio::test]
+async fn an_unknown_collection_is_404_and_a_malformed_id_is_400() {
+    let lab = lab().await;
+    let res = lab
+        .app
+        .get(
+            &format!("/supervisor/collections/{}", Uuid::new_v4()),
+            &lab.supervisor,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(problem_code(res).await, "not_found");
+    let res = lab
+        .app
+        .post(
+            &format!("/supervisor/collections/{}/notes", Uuid::new_v4()),
+            &lab.supervisor,
+        )
+        .json(&json!({"text": "hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = lab
+        .app
+        .get("/supervisor/collections/not-a-uuid", &lab.supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem_code(res).await, "invalid_path");
+}
+
+#[tokio::test]
+async fn review_and_notes_are_audited_with_who_and_when_and_shown_in_the_history() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let res = lab
+        .app
+        .post(
+            &format!("/supervisor/collections/{id}/notes"),
+            &lab.supervisor,
+        )
+        .json(&json!({"text": "  label reprinted at the ward  "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let note: ReviewEvent = res.json().await.unwrap();
+    assert_eq!(note.action, ReviewAction::Note);
+    assert_eq!(note.note.as_deref(), Some("label reprinted at the ward"));
+    assert_eq!(note.by.username, "sup");
+    let res = lab
+        .app
+        .post(
+            &format!("/supervisor/collections/{id}/review"),
+            &lab.supervisor,
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let page = queue(&lab.app, &lab.supervisor, "?reviewed=true").await;
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].notes, 1);
+    assert!(page.items[0].reviewed_at.is_some());
+    assert_eq!(
+        queue(&lab.app, &lab.supervisor, "?reviewed=false")
+            .await
+            .total,
+        0
+    );
+
+    let d = detail(&lab.app, &lab.supervisor, id).await;
+    assert!(d.reviewed_at.is_some());
+    let actions: Vec<_> = d.reviews.iter().map(|e| e.action).collect();
+    assert_eq!(actions, [ReviewAction::Note, ReviewAction::Reviewed]);
+    let audited: Vec<_> = d.history.iter().map(|h| h.action.as_str()).collect();
+    assert!(audited.contains(&"collection.noted") && audited.contains(&"collection.reviewed"));
+    let entry = d
+        .history
+        .iter()
+        .find(|h| h.action == "collection.reviewed")
+        .unwrap();
+    assert!(entry.actor.starts_with("user:"));
+    let log = lab.app.store.audit_log(100).await.unwrap();
+    assert!(log
+        .iter()
+        .any(|a| a.action == "collection.noted" && a.subject.as_deref() == Some(&id.to_string())));
+}
+
+#[tokio::test]
+async fn an_empty_or_overlong_note_gets_a_clear_problem() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let path = format!("/supervisor/collections/{id}/notes");
+    for (body, status, code) in [
+        (json!({"text": "   "}), 422, "invalid_note"),
+        (json!({"text": "x".repeat(2001)}), 422, "invalid_note"),
+        (json!({"note": "wrong field"}), 422, "invalid_body"),
+    ] {
+        let res = lab
+            .app
+            .post(&path, &lab.supervisor)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{body}");
+        assert_eq!(problem_code(res).await, code, "{body}");
+    }
+    let res = lab
+        .app
+        .post(&path, &lab.supervisor)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem_code(res).await, "malformed_json");
+}
+
+#[tokio::test]
+async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_superseded() {
+    let (lab, id, attempt) = lab_with_conflict().await;
+    let res = lab
+        .app
+        .post(
+            &format!("/supervisor/collections/{id}/resolve"),
+            &lab.supervisor,
+        )
+        .json(
+            &json!({"attempt_id": attempt, "keep": "device", "note": "the ward confirmed B tubes"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let e: ReviewEvent = res.json().await.unwrap();
+    assert_eq!(e.action, ReviewAction::ConflictResolved);
+    assert_eq!(e.detail.as_ref().unwrap()["version"], 2);
+
+    let d = detail(&lab.app, &lab.supervisor, id).await;
+    assert_eq!(d.latest_version, Some(2));
+    assert_eq!(d.versions[1].resolved_from_attempt, Some(attempt));
+    assert!(d.versions[1].standing && !d.versions[0].standing);
+    let tube = &d.versions[1].record.as_ref().unwrap().tubes[0];
+    assert_eq!(tube.accession.as_deref(), Some("B0001"));
+    let a = d.attempts.iter().find(|a| a.id == attempt).unwrap();
+    assert_eq!(a.resolution, Some(ConflictChoice::Device));
+    assert!(!a.superseded && a.resolved_by.is_some());
+    assert!(d
+        .history
+        .iter()
+        .any(|h| h.action == "collection.conflict_resolved"));
+    assert_eq!(
+        queue(&lab.app, &lab.supervisor, "?status=quarantined")
+            .await
+            .total,
+        0
+    );
+
+    // The device resending what it holds quarantined now hears it is stored.
+    let other = common::finalized_collection_with(id, ["B0001", "B0002"]);
+    let out = push(&lab.app, &lab.collector, vec![record(&other)]).await;
+    assert_eq!(out.results[0].outcome, RecordOutcome::Duplicate);
+
+    let res = lab
+        .app
+        .post(
+            &format!("/supervisor/collections/{id}/resolve"),
+            &lab.supervisor,
+        )
+        .json(&json!({"attempt_id": attempt, "keep": "lab"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(problem_code(res).await, "already_resolved");
+}
+
+#[tokio::test]
+async fn keeping_the_labs_version_marks_the_conflicting_push_superseded() {
+    let (lab, id, attempt) = lab_with_conflict().await;
+    let res = lab
+        .app
+        .post(
+            &format!("/supervisor/collections/{id}/resolve"),
+            &lab.supervisor,
+        )
+        .json(&json!({"attempt_id": attempt, "keep": "lab"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let d = detail(&lab.app, &lab.supervisor, id).await;
+    assert_eq!(d.latest_version, Some(1));
+    let a = d.attempts.iter().find(|a| a.id == attempt).unwrap();
+    assert!(a.superseded);
+    assert_eq!(a.resolution, Some(ConflictChoice::Lab));
+    let page = queue(&lab.app, &lab.supervisor, "?status=conflict").await;
+    assert_eq!(page.items[0].resolution, Some(ConflictChoice::Lab));
+    assert!(!page.items[0].quarantined);
+}
+
+#[tokio::test]
+async fn only_a_conflict_of_this_collection_can_be_resolved() {
+    let (lab, id, attempt) = lab_with_conflict().await;
+    // A resend is recorded too, and it is not a conflict.
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let resend = d
+        .attempts
+        .iter()
+        .find(|a| a.outcome == RecordOutcome::Duplicate)
+        .unwrap()
+        .id;
+    for (path_id, body, status, code) in [
+        (
+            id,
+            json!({"attempt_id": resend, "keep": "lab"}),
+            409,
+            "not_a_conflict",
+        ),
+        (
+            Uuid::new_v4(),
+            json!({"attempt_id": attempt, "keep": "lab"}),
+            404,
+            "not_found",
+        ),
+        (
+            id,
+            json!({"attempt_id": 999_999, "keep": "lab"}),
+            404,
+            "not_found",
+        ),
+        (
+            id,
+            json!({"attempt_id": attempt, "keep": "both"}),
+            422,
+            "invalid_body",
+        ),
+    ] {
+        let res = lab
+            .app
+            .post(
+                &format!("/supervisor/collections/{path_id}/resolve"),
+                &lab.supervisor,
+            )
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{body}");
+        assert_eq!(problem_code(res).await, code, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let res = lab
+        .app
+        .post(
+            &format!("/supervisor/collections/{id}/recollect"),
+            &lab.supervisor,
+        )
+        .json(&json!({"reason": "PT clotted", "orders": ["sr-pt"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let made: RecollectResponse = res.json().await.unwrap();
+    assert_eq!(made.orders.len(), 1);
+    assert_eq!(made.orders[0].id, "sr-pt-R1");
+    assert_eq!(made.orders[0].replaces, "sr-pt");
+    assert_eq!(made.orders[0].test, "PT");
+    assert_eq!(made.orders[0].patient_id, "example");
+    assert_eq!(made.event.action, ReviewAction::RecollectionRequested);
+
+    let worklist: Worklist = lab
+        .app
+        .get("/worklist", &lab.tablet_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let order = worklist
+        .orders
+        .iter()
+        .find(|o| o.order.id.as_str() == "sr-pt-R1")
+        .expect("the recollection is on the round's worklist");
+    assert!(order.note.as_deref().unwrap().contains("PT clotted"));
+
+    // Every order again, a second time: new ids, never a reused one.
+    let res = lab
+        .app
+        .post(
+            &format!("/supervisor/collections/{id}/recollect"),
+            &lab.supervisor,
+        )
+        .json(&json!({"reason": "lost in transit"}))
+        .send()
+        .await
+        .unwrap();
+    let again: RecollectResponse = res.json().await.unwrap();
+    let ids: Vec<_> = again.orders.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["sr-pt-R2", "sr-cbc-R1"]);
+    let d = detail(&lab.app, &lab.supervisor, id).await;
+    assert_eq!(
+        d.history
+            .iter()
+            .filter(|h| h.action == "collection.recollection_requested")
+            .count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_recollection_without_a_reason_or_for_a_foreign_order_gets_a_clear_problem() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    push(
+        &lab.app,
+        &lab.collector,
+        vec![record(&common::finalized_collection(id))],
+    )
+    .await;
+    let path = format!("/supervisor/collections/{id}/recollect");
+    for (body, code) in [
+        (json!({"reason": " "}), "invalid_reason"),
+        (
+            json!({"reason": "x", "orders": ["o-elsewhere"]}),
+            "not_in_collection",
+        ),
+        (json!({"reason": "x", "orders": []}), "invalid_orders"),
+        (
+            json!({"reason": "x", "round": "No such round"}),
+            "unknown_round",
+        ),
+        (json!({"orders": ["sr-pt"]}), "invalid_body"),
+    ] {
+        let res = lab
+            .app
+            .post(&path, &lab.supervisor)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{body}");
+        assert_eq!(problem_code(res).await, code, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn versions_stored_before_the_review_migration_gain_their_facts_when_the_store_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    let id = Uuid::new_v4();
+    {
+        let store = drawline_server::SqliteStore::open(&path).unwrap();
+        let device =
+            drawline_server::accounts::register_device(&store, "Tablet", "test", Utc::now())
+                .await
+                .unwrap();
+        let f = common::finalized_collection(id);
+        store
+            .push_collections(
+                device.device_id,
+                vec![common::version_of(&f, Utc::now())],
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+    // As an older server left it: the version without its facts.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("DELETE FROM record_facts", []).unwrap();
+    drop(conn);
+    let store = drawline_server::SqliteStore::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let (mrn, tests): (String, String) = conn
+        .query_row(
+            "SELECT patient_mrn, tests FROM record_facts WHERE collection_id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(mrn, "12345");
+    assert_eq!(tests, r#"["PT","CBC"]"#);
+    drop(store);
+}
