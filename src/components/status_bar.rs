@@ -145,7 +145,7 @@ pub fn StatusBar() -> impl IntoView {
 
 /// "3 h 2 min ahead", "12 min behind".
 fn skew_text(seconds: i64) -> String {
-    let minutes = seconds.unsigned_abs() / 60;
+    let minutes = (seconds.unsigned_abs() + 30) / 60;
     let (h, m) = (minutes / 60, minutes % 60);
     let size = if h > 0 {
         format!("{h} h {m} min")

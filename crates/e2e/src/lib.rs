@@ -1,5 +1,9 @@
 //! Harness for the end-to-end tests: starts chromedriver and the real server, hands out WebDriver clients.
 
+pub mod flow;
+pub mod lab;
+pub mod proxy;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -36,6 +40,7 @@ pub struct Server {
     pub enrollment_code: Option<String>,
     db_dir: tempfile::TempDir,
     port: u16,
+    dist: Option<PathBuf>,
 }
 
 impl Server {
@@ -43,12 +48,25 @@ impl Server {
     pub async fn start() -> Result<Self> {
         let db_dir = tempfile::tempdir()?;
         let port = free_port()?;
-        Self::start_with(db_dir, port).await
+        Self::start_with(db_dir, port, None).await
     }
 
-    async fn start_with(db_dir: tempfile::TempDir, port: u16) -> Result<Self> {
+    /// Starts the server serving the app build in `dist` instead of `DRAWLINE_DIST` (a test
+    /// can then change the app while it runs, as a new release would).
+    pub async fn start_serving(dist: PathBuf) -> Result<Self> {
+        Self::start_with(tempfile::tempdir()?, free_port()?, Some(dist)).await
+    }
+
+    async fn start_with(
+        db_dir: tempfile::TempDir,
+        port: u16,
+        dist: Option<PathBuf>,
+    ) -> Result<Self> {
         let bin = env_path("DRAWLINE_BIN")?;
-        let dist = env_path("DRAWLINE_DIST")?;
+        let served = match &dist {
+            Some(d) => d.clone(),
+            None => env_path("DRAWLINE_DIST")?,
+        };
         let mut child = Command::new(&bin)
             .arg("serve")
             .arg("--demo")
@@ -57,7 +75,7 @@ impl Server {
             .arg("--db")
             .arg(db_dir.path().join("e2e.sqlite"))
             .arg("--dist")
-            .arg(&dist)
+            .arg(&served)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -87,7 +105,13 @@ impl Server {
             enrollment_code,
             db_dir,
             port,
+            dist,
         })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Stops the server (SIGKILL: as abrupt as a power cut).
@@ -96,6 +120,7 @@ impl Server {
         Ok(StoppedServer {
             db_dir: self.db_dir,
             port: self.port,
+            dist: self.dist,
         })
     }
 }
@@ -104,13 +129,36 @@ impl Server {
 pub struct StoppedServer {
     db_dir: tempfile::TempDir,
     port: u16,
+    dist: Option<PathBuf>,
 }
 
 impl StoppedServer {
     /// Starts the server again with the same database and port.
     pub async fn restart(self) -> Result<Server> {
-        Server::start_with(self.db_dir, self.port).await
+        Server::start_with(self.db_dir, self.port, self.dist).await
     }
+}
+
+/// A copy of the app build in `DRAWLINE_DIST`, in a temporary folder a test may change.
+pub fn copy_of_dist() -> Result<tempfile::TempDir> {
+    let from = env_path("DRAWLINE_DIST")?;
+    let to = tempfile::tempdir()?;
+    copy_dir(&from, to.path())?;
+    Ok(to)
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// A chromedriver process and a headless Chromium session driven through it.
@@ -319,6 +367,18 @@ impl Browser {
         }
     }
 
+    /// Runs a Chrome DevTools Protocol command through chromedriver (e.g. to change what the
+    /// page sees before it loads).
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> Result<serde_json::Value> {
+        Ok(self
+            .client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_owned(),
+                params,
+            })
+            .await?)
+    }
+
     /// Saves a PNG screenshot of the viewport.
     pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
         let png = self.client.screenshot().await?;
@@ -354,4 +414,29 @@ fn process_group_members(pgid: u32) -> Vec<u32> {
         }
     }
     out
+}
+
+/// chromedriver's own `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
 }

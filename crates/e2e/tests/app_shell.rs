@@ -1,7 +1,7 @@
 //! The real server serving the real release build, in headless Chromium.
 
-use anyhow::Result;
-use drawline_e2e::{Browser, Server};
+use anyhow::{ensure, Result};
+use drawline_e2e::{flow, Browser, Server};
 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
@@ -70,5 +70,103 @@ async fn with_the_server_stopped_a_reload_starts_the_app_from_the_service_worker
         .wait_for_text("site-name", "Demo General Hospital")
         .await?;
     drop(server);
+    browser.close().await
+}
+
+/// The cache names the page can see.
+async fn shell_caches(browser: &Browser) -> Result<Vec<String>> {
+    let v = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             caches.keys().then(k => done(k.filter(n => n.startsWith('drawline-shell-')).sort()));",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_new_version_is_offered_only_off_the_collection_screens_and_replaces_the_old_cache(
+) -> Result<()> {
+    let dist = drawline_e2e::copy_of_dist()?;
+    let server = Server::start_serving(dist.path().to_path_buf()).await?;
+    let browser = Browser::start().await?;
+    let code = server.enrollment_code.clone().expect("enrollment code");
+    flow::enroll_and_sign_in(&browser, &server.base, &code).await?;
+    browser.wait_for_text("sw-status", "Ready").await?;
+    browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.serviceWorker.ready.then(() => {
+               if (navigator.serviceWorker.controller) return done(true);
+               navigator.serviceWorker.addEventListener('controllerchange', () => done(true));
+             });",
+            vec![],
+        )
+        .await?;
+    let old = shell_caches(&browser).await?;
+    ensure!(old.len() == 1, "{old:?}");
+
+    // Open a collection, then release a new version (a new build stamp in sw.js).
+    flow::start_and_identify(&browser).await?;
+    let sw = dist.path().join("sw.js");
+    let text = std::fs::read_to_string(&sw)?;
+    let stamp = old[0].trim_start_matches("drawline-shell-");
+    ensure!(text.contains(stamp), "sw.js carries its build stamp");
+    std::fs::write(&sw, text.replace(stamp, "e2e-new-version"))?;
+    browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.serviceWorker.getRegistration().then(r => r.update()).then(() => done(true));",
+            vec![],
+        )
+        .await?;
+    // Installed and waiting, but mid-collection the app keeps quiet about it.
+    let deadline = tokio::time::Instant::now() + drawline_e2e::PATIENCE;
+    loop {
+        let waiting = browser
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 navigator.serviceWorker.getRegistration().then(r => done(!!r.waiting));",
+                vec![],
+            )
+            .await?;
+        if waiting.as_bool() == Some(true) {
+            break;
+        }
+        ensure!(tokio::time::Instant::now() < deadline, "no waiting worker");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    ensure!(
+        browser.texts_of_all("update-ready").await?.is_empty(),
+        "update offered in the middle of a collection"
+    );
+    ensure!(shell_caches(&browser).await?.contains(&old[0]));
+
+    // Off the collection screens it is offered; accepting reloads into the new version.
+    browser
+        .client
+        .goto(&format!("{}/draws", server.base))
+        .await?;
+    browser.click("update-reload").await?;
+    let deadline = tokio::time::Instant::now() + drawline_e2e::PATIENCE;
+    loop {
+        let caches = shell_caches(&browser).await.unwrap_or_default();
+        if caches == ["drawline-shell-e2e-new-version"] {
+            break;
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "caches after the update: {caches:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // The draft made before the update is still there.
+    browser.wait_for_text("draft-count", "1").await?;
     browser.close().await
 }

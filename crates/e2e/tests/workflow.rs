@@ -3,19 +3,14 @@
 //! the browser is killed.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use anyhow::{ensure, Result};
+use anyhow::Result;
 use drawline_domain::{Device, SiteConfig};
+use drawline_e2e::flow::{self, start_and_identify, wait_for_count, ENTER, MRN, WRISTBAND};
 use drawline_e2e::{Browser, Server};
 
-/// Lindqvist, Erik of the demo ward round: PT, APTT and CBC.
-const MRN: &str = "MRN100233";
-const WRISTBAND: &str = "DL1|MRN100233|LINDQVIST^ERIK|19370630";
 /// Walker, Edith of the demo home round: somebody else.
 const OTHER_WRISTBAND: &str = "DL1|MRN200101|WALKER^EDITH|19330105";
-/// WebDriver's Enter key, which a keyboard-wedge scanner sends after the barcode.
-const ENTER: &str = "\u{E007}";
 
 /// Caps of the tubes the planner gives for the patient's tests, in order of draw.
 fn expected_caps() -> Vec<String> {
@@ -34,41 +29,7 @@ async fn enroll_and_sign_in(browser: &Browser, server: &Server) -> Result<()> {
         .enrollment_code
         .clone()
         .expect("a fresh demo server prints an enrollment code");
-    browser.client.goto(&server.base).await?;
-    browser.wait_for_path(|p| p == "/enroll").await?;
-    browser.type_into("enroll-code", &code).await?;
-    browser.click("enroll-submit").await?;
-    browser.wait_for_path(|p| p == "/sign-in").await?;
-    browser.type_into("username", "amara").await?;
-    browser.type_into("pin", "1234").await?;
-    browser.click("sign-in-submit").await?;
-    browser.wait_for_path(|p| p == "/draws").await?;
-    browser.wait_for(&format!("collect-{MRN}")).await
-}
-
-/// Opens the patient's collection and scans their wristband; returns the tubes screen's path.
-async fn start_and_identify(browser: &Browser) -> Result<String> {
-    browser.click(&format!("collect-{MRN}")).await?;
-    browser.wait_for_path(|p| p.ends_with("/identify")).await?;
-    browser
-        .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
-        .await?;
-    browser.wait_for_path(|p| p.ends_with("/tubes")).await
-}
-
-async fn wait_for_count(browser: &Browser, test_id: &str, n: usize) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + drawline_e2e::PATIENCE;
-    loop {
-        let found = browser.texts_of_all(test_id).await?.len();
-        if found == n {
-            return Ok(());
-        }
-        ensure!(
-            tokio::time::Instant::now() < deadline,
-            "{found} {test_id}, expected {n}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    flow::enroll_and_sign_in(browser, &server.base, &code).await
 }
 
 #[tokio::test]
@@ -116,10 +77,17 @@ async fn one_full_collection_from_the_draw_list_to_the_outbox() -> Result<()> {
     browser.wait_for_path(|p| p.ends_with("/review")).await?;
     browser.click("finalize").await?;
     browser.wait_for("finalized").await?;
-    browser
-        .wait_for_text("waiting-to-sync", "1 waiting to sync")
-        .await?;
     browser.wait_for_text("draft-count", "0").await?;
+    // The server is up, so finalizing sends it at once: the outbox empties into receipts.
+    browser
+        .wait_for_text("waiting-to-sync", "0 waiting to sync")
+        .await?;
+    let [drafts, outbox, receipts] = flow::store_keys(&browser).await?;
+    assert!(
+        drafts.is_empty() && outbox.is_empty(),
+        "{drafts:?} {outbox:?}"
+    );
+    assert_eq!(receipts.len(), 1);
 
     // Back on the draw list the patient is shown as collected, not offered again.
     browser.click("back-to-list").await?;
@@ -133,7 +101,7 @@ async fn one_full_collection_from_the_draw_list_to_the_outbox() -> Result<()> {
         )))
         .await?;
     let text = card.text().await?;
-    assert!(text.contains("waiting to sync"), "{text}");
+    assert!(text.contains("Collected"), "{text}");
     drop(server);
     browser.close().await
 }
@@ -300,6 +268,18 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
             .await?;
         browser.wait_for("draft-card").await?;
         capture(&browser, &shot("10-drafts")).await?;
+        browser
+            .client
+            .goto(&format!("{}/sync", server.base))
+            .await?;
+        browser.wait_for("sync-phase").await?;
+        capture(&browser, &shot("11-sync")).await?;
+        browser
+            .client
+            .goto(&format!("{}/settings", server.base))
+            .await?;
+        browser.wait_for("storage-persistent").await?;
+        capture(&browser, &shot("12-settings")).await?;
         drop(server);
         browser.close().await?;
     }

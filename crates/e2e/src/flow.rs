@@ -1,0 +1,163 @@
+//! The collector's steps through the real UI, and the device database as the tests inspect it.
+
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Result};
+use serde_json::Value;
+
+use crate::{Browser, PATIENCE};
+
+/// Lindqvist, Erik of the demo ward round: PT, APTT and CBC.
+pub const MRN: &str = "MRN100233";
+/// His wristband as a keyboard-wedge scanner types it.
+pub const WRISTBAND: &str = "DL1|MRN100233|LINDQVIST^ERIK|19370630";
+/// WebDriver's Enter key, which a keyboard-wedge scanner sends after the barcode.
+pub const ENTER: &str = "\u{E007}";
+
+/// Enrolls the browser's tablet at `base` with `code` and signs amara in.
+pub async fn enroll_and_sign_in(browser: &Browser, base: &str, code: &str) -> Result<()> {
+    browser.client.goto(base).await?;
+    browser.wait_for_path(|p| p == "/enroll").await?;
+    browser.type_into("enroll-code", code).await?;
+    browser.click("enroll-submit").await?;
+    browser.wait_for_path(|p| p == "/sign-in").await?;
+    browser.type_into("username", "amara").await?;
+    browser.type_into("pin", "1234").await?;
+    browser.click("sign-in-submit").await?;
+    browser.wait_for_path(|p| p == "/draws").await?;
+    browser.wait_for(&format!("collect-{MRN}")).await
+}
+
+/// Opens the patient's collection and scans their wristband; returns the tubes screen's path.
+pub async fn start_and_identify(browser: &Browser) -> Result<String> {
+    browser.click(&format!("collect-{MRN}")).await?;
+    browser.wait_for_path(|p| p.ends_with("/identify")).await?;
+    browser
+        .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
+        .await?;
+    browser.wait_for_path(|p| p.ends_with("/tubes")).await
+}
+
+/// Waits until exactly `n` elements carry this `data-testid`.
+pub async fn wait_for_count(browser: &Browser, test_id: &str, n: usize) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let found = browser.texts_of_all(test_id).await?.len();
+        if found == n {
+            return Ok(());
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "{found} {test_id}, expected {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// From the tubes screen: marks `tubes` tubes drawn, prints their labels and opens review.
+pub async fn draw_label_and_review(browser: &Browser, tubes: usize) -> Result<()> {
+    wait_for_count(browser, "tube-card", tubes).await?;
+    for i in 1..=tubes {
+        browser.click(&format!("mark-drawn-{i}")).await?;
+        let stamp = browser.text_of(&format!("drawn-at-{i}")).await?;
+        ensure!(stamp.starts_with("Drawn "), "{stamp}");
+    }
+    browser.click("go-label").await?;
+    browser.wait_for_path(|p| p.ends_with("/label")).await?;
+    // The print dialog is the browser's; headless Chromium gets a no-op instead.
+    browser
+        .client
+        .execute("window.print = () => {};", vec![])
+        .await?;
+    for i in 1..=tubes {
+        browser.click("print-label").await?;
+        wait_for_count(browser, "label-preview", i).await?;
+    }
+    browser.click("go-review").await?;
+    browser.wait_for_path(|p| p.ends_with("/review")).await?;
+    Ok(())
+}
+
+/// One whole collection of the demo patient, from the draw list to "finalized".
+pub async fn collect_one(browser: &Browser, tubes: usize) -> Result<()> {
+    start_and_identify(browser).await?;
+    draw_label_and_review(browser, tubes).await?;
+    browser.click("finalize").await?;
+    browser.wait_for("finalized").await
+}
+
+async fn idb(browser: &Browser, body: &str, args: Vec<Value>) -> Result<Value> {
+    // Opens the app's database at whatever version the app made, runs `body` with `db` and
+    // `done`, and closes it again so the app's own connection is never blocked.
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         const args = Array.from(arguments).slice(0, -1);
+         const req = indexedDB.open('drawline');
+         req.onerror = () => done({{ error: String(req.error) }});
+         req.onsuccess = () => {{
+           const db = req.result;
+           const finish = (v) => {{ db.close(); done(v); }};
+           try {{ {body} }} catch (e) {{ finish({{ error: String(e) }}); }}
+         }};"
+    );
+    let v = browser.client.execute_async(&script, args).await?;
+    if let Some(e) = v.get("error") {
+        bail!("IndexedDB: {e}");
+    }
+    Ok(v)
+}
+
+/// The enrolled device's token, read from the tablet's settings store.
+pub async fn device_token(browser: &Browser) -> Result<String> {
+    let v = idb(
+        browser,
+        "const g = db.transaction('settings').objectStore('settings').get('device');
+         g.onsuccess = () => finish(g.result ? g.result.value.token : null);",
+        vec![],
+    )
+    .await?;
+    match v.as_str() {
+        Some(t) => Ok(t.to_owned()),
+        None => bail!("the tablet is not enrolled"),
+    }
+}
+
+/// Puts outbox records straight into the tablet's outbox, as finalizing would.
+pub async fn inject_outbox(browser: &Browser, records: Vec<Value>) -> Result<()> {
+    idb(
+        browser,
+        "const tx = db.transaction('outbox', 'readwrite');
+         for (const r of args[0]) tx.objectStore('outbox').put(r);
+         tx.oncomplete = () => finish(true);
+         tx.onerror = () => finish({ error: String(tx.error) });",
+        vec![Value::Array(records)],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Keys of the drafts, outbox and receipts stores, in that order.
+pub async fn store_keys(browser: &Browser) -> Result<[Vec<String>; 3]> {
+    let v = idb(
+        browser,
+        "const tx = db.transaction(['drafts', 'outbox', 'receipts']);
+         const out = [];
+         for (const s of ['drafts', 'outbox', 'receipts']) {
+           const r = tx.objectStore(s).getAllKeys();
+           r.onsuccess = () => { out[['drafts', 'outbox', 'receipts'].indexOf(s)] = r.result; };
+         }
+         tx.oncomplete = () => finish(out);",
+        vec![],
+    )
+    .await?;
+    let list = |i: usize| -> Vec<String> {
+        v[i].as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|k| k.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok([list(0), list(1), list(2)])
+}

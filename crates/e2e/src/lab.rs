@@ -1,0 +1,130 @@
+//! The lab server's API as the tests check it: what arrived, and records built like a device's.
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, FixedOffset, Utc};
+use drawline_domain::api::{CollectionSummary, CollectionVersionView, Worklist};
+use drawline_domain::identification::Identifier;
+use drawline_domain::{
+    AccessionNumber, Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence,
+    SiteConfig,
+};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// A client of one server's `/api/v1`.
+pub struct Lab {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Lab {
+    /// The API of the server (or proxy) at `base` (`http://127.0.0.1:PORT`).
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: format!("{base}/api/v1"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn get<T: for<'de> serde::Deserialize<'de>>(&self, path: &str, token: &str) -> Result<T> {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        let status = res.status();
+        let text = res.text().await?;
+        if !status.is_success() {
+            bail!("GET {path}: {status}: {text}");
+        }
+        serde_json::from_str(&text).with_context(|| format!("GET {path}: {text}"))
+    }
+
+    /// Every collection the device sent (device token), as the lab holds them.
+    pub async fn collections(&self, token: &str) -> Result<Vec<CollectionSummary>> {
+        self.get("/collections", token).await
+    }
+
+    /// Every received version of one collection.
+    pub async fn versions(&self, token: &str, id: Uuid) -> Result<Vec<CollectionVersionView>> {
+        self.get(&format!("/collections/{id}"), token).await
+    }
+
+    /// The device's worklist.
+    pub async fn worklist(&self, token: &str) -> Result<Worklist> {
+        self.get("/worklist", token).await
+    }
+}
+
+/// `count` finalized collections of the worklist's patients, made with the domain crate the way
+/// the app makes them (identified, every tube drawn and labelled), as outbox records the app
+/// stores. Each has its own UUID; patients repeat when `count` exceeds them.
+pub fn outbox_records(
+    worklist: &Worklist,
+    collector: &str,
+    count: usize,
+    finalized_at: DateTime<FixedOffset>,
+) -> Result<Vec<Value>> {
+    let site = SiteConfig::default_site();
+    let by = CollectorId::parse(collector)?;
+    let now = DeviceTime::from_local(finalized_at);
+    // Untimed orders only: a timed draw at an arbitrary time needs a reason for its window.
+    let untimed = |p: &drawline_domain::Patient| -> Vec<drawline_domain::Order> {
+        worklist
+            .orders
+            .iter()
+            .filter(|o| o.order.patient == p.id && o.order.due_at.is_none())
+            .map(|o| o.order.clone())
+            .collect()
+    };
+    let patients: Vec<_> = worklist
+        .patients
+        .iter()
+        .filter(|p| !untimed(p).is_empty())
+        .collect();
+    if patients.is_empty() {
+        bail!("no patient with untimed orders on the worklist");
+    }
+    let mut out = Vec::with_capacity(count);
+    for n in 0..count {
+        let patient = patients[n % patients.len()];
+        let orders = untimed(patient);
+        let id = Uuid::new_v4();
+        let mut c = Collection::start(
+            CollectionId(id),
+            patient.clone(),
+            orders,
+            &site,
+            Device::EvacuatedHolder,
+            &by,
+            now,
+        )?;
+        let evidence = Evidence::new()
+            .with_manual(Identifier::Name(patient.identity.name.clone()))
+            .with_manual(Identifier::DateOfBirth(patient.identity.birth_date));
+        c.identify(&evidence, &by, now)?;
+        for i in 1..=c.tubes().len() as u32 {
+            c.record_draw(i, now, None, &by, now)?;
+            let acc = AccessionNumber::parse(&format!("E{:06}-{i}", n))?;
+            c.label_tube(i, acc, None, &by, now)?;
+        }
+        // Every collection answers the fasting question; only fasting tests require it.
+        c.record_fasting(drawline_domain::collection::FastingStatus::Fasting, &by, now)?;
+        let f = c.finalize(&by, now)?;
+        out.push(json!({
+            "id": format!("{id}/v1"),
+            "collection_id": id.to_string(),
+            "version": 1,
+            "hash": f.hash().as_str(),
+            "finalized_at": finalized_at.to_rfc3339(),
+            "data": serde_json::to_value(&f)?,
+        }));
+    }
+    Ok(out)
+}
+
+/// Now on the test machine's clock, with its offset.
+pub fn now() -> DateTime<FixedOffset> {
+    Utc::now().fixed_offset()
+}

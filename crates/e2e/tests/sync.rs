@@ -1,0 +1,321 @@
+//! Sync under faults, end to end with the real server and headless Chromium: nothing is lost and
+//! nothing arrives twice, whether the server is down, the network cuts connections, the server
+//! dies mid-batch, the browser dies mid-finalize, or the tablet's clock is wrong.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Result};
+use drawline_domain::{Device, SiteConfig};
+use drawline_e2e::flow::{self, MRN};
+use drawline_e2e::lab::{self, Lab};
+use drawline_e2e::proxy::FlakyProxy;
+use drawline_e2e::{Browser, Server};
+
+/// Sync after a fault waits for retries with backoff (at most a minute apart): allow several.
+const SYNC_PATIENCE: Duration = Duration::from_secs(300);
+
+/// Tubes of the demo patient's tests (PT, APTT, CBC), from the planner the app uses.
+fn demo_tubes() -> usize {
+    SiteConfig::default_site()
+        .plan(&["PT", "APTT", "CBC"], Device::EvacuatedHolder)
+        .expect("demo tests are in the default catalog")
+        .tubes
+        .len()
+}
+
+fn code(server: &Server) -> String {
+    server
+        .enrollment_code
+        .clone()
+        .expect("a fresh demo server prints an enrollment code")
+}
+
+/// Waits until the status bar says `n` waiting to sync, for as long as sync may need.
+async fn wait_for_waiting(browser: &Browser, n: usize) -> Result<()> {
+    let want = format!("{n} waiting to sync");
+    let deadline = Instant::now() + SYNC_PATIENCE;
+    loop {
+        let text = browser.text_of("waiting-to-sync").await?;
+        if text == want {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("still {text:?}, expected {want:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The app is stored by its service worker, so a reload works with the server down.
+async fn wait_until_ready_offline(browser: &Browser) -> Result<()> {
+    browser.wait_for_text("sw-status", "Ready").await?;
+    let deadline = Instant::now() + drawline_e2e::PATIENCE;
+    loop {
+        browser.click("prepare-round").await?;
+        let text = browser.text_of("round-ready").await?;
+        if text.starts_with("Ready to work offline") {
+            return Ok(());
+        }
+        ensure!(Instant::now() < deadline, "never ready: {text}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The lab holds exactly `expected` collections of this device, each with one version.
+async fn assert_lab_holds_exactly(
+    lab: &Lab,
+    token: &str,
+    expected: &HashSet<String>,
+) -> Result<()> {
+    let held = lab.collections(token).await?;
+    let ids: HashSet<String> = held.iter().map(|c| c.id.to_string()).collect();
+    ensure!(held.len() == ids.len(), "the lab lists a collection twice");
+    ensure!(
+        &ids == expected,
+        "the lab holds {} collections, expected {}",
+        ids.len(),
+        expected.len()
+    );
+    ensure!(
+        held.iter().all(|c| c.latest_version == 1),
+        "a collection has more than one version"
+    );
+    Ok(())
+}
+
+fn ids_of(records: &[serde_json::Value]) -> HashSet<String> {
+    records
+        .iter()
+        .map(|r| r["collection_id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Opens the sync screen in-app (no page load, so no network needed) and presses "Sync now".
+async fn sync_now(browser: &Browser) -> Result<()> {
+    browser.click("waiting-to-sync").await?;
+    browser.wait_for_path(|p| p == "/sync").await?;
+    browser.click("sync-now").await
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_collection_made_with_the_server_down_arrives_exactly_once_when_it_returns() -> Result<()>
+{
+    let server = Server::start().await?;
+    let base = server.base.clone();
+    let browser = Browser::start().await?;
+    flow::enroll_and_sign_in(&browser, &base, &code(&server)).await?;
+    wait_until_ready_offline(&browser).await?;
+    let token = flow::device_token(&browser).await?;
+
+    let stopped = server.stop().await?;
+    // A reload with the server gone: the shell comes from the service worker's cache.
+    browser.client.goto(&base).await?;
+    browser.wait_for_path(|p| p == "/draws").await?;
+    flow::collect_one(&browser, demo_tubes()).await?;
+    wait_for_waiting(&browser, 1).await?;
+    let [drafts, outbox, _] = flow::store_keys(&browser).await?;
+    ensure!(
+        drafts.is_empty() && outbox.len() == 1,
+        "{drafts:?} {outbox:?}"
+    );
+    let id = outbox[0].trim_end_matches("/v1").to_owned();
+
+    let server = stopped.restart().await?;
+    // No click: the retry timer finds the server again by itself.
+    wait_for_waiting(&browser, 0).await?;
+    let lab = Lab::new(&server.base);
+    assert_lab_holds_exactly(&lab, &token, &HashSet::from([id.clone()])).await?;
+    let [_, outbox, receipts] = flow::store_keys(&browser).await?;
+    ensure!(outbox.is_empty() && receipts == [format!("{id}/v1")]);
+    // Back on the draw list the patient is collected and synced, not offered again.
+    browser.client.goto(&format!("{base}/draws")).await?;
+    let card = browser
+        .client
+        .wait()
+        .at_most(drawline_e2e::PATIENCE)
+        .for_element(fantoccini::Locator::Css(&format!(
+            "[data-testid=\"patient-card\"][data-mrn=\"{MRN}\"]"
+        )))
+        .await?;
+    let text = card.text().await?;
+    ensure!(text.contains("Collected · synced"), "{text}");
+    browser.close().await
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn two_hundred_collections_sync_exactly_once_through_a_proxy_that_drops_and_cuts_connections(
+) -> Result<()> {
+    let server = Server::start().await?;
+    let proxy = FlakyProxy::start(server.port()).await?;
+    let browser = Browser::start().await?;
+    flow::enroll_and_sign_in(&browser, &proxy.base, &code(&server)).await?;
+    wait_until_ready_offline(&browser).await?;
+    let token = flow::device_token(&browser).await?;
+    let lab = Lab::new(&server.base);
+    let records = lab::outbox_records(&lab.worklist(&token).await?, "amara", 200, lab::now())?;
+    let expected = ids_of(&records);
+
+    proxy.set_flaky(true);
+    flow::inject_outbox(&browser, records).await?;
+    sync_now(&browser).await?;
+    wait_for_waiting(&browser, 0).await?;
+
+    assert_lab_holds_exactly(&lab, &token, &expected).await?;
+    let [_, outbox, receipts] = flow::store_keys(&browser).await?;
+    ensure!(outbox.is_empty(), "{} left in the outbox", outbox.len());
+    ensure!(receipts.len() == 200, "{} receipts", receipts.len());
+    let stats = proxy.stats();
+    println!("flaky proxy: {stats:?}");
+    ensure!(
+        stats.refused > 0 && stats.cut > 0,
+        "the proxy never failed a connection: {stats:?}"
+    );
+    browser.close().await
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn the_server_killed_in_the_middle_of_a_batch_loses_and_duplicates_nothing() -> Result<()> {
+    let server = Server::start().await?;
+    let proxy = FlakyProxy::start(server.port()).await?;
+    let browser = Browser::start().await?;
+    flow::enroll_and_sign_in(&browser, &proxy.base, &code(&server)).await?;
+    wait_until_ready_offline(&browser).await?;
+    let token = flow::device_token(&browser).await?;
+    let lab = Lab::new(&server.base);
+    // Two batches' worth, so the kill lands with one batch in flight and one still queued.
+    let records = lab::outbox_records(&lab.worklist(&token).await?, "amara", 400, lab::now())?;
+    let expected = ids_of(&records);
+    flow::inject_outbox(&browser, records).await?;
+
+    let before = proxy.stats().pushes;
+    sync_now(&browser).await?;
+    let deadline = Instant::now() + drawline_e2e::PATIENCE;
+    while proxy.stats().pushes == before {
+        ensure!(Instant::now() < deadline, "no push reached the server");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let stopped = server.stop().await?;
+    let server = stopped.restart().await?;
+
+    wait_for_waiting(&browser, 0).await?;
+    let lab = Lab::new(&server.base);
+    assert_lab_holds_exactly(&lab, &token, &expected).await?;
+    let [_, outbox, receipts] = flow::store_keys(&browser).await?;
+    ensure!(outbox.is_empty() && receipts.len() == 400);
+    browser.close().await
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_browser_killed_during_finalize_leaves_the_collection_a_draft_or_in_the_outbox_never_both(
+) -> Result<()> {
+    let server = Server::start().await?;
+    let base = server.base.clone();
+    let browser = Browser::start().await?;
+    flow::enroll_and_sign_in(&browser, &base, &code(&server)).await?;
+    wait_until_ready_offline(&browser).await?;
+    // The server stays down so a finalized record stays in the outbox, where the test looks.
+    let _stopped = server.stop().await?;
+    browser.client.goto(&base).await?;
+    browser.wait_for_path(|p| p == "/draws").await?;
+    flow::start_and_identify(&browser).await?;
+    flow::draw_label_and_review(&browser, demo_tubes()).await?;
+    let path = browser.wait_for_path(|p| p.ends_with("/review")).await?;
+    let id = path
+        .trim_start_matches("/collect/")
+        .trim_end_matches("/review")
+        .to_owned();
+
+    browser.click("finalize").await?;
+    let profile = browser.kill().await?;
+
+    let browser = Browser::start_with_profile(profile).await?;
+    browser.client.goto(&base).await?;
+    browser.wait_for("draft-count").await?;
+    let [drafts, outbox, receipts] = flow::store_keys(&browser).await?;
+    let as_draft = drafts.contains(&id);
+    let in_outbox = outbox.contains(&format!("{id}/v1"));
+    println!("after the kill: draft {as_draft}, outbox {in_outbox}");
+    ensure!(
+        as_draft != in_outbox,
+        "draft {as_draft}, outbox {in_outbox}: must be exactly one"
+    );
+    ensure!(receipts.is_empty());
+    browser.close().await
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_tablet_clock_hours_wrong_still_syncs_and_the_lab_flags_the_skew() -> Result<()> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    // Every page of this tablet sees a clock three hours fast.
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": "(() => {
+                const shift = 3 * 3600 * 1000;
+                const Real = Date;
+                class Skewed extends Real {
+                    constructor(...a) { if (a.length === 0) super(Real.now() + shift); else super(...a); }
+                    static now() { return Real.now() + shift; }
+                }
+                globalThis.Date = Skewed;
+            })();" }),
+        )
+        .await?;
+    flow::enroll_and_sign_in(&browser, &server.base, &code(&server)).await?;
+    let token = flow::device_token(&browser).await?;
+    flow::collect_one(&browser, demo_tubes()).await?;
+    wait_for_waiting(&browser, 0).await?;
+    let skew = browser.text_of("clock-skew").await?;
+    ensure!(skew.contains("3 h") && skew.contains("ahead"), "{skew}");
+
+    let lab = Lab::new(&server.base);
+    let held = lab.collections(&token).await?;
+    ensure!(held.len() == 1, "{} collections", held.len());
+    let versions = lab.versions(&token, held[0].id).await?;
+    let seconds = versions[0].clock_skew_seconds;
+    ensure!(
+        (3 * 3600 - 600..=3 * 3600 + 600).contains(&seconds),
+        "skew recorded as {seconds} s"
+    );
+    let [_, _, receipts] = flow::store_keys(&browser).await?;
+    ensure!(receipts.len() == 1);
+    browser.close().await
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_thousand_queued_collections_sync_once_each_and_the_cost_is_reported() -> Result<()> {
+    let server = Server::start().await?;
+    let proxy = FlakyProxy::start(server.port()).await?;
+    let browser = Browser::start().await?;
+    flow::enroll_and_sign_in(&browser, &proxy.base, &code(&server)).await?;
+    let token = flow::device_token(&browser).await?;
+    let lab = Lab::new(&server.base);
+    let records = lab::outbox_records(&lab.worklist(&token).await?, "amara", 1000, lab::now())?;
+    let expected = ids_of(&records);
+    flow::inject_outbox(&browser, records).await?;
+
+    let before = proxy.stats();
+    let started = Instant::now();
+    sync_now(&browser).await?;
+    wait_for_waiting(&browser, 0).await?;
+    let took = started.elapsed();
+    let after = proxy.stats();
+    // A figure for the record, not an assertion: these machines are shared.
+    println!(
+        "synced 1000 queued collections in {:.1} s with {} push and {} pull requests, {} bytes sent",
+        took.as_secs_f64(),
+        after.pushes - before.pushes,
+        after.pulls - before.pulls,
+        after.push_bytes - before.push_bytes
+    );
+    assert_lab_holds_exactly(&lab, &token, &expected).await?;
+    browser.close().await
+}
