@@ -32,7 +32,8 @@ pub async fn is_persistent() -> Option<bool> {
 /// Bytes used and the quota, as the browser estimates them.
 pub async fn estimate() -> Option<(f64, f64)> {
     let p = manager()?.estimate().ok()?;
-    let e: web_sys::StorageEstimate = JsFuture::from(p).await.ok()?.dyn_into().ok()?;
+    // A dictionary, not a class: `dyn_into`'s instanceof check would always fail.
+    let e: web_sys::StorageEstimate = JsFuture::from(p).await.ok()?.unchecked_into();
     Some((e.get_usage()?, e.get_quota()?))
 }
 

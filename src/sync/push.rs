@@ -175,9 +175,9 @@ impl Failure {
     /// Classifies a failed call.
     pub fn of(error: &SyncError) -> Self {
         match error {
-            SyncError::Server { status, .. } if matches!(status, 401 | 403) => {
-                Failure::Reenroll(error.human())
-            }
+            SyncError::Server {
+                status: 401 | 403, ..
+            } => Failure::Reenroll(error.human()),
             SyncError::Server { status, .. }
                 if (400..500).contains(status) && !matches!(status, 408 | 425 | 429) =>
             {
@@ -365,7 +365,7 @@ mod tests {
         for attempt in 1..100 {
             let d = retry_delay_ms(attempt, 0.5);
             assert!(
-                d <= RETRY_MAX_MS && d >= RETRY_BASE_MS / 2,
+                (RETRY_BASE_MS / 2..=RETRY_MAX_MS).contains(&d),
                 "{attempt}: {d}"
             );
         }

@@ -444,8 +444,18 @@ impl SyncRunner {
         }
         self.state.update_value(|s| s.running = true);
         let result = self.cycle().await;
-        self.state.update_value(|s| s.running = false);
+        let again = self
+            .state
+            .try_update_value(|s| {
+                s.running = false;
+                std::mem::take(&mut s.again)
+            })
+            .unwrap_or(false);
         self.finish(result.clone());
+        if again {
+            // Something was finalized while preparing: send it too.
+            self.kick();
+        }
         result.map_err(|f| match f {
             Failure::Transient(w) | Failure::Refused(w) | Failure::Reenroll(w) => w,
         })?;

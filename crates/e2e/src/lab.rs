@@ -41,6 +41,38 @@ impl Lab {
         serde_json::from_str(&text).with_context(|| format!("GET {path}: {text}"))
     }
 
+    /// Signs a user in on the device whose token is given; answers the session token.
+    pub async fn sign_in(&self, device_token: &str, username: &str, pin: &str) -> Result<String> {
+        let res = self
+            .http
+            .post(format!("{}/sessions", self.base))
+            .bearer_auth(device_token)
+            .json(&json!({ "username": username, "pin": pin }))
+            .send()
+            .await?;
+        let status = res.status();
+        let body: Value = res.json().await?;
+        if !status.is_success() {
+            bail!("sign in: {status}: {body}");
+        }
+        Ok(body["token"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Cancels an order as a supervisor.
+    pub async fn cancel_order(&self, token: &str, order: &str, reason: &str) -> Result<()> {
+        let res = self
+            .http
+            .post(format!("{}/orders/{order}/cancel", self.base))
+            .bearer_auth(token)
+            .json(&json!({ "reason": reason }))
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("cancel {order}: {}: {}", res.status(), res.text().await?);
+        }
+        Ok(())
+    }
+
     /// Every collection the device sent (device token), as the lab holds them.
     pub async fn collections(&self, token: &str) -> Result<Vec<CollectionSummary>> {
         self.get("/collections", token).await
@@ -110,7 +142,11 @@ pub fn outbox_records(
             c.label_tube(i, acc, None, &by, now)?;
         }
         // Every collection answers the fasting question; only fasting tests require it.
-        c.record_fasting(drawline_domain::collection::FastingStatus::Fasting, &by, now)?;
+        c.record_fasting(
+            drawline_domain::collection::FastingStatus::Fasting,
+            &by,
+            now,
+        )?;
         let f = c.finalize(&by, now)?;
         out.push(json!({
             "id": format!("{id}/v1"),

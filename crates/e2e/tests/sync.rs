@@ -319,3 +319,80 @@ async fn a_thousand_queued_collections_sync_once_each_and_the_cost_is_reported()
     assert_lab_holds_exactly(&lab, &token, &expected).await?;
     browser.close().await
 }
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn orders_cancelled_while_the_tablet_was_away_are_flagged_at_the_next_pull() -> Result<()> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    flow::enroll_and_sign_in(&browser, &server.base, &code(&server)).await?;
+    let token = flow::device_token(&browser).await?;
+    let lab = Lab::new(&server.base);
+    let worklist = lab.worklist(&token).await?;
+    let order_of = |mrn: &str| -> Result<String> {
+        let patient = worklist
+            .patients
+            .iter()
+            .find(|p| p.identity.mrn.as_str() == mrn)
+            .ok_or_else(|| anyhow::anyhow!("{mrn} not on the worklist"))?;
+        Ok(worklist
+            .orders
+            .iter()
+            .find(|o| o.order.patient == patient.id)
+            .map(|o| o.order.id.to_string())
+            .unwrap_or_default())
+    };
+    let held = order_of(MRN)?;
+    let other = worklist
+        .patients
+        .iter()
+        .find(|p| p.identity.mrn.as_str() != MRN)
+        .map(|p| p.identity.mrn.to_string())
+        .unwrap_or_default();
+    let free = order_of(&other)?;
+    // A draft now holds the demo patient's orders.
+    flow::start_and_identify(&browser).await?;
+
+    let supervisor = lab.sign_in(&token, "sam", "9876").await?;
+    lab.cancel_order(&supervisor, &held, "ordered twice")
+        .await?;
+    lab.cancel_order(&supervisor, &free, "patient discharged")
+        .await?;
+
+    browser
+        .client
+        .goto(&format!("{}/draws", server.base))
+        .await?;
+    browser.click("prepare-round").await?;
+    browser.wait_for("round-ready").await?;
+    // The list re-renders as the pull lands: read it once it has settled at two notices.
+    let deadline = Instant::now() + drawline_e2e::PATIENCE;
+    let notices = loop {
+        let found = browser
+            .texts_of_all("order-notice")
+            .await
+            .unwrap_or_default();
+        if found.len() == 2 {
+            break found;
+        }
+        ensure!(Instant::now() < deadline, "notices: {found:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    ensure!(
+        notices.iter().any(|n| n.contains("cancelled by the lab")
+            && n.contains("ordered twice")
+            && n.contains("still be sent")),
+        "the held order is flagged and kept: {notices:?}"
+    );
+    ensure!(
+        notices
+            .iter()
+            .any(|n| n.contains("patient discharged") && n.contains("Do not draw it")),
+        "{notices:?}"
+    );
+    browser.click("acknowledge-notices").await?;
+    flow::wait_for_count(&browser, "order-notice", 0).await?;
+    // The draft that holds the cancelled order is still there to finish and send.
+    browser.wait_for_text("draft-count", "1").await?;
+    browser.close().await
+}
