@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -20,6 +20,9 @@ use crate::pages::not_found::NotFound;
 use crate::pages::review::Review;
 use crate::pages::settings::Settings;
 use crate::pages::sign_in::SignIn;
+use crate::pages::supervisor_collection::SupervisorCollection;
+use crate::pages::supervisor_devices::SupervisorDevices;
+use crate::pages::supervisor_queue::{QueueFilters, SupervisorQueue};
 use crate::pages::sync_queue::SyncQueue;
 use crate::pages::tubes::Tubes;
 use crate::state::{Auth, Revision};
@@ -61,6 +64,7 @@ pub fn App() -> impl IntoView {
     let runner = SyncRunner::new(db, auth, revision);
     provide_context(runner);
     runner.install();
+    provide_context(QueueFilters::new());
 
     let (sw_state, set_sw_state) = signal(ServiceWorkerState::Pending);
     provide_context(OfflineReady(sw_state));
@@ -82,6 +86,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/drafts") view=Drafts />
                     <Route path=path!("/sync") view=SyncQueue />
                     <Route path=path!("/settings") view=Settings />
+                    <Route path=path!("/supervisor") view=|| view! { <Redirect path="/supervisor/devices" /> } />
+                    <Route path=path!("/supervisor/devices") view=SupervisorDevices />
+                    <Route path=path!("/supervisor/queue") view=SupervisorQueue />
+                    <Route path=path!("/supervisor/collections/:id") view=SupervisorCollection />
                     <Route path=path!("/collect/:id/identify") view=Identify />
                     <Route path=path!("/collect/:id/tubes") view=Tubes />
                     <Route path=path!("/collect/:id/label") view=Label />

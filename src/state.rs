@@ -95,6 +95,22 @@ impl Auth {
         auth
     }
 
+    /// The signed-in user is a supervisor (or an admin): the review screens are theirs.
+    pub fn is_supervisor(&self) -> bool {
+        self.session
+            .get()
+            .is_some_and(|s| s.user.role >= drawline_domain::api::Role::Supervisor)
+    }
+
+    /// Where a signed-in user starts: supervisors on the devices view, collectors on the draw list.
+    pub fn start_path(&self) -> &'static str {
+        if self.is_supervisor() {
+            "/supervisor"
+        } else {
+            "/draws"
+        }
+    }
+
     /// The signed-in collector, as recorded on collections.
     pub fn collector(&self) -> Option<Collector> {
         self.session.get().map(|s| Collector {

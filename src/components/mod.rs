@@ -11,4 +11,5 @@ pub mod scan_field;
 pub mod status_bar;
 pub mod step_bar;
 pub mod storage_problem;
+pub mod supervisor_frame;
 pub mod tube_card;

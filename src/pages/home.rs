@@ -28,7 +28,7 @@ pub fn Home() -> impl IntoView {
         } else if auth.session.get().is_none() {
             "/sign-in"
         } else {
-            "/draws"
+            auth.start_path()
         };
         view! { <Redirect path=to /> }.into_any()
     }

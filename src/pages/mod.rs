@@ -11,5 +11,8 @@ pub mod not_found;
 pub mod review;
 pub mod settings;
 pub mod sign_in;
+pub mod supervisor_collection;
+pub mod supervisor_devices;
+pub mod supervisor_queue;
 pub mod sync_queue;
 pub mod tubes;

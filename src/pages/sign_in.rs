@@ -88,7 +88,7 @@ pub fn SignIn() -> impl IntoView {
         if let Some(Ok(session)) = sign_in.value().get() {
             auth.session.set(Some(session));
             revision.bump();
-            navigate("/draws", Default::default());
+            navigate(auth.start_path(), Default::default());
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {

@@ -58,6 +58,23 @@ impl Lab {
         Ok(body["token"].as_str().unwrap_or_default().to_owned())
     }
 
+    /// Registers a new device as a supervisor; answers its one-time enrollment code.
+    pub async fn new_device(&self, token: &str, name: &str) -> Result<String> {
+        let res = self
+            .http
+            .post(format!("{}/devices", self.base))
+            .bearer_auth(token)
+            .json(&json!({ "name": name }))
+            .send()
+            .await?;
+        let status = res.status();
+        let body: Value = res.json().await?;
+        if !status.is_success() {
+            bail!("new device: {status}: {body}");
+        }
+        Ok(body["code"].as_str().unwrap_or_default().to_owned())
+    }
+
     /// Cancels an order as a supervisor.
     pub async fn cancel_order(&self, token: &str, order: &str, reason: &str) -> Result<()> {
         let res = self

@@ -41,6 +41,7 @@ pub struct Server {
     db_dir: tempfile::TempDir,
     port: u16,
     dist: Option<PathBuf>,
+    args: Vec<String>,
 }
 
 impl Server {
@@ -48,19 +49,26 @@ impl Server {
     pub async fn start() -> Result<Self> {
         let db_dir = tempfile::tempdir()?;
         let port = free_port()?;
-        Self::start_with(db_dir, port, None).await
+        Self::start_with(db_dir, port, None, Vec::new()).await
+    }
+
+    /// Starts the server with extra `drawline serve` flags (e.g. a lab threshold).
+    pub async fn start_with_flags(flags: &[&str]) -> Result<Self> {
+        let flags = flags.iter().map(|f| f.to_string()).collect();
+        Self::start_with(tempfile::tempdir()?, free_port()?, None, flags).await
     }
 
     /// Starts the server serving the app build in `dist` instead of `DRAWLINE_DIST` (a test
     /// can then change the app while it runs, as a new release would).
     pub async fn start_serving(dist: PathBuf) -> Result<Self> {
-        Self::start_with(tempfile::tempdir()?, free_port()?, Some(dist)).await
+        Self::start_with(tempfile::tempdir()?, free_port()?, Some(dist), Vec::new()).await
     }
 
     async fn start_with(
         db_dir: tempfile::TempDir,
         port: u16,
         dist: Option<PathBuf>,
+        args: Vec<String>,
     ) -> Result<Self> {
         let bin = env_path("DRAWLINE_BIN")?;
         let served = match &dist {
@@ -76,6 +84,7 @@ impl Server {
             .arg(db_dir.path().join("e2e.sqlite"))
             .arg("--dist")
             .arg(&served)
+            .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -106,6 +115,7 @@ impl Server {
             db_dir,
             port,
             dist,
+            args,
         })
     }
 
@@ -121,6 +131,7 @@ impl Server {
             db_dir: self.db_dir,
             port: self.port,
             dist: self.dist,
+            args: self.args,
         })
     }
 }
@@ -130,12 +141,13 @@ pub struct StoppedServer {
     db_dir: tempfile::TempDir,
     port: u16,
     dist: Option<PathBuf>,
+    args: Vec<String>,
 }
 
 impl StoppedServer {
     /// Starts the server again with the same database and port.
     pub async fn restart(self) -> Result<Server> {
-        Server::start_with(self.db_dir, self.port, self.dist).await
+        Server::start_with(self.db_dir, self.port, self.dist, self.args).await
     }
 }
 
@@ -333,6 +345,20 @@ impl Browser {
             .await
             .with_context(|| format!("waiting for {selector}"))?;
         el.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Chooses the option with this value in the `<select>` with this `data-testid`.
+    pub async fn choose(&self, test_id: &str, value: &str) -> Result<()> {
+        let selector = format!("[data-testid=\"{test_id}\"]");
+        let el = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&selector))
+            .await
+            .with_context(|| format!("waiting for {selector}"))?;
+        el.select_by_value(value).await?;
         Ok(())
     }
 

@@ -1,0 +1,154 @@
+//! Supervisor review end to end: two tablets (two browser profiles) sync, one goes silent with
+//! unsynced work, and a supervisor sees both correctly and reviews a collection.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Result};
+use drawline_domain::OrderId;
+use drawline_e2e::flow;
+use drawline_e2e::lab::{self, Lab};
+use drawline_e2e::{Browser, Server, PATIENCE};
+
+/// Waits until `check` holds for the texts of the elements with this `data-testid`.
+async fn wait_until_texts(
+    browser: &Browser,
+    test_id: &str,
+    check: impl Fn(&[String]) -> bool,
+) -> Result<Vec<String>> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let texts = browser.texts_of_all(test_id).await.unwrap_or_default();
+        if check(&texts) {
+            return Ok(texts);
+        }
+        ensure!(Instant::now() < deadline, "{test_id}: {texts:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn sync_and_wait(browser: &Browser, waiting: &str) -> Result<()> {
+    browser.click("waiting-to-sync").await?;
+    browser.wait_for_path(|p| p == "/sync").await?;
+    browser.click("sync-now").await?;
+    wait_until_texts(browser, "waiting-to-sync", |t| {
+        t.first().is_some_and(|x| x == waiting)
+    })
+    .await
+    .map(|_| ())
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_a_collection(
+) -> Result<()> {
+    // Any silence counts as stale here, so the test need not wait an hour.
+    let server = Server::start_with_flags(&["--stale-device-minutes", "0"]).await?;
+    let lab = Lab::new(&server.base);
+
+    // Tablet A: the demo ward tablet, with amara.
+    let a = Browser::start().await?;
+    let code = server.enrollment_code.clone().expect("enrollment code");
+    flow::enroll_and_sign_in(&a, &server.base, &code).await?;
+    let token_a = flow::device_token(&a).await?;
+    let worklist = lab.worklist(&token_a).await?;
+    let supervisor = lab.sign_in(&token_a, "sam", "9876").await?;
+    let code_b = lab.new_device(&supervisor, "Home visit tablet").await?;
+
+    // A collector never gets the supervisor screens.
+    a.client
+        .goto(&format!("{}/supervisor/devices", server.base))
+        .await?;
+    a.wait_for("supervisors-only").await?;
+
+    // Tablet B: one collection the lab takes, one it rejects (an order it does not know).
+    let b = Browser::start().await?;
+    b.client.goto(&server.base).await?;
+    b.type_into("enroll-code", &code_b).await?;
+    b.click("enroll-submit").await?;
+    b.wait_for_path(|p| p == "/sign-in").await?;
+    b.type_into("username", "ben").await?;
+    b.type_into("pin", "2345").await?;
+    b.click("sign-in-submit").await?;
+    b.wait_for_path(|p| p == "/draws").await?;
+    let mut unknown = worklist.clone();
+    for o in &mut unknown.orders {
+        o.order.id = OrderId::parse(&format!("gone-{}", o.order.id))?;
+    }
+    let mut records = lab::outbox_records(&worklist, "ben", 1, lab::now())?;
+    records.extend(lab::outbox_records(&unknown, "ben", 1, lab::now())?);
+    flow::inject_outbox(&b, records).await?;
+    sync_and_wait(&b, "1 waiting to sync").await?;
+    b.wait_for("needs-attention").await?;
+    let reason = b.text_of("record-reason").await?;
+    ensure!(reason.contains("not known to the lab"), "{reason}");
+    // B goes silent holding that record.
+    drop(b.kill().await?);
+
+    // Tablet A syncs two collections.
+    let records = lab::outbox_records(&worklist, "amara", 2, lab::now())?;
+    flow::inject_outbox(&a, records).await?;
+    sync_and_wait(&a, "0 waiting to sync").await?;
+
+    // The supervisor signs in on tablet A.
+    a.click("sign-out").await?;
+    a.wait_for_path(|p| p == "/sign-in").await?;
+    a.type_into("username", "sam").await?;
+    a.type_into("pin", "9876").await?;
+    a.click("sign-in-submit").await?;
+    a.wait_for_path(|p| p == "/supervisor/devices").await?;
+    let risks = wait_until_texts(&a, "device-risk", |t| t.len() == 2).await?;
+    let cards = a
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=\"device-card\"]"))
+        .await?;
+    let first = cards[0].attr("data-name").await?.unwrap_or_default();
+    ensure!(
+        first == "Home visit tablet" && risks[0] == "At risk",
+        "first card {first} {risks:?}"
+    );
+    let queues = a.texts_of_all("device-queue").await?;
+    let quarantined = a.texts_of_all("device-quarantined").await?;
+    ensure!(queues == ["1", "0"], "{queues:?}");
+    ensure!(quarantined[0] == "1", "{quarantined:?}");
+    let reasons = a.text_of("device-reasons").await?;
+    ensure!(reasons.to_lowercase().contains("unsynced"), "{reasons}");
+
+    // The queue: the rejection, and the three accepted collections.
+    a.click("tab-queue").await?;
+    a.choose("filter-status", "rejected").await?;
+    let statuses = wait_until_texts(&a, "queue-status", |t| t == ["Rejected"]).await?;
+    ensure!(statuses.len() == 1);
+    a.choose("filter-status", "accepted").await?;
+    wait_until_texts(&a, "queue-status", |t| {
+        t.len() == 3 && t.iter().all(|s| s.starts_with("Accepted"))
+    })
+    .await?;
+
+    // Review one: the action comes back in its history and in the queue.
+    a.click("queue-open").await?;
+    a.wait_for_path(|p| p.starts_with("/supervisor/collections/"))
+        .await?;
+    a.wait_for("tube-table").await?;
+    let fhir = a
+        .client
+        .find(fantoccini::Locator::Css("[data-testid=\"fhir\"]"))
+        .await?;
+    let fhir = fhir.prop("textContent").await?.unwrap_or_default();
+    ensure!(fhir.contains("\"Specimen\""), "FHIR export shown");
+    a.type_into("review-note", "labels checked at the lab")
+        .await?;
+    a.click("mark-reviewed").await?;
+    let events = wait_until_texts(&a, "review-event", |t| !t.is_empty()).await?;
+    ensure!(
+        events[0].contains("Sam")
+            && events[0].contains("reviewed")
+            && events[0].contains("labels checked"),
+        "{events:?}"
+    );
+    a.wait_for("collection-reviewed").await?;
+    a.click("back-to-queue").await?;
+    a.choose("filter-reviewed", "true").await?;
+    wait_until_texts(&a, "queue-reviewed", |t| t.len() == 1).await?;
+    wait_until_texts(&a, "queue-item", |t| t.len() == 1).await?;
+    a.close().await
+}

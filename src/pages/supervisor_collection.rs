@@ -1,0 +1,293 @@
+//! Supervisor: one collection in full (every version tube by tube, exceptions, what the lab
+//! refused, review actions, audit history, its FHIR export) and the review actions on it.
+
+use drawline_domain::api::{
+    CollectionDetail, ConflictChoice, PushAttemptView, RecordOutcome, RecordView, VersionDetail,
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+use crate::components::supervisor_frame::{poll_every, when, SupervisorFrame};
+use crate::state::Auth;
+use crate::sync::supervisor;
+
+/// A review action the screen can send.
+#[derive(Clone)]
+enum Act {
+    Review(Option<String>),
+    Note(String),
+    Resolve(i64, ConflictChoice),
+    Recollect(String),
+}
+
+/// The collection detail view.
+#[component]
+pub fn SupervisorCollection() -> impl IntoView {
+    let auth: Auth = expect_context();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .get()
+            .get("id")
+            .and_then(|s| Uuid::parse_str(&s).ok())
+    };
+    let tick = RwSignal::new(0u32);
+    poll_every(15, move || tick.update(|n| *n += 1));
+    let data = LocalResource::new(move || {
+        tick.get();
+        let id = id();
+        let token = auth.session.get().map(|s| s.token);
+        async move {
+            let token = token.ok_or_else(|| "sign in again".to_string())?;
+            let id = id.ok_or_else(|| "this address names no collection".to_string())?;
+            supervisor::collection(&token, id)
+                .await
+                .map_err(|e| e.human())
+        }
+    });
+    let note = RwSignal::new(String::new());
+    let act = Action::new_local(move |a: &Act| {
+        let a = a.clone();
+        let token = auth.session.get_untracked().map(|s| s.token);
+        let id = id();
+        async move {
+            let token = token.ok_or_else(|| "sign in again".to_string())?;
+            let id = id.ok_or_else(|| "no collection".to_string())?;
+            let done = match a {
+                Act::Review(n) => supervisor::mark_reviewed(&token, id, n).await.map(|_| ()),
+                Act::Note(t) => supervisor::add_note(&token, id, t).await.map(|_| ()),
+                Act::Resolve(attempt, keep) => supervisor::resolve(&token, id, attempt, keep, None)
+                    .await
+                    .map(|_| ()),
+                Act::Recollect(reason) => {
+                    supervisor::recollect(&token, id, reason).await.map(|_| ())
+                }
+            };
+            done.map_err(|e| e.human())?;
+            note.set(String::new());
+            tick.update(|n| *n += 1);
+            Ok::<_, String>(())
+        }
+    });
+    let with_note = move || {
+        let n = note.get_untracked();
+        (!n.trim().is_empty()).then(|| n.trim().to_owned())
+    };
+
+    view! {
+        <SupervisorFrame>
+            <div class="screen" data-testid="supervisor-collection">
+                <p><a href="/supervisor/queue" data-testid="back-to-queue">"← Received collections"</a></p>
+                <Transition fallback=|| view! { <p class="muted">"Asking the lab…"</p> }>
+                    {move || {
+                        data.get()
+                            .map(|r| match r {
+                                Err(e) => view! { <p class="error" role="alert" data-testid="supervisor-error">{e}</p> }.into_any(),
+                                Ok(d) => detail_view(d, act).into_any(),
+                            })
+                    }}
+                </Transition>
+                <section class="card">
+                    <h2>"Review"</h2>
+                    <div class="field">
+                        <label for="review-note">"Note or reason (kept in the audit log)"</label>
+                        <textarea
+                            id="review-note"
+                            data-testid="review-note"
+                            rows="3"
+                            prop:value=move || note.get()
+                            on:input=move |ev| note.set(event_target_value(&ev))
+                        ></textarea>
+                    </div>
+                    <div class="actions">
+                        <button class="button primary" data-testid="mark-reviewed" disabled=move || act.pending().get()
+                            on:click=move |_| { act.dispatch(Act::Review(with_note())); }>
+                            "Mark reviewed"
+                        </button>
+                        <button class="button" data-testid="add-note" disabled=move || act.pending().get() || note.get().trim().is_empty()
+                            on:click=move |_| { if let Some(n) = with_note() { act.dispatch(Act::Note(n)); } }>
+                            "Add note"
+                        </button>
+                        <button class="button" data-testid="request-recollection" disabled=move || act.pending().get() || note.get().trim().is_empty()
+                            on:click=move |_| { if let Some(n) = with_note() { act.dispatch(Act::Recollect(n)); } }>
+                            "Request recollection (the note is the reason)"
+                        </button>
+                    </div>
+                    {move || act.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert" data-testid="review-error">{e}</p> })}
+                </section>
+            </div>
+        </SupervisorFrame>
+    }
+}
+
+fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), String>>) -> impl IntoView {
+    let title = d
+        .versions
+        .iter()
+        .rev()
+        .find_map(|v| v.record.as_ref())
+        .or_else(|| d.attempts.iter().rev().find_map(|a| a.record.as_ref()))
+        .map(|r| format!("{} · {}", r.patient.name, r.patient.mrn))
+        .unwrap_or_else(|| d.collection_id.to_string());
+    let status = match d.status {
+        RecordOutcome::Accepted | RecordOutcome::Duplicate => "Held by the lab",
+        RecordOutcome::Conflict => "In conflict",
+        RecordOutcome::Rejected => "Rejected",
+    };
+    let fhir = serde_json::to_string_pretty(&d.fhir).unwrap_or_default();
+    view! {
+        <h1 data-testid="collection-title">{title}</h1>
+        <p class="lead">
+            <span data-testid="collection-status">{status}</span>
+            " · from " {d.device.name.clone()}
+            {d.latest_version.map(|v| format!(" · version {v}"))}
+            {d.reviewed_at.map(|t| view! { <span class="badge ok" data-testid="collection-reviewed">{format!("Reviewed {}", when(&t))}</span> })}
+        </p>
+        {d.versions.into_iter().rev().map(version_view).collect_view()}
+        {(!d.attempts.is_empty())
+            .then(|| {
+                view! {
+                    <section class="card">
+                        <h2>"Pushes the lab did not store as a version"</h2>
+                        <ul class="attempts">{d.attempts.into_iter().map(|a| attempt_view(a, act)).collect_view()}</ul>
+                    </section>
+                }
+            })}
+        <section class="card">
+            <h2>"Review history"</h2>
+            <ul class="history" data-testid="review-history">
+                {d.reviews
+                    .iter()
+                    .map(|e| {
+                        view! {
+                            <li data-testid="review-event">
+                                {format!(
+                                    "{} · {} · {}{}",
+                                    when(&e.at),
+                                    e.by.display_name,
+                                    e.action.as_str().replace('_', " "),
+                                    e.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default(),
+                                )}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+                {d.history
+                    .iter()
+                    .map(|h| view! { <li class="muted">{format!("{} · {} · {}", when(&h.at), h.actor, h.action)}</li> })
+                    .collect_view()}
+            </ul>
+        </section>
+        <details class="card">
+            <summary>"FHIR resources it exported as"</summary>
+            <pre class="fhir" data-testid="fhir">{fhir}</pre>
+        </details>
+    }
+}
+
+fn record_view(r: &RecordView) -> impl IntoView {
+    let tubes = r
+        .tubes
+        .iter()
+        .map(|t| {
+            view! {
+                <tr>
+                    <td>{t.index}</td>
+                    <td>{format!("{} ({})", t.cap, t.container)}{t.discard.then_some(" · discard")}</td>
+                    <td>{t.tests.join(", ")}</td>
+                    <td>{t.drawn_at.map(|x| x.format("%H:%M:%S").to_string()).unwrap_or_else(|| "not drawn".into())}</td>
+                    <td>{t.drawn_by.as_ref().map(|p| p.name.clone().unwrap_or_else(|| p.id.clone())).unwrap_or_default()}</td>
+                    <td>{t.accession.clone().unwrap_or_default()}</td>
+                    <td>{t.window_override.as_ref().map(|w| format!("{} min from target: {}", w.minutes_from_target, w.reason))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let exceptions = r
+        .exceptions
+        .iter()
+        .map(|e| view! { <li>{format!("{}: {}{}", e.scope, e.reason_text, e.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default())}</li> })
+        .collect_view();
+    view! {
+        <dl class="facts">
+            <dt>"Collector"</dt>
+            <dd>{r.collector.name.clone().unwrap_or_else(|| r.collector.id.clone())}</dd>
+            <dt>"Identified"</dt>
+            <dd>{format!("{} ({})", r.identification_method.clone().unwrap_or_else(|| "—".into()), r.identifiers.join(", "))}</dd>
+            <dt>"Fasting"</dt>
+            <dd>{r.fasting.clone().unwrap_or_else(|| "—".into())}</dd>
+            <dt>"Started"</dt>
+            <dd>{r.started_at.format("%d %b %H:%M").to_string()}</dd>
+            <dt>"Finalized"</dt>
+            <dd>{r.finalized_at.map(|t| t.format("%d %b %H:%M").to_string()).unwrap_or_default()}</dd>
+            <dt>"Orders"</dt>
+            <dd>{r.orders.iter().map(|o| format!("{} {}", o.id, o.test)).collect::<Vec<_>>().join(", ")}</dd>
+        </dl>
+        <div class="table-wrap">
+            <table class="tubes-table" data-testid="tube-table">
+                <thead><tr><th>"#"</th><th>"Tube"</th><th>"Tests"</th><th>"Drawn"</th><th>"By"</th><th>"Label"</th><th>"Window"</th></tr></thead>
+                <tbody>{tubes}</tbody>
+            </table>
+        </div>
+        {(!r.exceptions.is_empty()).then(|| view! { <h3>"Not collected"</h3><ul>{exceptions}</ul> })}
+    }
+}
+
+fn version_view(v: VersionDetail) -> impl IntoView {
+    view! {
+        <section class="card" data-testid="version">
+            <h2>
+                {format!("Version {}", v.version)}
+                {v.supersedes.map(|s| format!(" (corrects version {s})"))}
+                {v.standing.then(|| view! { <span class="badge ok">"stands"</span> })}
+            </h2>
+            <p class="muted">
+                {format!(
+                    "Received {} · device clock {} · skew {} s",
+                    when(&v.received_at),
+                    v.device_clock.format("%d %b %H:%M"),
+                    v.clock_skew_seconds
+                )}
+            </p>
+            {v.record.as_ref().map(record_view)}
+        </section>
+    }
+}
+
+fn attempt_view(a: PushAttemptView, act: Action<Act, Result<(), String>>) -> impl IntoView {
+    let open_conflict = a.outcome == RecordOutcome::Conflict && a.resolution.is_none();
+    let id = a.id;
+    let outcome = match a.outcome {
+        RecordOutcome::Duplicate => "sent again",
+        RecordOutcome::Conflict => "conflict",
+        RecordOutcome::Rejected => "rejected",
+        RecordOutcome::Accepted => "accepted",
+    };
+    view! {
+        <li data-testid="attempt">
+            {format!(
+                "{} · {} · version {} · {}{}",
+                when(&a.received_at),
+                a.device.name,
+                a.version,
+                outcome,
+                a.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default(),
+            )}
+            {a.resolution.map(|c| format!(" · resolved: {} version stands", match c { ConflictChoice::Lab => "the lab's", ConflictChoice::Device => "the device's" }))}
+            {open_conflict
+                .then(|| {
+                    view! {
+                        <div class="actions">
+                            <button class="button" data-testid="keep-lab" on:click=move |_| { act.dispatch(Act::Resolve(id, ConflictChoice::Lab)); }>
+                                "Keep the lab's version"
+                            </button>
+                            <button class="button" data-testid="keep-device" on:click=move |_| { act.dispatch(Act::Resolve(id, ConflictChoice::Device)); }>
+                                "Keep the device's version"
+                            </button>
+                        </div>
+                    }
+                })}
+        </li>
+    }
+}

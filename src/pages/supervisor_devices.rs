@@ -1,0 +1,171 @@
+//! Supervisor: every enrolled device, most at risk first (stale with unsynced work on top), with
+//! its collector, last contact, app version, queue and last error; revoke from here.
+
+use drawline_domain::api::{DeviceOverview, DeviceStatus, RiskLevel};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::components::supervisor_frame::{age_text, poll_every, when, SupervisorFrame};
+use crate::state::Auth;
+use crate::sync::supervisor;
+
+fn risk_class(level: RiskLevel) -> &'static str {
+    match level {
+        RiskLevel::Critical => "device-card risk-critical",
+        RiskLevel::Warning => "device-card risk-warning",
+        RiskLevel::Ok => "device-card risk-ok",
+        RiskLevel::Inactive => "device-card risk-inactive",
+    }
+}
+
+fn risk_word(level: RiskLevel) -> &'static str {
+    match level {
+        RiskLevel::Critical => "At risk",
+        RiskLevel::Warning => "Watch",
+        RiskLevel::Ok => "OK",
+        RiskLevel::Inactive => "Inactive",
+    }
+}
+
+/// The devices view.
+#[component]
+pub fn SupervisorDevices() -> impl IntoView {
+    let auth: Auth = expect_context();
+    let tick = RwSignal::new(0u32);
+    poll_every(10, move || tick.update(|n| *n += 1));
+    let data = LocalResource::new(move || {
+        tick.get();
+        let token = auth.session.get().map(|s| s.token);
+        async move {
+            let token = token.ok_or_else(|| "sign in again".to_string())?;
+            supervisor::devices(&token).await.map_err(|e| e.human())
+        }
+    });
+    let confirming = RwSignal::new(None::<Uuid>);
+    let revoke = Action::new_local(move |id: &Uuid| {
+        let id = *id;
+        let token = auth.session.get_untracked().map(|s| s.token);
+        async move {
+            let token = token.ok_or_else(|| "sign in again".to_string())?;
+            supervisor::revoke(&token, id)
+                .await
+                .map_err(|e| e.human())?;
+            confirming.set(None);
+            tick.update(|n| *n += 1);
+            Ok::<_, String>(())
+        }
+    });
+
+    view! {
+        <SupervisorFrame>
+            <div class="screen" data-testid="supervisor-devices">
+                <h1>"Devices"</h1>
+                {move || {
+                    revoke
+                        .value()
+                        .get()
+                        .and_then(Result::err)
+                        .map(|e| view! { <p class="error" role="alert">{e}</p> })
+                }}
+                <Transition fallback=|| view! { <p class="muted">"Asking the lab…"</p> }>
+                    {move || {
+                        data.get()
+                            .map(|r| match r {
+                                Err(e) => view! { <p class="error" role="alert" data-testid="supervisor-error">{e}</p> }.into_any(),
+                                Ok(overview) => {
+                                    let now = overview.server_time;
+                                    view! {
+                                        <p class="muted">
+                                            "Stale after " {overview.thresholds.stale_device_minutes} " min without contact · updated "
+                                            {when(&now)}
+                                        </p>
+                                        <div class="device-list">
+                                            {overview
+                                                .devices
+                                                .into_iter()
+                                                .map(|d| device_card(d, now, confirming, revoke))
+                                                .collect_view()}
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                    }}
+                </Transition>
+            </div>
+        </SupervisorFrame>
+    }
+}
+
+fn device_card(
+    d: DeviceOverview,
+    now: chrono::DateTime<chrono::Utc>,
+    confirming: RwSignal<Option<Uuid>>,
+    revoke: Action<Uuid, Result<(), String>>,
+) -> impl IntoView {
+    let id = d.id;
+    let seen = d
+        .last_seen_at
+        .map(|t| format!("{} ago", age_text((now - t).num_seconds())))
+        .unwrap_or_else(|| "never".into());
+    let oldest = d
+        .oldest_unsynced_age_seconds
+        .map(|s| age_text(s as i64))
+        .unwrap_or_else(|| "—".into());
+    let revoked = d.status == DeviceStatus::Revoked;
+    view! {
+        <article class=risk_class(d.risk) data-testid="device-card" data-name=d.name.clone()>
+            <div class="device-head">
+                <h2>{d.name.clone()}</h2>
+                <span class="badge risk" data-testid="device-risk">{risk_word(d.risk)}</span>
+            </div>
+            <dl class="facts">
+                <dt>"Collector"</dt>
+                <dd>{d.collector.as_ref().map(|u| u.display_name.clone()).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Last seen"</dt>
+                <dd data-testid="device-seen">{seen}</dd>
+                <dt>"Waiting to sync"</dt>
+                <dd data-testid="device-queue">{d.queue_length}</dd>
+                <dt>"Oldest unsynced"</dt>
+                <dd>{oldest}</dd>
+                <dt>"Quarantined"</dt>
+                <dd data-testid="device-quarantined">{d.quarantined}</dd>
+                <dt>"App version"</dt>
+                <dd>{d.app_version.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Last sync error"</dt>
+                <dd>{d.last_error.clone().unwrap_or_else(|| "none".into())}</dd>
+            </dl>
+            {(!d.reasons.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="reasons" data-testid="device-reasons">
+                            {d.reasons.iter().map(|r| view! { <li>{r.message.clone()}</li> }).collect_view()}
+                        </ul>
+                    }
+                })}
+            {if revoked {
+                view! { <p class="badge danger">"Revoked"</p> }.into_any()
+            } else {
+                view! {
+                    <Show
+                        when=move || confirming.get() == Some(id)
+                        fallback=move || {
+                            view! {
+                                <button class="button" data-testid="revoke-device" on:click=move |_| confirming.set(Some(id))>
+                                    "Revoke this device"
+                                </button>
+                            }
+                        }
+                    >
+                        <p class="notice">"Its token stops working at once; anything unsynced on it stays there until it is enrolled again."</p>
+                        <button class="button danger" data-testid="confirm-revoke" on:click=move |_| { revoke.dispatch(id); }>
+                            "Revoke now"
+                        </button>
+                        <button class="button" on:click=move |_| confirming.set(None)>"Keep it"</button>
+                    </Show>
+                }
+                    .into_any()
+            }}
+        </article>
+    }
+}

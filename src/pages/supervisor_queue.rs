@@ -1,0 +1,319 @@
+//! Supervisor: the collections the lab received (and the pushes it refused), filtered by status,
+//! flag, device, collector, patient and date, each with what deserves a second look.
+
+use drawline_domain::api::{QueueItem, RecordOutcome};
+use leptos::prelude::*;
+
+use crate::components::supervisor_frame::{age_text, poll_every, when, SupervisorFrame};
+use crate::state::Auth;
+use crate::sync::supervisor;
+
+/// The queue's filters, kept in context so they survive opening a collection and coming back.
+#[derive(Clone, Copy)]
+pub struct QueueFilters {
+    /// `accepted`, `duplicate`, `conflict`, `rejected`, `quarantined` or empty.
+    pub status: RwSignal<String>,
+    /// A flag name or empty.
+    pub flag: RwSignal<String>,
+    /// Patient id, MRN or part of a name.
+    pub patient: RwSignal<String>,
+    /// Collector user name or id.
+    pub collector: RwSignal<String>,
+    /// Device id, or empty for all.
+    pub device: RwSignal<String>,
+    /// First day (YYYY-MM-DD, local), or empty.
+    pub from: RwSignal<String>,
+    /// Last day (YYYY-MM-DD, local), or empty.
+    pub to: RwSignal<String>,
+    /// `true`, `false` or empty.
+    pub reviewed: RwSignal<String>,
+}
+
+impl QueueFilters {
+    /// No filter set.
+    pub fn new() -> Self {
+        Self {
+            status: RwSignal::new(String::new()),
+            flag: RwSignal::new(String::new()),
+            patient: RwSignal::new(String::new()),
+            collector: RwSignal::new(String::new()),
+            device: RwSignal::new(String::new()),
+            from: RwSignal::new(String::new()),
+            to: RwSignal::new(String::new()),
+            reviewed: RwSignal::new(String::new()),
+        }
+    }
+
+    /// The URL query for the lab server (reads every filter, so a change refetches).
+    fn query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        for (key, signal) in [
+            ("status", self.status),
+            ("flag", self.flag),
+            ("patient", self.patient),
+            ("collector", self.collector),
+            ("device", self.device),
+            ("reviewed", self.reviewed),
+        ] {
+            let v = signal.get();
+            if !v.trim().is_empty() {
+                pairs.push((key, v.trim().to_owned()));
+            }
+        }
+        if let Some(t) = day_bound(&self.from.get(), false) {
+            pairs.push(("from", t));
+        }
+        if let Some(t) = day_bound(&self.to.get(), true) {
+            pairs.push(("to", t));
+        }
+        pairs.push(("limit", "100".into()));
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+impl Default for QueueFilters {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The start (or end) of a local calendar day as an RFC 3339 instant.
+fn day_bound(day: &str, end: bool) -> Option<String> {
+    use chrono::TimeZone;
+    let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
+    let time = if end {
+        date.and_hms_opt(23, 59, 59)?
+    } else {
+        date.and_hms_opt(0, 0, 0)?
+    };
+    let local = chrono::Local.from_local_datetime(&time).earliest()?;
+    Some(local.with_timezone(&chrono::Utc).to_rfc3339())
+}
+
+const STATUSES: [(&str, &str); 6] = [
+    ("", "Any status"),
+    ("accepted", "Accepted"),
+    ("duplicate", "Sent again (duplicates)"),
+    ("conflict", "Conflicts"),
+    ("rejected", "Rejected"),
+    ("quarantined", "Quarantined on a device"),
+];
+
+const FLAGS: [(&str, &str); 7] = [
+    ("", "Any flag"),
+    ("clock_skew", "Clock skew"),
+    ("synced_late", "Synced late"),
+    ("outside_window", "Timed draw outside window"),
+    ("exception", "Exception recorded"),
+    ("manual_identification", "Manual identification"),
+    ("corrected", "Correction"),
+];
+
+fn select(
+    label: &'static str,
+    id: &'static str,
+    signal: RwSignal<String>,
+    options: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select
+                id=id
+                data-testid=id
+                on:change=move |ev| signal.set(event_target_value(&ev))
+                prop:value=move || signal.get()
+            >
+                {options
+                    .iter()
+                    .map(|(v, text)| view! { <option value=*v selected=move || signal.get() == *v>{*text}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+fn text_field(
+    label: &'static str,
+    id: &'static str,
+    kind: &'static str,
+    signal: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type=kind
+                data-testid=id
+                autocomplete="off"
+                prop:value=move || signal.get()
+                on:change=move |ev| signal.set(event_target_value(&ev))
+            />
+        </div>
+    }
+}
+
+/// The received-collections view.
+#[component]
+pub fn SupervisorQueue() -> impl IntoView {
+    let auth: Auth = expect_context();
+    let filters: QueueFilters = expect_context();
+    let tick = RwSignal::new(0u32);
+    poll_every(10, move || tick.update(|n| *n += 1));
+    let data = LocalResource::new(move || {
+        tick.get();
+        let query = filters.query();
+        let token = auth.session.get().map(|s| s.token);
+        async move {
+            let token = token.ok_or_else(|| "sign in again".to_string())?;
+            supervisor::queue(&token, &query)
+                .await
+                .map_err(|e| e.human())
+        }
+    });
+    let clear = move |_| {
+        for s in [
+            filters.status,
+            filters.flag,
+            filters.patient,
+            filters.collector,
+            filters.device,
+            filters.from,
+            filters.to,
+            filters.reviewed,
+        ] {
+            s.set(String::new());
+        }
+    };
+
+    view! {
+        <SupervisorFrame>
+            <div class="screen" data-testid="supervisor-queue">
+                <h1>"Received collections"</h1>
+                <form class="filters card" on:submit=|ev| ev.prevent_default()>
+                    {select("Status", "filter-status", filters.status, &STATUSES)}
+                    {select("Flag", "filter-flag", filters.flag, &FLAGS)}
+                    {select(
+                        "Reviewed",
+                        "filter-reviewed",
+                        filters.reviewed,
+                        &[("", "Either"), ("false", "Not reviewed"), ("true", "Reviewed")],
+                    )}
+                    {text_field("Patient (name or MRN)", "filter-patient", "search", filters.patient)}
+                    {text_field("Collector", "filter-collector", "search", filters.collector)}
+                    {text_field("Device id", "filter-device", "search", filters.device)}
+                    {text_field("From", "filter-from", "date", filters.from)}
+                    {text_field("To", "filter-to", "date", filters.to)}
+                    <button type="button" class="button" on:click=clear>"Clear filters"</button>
+                </form>
+                <Transition fallback=|| view! { <p class="muted">"Asking the lab…"</p> }>
+                    {move || {
+                        data.get()
+                            .map(|r| match r {
+                                Err(e) => view! { <p class="error" role="alert" data-testid="supervisor-error">{e}</p> }.into_any(),
+                                Ok(page) if page.items.is_empty() => {
+                                    view! { <p class="card muted" data-testid="queue-empty">"Nothing matches these filters."</p> }.into_any()
+                                }
+                                Ok(page) => {
+                                    view! {
+                                        <p class="muted" data-testid="queue-total">
+                                            {format!("{} matching · updated {}", page.total, when(&page.server_time))}
+                                        </p>
+                                        <ul class="queue-list">
+                                            {page.items.into_iter().map(queue_item).collect_view()}
+                                        </ul>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                    }}
+                </Transition>
+            </div>
+        </SupervisorFrame>
+    }
+}
+
+fn status_badge(item: &QueueItem) -> (&'static str, &'static str) {
+    match item.status {
+        RecordOutcome::Accepted | RecordOutcome::Duplicate if item.duplicate_resends > 0 => {
+            ("badge ok", "Accepted · sent again")
+        }
+        RecordOutcome::Accepted | RecordOutcome::Duplicate => ("badge ok", "Accepted"),
+        RecordOutcome::Conflict => ("badge danger", "Conflict"),
+        RecordOutcome::Rejected => ("badge danger", "Rejected"),
+    }
+}
+
+fn queue_item(item: QueueItem) -> impl IntoView {
+    let (class, status) = status_badge(&item);
+    let f = &item.flags;
+    let mut flags: Vec<String> = Vec::new();
+    if f.clock_skew {
+        flags.push(format!(
+            "Clock skew {}",
+            age_text(item.clock_skew_seconds.abs())
+        ));
+    }
+    if f.synced_late {
+        flags.push(format!(
+            "Synced late ({})",
+            age_text(item.sync_delay_seconds.unwrap_or(0))
+        ));
+    }
+    if f.outside_window {
+        flags.push("Outside timed window".into());
+    }
+    if f.exception {
+        flags.push(format!("Not collected: {}", item.exceptions.join(", ")));
+    }
+    if f.manual_identification {
+        flags.push("Manual identification".into());
+    }
+    if f.corrected {
+        flags.push(format!("Correction v{}", item.version));
+    }
+    if item.quarantined {
+        flags.push("Quarantined on the device".into());
+    }
+    let patient = item
+        .patient
+        .as_ref()
+        .map(|p| format!("{} · {}", p.name, p.mrn))
+        .unwrap_or_else(|| "Unreadable record".into());
+    let collector = item
+        .collector
+        .as_ref()
+        .map(|c| c.name.clone().unwrap_or_else(|| c.id.clone()))
+        .unwrap_or_else(|| "—".into());
+    let href = format!("/supervisor/collections/{}", item.collection_id);
+    view! {
+        <li class="queue-item" data-testid="queue-item" data-status=status data-collection=item.collection_id.to_string()>
+            <a class="queue-link" href=href data-testid="queue-open">
+                <div class="queue-main">
+                    <strong>{patient}</strong>
+                    <span class="muted">" · " {item.tests.join(", ")}</span>
+                    <p class="muted">
+                        {format!(
+                            "{} · {} · received {}",
+                            item.device.name,
+                            collector,
+                            when(&item.received_at),
+                        )}
+                    </p>
+                    {item.reason.clone().map(|r| view! { <p class="reason">{r}</p> })}
+                </div>
+                <div class="queue-badges">
+                    <span class=class data-testid="queue-status">{status}</span>
+                    {item.reviewed_at.map(|_| view! { <span class="badge ok" data-testid="queue-reviewed">"Reviewed"</span> })}
+                    {(item.notes > 0).then(|| view! { <span class="badge">{format!("{} note(s)", item.notes)}</span> })}
+                    {flags.into_iter().map(|f| view! { <span class="badge warn" data-testid="queue-flag">{f}</span> }).collect_view()}
+                </div>
+            </a>
+        </li>
+    }
+}
