@@ -405,6 +405,46 @@ impl Browser {
             .await?)
     }
 
+    /// Saves a screenshot and checks the screen fits the tablet's width: gloved hands cannot
+    /// scroll sideways, so no screen may be wider than the window.
+    pub async fn capture(&self, path: &std::path::Path) -> Result<()> {
+        self.screenshot(path).await?;
+        let widths = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await?;
+        let (scroll, inner) = (
+            widths[0].as_i64().unwrap_or(0),
+            widths[1].as_i64().unwrap_or(0),
+        );
+        anyhow::ensure!(
+            scroll <= inner,
+            "{} scrolls sideways: content {scroll}px wide in a {inner}px window",
+            path.display()
+        );
+        Ok(())
+    }
+
+    /// With `SCREENSHOT_DIR` set, saves this screen at both tablet sizes (landscape and
+    /// portrait) as `<size>-<name>.png`; always checks it fits both without sideways scrolling.
+    pub async fn capture_both_sizes(&self, name: &str) -> Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let dir = std::env::var_os("SCREENSHOT_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| tmp.path().to_path_buf());
+        std::fs::create_dir_all(&dir)?;
+        for (w, h) in [(768u32, 1024u32), (1024, 768)] {
+            self.client.set_window_size(w, h).await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            self.capture(&dir.join(format!("{w}x{h}-{name}.png")))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Saves a PNG screenshot of the viewport.
     pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
         let png = self.client.screenshot().await?;

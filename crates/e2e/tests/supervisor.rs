@@ -112,6 +112,7 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
     ensure!(quarantined[0] == "1", "{quarantined:?}");
     let reasons = a.text_of("device-reasons").await?;
     ensure!(reasons.to_lowercase().contains("unsynced"), "{reasons}");
+    a.capture_both_sizes("20-supervisor-devices").await?;
 
     // The queue: the rejection, and the three accepted collections.
     a.click("tab-queue").await?;
@@ -123,6 +124,7 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
         t.len() == 3 && t.iter().all(|s| s.starts_with("Accepted"))
     })
     .await?;
+    a.capture_both_sizes("21-supervisor-queue").await?;
 
     // Review one: the action comes back in its history and in the queue.
     a.click("queue-open").await?;
@@ -146,6 +148,7 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
         "{events:?}"
     );
     a.wait_for("collection-reviewed").await?;
+    a.capture_both_sizes("22-supervisor-collection").await?;
     a.click("back-to-queue").await?;
     a.choose("filter-reviewed", "true").await?;
     wait_until_texts(&a, "queue-reviewed", |t| t.len() == 1).await?;

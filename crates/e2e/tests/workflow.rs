@@ -205,7 +205,7 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
         browser.client.goto(&server.base).await?;
         browser.wait_for_path(|p| p == "/enroll").await?;
         browser.wait_for("site-name").await?;
-        capture(&browser, &shot("01-enroll")).await?;
+        browser.capture(&shot("01-enroll")).await?;
         browser
             .type_into(
                 "enroll-code",
@@ -215,20 +215,20 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
         browser.click("enroll-submit").await?;
         browser.wait_for_path(|p| p == "/sign-in").await?;
         browser.wait_for("site-name").await?;
-        capture(&browser, &shot("02-sign-in")).await?;
+        browser.capture(&shot("02-sign-in")).await?;
         browser.type_into("username", "amara").await?;
         browser.type_into("pin", "1234").await?;
         browser.click("sign-in-submit").await?;
         browser.wait_for(&format!("collect-{MRN}")).await?;
-        capture(&browser, &shot("03-draw-list")).await?;
+        browser.capture(&shot("03-draw-list")).await?;
         browser.click(&format!("collect-{MRN}")).await?;
         browser.wait_for("wristband-scan").await?;
-        capture(&browser, &shot("04-identify")).await?;
+        browser.capture(&shot("04-identify")).await?;
         browser
             .type_into("wristband-scan", &format!("{OTHER_WRISTBAND}{ENTER}"))
             .await?;
         browser.wait_for("hard-stop").await?;
-        capture(&browser, &shot("05-hard-stop")).await?;
+        browser.capture(&shot("05-hard-stop")).await?;
         browser.click("hard-stop-dismiss").await?;
         browser
             .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
@@ -236,7 +236,7 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
         browser.wait_for("mark-drawn-1").await?;
         browser.click("mark-drawn-1").await?;
         browser.wait_for("drawn-at-1").await?;
-        capture(&browser, &shot("06-tubes")).await?;
+        browser.capture(&shot("06-tubes")).await?;
         browser.click("mark-drawn-2").await?;
         browser.click("go-label").await?;
         browser
@@ -245,12 +245,12 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
             .await?;
         browser.click("print-label").await?;
         wait_for_count(&browser, "label-preview", 1).await?;
-        capture(&browser, &shot("07-label")).await?;
+        browser.capture(&shot("07-label")).await?;
         browser.click("print-label").await?;
         wait_for_count(&browser, "label-preview", 2).await?;
         browser.click("go-review").await?;
         browser.wait_for("finalize").await?;
-        capture(&browser, &shot("08-review")).await?;
+        browser.capture(&shot("08-review")).await?;
         let path = browser.wait_for_path(|p| p.ends_with("/review")).await?;
         browser
             .client
@@ -261,56 +261,27 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
             ))
             .await?;
         browser.wait_for("exception-submit").await?;
-        capture(&browser, &shot("09-exceptions")).await?;
+        browser.capture(&shot("09-exceptions")).await?;
         browser
             .client
             .goto(&format!("{}/drafts", server.base))
             .await?;
         browser.wait_for("draft-card").await?;
-        capture(&browser, &shot("10-drafts")).await?;
+        browser.capture(&shot("10-drafts")).await?;
         browser
             .client
             .goto(&format!("{}/sync", server.base))
             .await?;
         browser.wait_for("sync-phase").await?;
-        capture(&browser, &shot("11-sync")).await?;
+        browser.capture(&shot("11-sync")).await?;
         browser
             .client
             .goto(&format!("{}/settings", server.base))
             .await?;
         browser.wait_for("storage-persistent").await?;
-        capture(&browser, &shot("12-settings")).await?;
+        browser.capture(&shot("12-settings")).await?;
         drop(server);
         browser.close().await?;
     }
-    Ok(())
-}
-
-/// Saves a screenshot and checks the screen fits the tablet's width: gloved hands cannot
-/// scroll sideways, so no screen may be wider than the window.
-async fn capture(browser: &Browser, path: &std::path::Path) -> Result<()> {
-    browser.screenshot(path).await?;
-    let widths = browser
-        .client
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await?;
-    let (scroll, inner) = (
-        widths[0].as_i64().unwrap_or(0),
-        widths[1].as_i64().unwrap_or(0),
-    );
-    anyhow::ensure!(
-        scroll <= inner,
-        "{} scrolls sideways: content {scroll}px wide in a {inner}px window",
-        path.display()
-    );
-    let png = std::fs::read(path)?;
-    anyhow::ensure!(
-        png.starts_with(b"\x89PNG"),
-        "{} is not a PNG",
-        path.display()
-    );
     Ok(())
 }
