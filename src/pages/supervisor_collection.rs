@@ -198,7 +198,22 @@ fn record_view(r: &RecordView) -> impl IntoView {
                     <td>{t.tests.join(", ")}</td>
                     <td>{t.drawn_at.map(|x| x.format("%H:%M:%S").to_string()).unwrap_or_else(|| "not drawn".into())}</td>
                     <td>{t.drawn_by.as_ref().map(|p| p.name.clone().unwrap_or_else(|| p.id.clone())).unwrap_or_default()}</td>
-                    <td>{t.accession.clone().unwrap_or_default()}</td>
+                    <td>
+                        {t.accession.clone().unwrap_or_default()}
+                        {t.label.as_ref().map(|l| {
+                            let extra = [l.timing_label.clone(), l.handling.clone()]
+                                .into_iter()
+                                .flatten()
+                                .collect::<Vec<_>>()
+                                .join(" · ");
+                            view! {
+                                <span class="muted label-line" data-testid="label-data">
+                                    {format!(" printed: {} · {} · {}", l.patient_name, l.collected_local, l.collector)}
+                                    {(!extra.is_empty()).then(|| format!(" · {extra}"))}
+                                </span>
+                            }
+                        })}
+                    </td>
                     <td>{t.window_override.as_ref().map(|w| format!("{} min from target: {}", w.minutes_from_target, w.reason))}</td>
                 </tr>
             }

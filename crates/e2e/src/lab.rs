@@ -75,6 +75,28 @@ impl Lab {
         Ok(body["code"].as_str().unwrap_or_default().to_owned())
     }
 
+    /// Revokes the device called `name`, as a supervisor.
+    pub async fn revoke_device(&self, token: &str, name: &str) -> Result<()> {
+        let devices: Vec<Value> = self.get("/devices", token).await?;
+        let Some(id) = devices
+            .iter()
+            .find(|d| d["name"] == name)
+            .and_then(|d| d["id"].as_str())
+        else {
+            bail!("no device called {name}");
+        };
+        let res = self
+            .http
+            .post(format!("{}/devices/{id}/revoke", self.base))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("revoke: {}: {}", res.status(), res.text().await?);
+        }
+        Ok(())
+    }
+
     /// Cancels an order as a supervisor.
     pub async fn cancel_order(&self, token: &str, order: &str, reason: &str) -> Result<()> {
         let res = self

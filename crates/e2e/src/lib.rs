@@ -252,14 +252,24 @@ impl Browser {
     /// Waits for the element with this `data-testid` and returns its text.
     pub async fn text_of(&self, test_id: &str) -> Result<String> {
         let selector = format!("[data-testid=\"{test_id}\"]");
-        let el = self
-            .client
+        self.client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(&selector))
             .await
             .with_context(|| format!("waiting for {selector}"))?;
-        Ok(el.text().await?)
+        // Read in the page in one step: the app re-renders reactively, and an element handle
+        // held across two WebDriver calls can go stale in between.
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(text) = self.texts_of_all(test_id).await?.into_iter().next() {
+                return Ok(text);
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("{selector} disappeared");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until the element with this `data-testid` shows exactly `expected`.
@@ -365,11 +375,14 @@ impl Browser {
     /// Texts of every element with this `data-testid`, in document order (no waiting).
     pub async fn texts_of_all(&self, test_id: &str) -> Result<Vec<String>> {
         let selector = format!("[data-testid=\"{test_id}\"]");
-        let mut out = Vec::new();
-        for el in self.client.find_all(Locator::Css(&selector)).await? {
-            out.push(el.text().await?);
-        }
-        Ok(out)
+        let texts = self
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll(arguments[0])).map(e => (e.innerText ?? e.textContent ?? '').trim());",
+                vec![serde_json::Value::String(selector)],
+            )
+            .await?;
+        Ok(serde_json::from_value(texts)?)
     }
 
     /// Waits until an element with this `data-testid` exists.

@@ -131,6 +131,8 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
     a.wait_for_path(|p| p.starts_with("/supervisor/collections/"))
         .await?;
     a.wait_for("tube-table").await?;
+    let label = a.text_of("label-data").await?;
+    ensure!(label.contains("printed:"), "{label}");
     let fhir = a
         .client
         .find(fantoccini::Locator::Css("[data-testid=\"fhir\"]"))

@@ -396,3 +396,37 @@ async fn orders_cancelled_while_the_tablet_was_away_are_flagged_at_the_next_pull
     browser.wait_for_text("draft-count", "1").await?;
     browser.close().await
 }
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_revoked_tablet_stops_syncing_asks_to_be_enrolled_again_and_keeps_its_records(
+) -> Result<()> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    flow::enroll_and_sign_in(&browser, &server.base, &code(&server)).await?;
+    let token = flow::device_token(&browser).await?;
+    let lab = Lab::new(&server.base);
+    let worklist = lab.worklist(&token).await?;
+    let supervisor = lab.sign_in(&token, "sam", "9876").await?;
+    lab.revoke_device(&supervisor, "Demo tablet").await?;
+
+    let records = lab::outbox_records(&worklist, "amara", 2, lab::now())?;
+    flow::inject_outbox(&browser, records).await?;
+    sync_now(&browser).await?;
+    let deadline = Instant::now() + drawline_e2e::PATIENCE;
+    loop {
+        let state = browser.text_of("sync-state").await.unwrap_or_default();
+        if state.contains("enroll again") {
+            break;
+        }
+        ensure!(Instant::now() < deadline, "sync state: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    browser.wait_for("reenroll-link").await?;
+    let [_, outbox, receipts] = flow::store_keys(&browser).await?;
+    ensure!(
+        outbox.len() == 2 && receipts.is_empty(),
+        "the records stay on the tablet"
+    );
+    browser.close().await
+}
