@@ -1,5 +1,6 @@
 //! `cargo xtask`: installs the pinned tools, builds, runs and tests Drawline.
 
+mod bench;
 mod bundle;
 mod tools;
 
@@ -16,6 +17,8 @@ commands:
   test          install missing tools and run every test tier, fmt and clippy
   build         build the PWA in release mode into dist/
   bundle-size   print raw, gzip and brotli bytes of the built wasm, JS and CSS
+  bench         build (release) and run the benchmarks; writes BENCHMARKS.md
+                (`--quick`: smallest inputs, nothing written; `--only sync,load,bundle,cold,list`)
   setup         only install the missing tools";
 
 fn main() {
@@ -34,6 +37,7 @@ fn real_main() -> Result<()> {
             tools::ensure_build_tools()?;
             build_pwa(true)
         }
+        Some("bench") => bench::bench(&args[1..]),
         Some("bundle-size") => bundle::print(&project_root().join("dist")),
         Some("setup") => {
             tools::ensure_build_tools()?;

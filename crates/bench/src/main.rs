@@ -1,0 +1,448 @@
+//! `drawline-bench`: runs Drawline's benchmarks and writes BENCHMARKS.md (run it through `cargo xtask bench`).
+
+mod browser;
+mod bundle;
+mod launch;
+mod load;
+mod report;
+mod stats;
+mod sync;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use report::Report;
+use stats::{fmt_bytes, fmt_ms, median, quantile, ratio, thousands};
+
+/// Command-line choices.
+struct Options {
+    /// Smallest inputs only, nothing written: checks the harness in a few minutes.
+    quick: bool,
+    /// Sections to run (all when empty): sync, load, bundle, cold, list.
+    only: Vec<String>,
+    /// Where BENCHMARKS.md goes.
+    out: PathBuf,
+}
+
+impl Options {
+    fn parse() -> Result<Self> {
+        let mut o = Options {
+            quick: false,
+            only: Vec::new(),
+            out: PathBuf::from("BENCHMARKS.md"),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--quick" => o.quick = true,
+                "--only" => {
+                    o.only = args
+                        .next()
+                        .context("--only needs a list")?
+                        .split(',')
+                        .map(str::to_owned)
+                        .collect()
+                }
+                "--out" => o.out = args.next().context("--out needs a path")?.into(),
+                other => anyhow::bail!(
+                    "unknown argument {other}: [--quick] [--only sync,load,bundle,cold,list] [--out FILE]"
+                ),
+            }
+        }
+        Ok(o)
+    }
+
+    fn runs(&self, section: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == section)
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let opts = Options::parse()?;
+    let started = Instant::now();
+    let mut report = Report::default();
+    let mut growth = Vec::new();
+    // The small syncs first; the largest runs last (it can take many minutes).
+    let mut sync_points = Vec::new();
+    if opts.runs("sync") {
+        let sizes: &[usize] = if opts.quick { &[100] } else { &[100, 1_000] };
+        sync_section(sizes, &mut report, &mut sync_points).await;
+    }
+    if opts.runs("load") {
+        load_section(&opts, &mut report, &mut growth).await;
+    }
+    if opts.runs("bundle") {
+        if let Err(e) = bundle_section(&mut report) {
+            report.note(format!("**Bundle size could not be measured**: {e:#}"));
+        }
+    }
+    if opts.runs("cold") {
+        let runs = if opts.quick { 3 } else { 10 };
+        match browser::cold_start(runs).await {
+            Ok(c) => {
+                let page = format!(
+                    "static page of {}, same server, same way",
+                    fmt_bytes(c.bytes)
+                );
+                report.row(
+                    "Cold start to interactive draw list, online (service worker bypassed, HTTP cache empty)",
+                    format!("demo worklist; median of {}", c.runs),
+                    fmt_ms(c.online),
+                    format!("{}: {}", page, fmt_ms(c.reference)),
+                    ratio(c.online, c.reference),
+                );
+                report.row(
+                    "Cold start to interactive draw list, offline (server stopped, from the service worker)",
+                    format!("demo worklist; median of {}", c.runs),
+                    fmt_ms(c.offline),
+                    format!("the online static page above: {}", fmt_ms(c.reference)),
+                    ratio(c.offline, c.reference),
+                );
+            }
+            Err(e) => report.note(format!("**Cold start could not be measured**: {e:#}")),
+        }
+    }
+    if opts.runs("list") {
+        list_section(&opts, &mut report, &mut growth).await;
+    }
+    if opts.runs("sync") && !opts.quick {
+        sync_section(&[10_000], &mut report, &mut sync_points).await;
+    }
+    if sync_points.len() > 1 {
+        growth.insert(
+            0,
+            growth_line("Sync by the app", "collections", "collection", &sync_points),
+        );
+    }
+    if !growth.is_empty() {
+        report.note(format!(
+            "**Growth** (each input 10x the one before; cost per unit of input at each size):\n\n{}",
+            growth.join("\n")
+        ));
+    }
+    report.note(
+        "**Not measured**: autosave p50/p95 against a bare IndexedDB put (optional in the \
+         brief) was skipped for time; the draft store's browser tests cover its behaviour, not its speed.",
+    );
+    // One table, grouped by item in the brief's order (the largest sync ran last).
+    report.rows.sort_by_key(|r| {
+        ["Sync", "Server", "Bundle", "Cold", "Draw"]
+            .iter()
+            .position(|g| r.bench.starts_with(g))
+            .unwrap_or(5)
+    });
+    println!("\n{}", report.table());
+    if opts.quick {
+        println!("(--quick: BENCHMARKS.md not written)");
+    } else {
+        report.write(&opts.out, started.elapsed().as_secs_f64() / 60.0)?;
+        println!("wrote {}", opts.out.display());
+    }
+    Ok(())
+}
+
+/// One size of a growth series: input units, total ms, units done (fewer than the input when
+/// the run stopped waiting before the end).
+type Point = (usize, f64, usize);
+
+/// "title: a, b, c: roughly linear" from points at growing sizes.
+fn growth_line(title: &str, what: &str, unit: &str, points: &[Point]) -> String {
+    let per: Vec<String> = points
+        .iter()
+        .map(|&(n, ms, done)| {
+            let each = fmt_ms(ms / done.max(1) as f64);
+            if done < n {
+                format!(
+                    "{} {what}: not finished, {} done in {} ({each} per {unit} so far)",
+                    thousands(n),
+                    thousands(done),
+                    fmt_ms(ms)
+                )
+            } else {
+                format!(
+                    "{} {what}: {} ({each} per {unit})",
+                    thousands(n),
+                    fmt_ms(ms)
+                )
+            }
+        })
+        .collect();
+    let verdict = match points {
+        [.., (_, a, d1), (n2, b, d2)] if *a > 0.0 => {
+            // Cost per unit at the largest size over the one before it (a lower bound when the
+            // largest did not finish: it was slowing down).
+            let r = (b / (*d2).max(1) as f64) / (a / (*d1).max(1) as f64);
+            let bound = if d2 < n2 { "at least " } else { "" };
+            if r < 0.5 {
+                format!("better than linear (per {unit} cost x{r:.2} at 10x: fixed costs dominate smaller inputs)")
+            } else if r <= 2.0 {
+                format!("roughly linear (per {unit} cost {bound}x{r:.2} at 10x)")
+            } else {
+                format!("worse than linear (per {unit} cost {bound}x{r:.1} at 10x)")
+            }
+        }
+        _ => "too few sizes to say".into(),
+    };
+    format!("- {title}: {}: {verdict}", per.join("; "))
+}
+
+/// Sync at each size in `sizes`; complete runs go to `points` for the growth line.
+async fn sync_section(sizes: &[usize], report: &mut Report, points: &mut Vec<Point>) {
+    for &n in sizes {
+        match sync::measure(n).await {
+            Ok(f) => {
+                let app = stats::ms(f.app);
+                let raw = stats::ms(f.raw);
+                let done = f.synced == f.n;
+                let figure = if done {
+                    format!("{} ({:.0}/s)", fmt_ms(app), n as f64 / f.app.as_secs_f64())
+                } else {
+                    format!(
+                        "**not finished**: {} of {} synced when the run stopped waiting after {} ({:.1}/s)",
+                        thousands(f.synced),
+                        thousands(f.n),
+                        fmt_ms(app),
+                        f.synced as f64 / f.app.as_secs_f64()
+                    )
+                };
+                report.row(
+                    "Sync: queued collections pushed by the app in Chromium, through the counting proxy",
+                    format!("{} queued", thousands(f.n)),
+                    format!(
+                        "{figure}; {} push + {} pull requests; {} sent",
+                        f.pushes,
+                        f.pulls,
+                        fmt_bytes(f.push_bytes)
+                    ),
+                    format!(
+                        "server raw insert, same records, batches of 200 from Rust: {} ({:.0}/s); {} requests; {}",
+                        fmt_ms(raw),
+                        n as f64 / f.raw.as_secs_f64(),
+                        f.raw_requests,
+                        fmt_bytes(f.raw_bytes)
+                    ),
+                    if done {
+                        ratio(app, raw)
+                    } else {
+                        // Time per collection so far against the reference's.
+                        format!(
+                            "more than {} per collection",
+                            ratio(app / f.synced.max(1) as f64, raw / n as f64)
+                        )
+                    },
+                );
+                points.push((n, app, f.synced));
+            }
+            Err(e) => report.note(format!(
+                "**Sync of {} queued collections could not be measured**: {e:#}",
+                thousands(n)
+            )),
+        }
+    }
+}
+
+async fn load_section(opts: &Options, report: &mut Report, growth: &mut Vec<String>) {
+    // Each device pushes 5 batches of 10 and pulls after each; 200 devices is the brief's load.
+    let sizes: &[usize] = if opts.quick { &[20] } else { &[20, 200, 2_000] };
+    let (rounds, batch) = (5, 10);
+    let mut points = Vec::new();
+    for &devices in sizes {
+        match load::measure(devices, rounds, batch).await {
+            Ok(f) => {
+                let mut both = f.push_ms.clone();
+                both.extend(&f.pull_ms);
+                let p99 = quantile(&both, 0.99);
+                let h99 = quantile(&f.health_ms, 0.99);
+                report.row(
+                    "Server ingest on SQLite: devices at once, each 5 x (push 10 collections, pull)",
+                    format!("{} devices, {} collections", thousands(f.devices), thousands(f.collections)),
+                    format!(
+                        "{:.0} collections/s ({} requests/s); p99 {} (push p50 {} p99 {}, pull p50 {} p99 {})",
+                        f.collections as f64 / f.wall.as_secs_f64(),
+                        thousands((both.len() as f64 / f.wall.as_secs_f64()) as usize),
+                        fmt_ms(p99),
+                        fmt_ms(median(&f.push_ms)),
+                        fmt_ms(quantile(&f.push_ms, 0.99)),
+                        fmt_ms(median(&f.pull_ms)),
+                        fmt_ms(quantile(&f.pull_ms, 0.99)),
+                    ),
+                    format!(
+                        "same count and concurrency of GET /health: {} requests/s; p50 {} p99 {}",
+                        thousands((f.health_ms.len() as f64 / f.health_wall.as_secs_f64()) as usize),
+                        fmt_ms(median(&f.health_ms)),
+                        fmt_ms(h99)
+                    ),
+                    format!("p99 {}", ratio(p99, h99)),
+                );
+                points.push((f.collections, stats::ms(f.wall), f.collections));
+            }
+            Err(e) => report.note(format!(
+                "**Server load with {} devices could not be measured**: {e:#}",
+                thousands(devices)
+            )),
+        }
+    }
+    if points.len() > 1 {
+        growth.push(growth_line(
+            "Server ingest (10x the devices, each doing the same)",
+            "collections",
+            "collection",
+            &points,
+        ));
+    }
+}
+
+fn bundle_section(report: &mut Report) -> Result<()> {
+    let app = bundle::of_dist(&launch::dist()?)?;
+    let empty_dir = std::env::var_os("EMPTY_APP_DIST")
+        .map(PathBuf::from)
+        .context("EMPTY_APP_DIST is not set: run the benchmarks through `cargo xtask bench`")?;
+    let empty = bundle::of_dist(&empty_dir)?;
+    let mut total = (bundle::Sizes::default(), bundle::Sizes::default());
+    for ((kind, a), (_, e)) in app.iter().zip(empty.iter()) {
+        report.row(
+            format!("Bundle: {kind} of the release build (raw / gzip / brotli)"),
+            "dist/",
+            format!(
+                "{} / {} / {}",
+                fmt_bytes(a.raw),
+                fmt_bytes(a.gzip),
+                fmt_bytes(a.brotli)
+            ),
+            format!(
+                "empty Leptos 0.8 app, same toolchain: {} / {} / {}",
+                fmt_bytes(e.raw),
+                fmt_bytes(e.gzip),
+                fmt_bytes(e.brotli)
+            ),
+            format!("brotli {}", ratio(a.brotli as f64, e.brotli as f64)),
+        );
+        total.0 = add(total.0, *a);
+        total.1 = add(total.1, *e);
+    }
+    let (a, e) = total;
+    report.row(
+        "Bundle: total start-up download (raw / gzip / brotli)",
+        "dist/",
+        format!(
+            "{} / {} / {}",
+            fmt_bytes(a.raw),
+            fmt_bytes(a.gzip),
+            fmt_bytes(a.brotli)
+        ),
+        format!(
+            "empty Leptos 0.8 app: {} / {} / {}",
+            fmt_bytes(e.raw),
+            fmt_bytes(e.gzip),
+            fmt_bytes(e.brotli)
+        ),
+        format!("brotli {}", ratio(a.brotli as f64, e.brotli as f64)),
+    );
+    Ok(())
+}
+
+fn add(a: bundle::Sizes, b: bundle::Sizes) -> bundle::Sizes {
+    bundle::Sizes {
+        raw: a.raw + b.raw,
+        gzip: a.gzip + b.gzip,
+        brotli: a.brotli + b.brotli,
+    }
+}
+
+async fn list_section(opts: &Options, report: &mut Report, growth: &mut Vec<String>) {
+    let runs = if opts.quick { 2 } else { 5 };
+    let limit = Duration::from_secs(if opts.quick { 120 } else { 600 });
+    let reference = match browser::draw_list(0, runs, limit).await {
+        Ok(r) => r,
+        Err(e) => {
+            report.note(format!(
+                "**Draw list at scale could not be measured** (the demo reference failed): {e:#}"
+            ));
+            return;
+        }
+    };
+    let sizes: &[usize] = if opts.quick {
+        &[200]
+    } else {
+        &[200, 2_000, 20_000]
+    };
+    let mut points = Vec::new();
+    for &patients in sizes {
+        // The largest list takes minutes per pass: one run there.
+        let runs = if patients >= 20_000 { 1 } else { runs };
+        match browser::draw_list(patients, runs, limit).await {
+            Ok(d) => {
+                let input = format!(
+                    "{} patients / {} orders imported ({} cards); median of {runs}",
+                    thousands(d.imported),
+                    thousands(d.imported * 3),
+                    thousands(d.cards)
+                );
+                let versus = |what: &str, v: f64| format!("demo worklist ({} cards) {what}: {}", reference.cards, fmt_ms(v));
+                report.row("Draw list: reload of /draws until every card shows", input.clone(), fmt_ms(d.load), versus("reload", reference.load), ratio(d.load, reference.load));
+                report.row("Draw list: render (in-app back navigation) until every card shows", input.clone(), fmt_ms(d.render), versus("render", reference.render), ratio(d.render, reference.render));
+                report.row("Draw list: filter to one patient by MRN (one input event)", input.clone(), fmt_ms(d.filter), versus("filter", reference.filter), ratio(d.filter, reference.filter));
+                report.row("Draw list: clear the filter until every card shows again", input.clone(), fmt_ms(d.clear), versus("clear", reference.clear), ratio(d.clear, reference.clear));
+                report.row(
+                    "Draw list: \"Prepare for round\" download (once, not a median)",
+                    input,
+                    fmt_ms(stats::ms(d.prepare)),
+                    format!("demo worklist: {}", fmt_ms(stats::ms(reference.prepare))),
+                    ratio(stats::ms(d.prepare), stats::ms(reference.prepare)),
+                );
+                points.push((d.cards, d.render, d.cards));
+            }
+            Err(e) => report.note(format!(
+                "**Draw list with {} imported patients could not be measured** (limit {} s per step): {e:#}",
+                thousands(patients),
+                limit.as_secs()
+            )),
+        }
+    }
+    if points.len() > 1 {
+        growth.push(growth_line(
+            "Draw list render",
+            "patient cards",
+            "card",
+            &points,
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::growth_line;
+
+    #[test]
+    fn growth_lines_say_how_cost_per_unit_grows_and_flag_unfinished_runs() {
+        let line = growth_line(
+            "Sync",
+            "collections",
+            "collection",
+            &[
+                (100, 732.0, 100),
+                (1000, 4830.0, 1000),
+                (10000, 921_160.0, 3800),
+            ],
+        );
+        assert_eq!(
+            line,
+            "- Sync: 100 collections: 732 ms (7.3 ms per collection); 1,000 collections: 4.83 s \
+             (4.8 ms per collection); 10,000 collections: not finished, 3,800 done in 921.16 s \
+             (242 ms per collection so far): worse than linear (per collection cost at least x50.2 at 10x)"
+        );
+        let linear = growth_line(
+            "Load",
+            "collections",
+            "collection",
+            &[(1000, 504.0, 1000), (10000, 7570.0, 10000)],
+        );
+        assert!(
+            linear.ends_with("roughly linear (per collection cost x1.50 at 10x)"),
+            "{linear}"
+        );
+    }
+}
