@@ -33,10 +33,10 @@ pub fn StatusBar() -> impl IntoView {
         revision.track();
         async move {
             let store = db.await.ok()?;
-            let outbox = store.list_outbox().await.ok()?;
-            let stuck = outbox.iter().filter(|i| i.attention.is_some()).count();
+            // Counts, not lists: this runs after every write, also while thousands wait.
+            let waiting = store.count_outbox().await.ok()?;
             let drafts = store.count_drafts().await.ok()?;
-            Some((outbox.len(), stuck, drafts))
+            Some((waiting, drafts))
         }
     });
     let sync_text = move || match runner.phase.get() {
@@ -74,17 +74,15 @@ pub fn StatusBar() -> impl IntoView {
                             counts
                                 .get()
                                 .map(|n| match n {
-                                    Some((waiting, _, _)) => format!("{waiting} waiting to sync"),
+                                    Some((waiting, _)) => format!("{waiting} waiting to sync"),
                                     None => "Sync queue unavailable".to_string(),
                                 })
                         }}
                     </span>
                     {move || {
-                        counts
-                            .get()
-                            .flatten()
-                            .filter(|(_, stuck, _)| *stuck > 0)
-                            .map(|(_, stuck, _)| {
+                        let stuck = runner.attention.get();
+                        (stuck > 0)
+                            .then(|| {
                                 view! { <span class="attention" data-testid="needs-attention">{format!(" · {stuck} need attention")}</span> }
                             })
                     }}
@@ -95,7 +93,7 @@ pub fn StatusBar() -> impl IntoView {
                 <Transition fallback=|| "…">
                     <span data-testid="draft-count">
                         {move || {
-                            counts.get().flatten().map(|(_, _, d)| d.to_string()).unwrap_or_default()
+                            counts.get().flatten().map(|(_, d)| d.to_string()).unwrap_or_default()
                         }}
                     </span>
                     " unfinished"

@@ -108,39 +108,53 @@ enum Done {
 }
 
 fn rows(round: &Round) -> Vec<Row> {
+    use std::collections::{HashMap, HashSet};
     let Some(w) = &round.worklist else {
         return Vec::new();
     };
+    // Indexes built once: the list must stay quick at thousands of patients, so no lookup
+    // below scans the whole worklist.
+    let by_id: HashMap<&str, &WorklistOrder> =
+        w.orders.iter().map(|o| (o.order.id.as_str(), o)).collect();
+    let patients: HashMap<&str, &Patient> = w.patients.iter().map(|p| (p.id.as_str(), p)).collect();
+    let set = |list: &[String]| -> HashSet<String> { list.iter().cloned().collect() };
+    let (waiting, synced) = (set(&round.waiting_orders), set(&round.synced_orders));
+    let closed = set(&round.closed_orders());
+    let drafts: HashMap<String, (String, Step)> = round
+        .drafts
+        .iter()
+        .map(|(d, s, _)| (d.collection.patient().id.to_string(), (d.id(), *s)))
+        .collect();
     // The domain's rule orders the list; patients follow their most urgent order.
     let mut orders: Vec<_> = w.orders.iter().map(|o| o.order.clone()).collect();
     sort_draw_list(&mut orders);
-    let mut out: Vec<Row> = Vec::new();
+    let mut grouped: HashMap<&str, Vec<WorklistOrder>> = HashMap::new();
+    let mut first: Vec<&drawline_domain::Order> = Vec::new();
     for o in &orders {
-        if out.iter().any(|r| r.patient.id == o.patient) {
-            continue;
+        let list = grouped.entry(o.patient.as_str()).or_default();
+        if list.is_empty() {
+            first.push(o);
         }
-        let Some(patient) = w.patients.iter().find(|p| p.id == o.patient) else {
+        if let Some(wo) = by_id.get(o.id.as_str()) {
+            list.push((*wo).clone());
+        }
+    }
+    let mut out: Vec<Row> = Vec::with_capacity(first.len());
+    for o in first {
+        let Some(patient) = patients.get(o.patient.as_str()) else {
             continue;
         };
-        let mine: Vec<WorklistOrder> = orders
-            .iter()
-            .filter(|x| x.patient == o.patient)
-            .filter_map(|x| w.orders.iter().find(|wo| wo.order.id == x.id).cloned())
-            .collect();
-        let closed = round.closed_orders();
+        let mine = grouped.remove(o.patient.as_str()).unwrap_or_default();
         let open: Vec<WorklistOrder> = mine
             .iter()
-            .filter(|x| !closed.iter().any(|f| f == x.order.id.as_str()))
+            .filter(|x| !closed.contains(x.order.id.as_str()))
             .cloned()
             .collect();
-        let has = |list: &[String]| {
-            mine.iter()
-                .any(|x| list.iter().any(|f| f == x.order.id.as_str()))
-        };
+        let has = |list: &HashSet<String>| mine.iter().any(|x| list.contains(x.order.id.as_str()));
         let done = open.is_empty().then(|| {
-            if has(&round.waiting_orders) {
+            if has(&waiting) {
                 Done::Waiting
-            } else if has(&round.synced_orders) {
+            } else if has(&synced) {
                 Done::Synced
             } else {
                 Done::Cancelled
@@ -153,17 +167,12 @@ fn rows(round: &Round) -> Vec<Row> {
         } else {
             Section::Routine
         };
-        let draft = round
-            .drafts
-            .iter()
-            .find(|(d, _, _)| d.collection.patient().id == patient.id)
-            .map(|(d, s, _)| (d.id(), *s));
         out.push(Row {
-            patient: patient.clone(),
+            patient: (*patient).clone(),
             done,
             orders: if open.is_empty() { mine } else { open },
             section,
-            draft,
+            draft: drafts.get(patient.id.as_str()).cloned(),
         });
     }
     out

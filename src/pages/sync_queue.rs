@@ -12,6 +12,8 @@ use crate::state::Revision;
 use crate::storage::{OutboxItem, ReceiptRecord, StorageError};
 use crate::sync::runner::{Phase, SyncRunner};
 
+/// How many waiting or quarantined collections the screen lists.
+const WAITING_SHOWN: usize = 100;
 /// How many synced collections the screen lists (the most recent first).
 const RECENT_RECEIPTS: usize = 50;
 
@@ -68,6 +70,17 @@ fn lines(outbox: Vec<OutboxItem>, mut receipts: Vec<ReceiptRecord>) -> Vec<Line>
         .collect();
     // Needs attention first: that is what a person must act on.
     out.sort_by_key(|l| !matches!(l.state, LineState::Attention { .. }));
+    // Thousands may wait after days offline: list the first ones, count the rest.
+    let hidden = out.len().saturating_sub(WAITING_SHOWN);
+    out.truncate(WAITING_SHOWN);
+    if hidden > 0 {
+        out.push(Line {
+            key: "more".into(),
+            patient: format!("… and {hidden} more waiting"),
+            finalized_at: String::new(),
+            state: LineState::Waiting,
+        });
+    }
     receipts.sort_by(|a, b| b.finalized_at.cmp(&a.finalized_at));
     out.extend(receipts.into_iter().take(RECENT_RECEIPTS).map(|r| {
         let receipt = serde_json::from_value::<Receipt>(r.receipt.clone()).ok();

@@ -35,10 +35,11 @@ where
     settling_moves_an_outbox_record_to_receipts(&fresh().await).await;
     settling_twice_keeps_one_receipt_and_touches_no_other_record(&fresh().await).await;
     a_quarantined_record_stays_in_the_outbox_with_its_reason(&fresh().await).await;
+    a_batch_of_receipts_settles_together_and_leaves_the_rest_waiting(&fresh().await).await;
 }
 
 /// How many checks [`run_all`] runs, i.e. how many fresh stores it asks for.
-pub const CHECKS: usize = 13;
+pub const CHECKS: usize = 14;
 
 fn outbox_item(collection: &str, version: u32) -> OutboxItem {
     OutboxItem {
@@ -205,7 +206,7 @@ pub async fn settling_moves_an_outbox_record_to_receipts(store: &impl DraftStore
         store.finalize(id, &outbox_item(id, 1)).await.unwrap();
     }
     let receipt = receipt_for(&outbox_item("c-1", 1));
-    store.settle(&receipt).await.unwrap();
+    store.settle(std::slice::from_ref(&receipt)).await.unwrap();
     let left: Vec<String> = store
         .list_outbox()
         .await
@@ -223,8 +224,8 @@ pub async fn settling_twice_keeps_one_receipt_and_touches_no_other_record(store:
     store.finalize("c-1", &outbox_item("c-1", 1)).await.unwrap();
     store.put_draft(&draft("c-9", "tubes")).await.unwrap();
     let receipt = receipt_for(&outbox_item("c-1", 1));
-    store.settle(&receipt).await.unwrap();
-    store.settle(&receipt).await.unwrap();
+    store.settle(std::slice::from_ref(&receipt)).await.unwrap();
+    store.settle(std::slice::from_ref(&receipt)).await.unwrap();
     assert_eq!(store.list_receipts().await.unwrap().len(), 1);
     assert_eq!(store.count_outbox().await.unwrap(), 0);
     assert_eq!(store.count_drafts().await.unwrap(), 1);
@@ -244,4 +245,38 @@ pub async fn a_quarantined_record_stays_in_the_outbox_with_its_reason(store: &im
     store.put_outbox(&item).await.unwrap();
     assert_eq!(store.list_outbox().await.unwrap(), vec![item]);
     assert!(store.list_receipts().await.unwrap().is_empty());
+}
+
+/// A pushed batch settles in one step: every acknowledged record moves, the others wait.
+pub async fn a_batch_of_receipts_settles_together_and_leaves_the_rest_waiting(
+    store: &impl DraftStore,
+) {
+    for n in 0..5 {
+        let id = format!("c-{n}");
+        store.put_draft(&draft(&id, "review")).await.unwrap();
+        store.finalize(&id, &outbox_item(&id, 1)).await.unwrap();
+    }
+    let batch: Vec<ReceiptRecord> = ["c-0", "c-2", "c-4"]
+        .iter()
+        .map(|id| receipt_for(&outbox_item(id, 1)))
+        .collect();
+    store.settle(&batch).await.unwrap();
+    let waiting: Vec<String> = store
+        .list_outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.collection_id)
+        .collect();
+    assert_eq!(waiting, ["c-1", "c-3"]);
+    let mut kept: Vec<String> = store
+        .list_receipts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.collection_id)
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["c-0", "c-2", "c-4"]);
+    store.settle(&[]).await.unwrap();
 }

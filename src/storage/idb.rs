@@ -213,12 +213,19 @@ impl DraftStore for IdbStore {
         raw::done(&tx).await
     }
 
-    async fn settle(&self, receipt: &ReceiptRecord) -> Result<(), StorageError> {
-        let value = to_js(receipt)?;
-        // One transaction: a record is in the outbox or in receipts, never lost between them.
+    async fn settle(&self, receipts: &[ReceiptRecord]) -> Result<(), StorageError> {
+        if receipts.is_empty() {
+            return Ok(());
+        }
+        let values = receipts.iter().map(to_js).collect::<Result<Vec<_>, _>>()?;
+        // One transaction for the batch: a record is in the outbox or in receipts, never lost
+        // between them, and one forced flush to disk instead of one per record.
         let tx = raw::strict_transaction(&self.db, &[OUTBOX, RECEIPTS])?;
-        raw::issued(object_store(&tx, RECEIPTS)?.put(&value))?;
-        raw::issued(object_store(&tx, OUTBOX)?.delete(&JsValue::from_str(&receipt.id)))?;
+        let (kept, sent) = (object_store(&tx, RECEIPTS)?, object_store(&tx, OUTBOX)?);
+        for (receipt, value) in receipts.iter().zip(&values) {
+            raw::issued(kept.put(value))?;
+            raw::issued(sent.delete(&JsValue::from_str(&receipt.id)))?;
+        }
         raw::done(&tx).await
     }
 

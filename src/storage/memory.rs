@@ -73,11 +73,13 @@ impl DraftStore for MemoryStore {
         Ok(())
     }
 
-    async fn settle(&self, receipt: &ReceiptRecord) -> Result<(), StorageError> {
-        self.outbox.borrow_mut().remove(&receipt.id);
-        self.receipts
-            .borrow_mut()
-            .insert(receipt.id.clone(), receipt.clone());
+    async fn settle(&self, receipts: &[ReceiptRecord]) -> Result<(), StorageError> {
+        for receipt in receipts {
+            self.outbox.borrow_mut().remove(&receipt.id);
+            self.receipts
+                .borrow_mut()
+                .insert(receipt.id.clone(), receipt.clone());
+        }
         Ok(())
     }
 

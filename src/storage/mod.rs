@@ -153,9 +153,10 @@ pub trait DraftStore {
     async fn list_outbox(&self) -> Result<Vec<OutboxItem>, StorageError>;
     /// Replaces an outbox item (to quarantine it with the lab's reason).
     async fn put_outbox(&self, item: &OutboxItem) -> Result<(), StorageError>;
-    /// Records the lab's receipt and removes outbox item `receipt.id`, all or nothing. Settling
-    /// an item that already left the outbox only (re)writes the receipt.
-    async fn settle(&self, receipt: &ReceiptRecord) -> Result<(), StorageError>;
+    /// Records the lab's receipts and removes their outbox items (`receipt.id`), all of the
+    /// batch or none of it, in one transaction. Settling an item that already left the outbox
+    /// only (re)writes its receipt.
+    async fn settle(&self, receipts: &[ReceiptRecord]) -> Result<(), StorageError>;
     /// Every receipt, ordered by id.
     async fn list_receipts(&self) -> Result<Vec<ReceiptRecord>, StorageError>;
     /// A setting's value, if set.

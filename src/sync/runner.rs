@@ -77,6 +77,8 @@ pub struct SyncRunner {
     pub last_synced: RwSignal<Option<String>>,
     /// The lab flagged this tablet's clock: device minus server, in seconds.
     pub skew: RwSignal<Option<i64>>,
+    /// Outbox records quarantined with the lab's reason, as of the last look at the outbox.
+    pub attention: RwSignal<usize>,
     db: DeviceDb,
     auth: Auth,
     revision: Revision,
@@ -116,6 +118,7 @@ impl SyncRunner {
             last_error: RwSignal::new(None),
             last_synced: RwSignal::new(None),
             skew: RwSignal::new(None),
+            attention: RwSignal::new(0),
             db,
             auth,
             revision,
@@ -239,87 +242,97 @@ impl SyncRunner {
 
     async fn push_all(&self, store: &Rc<dyn DraftStore>, token: &str) -> Result<(), Failure> {
         let mut limit = MAX_PUSH_RECORDS;
-        loop {
+        // Each pass reads the outbox once and sends it batch by batch; the next pass picks up
+        // whatever was finalized meanwhile (or the records of a batch the lab left unanswered).
+        'pass: loop {
             let all = store.list_outbox().await.map_err(sync_failure)?;
-            let batch: Vec<OutboxItem> = push::sendable(&all)
-                .into_iter()
-                .take(limit)
-                .cloned()
-                .collect();
-            if batch.is_empty() {
+            self.attention
+                .set(all.iter().filter(|i| i.attention.is_some()).count());
+            let ready: Vec<OutboxItem> = push::sendable(&all).into_iter().cloned().collect();
+            if ready.is_empty() {
                 return Ok(());
             }
-            let now = chrono::Local::now().fixed_offset();
-            let (request, broken) = push::push_request(
-                &batch,
-                &all,
-                now,
-                APP_VERSION,
-                self.last_error.get_untracked(),
-            );
-            for b in &broken {
-                store.put_outbox(b).await.map_err(sync_failure)?;
-            }
-            let batch: Vec<OutboxItem> = batch
-                .into_iter()
-                .filter(|i| !broken.iter().any(|b| b.id == i.id))
-                .collect();
-            if batch.is_empty() {
-                self.revision.bump();
-                continue;
-            }
-            self.sending
-                .set(batch.iter().map(|i| i.id.clone()).collect());
-            self.phase.set(Phase::Sending(batch.len()));
-            let answer = super::push(token, &request).await;
-            self.sending.set(HashSet::new());
-            match answer {
-                Ok(response) => {
-                    self.skew.set(
-                        response
-                            .clock_skew_flagged
-                            .then_some(response.clock_skew_seconds),
-                    );
-                    let mut progress = false;
-                    for s in push::settle(&batch, &response, now) {
-                        match s {
-                            Settlement::Synced(r) => {
-                                store.settle(&r).await.map_err(sync_failure)?;
-                                progress = true;
+            for chunk in ready.chunks(limit) {
+                let now = chrono::Local::now().fixed_offset();
+                let (request, broken) = push::push_request(
+                    chunk,
+                    &all,
+                    now,
+                    APP_VERSION,
+                    self.last_error.get_untracked(),
+                );
+                for b in &broken {
+                    store.put_outbox(b).await.map_err(sync_failure)?;
+                }
+                let batch: Vec<OutboxItem> = chunk
+                    .iter()
+                    .filter(|i| !broken.iter().any(|b| b.id == i.id))
+                    .cloned()
+                    .collect();
+                if batch.is_empty() {
+                    self.revision.bump();
+                    continue;
+                }
+                self.sending
+                    .set(batch.iter().map(|i| i.id.clone()).collect());
+                self.phase.set(Phase::Sending(batch.len()));
+                let answer = super::push(token, &request).await;
+                self.sending.set(HashSet::new());
+                match answer {
+                    Ok(response) => {
+                        self.skew.set(
+                            response
+                                .clock_skew_flagged
+                                .then_some(response.clock_skew_seconds),
+                        );
+                        let mut synced = Vec::new();
+                        let mut progress = false;
+                        for s in push::settle(&batch, &response, now) {
+                            match s {
+                                Settlement::Synced(r) => synced.push(r),
+                                Settlement::Quarantined(q) => {
+                                    store.put_outbox(&q).await.map_err(sync_failure)?;
+                                    self.attention.update(|n| *n += 1);
+                                    progress = true;
+                                }
+                                Settlement::Unanswered(_) => {}
                             }
-                            Settlement::Quarantined(q) => {
-                                store.put_outbox(&q).await.map_err(sync_failure)?;
-                                progress = true;
-                            }
-                            Settlement::Unanswered(_) => {}
+                        }
+                        if !synced.is_empty() {
+                            store.settle(&synced).await.map_err(sync_failure)?;
+                            progress = true;
+                        }
+                        self.revision.bump();
+                        if !progress {
+                            return Err(Failure::Transient(
+                                "the lab answered without a result for the records sent".into(),
+                            ));
                         }
                     }
-                    self.revision.bump();
-                    if !progress {
-                        return Err(Failure::Transient(
-                            "the lab answered without a result for the records sent".into(),
-                        ));
-                    }
-                    limit = MAX_PUSH_RECORDS;
+                    Err(e) => match Failure::of(&e) {
+                        // One record the lab cannot take must not hold back the rest: send one
+                        // at a time until the record that causes it is found and set aside.
+                        Failure::Refused(_) if batch.len() > 1 => {
+                            limit = 1;
+                            continue 'pass;
+                        }
+                        Failure::Refused(why) => {
+                            let mut q = batch[0].clone();
+                            q.attention = Some(Attention {
+                                outcome: "rejected".into(),
+                                code: None,
+                                reason: why,
+                                at: now.to_rfc3339(),
+                            });
+                            store.put_outbox(&q).await.map_err(sync_failure)?;
+                            self.attention.update(|n| *n += 1);
+                            self.revision.bump();
+                        }
+                        other => return Err(other),
+                    },
                 }
-                Err(e) => match Failure::of(&e) {
-                    // One record the lab cannot take must not hold back the rest: send one at
-                    // a time until the record that causes it is found and set aside.
-                    Failure::Refused(_) if batch.len() > 1 => limit = 1,
-                    Failure::Refused(why) => {
-                        let mut q = batch[0].clone();
-                        q.attention = Some(Attention {
-                            outcome: "rejected".into(),
-                            code: None,
-                            reason: why,
-                            at: now.to_rfc3339(),
-                        });
-                        store.put_outbox(&q).await.map_err(sync_failure)?;
-                        self.revision.bump();
-                    }
-                    other => return Err(other),
-                },
             }
+            limit = MAX_PUSH_RECORDS;
         }
     }
 
