@@ -62,6 +62,42 @@ async fn the_built_app_is_served_with_no_cache_on_the_shell_and_long_cache_on_ha
 }
 
 #[tokio::test]
+async fn a_browser_that_accepts_brotli_gets_the_precompressed_copy_and_others_the_plain_file() {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "<html>shell</html>").unwrap();
+    std::fs::write(dist.path().join("app-0123456789abcdef.js"), "plain()").unwrap();
+    std::fs::write(dist.path().join("app-0123456789abcdef.js.br"), "brotli!").unwrap();
+    let store = SqliteStore::open_in_memory().unwrap();
+    let router = app(AppState::new(Arc::new(store)), Some(dist.path()));
+    let get = |accept: Option<&'static str>| {
+        let mut req = Request::get("/app-0123456789abcdef.js");
+        if let Some(a) = accept {
+            req = req.header("accept-encoding", a);
+        }
+        req.body(Body::empty()).unwrap()
+    };
+
+    let br = router.clone().oneshot(get(Some("gzip, br"))).await.unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert!(br.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    assert!(br.headers()["vary"]
+        .to_str()
+        .unwrap()
+        .to_lowercase()
+        .contains("accept-encoding"));
+    let body = br.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&body[..], b"brotli!");
+
+    let plain = router.oneshot(get(None)).await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let body = plain.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&body[..], b"plain()");
+}
+
+#[tokio::test]
 async fn an_unknown_api_path_is_a_json_404_even_when_the_app_is_served() {
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(dist.path().join("index.html"), "<html>shell</html>").unwrap();
