@@ -154,7 +154,7 @@ pub async fn cold_start(runs: usize) -> Result<ColdStart> {
         .enrollment_code
         .clone()
         .context("no enrollment code")?;
-    flow::enroll_and_sign_in(&browser, &base, &code).await?;
+    flow::enroll_and_sign_in_as(&browser, &base, &code, "amara", "1234").await?;
     prepare_round(&browser, Duration::from_secs(120)).await?;
     browser.cdp("Network.enable", json!({})).await?;
     install_probe(&browser, None, 1).await?;
@@ -208,20 +208,6 @@ fn orders_csv(patients: usize) -> String {
         }
     }
     csv
-}
-
-/// Enrolls and signs in like `flow::enroll_and_sign_in`, without waiting for a particular patient.
-async fn enroll_and_sign_in(browser: &Browser, base: &str, code: &str) -> Result<()> {
-    browser.client.goto(base).await?;
-    browser.wait_for_path(|p| p == "/enroll").await?;
-    browser.type_into("enroll-code", code).await?;
-    browser.click("enroll-submit").await?;
-    browser.wait_for_path(|p| p == "/sign-in").await?;
-    browser.type_into("username", "amara").await?;
-    browser.type_into("pin", "1234").await?;
-    browser.click("sign-in-submit").await?;
-    browser.wait_for_path(|p| p == "/draws").await?;
-    Ok(())
 }
 
 /// Runs `body` in the page with `want` and a callback; answers the number it calls back with.
@@ -296,7 +282,14 @@ pub async fn draw_list(patients: usize, runs: usize, limit: Duration) -> Result<
             None,
         ))
         .await?;
-    enroll_and_sign_in(&browser, &server.base, &server.enrollment_code).await?;
+    flow::enroll_and_sign_in_as(
+        &browser,
+        &server.base,
+        &server.enrollment_code,
+        "amara",
+        "1234",
+    )
+    .await?;
     let started = Instant::now();
     prepare_round(&browser, limit).await?;
     let prepare = started.elapsed();

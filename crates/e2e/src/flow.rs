@@ -14,18 +14,32 @@ pub const WRISTBAND: &str = "DL1|MRN100233|LINDQVIST^ERIK|19370630";
 /// WebDriver's Enter key, which a keyboard-wedge scanner sends after the barcode.
 pub const ENTER: &str = "\u{E007}";
 
-/// Enrolls the browser's tablet at `base` with `code` and signs amara in.
+/// Enrolls the browser's tablet at `base` with `code` and signs amara in; waits for the demo
+/// patient on the draw list.
 pub async fn enroll_and_sign_in(browser: &Browser, base: &str, code: &str) -> Result<()> {
+    enroll_and_sign_in_as(browser, base, code, "amara", "1234").await?;
+    browser.wait_for(&format!("collect-{MRN}")).await
+}
+
+/// Enrolls the browser's tablet at `base` with `code` and signs a collector in, up to the draw
+/// list (whatever its round holds).
+pub async fn enroll_and_sign_in_as(
+    browser: &Browser,
+    base: &str,
+    code: &str,
+    username: &str,
+    pin: &str,
+) -> Result<()> {
     browser.client.goto(base).await?;
     browser.wait_for_path(|p| p == "/enroll").await?;
     browser.type_into("enroll-code", code).await?;
     browser.click("enroll-submit").await?;
     browser.wait_for_path(|p| p == "/sign-in").await?;
-    browser.type_into("username", "amara").await?;
-    browser.type_into("pin", "1234").await?;
+    browser.type_into("username", username).await?;
+    browser.type_into("pin", pin).await?;
     browser.click("sign-in-submit").await?;
     browser.wait_for_path(|p| p == "/draws").await?;
-    browser.wait_for(&format!("collect-{MRN}")).await
+    Ok(())
 }
 
 /// Opens the patient's collection and scans their wristband; returns the tubes screen's path.
@@ -73,6 +87,8 @@ pub async fn draw_label_and_review(browser: &Browser, tubes: usize) -> Result<()
         browser.click("print-label").await?;
         wait_for_count(browser, "label-preview", i).await?;
     }
+    let barcodes = browser.texts_of_all("barcode").await?.len();
+    ensure!(barcodes == tubes, "{barcodes} barcodes for {tubes} labels");
     browser.click("go-review").await?;
     browser.wait_for_path(|p| p.ends_with("/review")).await?;
     Ok(())

@@ -251,13 +251,7 @@ impl Browser {
 
     /// Waits for the element with this `data-testid` and returns its text.
     pub async fn text_of(&self, test_id: &str) -> Result<String> {
-        let selector = format!("[data-testid=\"{test_id}\"]");
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(&selector))
-            .await
-            .with_context(|| format!("waiting for {selector}"))?;
+        self.element(test_id).await?;
         // Read in the page in one step: the app re-renders reactively, and an element handle
         // held across two WebDriver calls can go stale in between.
         let deadline = tokio::time::Instant::now() + PATIENCE;
@@ -266,7 +260,7 @@ impl Browser {
                 return Ok(text);
             }
             if tokio::time::Instant::now() > deadline {
-                bail!("{selector} disappeared");
+                bail!("{test_id} disappeared");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -321,16 +315,48 @@ impl Browser {
         Ok(profile)
     }
 
-    /// Waits for the element with this `data-testid` and clicks it.
-    pub async fn click(&self, test_id: &str) -> Result<()> {
+    /// Waits for the element with this `data-testid` and hands it back.
+    pub async fn element(&self, test_id: &str) -> Result<fantoccini::elements::Element> {
         let selector = format!("[data-testid=\"{test_id}\"]");
-        let el = self
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&selector))
+            .await
+            .with_context(|| format!("waiting for {selector}"))
+    }
+
+    /// Text of the draw list's card of the patient with this MRN, once it shows.
+    pub async fn patient_card_text(&self, mrn: &str) -> Result<String> {
+        let selector = format!("[data-testid=\"patient-card\"][data-mrn=\"{mrn}\"]");
+        let card = self
             .client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(&selector))
             .await
             .with_context(|| format!("waiting for {selector}"))?;
+        Ok(card.text().await?)
+    }
+
+    /// Waits until a service worker is active and controls the page, so the shell is cached.
+    pub async fn wait_for_service_worker_control(&self) -> Result<()> {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 navigator.serviceWorker.ready.then(() => {
+                   if (navigator.serviceWorker.controller) return done(true);
+                   navigator.serviceWorker.addEventListener('controllerchange', () => done(true));
+                 });",
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Waits for the element with this `data-testid` and clicks it.
+    pub async fn click(&self, test_id: &str) -> Result<()> {
+        let el = self.element(test_id).await?;
         // A button may be disabled while a save is in flight: wait until it is enabled.
         let deadline = tokio::time::Instant::now() + PATIENCE;
         while !el.is_enabled().await? {
@@ -346,28 +372,14 @@ impl Browser {
     /// Waits for the input with this `data-testid` and types `text` into it (keys, like a person
     /// or a keyboard-wedge scanner; `\u{E007}` is Enter).
     pub async fn type_into(&self, test_id: &str, text: &str) -> Result<()> {
-        let selector = format!("[data-testid=\"{test_id}\"]");
-        let el = self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(&selector))
-            .await
-            .with_context(|| format!("waiting for {selector}"))?;
+        let el = self.element(test_id).await?;
         el.send_keys(text).await?;
         Ok(())
     }
 
     /// Chooses the option with this value in the `<select>` with this `data-testid`.
     pub async fn choose(&self, test_id: &str, value: &str) -> Result<()> {
-        let selector = format!("[data-testid=\"{test_id}\"]");
-        let el = self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(&selector))
-            .await
-            .with_context(|| format!("waiting for {selector}"))?;
+        let el = self.element(test_id).await?;
         el.select_by_value(value).await?;
         Ok(())
     }

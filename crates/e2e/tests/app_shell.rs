@@ -45,17 +45,7 @@ async fn with_the_server_stopped_a_reload_starts_the_app_from_the_service_worker
         .wait_for_text("site-name", "Demo General Hospital")
         .await?;
     // Wait until the worker is active and controls the page, so the shell is cached.
-    browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             navigator.serviceWorker.ready.then(() => {
-               if (navigator.serviceWorker.controller) return done(true);
-               navigator.serviceWorker.addEventListener('controllerchange', () => done(true));
-             });",
-            vec![],
-        )
-        .await?;
+    browser.wait_for_service_worker_control().await?;
 
     let stopped = server.stop().await?;
     browser.client.refresh().await?;
@@ -96,17 +86,7 @@ async fn a_new_version_is_offered_only_off_the_collection_screens_and_replaces_t
     let code = server.enrollment_code.clone().expect("enrollment code");
     flow::enroll_and_sign_in(&browser, &server.base, &code).await?;
     browser.wait_for_text("sw-status", "Ready").await?;
-    browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             navigator.serviceWorker.ready.then(() => {
-               if (navigator.serviceWorker.controller) return done(true);
-               navigator.serviceWorker.addEventListener('controllerchange', () => done(true));
-             });",
-            vec![],
-        )
-        .await?;
+    browser.wait_for_service_worker_control().await?;
     let old = shell_caches(&browser).await?;
     ensure!(old.len() == 1, "{old:?}");
 

@@ -62,14 +62,7 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
 
     // Tablet B: one collection the lab takes, one it rejects (an order it does not know).
     let b = Browser::start().await?;
-    b.client.goto(&server.base).await?;
-    b.type_into("enroll-code", &code_b).await?;
-    b.click("enroll-submit").await?;
-    b.wait_for_path(|p| p == "/sign-in").await?;
-    b.type_into("username", "ben").await?;
-    b.type_into("pin", "2345").await?;
-    b.click("sign-in-submit").await?;
-    b.wait_for_path(|p| p == "/draws").await?;
+    flow::enroll_and_sign_in_as(&b, &server.base, &code_b, "ben", "2345").await?;
     let mut unknown = worklist.clone();
     for o in &mut unknown.orders {
         o.order.id = OrderId::parse(&format!("gone-{}", o.order.id))?;

@@ -91,6 +91,30 @@ fn ids_of(records: &[serde_json::Value]) -> HashSet<String> {
         .collect()
 }
 
+/// A server, a counting proxy in front of it, and a tablet enrolled through the proxy (ready to
+/// start offline), with `queued` finalized collections built for its worklist but not yet
+/// stored: (server, proxy, browser, device token, lab API, records).
+async fn proxied_tablet_with(
+    queued: usize,
+) -> Result<(
+    Server,
+    FlakyProxy,
+    Browser,
+    String,
+    Lab,
+    Vec<serde_json::Value>,
+)> {
+    let server = Server::start().await?;
+    let proxy = FlakyProxy::start(server.port()).await?;
+    let browser = Browser::start().await?;
+    flow::enroll_and_sign_in(&browser, &proxy.base, &code(&server)).await?;
+    wait_until_ready_offline(&browser).await?;
+    let token = flow::device_token(&browser).await?;
+    let lab = Lab::new(&server.base);
+    let records = lab::outbox_records(&lab.worklist(&token).await?, "amara", queued, lab::now())?;
+    Ok((server, proxy, browser, token, lab, records))
+}
+
 /// Opens the sync screen in-app (no page load, so no network needed) and presses "Sync now".
 async fn sync_now(browser: &Browser) -> Result<()> {
     browser.click("waiting-to-sync").await?;
@@ -131,15 +155,7 @@ async fn a_collection_made_with_the_server_down_arrives_exactly_once_when_it_ret
     ensure!(outbox.is_empty() && receipts == [format!("{id}/v1")]);
     // Back on the draw list the patient is collected and synced, not offered again.
     browser.client.goto(&format!("{base}/draws")).await?;
-    let card = browser
-        .client
-        .wait()
-        .at_most(drawline_e2e::PATIENCE)
-        .for_element(fantoccini::Locator::Css(&format!(
-            "[data-testid=\"patient-card\"][data-mrn=\"{MRN}\"]"
-        )))
-        .await?;
-    let text = card.text().await?;
+    let text = browser.patient_card_text(MRN).await?;
     ensure!(text.contains("Collected · synced"), "{text}");
     browser.close().await
 }
@@ -148,14 +164,7 @@ async fn a_collection_made_with_the_server_down_arrives_exactly_once_when_it_ret
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn two_hundred_collections_sync_exactly_once_through_a_proxy_that_drops_and_cuts_connections(
 ) -> Result<()> {
-    let server = Server::start().await?;
-    let proxy = FlakyProxy::start(server.port()).await?;
-    let browser = Browser::start().await?;
-    flow::enroll_and_sign_in(&browser, &proxy.base, &code(&server)).await?;
-    wait_until_ready_offline(&browser).await?;
-    let token = flow::device_token(&browser).await?;
-    let lab = Lab::new(&server.base);
-    let records = lab::outbox_records(&lab.worklist(&token).await?, "amara", 200, lab::now())?;
+    let (_server, proxy, browser, token, lab, records) = proxied_tablet_with(200).await?;
     let expected = ids_of(&records);
 
     proxy.set_flaky(true);
@@ -179,15 +188,8 @@ async fn two_hundred_collections_sync_exactly_once_through_a_proxy_that_drops_an
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn the_server_killed_in_the_middle_of_a_batch_loses_and_duplicates_nothing() -> Result<()> {
-    let server = Server::start().await?;
-    let proxy = FlakyProxy::start(server.port()).await?;
-    let browser = Browser::start().await?;
-    flow::enroll_and_sign_in(&browser, &proxy.base, &code(&server)).await?;
-    wait_until_ready_offline(&browser).await?;
-    let token = flow::device_token(&browser).await?;
-    let lab = Lab::new(&server.base);
     // Two batches' worth, so the kill lands with one batch in flight and one still queued.
-    let records = lab::outbox_records(&lab.worklist(&token).await?, "amara", 400, lab::now())?;
+    let (server, proxy, browser, token, _lab, records) = proxied_tablet_with(400).await?;
     let expected = ids_of(&records);
     flow::inject_outbox(&browser, records).await?;
 
@@ -292,13 +294,7 @@ async fn a_tablet_clock_hours_wrong_still_syncs_and_the_lab_flags_the_skew() -> 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn a_thousand_queued_collections_sync_once_each_and_the_cost_is_reported() -> Result<()> {
-    let server = Server::start().await?;
-    let proxy = FlakyProxy::start(server.port()).await?;
-    let browser = Browser::start().await?;
-    flow::enroll_and_sign_in(&browser, &proxy.base, &code(&server)).await?;
-    let token = flow::device_token(&browser).await?;
-    let lab = Lab::new(&server.base);
-    let records = lab::outbox_records(&lab.worklist(&token).await?, "amara", 1000, lab::now())?;
+    let (_server, proxy, browser, token, lab, records) = proxied_tablet_with(1000).await?;
     let expected = ids_of(&records);
     flow::inject_outbox(&browser, records).await?;
 

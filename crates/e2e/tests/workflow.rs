@@ -55,26 +55,9 @@ async fn one_full_collection_from_the_draw_list_to_the_outbox() -> Result<()> {
         "tubes in the planner's order of draw"
     );
 
-    for i in 1..=caps.len() {
-        browser.click(&format!("mark-drawn-{i}")).await?;
-        let stamp = browser.text_of(&format!("drawn-at-{i}")).await?;
-        assert!(stamp.starts_with("Drawn "), "{stamp}");
-    }
-    browser.click("go-label").await?;
-    browser.wait_for_path(|p| p.ends_with("/label")).await?;
-    // The print dialog is the browser's; headless Chromium gets a no-op instead.
-    browser
-        .client
-        .execute("window.print = () => {};", vec![])
-        .await?;
-    for i in 1..=caps.len() {
-        browser.click("print-label").await?;
-        wait_for_count(&browser, "label-preview", i).await?;
-    }
-    let barcodes = browser.texts_of_all("barcode").await?.len();
-    assert_eq!(barcodes, caps.len());
-    browser.click("go-review").await?;
-    browser.wait_for_path(|p| p.ends_with("/review")).await?;
+    // Draw, label and open review as a collector does: every tube stamped from the clock,
+    // every label printed with its barcode.
+    flow::draw_label_and_review(&browser, caps.len()).await?;
     browser.click("finalize").await?;
     browser.wait_for("finalized").await?;
     browser.wait_for_text("draft-count", "0").await?;
@@ -92,15 +75,7 @@ async fn one_full_collection_from_the_draw_list_to_the_outbox() -> Result<()> {
     // Back on the draw list the patient is shown as collected, not offered again.
     browser.click("back-to-list").await?;
     browser.wait_for_path(|p| p == "/draws").await?;
-    let card = browser
-        .client
-        .wait()
-        .at_most(drawline_e2e::PATIENCE)
-        .for_element(fantoccini::Locator::Css(&format!(
-            "[data-testid=\"patient-card\"][data-mrn=\"{MRN}\"]"
-        )))
-        .await?;
-    let text = card.text().await?;
+    let text = browser.patient_card_text(MRN).await?;
     assert!(text.contains("Collected"), "{text}");
     drop(server);
     browser.close().await
