@@ -26,6 +26,11 @@ pub const SITE_HASH_KEY: &str = "site_hash";
 /// Settings key of the needle the collector uses (it decides the discard tube).
 pub const NEEDLE_KEY: &str = "needle";
 
+/// User Timing mark at the start of an autosave.
+const AUTOSAVE_MARK: &str = "drawline-autosave-start";
+/// User Timing measure from a change to its draft being durable in IndexedDB.
+pub const AUTOSAVE_MEASURE: &str = "drawline-autosave";
+
 /// Bumped after every write, so counts and lists re-read the store.
 #[derive(Clone, Copy)]
 pub struct Revision(pub RwSignal<u64>);
@@ -217,10 +222,20 @@ pub fn use_collection(step: Step) -> CollectionHandle {
             let step = *step;
             let go = go.clone();
             async move {
+                // User Timing entries: the browser's performance tools and `cargo xtask bench`
+                // see how long each autosave takes to be durable.
+                let perf = web_sys::window().and_then(|w| w.performance());
+                if let Some(p) = &perf {
+                    let _ = p.mark(AUTOSAVE_MARK);
+                }
                 let store = db.0.await?;
                 store
                     .put_draft(&next.to_draft(step, chrono::Local::now().fixed_offset()))
                     .await?;
+                if let Some(p) = &perf {
+                    let _ = p.measure_with_start_mark(AUTOSAVE_MEASURE, AUTOSAVE_MARK);
+                    p.clear_marks_with_mark_name(AUTOSAVE_MARK);
+                }
                 Ok((next, go))
             }
         },

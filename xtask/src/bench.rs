@@ -26,9 +26,10 @@ pub fn bench(args: &[String]) -> Result<()> {
     let root = project_root();
     run(
         Command::new(target_dir().join("server").join("drawline-bench"))
-            .args(args)
+            // The default output first, so a `--out` of the caller's wins.
             .arg("--out")
             .arg(root.join("BENCHMARKS.md"))
+            .args(args)
             .current_dir(&root)
             .env("DRAWLINE_BIN", &server)
             .env("DRAWLINE_DIST", root.join("dist"))

@@ -18,7 +18,7 @@ commands:
   build         build the PWA in release mode into dist/
   bundle-size   print raw, gzip and brotli bytes of the built wasm, JS and CSS
   bench         build (release) and run the benchmarks; writes BENCHMARKS.md
-                (`--quick`: smallest inputs, nothing written; `--only sync,load,bundle,cold,list`)
+                (`--quick`: smallest inputs, nothing written; `--only sync,load,bundle,cold,autosave,list`)
   setup         only install the missing tools";
 
 fn main() {

@@ -361,3 +361,106 @@ pub async fn draw_list(patients: usize, runs: usize, limit: Duration) -> Result<
         prepare,
     })
 }
+
+/// Autosave latency of the app against a bare IndexedDB put, in the same browser.
+pub struct Autosave {
+    /// Saves measured.
+    pub saves: usize,
+    /// The app: UI change to the draft's strict-durability transaction completing (ms).
+    pub app: Vec<f64>,
+    /// A bare `put` of the same record in a strict-durability transaction (ms).
+    pub reference: Vec<f64>,
+}
+
+/// Toggles the fasting answer on the review screen `saves` times (each one an autosave the app
+/// times with a User Timing measure), then puts the same draft record `saves` times in a
+/// database of its own.
+pub async fn autosave(saves: usize) -> Result<Autosave> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    let code = server
+        .enrollment_code
+        .clone()
+        .context("no enrollment code")?;
+    flow::enroll_and_sign_in_as(&browser, &server.base, &code, "amara", "1234").await?;
+    // A demo patient with a fasting test, so the review screen asks about fasting.
+    let mrn = "MRN100235";
+    browser.click(&format!("collect-{mrn}")).await?;
+    let path = browser.wait_for_path(|p| p.ends_with("/identify")).await?;
+    browser
+        .client
+        .goto(&format!(
+            "{}{}",
+            server.base,
+            path.replace("/identify", "/review")
+        ))
+        .await?;
+    browser.wait_for("fasting-fasting").await?;
+    let app = browser
+        .client
+        .execute_async(
+            "const [n] = arguments; const done = arguments[arguments.length - 1];
+             const name = 'drawline-autosave';
+             performance.clearMeasures(name);
+             let i = 0;
+             const step = () => {
+               if (i >= n) return done(performance.getEntriesByName(name).map(e => e.duration));
+               const seen = performance.getEntriesByName(name).length;
+               const code = i % 2 ? 'not-fasting' : 'fasting';
+               document.querySelector(`[data-testid=\"fasting-${code}\"]`).click();
+               const wait = () => performance.getEntriesByName(name).length > seen
+                 ? (i++, setTimeout(step, 0)) : setTimeout(wait, 0);
+               wait();
+             };
+             step();",
+            vec![json!(saves)],
+        )
+        .await?;
+    let reference = browser
+        .client
+        .execute_async(
+            "const [n] = arguments; const done = arguments[arguments.length - 1];
+             const open = (name, up) => new Promise((ok, no) => {
+               const r = up ? indexedDB.open(name, 1) : indexedDB.open(name);
+               if (up) r.onupgradeneeded = () => up(r.result);
+               r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
+             });
+             (async () => {
+               const app = await open('drawline');
+               const rec = await new Promise(ok => {
+                 const g = app.transaction('drafts').objectStore('drafts').getAll();
+                 g.onsuccess = () => ok(g.result[0]);
+               });
+               app.close();
+               const db = await open('bench-reference', d => d.createObjectStore('drafts', { keyPath: 'id' }));
+               const out = [];
+               for (let i = 0; i < n; i++) {
+                 const t0 = performance.now();
+                 await new Promise((ok, no) => {
+                   const tx = db.transaction('drafts', 'readwrite', { durability: 'strict' });
+                   tx.objectStore('drafts').put(rec);
+                   tx.oncomplete = ok; tx.onerror = () => no(tx.error);
+                 });
+                 out.push(performance.now() - t0);
+               }
+               db.close();
+               done(out);
+             })().catch(e => done({ error: String(e) }));",
+            vec![json!(saves)],
+        )
+        .await?;
+    let list = |v: Value| -> Result<Vec<f64>> {
+        serde_json::from_value(v.clone()).with_context(|| format!("page answered {v}"))
+    };
+    let (app, reference) = (list(app)?, list(reference)?);
+    anyhow::ensure!(
+        app.len() == saves,
+        "{} autosaves measured of {saves}",
+        app.len()
+    );
+    Ok(Autosave {
+        saves,
+        app,
+        reference,
+    })
+}
