@@ -329,6 +329,20 @@ mod tests {
         }
     }
 
+    /// Starts a collection of `patient` from the test worklist with the default site at 08:00,
+    /// `closed` being the orders already finalized.
+    fn begin(patient: &str, closed: &[String], device: Device) -> Result<DraftData, StartError> {
+        start(
+            &worklist(),
+            &SiteConfig::default_site(),
+            patient,
+            closed,
+            device,
+            collector(),
+            t("2026-11-23T08:00:00+00:00"),
+        )
+    }
+
     fn worklist() -> Worklist {
         Worklist {
             device_id: Uuid::nil(),
@@ -349,17 +363,7 @@ mod tests {
 
     #[test]
     fn a_collection_starts_with_the_patients_open_orders_planned_in_order_of_draw() {
-        let site = SiteConfig::default_site();
-        let d = start(
-            &worklist(),
-            &site,
-            "p1",
-            &["o3".to_string()],
-            Device::EvacuatedHolder,
-            collector(),
-            t("2026-11-23T08:00:00+00:00"),
-        )
-        .unwrap();
+        let d = begin("p1", &["o3".to_string()], Device::EvacuatedHolder).unwrap();
         let ids: Vec<&str> = d
             .collection
             .orders()
@@ -378,43 +382,15 @@ mod tests {
 
     #[test]
     fn nothing_to_start_when_every_order_is_finalized_or_the_patient_is_unknown() {
-        let site = SiteConfig::default_site();
-        let now = t("2026-11-23T08:00:00+00:00");
-        let e = start(
-            &worklist(),
-            &site,
-            "p2",
-            &["o4".into()],
-            Device::Winged,
-            collector(),
-            now,
-        );
+        let e = begin("p2", &["o4".into()], Device::Winged);
         assert_eq!(e.unwrap_err(), StartError::NothingOpen);
-        let e = start(
-            &worklist(),
-            &site,
-            "p9",
-            &[],
-            Device::Winged,
-            collector(),
-            now,
-        );
+        let e = begin("p9", &[], Device::Winged);
         assert_eq!(e.unwrap_err(), StartError::UnknownPatient);
     }
 
     #[test]
     fn a_draft_record_reads_back_at_its_step() {
-        let site = SiteConfig::default_site();
-        let d = start(
-            &worklist(),
-            &site,
-            "p1",
-            &[],
-            Device::Winged,
-            collector(),
-            t("2026-11-23T08:00:00+00:00"),
-        )
-        .unwrap();
+        let d = begin("p1", &[], Device::Winged).unwrap();
         let record = d.to_draft(Step::Label, chrono::Local::now().fixed_offset());
         assert_eq!(record.id, d.id());
         assert_eq!(DraftData::from_draft(&record).unwrap(), (d, Step::Label));
@@ -441,18 +417,8 @@ mod tests {
 
     #[test]
     fn an_accession_on_another_patients_collection_is_reported_with_that_patients_mrn() {
-        let site = SiteConfig::default_site();
         let now = t("2026-11-23T08:00:00+00:00");
-        let mut other = start(
-            &worklist(),
-            &site,
-            "p2",
-            &[],
-            Device::EvacuatedHolder,
-            collector(),
-            now,
-        )
-        .unwrap();
+        let mut other = begin("p2", &[], Device::EvacuatedHolder).unwrap();
         let ev = Evidence::from_wristband("DL1|MRN200101|WALKER^EDITH|19370630").unwrap();
         let by = collector().collector_id();
         other.collection.identify(&ev, &by, now).unwrap();
@@ -465,16 +431,7 @@ mod tests {
             .collection
             .label_tube(1, acc.clone(), None, &by, now)
             .unwrap();
-        let mine = start(
-            &worklist(),
-            &site,
-            "p1",
-            &[],
-            Device::EvacuatedHolder,
-            collector(),
-            now,
-        )
-        .unwrap();
+        let mine = begin("p1", &[], Device::EvacuatedHolder).unwrap();
         let found = bound_elsewhere(&acc, mine.collection.id(), &[other.collection.clone()]);
         assert_eq!(found, Some(Mrn::parse("MRN200101").unwrap()));
         assert_eq!(
@@ -485,18 +442,8 @@ mod tests {
 
     #[test]
     fn a_finalized_collection_becomes_an_outbox_item_keyed_by_id_and_version() {
-        let site = SiteConfig::default_site();
         let now = t("2026-11-23T08:00:00+00:00");
-        let mut d = start(
-            &worklist(),
-            &site,
-            "p2",
-            &[],
-            Device::EvacuatedHolder,
-            collector(),
-            now,
-        )
-        .unwrap();
+        let mut d = begin("p2", &[], Device::EvacuatedHolder).unwrap();
         let by = collector().collector_id();
         d.collection
             .record_not_collected(
