@@ -2,8 +2,10 @@
 
 pub mod app;
 pub mod components;
+pub mod context;
+pub mod hooks;
 pub mod pages;
-pub mod state;
+pub mod round;
 pub mod storage;
 pub mod sync;
 pub mod workflow;

@@ -7,7 +7,7 @@ use crate::components::patient_banner::PatientBanner;
 use crate::components::status_bar::StatusBar;
 use crate::components::step_bar::StepBar;
 use crate::components::storage_problem::StorageProblem;
-use crate::state::CollectionHandle;
+use crate::hooks::use_collection::CollectionHandle;
 use crate::workflow::Step;
 
 /// Wraps a step screen; `children` render once the draft is loaded.

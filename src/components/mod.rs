@@ -13,3 +13,4 @@ pub mod step_bar;
 pub mod storage_problem;
 pub mod supervisor_frame;
 pub mod tube_card;
+pub mod update_banner;

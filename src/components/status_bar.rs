@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::app::{DeviceDb, OfflineReady, ServiceWorkerState};
-use crate::state::{Auth, Revision, SESSION_KEY};
+use crate::context::{Auth, DeviceDb, OfflineReady, Revision, ServiceWorkerState};
+use crate::storage::keys::SESSION_KEY;
 use crate::sync::runner::{Phase, SyncRunner};
 
 fn navigator_online() -> bool {
@@ -17,10 +17,10 @@ fn navigator_online() -> bool {
 /// Connection state, sync backlog and drafts, always visible.
 #[component]
 pub fn StatusBar() -> impl IntoView {
-    let DeviceDb(db) = expect_context();
-    let revision: Revision = expect_context();
-    let auth: Auth = expect_context();
-    let OfflineReady(sw_state) = expect_context();
+    let DeviceDb(db) = DeviceDb::expect();
+    let revision = Revision::expect();
+    let auth = Auth::expect();
+    let OfflineReady(sw_state) = OfflineReady::expect();
     let (online, set_online) = signal(navigator_online());
     let on = window_event_listener(leptos::ev::online, move |_| set_online.set(true));
     let off = window_event_listener(leptos::ev::offline, move |_| set_online.set(false));

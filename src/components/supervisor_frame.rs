@@ -6,7 +6,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
 use crate::components::status_bar::StatusBar;
-use crate::state::Auth;
+use crate::context::Auth;
 
 /// Wraps a supervisor screen.
 #[component]
@@ -14,7 +14,7 @@ pub fn SupervisorFrame(
     /// The screen's content, shown only to supervisors.
     children: ChildrenFn,
 ) -> impl IntoView {
-    let auth: Auth = expect_context();
+    let auth = Auth::expect();
     let location = use_location();
     let tab = move |href: &'static str, label: &'static str, test_id: &'static str| {
         let current = move || location.pathname.get().starts_with(href);

@@ -3,19 +3,19 @@
 
 use leptos::prelude::*;
 
-use crate::app::DeviceDb;
 use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
-use crate::state::{self, Revision};
+use crate::context::{DeviceDb, Revision};
+use crate::round;
 
 /// The drafts screen.
 #[component]
 pub fn Drafts() -> impl IntoView {
-    let db: DeviceDb = expect_context();
-    let revision: Revision = expect_context();
+    let db = DeviceDb::expect();
+    let revision = Revision::expect();
     let drafts = LocalResource::new(move || {
         revision.track();
-        async move { state::load_drafts(&db.0.await?).await }
+        async move { round::load_drafts(&db.0.await?).await }
     });
     let list = move || {
         drafts.get().map(|res| match res {

@@ -11,10 +11,11 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
-use crate::app::DeviceDb;
 use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
-use crate::state::{self, Auth, Revision, NEEDLE_KEY};
+use crate::context::{Auth, DeviceDb, Revision};
+use crate::round;
+use crate::storage::keys::NEEDLE_KEY;
 use crate::storage::{DraftStore, StorageError};
 use crate::sync::pull::{self, OrderNotice};
 use crate::sync::runner::{self, Readiness, SyncRunner};
@@ -47,8 +48,8 @@ impl Round {
 }
 
 async fn load(store: Rc<dyn DraftStore>) -> Result<Round, StorageError> {
-    let (worklist, site) = state::load_round(&store).await?;
-    let drafts = state::load_drafts(&store).await?;
+    let (worklist, site) = round::load_round(&store).await?;
+    let drafts = round::load_drafts(&store).await?;
     let outbox = store.list_outbox().await?;
     let waiting_orders = workflow::finalized_order_ids(&workflow::outbox_collections(&outbox));
     let synced_orders = store
@@ -58,7 +59,7 @@ async fn load(store: Rc<dyn DraftStore>) -> Result<Round, StorageError> {
         .flat_map(|r| r.order_ids)
         .collect();
     let notices = runner::load_notices(&store).await?;
-    let needle = state::load_needle(&store).await?;
+    let needle = round::load_needle(&store).await?;
     Ok(Round {
         worklist,
         site,
@@ -214,9 +215,9 @@ fn timing_text(site: &SiteConfig, o: &WorklistOrder) -> Option<String> {
 /// The draw list screen.
 #[component]
 pub fn DrawList() -> impl IntoView {
-    let db: DeviceDb = expect_context();
-    let auth: Auth = expect_context();
-    let revision: Revision = expect_context();
+    let db = DeviceDb::expect();
+    let auth = Auth::expect();
+    let revision = Revision::expect();
     let navigate = use_navigate();
     let query = RwSignal::new(String::new());
     let round = LocalResource::new(move || {

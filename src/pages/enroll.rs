@@ -3,11 +3,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::app::DeviceDb;
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
-use crate::state::{Auth, DEVICE_KEY, PULL_CURSOR_KEY};
+use crate::context::{Auth, DeviceDb};
+use crate::storage::keys::{DEVICE_KEY, PULL_CURSOR_KEY};
 use crate::storage::quota::request_persistent_storage;
 use crate::storage::StorageError;
 use crate::sync::runner::{Phase, SyncRunner};
@@ -23,8 +23,8 @@ enum Failure {
 /// The enrollment screen: one field, one button.
 #[component]
 pub fn Enroll() -> impl IntoView {
-    let db: DeviceDb = expect_context();
-    let auth: Auth = expect_context();
+    let db = DeviceDb::expect();
+    let auth = Auth::expect();
     let navigate = use_navigate();
     let code = RwSignal::new(String::new());
 

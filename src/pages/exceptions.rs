@@ -4,7 +4,8 @@ use drawline_domain::{NotCollectedReason, Scope, TestCode};
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
-use crate::state::{use_collection, Auth};
+use crate::context::Auth;
+use crate::hooks::use_collection::use_collection;
 use crate::workflow::{self, Step};
 
 const REASONS: [NotCollectedReason; 5] = [
@@ -21,7 +22,7 @@ const VISIT: &str = "visit";
 #[component]
 pub fn Exceptions() -> impl IntoView {
     let handle = use_collection(Step::Exceptions);
-    let auth: Auth = expect_context();
+    let auth = Auth::expect();
     let scope = RwSignal::new(VISIT.to_string());
     let reason = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());

@@ -6,12 +6,12 @@ use leptos_router::components::Redirect;
 
 use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
-use crate::state::Auth;
+use crate::context::Auth;
 
 /// Chooses the first screen once the device's settings are read.
 #[component]
 pub fn Home() -> impl IntoView {
-    let auth: Auth = expect_context();
+    let auth = Auth::expect();
     move || {
         if !auth.loaded.get() {
             return view! { <p class="muted">"Starting…"</p> }.into_any();

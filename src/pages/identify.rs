@@ -14,7 +14,8 @@ use crate::components::camera_scan::CameraScan;
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::hard_stop::HardStop;
 use crate::components::scan_field::ScanField;
-use crate::state::{use_collection, Auth, CollectionHandle};
+use crate::context::Auth;
+use crate::hooks::use_collection::{use_collection, CollectionHandle};
 use crate::workflow::{self, Step};
 
 /// The hard stop's content: what did not match, what was read, what was expected.
@@ -56,7 +57,7 @@ fn by(auth: &Auth, handle: &CollectionHandle) -> Option<CollectorId> {
 #[component]
 pub fn Identify() -> impl IntoView {
     let handle = use_collection(Step::Identify);
-    let auth: Auth = expect_context();
+    let auth = Auth::expect();
     let scan_error = RwSignal::new(None::<String>);
     let manual_error = RwSignal::new(None::<String>);
     let stop = RwSignal::new(None::<Stop>);

@@ -6,12 +6,13 @@ use drawline_domain::label::SecondIdentifier;
 use drawline_domain::{label_for, AccessionNumber, CollectionError, Status};
 use leptos::prelude::*;
 
-use crate::app::DeviceDb;
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::hard_stop::HardStop;
 use crate::components::label_preview::LabelPreview;
 use crate::components::scan_field::ScanField;
-use crate::state::{self, use_collection, Auth, CollectionHandle};
+use crate::context::{Auth, DeviceDb};
+use crate::hooks::use_collection::{use_collection, CollectionHandle};
+use crate::round;
 use crate::storage::StorageError;
 use crate::workflow::{self, DraftData, Step};
 
@@ -73,8 +74,8 @@ fn bind(
 #[component]
 pub fn Label() -> impl IntoView {
     let handle = use_collection(Step::Label);
-    let auth: Auth = expect_context();
-    let db: DeviceDb = expect_context();
+    let auth = Auth::expect();
+    let db = DeviceDb::expect();
     let error = RwSignal::new(None::<String>);
     let stop = RwSignal::new(None::<(String, Vec<String>)>);
     let print_request = RwSignal::new(None::<u32>);
@@ -143,7 +144,7 @@ pub fn Label() -> impl IntoView {
             // Which patient, if any, this barcode is already bound to on this tablet.
             let others = async {
                 let store = db.0.await?;
-                let mut all: Vec<_> = state::load_drafts(&store)
+                let mut all: Vec<_> = round::load_drafts(&store)
                     .await?
                     .into_iter()
                     .map(|(d, _, _)| d.collection)

@@ -5,10 +5,10 @@ use drawline_domain::collection::FastingStatus;
 use drawline_domain::{CaptureMethod, Scope};
 use leptos::prelude::*;
 
-use crate::app::DeviceDb;
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::storage_problem::StorageProblem;
-use crate::state::{use_collection, Auth, Revision};
+use crate::context::{Auth, DeviceDb, Revision};
+use crate::hooks::use_collection::use_collection;
 use crate::storage::StorageError;
 use crate::sync::runner::SyncRunner;
 use crate::workflow::{self, Step};
@@ -27,9 +27,9 @@ const FASTING: [(FastingStatus, &str, &str); 3] = [
 #[component]
 pub fn Review() -> impl IntoView {
     let handle = use_collection(Step::Review);
-    let auth: Auth = expect_context();
-    let db: DeviceDb = expect_context();
-    let revision: Revision = expect_context();
+    let auth = Auth::expect();
+    let db = DeviceDb::expect();
+    let revision = Revision::expect();
     let error = RwSignal::new(None::<String>);
 
     let finalize = Action::new_local(

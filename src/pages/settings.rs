@@ -3,9 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::app::DeviceDb;
 use crate::components::status_bar::StatusBar;
-use crate::state::{Auth, Revision};
+use crate::context::{Auth, DeviceDb, Revision};
 use crate::storage::quota::{self, human_bytes};
 use crate::sync::runner::APP_VERSION;
 
@@ -22,9 +21,9 @@ struct StorageFacts {
 /// The settings screen.
 #[component]
 pub fn Settings() -> impl IntoView {
-    let DeviceDb(db) = expect_context();
-    let auth: Auth = expect_context();
-    let revision: Revision = expect_context();
+    let DeviceDb(db) = DeviceDb::expect();
+    let auth = Auth::expect();
+    let revision = Revision::expect();
     let facts = LocalResource::new(move || {
         revision.track();
         async move {

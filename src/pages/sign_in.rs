@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
-use crate::app::DeviceDb;
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
-use crate::state::{Auth, RecentUser, Revision, RECENT_USERS_KEY, SESSION_KEY};
+use crate::context::{Auth, DeviceDb, RecentUser, Revision};
+use crate::storage::keys::{RECENT_USERS_KEY, SESSION_KEY};
 use crate::storage::StorageError;
 use crate::sync::runner::SyncRunner;
 use crate::sync::{self, SyncError};
@@ -28,9 +28,9 @@ enum Failure {
 /// The sign-in screen.
 #[component]
 pub fn SignIn() -> impl IntoView {
-    let db: DeviceDb = expect_context();
-    let auth: Auth = expect_context();
-    let revision: Revision = expect_context();
+    let db = DeviceDb::expect();
+    let auth = Auth::expect();
+    let revision = Revision::expect();
     let navigate = use_navigate();
     let username = RwSignal::new(String::new());
     let pin = RwSignal::new(String::new());

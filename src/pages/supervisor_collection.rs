@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use crate::components::supervisor_frame::{poll_every, when, SupervisorFrame};
-use crate::state::Auth;
+use crate::context::Auth;
 use crate::sync::supervisor;
 
 /// A review action the screen can send.
@@ -24,7 +24,7 @@ enum Act {
 /// The collection detail view.
 #[component]
 pub fn SupervisorCollection() -> impl IntoView {
-    let auth: Auth = expect_context();
+    let auth = Auth::expect();
     let params = use_params_map();
     let id = move || {
         params

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::components::supervisor_frame::{age_text, poll_every, when, SupervisorFrame};
-use crate::state::Auth;
+use crate::context::Auth;
 use crate::sync::supervisor;
 
 fn risk_class(level: RiskLevel) -> &'static str {
@@ -30,7 +30,7 @@ fn risk_word(level: RiskLevel) -> &'static str {
 /// The devices view.
 #[component]
 pub fn SupervisorDevices() -> impl IntoView {
-    let auth: Auth = expect_context();
+    let auth = Auth::expect();
     let tick = RwSignal::new(0u32);
     poll_every(10, move || tick.update(|n| *n += 1));
     let data = LocalResource::new(move || {

@@ -5,7 +5,7 @@ use drawline_domain::api::{QueueItem, RecordOutcome};
 use leptos::prelude::*;
 
 use crate::components::supervisor_frame::{age_text, poll_every, when, SupervisorFrame};
-use crate::state::Auth;
+use crate::context::Auth;
 use crate::sync::supervisor;
 
 /// The queue's filters, kept in context so they survive opening a collection and coming back.
@@ -161,7 +161,7 @@ fn text_field(
 /// The received-collections view.
 #[component]
 pub fn SupervisorQueue() -> impl IntoView {
-    let auth: Auth = expect_context();
+    let auth = Auth::expect();
     let filters: QueueFilters = expect_context();
     let tick = RwSignal::new(0u32);
     poll_every(10, move || tick.update(|n| *n += 1));

@@ -5,10 +5,9 @@ use drawline_domain::api::Receipt;
 use drawline_domain::FinalizedCollection;
 use leptos::prelude::*;
 
-use crate::app::DeviceDb;
 use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
-use crate::state::Revision;
+use crate::context::{DeviceDb, Revision};
 use crate::storage::{OutboxItem, ReceiptRecord, StorageError};
 use crate::sync::runner::{Phase, SyncRunner};
 
@@ -103,8 +102,8 @@ fn lines(outbox: Vec<OutboxItem>, mut receipts: Vec<ReceiptRecord>) -> Vec<Line>
 /// The sync screen.
 #[component]
 pub fn SyncQueue() -> impl IntoView {
-    let DeviceDb(db) = expect_context();
-    let revision: Revision = expect_context();
+    let DeviceDb(db) = DeviceDb::expect();
+    let revision = Revision::expect();
     let runner: SyncRunner = expect_context();
     let data = LocalResource::new(move || {
         revision.track();

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::tube_card::TubeCard;
-use crate::state::{use_collection, Auth};
+use crate::context::Auth;
+use crate::hooks::use_collection::use_collection;
 use crate::workflow::{self, DraftData, Step};
 
 /// A timed draw outside its window, waiting for the collector's reason.
@@ -36,7 +37,7 @@ fn timing_for(data: &DraftData, tube: &TubeRecord) -> Option<String> {
 #[component]
 pub fn Tubes() -> impl IntoView {
     let handle = use_collection(Step::Tubes);
-    let auth: Auth = expect_context();
+    let auth = Auth::expect();
     let error = RwSignal::new(None::<String>);
     let question = RwSignal::new(None::<WindowQuestion>);
     let reason = RwSignal::new(String::new());

@@ -2,6 +2,7 @@
 
 pub mod conformance;
 pub mod idb;
+pub mod keys;
 pub mod memory;
 pub mod quota;
 pub mod raw;

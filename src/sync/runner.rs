@@ -13,8 +13,8 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::pull::{self, OrderNotice};
 use super::push::{self, Failure, Settlement};
-use crate::app::DeviceDb;
-use crate::state::{Auth, Revision, PULL_CURSOR_KEY, SITE_HASH_KEY};
+use crate::context::{Auth, DeviceDb, Revision};
+use crate::storage::keys::{PULL_CURSOR_KEY, SITE_HASH_KEY};
 use crate::storage::{Attention, DraftStore, OutboxItem, StorageError};
 use crate::workflow;
 
@@ -473,7 +473,7 @@ impl SyncRunner {
             Failure::Transient(w) | Failure::Refused(w) | Failure::Reenroll(w) => w,
         })?;
         let store = self.db.0.await.map_err(|e| e.to_string())?;
-        let (worklist, site) = crate::state::load_round(&store)
+        let (worklist, site) = crate::round::load_round(&store)
             .await
             .map_err(|e| e.to_string())?;
         let worklist = worklist.ok_or("the lab sent no worklist for this tablet")?;
@@ -491,7 +491,7 @@ impl SyncRunner {
 
 /// Order ids the tablet holds a draft, an outbox record or a receipt for.
 pub async fn held_orders(store: &Rc<dyn DraftStore>) -> Result<HashSet<String>, StorageError> {
-    let drafts = crate::state::load_drafts(store).await?;
+    let drafts = crate::round::load_drafts(store).await?;
     let outbox = store.list_outbox().await?;
     let receipts = store.list_receipts().await?;
     let mut held: HashSet<String> = drafts

@@ -1,0 +1,160 @@
+//! The services every screen shares through Leptos context, each with an `expect()` helper.
+
+use std::rc::Rc;
+
+use drawline_domain::api::{EnrollResponse, SessionResponse};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::storage::keys::{DEVICE_KEY, SESSION_KEY};
+use crate::storage::{DraftStore, StorageError};
+use crate::workflow::Collector;
+
+/// The device database, opened once for the whole app.
+#[derive(Clone, Copy)]
+pub struct DeviceDb(pub LocalResource<Result<Rc<dyn DraftStore>, StorageError>>);
+
+/// Whether the service worker is installed, so the app can start with no network.
+#[derive(Clone, Copy)]
+pub struct OfflineReady(pub ReadSignal<ServiceWorkerState>);
+
+/// What became of the service worker registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceWorkerState {
+    /// Registration has not finished yet.
+    Pending,
+    /// Registered: the shell is (or is being) cached for offline use.
+    Registered,
+    /// The browser has no service workers, or registration failed.
+    Unavailable(String),
+}
+
+/// Bumped after every write, so counts and lists re-read the store.
+#[derive(Clone, Copy)]
+pub struct Revision(pub RwSignal<u64>);
+
+impl Revision {
+    /// The app's write counter, provided by the root; panics outside it (a programming error).
+    pub fn expect() -> Self {
+        expect_context()
+    }
+
+    /// Something was written.
+    pub fn bump(&self) {
+        self.0.update(|n| *n += 1);
+    }
+
+    /// Reads the counter (subscribing the caller).
+    pub fn track(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// A collector offered as a one-tap sign-in button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentUser {
+    /// Sign-in name.
+    pub username: String,
+    /// Full name.
+    pub display_name: String,
+}
+
+/// Who this device is and who is signed in, read from the settings store at start.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    /// The settings have been read.
+    pub loaded: RwSignal<bool>,
+    /// The device's enrollment, once enrolled.
+    pub device: RwSignal<Option<EnrollResponse>>,
+    /// The signed-in collector's session.
+    pub session: RwSignal<Option<SessionResponse>>,
+    /// Reading the settings failed.
+    pub error: RwSignal<Option<StorageError>>,
+}
+
+impl Auth {
+    /// The app's enrollment and session, provided by the root; panics outside it (a programming error).
+    pub fn expect() -> Self {
+        expect_context()
+    }
+
+    /// Reads enrollment and session from the store into fresh signals.
+    pub fn load(db: DeviceDb) -> Self {
+        let auth = Self {
+            loaded: RwSignal::new(false),
+            device: RwSignal::new(None),
+            session: RwSignal::new(None),
+            error: RwSignal::new(None),
+        };
+        leptos::task::spawn_local(async move {
+            let result = async {
+                let store = db.0.await?;
+                let device = store.get_setting(DEVICE_KEY).await?;
+                let session = store.get_setting(SESSION_KEY).await?;
+                Ok::<_, StorageError>((device, session))
+            }
+            .await;
+            match result {
+                Ok((device, session)) => {
+                    auth.device
+                        .set(device.and_then(|v| serde_json::from_value(v).ok()));
+                    auth.session
+                        .set(session.and_then(|v| serde_json::from_value(v).ok()));
+                }
+                Err(e) => auth.error.set(Some(e)),
+            }
+            auth.loaded.set(true);
+        });
+        auth
+    }
+
+    /// The signed-in user is a supervisor (or an admin): the review screens are theirs.
+    pub fn is_supervisor(&self) -> bool {
+        self.session
+            .get()
+            .is_some_and(|s| s.user.role >= drawline_domain::api::Role::Supervisor)
+    }
+
+    /// Where a signed-in user starts: supervisors on the devices view, collectors on the draw list.
+    pub fn start_path(&self) -> &'static str {
+        if self.is_supervisor() {
+            "/supervisor"
+        } else {
+            "/draws"
+        }
+    }
+
+    /// The signed-in collector, as recorded on collections.
+    pub fn collector(&self) -> Option<Collector> {
+        self.session.get().map(|s| Collector {
+            id: s.user.id.to_string(),
+            username: s.user.username,
+            display_name: s.user.display_name,
+        })
+    }
+}
+
+/// A new version of the app is installed and waiting: offered as "Update ready: reload".
+#[derive(Clone, Copy)]
+pub struct UpdateReady(pub RwSignal<bool>);
+
+impl DeviceDb {
+    /// The app's device database, provided by the root; panics outside it (a programming error).
+    pub fn expect() -> Self {
+        expect_context()
+    }
+}
+
+impl OfflineReady {
+    /// The app's service worker state, provided by the root; panics outside it (a programming error).
+    pub fn expect() -> Self {
+        expect_context()
+    }
+}
+
+impl UpdateReady {
+    /// The app's update-ready flag, provided by the root; panics outside it (a programming error).
+    pub fn expect() -> Self {
+        expect_context()
+    }
+}

@@ -1,0 +1,4 @@
+//! Hooks in the shape of leptos-use: one per file, `use_x() -> UseXReturn` where it returns several things.
+
+pub mod use_collection;
+pub mod use_service_worker;
