@@ -1412,10 +1412,10 @@ mod tests {
 
     #[test]
     fn a_push_record_made_from_a_finalized_collection_carries_its_id_version_and_hash() {
-        let f = crate::collection::tests::complete()
+        let f = crate::test_support::complete()
             .finalize(
-                &crate::collection::tests::nurse(),
-                crate::collection::tests::t("2024-05-01T08:12:00+02:00"),
+                &crate::test_support::nurse(),
+                crate::test_support::t("2024-05-01T08:12:00+02:00"),
             )
             .unwrap();
         let r = PushRecord::from_finalized(&f);

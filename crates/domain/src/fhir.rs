@@ -859,7 +859,7 @@ fn check_datetimes(v: &Value, at: &str, problems: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collection::tests::{complete, nurse, started, t, wristband};
+    use crate::test_support::{complete, nurse, started, t, wristband};
     use crate::collection::{AccessionNumber, Scope};
 
     fn fixture(name: &str) -> Value {
@@ -1013,7 +1013,7 @@ mod tests {
     }
 
     fn finalized_with_exception() -> FinalizedCollection {
-        use crate::collection::tests::order;
+        use crate::test_support::order;
         let mut c = started(vec![
             order("sr-cbc", "CBC"),
             order("sr-lipid", "LIPID"),
@@ -1174,7 +1174,7 @@ mod tests {
 
     #[test]
     fn a_cancelled_order_becomes_a_cancelled_task() {
-        use crate::collection::tests::order;
+        use crate::test_support::order;
         let mut c = started(vec![order("sr-cbc", "CBC")]);
         let now = t("2024-05-01T08:10:00+02:00");
         c.record_not_collected(

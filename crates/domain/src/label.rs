@@ -167,7 +167,7 @@ impl LabelContent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collection::tests::{complete, nurse, order, started, t, wristband};
+    use crate::test_support::{complete, nurse, order, started, t, wristband};
     use crate::collection::AccessionNumber;
 
     #[test]

@@ -7,9 +7,13 @@ pub mod fhir;
 pub mod hash;
 pub mod identification;
 pub mod label;
+mod newtype;
 pub mod order_of_draw;
 pub mod planner;
 pub mod site;
+#[cfg(test)]
+mod test_support;
+pub mod wire;
 
 pub use catalog::{Catalog, Handling, Labelling, TestCode, TestDefinition, Timing};
 pub use collection::{
