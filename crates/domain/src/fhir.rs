@@ -859,8 +859,8 @@ fn check_datetimes(v: &Value, at: &str, problems: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{complete, nurse, started, t, wristband};
     use crate::collection::{AccessionNumber, Scope};
+    use crate::test_support::{complete, nurse, started, t, wristband};
 
     fn fixture(name: &str) -> Value {
         let text = match name {

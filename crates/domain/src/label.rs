@@ -167,8 +167,8 @@ impl LabelContent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{complete, nurse, order, started, t, wristband};
     use crate::collection::AccessionNumber;
+    use crate::test_support::{complete, nurse, order, started, t, wristband};
 
     #[test]
     fn a_label_carries_two_identifiers_barcode_tube_time_and_collector() {

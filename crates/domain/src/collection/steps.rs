@@ -279,5 +279,4 @@ impl Collection {
         self.log(now, by, Event::FastingRecorded { status });
         Ok(())
     }
-
 }
