@@ -18,6 +18,9 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::newtype::text_newtype;
+use crate::wire::wire_enum;
+
 /// Medical record number.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -40,30 +43,6 @@ impl Mrn {
         } else {
             Err(MrnError(text.to_owned()))
         }
-    }
-
-    /// The MRN as printed.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Mrn {
-    type Error = MrnError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Mrn> for String {
-    fn from(value: Mrn) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for Mrn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -151,18 +130,20 @@ pub fn parse_birth_date(text: &str) -> Option<NaiveDate> {
     })
 }
 
-/// Kinds of identifier; room/bed exists only to be refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum IdentifierKind {
-    /// Full name.
-    Name,
-    /// Date of birth.
-    DateOfBirth,
-    /// Medical record number.
-    Mrn,
-    /// Room or bed number: never an identifier.
-    RoomBed,
+wire_enum! {
+    custom Display;
+    /// Kinds of identifier; room/bed exists only to be refused.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum IdentifierKind {
+        /// Full name.
+        Name = "name",
+        /// Date of birth.
+        DateOfBirth = "date-of-birth",
+        /// Medical record number.
+        Mrn = "mrn",
+        /// Room or bed number: never an identifier.
+        RoomBed = "room-bed",
+    }
 }
 
 impl fmt::Display for IdentifierKind {
@@ -202,14 +183,15 @@ impl Identifier {
     }
 }
 
-/// How an identifier was captured; manual entry is the recorded fallback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CaptureMethod {
-    /// Wristband barcode scan.
-    Scan,
-    /// Typed or confirmed by the collector.
-    Manual,
+wire_enum! {
+    /// How an identifier was captured; manual entry is the recorded fallback.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum CaptureMethod {
+        /// Wristband barcode scan.
+        Scan = "scan",
+        /// Typed or confirmed by the collector.
+        Manual = "manual",
+    }
 }
 
 /// An identifier with how it was captured.
@@ -508,6 +490,8 @@ pub fn identify(
     };
     Ok(Identification { matched, method })
 }
+
+text_newtype!(Mrn, MrnError);
 
 #[cfg(test)]
 mod tests {

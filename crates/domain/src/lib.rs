@@ -3,6 +3,8 @@
 pub mod api;
 pub mod catalog;
 pub mod collection;
+pub mod config_error;
+pub mod container;
 pub mod fhir;
 pub mod hash;
 pub mod identification;

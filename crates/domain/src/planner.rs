@@ -1,23 +1,27 @@
 //! Turns ordered tests into the tubes to draw, consolidated and in order of draw, with the discard tube.
 
 use std::collections::BTreeMap;
-use std::fmt;
+
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::wire::wire_enum;
 
 use crate::catalog::{Handling, Labelling, TestCode, TestDefinition, Timing};
 use crate::order_of_draw::{ContainerId, ContainerType};
 use crate::site::SiteConfig;
 
-/// The collection device, which decides whether a discard tube is needed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Device {
-    /// Straight needle in an evacuated tube holder.
-    EvacuatedHolder,
-    /// Winged (butterfly) set, whose tubing holds air.
-    Winged,
+wire_enum! {
+    custom FromStr;
+    /// The collection device, which decides whether a discard tube is needed.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Device {
+        /// Straight needle in an evacuated tube holder.
+        EvacuatedHolder = "evacuated-holder",
+        /// Winged (butterfly) set, whose tubing holds air.
+        Winged = "winged",
+    }
 }
 
 /// Why a text is not a device name.
@@ -33,15 +37,6 @@ impl FromStr for Device {
             "winged" | "winged-set" | "butterfly" => Ok(Device::Winged),
             _ => Err(DeviceError(s.to_owned())),
         }
-    }
-}
-
-impl fmt::Display for Device {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Device::EvacuatedHolder => "evacuated-holder",
-            Device::Winged => "winged",
-        })
     }
 }
 
