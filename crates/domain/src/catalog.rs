@@ -129,7 +129,7 @@ pub struct CatalogData {
     pub tests: Vec<TestDefinition>,
 }
 
-/// A validated catalog: codes unique, volumes positive (containers are checked by [`crate::site::SiteConfig`]).
+/// A validated catalog: codes unique, volumes positive (the site configuration checks the containers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CatalogData", into = "CatalogData")]
 pub struct Catalog {

@@ -51,7 +51,7 @@ pub struct TubeView {
     pub window_override: Option<WindowOverrideView>,
     /// The label as printed (drawn and labelled tubes).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub label: Option<crate::LabelContent>,
+    pub label: Option<crate::label::LabelContent>,
 }
 
 /// A recorded not-collected exception.

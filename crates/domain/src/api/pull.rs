@@ -67,10 +67,10 @@ pub struct SiteVersion {
 
 impl SiteVersion {
     /// The version of a site configuration (the app computes the same for the one it stored).
-    pub fn of(site: &crate::SiteConfig) -> Self {
+    pub fn of(site: &crate::site::SiteConfig) -> Self {
         let value = serde_json::to_value(site).unwrap_or(serde_json::Value::Null);
         let hash = |v: &serde_json::Value| {
-            crate::ContentHash::of(v)
+            crate::hash::ContentHash::of(v)
                 .map(|h| h.to_string())
                 .unwrap_or_default()
         };
@@ -100,7 +100,7 @@ pub struct PullResponse {
     pub rounds: Vec<RoundView>,
     /// The patients of `orders` (domain `Patient`: `id`, `identity`).
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
-    pub patients: Vec<crate::Patient>,
+    pub patients: Vec<crate::collection::Patient>,
     /// Full pull: the open orders of the device's rounds. Otherwise: every order of the device's
     /// rounds (or that left them) that changed since the cursor, with its status.
     pub orders: Vec<SyncOrder>,

@@ -100,7 +100,7 @@ pub struct PushRecord {
 
 impl PushRecord {
     /// The record a device pushes for a finalized collection.
-    pub fn from_finalized(f: &crate::FinalizedCollection) -> Self {
+    pub fn from_finalized(f: &crate::collection::FinalizedCollection) -> Self {
         let record = f.record();
         Self {
             id: record.id().0,

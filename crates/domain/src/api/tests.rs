@@ -32,7 +32,8 @@ fn a_push_record_made_from_a_finalized_collection_carries_its_id_version_and_has
     assert_eq!(r.version, 1);
     assert_eq!(r.supersedes, None);
     assert_eq!(r.content_hash, f.hash().as_str());
-    let back = crate::FinalizedCollection::from_json_value(r.collection.clone()).unwrap();
+    let back =
+        crate::collection::FinalizedCollection::from_json_value(r.collection.clone()).unwrap();
     assert_eq!(back, f);
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["content_hash"], f.hash().as_str());
@@ -59,7 +60,7 @@ fn outcomes_and_statuses_use_their_documented_spellings() {
 
 #[test]
 fn the_site_version_is_stable_and_changes_with_the_site() {
-    let site = crate::SiteConfig::default_site();
+    let site = crate::site::SiteConfig::default_site();
     let a = SiteVersion::of(&site);
     assert_eq!(a, SiteVersion::of(&site.clone()));
     assert_eq!(a.hash.len(), 64);

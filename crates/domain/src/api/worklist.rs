@@ -12,7 +12,7 @@ pub struct WorklistOrder {
     /// `placed_at`, `due_at`, `requisition`).
     #[serde(flatten)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub order: crate::Order,
+    pub order: crate::collection::Order,
     /// The round it is assigned to.
     pub round_id: Option<Uuid>,
     /// The patient must be fasting (the order says so, or a test in the catalog requires it).
@@ -49,7 +49,7 @@ pub struct Worklist {
     pub rounds: Vec<RoundView>,
     /// Patients with at least one open order in those rounds (domain `Patient`: `id`, `identity`).
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
-    pub patients: Vec<crate::Patient>,
+    pub patients: Vec<crate::collection::Patient>,
     /// Open orders of those rounds, STAT first, then timed draws by due time, then routine.
     pub orders: Vec<WorklistOrder>,
 }
