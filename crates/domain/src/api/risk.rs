@@ -24,6 +24,18 @@ wire_enum! {
     }
 }
 
+impl RiskLevel {
+    /// The word a supervisor reads for it.
+    pub fn display(self) -> &'static str {
+        match self {
+            RiskLevel::Critical => "At risk",
+            RiskLevel::Warning => "Watch",
+            RiskLevel::Ok => "OK",
+            RiskLevel::Inactive => "Inactive",
+        }
+    }
+}
+
 /// Stable codes of [`RiskReason::code`].
 pub mod risk_codes {
     /// Critical: the device holds unsynced work and has not reported for longer than allowed.

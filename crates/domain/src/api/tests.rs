@@ -70,3 +70,29 @@ fn the_site_version_is_stable_and_changes_with_the_site() {
     assert_ne!(on.hash, off.hash);
     assert_eq!(on.catalog_hash, off.catalog_hash);
 }
+
+#[test]
+fn risk_levels_have_wire_codes_and_words() {
+    assert_eq!(
+        RiskLevel::ALL
+            .iter()
+            .map(|l| (l.as_str(), l.display()))
+            .collect::<Vec<_>>(),
+        [
+            ("inactive", "Inactive"),
+            ("ok", "OK"),
+            ("warning", "Watch"),
+            ("critical", "At risk"),
+        ]
+    );
+    assert_eq!(Role::parse("supervisor"), Some(Role::Supervisor));
+    assert_eq!(Role::Admin.as_str(), "admin");
+    assert_eq!(
+        ReviewAction::parse("conflict_resolved"),
+        Some(ReviewAction::ConflictResolved)
+    );
+    assert_eq!(
+        serde_json::to_value(QueueFlag::SyncedLate).unwrap(),
+        "synced_late"
+    );
+}

@@ -486,3 +486,150 @@ fn priorities_sort_stat_first() {
     );
     assert_eq!(serde_json::to_string(&Priority::Stat).unwrap(), "\"stat\"");
 }
+
+#[test]
+fn the_tubes_still_needed_skip_excepted_tests_and_the_next_label_is_the_first_drawn_needed_tube() {
+    let mut c = started(vec![order("sr-cbc", "CBC"), order("sr-ts", "TS")]);
+    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
+        .unwrap();
+    let now = t("2024-05-01T08:10:00+02:00");
+    let ts = TestCode::parse("TS").unwrap();
+    let index_of = |c: &Collection, code: &TestCode| {
+        c.tubes()
+            .iter()
+            .find(|t| t.tube.tests.contains(code))
+            .unwrap()
+            .index
+    };
+    let (ts_tube, cbc_tube) = (
+        index_of(&c, &ts),
+        index_of(&c, &TestCode::parse("CBC").unwrap()),
+    );
+    assert_ne!(ts_tube, cbc_tube);
+    assert!(c
+        .tubes()
+        .iter()
+        .all(|t| c.tube_needed(t) && !c.tube_excepted(t)));
+    assert_eq!(c.next_tube_to_label(), None);
+    c.record_not_collected(
+        Scope::Test(ts),
+        NotCollectedReason::Refused,
+        None,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    let ts_record = c.tubes().iter().find(|t| t.index == ts_tube).unwrap();
+    assert!(!c.tube_needed(ts_record) && c.tube_excepted(ts_record));
+    c.record_draw(cbc_tube, now, None, &nurse(), now).unwrap();
+    assert_eq!(c.next_tube_to_label().map(|t| t.index), Some(cbc_tube));
+    c.label_tube(
+        cbc_tube,
+        AccessionNumber::parse("A1").unwrap(),
+        None,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    assert_eq!(c.next_tube_to_label(), None);
+}
+
+#[test]
+fn a_discard_tube_is_neither_needed_nor_excepted_and_never_labelled() {
+    let now = t("2024-05-01T08:00:00+02:00");
+    let mut c = Collection::start(
+        CollectionId(Uuid::parse_str("5f0c6a3e-8d2b-4c1a-9e47-2b7d7c1f0a11").unwrap()),
+        peter(),
+        vec![order("sr-pt", "PT")],
+        &SiteConfig::default_site(),
+        Device::Winged,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    let discard = c.tubes().iter().find(|t| t.tube.discard).unwrap().clone();
+    assert!(!c.tube_needed(&discard) && !c.tube_excepted(&discard));
+    c.identify(&wristband(), &nurse(), now).unwrap();
+    c.record_draw(discard.index, now, None, &nurse(), now)
+        .unwrap();
+    assert_eq!(c.next_tube_to_label(), None);
+}
+
+#[test]
+fn fasting_must_be_recorded_once_a_needed_fasting_tube_is_drawn() {
+    let mut c = started(vec![order("sr-lipid", "LIPID")]);
+    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
+        .unwrap();
+    assert!(!c.fasting_must_be_recorded());
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    assert!(c.fasting_must_be_recorded());
+    c.record_not_collected(
+        Scope::Visit,
+        NotCollectedReason::Compromised,
+        None,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    assert!(!c.fasting_must_be_recorded());
+}
+
+#[test]
+fn the_draw_list_sections_are_stat_then_timed_then_routine() {
+    let mut stat = trough_order("2024-05-01T09:00:00+02:00");
+    stat.priority = Priority::Stat;
+    assert_eq!(DrawSection::of(&stat), DrawSection::Stat);
+    assert_eq!(
+        DrawSection::of(&trough_order("2024-05-01T09:00:00+02:00")),
+        DrawSection::Timed
+    );
+    let mut urgent = order("sr-u", "BMP");
+    urgent.priority = Priority::Urgent;
+    assert_eq!(DrawSection::of(&urgent), DrawSection::Routine);
+    assert_eq!(
+        DrawSection::ALL.map(DrawSection::title),
+        ["STAT", "Timed draws", "Routine"]
+    );
+}
+
+#[test]
+fn choices_the_collector_picks_from_have_codes_and_words() {
+    assert_eq!(
+        FastingStatus::ALL
+            .iter()
+            .map(|f| (f.as_str(), f.display()))
+            .collect::<Vec<_>>(),
+        [
+            ("fasting", "Fasting"),
+            ("not-fasting", "Not fasting (recorded on the specimen)"),
+            ("not-given", "Not asked / unknown"),
+        ]
+    );
+    assert_eq!(
+        NotCollectedReason::ALL
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>(),
+        [
+            "refused",
+            "unavailable",
+            "unable-to-collect",
+            "compromised",
+            "cancelled"
+        ]
+    );
+    for r in NotCollectedReason::ALL {
+        assert_eq!(serde_json::to_value(r).unwrap(), r.code());
+        assert_eq!(NotCollectedReason::parse(r.code()), Some(*r));
+    }
+    assert_eq!(Scope::Visit.display(), "Whole visit");
+    assert_eq!(
+        Scope::Test(TestCode::parse("CBC").unwrap()).display(),
+        "CBC"
+    );
+    assert_eq!(
+        serde_json::to_value(Status::TubesDrawn).unwrap(),
+        "tubes-drawn"
+    );
+}
