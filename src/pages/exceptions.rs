@@ -7,13 +7,7 @@ use crate::components::collection_frame::CollectionFrame;
 use crate::state::{use_collection, Auth};
 use crate::workflow::{self, Step};
 
-const REASONS: [NotCollectedReason; 5] = [
-    NotCollectedReason::Refused,
-    NotCollectedReason::Unavailable,
-    NotCollectedReason::UnableToCollect,
-    NotCollectedReason::Compromised,
-    NotCollectedReason::Cancelled,
-];
+const REASONS: &[NotCollectedReason] = NotCollectedReason::ALL;
 
 const VISIT: &str = "visit";
 

@@ -13,8 +13,8 @@ use crate::store::NewOrder;
 pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parsed, ImportError> {
     let bundle: Value =
         serde_json::from_slice(body).map_err(|e| ImportError::Json(e.to_string()))?;
-    let read = read_bundle(&bundle, site.catalog(), now)
-        .map_err(|not| ImportError::NotABundle(not.0))?;
+    let read =
+        read_bundle(&bundle, site.catalog(), now).map_err(|not| ImportError::NotABundle(not.0))?;
     let problems = read
         .problems
         .into_iter()
