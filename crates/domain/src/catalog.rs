@@ -39,31 +39,26 @@ impl TestCode {
 
 wire_enum! {
     /// How a specimen is kept from the draw to the lab; tubes of different handling never share.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum Handling {
         /// No special handling.
-        RoomTemperature = "room-temperature",
+        RoomTemperature = "room-temperature" => "",
         /// Placed in ice slurry at once.
-        OnIce = "on-ice",
+        OnIce = "on-ice" => "ON ICE",
         /// Wrapped in foil or an amber bag.
-        ProtectFromLight = "protect-from-light",
+        ProtectFromLight = "protect-from-light" => "PROTECT FROM LIGHT",
     }
 }
 
 impl Handling {
     /// Short wording for tables and labels; empty for room temperature.
     pub fn label(self) -> &'static str {
-        match self {
-            Handling::RoomTemperature => "",
-            Handling::OnIce => "ON ICE",
-            Handling::ProtectFromLight => "PROTECT FROM LIGHT",
-        }
+        self.display()
     }
 }
 
 wire_enum! {
     /// Which labelling rules apply to the tube.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[derive(Default)]
     pub enum Labelling {
         /// The ordinary bedside label.
         #[default]

@@ -33,7 +33,6 @@ impl ContainerId {
 
 wire_enum! {
     /// The kind of additive, which decides the discard-tube rule and the label wording.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum AdditiveClass {
         /// No additive (glass red, trace-element tubes).
         None = "none",

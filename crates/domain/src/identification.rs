@@ -133,7 +133,6 @@ pub fn parse_birth_date(text: &str) -> Option<NaiveDate> {
 wire_enum! {
     custom Display;
     /// Kinds of identifier; room/bed exists only to be refused.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum IdentifierKind {
         /// Full name.
         Name = "name",
@@ -185,22 +184,11 @@ impl Identifier {
 
 wire_enum! {
     /// How an identifier was captured; manual entry is the recorded fallback.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum CaptureMethod {
         /// Wristband barcode scan.
-        Scan = "scan",
+        Scan = "scan" => "wristband scan",
         /// Typed or confirmed by the collector.
-        Manual = "manual",
-    }
-}
-
-impl CaptureMethod {
-    /// How the collector and the record read it, e.g. "wristband scan".
-    pub fn display(self) -> &'static str {
-        match self {
-            CaptureMethod::Scan => "wristband scan",
-            CaptureMethod::Manual => "manual entry",
-        }
+        Manual = "manual" => "manual entry",
     }
 }
 

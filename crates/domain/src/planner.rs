@@ -15,7 +15,6 @@ use crate::site::SiteConfig;
 wire_enum! {
     custom FromStr;
     /// The collection device, which decides whether a discard tube is needed.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Device {
         /// Straight needle in an evacuated tube holder.
         EvacuatedHolder = "evacuated-holder",

@@ -10,10 +10,34 @@ pub struct UnknownWireText {
     pub text: String,
 }
 
-/// Declares a field-less enum from one table `Variant = "text"`: its serde form, `ALL`,
-/// `as_str()`, `parse()`, and (unless the invocation starts with `custom Display;` or
-/// `custom FromStr;`) `Display` and `FromStr`. The enum must not derive serde itself.
+/// Declares a field-less enum from one table `Variant = "text"` (or `Variant = "text" => "words"`,
+/// which adds `display()`): its serde form, `ALL`, `as_str()`, `parse()`, and (unless the invocation starts with `custom Display;` or
+/// `custom FromStr;`) `Display` and `FromStr`. Every wire enum derives `Debug`, `Clone`, `Copy`,
+/// the comparisons, `Hash`, serde and (with the `openapi` feature) `ToSchema`; an invocation adds
+/// only other derives (e.g. `Default`).
 macro_rules! wire_enum {
+    (@core
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $text:literal => $words:literal),+ $(,)?
+        }
+    ) => {
+        $crate::wire::wire_enum!(@core
+            $(#[$meta])*
+            $vis enum $name {
+                $($(#[$vmeta])* $variant = $text),+
+            }
+        );
+
+        impl $name {
+            /// The words people read for it (a table, a label, a choice on screen).
+            pub const fn display(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $words,)+
+                }
+            }
+        }
+    };
     (@core
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
@@ -21,7 +45,9 @@ macro_rules! wire_enum {
         }
     ) => {
         $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[derive(::serde::Serialize, ::serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $vis enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
         }
@@ -85,7 +111,6 @@ pub(crate) use wire_enum;
 mod tests {
     wire_enum! {
         /// A test enum.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         enum Colour {
             /// Red.
             Red = "red",

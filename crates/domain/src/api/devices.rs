@@ -7,8 +7,6 @@ use uuid::Uuid;
 
 wire_enum! {
     /// Enrollment state of a device.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum DeviceStatus {
         /// Registered; its enrollment code has not been used yet.
         Pending = "pending",

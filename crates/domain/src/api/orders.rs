@@ -32,8 +32,6 @@ pub struct ImportReport {
 
 wire_enum! {
     /// Where an order is in its life on the lab server.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum OrderStatus {
         /// To be collected.
         Open = "open",

@@ -136,8 +136,6 @@ pub struct PushRequest {
 
 wire_enum! {
     /// What happened to one pushed record.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum RecordOutcome {
         /// Stored now; `receipt` is its receipt. Move it to the receipts store.
         Accepted = "accepted",

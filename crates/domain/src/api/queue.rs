@@ -11,8 +11,6 @@ use crate::wire::wire_enum;
 
 wire_enum! {
     /// `status` filter of the review queue.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum QueueStatus {
         /// Collections stored by the lab.
         Accepted = "accepted",
@@ -29,8 +27,6 @@ wire_enum! {
 
 wire_enum! {
     /// A flag the review queue raises on an item (also a filter).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum QueueFlag {
         /// The device clock was further from the server's than the skew threshold at the push.
         ClockSkew = "clock_skew",

@@ -9,8 +9,6 @@ use crate::wire::wire_enum;
 
 wire_enum! {
     /// Which version stands when a supervisor resolves a conflict.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum ConflictChoice {
         /// The lab's version stands; the conflicting push is kept, marked superseded.
         Lab = "lab",
@@ -22,8 +20,6 @@ wire_enum! {
 
 wire_enum! {
     /// What a supervisor did on a collection.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum ReviewAction {
         /// Marked reviewed.
         Reviewed = "reviewed",

@@ -10,29 +10,15 @@ use crate::wire::wire_enum;
 
 wire_enum! {
     /// How urgently a device needs a supervisor's attention; ordered from least to most urgent.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum RiskLevel {
         /// Revoked or not enrolled yet: it cannot hold work.
-        Inactive = "inactive",
+        Inactive = "inactive" => "Inactive",
         /// Nothing to act on.
-        Ok = "ok",
+        Ok = "ok" => "OK",
         /// Worth a look: work waiting a while, quarantined records, a sync error.
-        Warning = "warning",
+        Warning = "warning" => "Watch",
         /// Act now: unsynced work on a device that stopped reporting, or work waiting far too long.
-        Critical = "critical",
-    }
-}
-
-impl RiskLevel {
-    /// The word a supervisor reads for it.
-    pub fn display(self) -> &'static str {
-        match self {
-            RiskLevel::Critical => "At risk",
-            RiskLevel::Warning => "Watch",
-            RiskLevel::Ok => "OK",
-            RiskLevel::Inactive => "Inactive",
-        }
+        Critical = "critical" => "At risk",
     }
 }
 

@@ -56,8 +56,6 @@ pub struct SignInRequest {
 
 wire_enum! {
     /// A person's role; each one includes the rights of the ones before it.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Role {
         /// Draws blood; sees the device's worklist.
         Collector = "collector",

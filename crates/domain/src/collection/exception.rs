@@ -9,18 +9,17 @@ use crate::wire::wire_enum;
 
 wire_enum! {
     /// Coded reason a test or visit was not collected.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum NotCollectedReason {
         /// Patient refused.
-        Refused = "refused",
+        Refused = "refused" => "Patient refused",
         /// Patient unavailable (off unit, in procedure).
-        Unavailable = "unavailable",
+        Unavailable = "unavailable" => "Patient unavailable",
         /// Unable to collect (difficult access, attempts made).
-        UnableToCollect = "unable-to-collect",
+        UnableToCollect = "unable-to-collect" => "Unable to collect",
         /// Specimen compromised.
-        Compromised = "compromised",
+        Compromised = "compromised" => "Specimen compromised",
         /// Order cancelled.
-        Cancelled = "cancelled",
+        Cancelled = "cancelled" => "Order cancelled",
     }
 }
 
@@ -28,17 +27,6 @@ impl NotCollectedReason {
     /// Stable code (the wire spelling).
     pub fn code(self) -> &'static str {
         self.as_str()
-    }
-
-    /// Display text.
-    pub fn display(self) -> &'static str {
-        match self {
-            NotCollectedReason::Refused => "Patient refused",
-            NotCollectedReason::Unavailable => "Patient unavailable",
-            NotCollectedReason::UnableToCollect => "Unable to collect",
-            NotCollectedReason::Compromised => "Specimen compromised",
-            NotCollectedReason::Cancelled => "Order cancelled",
-        }
     }
 }
 

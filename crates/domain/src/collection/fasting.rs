@@ -4,24 +4,12 @@ use crate::wire::wire_enum;
 
 wire_enum! {
     /// Fasting status at collection (HL7 table 0916).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum FastingStatus {
         /// The patient fasted.
-        Fasting = "fasting",
+        Fasting = "fasting" => "Fasting",
         /// The patient did not fast.
-        NotFasting = "not-fasting",
+        NotFasting = "not-fasting" => "Not fasting (recorded on the specimen)",
         /// Not asked.
-        NotGiven = "not-given",
-    }
-}
-
-impl FastingStatus {
-    /// The choice as the collector reads it.
-    pub fn display(self) -> &'static str {
-        match self {
-            FastingStatus::Fasting => "Fasting",
-            FastingStatus::NotFasting => "Not fasting (recorded on the specimen)",
-            FastingStatus::NotGiven => "Not asked / unknown",
-        }
+        NotGiven = "not-given" => "Not asked / unknown",
     }
 }

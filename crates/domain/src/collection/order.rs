@@ -10,7 +10,6 @@ use crate::wire::wire_enum;
 
 wire_enum! {
     /// Order priority, as in FHIR `ServiceRequest.priority`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum Priority {
         /// Immediately (draw list: first).
         Stat = "stat",

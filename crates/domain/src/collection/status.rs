@@ -4,7 +4,6 @@ use crate::wire::wire_enum;
 
 wire_enum! {
     /// Where the record is in its life.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum Status {
         /// Started, patient not yet identified.
         Draft = "draft",
