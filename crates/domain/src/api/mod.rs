@@ -1,13 +1,9 @@
 //! Wire types of the lab server's HTTP API that both the app and the server speak.
 //!
-//! Supervisor routes (`risk`, `queue`, `detail`, `review`) are under `/supervisor` and need a
+//! Supervisor routes (`risk`, `queue`, `review`) are under `/supervisor` and need a
 //! signed-in supervisor (or admin).
 
-mod collections;
-mod detail;
-mod devices;
 mod orders;
-mod pull;
 mod push;
 mod queue;
 mod review;
@@ -15,11 +11,7 @@ mod risk;
 mod session;
 mod worklist;
 
-pub use collections::{CollectionSummary, CollectionVersionView};
-pub use detail::*;
-pub use devices::*;
 pub use orders::*;
-pub use pull::*;
 pub use push::*;
 pub use queue::*;
 pub use review::*;

@@ -5,9 +5,19 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::push::RecordOutcome;
-use super::review::ConflictChoice;
 use super::session::DeviceRef;
 use crate::wire::wire_enum;
+
+wire_enum! {
+    /// Which version stands when a supervisor resolves a conflict.
+    pub enum ConflictChoice {
+        /// The lab's version stands; the conflicting push is kept, marked superseded.
+        Lab = "lab",
+        /// The conflicting push stands: it is stored as the lab's newest version (numbered after
+        /// the lab's versions); the lab's earlier version is kept, superseded.
+        Device = "device",
+    }
+}
 
 wire_enum! {
     /// `status` filter of the review queue.

@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::devices::DeviceStatus;
-use super::session::UserView;
+use super::session::{DeviceStatus, UserView};
 use crate::wire::wire_enum;
 
 wire_enum! {
