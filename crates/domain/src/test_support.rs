@@ -79,3 +79,23 @@ pub fn complete() -> Collection {
     }
     c
 }
+
+/// A collection of `orders` started at 08:00 and identified by wristband at 08:05.
+pub fn identified(orders: Vec<Order>) -> Collection {
+    let mut c = started(orders);
+    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
+        .unwrap();
+    c
+}
+
+/// Labels drawn tube `tube` with accession `accession` at `now`.
+pub fn label(c: &mut Collection, tube: u32, accession: &str, now: DeviceTime) {
+    c.label_tube(
+        tube,
+        AccessionNumber::parse(accession).unwrap(),
+        None,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+}

@@ -19,22 +19,8 @@ fn a_collection_walks_from_draft_to_finalized() {
     c.record_draw(1, now, None, &nurse(), now).unwrap();
     c.record_draw(2, now, None, &nurse(), now).unwrap();
     assert_eq!(c.status(), Status::TubesDrawn);
-    c.label_tube(
-        1,
-        AccessionNumber::parse("A1").unwrap(),
-        None,
-        &nurse(),
-        now,
-    )
-    .unwrap();
-    c.label_tube(
-        2,
-        AccessionNumber::parse("A2").unwrap(),
-        None,
-        &nurse(),
-        now,
-    )
-    .unwrap();
+    label(&mut c, 1, "A1", now);
+    label(&mut c, 2, "A2", now);
     assert_eq!(c.status(), Status::Labelled);
     let f = c
         .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
@@ -87,9 +73,7 @@ fn a_failed_identification_is_a_hard_stop_and_is_logged() {
 
 #[test]
 fn a_collection_time_in_the_future_is_refused() {
-    let mut c = started(vec![order("sr-cbc", "CBC")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![order("sr-cbc", "CBC")]);
     let now = t("2024-05-01T08:10:00+02:00");
     let e = c
         .record_draw(1, t("2024-05-01T08:20:00+02:00"), None, &nurse(), now)
@@ -102,9 +86,7 @@ fn a_collection_time_in_the_future_is_refused() {
 
 #[test]
 fn a_collection_time_before_the_order_was_placed_is_refused() {
-    let mut c = started(vec![order("sr-cbc", "CBC")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![order("sr-cbc", "CBC")]);
     let now = t("2024-05-01T08:10:00+02:00");
     let e = c
         .record_draw(1, t("2024-05-01T07:59:00+02:00"), None, &nurse(), now)
@@ -144,9 +126,7 @@ fn trough_order(due: &str) -> Order {
 
 #[test]
 fn a_timed_draw_outside_its_window_needs_a_recorded_override() {
-    let mut c = started(vec![trough_order("2024-05-01T09:00:00+02:00")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![trough_order("2024-05-01T09:00:00+02:00")]);
     let now = t("2024-05-01T08:10:00+02:00");
     let e = c.record_draw(1, now, None, &nurse(), now).unwrap_err();
     assert_eq!(
@@ -176,9 +156,7 @@ fn a_timed_draw_outside_its_window_needs_a_recorded_override() {
 
 #[test]
 fn a_timed_draw_inside_its_window_needs_no_override() {
-    let mut c = started(vec![trough_order("2024-05-01T08:30:00+02:00")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![trough_order("2024-05-01T08:30:00+02:00")]);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();
     assert!(c.tubes()[0].window_override.is_none());
@@ -271,19 +249,10 @@ fn a_received_collection_tells_malformed_draft_and_tampered_apart() {
 
 #[test]
 fn a_test_not_collected_with_a_coded_reason_lets_the_rest_finalize() {
-    let mut c = started(vec![order("sr-cbc", "CBC"), order("sr-ts", "TS")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![order("sr-cbc", "CBC"), order("sr-ts", "TS")]);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();
-    c.label_tube(
-        1,
-        AccessionNumber::parse("A1").unwrap(),
-        None,
-        &nurse(),
-        now,
-    )
-    .unwrap();
+    label(&mut c, 1, "A1", now);
     assert_eq!(
         c.finalize(&nurse(), now).unwrap_err(),
         CollectionError::Incomplete(vec![TestCode::parse("TS").unwrap()])
@@ -339,19 +308,10 @@ fn an_exception_for_a_test_not_ordered_is_refused() {
 
 #[test]
 fn a_fasting_test_cannot_be_finalized_without_a_fasting_status() {
-    let mut c = started(vec![order("sr-lipid", "LIPID")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![order("sr-lipid", "LIPID")]);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();
-    c.label_tube(
-        1,
-        AccessionNumber::parse("A1").unwrap(),
-        None,
-        &nurse(),
-        now,
-    )
-    .unwrap();
+    label(&mut c, 1, "A1", now);
     assert_eq!(
         c.finalize(&nurse(), now).unwrap_err(),
         CollectionError::FastingNotRecorded
@@ -364,9 +324,7 @@ fn a_fasting_test_cannot_be_finalized_without_a_fasting_status() {
 
 #[test]
 fn a_prelabelled_tube_bound_to_another_patient_is_a_hard_stop() {
-    let mut c = started(vec![order("sr-cbc", "CBC")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![order("sr-cbc", "CBC")]);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();
     let other = Mrn::parse("99999").unwrap();
@@ -396,20 +354,11 @@ fn a_prelabelled_tube_bound_to_another_patient_is_a_hard_stop() {
 
 #[test]
 fn one_accession_cannot_label_two_tubes() {
-    let mut c = started(vec![order("sr-cbc", "CBC"), order("sr-cmp", "CMP")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![order("sr-cbc", "CBC"), order("sr-cmp", "CMP")]);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();
     c.record_draw(2, now, None, &nurse(), now).unwrap();
-    c.label_tube(
-        1,
-        AccessionNumber::parse("A1").unwrap(),
-        None,
-        &nurse(),
-        now,
-    )
-    .unwrap();
+    label(&mut c, 1, "A1", now);
     let e = c
         .label_tube(
             2,
@@ -489,9 +438,7 @@ fn priorities_sort_stat_first() {
 
 #[test]
 fn the_tubes_still_needed_skip_excepted_tests_and_the_next_label_is_the_first_drawn_needed_tube() {
-    let mut c = started(vec![order("sr-cbc", "CBC"), order("sr-ts", "TS")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![order("sr-cbc", "CBC"), order("sr-ts", "TS")]);
     let now = t("2024-05-01T08:10:00+02:00");
     let ts = TestCode::parse("TS").unwrap();
     let index_of = |c: &Collection, code: &TestCode| {
@@ -523,14 +470,7 @@ fn the_tubes_still_needed_skip_excepted_tests_and_the_next_label_is_the_first_dr
     assert!(!c.tube_needed(ts_record) && c.tube_excepted(ts_record));
     c.record_draw(cbc_tube, now, None, &nurse(), now).unwrap();
     assert_eq!(c.next_tube_to_label().map(|t| t.index), Some(cbc_tube));
-    c.label_tube(
-        cbc_tube,
-        AccessionNumber::parse("A1").unwrap(),
-        None,
-        &nurse(),
-        now,
-    )
-    .unwrap();
+    label(&mut c, cbc_tube, "A1", now);
     assert_eq!(c.next_tube_to_label(), None);
 }
 
@@ -557,9 +497,7 @@ fn a_discard_tube_is_neither_needed_nor_excepted_and_never_labelled() {
 
 #[test]
 fn fasting_must_be_recorded_once_a_needed_fasting_tube_is_drawn() {
-    let mut c = started(vec![order("sr-lipid", "LIPID")]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    let mut c = identified(vec![order("sr-lipid", "LIPID")]);
     assert!(!c.fasting_must_be_recorded());
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();

@@ -8,7 +8,7 @@ use crate::collection::{
     Scope,
 };
 use crate::site::SiteConfig;
-use crate::test_support::{complete, nurse, started, t, wristband};
+use crate::test_support::{complete, identified, nurse, started, t};
 
 fn fixture(name: &str) -> Value {
     let text = match name {
@@ -161,13 +161,11 @@ fn the_structural_checks_catch_bad_codes_dates_and_empty_elements() {
 
 fn finalized_with_exception() -> FinalizedCollection {
     use crate::test_support::order;
-    let mut c = started(vec![
+    let mut c = identified(vec![
         order("sr-cbc", "CBC"),
         order("sr-lipid", "LIPID"),
         order("sr-ts", "TS"),
     ]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
     let now = t("2024-05-01T08:10:00+02:00");
     let lipid_tube = c
         .tubes()
