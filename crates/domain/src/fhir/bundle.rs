@@ -273,10 +273,7 @@ pub fn orders_from_bundle(
                 skipped.push(format!("{resource} ({status})"))
             }
             EntryProblem::NoSubject { resource } => {
-                return Err(FhirError::Missing {
-                    resource,
-                    element: "subject.reference".into(),
-                })
+                return Err(FhirError::missing(&resource, "subject.reference"))
             }
             EntryProblem::UnknownSubject {
                 resource,

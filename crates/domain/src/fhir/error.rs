@@ -43,3 +43,23 @@ pub enum FhirError {
         codes: String,
     },
 }
+
+impl FhirError {
+    /// `element` of `resource` (`Type/id`) is missing.
+    pub fn missing(resource: &str, element: &str) -> Self {
+        FhirError::Missing {
+            resource: resource.into(),
+            element: element.into(),
+        }
+    }
+
+    /// `element` of `resource` (`Type/id`) holds `value`, which is not valid because `why`.
+    pub fn invalid(resource: &str, element: &str, value: &str, why: &str) -> Self {
+        FhirError::Invalid {
+            resource: resource.into(),
+            element: element.into(),
+            value: value.into(),
+            why: why.into(),
+        }
+    }
+}

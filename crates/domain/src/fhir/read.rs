@@ -39,16 +39,9 @@ pub fn patient_from_fhir(
     fallback_id: Option<&str>,
 ) -> Result<Patient, FhirError> {
     let who = label(resource);
-    let missing = |element: &str| FhirError::Missing {
-        resource: who.clone(),
-        element: element.into(),
-    };
-    let invalid = |element: &str, value: &str, why: &str| FhirError::Invalid {
-        resource: who.clone(),
-        element: element.into(),
-        value: value.into(),
-        why: why.into(),
-    };
+    let missing = |element: &str| FhirError::missing(&who, element);
+    let invalid =
+        |element: &str, value: &str, why: &str| FhirError::invalid(&who, element, value, why);
     let id_text = resource
         .get("id")
         .and_then(Value::as_str)
@@ -114,11 +107,13 @@ pub fn patient_from_fhir(
 fn parse_datetime(who: &str, element: &str, text: &str) -> Result<DateTime<Utc>, FhirError> {
     DateTime::parse_from_rfc3339(text)
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| FhirError::Invalid {
-            resource: who.into(),
-            element: element.into(),
-            value: text.into(),
-            why: "a dateTime with time and zone is needed".into(),
+        .map_err(|_| {
+            FhirError::invalid(
+                who,
+                element,
+                text,
+                "a dateTime with time and zone is needed",
+            )
         })
 }
 
@@ -131,16 +126,9 @@ pub fn order_from_fhir(
     received_at: DateTime<Utc>,
 ) -> Result<Order, FhirError> {
     let who = label(resource);
-    let id_text = str_at(resource, &["id"]).ok_or_else(|| FhirError::Missing {
-        resource: who.clone(),
-        element: "id".into(),
-    })?;
-    let id = OrderId::parse(id_text).map_err(|e| FhirError::Invalid {
-        resource: who.clone(),
-        element: "id".into(),
-        value: id_text.into(),
-        why: e.to_string(),
-    })?;
+    let id_text = str_at(resource, &["id"]).ok_or_else(|| FhirError::missing(&who, "id"))?;
+    let id = OrderId::parse(id_text)
+        .map_err(|e| FhirError::invalid(&who, "id", id_text, &e.to_string()))?;
     let codings = resource
         .pointer("/code/coding")
         .and_then(Value::as_array)
@@ -172,20 +160,15 @@ pub fn order_from_fhir(
                 .collect::<Vec<_>>()
                 .join(", "),
         })?;
-    let priority = match str_at(resource, &["priority"]).unwrap_or("routine") {
-        "routine" => Priority::Routine,
-        "urgent" => Priority::Urgent,
-        "asap" => Priority::Asap,
-        "stat" => Priority::Stat,
-        other => {
-            return Err(FhirError::Invalid {
-                resource: who,
-                element: "priority".into(),
-                value: other.into(),
-                why: "expected routine, urgent, asap or stat".into(),
-            })
-        }
-    };
+    let priority_text = str_at(resource, &["priority"]).unwrap_or("routine");
+    let priority = Priority::parse(priority_text).ok_or_else(|| {
+        FhirError::invalid(
+            &who,
+            "priority",
+            priority_text,
+            "expected routine, urgent, asap or stat",
+        )
+    })?;
     let placed_at = match str_at(resource, &["authoredOn"]) {
         Some(t) => parse_datetime(&who, "authoredOn", t)?,
         None => received_at,
