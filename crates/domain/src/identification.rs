@@ -135,24 +135,19 @@ wire_enum! {
     /// Kinds of identifier; room/bed exists only to be refused.
     pub enum IdentifierKind {
         /// Full name.
-        Name = "name",
+        Name = "name" => "name",
         /// Date of birth.
-        DateOfBirth = "date-of-birth",
+        DateOfBirth = "date-of-birth" => "date of birth",
         /// Medical record number.
-        Mrn = "mrn",
+        Mrn = "mrn" => "MRN",
         /// Room or bed number: never an identifier.
-        RoomBed = "room-bed",
+        RoomBed = "room-bed" => "room/bed",
     }
 }
 
 impl fmt::Display for IdentifierKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            IdentifierKind::Name => "name",
-            IdentifierKind::DateOfBirth => "date of birth",
-            IdentifierKind::Mrn => "MRN",
-            IdentifierKind::RoomBed => "room/bed",
-        })
+        f.write_str(self.display())
     }
 }
 
