@@ -1,4 +1,4 @@
-//! The site's container types and the order in which they are drawn (CLSI GP41 by default).
+//! The order in which the site's containers are drawn (CLSI GP41 by default), with the discard-tube rule.
 
 use serde::{Deserialize, Serialize};
 
