@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use chrono::Utc;
 use drawline_domain::api::{Worklist, WorklistOrder};
+use drawline_domain::collection::DrawSection;
 use drawline_domain::{sort_draw_list, Device, Patient, Priority, SiteConfig};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -72,30 +73,12 @@ async fn load(store: Rc<dyn DraftStore>) -> Result<Round, StorageError> {
     })
 }
 
-/// Which section of the list a patient belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Section {
-    Stat,
-    Timed,
-    Routine,
-}
-
-impl Section {
-    fn title(self) -> &'static str {
-        match self {
-            Section::Stat => "STAT",
-            Section::Timed => "Timed draws",
-            Section::Routine => "Routine",
-        }
-    }
-}
-
 /// One patient's row: their open orders in draw-list order.
 #[derive(Clone)]
 struct Row {
     patient: Patient,
     orders: Vec<WorklistOrder>,
-    section: Section,
+    section: DrawSection,
     draft: Option<(String, Step)>,
     done: Option<Done>,
 }
@@ -161,13 +144,7 @@ fn rows(round: &Round) -> Vec<Row> {
                 Done::Cancelled
             }
         });
-        let section = if o.priority == Priority::Stat {
-            Section::Stat
-        } else if o.due_at.is_some() {
-            Section::Timed
-        } else {
-            Section::Routine
-        };
+        let section = DrawSection::of(o);
         out.push(Row {
             patient: (*patient).clone(),
             done,
@@ -501,7 +478,7 @@ fn render(
                 return view! { <p class="card muted" data-testid="no-patients">"No patient matches."</p> }
                     .into_any();
             }
-            [Section::Stat, Section::Timed, Section::Routine]
+            DrawSection::ALL
                 .into_iter()
                 .filter_map(|section| {
                     let rows: Vec<Row> = shown.iter().filter(|r| r.section == section).cloned().collect();

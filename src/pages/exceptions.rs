@@ -8,13 +8,7 @@ use crate::context::Auth;
 use crate::hooks::use_collection::use_collection;
 use crate::workflow::{self, Step};
 
-const REASONS: [NotCollectedReason; 5] = [
-    NotCollectedReason::Refused,
-    NotCollectedReason::Unavailable,
-    NotCollectedReason::UnableToCollect,
-    NotCollectedReason::Compromised,
-    NotCollectedReason::Cancelled,
-];
+const REASONS: &[NotCollectedReason] = NotCollectedReason::ALL;
 
 const VISIT: &str = "visit";
 

@@ -5,8 +5,7 @@
 
 use drawline_domain::identification::Identifier;
 use drawline_domain::{
-    identify, CaptureMethod, CollectionError, CollectorId, Evidence, IdentificationError,
-    PatientIdentity,
+    identify, CollectionError, CollectorId, Evidence, IdentificationError, PatientIdentity,
 };
 use leptos::prelude::*;
 
@@ -169,10 +168,7 @@ pub fn Identify() -> impl IntoView {
             .map(|m| m.kind.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        let how = match id.method {
-            CaptureMethod::Scan => "wristband scan",
-            CaptureMethod::Manual => "manual entry",
-        };
+        let how = id.method.display();
         let next = d.clone();
         Some(view! {
             <section class="card ok-card" data-testid="identified">

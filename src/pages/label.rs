@@ -16,21 +16,9 @@ use crate::round;
 use crate::storage::StorageError;
 use crate::workflow::{self, DraftData, Step};
 
-/// The next tube that needs a label: drawn, needed, not a discard tube, not labelled.
+/// The next tube that needs a label (the domain's rule).
 fn current_tube(d: &DraftData) -> Option<u32> {
-    d.collection
-        .tubes()
-        .iter()
-        .find(|t| {
-            !t.tube.discard
-                && t.drawn.is_some()
-                && t.accession.is_none()
-                && t.tube
-                    .tests
-                    .iter()
-                    .any(|c| d.collection.exception_for(c).is_none())
-        })
-        .map(|t| t.index)
+    d.collection.next_tube_to_label().map(|t| t.index)
 }
 
 fn print_now() {

@@ -2,7 +2,6 @@
 //! from the drafts to the outbox in one transaction.
 
 use drawline_domain::collection::FastingStatus;
-use drawline_domain::{CaptureMethod, Scope};
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
@@ -12,16 +11,6 @@ use crate::hooks::use_collection::use_collection;
 use crate::storage::StorageError;
 use crate::sync::runner::SyncRunner;
 use crate::workflow::{self, Step};
-
-const FASTING: [(FastingStatus, &str, &str); 3] = [
-    (FastingStatus::Fasting, "fasting", "Fasting"),
-    (
-        FastingStatus::NotFasting,
-        "not-fasting",
-        "Not fasting (recorded on the specimen)",
-    ),
-    (FastingStatus::NotGiven, "not-given", "Not asked / unknown"),
-];
 
 /// The review screen.
 #[component]
@@ -104,10 +93,7 @@ pub fn Review() -> impl IntoView {
         let ident = match c.identification() {
             Some(i) => format!(
                 "Identified by {} ({})",
-                match i.method {
-                    CaptureMethod::Scan => "wristband scan",
-                    CaptureMethod::Manual => "manual entry",
-                },
+                i.method.display(),
                 i.matched
                     .iter()
                     .map(|m| m.kind.to_string())
@@ -140,17 +126,11 @@ pub fn Review() -> impl IntoView {
             .not_collected()
             .iter()
             .map(|n| {
-                let what = match &n.scope {
-                    Scope::Visit => "Whole visit".to_string(),
-                    Scope::Test(t) => t.to_string(),
-                };
+                let what = n.scope.display();
                 view! { <li>{what} ": " {n.reason.display()} {n.note.clone().map(|x| format!(" — {x}"))}</li> }
             })
             .collect_view();
-        let fasting_needed = d.fasting_required
-            || c.tubes()
-                .iter()
-                .any(|t| t.tube.fasting && t.drawn.is_some());
+        let fasting_needed = d.fasting_required || c.fasting_must_be_recorded();
         let current = c.fasting();
         let unfinished = c.unfinished_tests();
         let id = d.id();
@@ -173,8 +153,8 @@ pub fn Review() -> impl IntoView {
                 {fasting_needed.then(|| view! {
                     <fieldset class="card reasons">
                         <legend>"Was the patient fasting? (a test asks for it)"</legend>
-                        {FASTING.iter().map(|(status, code, text)| {
-                            let status = *status;
+                        {FastingStatus::ALL.iter().map(|status| {
+                            let (status, code, text) = (*status, status.as_str(), status.display());
                             let id = format!("fasting-{code}");
                             let for_id = id.clone();
                             view! {
@@ -182,7 +162,7 @@ pub fn Review() -> impl IntoView {
                                     <input type="radio" name="fasting" id=id data-testid=format!("fasting-{code}")
                                         prop:checked=current == Some(status)
                                         on:change=move |_| set_fasting(status) />
-                                    {*text}
+                                    {text}
                                 </label>
                             }
                         }).collect_view()}

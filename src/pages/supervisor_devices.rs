@@ -9,22 +9,8 @@ use crate::components::supervisor_frame::{age_text, poll_every, when, Supervisor
 use crate::context::Auth;
 use crate::sync::supervisor;
 
-fn risk_class(level: RiskLevel) -> &'static str {
-    match level {
-        RiskLevel::Critical => "device-card risk-critical",
-        RiskLevel::Warning => "device-card risk-warning",
-        RiskLevel::Ok => "device-card risk-ok",
-        RiskLevel::Inactive => "device-card risk-inactive",
-    }
-}
-
-fn risk_word(level: RiskLevel) -> &'static str {
-    match level {
-        RiskLevel::Critical => "At risk",
-        RiskLevel::Warning => "Watch",
-        RiskLevel::Ok => "OK",
-        RiskLevel::Inactive => "Inactive",
-    }
+fn risk_class(level: RiskLevel) -> String {
+    format!("device-card risk-{}", level.as_str())
 }
 
 /// The devices view.
@@ -117,7 +103,7 @@ fn device_card(
         <article class=risk_class(d.risk) data-testid="device-card" data-name=d.name.clone()>
             <div class="device-head">
                 <h2>{d.name.clone()}</h2>
-                <span class="badge risk" data-testid="device-risk">{risk_word(d.risk)}</span>
+                <span class="badge risk" data-testid="device-risk">{d.risk.display()}</span>
             </div>
             <dl class="facts">
                 <dt>"Collector"</dt>

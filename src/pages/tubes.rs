@@ -98,8 +98,7 @@ pub fn Tubes() -> impl IntoView {
             .map(|t| {
                 let timing = timing_for(&d, t);
                 let index = t.index;
-                let excepted = !t.tube.discard
-                    && t.tube.tests.iter().all(|c| d.collection.exception_for(c).is_some());
+                let excepted = d.collection.tube_excepted(t);
                 let action = match (&t.drawn, excepted) {
                     (Some(drawn), _) => view! {
                         <p class="drawn" data-testid=format!("drawn-at-{index}")>

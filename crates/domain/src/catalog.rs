@@ -1,11 +1,11 @@
 //! The site's catalog of orderable tests: which container each needs, how much blood and how it is handled.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
-use crate::order_of_draw::ContainerId;
-use crate::site::{ConfigError, ConfigProblem};
+use crate::config_error::{ConfigError, ConfigProblem};
+use crate::container::ContainerId;
+use crate::newtype::text_newtype;
+use crate::wire::wire_enum;
 
 /// File name the default catalog is shipped and reported under.
 pub const CATALOG_FILE: &str = "catalog.json";
@@ -35,64 +35,37 @@ impl TestCode {
             Err(TestCodeError(text.to_owned()))
         }
     }
-
-    /// The code, upper case.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for TestCode {
-    type Error = TestCodeError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
+wire_enum! {
+    /// How a specimen is kept from the draw to the lab; tubes of different handling never share.
+    pub enum Handling {
+        /// No special handling.
+        RoomTemperature = "room-temperature" => "",
+        /// Placed in ice slurry at once.
+        OnIce = "on-ice" => "ON ICE",
+        /// Wrapped in foil or an amber bag.
+        ProtectFromLight = "protect-from-light" => "PROTECT FROM LIGHT",
     }
-}
-
-impl From<TestCode> for String {
-    fn from(value: TestCode) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for TestCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// How a specimen is kept from the draw to the lab; tubes of different handling never share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Handling {
-    /// No special handling.
-    RoomTemperature,
-    /// Placed in ice slurry at once.
-    OnIce,
-    /// Wrapped in foil or an amber bag.
-    ProtectFromLight,
 }
 
 impl Handling {
     /// Short wording for tables and labels; empty for room temperature.
     pub fn label(self) -> &'static str {
-        match self {
-            Handling::RoomTemperature => "",
-            Handling::OnIce => "ON ICE",
-            Handling::ProtectFromLight => "PROTECT FROM LIGHT",
-        }
+        self.display()
     }
 }
 
-/// Which labelling rules apply to the tube.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Labelling {
-    /// The ordinary bedside label.
-    #[default]
-    Standard,
-    /// Blood bank (transfusion) labelling: all identifiers, collector initials, own tube.
-    BloodBank,
+wire_enum! {
+    /// Which labelling rules apply to the tube.
+    #[derive(Default)]
+    pub enum Labelling {
+        /// The ordinary bedside label.
+        #[default]
+        Standard = "standard",
+        /// Blood bank (transfusion) labelling: all identifiers, collector initials, own tube.
+        BloodBank = "blood-bank",
+    }
 }
 
 /// A timed draw: when the collection must happen relative to the order's target time.
@@ -151,7 +124,7 @@ pub struct CatalogData {
     pub tests: Vec<TestDefinition>,
 }
 
-/// A validated catalog: codes unique, volumes positive (containers are checked by [`crate::site::SiteConfig`]).
+/// A validated catalog: codes unique, volumes positive (the site configuration checks the containers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CatalogData", into = "CatalogData")]
 pub struct Catalog {
@@ -239,6 +212,8 @@ impl From<Catalog> for CatalogData {
         }
     }
 }
+
+text_newtype!(TestCode, TestCodeError);
 
 #[cfg(test)]
 mod tests {

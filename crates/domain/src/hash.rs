@@ -1,10 +1,10 @@
 //! Stable content hashes: SHA-256 over a canonical JSON form, identical on wasm and native.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::newtype::text_newtype;
 
 /// Lower-case hex SHA-256 of a value's canonical JSON.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -30,11 +30,6 @@ impl ContentHash {
         }
     }
 
-    /// The hex digits.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// Hash of some bytes.
     pub fn of_bytes(bytes: &[u8]) -> Self {
         let digest = Sha256::digest(bytes);
@@ -46,25 +41,6 @@ impl ContentHash {
         Ok(Self::of_bytes(
             canonical_json(&serde_json::to_value(value)?).as_bytes(),
         ))
-    }
-}
-
-impl TryFrom<String> for ContentHash {
-    type Error = ContentHashError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<ContentHash> for String {
-    fn from(value: ContentHash) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for ContentHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -109,6 +85,8 @@ fn write(value: &Value, out: &mut String) {
         scalar => out.push_str(&scalar.to_string()),
     }
 }
+
+text_newtype!(ContentHash, ContentHashError);
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,9 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::newtype::text_newtype;
+use crate::wire::wire_enum;
+
 /// Medical record number.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -40,30 +43,6 @@ impl Mrn {
         } else {
             Err(MrnError(text.to_owned()))
         }
-    }
-
-    /// The MRN as printed.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Mrn {
-    type Error = MrnError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Mrn> for String {
-    fn from(value: Mrn) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for Mrn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -151,28 +130,24 @@ pub fn parse_birth_date(text: &str) -> Option<NaiveDate> {
     })
 }
 
-/// Kinds of identifier; room/bed exists only to be refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum IdentifierKind {
-    /// Full name.
-    Name,
-    /// Date of birth.
-    DateOfBirth,
-    /// Medical record number.
-    Mrn,
-    /// Room or bed number: never an identifier.
-    RoomBed,
+wire_enum! {
+    custom Display;
+    /// Kinds of identifier; room/bed exists only to be refused.
+    pub enum IdentifierKind {
+        /// Full name.
+        Name = "name" => "name",
+        /// Date of birth.
+        DateOfBirth = "date-of-birth" => "date of birth",
+        /// Medical record number.
+        Mrn = "mrn" => "MRN",
+        /// Room or bed number: never an identifier.
+        RoomBed = "room-bed" => "room/bed",
+    }
 }
 
 impl fmt::Display for IdentifierKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            IdentifierKind::Name => "name",
-            IdentifierKind::DateOfBirth => "date of birth",
-            IdentifierKind::Mrn => "MRN",
-            IdentifierKind::RoomBed => "room/bed",
-        })
+        f.write_str(self.display())
     }
 }
 
@@ -202,14 +177,14 @@ impl Identifier {
     }
 }
 
-/// How an identifier was captured; manual entry is the recorded fallback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CaptureMethod {
-    /// Wristband barcode scan.
-    Scan,
-    /// Typed or confirmed by the collector.
-    Manual,
+wire_enum! {
+    /// How an identifier was captured; manual entry is the recorded fallback.
+    pub enum CaptureMethod {
+        /// Wristband barcode scan.
+        Scan = "scan" => "wristband scan",
+        /// Typed or confirmed by the collector.
+        Manual = "manual" => "manual entry",
+    }
 }
 
 /// An identifier with how it was captured.
@@ -509,248 +484,7 @@ pub fn identify(
     Ok(Identification { matched, method })
 }
 
+text_newtype!(Mrn, MrnError);
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn peter() -> PatientIdentity {
-        PatientIdentity {
-            mrn: Mrn::parse("MRN0012345").unwrap(),
-            name: PersonName::new("Chalmers", &["Peter", "James"]).unwrap(),
-            birth_date: NaiveDate::from_ymd_opt(1974, 12, 25).unwrap(),
-        }
-    }
-
-    #[test]
-    fn a_scanned_delimited_wristband_for_the_right_patient_identifies_by_scan() {
-        let e =
-            Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER^JAMES|19741225\r\n").unwrap();
-        let id = identify(&e, &peter()).unwrap();
-        assert_eq!(id.method, CaptureMethod::Scan);
-        let kinds: Vec<_> = id.matched.iter().map(|m| m.kind).collect();
-        assert_eq!(
-            kinds,
-            [
-                IdentifierKind::Name,
-                IdentifierKind::DateOfBirth,
-                IdentifierKind::Mrn
-            ]
-        );
-    }
-
-    #[test]
-    fn a_scanned_wristband_for_another_patient_is_a_hard_stop() {
-        let e = Evidence::from_wristband("DL1|MRN0099999|DONALD^DUCK|19340609").unwrap();
-        let err = identify(&e, &peter()).unwrap_err();
-        assert!(err.is_hard_stop());
-        assert_eq!(
-            err,
-            IdentificationError::Mismatch {
-                mismatched: vec![
-                    IdentifierKind::Name,
-                    IdentifierKind::DateOfBirth,
-                    IdentifierKind::Mrn
-                ]
-            }
-        );
-        assert!(
-            err.to_string()
-                .starts_with("WRONG PATIENT: name, date of birth and MRN do not match"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_right_name_with_a_wrong_mrn_is_still_a_hard_stop() {
-        let e = Evidence::from_wristband("DL1|MRN0099999|CHALMERS^PETER|19741225").unwrap();
-        let err = identify(&e, &peter()).unwrap_err();
-        assert_eq!(
-            err,
-            IdentificationError::Mismatch {
-                mismatched: vec![IdentifierKind::Mrn]
-            }
-        );
-    }
-
-    #[test]
-    fn a_plain_mrn_scan_alone_is_not_enough() {
-        let e = Evidence::from_wristband("MRN0012345").unwrap();
-        let err = identify(&e, &peter()).unwrap_err();
-        assert_eq!(
-            err,
-            IdentificationError::NotEnoughIdentifiers {
-                have: vec![IdentifierKind::Mrn]
-            }
-        );
-        assert!(!err.is_hard_stop());
-    }
-
-    #[test]
-    fn a_plain_mrn_scan_plus_a_confirmed_name_identifies_and_is_recorded_as_manual() {
-        let e = Evidence::from_wristband("mrn0012345\n")
-            .unwrap()
-            .with_manual(Identifier::Name(
-                PersonName::parse("chalmers, peter").unwrap(),
-            ));
-        let id = identify(&e, &peter()).unwrap();
-        assert_eq!(id.method, CaptureMethod::Manual);
-        assert_eq!(
-            id.matched,
-            [
-                MatchedIdentifier {
-                    kind: IdentifierKind::Name,
-                    method: CaptureMethod::Manual
-                },
-                MatchedIdentifier {
-                    kind: IdentifierKind::Mrn,
-                    method: CaptureMethod::Scan
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn manual_entry_of_name_and_date_of_birth_identifies() {
-        let e = Evidence::manual(Some("CHALMERS, Peter"), Some("1974-12-25"), None).unwrap();
-        let id = identify(&e, &peter()).unwrap();
-        assert_eq!(id.method, CaptureMethod::Manual);
-    }
-
-    #[test]
-    fn date_of_birth_and_mrn_without_the_name_are_not_enough() {
-        let e = Evidence::manual(None, Some("1974-12-25"), Some("MRN0012345")).unwrap();
-        assert!(matches!(
-            identify(&e, &peter()).unwrap_err(),
-            IdentificationError::NotEnoughIdentifiers { .. }
-        ));
-    }
-
-    #[test]
-    fn a_room_or_bed_number_is_never_accepted_as_an_identifier() {
-        let e = Evidence::manual(Some("Chalmers, Peter"), None, None)
-            .unwrap()
-            .with_manual(Identifier::RoomBed("4B-12".into()));
-        assert_eq!(
-            identify(&e, &peter()).unwrap_err(),
-            IdentificationError::RoomOrBedIsNotAnIdentifier
-        );
-    }
-
-    #[test]
-    fn the_same_identifier_twice_does_not_count_as_two() {
-        let e = Evidence::manual(Some("Chalmers, Peter"), None, None)
-            .unwrap()
-            .and(Evidence::manual(Some("CHALMERS, PETER"), None, None).unwrap());
-        assert!(matches!(
-            identify(&e, &peter()).unwrap_err(),
-            IdentificationError::NotEnoughIdentifiers { .. }
-        ));
-    }
-
-    #[test]
-    fn names_match_ignoring_case_punctuation_and_middle_names() {
-        let a = PersonName::parse("O'Brien, Mary Ann").unwrap();
-        let b = PersonName::parse("OBRIEN^MARY").unwrap();
-        assert!(a.matches(&b));
-        let c = PersonName::parse("OBRIEN^MARIE").unwrap();
-        assert!(!a.matches(&c));
-    }
-
-    #[test]
-    fn garbage_scans_are_rejected_with_a_clear_error() {
-        assert_eq!(
-            Evidence::from_wristband("   \r\n").unwrap_err(),
-            WristbandError::Empty
-        );
-        assert_eq!(
-            Evidence::from_wristband("hello world!").unwrap_err(),
-            WristbandError::Unrecognised
-        );
-        assert_eq!(
-            Evidence::from_wristband("ABCDEF").unwrap_err(),
-            WristbandError::Unrecognised
-        );
-        assert_eq!(
-            Evidence::from_wristband("12|34").unwrap_err(),
-            WristbandError::Unrecognised
-        );
-        assert_eq!(
-            Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER").unwrap_err(),
-            WristbandError::MissingField(IdentifierKind::DateOfBirth)
-        );
-        assert_eq!(
-            Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER|19741325").unwrap_err(),
-            WristbandError::BadField {
-                field: IdentifierKind::DateOfBirth,
-                value: "19741325".into()
-            }
-        );
-        assert_eq!(
-            Evidence::from_wristband("DL1|MRN0012345|CHALMERS|19741225").unwrap_err(),
-            WristbandError::BadField {
-                field: IdentifierKind::Name,
-                value: "CHALMERS".into()
-            }
-        );
-        let msg = Evidence::from_wristband("%%%").unwrap_err().to_string();
-        assert!(msg.contains("DL1|MRN|FAMILY^GIVEN|YYYYMMDD"), "{msg}");
-    }
-
-    #[test]
-    fn extra_wristband_fields_such_as_the_bed_are_ignored() {
-        let e = Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER|19741225|WARD 4B|BED 12")
-            .unwrap();
-        assert_eq!(e.presented.len(), 3);
-        assert!(e
-            .presented
-            .iter()
-            .all(|p| p.identifier.kind() != IdentifierKind::RoomBed));
-    }
-
-    #[test]
-    fn ambiguous_day_month_dates_are_refused_in_manual_entry() {
-        let err = Evidence::manual(Some("Chalmers, Peter"), Some("03/04/1974"), None).unwrap_err();
-        assert!(matches!(
-            err,
-            IdentificationError::Unreadable {
-                kind: IdentifierKind::DateOfBirth,
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn evidence_round_trips_through_json() {
-        let e = Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER|19741225").unwrap();
-        let json = serde_json::to_string(&e).unwrap();
-        assert!(
-            json.contains(r#""kind":"mrn","value":"MRN0012345""#),
-            "{json}"
-        );
-        assert_eq!(serde_json::from_str::<Evidence>(&json).unwrap(), e);
-    }
-
-    #[test]
-    fn the_hard_stop_message_names_every_mismatch_in_plain_english() {
-        let one = IdentificationError::Mismatch {
-            mismatched: vec![IdentifierKind::Mrn],
-        };
-        assert!(
-            one.to_string().contains("MRN does not match the patient"),
-            "{one}"
-        );
-        let three = IdentificationError::Mismatch {
-            mismatched: vec![
-                IdentifierKind::Name,
-                IdentifierKind::DateOfBirth,
-                IdentifierKind::Mrn,
-            ],
-        };
-        assert!(
-            three
-                .to_string()
-                .contains("name, date of birth and MRN do not match the patient"),
-            "{three}"
-        );
-    }
-}
+mod tests;

@@ -167,8 +167,7 @@ impl LabelContent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collection::tests::{complete, nurse, order, started, t, wristband};
-    use crate::collection::AccessionNumber;
+    use crate::test_support::{complete, identified, label, nurse, order, started, t};
 
     #[test]
     fn a_label_carries_two_identifiers_barcode_tube_time_and_collector() {
@@ -202,19 +201,10 @@ mod tests {
 
     #[test]
     fn a_trough_label_shows_the_timing_label() {
-        let mut c = started(vec![order("sr-vanc", "VANCT")]);
-        c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-            .unwrap();
+        let mut c = identified(vec![order("sr-vanc", "VANCT")]);
         let now = t("2024-05-01T08:10:00+02:00");
         c.record_draw(1, now, None, &nurse(), now).unwrap();
-        c.label_tube(
-            1,
-            AccessionNumber::parse("V1").unwrap(),
-            None,
-            &nurse(),
-            now,
-        )
-        .unwrap();
+        label(&mut c, 1, "V1", now);
         let l = label_for(&c, 1, SecondIdentifier::Mrn).unwrap();
         assert_eq!(l.timing_label.as_deref(), Some("TROUGH"));
         assert!(l.lines().iter().any(|x| x.ends_with("TROUGH")));
@@ -222,19 +212,10 @@ mod tests {
 
     #[test]
     fn a_type_and_screen_label_follows_blood_bank_rules() {
-        let mut c = started(vec![order("sr-ts", "TS")]);
-        c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-            .unwrap();
+        let mut c = identified(vec![order("sr-ts", "TS")]);
         let now = t("2024-05-01T08:10:00+02:00");
         c.record_draw(1, now, None, &nurse(), now).unwrap();
-        c.label_tube(
-            1,
-            AccessionNumber::parse("BB77").unwrap(),
-            None,
-            &nurse(),
-            now,
-        )
-        .unwrap();
+        label(&mut c, 1, "BB77", now);
         let l = label_for(&c, 1, SecondIdentifier::Mrn).unwrap();
         assert!(l.blood_bank);
         let kinds: Vec<_> = l.identifiers.iter().map(|i| i.kind).collect();
@@ -259,19 +240,10 @@ mod tests {
 
     #[test]
     fn an_on_ice_label_says_so() {
-        let mut c = started(vec![order("sr-nh3", "NH3")]);
-        c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-            .unwrap();
+        let mut c = identified(vec![order("sr-nh3", "NH3")]);
         let now = t("2024-05-01T08:10:00+02:00");
         c.record_draw(1, now, None, &nurse(), now).unwrap();
-        c.label_tube(
-            1,
-            AccessionNumber::parse("N1").unwrap(),
-            None,
-            &nurse(),
-            now,
-        )
-        .unwrap();
+        label(&mut c, 1, "N1", now);
         assert_eq!(
             label_for(&c, 1, SecondIdentifier::Mrn)
                 .unwrap()

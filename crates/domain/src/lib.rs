@@ -3,13 +3,19 @@
 pub mod api;
 pub mod catalog;
 pub mod collection;
+pub mod config_error;
+pub mod container;
 pub mod fhir;
 pub mod hash;
 pub mod identification;
 pub mod label;
+mod newtype;
 pub mod order_of_draw;
 pub mod planner;
 pub mod site;
+#[cfg(test)]
+mod test_support;
+pub mod wire;
 
 pub use catalog::{Catalog, Handling, Labelling, TestCode, TestDefinition, Timing};
 pub use collection::{

@@ -1,130 +1,14 @@
-//! The site's container types and the order in which they are drawn (CLSI GP41 by default).
-
-use std::fmt;
+//! The order in which the site's containers are drawn (CLSI GP41 by default), with the discard-tube rule.
 
 use serde::{Deserialize, Serialize};
 
-use crate::site::{ConfigError, ConfigProblem};
+use crate::config_error::{ConfigError, ConfigProblem};
+pub use crate::container::{
+    AdditiveClass, ContainerId, ContainerIdError, ContainerType, SpecimenType,
+};
 
 /// File name the default order of draw is shipped and reported under.
 pub const ORDER_OF_DRAW_FILE: &str = "order-of-draw.json";
-
-/// Identifier of a container type in the site configuration, e.g. `gold-sst`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ContainerId(String);
-
-/// Why a text is not a container id.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a container id: use 1 to 40 lower-case letters, digits and '-'")]
-pub struct ContainerIdError(pub String);
-
-impl ContainerId {
-    /// Parses a container id (lower-case letters, digits and `-`, 1 to 40 characters).
-    pub fn parse(text: &str) -> Result<Self, ContainerIdError> {
-        let ok = !text.is_empty()
-            && text.len() <= 40
-            && text
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if ok {
-            Ok(Self(text.to_owned()))
-        } else {
-            Err(ContainerIdError(text.to_owned()))
-        }
-    }
-
-    /// The id as written in the configuration.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ContainerId {
-    type Error = ContainerIdError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<ContainerId> for String {
-    fn from(value: ContainerId) -> Self {
-        value.0
-    }
-}
-
-impl fmt::Display for ContainerId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The kind of additive, which decides the discard-tube rule and the label wording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AdditiveClass {
-    /// No additive (glass red, trace-element tubes).
-    None,
-    /// Blood culture media or SPS.
-    CultureMedium,
-    /// Sodium citrate: the coagulation tube.
-    Citrate,
-    /// Clot activator, with or without gel.
-    ClotActivator,
-    /// Lithium or sodium heparin.
-    Heparin,
-    /// K2/K3 EDTA.
-    Edta,
-    /// Sodium fluoride / potassium oxalate.
-    GlycolyticInhibitor,
-    /// Anything else (ACD, special tubes).
-    Other,
-}
-
-/// Coded specimen type (HL7 table 0487) a container yields, used for FHIR `Specimen.type`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SpecimenType {
-    /// Code in HL7 v2 table 0487, e.g. `SER`.
-    pub code: String,
-    /// Human display, e.g. `Serum`.
-    pub display: String,
-}
-
-/// One container type the site stocks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContainerType {
-    /// Stable id referenced by the catalog.
-    pub id: ContainerId,
-    /// Name shown to the collector and on labels.
-    pub name: String,
-    /// Cap colour as the collector sees it.
-    pub cap: String,
-    /// Additive as printed on the tube.
-    pub additive: String,
-    /// Additive kind; citrate marks a coagulation tube.
-    pub additive_class: AdditiveClass,
-    /// HL7 v2 table 0371 additive code when one is known.
-    #[serde(default)]
-    pub additive_code: Option<String>,
-    /// Gentle inversions right after drawing.
-    pub inversions: u8,
-    /// Nominal draw volume of the tube.
-    pub draw_volume_ml: f64,
-    /// Blood volume that tests may share out of one tube.
-    pub usable_volume_ml: f64,
-    /// Citrate tubes must be filled to the line for the 1:9 ratio.
-    #[serde(default)]
-    pub fill_to_line: bool,
-    /// Specimen type the container yields.
-    pub specimen_type: SpecimenType,
-}
-
-impl ContainerType {
-    /// True for a coagulation (citrate) tube.
-    pub fn is_coagulation(&self) -> bool {
-        self.additive_class == AdditiveClass::Citrate
-    }
-}
 
 /// When a discard tube is drawn and which container it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,66 +5,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, CatalogData, TestCode, TestDefinition, CATALOG_FILE};
+pub use crate::config_error::{ConfigError, ConfigProblem};
 use crate::order_of_draw::{ContainerType, OrderOfDraw, OrderOfDrawData, ORDER_OF_DRAW_FILE};
 
 /// The shipped default order of draw (CLSI GP41).
 pub const DEFAULT_ORDER_OF_DRAW_JSON: &str = include_str!("../site/order-of-draw.json");
 /// The shipped seed test catalog.
 pub const DEFAULT_CATALOG_JSON: &str = include_str!("../site/catalog.json");
-
-/// A configuration file that cannot be used: which file, which entry, what is wrong.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}: {entry}: {problem}")]
-pub struct ConfigError {
-    /// The file name as given by the loader.
-    pub file: String,
-    /// The entry, e.g. `tests[4] 'CBC'`.
-    pub entry: String,
-    /// What is wrong with it.
-    pub problem: ConfigProblem,
-}
-
-impl ConfigError {
-    /// Builds an error for `entry` of `file`.
-    pub fn new(file: &str, entry: &str, problem: ConfigProblem) -> Self {
-        Self {
-            file: file.to_owned(),
-            entry: entry.to_owned(),
-            problem,
-        }
-    }
-}
-
-/// What is wrong with a configuration entry.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ConfigProblem {
-    /// Not valid JSON, or a field of the wrong type or value.
-    #[error("cannot be read: {0}")]
-    Syntax(String),
-    /// A reference to a container the order of draw does not define.
-    #[error("unknown container '{0}'")]
-    UnknownContainer(String),
-    /// The same code or id defined twice.
-    #[error("'{0}' is defined more than once")]
-    Duplicate(String),
-    /// A volume that is zero, negative or not a number.
-    #[error("{field} must be a positive number of mL, not {value}")]
-    NotPositiveVolume {
-        /// Field name.
-        field: String,
-        /// Value found.
-        value: f64,
-    },
-    /// A container listed twice in the order: the order would loop back on itself.
-    #[error("'{0}' appears more than once in the order of draw (a cycle)")]
-    RepeatedInOrder(String),
-    /// A defined container with no place in the order: a gap.
-    #[error("'{0}' is defined but has no place in the order of draw (a gap)")]
-    MissingFromOrder(String),
-    /// Any other invalid value.
-    #[error("{0}")]
-    Invalid(String),
-}
 
 /// Both site configuration files, before validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,26 @@
+//! Wire types of the lab server's HTTP API that both the app and the server speak.
+//!
+//! Supervisor routes (`risk`, `queue`, `review`) are under `/supervisor` and need a
+//! signed-in supervisor (or admin).
+
+mod orders;
+mod push;
+mod queue;
+mod review;
+mod risk;
+mod session;
+mod worklist;
+
+pub use orders::*;
+pub use push::*;
+pub use queue::*;
+pub use review::*;
+pub use risk::*;
+pub use session::*;
+pub use worklist::*;
+
+/// Prefix under which the lab server serves its API.
+pub const API_PREFIX: &str = "/api/v1";
+
+#[cfg(test)]
+mod tests;

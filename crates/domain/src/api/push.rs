@@ -1,0 +1,192 @@
+//! Sync push (device to lab): records, outcomes, receipts and their stable codes. See `docs/architecture.md`, "Sync protocol".
+
+use crate::wire::wire_enum;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The server's acknowledgement of one collection version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Receipt {
+    /// Receipt id.
+    pub id: Uuid,
+    /// The collection.
+    pub collection_id: Uuid,
+    /// The version acknowledged.
+    pub version: u32,
+    /// Its content hash.
+    pub content_hash: String,
+    /// Server receive time.
+    pub received_at: DateTime<Utc>,
+    /// The device clock disagreed with the server by more than the allowed skew.
+    pub clock_skew_flagged: bool,
+}
+
+/// Most records one `POST /api/v1/sync/push` may carry; a larger batch is answered 413
+/// `batch_too_large` and nothing of it is stored.
+pub const MAX_PUSH_RECORDS: usize = 200;
+
+/// Largest body `POST /api/v1/sync/push` reads (a full batch of large collections fits).
+pub const MAX_PUSH_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Stable codes of a push result (`PushResult::code`). A `rejected` record will be rejected
+/// again however often it is sent: the device quarantines it and shows the reason.
+pub mod push_codes {
+    /// `rejected`: the record is not a `PushRecord` (missing or mistyped `id`, `version`, ...).
+    pub const MALFORMED_RECORD: &str = "malformed_record";
+    /// `rejected`: `collection` is not a finalized collection the domain crate can read.
+    pub const INVALID_RECORD: &str = "invalid_record";
+    /// `rejected`: `collection` is a draft, not a finalized record.
+    pub const NOT_FINALIZED: &str = "not_finalized";
+    /// `rejected`: the content does not match its hash, or `content_hash` is not the record's hash.
+    pub const HASH_MISMATCH: &str = "hash_mismatch";
+    /// `rejected`: `id` is not the collection's own id.
+    pub const ID_MISMATCH: &str = "id_mismatch";
+    /// `rejected`: `version` is not the collection's own version.
+    pub const VERSION_MISMATCH: &str = "version_mismatch";
+    /// `rejected`: `supersedes` is not what the collection itself says it supersedes.
+    pub const SUPERSEDES_MISMATCH: &str = "supersedes_mismatch";
+    /// `rejected`: the collection id belongs to a collection another device sent.
+    pub const ANOTHER_DEVICE: &str = "another_device";
+    /// `rejected`: an order in the collection is unknown to the lab.
+    pub const UNKNOWN_ORDER: &str = "unknown_order";
+    /// `rejected`: an order in the collection is, on the lab server, for another patient.
+    pub const PATIENT_MISMATCH: &str = "patient_mismatch";
+    /// `conflict`: the lab holds another version under this id and the record does not correctly
+    /// declare the (latest) version it supersedes.
+    pub const VERSION_CONFLICT: &str = "version_conflict";
+    /// `accepted` (a notice, not a failure): an order in the collection was cancelled on the
+    /// server; the specimen is recorded all the same and the order stays cancelled.
+    pub const ORDER_CANCELLED: &str = "order_cancelled";
+}
+
+/// The finalized version a pushed correction replaces, as the push names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SupersedesRef {
+    /// Its version number.
+    pub version: u32,
+    /// Its content hash (64 lower-case hex digits).
+    pub hash: String,
+}
+
+impl From<&crate::collection::Supersedes> for SupersedesRef {
+    fn from(s: &crate::collection::Supersedes) -> Self {
+        Self {
+            version: s.version,
+            hash: s.hash.to_string(),
+        }
+    }
+}
+
+/// One finalized collection version in a push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushRecord {
+    /// The collection's id (made on the device; every version shares it).
+    pub id: Uuid,
+    /// Its version number (1 for the first finalized version).
+    pub version: u32,
+    /// The version this one corrects; required for every version after the first.
+    pub supersedes: Option<SupersedesRef>,
+    /// The finalized record's content hash (64 lower-case hex digits).
+    pub content_hash: String,
+    /// The `FinalizedCollection` JSON (`{"record": ..., "hash": ...}`) exactly as the domain crate
+    /// serialises it. Kept as raw JSON on the wire so one bad record is rejected alone.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub collection: serde_json::Value,
+}
+
+impl PushRecord {
+    /// The record a device pushes for a finalized collection.
+    pub fn from_finalized(f: &crate::collection::FinalizedCollection) -> Self {
+        let record = f.record();
+        Self {
+            id: record.id().0,
+            version: record.version(),
+            supersedes: record.supersedes().map(SupersedesRef::from),
+            content_hash: f.hash().to_string(),
+            collection: serde_json::to_value(f).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// Body of `POST /api/v1/sync/push`: a batch of the outbox and the device's sync state
+/// (recorded as a heartbeat).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushRequest {
+    /// The device's clock when it sent the batch, with its UTC offset.
+    pub device_clock: DateTime<FixedOffset>,
+    /// The app's version.
+    #[serde(default)]
+    pub app_version: Option<String>,
+    /// Finalized collections waiting in the outbox (this batch included).
+    pub queue_length: u32,
+    /// Age of the oldest unsynced item, in seconds.
+    #[serde(default)]
+    pub oldest_unsynced_seconds: Option<u64>,
+    /// The last sync error the device saw (kept to 2000 bytes).
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// At most [`MAX_PUSH_RECORDS`] records; answered one result each, in the same order.
+    pub records: Vec<PushRecord>,
+}
+
+wire_enum! {
+    /// What happened to one pushed record.
+    pub enum RecordOutcome {
+        /// Stored now; `receipt` is its receipt. Move it to the receipts store.
+        Accepted = "accepted",
+        /// Stored before (same id and content hash); `receipt` is the ORIGINAL receipt. Move it to
+        /// the receipts store exactly as for `accepted`.
+        Duplicate = "duplicate",
+        /// Not stored: the lab holds another version under this id and this record does not declare
+        /// correctly what it supersedes. Quarantine and show `reason`.
+        Conflict = "conflict",
+        /// Not stored: the record is invalid (`code`, `reason`). Quarantine and show `reason`; sending
+        /// it again gives the same answer.
+        Rejected = "rejected",
+    }
+}
+
+impl RecordOutcome {
+    /// True when the lab holds the record (accepted or duplicate): it may leave the outbox.
+    pub fn is_synced(self) -> bool {
+        matches!(self, RecordOutcome::Accepted | RecordOutcome::Duplicate)
+    }
+}
+
+/// The answer for one pushed record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushResult {
+    /// The record's collection id, as sent (nil when the record had no readable id).
+    pub id: Uuid,
+    /// The record's version, as sent (0 when it had no readable version).
+    pub version: u32,
+    /// What happened.
+    pub outcome: RecordOutcome,
+    /// The receipt, for `accepted` and `duplicate`.
+    pub receipt: Option<Receipt>,
+    /// Stable code (see [`push_codes`]): why for `conflict` and `rejected`; a notice on `accepted`.
+    pub code: Option<String>,
+    /// Human reason to show the collector.
+    pub reason: Option<String>,
+}
+
+/// Answer of `POST /api/v1/sync/push`: one result per record, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushResponse {
+    /// The server's receive time of the batch.
+    pub server_time: DateTime<Utc>,
+    /// Device clock minus server clock, in seconds.
+    pub clock_skew_seconds: i64,
+    /// The device clock is further from the server's than the lab allows; every record of this
+    /// batch is flagged on its receipt.
+    pub clock_skew_flagged: bool,
+    /// One per record, in the order of `PushRequest::records`.
+    pub results: Vec<PushResult>,
+}

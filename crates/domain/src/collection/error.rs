@@ -1,0 +1,109 @@
+//! The rules a requested change to a collection would break.
+
+use chrono::{DateTime, Utc};
+
+use super::ids::{AccessionNumber, OrderId};
+use crate::catalog::TestCode;
+use crate::identification::IdentificationError;
+use crate::planner::PlanError;
+
+/// A rule the requested change would break.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CollectionError {
+    /// No order given.
+    #[error("a collection needs at least one order")]
+    NoOrders,
+    /// An order for someone else.
+    #[error("order {order} is for another patient")]
+    OrderForAnotherPatient {
+        /// The order.
+        order: OrderId,
+    },
+    /// Tests could not be planned.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Identification failed (the attempt is in the history).
+    #[error(transparent)]
+    Identification(#[from] IdentificationError),
+    /// Drawing before positive identification.
+    #[error("identify the patient before drawing")]
+    NotIdentified,
+    /// Already identified.
+    #[error("the patient is already identified")]
+    AlreadyIdentified,
+    /// No such tube.
+    #[error("there is no tube {0}")]
+    NoSuchTube(u32),
+    /// Already drawn (use a correction to change the time).
+    #[error("tube {0} is already drawn")]
+    AlreadyDrawn(u32),
+    /// Not drawn yet.
+    #[error("tube {0} is not drawn yet")]
+    NotDrawn(u32),
+    /// Discard tubes are thrown away, never labelled.
+    #[error("tube {0} is a discard tube and is not labelled")]
+    DiscardTube(u32),
+    /// Every test of the tube is excepted.
+    #[error("every test of tube {0} is recorded as not collected")]
+    NothingToCollect(u32),
+    /// Collection time later than the device's now.
+    #[error("collection time {at} is in the future (now {now})")]
+    InTheFuture {
+        /// Given time.
+        at: DateTime<Utc>,
+        /// Device now.
+        now: DateTime<Utc>,
+    },
+    /// Collection time before the order existed.
+    #[error("collection time {at} is before order {order} was placed at {placed_at}")]
+    BeforeOrderPlaced {
+        /// Given time.
+        at: DateTime<Utc>,
+        /// The order.
+        order: OrderId,
+        /// When it was placed.
+        placed_at: DateTime<Utc>,
+    },
+    /// A correction or override without a reason.
+    #[error("a reason is required")]
+    ReasonRequired,
+    /// Timed draw outside its window without a recorded override.
+    #[error("{label} is {minutes_from_target} min from its target time, outside the ±{window_minutes} min window: confirm with a reason")]
+    OutsideWindow {
+        /// Tube index.
+        tube: u32,
+        /// Timing label.
+        label: String,
+        /// Signed distance from target.
+        minutes_from_target: i64,
+        /// Window either side.
+        window_minutes: u32,
+    },
+    /// Accession used twice.
+    #[error("accession {0} is already on another tube of this collection")]
+    AccessionInUse(AccessionNumber),
+    /// Wrong blood in tube prevention.
+    #[error("WRONG PATIENT: tube {accession} is already bound to another patient")]
+    TubeBoundToAnotherPatient {
+        /// The tube's barcode.
+        accession: AccessionNumber,
+    },
+    /// Already labelled.
+    #[error("tube {0} is already labelled")]
+    AlreadyLabelled(u32),
+    /// A test not in this collection's orders.
+    #[error("test {0} is not ordered in this collection")]
+    NotOrdered(TestCode),
+    /// Cannot finalize: tests neither collected nor excepted.
+    #[error("not finished: {} neither collected and labelled nor recorded as not collected", .0.iter().map(TestCode::as_str).collect::<Vec<_>>().join(", "))]
+    Incomplete(Vec<TestCode>),
+    /// A fasting test collected without a fasting status.
+    #[error("record whether the patient was fasting")]
+    FastingNotRecorded,
+    /// Finalized records are immutable.
+    #[error("the record is finalized; start a correction to change it")]
+    Finalized,
+    /// A stored finalized version whose hash does not match its content.
+    #[error("finalized record content does not match its hash")]
+    HashMismatch,
+}

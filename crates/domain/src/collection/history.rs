@@ -1,0 +1,110 @@
+//! The record's history: who did what when, and which finalized version a correction supersedes.
+
+use serde::{Deserialize, Serialize};
+
+use super::exception::{NotCollectedReason, Scope};
+use super::fasting::FastingStatus;
+use super::ids::{AccessionNumber, CollectorId};
+use super::time::DeviceTime;
+use crate::catalog::TestCode;
+use crate::hash::ContentHash;
+use crate::identification::{Identification, IdentificationError};
+
+/// One entry of the record's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// When.
+    pub at: DeviceTime,
+    /// Who.
+    pub by: CollectorId,
+    /// What.
+    pub event: Event,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Event {
+    /// Record started for these tests.
+    Started {
+        /// Tests ordered.
+        tests: Vec<TestCode>,
+    },
+    /// Patient identified.
+    Identified {
+        /// How.
+        identification: Identification,
+    },
+    /// Identification attempt refused (logged, hard stop or not).
+    IdentificationFailed {
+        /// The error shown.
+        error: IdentificationError,
+    },
+    /// Tube drawn.
+    TubeDrawn {
+        /// Tube index.
+        tube: u32,
+        /// Collection instant.
+        at: DeviceTime,
+    },
+    /// Drawn outside its timed window with confirmation.
+    WindowOverridden {
+        /// Tube index.
+        tube: u32,
+        /// Reason given.
+        reason: String,
+    },
+    /// Collection time corrected.
+    DrawTimeCorrected {
+        /// Tube index.
+        tube: u32,
+        /// Previous time.
+        from: DeviceTime,
+        /// New time.
+        to: DeviceTime,
+        /// Reason given.
+        reason: String,
+    },
+    /// A pre-labelled tube bound to another patient was refused (wrong blood in tube).
+    TubeBindingRefused {
+        /// Tube index.
+        tube: u32,
+        /// The refused barcode.
+        accession: AccessionNumber,
+    },
+    /// Tube labelled.
+    TubeLabelled {
+        /// Tube index.
+        tube: u32,
+        /// Bound accession.
+        accession: AccessionNumber,
+    },
+    /// Exception recorded.
+    NotCollected {
+        /// Scope.
+        scope: Scope,
+        /// Reason.
+        reason: NotCollectedReason,
+    },
+    /// Fasting status recorded.
+    FastingRecorded {
+        /// Status.
+        status: FastingStatus,
+    },
+    /// A correction of a finalized version started.
+    CorrectionStarted {
+        /// Version corrected.
+        supersedes: u32,
+    },
+    /// Locked.
+    Finalized,
+}
+
+/// The finalized version a correction replaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supersedes {
+    /// Version number.
+    pub version: u32,
+    /// Its content hash.
+    pub hash: ContentHash,
+}

@@ -1,0 +1,40 @@
+//! The collection record: orders, state machine from draft to finalized, exceptions, history and versions.
+//!
+//! Rules never read a clock: callers pass the device's `now` and the ids they made, so the same
+//! rules run in the app, on the server and in tests.
+
+mod correction;
+mod draw_list;
+mod error;
+mod exception;
+mod fasting;
+mod finalize;
+mod history;
+mod ids;
+mod order;
+mod received;
+mod record;
+mod status;
+mod steps;
+mod time;
+mod tube;
+
+pub use draw_list::{sort_draw_list, DrawSection};
+pub use error::CollectionError;
+pub use exception::{NotCollected, NotCollectedReason, Scope};
+pub use fasting::FastingStatus;
+pub use finalize::FinalizedCollection;
+pub use history::{Event, HistoryEntry, Supersedes};
+pub use ids::{
+    AccessionNumber, AccessionNumberError, CollectionId, CollectorId, CollectorIdError, OrderId,
+    OrderIdError, PatientId, PatientIdError,
+};
+pub use order::{Order, Patient, Priority};
+pub use received::ReceivedCollectionError;
+pub use record::Collection;
+pub use status::Status;
+pub use time::{DeviceTime, FUTURE_TOLERANCE_SECONDS};
+pub use tube::{Draw, TubeRecord, WindowOverride};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,60 @@
+//! Patients and their ordered tests, with order priority.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{OrderId, PatientId};
+use crate::catalog::TestCode;
+use crate::identification::PatientIdentity;
+use crate::wire::wire_enum;
+
+wire_enum! {
+    /// Order priority, as in FHIR `ServiceRequest.priority`.
+    pub enum Priority {
+        /// Immediately (draw list: first).
+        Stat = "stat",
+        /// As soon as possible.
+        Asap = "asap",
+        /// Urgent.
+        Urgent = "urgent",
+        /// Routine.
+        Routine = "routine",
+    }
+}
+
+impl Priority {
+    /// The FHIR code (the wire spelling).
+    pub fn code(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// A patient of the worklist.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Patient {
+    /// Logical id (FHIR `Patient.id`).
+    pub id: PatientId,
+    /// What identification is checked against.
+    pub identity: PatientIdentity,
+}
+
+/// One ordered test for one patient (one FHIR `ServiceRequest`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Order {
+    /// Logical id (FHIR `ServiceRequest.id`).
+    pub id: OrderId,
+    /// The patient's logical id.
+    pub patient: PatientId,
+    /// Catalog code of the test.
+    pub test: TestCode,
+    /// Priority.
+    pub priority: Priority,
+    /// When the order was placed; no collection may be earlier.
+    pub placed_at: DateTime<Utc>,
+    /// Target time of a timed draw.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// Requisition (order group) number.
+    #[serde(default)]
+    pub requisition: Option<String>,
+}

@@ -1,0 +1,267 @@
+//! The collection record itself: how it starts, what it holds, and the status its content implies.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::CollectionError;
+use super::exception::{NotCollected, Scope};
+use super::fasting::FastingStatus;
+use super::history::{Event, HistoryEntry, Supersedes};
+use super::ids::{CollectionId, CollectorId};
+use super::order::{Order, Patient};
+use super::status::Status;
+use super::time::DeviceTime;
+use super::tube::TubeRecord;
+use crate::catalog::TestCode;
+use crate::identification::Identification;
+use crate::planner::{Device, Planner};
+use crate::site::SiteConfig;
+
+/// A collection in progress (draft), or a finalized one inside a `FinalizedCollection`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Collection {
+    pub(super) id: CollectionId,
+    pub(super) version: u32,
+    pub(super) supersedes: Option<Supersedes>,
+    pub(super) patient: Patient,
+    pub(super) orders: Vec<Order>,
+    pub(super) device: Device,
+    pub(super) started_by: CollectorId,
+    pub(super) started_at: DeviceTime,
+    pub(super) status: Status,
+    pub(super) identification: Option<Identification>,
+    pub(super) tubes: Vec<TubeRecord>,
+    pub(super) not_collected: Vec<NotCollected>,
+    pub(super) fasting: Option<FastingStatus>,
+    pub(super) finalized_at: Option<DeviceTime>,
+    pub(super) history: Vec<HistoryEntry>,
+}
+
+impl Collection {
+    /// Starts a collection of `orders` for `patient`, planning the tubes with `site` and `device`.
+    pub fn start(
+        id: CollectionId,
+        patient: Patient,
+        orders: Vec<Order>,
+        site: &SiteConfig,
+        device: Device,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<Self, CollectionError> {
+        if orders.is_empty() {
+            return Err(CollectionError::NoOrders);
+        }
+        if let Some(o) = orders.iter().find(|o| o.patient != patient.id) {
+            return Err(CollectionError::OrderForAnotherPatient {
+                order: o.id.clone(),
+            });
+        }
+        let tests: Vec<TestCode> = orders.iter().map(|o| o.test.clone()).collect();
+        let plan = Planner::new(site).plan_codes(&tests, device)?;
+        let tubes = plan
+            .tubes
+            .into_iter()
+            .enumerate()
+            .map(|(i, tube)| TubeRecord {
+                index: i as u32 + 1,
+                tube,
+                drawn: None,
+                accession: None,
+                labelled_at: None,
+                window_override: None,
+            })
+            .collect();
+        let mut sorted = tests;
+        sorted.sort();
+        sorted.dedup();
+        Ok(Self {
+            id,
+            version: 1,
+            supersedes: None,
+            patient,
+            orders,
+            device,
+            started_by: by.clone(),
+            started_at: now,
+            status: Status::Draft,
+            identification: None,
+            tubes,
+            not_collected: Vec::new(),
+            fasting: None,
+            finalized_at: None,
+            history: vec![HistoryEntry {
+                at: now,
+                by: by.clone(),
+                event: Event::Started { tests: sorted },
+            }],
+        })
+    }
+
+    /// Id shared by all versions.
+    pub fn id(&self) -> CollectionId {
+        self.id
+    }
+    /// Version number, 1 for the first.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+    /// The finalized version this one corrects.
+    pub fn supersedes(&self) -> Option<&Supersedes> {
+        self.supersedes.as_ref()
+    }
+    /// The patient.
+    pub fn patient(&self) -> &Patient {
+        &self.patient
+    }
+    /// The orders collected.
+    pub fn orders(&self) -> &[Order] {
+        &self.orders
+    }
+    /// Device used.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+    /// Collector who started the record.
+    pub fn started_by(&self) -> &CollectorId {
+        &self.started_by
+    }
+    /// When started.
+    pub fn started_at(&self) -> DeviceTime {
+        self.started_at
+    }
+    /// Current state.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+    /// The positive identification, once made.
+    pub fn identification(&self) -> Option<&Identification> {
+        self.identification.as_ref()
+    }
+    /// Tubes in order of draw.
+    pub fn tubes(&self) -> &[TubeRecord] {
+        &self.tubes
+    }
+    /// Recorded exceptions.
+    pub fn not_collected(&self) -> &[NotCollected] {
+        &self.not_collected
+    }
+    /// Fasting status, if recorded.
+    pub fn fasting(&self) -> Option<FastingStatus> {
+        self.fasting
+    }
+    /// When finalized.
+    pub fn finalized_at(&self) -> Option<DeviceTime> {
+        self.finalized_at
+    }
+    /// Everything that happened, oldest first.
+    pub fn history(&self) -> &[HistoryEntry] {
+        &self.history
+    }
+
+    /// The exception covering `test`, if any (a visit exception covers every test).
+    pub fn exception_for(&self, test: &TestCode) -> Option<&NotCollected> {
+        self.not_collected
+            .iter()
+            .find(|n| n.scope == Scope::Test(test.clone()))
+            .or_else(|| self.not_collected.iter().find(|n| n.scope == Scope::Visit))
+    }
+
+    /// Orders whose test a tube serves.
+    pub fn orders_for_tube(&self, tube: &TubeRecord) -> Vec<&Order> {
+        self.orders
+            .iter()
+            .filter(|o| tube.tube.tests.contains(&o.test))
+            .collect()
+    }
+
+    /// True when every test of tube `t` is recorded as not collected (a discard tube never is).
+    pub fn tube_excepted(&self, t: &TubeRecord) -> bool {
+        !t.tube.discard && !self.tube_needed(t)
+    }
+
+    /// The next tube that needs a label: drawn, needed, not a discard tube, not labelled.
+    pub fn next_tube_to_label(&self) -> Option<&TubeRecord> {
+        self.tubes
+            .iter()
+            .find(|t| t.drawn.is_some() && t.accession.is_none() && self.tube_needed(t))
+    }
+
+    /// True when a fasting status must be recorded before finalizing: a drawn tube that is
+    /// still needed wants a fasting patient.
+    pub fn fasting_must_be_recorded(&self) -> bool {
+        self.tubes
+            .iter()
+            .any(|t| t.drawn.is_some() && self.tube_needed(t) && t.tube.fasting)
+    }
+
+    /// Tests neither excepted nor on drawn, labelled tubes.
+    pub fn unfinished_tests(&self) -> Vec<TestCode> {
+        let mut out: Vec<TestCode> = Vec::new();
+        for o in &self.orders {
+            if self.exception_for(&o.test).is_some() || out.contains(&o.test) {
+                continue;
+            }
+            let done = self
+                .tubes
+                .iter()
+                .filter(|t| t.tube.tests.contains(&o.test))
+                .all(|t| t.drawn.is_some() && t.accession.is_some());
+            if !done {
+                out.push(o.test.clone());
+            }
+        }
+        out.sort();
+        out
+    }
+
+    pub(super) fn log(&mut self, now: DeviceTime, by: &CollectorId, event: Event) {
+        self.history.push(HistoryEntry {
+            at: now,
+            by: by.clone(),
+            event,
+        });
+    }
+
+    pub(super) fn editable(&self) -> Result<(), CollectionError> {
+        if self.status == Status::Finalized {
+            Err(CollectionError::Finalized)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(super) fn tube_index(&self, tube: u32) -> Result<usize, CollectionError> {
+        self.tubes
+            .iter()
+            .position(|t| t.index == tube)
+            .ok_or(CollectionError::NoSuchTube(tube))
+    }
+
+    /// True when tube `t` still has something to collect: not a discard tube, and some test on it
+    /// is not recorded as not collected.
+    pub fn tube_needed(&self, t: &TubeRecord) -> bool {
+        !t.tube.discard && t.tube.tests.iter().any(|c| self.exception_for(c).is_none())
+    }
+
+    pub(super) fn refresh_status(&mut self) {
+        if self.status == Status::Finalized {
+            return;
+        }
+        self.status = if self.identification.is_none() {
+            Status::Draft
+        } else {
+            let needed: Vec<&TubeRecord> =
+                self.tubes.iter().filter(|t| self.tube_needed(t)).collect();
+            let all_drawn = needed.iter().all(|t| t.drawn.is_some());
+            let all_labelled = self
+                .tubes
+                .iter()
+                .filter(|t| t.drawn.is_some() && self.tube_needed(t))
+                .all(|t| t.accession.is_some());
+            match (all_drawn, all_labelled) {
+                (true, true) => Status::Labelled,
+                (true, false) => Status::TubesDrawn,
+                _ => Status::Identified,
+            }
+        };
+    }
+}

@@ -1,0 +1,282 @@
+//! The collector's steps on a draft: identify, draw (with time and timed-window checks), label, except, fasting.
+
+use chrono::Duration;
+
+use super::error::CollectionError;
+use super::exception::{NotCollected, NotCollectedReason, Scope};
+use super::fasting::FastingStatus;
+use super::history::Event;
+use super::ids::{AccessionNumber, CollectorId};
+use super::record::Collection;
+use super::time::{DeviceTime, FUTURE_TOLERANCE_SECONDS};
+use super::tube::{Draw, TubeRecord, WindowOverride};
+use crate::identification::{identify, Evidence, Mrn};
+
+impl Collection {
+    /// Positive identification; a failed attempt is logged in the history and returned.
+    pub fn identify(
+        &mut self,
+        evidence: &Evidence,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<(), CollectionError> {
+        self.editable()?;
+        if self.identification.is_some() {
+            return Err(CollectionError::AlreadyIdentified);
+        }
+        match identify(evidence, &self.patient.identity) {
+            Ok(identification) => {
+                self.identification = Some(identification.clone());
+                self.log(now, by, Event::Identified { identification });
+                self.refresh_status();
+                Ok(())
+            }
+            Err(error) => {
+                self.log(
+                    now,
+                    by,
+                    Event::IdentificationFailed {
+                        error: error.clone(),
+                    },
+                );
+                Err(error.into())
+            }
+        }
+    }
+
+    fn check_time(
+        &self,
+        tube: &TubeRecord,
+        at: DeviceTime,
+        now: DeviceTime,
+    ) -> Result<(), CollectionError> {
+        if at.utc > now.utc + Duration::seconds(FUTURE_TOLERANCE_SECONDS) {
+            return Err(CollectionError::InTheFuture {
+                at: at.utc,
+                now: now.utc,
+            });
+        }
+        if let Some(o) = self
+            .orders_for_tube(tube)
+            .into_iter()
+            .find(|o| at.utc < o.placed_at)
+        {
+            return Err(CollectionError::BeforeOrderPlaced {
+                at: at.utc,
+                order: o.id.clone(),
+                placed_at: o.placed_at,
+            });
+        }
+        Ok(())
+    }
+
+    fn window_check(
+        &self,
+        tube: &TubeRecord,
+        at: DeviceTime,
+        override_reason: Option<&str>,
+    ) -> Result<Option<WindowOverride>, CollectionError> {
+        let Some(timing) = &tube.tube.timing else {
+            return Ok(None);
+        };
+        let targets = self
+            .orders_for_tube(tube)
+            .into_iter()
+            .filter_map(|o| o.due_at);
+        for target in targets {
+            let minutes = (at.utc - target).num_minutes();
+            if minutes.unsigned_abs() > u64::from(timing.window_minutes) {
+                let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+                return match reason {
+                    Some(reason) => Ok(Some(WindowOverride {
+                        reason: reason.to_owned(),
+                        target,
+                        window_minutes: timing.window_minutes,
+                        minutes_from_target: minutes,
+                    })),
+                    None => Err(CollectionError::OutsideWindow {
+                        tube: tube.index,
+                        label: timing.label.clone(),
+                        minutes_from_target: minutes,
+                        window_minutes: timing.window_minutes,
+                    }),
+                };
+            }
+        }
+        Ok(None)
+    }
+
+    /// Confirms a tube drawn at `at` (normally the device clock at confirmation). A timed draw
+    /// outside its window needs `override_reason`, which is recorded.
+    pub fn record_draw(
+        &mut self,
+        tube: u32,
+        at: DeviceTime,
+        override_reason: Option<&str>,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<(), CollectionError> {
+        self.editable()?;
+        if self.identification.is_none() {
+            return Err(CollectionError::NotIdentified);
+        }
+        let i = self.tube_index(tube)?;
+        let t = &self.tubes[i];
+        if t.drawn.is_some() {
+            return Err(CollectionError::AlreadyDrawn(tube));
+        }
+        if !t.tube.discard && !self.tube_needed(t) {
+            return Err(CollectionError::NothingToCollect(tube));
+        }
+        self.check_time(t, at, now)?;
+        let window = self.window_check(t, at, override_reason)?;
+        self.tubes[i].drawn = Some(Draw { at, by: by.clone() });
+        self.log(now, by, Event::TubeDrawn { tube, at });
+        if let Some(w) = window {
+            self.log(
+                now,
+                by,
+                Event::WindowOverridden {
+                    tube,
+                    reason: w.reason.clone(),
+                },
+            );
+            self.tubes[i].window_override = Some(w);
+        }
+        self.refresh_status();
+        Ok(())
+    }
+
+    /// Corrects a tube's collection time; the reason is required, kept in the history, and
+    /// also stands as the confirmation if the new time is outside a timed window.
+    pub fn correct_draw_time(
+        &mut self,
+        tube: u32,
+        at: DeviceTime,
+        reason: &str,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<(), CollectionError> {
+        self.editable()?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(CollectionError::ReasonRequired);
+        }
+        let i = self.tube_index(tube)?;
+        let t = &self.tubes[i];
+        let Some(previous) = t.drawn.as_ref().map(|d| d.at) else {
+            return Err(CollectionError::NotDrawn(tube));
+        };
+        self.check_time(t, at, now)?;
+        let window = self.window_check(t, at, Some(reason))?;
+        if let Some(d) = self.tubes[i].drawn.as_mut() {
+            d.at = at;
+        }
+        self.tubes[i].window_override = window;
+        self.log(
+            now,
+            by,
+            Event::DrawTimeCorrected {
+                tube,
+                from: previous,
+                to: at,
+                reason: reason.to_owned(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Binds an accession barcode to a drawn tube at the bedside. `already_bound_to` is the MRN
+    /// the barcode is bound to elsewhere (from the worklist store), if any: a tube bound to
+    /// another patient is a hard stop.
+    pub fn label_tube(
+        &mut self,
+        tube: u32,
+        accession: AccessionNumber,
+        already_bound_to: Option<&Mrn>,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<(), CollectionError> {
+        self.editable()?;
+        if let Some(mrn) = already_bound_to {
+            if *mrn != self.patient.identity.mrn {
+                self.log(
+                    now,
+                    by,
+                    Event::TubeBindingRefused {
+                        tube,
+                        accession: accession.clone(),
+                    },
+                );
+                return Err(CollectionError::TubeBoundToAnotherPatient { accession });
+            }
+        }
+        let i = self.tube_index(tube)?;
+        let t = &self.tubes[i];
+        if t.tube.discard {
+            return Err(CollectionError::DiscardTube(tube));
+        }
+        if t.drawn.is_none() {
+            return Err(CollectionError::NotDrawn(tube));
+        }
+        if t.accession.is_some() {
+            return Err(CollectionError::AlreadyLabelled(tube));
+        }
+        if self
+            .tubes
+            .iter()
+            .any(|o| o.accession.as_ref() == Some(&accession))
+        {
+            return Err(CollectionError::AccessionInUse(accession));
+        }
+        self.tubes[i].accession = Some(accession.clone());
+        self.tubes[i].labelled_at = Some(now);
+        self.log(now, by, Event::TubeLabelled { tube, accession });
+        self.refresh_status();
+        Ok(())
+    }
+
+    /// Records a test or the whole visit as not collected.
+    pub fn record_not_collected(
+        &mut self,
+        scope: Scope,
+        reason: NotCollectedReason,
+        note: Option<&str>,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<(), CollectionError> {
+        self.editable()?;
+        if let Scope::Test(code) = &scope {
+            if !self.orders.iter().any(|o| &o.test == code) {
+                return Err(CollectionError::NotOrdered(code.clone()));
+            }
+        }
+        self.not_collected.retain(|n| n.scope != scope);
+        self.not_collected.push(NotCollected {
+            scope: scope.clone(),
+            reason,
+            note: note
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
+            at: now,
+            by: by.clone(),
+        });
+        self.log(now, by, Event::NotCollected { scope, reason });
+        self.refresh_status();
+        Ok(())
+    }
+
+    /// Records whether the patient was fasting.
+    pub fn record_fasting(
+        &mut self,
+        status: FastingStatus,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<(), CollectionError> {
+        self.editable()?;
+        self.fasting = Some(status);
+        self.log(now, by, Event::FastingRecorded { status });
+        Ok(())
+    }
+}

@@ -1,0 +1,573 @@
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use super::*;
+use crate::catalog::TestCode;
+use crate::identification::{Evidence, Mrn, WristbandError};
+use crate::planner::Device;
+use crate::site::SiteConfig;
+use crate::test_support::*;
+
+#[test]
+fn a_collection_walks_from_draft_to_finalized() {
+    let mut c = started(vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")]);
+    assert_eq!(c.status(), Status::Draft);
+    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
+        .unwrap();
+    assert_eq!(c.status(), Status::Identified);
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    c.record_draw(2, now, None, &nurse(), now).unwrap();
+    assert_eq!(c.status(), Status::TubesDrawn);
+    label(&mut c, 1, "A1", now);
+    label(&mut c, 2, "A2", now);
+    assert_eq!(c.status(), Status::Labelled);
+    let f = c
+        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+        .unwrap();
+    assert_eq!(f.record().status(), Status::Finalized);
+    assert_eq!(f.record().tubes()[0].drawn.as_ref().unwrap().by, nurse());
+    assert!(matches!(
+        f.record().history().last().unwrap().event,
+        Event::Finalized
+    ));
+}
+
+#[test]
+fn collection_instants_are_utc_with_the_device_offset_kept() {
+    let c = complete();
+    let d = c.tubes()[0].drawn.as_ref().unwrap().at;
+    assert_eq!(d.utc.to_rfc3339(), "2024-05-01T06:10:00+00:00");
+    assert_eq!(d.offset_minutes, 120);
+    assert_eq!(d.local().to_rfc3339(), "2024-05-01T08:10:00+02:00");
+}
+
+#[test]
+fn drawing_before_identification_is_refused() {
+    let mut c = started(vec![order("sr-cbc", "CBC")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    assert_eq!(
+        c.record_draw(1, now, None, &nurse(), now).unwrap_err(),
+        CollectionError::NotIdentified
+    );
+}
+
+#[test]
+fn a_failed_identification_is_a_hard_stop_and_is_logged() {
+    let mut c = started(vec![order("sr-cbc", "CBC")]);
+    let other = Evidence::from_wristband("DL1|99999|DUCK^DONALD|19340609").unwrap();
+    let e = c
+        .identify(&other, &nurse(), t("2024-05-01T08:05:00+02:00"))
+        .unwrap_err();
+    assert!(matches!(e, CollectionError::Identification(ref i) if i.is_hard_stop()));
+    assert!(matches!(
+        c.history().last().unwrap().event,
+        Event::IdentificationFailed { .. }
+    ));
+    assert_eq!(c.status(), Status::Draft);
+    assert!(matches!(
+        Evidence::from_wristband("???"),
+        Err(WristbandError::Unrecognised)
+    ));
+}
+
+#[test]
+fn a_collection_time_in_the_future_is_refused() {
+    let mut c = identified(vec![order("sr-cbc", "CBC")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    let e = c
+        .record_draw(1, t("2024-05-01T08:20:00+02:00"), None, &nurse(), now)
+        .unwrap_err();
+    assert!(matches!(e, CollectionError::InTheFuture { .. }));
+    // Within the tolerance for clocks read a moment apart.
+    c.record_draw(1, t("2024-05-01T08:11:00+02:00"), None, &nurse(), now)
+        .unwrap();
+}
+
+#[test]
+fn a_collection_time_before_the_order_was_placed_is_refused() {
+    let mut c = identified(vec![order("sr-cbc", "CBC")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    let e = c
+        .record_draw(1, t("2024-05-01T07:59:00+02:00"), None, &nurse(), now)
+        .unwrap_err();
+    assert!(
+        matches!(e, CollectionError::BeforeOrderPlaced { ref order, .. } if order.as_str() == "sr-cbc")
+    );
+}
+
+#[test]
+fn a_correction_of_a_collection_time_needs_a_reason_and_is_kept_in_history() {
+    let mut c = complete();
+    let now = t("2024-05-01T08:11:00+02:00");
+    let earlier = t("2024-05-01T08:09:00+02:00");
+    assert_eq!(
+        c.correct_draw_time(1, earlier, "  ", &nurse(), now)
+            .unwrap_err(),
+        CollectionError::ReasonRequired
+    );
+    c.correct_draw_time(1, earlier, "confirmed late", &nurse(), now)
+        .unwrap();
+    assert_eq!(c.tubes()[0].drawn.as_ref().unwrap().at, earlier);
+    let last = &c.history().last().unwrap().event;
+    assert!(matches!(last, Event::DrawTimeCorrected { from, reason, .. }
+        if *from == t("2024-05-01T08:10:00+02:00") && reason == "confirmed late"));
+}
+
+fn trough_order(due: &str) -> Order {
+    let mut o = order("sr-vanc", "VANCT");
+    o.due_at = Some(
+        DateTime::parse_from_rfc3339(due)
+            .unwrap()
+            .with_timezone(&Utc),
+    );
+    o
+}
+
+#[test]
+fn a_timed_draw_outside_its_window_needs_a_recorded_override() {
+    let mut c = identified(vec![trough_order("2024-05-01T09:00:00+02:00")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    let e = c.record_draw(1, now, None, &nurse(), now).unwrap_err();
+    assert_eq!(
+        e,
+        CollectionError::OutsideWindow {
+            tube: 1,
+            label: "TROUGH".into(),
+            minutes_from_target: -50,
+            window_minutes: 30
+        }
+    );
+    c.record_draw(
+        1,
+        now,
+        Some("dose moved earlier by pharmacy"),
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    let w = c.tubes()[0].window_override.as_ref().unwrap();
+    assert_eq!(w.minutes_from_target, -50);
+    assert!(c
+        .history()
+        .iter()
+        .any(|h| matches!(h.event, Event::WindowOverridden { .. })));
+}
+
+#[test]
+fn a_timed_draw_inside_its_window_needs_no_override() {
+    let mut c = identified(vec![trough_order("2024-05-01T08:30:00+02:00")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    assert!(c.tubes()[0].window_override.is_none());
+}
+
+#[test]
+fn a_finalized_record_is_immutable_and_corrected_by_a_new_version() {
+    let f = complete()
+        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+        .unwrap();
+    let mut frozen = f.record().clone();
+    let now = t("2024-05-01T08:20:00+02:00");
+    assert_eq!(
+        frozen
+            .correct_draw_time(1, now, "x", &nurse(), now)
+            .unwrap_err(),
+        CollectionError::Finalized
+    );
+    let mut v2 = f.start_correction(&nurse(), now);
+    assert_eq!(v2.version(), 2);
+    assert_eq!(v2.supersedes().unwrap().version, 1);
+    assert_eq!(&v2.supersedes().unwrap().hash, f.hash());
+    v2.correct_draw_time(
+        1,
+        t("2024-05-01T08:08:00+02:00"),
+        "clock read late",
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    let f2 = v2.finalize(&nurse(), now).unwrap();
+    assert_ne!(f2.hash(), f.hash());
+    assert_eq!(f2.record().id(), f.record().id());
+}
+
+#[test]
+fn the_same_content_gives_the_same_fixed_hash() {
+    let f = complete()
+        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+        .unwrap();
+    let again = complete()
+        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+        .unwrap();
+    assert_eq!(f.hash(), again.hash());
+    assert_eq!(
+        f.hash().as_str(),
+        "3174b83b0c6a3b847b2cf5815651c09249295b4ebd2aed772dbe85d88eda6a0e"
+    );
+}
+
+#[test]
+fn a_stored_finalized_version_with_altered_content_is_refused() {
+    let f = complete()
+        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+        .unwrap();
+    let json = serde_json::to_string(&f).unwrap();
+    let back: FinalizedCollection = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, f);
+    let tampered = json.replace("A0002", "A0009");
+    assert!(serde_json::from_str::<FinalizedCollection>(&tampered).is_err());
+}
+
+#[test]
+fn a_received_collection_tells_malformed_draft_and_tampered_apart() {
+    let f = complete()
+        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+        .unwrap();
+    let value = serde_json::to_value(&f).unwrap();
+    let back = FinalizedCollection::from_json_value(value.clone()).unwrap();
+    assert_eq!(back, f);
+    assert!(back.verify());
+
+    let tampered: serde_json::Value =
+        serde_json::from_str(&value.to_string().replace("A0002", "A0009")).unwrap();
+    assert_eq!(
+        FinalizedCollection::from_json_value(tampered),
+        Err(ReceivedCollectionError::HashMismatch)
+    );
+    let mut draft = value.clone();
+    draft["record"]["status"] = serde_json::json!("labelled");
+    assert_eq!(
+        FinalizedCollection::from_json_value(draft),
+        Err(ReceivedCollectionError::NotFinalized)
+    );
+    assert!(matches!(
+        FinalizedCollection::from_json_value(serde_json::json!({"record": 1})),
+        Err(ReceivedCollectionError::Malformed(_))
+    ));
+}
+
+#[test]
+fn a_test_not_collected_with_a_coded_reason_lets_the_rest_finalize() {
+    let mut c = identified(vec![order("sr-cbc", "CBC"), order("sr-ts", "TS")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    label(&mut c, 1, "A1", now);
+    assert_eq!(
+        c.finalize(&nurse(), now).unwrap_err(),
+        CollectionError::Incomplete(vec![TestCode::parse("TS").unwrap()])
+    );
+    let ts = TestCode::parse("TS").unwrap();
+    c.record_not_collected(
+        Scope::Test(ts.clone()),
+        NotCollectedReason::UnableToCollect,
+        Some("two attempts"),
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    assert_eq!(c.status(), Status::Labelled);
+    let f = c.finalize(&nurse(), now).unwrap();
+    assert_eq!(
+        f.record().exception_for(&ts).unwrap().reason,
+        NotCollectedReason::UnableToCollect
+    );
+}
+
+#[test]
+fn a_whole_visit_can_end_as_not_collected_without_identification() {
+    let mut c = started(vec![order("sr-cbc", "CBC"), order("sr-pt", "PT")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_not_collected(
+        Scope::Visit,
+        NotCollectedReason::Unavailable,
+        Some("in CT"),
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    assert!(c.finalize(&nurse(), now).is_ok());
+}
+
+#[test]
+fn an_exception_for_a_test_not_ordered_is_refused() {
+    let mut c = started(vec![order("sr-cbc", "CBC")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    let e = c.record_not_collected(
+        Scope::Test(TestCode::parse("PT").unwrap()),
+        NotCollectedReason::Refused,
+        None,
+        &nurse(),
+        now,
+    );
+    assert_eq!(
+        e.unwrap_err(),
+        CollectionError::NotOrdered(TestCode::parse("PT").unwrap())
+    );
+}
+
+#[test]
+fn a_fasting_test_cannot_be_finalized_without_a_fasting_status() {
+    let mut c = identified(vec![order("sr-lipid", "LIPID")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    label(&mut c, 1, "A1", now);
+    assert_eq!(
+        c.finalize(&nurse(), now).unwrap_err(),
+        CollectionError::FastingNotRecorded
+    );
+    c.record_fasting(FastingStatus::NotFasting, &nurse(), now)
+        .unwrap();
+    let f = c.finalize(&nurse(), now).unwrap();
+    assert_eq!(f.record().fasting(), Some(FastingStatus::NotFasting));
+}
+
+#[test]
+fn a_prelabelled_tube_bound_to_another_patient_is_a_hard_stop() {
+    let mut c = identified(vec![order("sr-cbc", "CBC")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    let other = Mrn::parse("99999").unwrap();
+    let e = c
+        .label_tube(
+            1,
+            AccessionNumber::parse("A1").unwrap(),
+            Some(&other),
+            &nurse(),
+            now,
+        )
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        CollectionError::TubeBoundToAnotherPatient { .. }
+    ));
+    let same = Mrn::parse("12345").unwrap();
+    c.label_tube(
+        1,
+        AccessionNumber::parse("A1").unwrap(),
+        Some(&same),
+        &nurse(),
+        now,
+    )
+    .unwrap();
+}
+
+#[test]
+fn one_accession_cannot_label_two_tubes() {
+    let mut c = identified(vec![order("sr-cbc", "CBC"), order("sr-cmp", "CMP")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    c.record_draw(2, now, None, &nurse(), now).unwrap();
+    label(&mut c, 1, "A1", now);
+    let e = c
+        .label_tube(
+            2,
+            AccessionNumber::parse("A1").unwrap(),
+            None,
+            &nurse(),
+            now,
+        )
+        .unwrap_err();
+    assert!(matches!(e, CollectionError::AccessionInUse(_)));
+}
+
+#[test]
+fn orders_for_another_patient_cannot_join_the_collection() {
+    let mut o = order("sr-cbc", "CBC");
+    o.patient = PatientId::parse("pat1").unwrap();
+    let e = Collection::start(
+        CollectionId(Uuid::nil()),
+        peter(),
+        vec![o],
+        &SiteConfig::default_site(),
+        Device::Winged,
+        &nurse(),
+        t("2024-05-01T08:00:00+02:00"),
+    )
+    .unwrap_err();
+    assert!(matches!(e, CollectionError::OrderForAnotherPatient { .. }));
+}
+
+#[test]
+fn a_draft_round_trips_through_json_for_storage() {
+    let c = complete();
+    let json = serde_json::to_string(&c).unwrap();
+    assert_eq!(serde_json::from_str::<Collection>(&json).unwrap(), c);
+}
+
+#[test]
+fn the_draw_list_puts_stat_first_then_timed_draws_by_due_time_then_routine() {
+    let mut routine = order("a-routine", "CBC");
+    routine.placed_at -= Duration::hours(1);
+    let mut stat = order("b-stat", "TROP");
+    stat.priority = Priority::Stat;
+    let late = trough_order("2024-05-01T11:00:00+02:00");
+    let mut early = trough_order("2024-05-01T09:00:00+02:00");
+    early.id = OrderId::parse("c-early").unwrap();
+    let mut urgent = order("d-urgent", "BMP");
+    urgent.priority = Priority::Urgent;
+    let mut list = vec![routine, late, urgent, early, stat];
+    sort_draw_list(&mut list);
+    let ids: Vec<&str> = list.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["b-stat", "c-early", "sr-vanc", "d-urgent", "a-routine"]
+    );
+}
+
+#[test]
+fn priorities_sort_stat_first() {
+    let mut p = vec![
+        Priority::Routine,
+        Priority::Stat,
+        Priority::Urgent,
+        Priority::Asap,
+    ];
+    p.sort();
+    assert_eq!(
+        p,
+        [
+            Priority::Stat,
+            Priority::Asap,
+            Priority::Urgent,
+            Priority::Routine
+        ]
+    );
+    assert_eq!(serde_json::to_string(&Priority::Stat).unwrap(), "\"stat\"");
+}
+
+#[test]
+fn the_tubes_still_needed_skip_excepted_tests_and_the_next_label_is_the_first_drawn_needed_tube() {
+    let mut c = identified(vec![order("sr-cbc", "CBC"), order("sr-ts", "TS")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    let ts = TestCode::parse("TS").unwrap();
+    let index_of = |c: &Collection, code: &TestCode| {
+        c.tubes()
+            .iter()
+            .find(|t| t.tube.tests.contains(code))
+            .unwrap()
+            .index
+    };
+    let (ts_tube, cbc_tube) = (
+        index_of(&c, &ts),
+        index_of(&c, &TestCode::parse("CBC").unwrap()),
+    );
+    assert_ne!(ts_tube, cbc_tube);
+    assert!(c
+        .tubes()
+        .iter()
+        .all(|t| c.tube_needed(t) && !c.tube_excepted(t)));
+    assert_eq!(c.next_tube_to_label(), None);
+    c.record_not_collected(
+        Scope::Test(ts),
+        NotCollectedReason::Refused,
+        None,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    let ts_record = c.tubes().iter().find(|t| t.index == ts_tube).unwrap();
+    assert!(!c.tube_needed(ts_record) && c.tube_excepted(ts_record));
+    c.record_draw(cbc_tube, now, None, &nurse(), now).unwrap();
+    assert_eq!(c.next_tube_to_label().map(|t| t.index), Some(cbc_tube));
+    label(&mut c, cbc_tube, "A1", now);
+    assert_eq!(c.next_tube_to_label(), None);
+}
+
+#[test]
+fn a_discard_tube_is_neither_needed_nor_excepted_and_never_labelled() {
+    let now = t("2024-05-01T08:00:00+02:00");
+    let mut c = Collection::start(
+        CollectionId(Uuid::parse_str("5f0c6a3e-8d2b-4c1a-9e47-2b7d7c1f0a11").unwrap()),
+        peter(),
+        vec![order("sr-pt", "PT")],
+        &SiteConfig::default_site(),
+        Device::Winged,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    let discard = c.tubes().iter().find(|t| t.tube.discard).unwrap().clone();
+    assert!(!c.tube_needed(&discard) && !c.tube_excepted(&discard));
+    c.identify(&wristband(), &nurse(), now).unwrap();
+    c.record_draw(discard.index, now, None, &nurse(), now)
+        .unwrap();
+    assert_eq!(c.next_tube_to_label(), None);
+}
+
+#[test]
+fn fasting_must_be_recorded_once_a_needed_fasting_tube_is_drawn() {
+    let mut c = identified(vec![order("sr-lipid", "LIPID")]);
+    assert!(!c.fasting_must_be_recorded());
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    assert!(c.fasting_must_be_recorded());
+    c.record_not_collected(
+        Scope::Visit,
+        NotCollectedReason::Compromised,
+        None,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    assert!(!c.fasting_must_be_recorded());
+}
+
+#[test]
+fn the_draw_list_sections_are_stat_then_timed_then_routine() {
+    let mut stat = trough_order("2024-05-01T09:00:00+02:00");
+    stat.priority = Priority::Stat;
+    assert_eq!(DrawSection::of(&stat), DrawSection::Stat);
+    assert_eq!(
+        DrawSection::of(&trough_order("2024-05-01T09:00:00+02:00")),
+        DrawSection::Timed
+    );
+    let mut urgent = order("sr-u", "BMP");
+    urgent.priority = Priority::Urgent;
+    assert_eq!(DrawSection::of(&urgent), DrawSection::Routine);
+    assert_eq!(
+        DrawSection::ALL.map(DrawSection::title),
+        ["STAT", "Timed draws", "Routine"]
+    );
+}
+
+#[test]
+fn choices_the_collector_picks_from_have_codes_and_words() {
+    assert_eq!(
+        FastingStatus::ALL
+            .iter()
+            .map(|f| (f.as_str(), f.display()))
+            .collect::<Vec<_>>(),
+        [
+            ("fasting", "Fasting"),
+            ("not-fasting", "Not fasting (recorded on the specimen)"),
+            ("not-given", "Not asked / unknown"),
+        ]
+    );
+    assert_eq!(
+        NotCollectedReason::ALL
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>(),
+        [
+            "refused",
+            "unavailable",
+            "unable-to-collect",
+            "compromised",
+            "cancelled"
+        ]
+    );
+    for r in NotCollectedReason::ALL {
+        assert_eq!(serde_json::to_value(r).unwrap(), r.code());
+        assert_eq!(NotCollectedReason::parse(r.code()), Some(*r));
+    }
+    assert_eq!(Scope::Visit.display(), "Whole visit");
+    assert_eq!(
+        Scope::Test(TestCode::parse("CBC").unwrap()).display(),
+        "CBC"
+    );
+    assert_eq!(
+        serde_json::to_value(Status::TubesDrawn).unwrap(),
+        "tubes-drawn"
+    );
+}

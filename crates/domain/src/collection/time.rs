@@ -1,0 +1,45 @@
+//! Device time: an instant in UTC with the device clock's offset, and how far ahead of `now` it may be.
+
+use chrono::{DateTime, FixedOffset, Offset, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How far ahead of the device's `now` a collection time may be, for clocks read a moment apart.
+pub const FUTURE_TOLERANCE_SECONDS: i64 = 120;
+
+/// An instant in UTC with the offset the device clock showed, so local time can be reprinted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DeviceTime {
+    /// The instant.
+    pub utc: DateTime<Utc>,
+    /// The device's UTC offset at that instant, in minutes east of UTC.
+    pub offset_minutes: i32,
+}
+
+impl DeviceTime {
+    /// From a device-local timestamp.
+    pub fn from_local(local: DateTime<FixedOffset>) -> Self {
+        Self {
+            utc: local.with_timezone(&Utc),
+            offset_minutes: local.offset().fix().local_minus_utc() / 60,
+        }
+    }
+
+    /// From a UTC instant and an offset in minutes; an impossible offset counts as UTC.
+    pub fn new(utc: DateTime<Utc>, offset_minutes: i32) -> Self {
+        let offset_minutes = if FixedOffset::east_opt(offset_minutes * 60).is_some() {
+            offset_minutes
+        } else {
+            0
+        };
+        Self {
+            utc,
+            offset_minutes,
+        }
+    }
+
+    /// The instant in the device's local time.
+    pub fn local(&self) -> DateTime<FixedOffset> {
+        let offset = FixedOffset::east_opt(self.offset_minutes * 60).unwrap_or(Utc.fix());
+        self.utc.with_timezone(&offset)
+    }
+}

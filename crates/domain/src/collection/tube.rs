@@ -1,0 +1,47 @@
+//! One tube of a collection: what to draw, who drew it and when, its label, and a timed-window override.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{AccessionNumber, CollectorId};
+use super::time::DeviceTime;
+use crate::planner::PlannedTube;
+
+/// A recorded confirmation to draw outside a timed draw's window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowOverride {
+    /// Why the draw went ahead.
+    pub reason: String,
+    /// Target time of the timed draw.
+    pub target: DateTime<Utc>,
+    /// Allowed window either side.
+    pub window_minutes: u32,
+    /// Signed distance of the draw from the target.
+    pub minutes_from_target: i64,
+}
+
+/// Who drew a tube and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draw {
+    /// Collection instant (device clock at confirmation).
+    pub at: DeviceTime,
+    /// Collector.
+    pub by: CollectorId,
+}
+
+/// One tube of the collection and what happened to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TubeRecord {
+    /// 1-based place in the plan.
+    pub index: u32,
+    /// What to draw.
+    pub tube: PlannedTube,
+    /// Set when drawn.
+    pub drawn: Option<Draw>,
+    /// Accession barcode bound to the tube at labelling.
+    pub accession: Option<AccessionNumber>,
+    /// When labelled.
+    pub labelled_at: Option<DeviceTime>,
+    /// Confirmation for a draw outside its timed window.
+    pub window_override: Option<WindowOverride>,
+}

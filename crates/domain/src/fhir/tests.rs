@@ -1,0 +1,373 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{json, Value};
+
+use super::*;
+use crate::catalog::TestCode;
+use crate::collection::{
+    AccessionNumber, FastingStatus, FinalizedCollection, NotCollectedReason, PatientId, Priority,
+    Scope,
+};
+use crate::site::SiteConfig;
+use crate::test_support::{complete, identified, nurse, started, t};
+
+fn fixture(name: &str) -> Value {
+    let text = match name {
+        "patient-example" => include_str!("../../tests/fixtures/fhir/patient-example.json"),
+        "patient-pat1" => include_str!("../../tests/fixtures/fhir/patient-pat1.json"),
+        "servicerequest-lipid" => {
+            include_str!("../../tests/fixtures/fhir/servicerequest-lipid.json")
+        }
+        "specimen-101" => include_str!("../../tests/fixtures/fhir/specimen-101.json"),
+        "order-bundle" => include_str!("../../tests/fixtures/fhir/order-bundle.json"),
+        _ => unreachable!(),
+    };
+    serde_json::from_str(text).unwrap()
+}
+
+fn received() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2024-05-01T05:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[test]
+fn the_official_patient_example_reads_as_peter_chalmers() {
+    let p = patient_from_fhir(&fixture("patient-example"), None).unwrap();
+    assert_eq!(p.id.as_str(), "example");
+    assert_eq!(p.identity.mrn.as_str(), "12345");
+    assert_eq!(p.identity.name.display_full(), "CHALMERS, Peter James");
+    assert_eq!(
+        p.identity.birth_date,
+        NaiveDate::from_ymd_opt(1974, 12, 25).unwrap()
+    );
+}
+
+#[test]
+fn a_patient_without_a_birth_date_like_pat1_cannot_be_identified_and_is_rejected() {
+    let e = patient_from_fhir(&fixture("patient-pat1"), None).unwrap_err();
+    assert_eq!(e.to_string(), "Patient/pat1: birthDate is missing");
+}
+
+#[test]
+fn the_official_lipid_service_request_maps_to_a_lipid_order() {
+    let site = SiteConfig::default_site();
+    let pid = PatientId::parse("example").unwrap();
+    let o = order_from_fhir(
+        &fixture("servicerequest-lipid"),
+        &pid,
+        site.catalog(),
+        received(),
+    )
+    .unwrap();
+    assert_eq!(o.id.as_str(), "lipid");
+    assert_eq!(o.test.as_str(), "LIPID");
+    assert_eq!(o.priority, Priority::Routine);
+    assert_eq!(
+        o.placed_at,
+        received(),
+        "no authoredOn: the receive time stands in"
+    );
+    assert_eq!(o.due_at.unwrap().to_rfc3339(), "2013-05-02T23:16:00+00:00");
+}
+
+#[test]
+fn a_bundle_of_patients_and_requests_becomes_orders_resolving_relative_and_uuid_references() {
+    let site = SiteConfig::default_site();
+    let imported =
+        orders_from_bundle(&fixture("order-bundle"), site.catalog(), received()).unwrap();
+    assert_eq!(imported.patients.len(), 2);
+    assert_eq!(
+        imported.patients[1].id.as_str(),
+        "8c6a1d0e-3c1b-4b8e-9f7a-2d5e6f7a8b9c"
+    );
+    let vanc = &imported.orders[0];
+    assert_eq!(vanc.test.as_str(), "VANCT");
+    assert_eq!(vanc.patient.as_str(), "example");
+    assert_eq!(vanc.requisition.as_deref(), Some("REQ-0501-17"));
+    assert_eq!(
+        vanc.due_at.unwrap().to_rfc3339(),
+        "2024-05-01T07:00:00+00:00"
+    );
+    assert_eq!(vanc.placed_at.to_rfc3339(), "2024-05-01T04:00:00+00:00");
+    let trop = &imported.orders[1];
+    assert_eq!(trop.test.as_str(), "TROP");
+    assert_eq!(trop.priority, Priority::Stat);
+    assert_eq!(
+        trop.patient.as_str(),
+        "8c6a1d0e-3c1b-4b8e-9f7a-2d5e6f7a8b9c"
+    );
+}
+
+#[test]
+fn a_request_for_a_test_the_catalog_lacks_is_an_error_naming_the_request() {
+    let site = SiteConfig::default_site();
+    let mut b = fixture("order-bundle");
+    b["entry"][3]["resource"]["code"]["coding"][0]["code"] = json!("99999-9");
+    let e = orders_from_bundle(&b, site.catalog(), received()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "ServiceRequest/trop-stat-7: no catalog test for code http://loinc.org|99999-9"
+    );
+}
+
+#[test]
+fn a_request_for_a_patient_outside_the_bundle_is_an_error() {
+    let site = SiteConfig::default_site();
+    let mut b = fixture("order-bundle");
+    b["entry"][2]["resource"]["subject"]["reference"] = json!("Patient/nobody");
+    let e = orders_from_bundle(&b, site.catalog(), received()).unwrap_err();
+    assert!(matches!(e, FhirError::UnknownSubject { .. }), "{e}");
+}
+
+#[test]
+fn requests_that_are_not_active_are_skipped_and_reported() {
+    let site = SiteConfig::default_site();
+    let mut b = fixture("order-bundle");
+    b["entry"][3]["resource"]["status"] = json!("revoked");
+    let imported = orders_from_bundle(&b, site.catalog(), received()).unwrap();
+    assert_eq!(imported.orders.len(), 1);
+    assert_eq!(imported.skipped, ["ServiceRequest/trop-stat-7 (revoked)"]);
+}
+
+#[test]
+fn the_official_examples_pass_the_structural_checks() {
+    for name in [
+        "patient-example",
+        "patient-pat1",
+        "servicerequest-lipid",
+        "specimen-101",
+        "order-bundle",
+    ] {
+        assert_eq!(
+            check_resource(&fixture(name)),
+            Vec::<String>::new(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_structural_checks_catch_bad_codes_dates_and_empty_elements() {
+    let bad = json!({
+        "resourceType": "Specimen", "id": "no spaces allowed", "status": "drawn",
+        "collection": {"collectedDateTime": "2024-05-01 08:10"}, "note": []
+    });
+    let problems = check_resource(&bad);
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    assert!(
+        check_resource(&json!({"resourceType": "Task", "status": "failed"}))[0].contains("intent")
+    );
+}
+
+fn finalized_with_exception() -> FinalizedCollection {
+    use crate::test_support::order;
+    let mut c = identified(vec![
+        order("sr-cbc", "CBC"),
+        order("sr-lipid", "LIPID"),
+        order("sr-ts", "TS"),
+    ]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    let lipid_tube = c
+        .tubes()
+        .iter()
+        .find(|x| x.tube.container.as_str() == "gold-sst")
+        .unwrap()
+        .index;
+    let cbc_tube = c
+        .tubes()
+        .iter()
+        .find(|x| x.tube.container.as_str() == "lavender-edta")
+        .unwrap()
+        .index;
+    for (i, acc) in [(lipid_tube, "A10"), (cbc_tube, "A11")] {
+        c.record_draw(i, now, None, &nurse(), now).unwrap();
+        c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse(), now)
+            .unwrap();
+    }
+    c.record_fasting(FastingStatus::NotFasting, &nurse(), now)
+        .unwrap();
+    c.record_not_collected(
+        Scope::Test(TestCode::parse("TS").unwrap()),
+        NotCollectedReason::Refused,
+        Some("patient declined the second tube"),
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    c.finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+        .unwrap()
+}
+
+#[test]
+fn a_finalized_collection_becomes_one_specimen_per_tube_with_the_required_elements() {
+    let site = SiteConfig::default_site();
+    let f = finalized_with_exception();
+    let specs = specimens(&f, &site, &FhirExport::default());
+    assert_eq!(specs.len(), 2);
+    let gold = &specs[0];
+    assert_eq!(gold["resourceType"], "Specimen");
+    assert_eq!(gold["status"], "available");
+    assert_eq!(gold["accessionIdentifier"]["value"], "A10");
+    assert_eq!(
+        gold["accessionIdentifier"]["system"],
+        "https://lab.example.org/fhir/sid/accession"
+    );
+    assert_eq!(gold["type"]["coding"][0]["code"], "SER");
+    assert_eq!(gold["subject"]["reference"], "Patient/example");
+    assert_eq!(gold["request"][0]["reference"], "ServiceRequest/sr-lipid");
+    assert_eq!(
+        gold["collection"]["collectedDateTime"],
+        "2024-05-01T08:10:00+02:00"
+    );
+    assert_eq!(
+        gold["collection"]["collector"]["identifier"]["value"],
+        "phleb-042"
+    );
+    assert_eq!(
+        gold["collection"]["fastingStatusCodeableConcept"]["coding"][0]["code"],
+        "NF"
+    );
+    assert_eq!(gold["container"][0]["identifier"][0]["value"], "A10");
+    assert_eq!(
+        gold["container"][0]["additiveCodeableConcept"]["text"],
+        "clot activator and gel"
+    );
+    assert_eq!(gold["condition"][0]["coding"][0]["code"], "ROOM");
+    assert!(gold["note"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["text"].as_str().unwrap().contains("NOT fasting")));
+    let lav = &specs[1];
+    assert!(lav["collection"]
+        .get("fastingStatusCodeableConcept")
+        .is_none());
+    for s in &specs {
+        assert_eq!(check_resource(s), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn our_specimens_use_the_same_element_shapes_as_the_official_specimen_example() {
+    // Every element we write that the official example also has must have the same JSON
+    // shape (array, object, string, number): a field written as an object where FHIR wants
+    // an array would fail any real server.
+    fn compare(ours: &Value, theirs: &Value, path: &str, checked: &mut usize) {
+        let shape = |v: &Value| match v {
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::String(_) => "string",
+            Value::Number(_) => "number",
+            Value::Bool(_) => "bool",
+            Value::Null => "null",
+        };
+        assert_eq!(shape(ours), shape(theirs), "{path}");
+        *checked += 1;
+        match (ours, theirs) {
+            (Value::Object(a), Value::Object(b)) => {
+                for (k, v) in a {
+                    if let Some(w) = b.get(k) {
+                        compare(v, w, &format!("{path}.{k}"), checked);
+                    }
+                }
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                compare(&a[0], &b[0], &format!("{path}[0]"), checked)
+            }
+            _ => {}
+        }
+    }
+    let site = SiteConfig::default_site();
+    let ours = &specimens(&finalized_with_exception(), &site, &FhirExport::default())[0];
+    let mut checked = 0;
+    compare(ours, &fixture("specimen-101"), "Specimen", &mut checked);
+    assert!(checked > 30, "only {checked} elements compared");
+}
+
+#[test]
+fn a_test_not_collected_becomes_a_task_with_the_coded_reason() {
+    let f = finalized_with_exception();
+    let tasks = not_collected_tasks(&f, &FhirExport::default());
+    assert_eq!(tasks.len(), 1);
+    let task = &tasks[0];
+    assert_eq!(task["status"], "failed");
+    assert_eq!(task["intent"], "order");
+    assert_eq!(task["statusReason"]["coding"][0]["code"], "refused");
+    assert_eq!(
+        task["statusReason"]["text"],
+        "patient declined the second tube"
+    );
+    assert_eq!(task["focus"]["reference"], "ServiceRequest/sr-ts");
+    assert_eq!(task["for"]["reference"], "Patient/example");
+    assert_eq!(check_resource(task), Vec::<String>::new());
+}
+
+#[test]
+fn the_export_bundle_is_valid_and_names_the_version_hash() {
+    let site = SiteConfig::default_site();
+    let f = finalized_with_exception();
+    let b = collection_bundle(&f, &site, &FhirExport::default());
+    assert_eq!(check_resource(&b), Vec::<String>::new());
+    assert_eq!(b["type"], "collection");
+    assert_eq!(b["entry"].as_array().unwrap().len(), 3);
+    assert!(b["identifier"]["value"]
+        .as_str()
+        .unwrap()
+        .ends_with(f.hash().as_str()));
+    assert_eq!(b["timestamp"], "2024-05-01T06:12:00Z");
+}
+
+#[test]
+fn a_cancelled_order_becomes_a_cancelled_task() {
+    use crate::test_support::order;
+    let mut c = started(vec![order("sr-cbc", "CBC")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    c.record_not_collected(
+        Scope::Visit,
+        NotCollectedReason::Cancelled,
+        None,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    let f = c.finalize(&nurse(), now).unwrap();
+    let tasks = not_collected_tasks(&f, &FhirExport::default());
+    assert_eq!(tasks[0]["status"], "cancelled");
+    assert!(specimens(&f, &SiteConfig::default_site(), &FhirExport::default()).is_empty());
+}
+
+#[test]
+fn a_time_corrected_specimen_says_so_in_a_note() {
+    let mut c = complete();
+    let now = t("2024-05-01T08:11:00+02:00");
+    c.correct_draw_time(
+        1,
+        t("2024-05-01T08:09:00+02:00"),
+        "clock read late",
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    let f = c.finalize(&nurse(), now).unwrap();
+    let s = &specimens(&f, &SiteConfig::default_site(), &FhirExport::default())[0];
+    assert_eq!(
+        s["collection"]["collectedDateTime"],
+        "2024-05-01T08:09:00+02:00"
+    );
+    assert!(s["note"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("clock read late"));
+}
+
+#[test]
+fn fhir_datetimes_are_recognised() {
+    assert!(is_fhir_datetime("2024"));
+    assert!(is_fhir_datetime("2024-05"));
+    assert!(is_fhir_datetime("2024-05-01"));
+    assert!(is_fhir_datetime("2024-05-01T08:10:00+02:00"));
+    assert!(is_fhir_datetime("2011-05-30T06:15:00Z"));
+    assert!(!is_fhir_datetime("2024-05-01T08:10"));
+    assert!(!is_fhir_datetime("2024-13"));
+    assert!(!is_fhir_datetime("01/05/2024"));
+}

@@ -1,0 +1,304 @@
+use super::*;
+use proptest::prelude::*;
+
+fn site() -> SiteConfig {
+    SiteConfig::default_site()
+}
+
+fn containers(plan: &TubePlan) -> Vec<&str> {
+    plan.tubes.iter().map(|t| t.container.as_str()).collect()
+}
+
+#[test]
+fn the_issue_example_pt_cmp_cbc_with_a_winged_set_starts_with_a_discard_tube() {
+    let plan = site().plan(&["PT", "CMP", "CBC"], Device::Winged).unwrap();
+    assert_eq!(
+        containers(&plan),
+        [
+            "light-blue-citrate",
+            "light-blue-citrate",
+            "gold-sst",
+            "lavender-edta"
+        ]
+    );
+    assert!(plan.tubes[0].discard);
+    assert!(plan.tubes[0].tests.is_empty());
+    assert!(!plan.tubes[1].discard);
+    assert_eq!(plan.tubes[1].tests, [TestCode::parse("PT").unwrap()]);
+    assert_eq!(plan.tubes[1].inversions, 4);
+    assert_eq!(plan.tubes[1].cap, "light blue");
+}
+
+#[test]
+fn an_evacuated_holder_needs_no_discard_tube() {
+    let plan = site()
+        .plan(&["PT", "CMP", "CBC"], Device::EvacuatedHolder)
+        .unwrap();
+    assert!(plan.tubes.iter().all(|t| !t.discard));
+    assert_eq!(plan.tubes.len(), 3);
+}
+
+#[test]
+fn blood_cultures_drawn_before_citrate_clear_the_tubing_so_no_discard_is_needed() {
+    let plan = site().plan(&["BCX", "PT"], Device::Winged).unwrap();
+    assert_eq!(
+        containers(&plan),
+        ["bc-aerobic", "bc-anaerobic", "light-blue-citrate"]
+    );
+    assert!(plan.tubes.iter().all(|t| !t.discard));
+}
+
+#[test]
+fn a_site_that_wants_a_discard_before_any_coagulation_tube_gets_one() {
+    let s = site().with_discard_before_any_coagulation(true);
+    let plan = s.plan(&["BCX", "PT"], Device::EvacuatedHolder).unwrap();
+    assert_eq!(
+        containers(&plan),
+        [
+            "bc-aerobic",
+            "bc-anaerobic",
+            "light-blue-citrate",
+            "light-blue-citrate"
+        ]
+    );
+    assert!(plan.tubes[2].discard);
+}
+
+#[test]
+fn a_winged_set_without_a_coagulation_tube_needs_no_discard() {
+    let plan = site().plan(&["CMP", "CBC"], Device::Winged).unwrap();
+    assert!(plan.tubes.iter().all(|t| !t.discard));
+}
+
+#[test]
+fn compatible_tests_share_one_tube() {
+    let plan = site()
+        .plan(
+            &["BMP", "TSH", "FERR", "MG", "LIPID"],
+            Device::EvacuatedHolder,
+        )
+        .unwrap();
+    assert_eq!(plan.tubes.len(), 1);
+    assert_eq!(plan.tubes[0].tests.len(), 5);
+    assert_eq!(plan.tubes[0].required_ml, 4.0);
+    assert!(plan.tubes[0].fasting);
+}
+
+#[test]
+fn tests_that_do_not_fit_one_tube_are_spread_over_as_few_tubes_as_possible() {
+    // 1.5 + 1 + 1 + 1 + 1 + 0.5 + 0.5 + 0.5 + 0.5 + 1 = 8.5 mL of 5 mL tubes: two tubes.
+    let codes = [
+        "CMP", "BMP", "LIPID", "TSH", "B12", "FERR", "MG", "PHOS", "CRP", "HFP",
+    ];
+    let plan = site().plan(&codes, Device::EvacuatedHolder).unwrap();
+    assert_eq!(plan.tubes.len(), 2);
+    assert!(plan.tubes.iter().all(|t| t.required_ml <= 5.0));
+}
+
+#[test]
+fn tests_with_different_handling_never_share_a_tube() {
+    let plan = site()
+        .plan(&["GLU", "LACT", "CMP", "TBIL"], Device::EvacuatedHolder)
+        .unwrap();
+    let grey: Vec<_> = plan
+        .tubes
+        .iter()
+        .filter(|t| t.container.as_str() == "grey-fluoride")
+        .collect();
+    assert_eq!(grey.len(), 2);
+    assert_eq!(grey[0].handling, Handling::RoomTemperature);
+    assert_eq!(grey[1].handling, Handling::OnIce);
+    let gold: Vec<_> = plan
+        .tubes
+        .iter()
+        .filter(|t| t.container.as_str() == "gold-sst")
+        .collect();
+    assert_eq!(gold.len(), 2, "TBIL is protected from light, CMP is not");
+}
+
+#[test]
+fn type_and_screen_gets_its_own_pink_tube_with_blood_bank_labelling() {
+    let plan = site()
+        .plan(&["TS", "CBC"], Device::EvacuatedHolder)
+        .unwrap();
+    assert_eq!(containers(&plan), ["lavender-edta", "pink-edta"]);
+    assert_eq!(plan.tubes[1].labelling, Labelling::BloodBank);
+    assert!(plan.tubes[1].exclusive);
+    assert_eq!(plan.tubes[1].tests.len(), 1);
+}
+
+#[test]
+fn the_vancomycin_trough_tube_carries_its_timing() {
+    let plan = site().plan(&["VANCT"], Device::EvacuatedHolder).unwrap();
+    assert_eq!(plan.tubes[0].container.as_str(), "red-plain");
+    assert_eq!(plan.tubes[0].timing.as_ref().unwrap().label, "TROUGH");
+}
+
+#[test]
+fn unknown_test_codes_are_an_error_not_a_silent_drop() {
+    let e = site()
+        .plan(&["CBC", "XYZ", "not a code"], Device::Winged)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        PlanError::UnknownTests(vec!["XYZ".into(), "not a code".into()])
+    );
+    assert_eq!(e.to_string(), "unknown test code(s): XYZ, not a code");
+}
+
+#[test]
+fn an_empty_order_is_an_error() {
+    let none: [&str; 0] = [];
+    assert_eq!(
+        site().plan(&none, Device::Winged).unwrap_err(),
+        PlanError::NoTests
+    );
+}
+
+#[test]
+fn lower_case_and_repeated_codes_plan_like_their_canonical_form() {
+    let a = site()
+        .plan(&["cbc", "CBC", " pt "], Device::Winged)
+        .unwrap();
+    let b = site().plan(&["PT", "CBC"], Device::Winged).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn the_plan_serialises_as_an_array_of_tubes_with_the_cli_fields() {
+    let plan = site().plan(&["PT", "CBC"], Device::Winged).unwrap();
+    let v = serde_json::to_value(&plan).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 3);
+    for key in [
+        "container",
+        "cap",
+        "tests",
+        "volume_ml",
+        "inversions",
+        "discard",
+    ] {
+        assert!(arr[1].get(key).is_some(), "{key}");
+    }
+    assert_eq!(arr[1]["tests"], serde_json::json!(["PT"]));
+    assert_eq!(arr[0]["discard"], serde_json::json!(true));
+    let back: TubePlan = serde_json::from_value(v).unwrap();
+    assert_eq!(back, plan);
+}
+
+#[test]
+fn the_table_lists_tubes_in_order_with_their_tests() {
+    let plan = site().plan(&["PT", "CMP", "CBC"], Device::Winged).unwrap();
+    let table = render_table(&plan);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 6, "{table}");
+    assert!(lines[0].starts_with("#  Container"), "{table}");
+    assert!(lines[2].contains("DISCARD"), "{table}");
+    assert!(!lines[2].contains("fill to the line"), "{table}");
+    assert!(
+        lines[3].contains("PT") && lines[3].contains("fill to the line"),
+        "{table}"
+    );
+    assert!(
+        lines[4].contains("CMP") && lines[4].contains("gold"),
+        "{table}"
+    );
+    assert!(
+        lines[5].contains("CBC") && lines[5].contains("lavender"),
+        "{table}"
+    );
+}
+
+#[test]
+fn devices_parse_from_their_cli_names() {
+    assert_eq!("winged".parse::<Device>().unwrap(), Device::Winged);
+    assert_eq!("butterfly".parse::<Device>().unwrap(), Device::Winged);
+    assert_eq!("holder".parse::<Device>().unwrap(), Device::EvacuatedHolder);
+    assert!("syringe".parse::<Device>().is_err());
+}
+
+fn any_order() -> impl Strategy<Value = (Vec<String>, Vec<String>, Device, bool)> {
+    let all: Vec<String> = site()
+        .catalog()
+        .tests()
+        .iter()
+        .map(|t| t.code.to_string())
+        .collect();
+    (
+        proptest::sample::subsequence(all.clone(), 1..=all.len()),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_flat_map(|(codes, winged, strict)| {
+            let shuffled = Just(codes.clone()).prop_shuffle();
+            let device = if winged {
+                Device::Winged
+            } else {
+                Device::EvacuatedHolder
+            };
+            (Just(codes), shuffled, Just(device), Just(strict))
+        })
+}
+
+proptest! {
+    #[test]
+    fn every_ordered_test_is_served_exactly_once_per_container_it_needs((codes, _, device, strict) in any_order()) {
+        let s = site().with_discard_before_any_coagulation(strict);
+        let plan = s.plan(&codes, device).unwrap();
+        for code in &codes {
+            let def = s.test(&TestCode::parse(code).unwrap()).unwrap();
+            let serving: Vec<_> = plan.tubes.iter().filter(|t| t.tests.contains(&def.code)).collect();
+            prop_assert_eq!(serving.len(), def.containers.len(), "{}", code);
+            for c in &def.containers {
+                prop_assert!(serving.iter().any(|t| &t.container == c));
+            }
+        }
+        let served: usize = plan.tubes.iter().map(|t| t.tests.len()).sum();
+        let needed: usize = codes.iter().map(|c| s.test(&TestCode::parse(c).unwrap()).unwrap().containers.len()).sum();
+        prop_assert_eq!(served, needed);
+    }
+
+    #[test]
+    fn the_plan_is_always_in_order_of_draw((codes, _, device, strict) in any_order()) {
+        let s = site().with_discard_before_any_coagulation(strict);
+        let plan = s.plan(&codes, device).unwrap();
+        let drawn: Vec<u32> = plan.tubes.iter().filter(|t| !t.discard).map(|t| t.position).collect();
+        prop_assert!(drawn.windows(2).all(|w| w[0] <= w[1]), "{:?}", drawn);
+        for (i, t) in plan.tubes.iter().enumerate() {
+            if t.discard {
+                let next = &plan.tubes[i + 1];
+                prop_assert!(next.fill_to_line && !next.discard);
+            }
+        }
+    }
+
+    #[test]
+    fn no_tube_is_over_its_usable_volume((codes, _, device, _s) in any_order()) {
+        let s = site();
+        let plan = s.plan(&codes, device).unwrap();
+        for t in &plan.tubes {
+            let usable = s.container(&t.container).unwrap().usable_volume_ml;
+            prop_assert!(t.required_ml <= usable + 1e-9, "{:?}", t);
+            if t.exclusive {
+                prop_assert_eq!(t.tests.len(), 1);
+            }
+        }
+    }
+
+    #[test]
+    fn reordering_the_input_never_changes_the_plan((codes, shuffled, device, strict) in any_order()) {
+        let s = site().with_discard_before_any_coagulation(strict);
+        prop_assert_eq!(s.plan(&codes, device).unwrap(), s.plan(&shuffled, device).unwrap());
+    }
+
+    #[test]
+    fn a_winged_set_with_citrate_first_always_gets_a_discard_tube_first((codes, _, _d, _s) in any_order()) {
+        let plan = site().plan(&codes, Device::Winged).unwrap();
+        let first_real = plan.tubes.iter().find(|t| !t.discard).unwrap();
+        if first_real.fill_to_line {
+            prop_assert!(plan.tubes[0].discard);
+        } else {
+            prop_assert!(plan.tubes.iter().all(|t| !t.discard));
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Shared test fixtures: a patient, orders, a started and a complete collection.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::catalog::TestCode;
+use crate::collection::{
+    AccessionNumber, Collection, CollectionId, CollectorId, DeviceTime, Order, OrderId, Patient,
+    PatientId, Priority,
+};
+use crate::identification::{Evidence, Mrn, PatientIdentity, PersonName};
+use crate::planner::Device;
+use crate::site::SiteConfig;
+
+pub fn t(s: &str) -> DeviceTime {
+    DeviceTime::from_local(DateTime::parse_from_rfc3339(s).unwrap())
+}
+
+pub fn nurse() -> CollectorId {
+    CollectorId::parse("phleb-042").unwrap()
+}
+
+pub fn peter() -> Patient {
+    Patient {
+        id: PatientId::parse("example").unwrap(),
+        identity: PatientIdentity {
+            mrn: Mrn::parse("12345").unwrap(),
+            name: PersonName::new("Chalmers", &["Peter", "James"]).unwrap(),
+            birth_date: NaiveDate::from_ymd_opt(1974, 12, 25).unwrap(),
+        },
+    }
+}
+
+pub fn order(id: &str, test: &str) -> Order {
+    Order {
+        id: OrderId::parse(id).unwrap(),
+        patient: PatientId::parse("example").unwrap(),
+        test: TestCode::parse(test).unwrap(),
+        priority: Priority::Routine,
+        placed_at: DateTime::parse_from_rfc3339("2024-05-01T06:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc),
+        due_at: None,
+        requisition: Some("REQ-1001".into()),
+    }
+}
+
+pub fn wristband() -> Evidence {
+    Evidence::from_wristband("DL1|12345|CHALMERS^PETER^JAMES|19741225").unwrap()
+}
+
+pub fn started(orders: Vec<Order>) -> Collection {
+    Collection::start(
+        CollectionId(Uuid::parse_str("5f0c6a3e-8d2b-4c1a-9e47-2b7d7c1f0a11").unwrap()),
+        peter(),
+        orders,
+        &SiteConfig::default_site(),
+        Device::EvacuatedHolder,
+        &nurse(),
+        t("2024-05-01T08:00:00+02:00"),
+    )
+    .unwrap()
+}
+
+/// PT + CMP + CBC drawn and labelled at 08:10 local (+02:00), ready to finalize.
+pub fn complete() -> Collection {
+    let mut c = started(vec![
+        order("sr-pt", "PT"),
+        order("sr-cmp", "CMP"),
+        order("sr-cbc", "CBC"),
+    ]);
+    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
+        .unwrap();
+    for (i, acc) in [(1, "A0001"), (2, "A0002"), (3, "A0003")] {
+        let now = t("2024-05-01T08:10:00+02:00");
+        c.record_draw(i, now, None, &nurse(), now).unwrap();
+        c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse(), now)
+            .unwrap();
+    }
+    c
+}
+
+/// A collection of `orders` started at 08:00 and identified by wristband at 08:05.
+pub fn identified(orders: Vec<Order>) -> Collection {
+    let mut c = started(orders);
+    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
+        .unwrap();
+    c
+}
+
+/// Labels drawn tube `tube` with accession `accession` at `now`.
+pub fn label(c: &mut Collection, tube: u32, accession: &str, now: DeviceTime) {
+    c.label_tube(
+        tube,
+        AccessionNumber::parse(accession).unwrap(),
+        None,
+        &nurse(),
+        now,
+    )
+    .unwrap();
+}
