@@ -1,0 +1,141 @@
+//! Supervisor review in SQLite: device activity, the queue, one collection's records, and the
+//! actions a supervisor takes.
+
+mod actions;
+mod queue;
+mod recollect;
+mod records;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+use uuid::Uuid;
+
+use super::connection::SqliteStore;
+use super::people::{list_devices, user_from, USER_COLUMNS};
+use super::row::{opt_time_at, time_at};
+use crate::api::ReviewEvent;
+use crate::store::error::StoreError;
+use crate::store::review::{
+    CollectionRecords, ConflictResolution, DeviceActivity, NewReviewEvent, QueueFilter, QueueRows,
+    RecollectOutcome, Recollection, ResolveOutcome, ReviewStore,
+};
+
+/// A conflict or rejection still waiting on the device and on a supervisor: not resolved, not
+/// reviewed since it arrived, and not stored since by a later push.
+pub(super) const OPEN_ATTEMPT: &str = "(a.outcome IN ('conflict', 'rejected') AND a.resolution IS NULL
+    AND NOT EXISTS (SELECT 1 FROM review_events r WHERE r.collection_id = a.collection_id
+                    AND r.kind IN ('reviewed', 'conflict_resolved') AND r.at >= a.received_at)
+    AND NOT EXISTS (SELECT 1 FROM collection_versions v WHERE v.collection_id = a.collection_id
+                    AND v.content_hash = a.content_hash AND v.device_id = a.device_id))";
+
+/// Every device with what the supervisor's devices view adds to it.
+fn device_activity(c: &Connection) -> Result<Vec<DeviceActivity>, StoreError> {
+    let devices = list_devices(c)?;
+    let mut out = Vec::with_capacity(devices.len());
+    for device in devices {
+        let id = device.id.to_string();
+        let collector = c
+            .query_row(
+                &format!(
+                    "SELECT {USER_COLUMNS}, s.created_at
+                     FROM sessions s JOIN users u ON u.id = s.user_id
+                     WHERE s.device_id = ?1 ORDER BY s.created_at DESC LIMIT 1"
+                ),
+                [&id],
+                |r| Ok((user_from(r, 0)?, time_at(r, 4)?)),
+            )
+            .optional()?;
+        let app_version: Option<String> = c
+            .query_row(
+                "SELECT app_version FROM heartbeats WHERE device_id = ?1 AND app_version IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+                [&id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let clock_skew_seconds: Option<i64> = c
+            .query_row(
+                "SELECT clock_skew_seconds FROM heartbeats
+                 WHERE device_id = ?1 AND clock_skew_seconds IS NOT NULL ORDER BY id DESC LIMIT 1",
+                [&id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let last_push_at = c.query_row(
+            "SELECT MAX(received_at) FROM heartbeats WHERE device_id = ?1 AND source = 'push'",
+            [&id],
+            |r| opt_time_at(r, 0),
+        )?;
+        let quarantined: u32 = c.query_row(
+            &format!(
+                "SELECT COUNT(*) FROM push_attempts a WHERE a.device_id = ?1 AND {OPEN_ATTEMPT}"
+            ),
+            [&id],
+            |r| r.get(0),
+        )?;
+        let (collector, collector_signed_in_at) = match collector {
+            Some((u, at)) => (Some(u), Some(at)),
+            None => (None, None),
+        };
+        out.push(DeviceActivity {
+            device,
+            collector,
+            collector_signed_in_at,
+            app_version,
+            clock_skew_seconds,
+            last_push_at,
+            quarantined,
+        });
+    }
+    Ok(out)
+}
+
+#[async_trait::async_trait]
+impl ReviewStore for SqliteStore {
+    async fn device_activity(&self) -> Result<Vec<DeviceActivity>, StoreError> {
+        self.with_conn(|c| device_activity(c)).await
+    }
+
+    async fn review_queue(&self, filter: QueueFilter) -> Result<QueueRows, StoreError> {
+        self.with_conn(move |c| queue::queue(c, filter)).await
+    }
+
+    async fn review_stamp(&self) -> Result<String, StoreError> {
+        self.with_conn(|c| queue::stamp(c)).await
+    }
+
+    async fn collection_records(
+        &self,
+        collection_id: Uuid,
+    ) -> Result<Option<CollectionRecords>, StoreError> {
+        self.with_conn(move |c| records::collection_records(c, collection_id))
+            .await
+    }
+
+    async fn add_review(
+        &self,
+        event: NewReviewEvent,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ReviewEvent>, StoreError> {
+        self.with_conn(move |c| actions::add_review(c, event, at))
+            .await
+    }
+
+    async fn resolve_conflict(
+        &self,
+        resolution: ConflictResolution,
+        at: DateTime<Utc>,
+    ) -> Result<ResolveOutcome, StoreError> {
+        self.with_conn(move |c| actions::resolve_conflict(c, resolution, at))
+            .await
+    }
+
+    async fn recollect(
+        &self,
+        recollection: Recollection,
+        at: DateTime<Utc>,
+    ) -> Result<RecollectOutcome, StoreError> {
+        self.with_conn(move |c| recollect::recollect(c, recollection, at))
+            .await
+    }
+}
