@@ -5,9 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use drawline_domain::collection::Scope;
-use drawline_domain::{
-    label_for, FinalizedCollection, SecondIdentifier,
-};
+use drawline_domain::{label_for, FinalizedCollection, SecondIdentifier};
 use serde_json::Value;
 
 use crate::api::{
@@ -15,10 +13,10 @@ use crate::api::{
     QueueFlags, RecordView, ReviewThresholds, RiskLevel, RiskReason, TubeView, WindowOverrideView,
 };
 use crate::config;
-use crate::store::DeviceActivity;
 pub use crate::store::facts::{
     collected_at, facts, facts_of, read_finalized, record_orders, RecordFacts,
 };
+use crate::store::DeviceActivity;
 
 /// Thresholds of the supervisor's views (server configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

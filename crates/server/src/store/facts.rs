@@ -85,4 +85,3 @@ pub fn record_orders(c: &Collection) -> Vec<RecordOrder> {
         })
         .collect()
 }
-

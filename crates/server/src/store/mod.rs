@@ -30,7 +30,10 @@ pub use sync::{
 
 /// Everything the HTTP layer and the command line need from storage: every small trait at once,
 /// so the app state holds one `Arc<dyn Store>`. Implemented for any type that has them all.
-pub trait Store: SiteStore + PeopleStore + OrderStore + SyncStore + ReviewStore + AuditStore {}
+pub trait Store:
+    SiteStore + PeopleStore + OrderStore + SyncStore + ReviewStore + AuditStore
+{
+}
 
 impl<T> Store for T where
     T: SiteStore + PeopleStore + OrderStore + SyncStore + ReviewStore + AuditStore + ?Sized

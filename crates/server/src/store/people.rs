@@ -95,8 +95,11 @@ pub trait PeopleStore: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// Forgets failed sign-ins after a successful one.
-    async fn clear_sign_in_failures(&self, username: &str, device_id: Uuid)
-        -> Result<(), StoreError>;
+    async fn clear_sign_in_failures(
+        &self,
+        username: &str,
+        device_id: Uuid,
+    ) -> Result<(), StoreError>;
 
     /// Registers a device with a pending enrollment code; a taken name is a `Conflict`.
     async fn create_device(

@@ -17,7 +17,13 @@ pub(super) fn audit_in(
 ) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![ts(at), entry.actor, entry.action, entry.subject, entry.detail],
+        params![
+            ts(at),
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.detail
+        ],
     )?;
     Ok(())
 }

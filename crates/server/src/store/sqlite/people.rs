@@ -1,7 +1,7 @@
 //! Users, devices (enrollment codes, tokens) and sessions in SQLite.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::connection::SqliteStore;
@@ -56,15 +56,34 @@ fn device_where(
 ) -> Result<Option<Device>, StoreError> {
     // `column` is one of two literals chosen by the caller, never user input.
     let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {column} = ?1");
-    Ok(c.query_row(&sql, [value], |r| device_from(r, 0)).optional()?)
+    Ok(c.query_row(&sql, [value], |r| device_from(r, 0))
+        .optional()?)
 }
 
-fn mark_seen(c: &Connection, device_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-    c.execute(
-        "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
-        params![device_id.to_string(), ts(now)],
-    )?;
-    Ok(())
+impl SqliteStore {
+    /// What `sql` finds with `params` (a token's hash first), its device marked as seen `now`.
+    async fn seen_by_token<T: Send + 'static>(
+        &self,
+        sql: String,
+        params: Vec<String>,
+        now: DateTime<Utc>,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T> + Send + 'static,
+        device_of: impl FnOnce(&T) -> Uuid + Send + 'static,
+    ) -> Result<Option<T>, StoreError> {
+        self.with_conn(move |c| {
+            let found = c
+                .query_row(&sql, params_from_iter(params), map)
+                .optional()?;
+            if let Some(device_id) = found.as_ref().map(device_of) {
+                c.execute(
+                    "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+                    params![device_id.to_string(), ts(now)],
+                )?;
+            }
+            Ok(found)
+        })
+        .await
+    }
 }
 
 /// Every device with its latest heartbeat.
@@ -315,23 +334,12 @@ impl PeopleStore for SqliteStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Device>, StoreError> {
-        let token_hash = token_hash.to_owned();
-        self.with_conn(move |c| {
-            let device = c
-                .query_row(
-                    &format!(
-                        "SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL"
-                    ),
-                    [token_hash],
-                    |r| device_from(r, 0),
-                )
-                .optional()?;
-            if let Some(d) = &device {
-                mark_seen(c, d.id, now)?;
-            }
-            Ok(device)
-        })
-        .await
+        let sql = format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL"
+        );
+        let params = vec![token_hash.to_owned()];
+        self.seen_by_token(sql, params, now, |r| device_from(r, 0), |d| d.id)
+            .await
     }
 
     async fn device(&self, id: Uuid) -> Result<Option<Device>, StoreError> {
@@ -391,34 +399,24 @@ impl PeopleStore for SqliteStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let token_hash = token_hash.to_owned();
-        self.with_conn(move |c| {
-            let record = c
-                .query_row(
-                    &format!(
-                        "SELECT {USER_COLUMNS}, d.id, d.name, d.revoked_at, s.expires_at
-                         FROM sessions s
-                         JOIN users u ON u.id = s.user_id
-                         JOIN devices d ON d.id = s.device_id
-                         WHERE s.token_hash = ?1 AND s.ended_at IS NULL AND s.expires_at > ?2
-                           AND d.revoked_at IS NULL AND u.active = 1"
-                    ),
-                    params![token_hash, ts(now)],
-                    |r| {
-                        Ok(SessionRecord {
-                            user: user_from(r, 0)?,
-                            device: device_from(r, 4)?,
-                            expires_at: time_at(r, 7)?,
-                        })
-                    },
-                )
-                .optional()?;
-            if let Some(s) = &record {
-                mark_seen(c, s.device.id, now)?;
-            }
-            Ok(record)
-        })
-        .await
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, d.id, d.name, d.revoked_at, s.expires_at
+             FROM sessions s
+             JOIN users u ON u.id = s.user_id
+             JOIN devices d ON d.id = s.device_id
+             WHERE s.token_hash = ?1 AND s.ended_at IS NULL AND s.expires_at > ?2
+               AND d.revoked_at IS NULL AND u.active = 1"
+        );
+        let session = |r: &Row<'_>| {
+            Ok(SessionRecord {
+                user: user_from(r, 0)?,
+                device: device_from(r, 4)?,
+                expires_at: time_at(r, 7)?,
+            })
+        };
+        let params = vec![token_hash.to_owned(), ts(now)];
+        self.seen_by_token(sql, params, now, session, |s| s.device.id)
+            .await
     }
 
     async fn end_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {

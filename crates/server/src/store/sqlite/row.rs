@@ -15,7 +15,10 @@ pub(super) fn ts(t: DateTime<Utc>) -> String {
 }
 
 /// A column that does not hold what it should.
-pub(super) fn conversion(idx: usize, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> rusqlite::Error {
+pub(super) fn conversion(
+    idx: usize,
+    e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, e.into())
 }
 
@@ -105,12 +108,16 @@ pub(super) fn all<T>(
     map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>, StoreError> {
     let mut stmt = c.prepare(sql)?;
-    let rows = stmt.query_map(params, map)?.collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt
+        .query_map(params, map)?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 /// Named parameters as rusqlite takes them.
-pub(super) fn named<'a>(values: &'a [(&'a str, rusqlite::types::Value)]) -> Vec<(&'a str, &'a dyn ToSql)> {
+pub(super) fn named<'a>(
+    values: &'a [(&'a str, rusqlite::types::Value)],
+) -> Vec<(&'a str, &'a dyn ToSql)> {
     values.iter().map(|(k, v)| (*k, v as &dyn ToSql)).collect()
 }
 

@@ -9,8 +9,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use self::rows::{
-    device_rounds, patient_from, patient_row, round_from, OrderRow, ORDER_COLUMNS,
-    PATIENT_COLUMNS, ROUND_COLUMNS,
+    device_rounds, patient_from, patient_row, round_from, OrderRow, ORDER_COLUMNS, PATIENT_COLUMNS,
+    ROUND_COLUMNS,
 };
 use super::audit::audit_json;
 use super::connection::SqliteStore;

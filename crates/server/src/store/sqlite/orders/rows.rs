@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::api::{RoundView, WorklistOrder};
 use crate::store::error::StoreError;
-use crate::store::sqlite::row::{all, corrupt, from_code, opt_time_at, opt_uuid_at, time_at, uuid_at};
+use crate::store::sqlite::row::{
+    all, corrupt, from_code, opt_time_at, opt_uuid_at, time_at, uuid_at,
+};
 
 /// Columns [`round_from`] reads.
 pub(in crate::store::sqlite) const ROUND_COLUMNS: &str = "id, name, device_id, collector_id";

@@ -13,7 +13,8 @@ use crate::store::facts::{read_finalized, record_orders};
 use crate::store::review::{ConflictResolution, NewReviewEvent, ResolveOutcome};
 use crate::store::sqlite::audit::audit_json;
 use crate::store::sqlite::row::{code_of, corrupt, from_code, ts};
-use crate::store::sqlite::sync::versions::{held, insert_version, mark_orders, VersionRow};
+use crate::store::sqlite::sync::versions::{held, insert_version, mark_orders, Arrival};
+use crate::store::sync::NewCollectionVersion;
 
 fn audit_action(action: ReviewAction) -> &'static str {
     match action {
@@ -124,7 +125,11 @@ pub(super) fn resolve_conflict(
         let outcome: RecordOutcome = from_code(&a.outcome).ok_or_else(|| corrupt(&a.outcome))?;
         return Ok(ResolveOutcome::NotAConflict(outcome));
     }
-    if let Some(done) = a.resolution.as_deref().and_then(from_code::<ConflictChoice>) {
+    if let Some(done) = a
+        .resolution
+        .as_deref()
+        .and_then(from_code::<ConflictChoice>)
+    {
         return Ok(ResolveOutcome::AlreadyResolved(done));
     }
     let keep = code_of(res.keep);
@@ -188,24 +193,25 @@ fn store_attempt_as_version(
     let latest = current.map(|(_, v)| v);
     let version = latest.map_or(1, |l| l + 1);
     let record = finalized.record();
-    let row = VersionRow {
+    let device_clock = DateTime::parse_from_rfc3339(&a.device_clock).map_err(corrupt)?;
+    let v = NewCollectionVersion {
         collection_id,
         version,
         supersedes: latest,
-        content_hash: hash,
-        body: &body,
+        content_hash: hash.clone(),
+        collector_id: Uuid::parse_str(record.started_by().as_str()).ok(),
+        device_clock,
+        body,
+    };
+    let by = Arrival {
         device_id: &a.device_id,
-        collector_id: Uuid::parse_str(record.started_by().as_str())
-            .ok()
-            .map(|u| u.to_string()),
-        device_clock: a.device_clock.clone(),
         received_at: at,
         clock_skew_seconds: a.skew,
         skew_threshold_seconds,
         resolved_from_attempt: Some(attempt_id),
     };
     // With a receipt, so the device resending the record it holds quarantined hears `duplicate`.
-    insert_version(tx, &row, latest.is_none())?;
+    insert_version(tx, &v, &by, latest.is_none())?;
     // As for a push: a cancelled order stays cancelled.
     mark_orders(tx, &record_orders(record))?;
     Ok(Ok(version))

@@ -22,7 +22,8 @@ use crate::store::review::{
 
 /// A conflict or rejection still waiting on the device and on a supervisor: not resolved, not
 /// reviewed since it arrived, and not stored since by a later push.
-pub(super) const OPEN_ATTEMPT: &str = "(a.outcome IN ('conflict', 'rejected') AND a.resolution IS NULL
+pub(super) const OPEN_ATTEMPT: &str =
+    "(a.outcome IN ('conflict', 'rejected') AND a.resolution IS NULL
     AND NOT EXISTS (SELECT 1 FROM review_events r WHERE r.collection_id = a.collection_id
                     AND r.kind IN ('reviewed', 'conflict_resolved') AND r.at >= a.received_at)
     AND NOT EXISTS (SELECT 1 FROM collection_versions v WHERE v.collection_id = a.collection_id

@@ -5,9 +5,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Row};
 
 use super::OPEN_ATTEMPT;
-use crate::api::{
-    ConflictChoice, DeviceRef, PatientSummary, PersonRef, QueueFlags, QueueItem,
-};
+use crate::api::{ConflictChoice, DeviceRef, PatientSummary, PersonRef, QueueFlags, QueueItem};
 use crate::store::error::StoreError;
 use crate::store::review::{QueueFilter, QueueRows};
 use crate::store::sqlite::row::{
@@ -218,4 +216,3 @@ pub(super) fn stamp(c: &Connection) -> Result<String, StoreError> {
         |r| r.get(0),
     )?)
 }
-

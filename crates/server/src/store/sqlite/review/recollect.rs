@@ -95,4 +95,3 @@ pub(super) fn recollect(
     tx.commit()?;
     Ok(RecollectOutcome::Done(made, written))
 }
-

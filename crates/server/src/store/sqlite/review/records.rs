@@ -107,7 +107,10 @@ pub(super) fn collection_records(
     };
     let reviews = all(
         c,
-        &format!("{} WHERE r.collection_id = ?1 ORDER BY r.id", review_select()),
+        &format!(
+            "{} WHERE r.collection_id = ?1 ORDER BY r.id",
+            review_select()
+        ),
         [&cid],
         review_from,
     )?;
@@ -122,4 +125,3 @@ pub(super) fn collection_records(
         history,
     }))
 }
-

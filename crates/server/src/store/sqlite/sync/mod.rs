@@ -6,7 +6,7 @@ mod push;
 pub(super) mod versions;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
 use self::versions::{receipt_from, version_from, RECEIPT_COLUMNS, VERSION_COLUMNS};
@@ -32,8 +32,14 @@ impl SyncStore for SqliteStore {
         heartbeat: NewHeartbeat,
         now: DateTime<Utc>,
     ) -> Result<PullPage, StoreError> {
-        self.with_conn(move |c| pull::pull(c, device_id, cursor, limit, heartbeat, now))
-            .await
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            heartbeats::insert_heartbeat(&tx, device_id, &heartbeat, now)?;
+            let page = pull::changes(&tx, device_id, cursor, limit)?;
+            tx.commit()?;
+            Ok(page)
+        })
+        .await
     }
 
     async fn list_collections(
@@ -118,7 +124,12 @@ impl SyncStore for SqliteStore {
                  WHERE device_id = ?1 AND (?2 IS NULL OR received_at >= ?2)
                  ORDER BY received_at, collection_id, version"
             );
-            all(c, &sql, params![device_id.to_string(), since.map(ts)], receipt_from)
+            all(
+                c,
+                &sql,
+                params![device_id.to_string(), since.map(ts)],
+                receipt_from,
+            )
         })
         .await
     }

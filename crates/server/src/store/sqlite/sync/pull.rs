@@ -4,10 +4,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, Row, TransactionBehavior};
+use rusqlite::{params, Row, Transaction};
 use uuid::Uuid;
 
-use super::heartbeats::insert_heartbeat;
 use crate::api::SyncOrder;
 use crate::store::error::StoreError;
 use crate::store::sqlite::orders::order_status;
@@ -16,7 +15,7 @@ use crate::store::sqlite::orders::rows::{
     PATIENT_COLUMNS,
 };
 use crate::store::sqlite::row::{all, opt_time_at};
-use crate::store::sync::{NewHeartbeat, PullCursor, PullPage};
+use crate::store::sync::{PullCursor, PullPage};
 
 /// The order columns, then what a pull adds; `?1` is the pulling device.
 fn sync_order_columns() -> String {
@@ -57,18 +56,15 @@ fn sync_order(row: SyncRow) -> Result<SyncOrder, StoreError> {
     })
 }
 
-/// The device's changes after `cursor` (everything open when the cursor cannot be continued).
-pub(super) fn pull(
-    c: &mut Connection,
+/// The device's changes after `cursor` (everything open when the cursor cannot be continued),
+/// inside the caller's write transaction.
+pub(super) fn changes(
+    tx: &Transaction<'_>,
     device_id: Uuid,
     cursor: Option<PullCursor>,
     limit: usize,
-    heartbeat: NewHeartbeat,
-    now: DateTime<Utc>,
 ) -> Result<PullPage, StoreError> {
     let device = device_id.to_string();
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    insert_heartbeat(&tx, device_id, &heartbeat, now)?;
     let (epoch, max_seq): (String, i64) =
         tx.query_row("SELECT epoch, seq FROM sync_state WHERE id = 1", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -77,11 +73,11 @@ pub(super) fn pull(
     // continued: the device gets its whole worklist again.
     let since = cursor.filter(|c| c.epoch == epoch && c.seq >= 0 && c.seq <= max_seq);
     let full = since.is_none();
-    let rounds = device_rounds(&tx, &device)?;
+    let rounds = device_rounds(tx, &device)?;
     let columns = sync_order_columns();
     let mut rows = match &since {
         None => all(
-            &tx,
+            tx,
             &format!(
                 "SELECT {columns} FROM orders o JOIN rounds r ON r.id = o.round_id
                  WHERE r.device_id = ?1 AND o.status = 'open' ORDER BY o.change_seq"
@@ -90,7 +86,7 @@ pub(super) fn pull(
             sync_row,
         )?,
         Some(c) => all(
-            &tx,
+            tx,
             &format!(
                 "SELECT {columns} FROM orders o LEFT JOIN rounds r ON r.id = o.round_id
                  WHERE o.change_seq > ?2
@@ -126,7 +122,6 @@ pub(super) fn pull(
         .into_iter()
         .map(sync_order)
         .collect::<Result<Vec<_>, _>>()?;
-    tx.commit()?;
     Ok(PullPage {
         next: PullCursor {
             epoch,

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::heartbeats::insert_heartbeat;
-use super::versions::{existing, insert_version, mark_orders, version_conflict, Existing, VersionRow};
+use super::versions::{existing, insert_version, mark_orders, version_conflict, Arrival, Existing};
 use crate::api::{push_codes, OrderStatus, PushResult, RecordOutcome};
 use crate::store::error::StoreError;
 use crate::store::sqlite::audit::audit_json;
@@ -90,7 +90,13 @@ fn push_record(
     let v = &rec.version;
     let (id, version) = (v.collection_id, v.version);
     let rejected = |code: &str, reason: String| {
-        result(id, version, RecordOutcome::Rejected, Some(code), Some(reason))
+        result(
+            id,
+            version,
+            RecordOutcome::Rejected,
+            Some(code),
+            Some(reason),
+        )
     };
     let latest = match existing(tx, push.device_id, v)? {
         Existing::AnotherDevice => {
@@ -121,21 +127,14 @@ fn push_record(
     }
     let skew = (v.device_clock.with_timezone(&Utc) - push.received_at).num_seconds();
     let device_id = push.device_id.to_string();
-    let row = VersionRow {
-        collection_id: id,
-        version,
-        supersedes: v.supersedes,
-        content_hash: &v.content_hash,
-        body: &v.body,
+    let by = Arrival {
         device_id: &device_id,
-        collector_id: v.collector_id.map(|u| u.to_string()),
-        device_clock: v.device_clock.to_rfc3339(),
         received_at: push.received_at,
         clock_skew_seconds: skew,
         skew_threshold_seconds: push.skew_threshold_seconds,
         resolved_from_attempt: None,
     };
-    let receipt = insert_version(tx, &row, latest.is_none())?;
+    let receipt = insert_version(tx, v, &by, latest.is_none())?;
     let detail = json!({
         "version": version,
         "content_hash": v.content_hash,
@@ -143,7 +142,14 @@ fn push_record(
         "clock_skew_flagged": receipt.clock_skew_flagged,
     });
     let subject = Some(id.to_string());
-    audit_json(tx, &push.actor, "collection.received", subject, detail, push.received_at)?;
+    audit_json(
+        tx,
+        &push.actor,
+        "collection.received",
+        subject,
+        detail,
+        push.received_at,
+    )?;
     mark_orders(tx, &rec.orders)?;
     let mut r = result(id, version, RecordOutcome::Accepted, None, None);
     r.receipt = Some(receipt);

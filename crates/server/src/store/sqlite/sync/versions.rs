@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::api::{CollectionVersionView, Receipt};
@@ -143,17 +142,9 @@ pub(in crate::store::sqlite) fn version_conflict(
     })
 }
 
-/// A version to store; the caller has checked it may follow what the lab holds.
-pub(in crate::store::sqlite) struct VersionRow<'a> {
-    pub collection_id: Uuid,
-    pub version: u32,
-    pub supersedes: Option<u32>,
-    pub content_hash: &'a str,
-    pub body: &'a Value,
+/// How a version comes to be stored: who sent it, when it arrived, and its clock skew then.
+pub(in crate::store::sqlite) struct Arrival<'a> {
     pub device_id: &'a str,
-    pub collector_id: Option<String>,
-    /// RFC 3339, with the device's offset.
-    pub device_clock: String,
     pub received_at: DateTime<Utc>,
     pub clock_skew_seconds: i64,
     pub skew_threshold_seconds: i64,
@@ -161,18 +152,20 @@ pub(in crate::store::sqlite) struct VersionRow<'a> {
     pub resolved_from_attempt: Option<i64>,
 }
 
-/// Stores a version, moves its collection to it, writes its receipt and its facts.
+/// Stores a version, moves its collection to it, writes its receipt and its facts. The caller has
+/// checked it may follow what the lab holds.
 pub(in crate::store::sqlite) fn insert_version(
     tx: &Transaction<'_>,
-    v: &VersionRow<'_>,
+    v: &NewCollectionVersion,
+    by: &Arrival<'_>,
     first: bool,
 ) -> Result<Receipt, StoreError> {
-    let (cid, at) = (v.collection_id.to_string(), ts(v.received_at));
+    let (cid, at) = (v.collection_id.to_string(), ts(by.received_at));
     if first {
         tx.execute(
             "INSERT INTO collections (id, device_id, latest_version, first_received_at, last_received_at)
              VALUES (?1, ?2, ?3, ?4, ?4)",
-            params![cid, v.device_id, v.version, at],
+            params![cid, by.device_id, v.version, at],
         )?;
     } else {
         tx.execute(
@@ -193,21 +186,21 @@ pub(in crate::store::sqlite) fn insert_version(
             v.supersedes,
             v.content_hash,
             v.body.to_string(),
-            v.device_id,
-            v.collector_id,
-            v.device_clock,
+            by.device_id,
+            v.collector_id.map(|u| u.to_string()),
+            v.device_clock.to_rfc3339(),
             at,
-            v.clock_skew_seconds,
-            v.resolved_from_attempt
+            by.clock_skew_seconds,
+            by.resolved_from_attempt
         ],
     )?;
     let receipt = Receipt {
         id: Uuid::new_v4(),
         collection_id: v.collection_id,
         version: v.version,
-        content_hash: v.content_hash.to_owned(),
-        received_at: v.received_at,
-        clock_skew_flagged: v.clock_skew_seconds.abs() > v.skew_threshold_seconds,
+        content_hash: v.content_hash.clone(),
+        received_at: by.received_at,
+        clock_skew_flagged: by.clock_skew_seconds.abs() > by.skew_threshold_seconds,
     };
     tx.execute(
         &format!("INSERT INTO receipts ({RECEIPT_COLUMNS}, device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
@@ -218,10 +211,10 @@ pub(in crate::store::sqlite) fn insert_version(
             receipt.content_hash,
             at,
             receipt.clock_skew_flagged,
-            v.device_id
+            by.device_id
         ],
     )?;
-    insert_facts(tx, &cid, v.content_hash, v.body)?;
+    insert_facts(tx, &cid, &v.content_hash, &v.body)?;
     Ok(receipt)
 }
 
