@@ -13,6 +13,7 @@ use crate::store::error::StoreError;
 /// The embedded default store.
 #[derive(Clone)]
 pub struct SqliteStore {
+    /// The one connection; statements take turns on it.
     pub(super) conn: Arc<Mutex<Connection>>,
 }
 

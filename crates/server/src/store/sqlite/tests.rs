@@ -3,9 +3,9 @@
 use chrono::Utc;
 use rusqlite::Connection;
 
+use super::connection::SqliteStore;
 use super::migrate::{migrate, MIGRATIONS};
-use super::SqliteStore;
-use crate::store::{AuditEntry, AuditStore};
+use crate::store::audit::{AuditEntry, AuditStore};
 
 #[test]
 fn opening_twice_applies_each_migration_once() {

@@ -216,6 +216,7 @@ fn import_one(
     Ok(())
 }
 
+/// Imports a batch in one transaction, auditing the counts.
 pub(super) fn import_orders(
     c: &mut Connection,
     batch: Vec<NewOrder>,

@@ -45,7 +45,9 @@ pub(in crate::store::sqlite) const ORDER_COLUMN_COUNT: usize = 11;
 
 /// An order row as stored, before its codes are parsed.
 pub(in crate::store::sqlite) struct OrderRow {
+    /// Order id.
     pub id: String,
+    /// Patient id.
     pub patient: String,
     test: String,
     priority: String,

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
+use self::queue::OPEN_ATTEMPT;
 use super::connection::SqliteStore;
 use super::people::{list_devices, user_from, USER_COLUMNS};
 use super::row::{opt_time_at, time_at};
@@ -19,15 +20,6 @@ use crate::store::review::{
     CollectionRecords, ConflictResolution, DeviceActivity, NewReviewEvent, QueueFilter, QueueRows,
     RecollectOutcome, Recollection, ResolveOutcome, ReviewStore,
 };
-
-/// A conflict or rejection still waiting on the device and on a supervisor: not resolved, not
-/// reviewed since it arrived, and not stored since by a later push.
-pub(super) const OPEN_ATTEMPT: &str =
-    "(a.outcome IN ('conflict', 'rejected') AND a.resolution IS NULL
-    AND NOT EXISTS (SELECT 1 FROM review_events r WHERE r.collection_id = a.collection_id
-                    AND r.kind IN ('reviewed', 'conflict_resolved') AND r.at >= a.received_at)
-    AND NOT EXISTS (SELECT 1 FROM collection_versions v WHERE v.collection_id = a.collection_id
-                    AND v.content_hash = a.content_hash AND v.device_id = a.device_id))";
 
 /// Every device with what the supervisor's devices view adds to it.
 fn device_activity(c: &Connection) -> Result<Vec<DeviceActivity>, StoreError> {

@@ -4,13 +4,21 @@
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Row};
 
-use super::OPEN_ATTEMPT;
 use crate::api::{ConflictChoice, DeviceRef, PatientSummary, PersonRef, QueueFlags, QueueItem};
 use crate::store::error::StoreError;
 use crate::store::review::{QueueFilter, QueueRows};
 use crate::store::sqlite::row::{
     all, code_at, code_of, from_code, named, opt_json_at, opt_time_at, time_at, ts, uuid_at,
 };
+
+/// A conflict or rejection still waiting on the device and on a supervisor: not resolved, not
+/// reviewed since it arrived, and not stored since by a later push.
+pub(super) const OPEN_ATTEMPT: &str =
+    "(a.outcome IN ('conflict', 'rejected') AND a.resolution IS NULL
+    AND NOT EXISTS (SELECT 1 FROM review_events r WHERE r.collection_id = a.collection_id
+                    AND r.kind IN ('reviewed', 'conflict_resolved') AND r.at >= a.received_at)
+    AND NOT EXISTS (SELECT 1 FROM collection_versions v WHERE v.collection_id = a.collection_id
+                    AND v.content_hash = a.content_hash AND v.device_id = a.device_id))";
 
 /// The queue: stored collections (newest version) and conflicting or rejected pushes, with what
 /// their records say and their review state, under the filters of `WHERE_FILTERS`.

@@ -144,9 +144,13 @@ pub(in crate::store::sqlite) fn version_conflict(
 
 /// How a version comes to be stored: who sent it, when it arrived, and its clock skew then.
 pub(in crate::store::sqlite) struct Arrival<'a> {
+    /// The device that pushed it.
     pub device_id: &'a str,
+    /// When the lab stores it.
     pub received_at: DateTime<Utc>,
+    /// Device minus server clock when it was pushed.
     pub clock_skew_seconds: i64,
+    /// Skew beyond which its receipt is flagged.
     pub skew_threshold_seconds: i64,
     /// The conflicting push a supervisor let stand, when that is how it is stored.
     pub resolved_from_attempt: Option<i64>,
