@@ -346,13 +346,15 @@ mod tests {
     use super::*;
     use crate::api::{DeviceView, Heartbeat, HeartbeatView};
 
-    fn activity(
+    /// The overview of a device last heard from `heard` ago, holding `queue` unsynced records,
+    /// under the default thresholds and a 5-minute skew threshold.
+    fn assessed(
         queue: u32,
         oldest: Option<u64>,
         heard: Duration,
         now: DateTime<Utc>,
-    ) -> DeviceActivity {
-        DeviceActivity {
+    ) -> DeviceOverview {
+        let activity = DeviceActivity {
             device: DeviceView {
                 id: uuid::Uuid::nil(),
                 name: "Tablet".into(),
@@ -377,29 +379,20 @@ mod tests {
             clock_skew_seconds: None,
             last_push_at: None,
             quarantined: 0,
-        }
+        };
+        let settings = ReviewSettings::default();
+        assess(&activity, &settings, Duration::minutes(5), now)
     }
 
     #[test]
     fn a_stale_device_holding_unsynced_work_is_critical_and_an_idle_one_is_not() {
         let now = Utc::now();
-        let s = ReviewSettings::default();
-        let stale = assess(
-            &activity(3, Some(60), Duration::hours(2), now),
-            &s,
-            Duration::minutes(5),
-            now,
-        );
+        let stale = assessed(3, Some(60), Duration::hours(2), now);
         assert_eq!(stale.risk, RiskLevel::Critical);
         assert_eq!(stale.reasons[0].code, risk_codes::STALE_WITH_UNSYNCED);
         // The oldest record kept waiting while the device was silent.
         assert_eq!(stale.oldest_unsynced_age_seconds, Some(60 + 7200));
-        let idle = assess(
-            &activity(0, None, Duration::hours(2), now),
-            &s,
-            Duration::minutes(5),
-            now,
-        );
+        let idle = assessed(0, None, Duration::hours(2), now);
         assert_eq!(idle.risk, RiskLevel::Ok);
         assert_eq!(idle.reasons[0].code, risk_codes::STALE);
     }
@@ -407,22 +400,11 @@ mod tests {
     #[test]
     fn unsynced_work_ages_from_warning_to_critical_by_the_thresholds() {
         let now = Utc::now();
-        let s = ReviewSettings::default();
         let fresh = Duration::minutes(1);
-        let warn = assess(
-            &activity(1, Some(31 * 60), fresh, now),
-            &s,
-            Duration::minutes(5),
-            now,
-        );
+        let warn = assessed(1, Some(31 * 60), fresh, now);
         assert_eq!(warn.risk, RiskLevel::Warning);
         assert_eq!(warn.reasons[0].code, risk_codes::UNSYNCED_WARNING);
-        let crit = assess(
-            &activity(1, Some(5 * 3600), fresh, now),
-            &s,
-            Duration::minutes(5),
-            now,
-        );
+        let crit = assessed(1, Some(5 * 3600), fresh, now);
         assert_eq!(crit.risk, RiskLevel::Critical);
         assert_eq!(crit.reasons[0].code, risk_codes::UNSYNCED_CRITICAL);
     }
@@ -430,26 +412,10 @@ mod tests {
     #[test]
     fn devices_sort_most_at_risk_first() {
         let now = Utc::now();
-        let s = ReviewSettings::default();
         let mut list = vec![
-            assess(
-                &activity(0, None, Duration::minutes(1), now),
-                &s,
-                Duration::minutes(5),
-                now,
-            ),
-            assess(
-                &activity(2, Some(60), Duration::hours(3), now),
-                &s,
-                Duration::minutes(5),
-                now,
-            ),
-            assess(
-                &activity(1, Some(40 * 60), Duration::minutes(1), now),
-                &s,
-                Duration::minutes(5),
-                now,
-            ),
+            assessed(0, None, Duration::minutes(1), now),
+            assessed(2, Some(60), Duration::hours(3), now),
+            assessed(1, Some(40 * 60), Duration::minutes(1), now),
         ];
         sort_by_risk(&mut list);
         let levels: Vec<RiskLevel> = list.iter().map(|d| d.risk).collect();

@@ -1,8 +1,8 @@
 //! Review actions in SQLite: review events (each audited in its transaction) and conflict
 //! resolution, which may store the device's version.
 
-use chrono::{DateTime, SubsecRound, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -63,12 +63,10 @@ fn known(tx: &Transaction<'_>, cid: &str) -> Result<bool, StoreError> {
 
 /// Records a review event on a collection the lab knows of.
 pub(super) fn add_review(
-    c: &mut Connection,
+    tx: Transaction<'_>,
     event: NewReviewEvent,
     at: DateTime<Utc>,
 ) -> Result<Option<ReviewEvent>, StoreError> {
-    let at = at.trunc_subsecs(6);
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if !known(&tx, &event.collection_id.to_string())? {
         return Ok(None);
     }
@@ -91,12 +89,10 @@ struct AttemptRow {
 /// Resolves a conflicting push: records the choice and, when the device's version stands,
 /// stores it.
 pub(super) fn resolve_conflict(
-    c: &mut Connection,
+    tx: Transaction<'_>,
     res: ConflictResolution,
     at: DateTime<Utc>,
 ) -> Result<ResolveOutcome, StoreError> {
-    let at = at.trunc_subsecs(6);
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let row = tx
         .query_row(
             "SELECT collection_id, device_id, outcome, content_hash, body, device_clock,

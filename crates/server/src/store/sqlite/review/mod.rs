@@ -6,8 +6,8 @@ mod queue;
 mod recollect;
 mod records;
 
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use chrono::{DateTime, SubsecRound, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use self::queue::OPEN_ATTEMPT;
@@ -83,6 +83,22 @@ fn device_activity(c: &Connection) -> Result<Vec<DeviceActivity>, StoreError> {
     Ok(out)
 }
 
+impl SqliteStore {
+    /// Runs a review action in one write transaction, its time cut to the microsecond as stored.
+    /// The action commits what it keeps; what it leaves uncommitted rolls back.
+    async fn review_action<T: Send + 'static>(
+        &self,
+        at: DateTime<Utc>,
+        action: impl FnOnce(Transaction<'_>, DateTime<Utc>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            action(tx, at.trunc_subsecs(6))
+        })
+        .await
+    }
+}
+
 #[async_trait::async_trait]
 impl ReviewStore for SqliteStore {
     async fn device_activity(&self) -> Result<Vec<DeviceActivity>, StoreError> {
@@ -110,7 +126,7 @@ impl ReviewStore for SqliteStore {
         event: NewReviewEvent,
         at: DateTime<Utc>,
     ) -> Result<Option<ReviewEvent>, StoreError> {
-        self.with_conn(move |c| actions::add_review(c, event, at))
+        self.review_action(at, move |tx, at| actions::add_review(tx, event, at))
             .await
     }
 
@@ -119,8 +135,10 @@ impl ReviewStore for SqliteStore {
         resolution: ConflictResolution,
         at: DateTime<Utc>,
     ) -> Result<ResolveOutcome, StoreError> {
-        self.with_conn(move |c| actions::resolve_conflict(c, resolution, at))
-            .await
+        self.review_action(at, move |tx, at| {
+            actions::resolve_conflict(tx, resolution, at)
+        })
+        .await
     }
 
     async fn recollect(
@@ -128,7 +146,7 @@ impl ReviewStore for SqliteStore {
         recollection: Recollection,
         at: DateTime<Utc>,
     ) -> Result<RecollectOutcome, StoreError> {
-        self.with_conn(move |c| recollect::recollect(c, recollection, at))
+        self.review_action(at, move |tx, at| recollect::recollect(tx, recollection, at))
             .await
     }
 }

@@ -1,7 +1,7 @@
 //! Recollection in SQLite: copies of orders as new open orders, recorded as a review event.
 
-use chrono::{DateTime, SubsecRound, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -16,12 +16,10 @@ const MAX_RECOLLECT_BASE: usize = 58;
 
 /// Copies the orders (all or none), auditing the request.
 pub(super) fn recollect(
-    c: &mut Connection,
+    tx: Transaction<'_>,
     rec: Recollection,
     at: DateTime<Utc>,
 ) -> Result<RecollectOutcome, StoreError> {
-    let at = at.trunc_subsecs(6);
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let round_id: Option<String> = match &rec.round {
         None => None,
         Some(name) => {
