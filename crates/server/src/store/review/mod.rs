@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::error::StoreError;
 use crate::api::{
-    ConflictChoice, DeviceView, QueueFlag, QueueItem, QueueStatus, RecollectedOrder, RecordOutcome,
+    ConflictChoice, DeviceView, QueueItem, QueueQuery, RecollectedOrder, RecordOutcome,
     ReviewAction, ReviewEvent, UserView,
 };
 
@@ -36,24 +36,9 @@ pub struct DeviceActivity {
 /// The review queue's filters, resolved by the HTTP layer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueFilter {
-    /// Status.
-    pub status: Option<QueueStatus>,
-    /// Flag.
-    pub flag: Option<QueueFlag>,
-    /// Device.
-    pub device: Option<Uuid>,
-    /// Collector: a recorded collector id or a user name.
-    pub collector: Option<String>,
-    /// Patient id, MRN or part of the name.
-    pub patient: Option<String>,
-    /// Collected (or received) at or after.
-    pub from: Option<DateTime<Utc>>,
-    /// Collected (or received) at or before.
-    pub to: Option<DateTime<Utc>>,
-    /// Reviewed since the last arrival, or not.
-    pub reviewed: Option<bool>,
-    /// Changed at or after.
-    pub changed_since: Option<DateTime<Utc>>,
+    /// The filters as asked, blank texts already dropped; its `cursor` and `limit` are read
+    /// through `after` and `limit` below.
+    pub query: QueueQuery,
     /// Continue after this item (received time and key) of the previous page.
     pub after: Option<(DateTime<Utc>, String)>,
     /// Page size.

@@ -164,24 +164,24 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
 
 /// One page of the queue under `filter`, with the count of every page.
 pub(super) fn queue(c: &Connection, filter: QueueFilter) -> Result<QueueRows, StoreError> {
+    let q = &filter.query;
     let text = |s: Option<String>| s.map_or(SqlValue::Null, SqlValue::Text);
     let mut values: Vec<(&str, SqlValue)> = vec![
-        (":status", text(filter.status.map(code_of))),
-        (":flag", text(filter.flag.map(code_of))),
+        (":status", text(q.status.map(code_of))),
+        (":flag", text(q.flag.map(code_of))),
         (":skew", SqlValue::Integer(filter.skew_threshold_seconds)),
         (":late", SqlValue::Integer(filter.late_sync_seconds)),
-        (":device", text(filter.device.map(|d| d.to_string()))),
-        (":collector", text(filter.collector.clone())),
-        (":patient", text(filter.patient.clone())),
-        (":from", text(filter.from.map(ts))),
-        (":to", text(filter.to.map(ts))),
+        (":device", text(q.device.map(|d| d.to_string()))),
+        (":collector", text(q.collector.clone())),
+        (":patient", text(q.patient.clone())),
+        (":from", text(q.from.map(ts))),
+        (":to", text(q.to.map(ts))),
         (
             ":reviewed",
-            filter
-                .reviewed
+            q.reviewed
                 .map_or(SqlValue::Null, |b| SqlValue::Integer(i64::from(b))),
         ),
-        (":changed", text(filter.changed_since.map(ts))),
+        (":changed", text(q.changed_since.map(ts))),
         (":after_at", SqlValue::Null),
         (":after_key", SqlValue::Null),
     ];
