@@ -5,9 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use drawline_domain::collection::Scope;
-use drawline_domain::{
-    label_for, CaptureMethod, Collection, FinalizedCollection, SecondIdentifier,
-};
+use drawline_domain::{label_for, FinalizedCollection, SecondIdentifier};
 use serde_json::Value;
 
 use crate::api::{
@@ -15,7 +13,10 @@ use crate::api::{
     QueueFlags, RecordView, ReviewThresholds, RiskLevel, RiskReason, TubeView, WindowOverrideView,
 };
 use crate::config;
-use crate::store::{DeviceActivity, RecordOrder};
+pub use crate::store::facts::{
+    collected_at, facts, facts_of, read_finalized, record_orders, RecordFacts,
+};
+use crate::store::DeviceActivity;
 
 /// Thresholds of the supervisor's views (server configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,85 +55,6 @@ impl ReviewSettings {
             skew_threshold_minutes: minutes(skew_threshold),
         }
     }
-}
-
-/// What a finalized record says that the review queue filters on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordFacts {
-    /// Patient id.
-    pub patient_id: String,
-    /// Patient MRN.
-    pub patient_mrn: String,
-    /// `FAMILY, Given`.
-    pub patient_name: String,
-    /// Collector id as recorded.
-    pub collector_id: String,
-    /// Ordered test codes.
-    pub tests: Vec<String>,
-    /// Earliest draw, else the finalization.
-    pub collected_at: Option<DateTime<Utc>>,
-    /// A timed draw outside its window.
-    pub outside_window: bool,
-    /// Not-collected reason codes.
-    pub exceptions: Vec<String>,
-    /// Identified by manual entry.
-    pub manual_identification: bool,
-}
-
-/// Reads a stored body as a finalized record (its hash checked); `None` when it is not one.
-pub fn read_finalized(body: &Value) -> Option<FinalizedCollection> {
-    FinalizedCollection::from_json_value(body.clone()).ok()
-}
-
-/// When the specimen was taken: the earliest tube draw, or the finalization when nothing was drawn.
-pub fn collected_at(c: &Collection) -> Option<DateTime<Utc>> {
-    c.tubes()
-        .iter()
-        .filter_map(|t| t.drawn.as_ref().map(|d| d.at.utc))
-        .min()
-        .or_else(|| c.finalized_at().map(|t| t.utc))
-}
-
-/// The facts of a record.
-pub fn facts(c: &Collection) -> RecordFacts {
-    let identity = &c.patient().identity;
-    let mut exceptions: Vec<String> = c
-        .not_collected()
-        .iter()
-        .map(|n| n.reason.code().to_owned())
-        .collect();
-    exceptions.dedup();
-    RecordFacts {
-        patient_id: c.patient().id.to_string(),
-        patient_mrn: identity.mrn.to_string(),
-        patient_name: identity.name.display_full(),
-        collector_id: c.started_by().to_string(),
-        tests: c.orders().iter().map(|o| o.test.to_string()).collect(),
-        collected_at: collected_at(c),
-        outside_window: c.tubes().iter().any(|t| t.window_override.is_some()),
-        exceptions,
-        manual_identification: c
-            .identification()
-            .is_some_and(|i| i.method == CaptureMethod::Manual),
-    }
-}
-
-/// The facts of a stored body, when it is a finalized record.
-pub fn facts_of(body: &Value) -> Option<RecordFacts> {
-    read_finalized(body).map(|f| facts(f.record()))
-}
-
-/// The lab orders a record covers and whether it collected each.
-pub fn record_orders(c: &Collection) -> Vec<RecordOrder> {
-    let patient_id = c.patient().id.as_str().to_owned();
-    c.orders()
-        .iter()
-        .map(|o| RecordOrder {
-            order_id: o.id.as_str().to_owned(),
-            patient_id: patient_id.clone(),
-            collected: c.exception_for(&o.test).is_none(),
-        })
-        .collect()
 }
 
 /// The queue flags of a record version.
@@ -424,13 +346,15 @@ mod tests {
     use super::*;
     use crate::api::{DeviceView, Heartbeat, HeartbeatView};
 
-    fn activity(
+    /// The overview of a device last heard from `heard` ago, holding `queue` unsynced records,
+    /// under the default thresholds and a 5-minute skew threshold.
+    fn assessed(
         queue: u32,
         oldest: Option<u64>,
         heard: Duration,
         now: DateTime<Utc>,
-    ) -> DeviceActivity {
-        DeviceActivity {
+    ) -> DeviceOverview {
+        let activity = DeviceActivity {
             device: DeviceView {
                 id: uuid::Uuid::nil(),
                 name: "Tablet".into(),
@@ -455,29 +379,20 @@ mod tests {
             clock_skew_seconds: None,
             last_push_at: None,
             quarantined: 0,
-        }
+        };
+        let settings = ReviewSettings::default();
+        assess(&activity, &settings, Duration::minutes(5), now)
     }
 
     #[test]
     fn a_stale_device_holding_unsynced_work_is_critical_and_an_idle_one_is_not() {
         let now = Utc::now();
-        let s = ReviewSettings::default();
-        let stale = assess(
-            &activity(3, Some(60), Duration::hours(2), now),
-            &s,
-            Duration::minutes(5),
-            now,
-        );
+        let stale = assessed(3, Some(60), Duration::hours(2), now);
         assert_eq!(stale.risk, RiskLevel::Critical);
         assert_eq!(stale.reasons[0].code, risk_codes::STALE_WITH_UNSYNCED);
         // The oldest record kept waiting while the device was silent.
         assert_eq!(stale.oldest_unsynced_age_seconds, Some(60 + 7200));
-        let idle = assess(
-            &activity(0, None, Duration::hours(2), now),
-            &s,
-            Duration::minutes(5),
-            now,
-        );
+        let idle = assessed(0, None, Duration::hours(2), now);
         assert_eq!(idle.risk, RiskLevel::Ok);
         assert_eq!(idle.reasons[0].code, risk_codes::STALE);
     }
@@ -485,22 +400,11 @@ mod tests {
     #[test]
     fn unsynced_work_ages_from_warning_to_critical_by_the_thresholds() {
         let now = Utc::now();
-        let s = ReviewSettings::default();
         let fresh = Duration::minutes(1);
-        let warn = assess(
-            &activity(1, Some(31 * 60), fresh, now),
-            &s,
-            Duration::minutes(5),
-            now,
-        );
+        let warn = assessed(1, Some(31 * 60), fresh, now);
         assert_eq!(warn.risk, RiskLevel::Warning);
         assert_eq!(warn.reasons[0].code, risk_codes::UNSYNCED_WARNING);
-        let crit = assess(
-            &activity(1, Some(5 * 3600), fresh, now),
-            &s,
-            Duration::minutes(5),
-            now,
-        );
+        let crit = assessed(1, Some(5 * 3600), fresh, now);
         assert_eq!(crit.risk, RiskLevel::Critical);
         assert_eq!(crit.reasons[0].code, risk_codes::UNSYNCED_CRITICAL);
     }
@@ -508,26 +412,10 @@ mod tests {
     #[test]
     fn devices_sort_most_at_risk_first() {
         let now = Utc::now();
-        let s = ReviewSettings::default();
         let mut list = vec![
-            assess(
-                &activity(0, None, Duration::minutes(1), now),
-                &s,
-                Duration::minutes(5),
-                now,
-            ),
-            assess(
-                &activity(2, Some(60), Duration::hours(3), now),
-                &s,
-                Duration::minutes(5),
-                now,
-            ),
-            assess(
-                &activity(1, Some(40 * 60), Duration::minutes(1), now),
-                &s,
-                Duration::minutes(5),
-                now,
-            ),
+            assessed(0, None, Duration::minutes(1), now),
+            assessed(2, Some(60), Duration::hours(3), now),
+            assessed(1, Some(40 * 60), Duration::minutes(1), now),
         ];
         sort_by_risk(&mut list);
         let levels: Vec<RiskLevel> = list.iter().map(|d| d.risk).collect();

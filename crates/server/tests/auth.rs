@@ -4,7 +4,7 @@ mod common;
 
 use common::{problem_code, spawn_app};
 use drawline_server::api::{Me, Role, Worklist};
-use drawline_server::store::{Assignment, Store};
+use drawline_server::store::{Assignment, AuditStore, OrderStore, SyncStore};
 use serde_json::json;
 
 #[tokio::test]
@@ -196,11 +196,11 @@ async fn a_device_cannot_read_another_devices_collection() {
     let id = uuid::Uuid::new_v4();
     let f = common::finalized_collection(id);
     app.store
-        .push_collections(
+        .sync_push(common::push_of(
             owner.device_id,
             vec![common::version_of(&f, chrono::Utc::now())],
             chrono::Utc::now(),
-        )
+        ))
         .await
         .unwrap();
 

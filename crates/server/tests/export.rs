@@ -4,7 +4,7 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::spawn_app;
-use drawline_server::Store;
+use drawline_server::store::SyncStore;
 use serde_json::Value;
 
 #[tokio::test]
@@ -14,11 +14,11 @@ async fn received_collections_come_out_as_a_bundle_of_specimens() {
     let tablet = app.enroll("Tablet").await;
     let f = common::finalized_collection(uuid::Uuid::new_v4());
     app.store
-        .push_collections(
+        .sync_push(common::push_of(
             tablet.device_id,
             vec![common::version_of(&f, Utc::now())],
             Utc::now(),
-        )
+        ))
         .await
         .unwrap();
 
@@ -46,11 +46,11 @@ async fn since_leaves_out_collections_received_before_it() {
     let tablet = app.enroll("Tablet").await;
     let f = common::finalized_collection(uuid::Uuid::new_v4());
     app.store
-        .push_collections(
+        .sync_push(common::push_of(
             tablet.device_id,
             vec![common::version_of(&f, Utc::now())],
             Utc::now(),
-        )
+        ))
         .await
         .unwrap();
     let later =

@@ -7,7 +7,8 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use drawline_server::{app, AppState, SqliteStore, Store};
+use drawline_server::store::{OrderStore, PeopleStore, SiteStore};
+use drawline_server::{app, AppState, SqliteStore};
 
 #[tokio::test]
 async fn health_answers_503_with_a_problem_when_the_site_is_not_set_up() {

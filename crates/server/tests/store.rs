@@ -3,8 +3,8 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use drawline_server::api::Heartbeat;
-use drawline_server::store::{PushOutcome, Store};
+use drawline_server::api::{push_codes, Heartbeat, RecordOutcome};
+use drawline_server::store::{PeopleStore, SyncStore};
 use drawline_server::{accounts, SqliteStore};
 use uuid::Uuid;
 
@@ -23,14 +23,19 @@ async fn the_same_version_pushed_twice_is_stored_once_and_answers_the_original_r
     let f = common::finalized_collection(Uuid::new_v4());
     let v = common::version_of(&f, Utc::now());
     let first = store
-        .push_collections(device, vec![v.clone()], Utc::now())
+        .sync_push(common::push_of(device, vec![v.clone()], Utc::now()))
         .await
         .unwrap();
     let again = store
-        .push_collections(device, vec![v.clone()], Utc::now())
+        .sync_push(common::push_of(device, vec![v.clone()], Utc::now()))
         .await
         .unwrap();
-    let (PushOutcome::Accepted(a), PushOutcome::Duplicate(b)) = (&first[0], &again[0]) else {
+    let (RecordOutcome::Accepted, RecordOutcome::Duplicate, Some(a), Some(b)) = (
+        first[0].outcome,
+        again[0].outcome,
+        &first[0].receipt,
+        &again[0].receipt,
+    ) else {
         panic!("{first:?} {again:?}");
     };
     assert_eq!(a, b);
@@ -52,17 +57,21 @@ async fn a_different_hash_without_naming_what_it_supersedes_is_a_conflict() {
     let f = common::finalized_collection(Uuid::new_v4());
     let v = common::version_of(&f, Utc::now());
     store
-        .push_collections(device, vec![v.clone()], Utc::now())
+        .sync_push(common::push_of(device, vec![v.clone()], Utc::now()))
         .await
         .unwrap();
     let mut changed = v.clone();
     changed.content_hash = "0".repeat(64);
     let out = store
-        .push_collections(device, vec![changed.clone()], Utc::now())
+        .sync_push(common::push_of(device, vec![changed.clone()], Utc::now()))
         .await
         .unwrap();
     assert!(
-        matches!(&out[0], PushOutcome::Conflict(m) if m.contains("supersede")),
+        out[0].outcome == RecordOutcome::Conflict
+            && out[0]
+                .reason
+                .as_deref()
+                .is_some_and(|m| m.contains("supersede")),
         "{out:?}"
     );
 
@@ -70,10 +79,10 @@ async fn a_different_hash_without_naming_what_it_supersedes_is_a_conflict() {
     correction.version = 2;
     correction.supersedes = Some(1);
     let out = store
-        .push_collections(device, vec![correction], Utc::now())
+        .sync_push(common::push_of(device, vec![correction], Utc::now()))
         .await
         .unwrap();
-    assert!(matches!(out[0], PushOutcome::Accepted(_)), "{out:?}");
+    assert_eq!(out[0].outcome, RecordOutcome::Accepted, "{out:?}");
     let versions = store.collection_versions(v.collection_id).await.unwrap();
     assert_eq!(
         versions.iter().map(|v| v.version).collect::<Vec<_>>(),
@@ -95,14 +104,17 @@ async fn a_device_cannot_write_a_collection_that_another_device_owns() {
     let f = common::finalized_collection(Uuid::new_v4());
     let v = common::version_of(&f, Utc::now());
     store
-        .push_collections(owner, vec![v.clone()], Utc::now())
+        .sync_push(common::push_of(owner, vec![v.clone()], Utc::now()))
         .await
         .unwrap();
     let out = store
-        .push_collections(other, vec![v], Utc::now())
+        .sync_push(common::push_of(other, vec![v], Utc::now()))
         .await
         .unwrap();
-    assert_eq!(out[0], PushOutcome::Forbidden);
+    assert_eq!(
+        (out[0].outcome, out[0].code.as_deref()),
+        (RecordOutcome::Rejected, Some(push_codes::ANOTHER_DEVICE))
+    );
 }
 
 #[tokio::test]
@@ -112,14 +124,14 @@ async fn a_device_clock_minutes_away_from_the_server_is_flagged_on_the_receipt()
     let now = Utc::now();
     let f = common::finalized_collection(Uuid::new_v4());
     let out = store
-        .push_collections(
+        .sync_push(common::push_of(
             device,
             vec![common::version_of(&f, now - Duration::minutes(20))],
             now,
-        )
+        ))
         .await
         .unwrap();
-    let PushOutcome::Accepted(r) = &out[0] else {
+    let (RecordOutcome::Accepted, Some(r)) = (out[0].outcome, &out[0].receipt) else {
         panic!("{out:?}")
     };
     assert!(r.clock_skew_flagged);
@@ -146,7 +158,7 @@ async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
         common::version_of(&doomed, Utc::now()),
     ];
     assert!(store
-        .push_collections(device, batch, Utc::now())
+        .sync_push(common::push_of(device, batch, Utc::now()))
         .await
         .is_err());
     assert!(store.list_collections(None).await.unwrap().is_empty());
@@ -163,10 +175,10 @@ async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
         common::version_of(&doomed, Utc::now()),
     ];
     let out = store
-        .push_collections(device, batch, Utc::now())
+        .sync_push(common::push_of(device, batch, Utc::now()))
         .await
         .unwrap();
-    assert!(out.iter().all(|o| matches!(o, PushOutcome::Accepted(_))));
+    assert!(out.iter().all(|o| o.outcome == RecordOutcome::Accepted));
     assert_eq!(store.list_collections(Some(device)).await.unwrap().len(), 2);
 }
 
@@ -195,7 +207,11 @@ async fn receipts_since_an_instant_leave_out_older_ones() {
     let t0 = Utc::now() - Duration::hours(1);
     let f = common::finalized_collection(Uuid::new_v4());
     store
-        .push_collections(device, vec![common::version_of(&f, t0)], t0)
+        .sync_push(common::push_of(
+            device,
+            vec![common::version_of(&f, t0)],
+            t0,
+        ))
         .await
         .unwrap();
     assert_eq!(

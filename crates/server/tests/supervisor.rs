@@ -17,7 +17,8 @@ use drawline_server::api::{
     PushResponse, QueuePage, RecollectResponse, RecordOutcome, ReviewAction, ReviewEvent,
     RiskLevel, Role, Worklist,
 };
-use drawline_server::{ReviewSettings, Store};
+use drawline_server::store::{AuditStore, SyncStore};
+use drawline_server::ReviewSettings;
 use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -1086,11 +1087,11 @@ async fn versions_stored_before_the_review_migration_gain_their_facts_when_the_s
                 .unwrap();
         let f = common::finalized_collection(id);
         store
-            .push_collections(
+            .sync_push(common::push_of(
                 device.device_id,
                 vec![common::version_of(&f, Utc::now())],
                 Utc::now(),
-            )
+            ))
             .await
             .unwrap();
     }

@@ -10,7 +10,7 @@ use drawline_server::api::{
     DeviceHeartbeat, OrderStatus, PullResponse, PushRecord, PushResponse, RecordOutcome,
     MAX_PUSH_RECORDS,
 };
-use drawline_server::store::Store;
+use drawline_server::store::{AuditStore, OrderStore, PeopleStore, SyncStore};
 use drawline_server::SyncSettings;
 use serde_json::{json, Value};
 use uuid::Uuid;

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 
 use chrono::Utc;
 use drawline_server::api::{PushRecord, PushResponse};
-use drawline_server::store::{Assignment, Store};
+use drawline_server::store::{Assignment, OrderStore, SiteStore, SyncStore};
 use drawline_server::{accounts, SqliteStore};
 use rand::Rng;
 use serde_json::json;

@@ -138,21 +138,18 @@ pub async fn queue(
         })?),
     };
     let blank = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let limit = q
+        .limit
+        .unwrap_or(DEFAULT_QUEUE_PAGE)
+        .clamp(1, MAX_QUEUE_PAGE);
     let filter = QueueFilter {
-        status: q.status,
-        flag: q.flag,
-        device: q.device,
-        collector: blank(q.collector),
-        patient: blank(q.patient),
-        from: q.from,
-        to: q.to,
-        reviewed: q.reviewed,
-        changed_since: q.changed_since,
+        query: QueueQuery {
+            collector: blank(q.collector),
+            patient: blank(q.patient),
+            ..q
+        },
         after,
-        limit: q
-            .limit
-            .unwrap_or(DEFAULT_QUEUE_PAGE)
-            .clamp(1, MAX_QUEUE_PAGE),
+        limit,
         skew_threshold_seconds: state.sync.skew_threshold.num_seconds(),
         late_sync_seconds: state.review.late_sync.num_seconds(),
     };

@@ -9,9 +9,12 @@ use drawline_domain::{
     FinalizedCollection, Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName,
     Priority, SiteConfig, TestCode,
 };
+use drawline_server::api::Heartbeat;
 use drawline_server::api::{EnrollResponse, Role, SessionResponse};
-use drawline_server::store::NewCollectionVersion;
-use drawline_server::{accounts, app, AppState, SqliteStore, Store};
+use drawline_server::store::{
+    NewCollectionVersion, NewHeartbeat, OrderStore, SiteStore, SyncItem, SyncPush, SyncRecord,
+};
+use drawline_server::{accounts, app, AppState, SqliteStore};
 use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -181,6 +184,42 @@ pub fn version_of(f: &FinalizedCollection, device_clock: DateTime<Utc>) -> NewCo
         body: serde_json::to_value(f).unwrap(),
         collector_id: None,
         device_clock: device_clock.fixed_offset(),
+    }
+}
+
+/// A device's push of `versions` as `sync_push` takes it, received at `received_at` under the
+/// server's default skew threshold (5 minutes). The records name no lab orders, so none need
+/// importing first.
+pub fn push_of(
+    device_id: Uuid,
+    versions: Vec<NewCollectionVersion>,
+    received_at: DateTime<Utc>,
+) -> SyncPush {
+    SyncPush {
+        device_id,
+        actor: format!("device:{device_id}"),
+        received_at,
+        skew_threshold_seconds: 5 * 60,
+        heartbeat: NewHeartbeat {
+            source: "push",
+            app_version: None,
+            heartbeat: Heartbeat {
+                device_clock: None,
+                queue_length: 0,
+                oldest_unsynced_seconds: None,
+                last_error: None,
+            },
+        },
+        items: versions
+            .into_iter()
+            .map(|version| {
+                SyncItem::Record(SyncRecord {
+                    version,
+                    supersedes_hash: None,
+                    orders: Vec::new(),
+                })
+            })
+            .collect(),
     }
 }
 

@@ -1,26 +1,25 @@
-//! Users, devices, sessions and heartbeats in SQLite.
+//! Users, devices (enrollment codes, tokens) and sessions in SQLite.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, Connection, ErrorCode, OptionalExtension, Row};
 use uuid::Uuid;
 
-use super::{opt_time_at, time_at, ts, uuid_at};
+use super::connection::SqliteStore;
+use super::row::{all, conversion, lenient_clock_at, opt_time_at, time_at, ts, uuid_at};
 use crate::api::{DeviceStatus, DeviceView, Heartbeat, HeartbeatView, Role, UserView};
-use crate::store::{Device, NewSession, NewUser, SessionRecord, StoreError, UserCredentials};
+use crate::store::error::StoreError;
+use crate::store::people::{
+    Device, NewSession, NewUser, PeopleStore, SessionRecord, UserCredentials,
+};
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
-}
+/// Columns [`user_from`] reads, for a `users u` join.
+pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role";
 
+/// Reads a user from [`USER_COLUMNS`] starting at column `at`.
 pub(super) fn user_from(row: &Row<'_>, at: usize) -> rusqlite::Result<UserView> {
     let role: String = row.get(at + 3)?;
-    let role = Role::parse(&role).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            at + 3,
-            rusqlite::types::Type::Text,
-            format!("unknown role {role}").into(),
-        )
-    })?;
+    let role =
+        Role::parse(&role).ok_or_else(|| conversion(at + 3, format!("unknown role {role}")))?;
     Ok(UserView {
         id: uuid_at(row, at)?,
         username: row.get(at + 1)?,
@@ -29,193 +28,76 @@ pub(super) fn user_from(row: &Row<'_>, at: usize) -> rusqlite::Result<UserView> 
     })
 }
 
-pub(super) fn create_user(c: &mut Connection, user: NewUser) -> Result<UserView, StoreError> {
-    let id = Uuid::new_v4();
-    c.execute(
-        "INSERT INTO users (id, username, display_name, role, pin_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            id.to_string(),
-            user.username,
-            user.display_name,
-            user.role.as_str(),
-            user.pin_hash,
-            ts(Utc::now())
-        ],
-    )
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(format!("the user name {} is taken", user.username))
-        } else {
-            e.into()
-        }
-    })?;
-    Ok(UserView {
-        id,
-        username: user.username,
-        display_name: user.display_name,
-        role: user.role,
-    })
-}
+const DEVICE_COLUMNS: &str = "id, name, revoked_at";
 
-pub(super) fn user_credentials(
-    c: &mut Connection,
-    username: &str,
-) -> Result<Option<UserCredentials>, StoreError> {
-    Ok(c.query_row(
-        "SELECT id, username, display_name, role, pin_hash, active FROM users WHERE username = ?1",
-        [username],
-        |r| {
-            Ok(UserCredentials {
-                user: user_from(r, 0)?,
-                pin_hash: r.get(4)?,
-                active: r.get(5)?,
-            })
-        },
-    )
-    .optional()?)
-}
-
-pub(super) fn list_users(c: &mut Connection) -> Result<Vec<UserView>, StoreError> {
-    let mut stmt =
-        c.prepare("SELECT id, username, display_name, role FROM users ORDER BY username")?;
-    let users = stmt
-        .query_map([], |r| user_from(r, 0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(users)
-}
-
-fn device_from(row: &Row<'_>) -> rusqlite::Result<Device> {
+/// Reads a device from `id, name, revoked_at` starting at column `at`.
+fn device_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Device> {
     Ok(Device {
-        id: uuid_at(row, 0)?,
-        name: row.get(1)?,
-        revoked_at: opt_time_at(row, 2)?,
+        id: uuid_at(row, at)?,
+        name: row.get(at + 1)?,
+        revoked_at: opt_time_at(row, at + 2)?,
     })
 }
 
-pub(super) fn create_device(
-    c: &mut Connection,
-    name: &str,
-    code_hash: &str,
-    expires_at: DateTime<Utc>,
-) -> Result<Device, StoreError> {
-    let id = Uuid::new_v4();
-    c.execute(
-        "INSERT INTO devices (id, name, enrollment_code_hash, enrollment_expires_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            id.to_string(),
-            name,
-            code_hash,
-            ts(expires_at),
-            ts(Utc::now())
-        ],
-    )
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(format!("a device named {name} already exists"))
-        } else {
-            e.into()
+/// Turns a broken uniqueness rule into a `Conflict` the caller can fix.
+fn taken(e: rusqlite::Error, message: impl FnOnce() -> String) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => {
+            StoreError::Conflict(message())
         }
-    })?;
-    Ok(Device {
-        id,
-        name: name.to_owned(),
-        revoked_at: None,
-    })
-}
-
-pub(super) fn reissue_enrollment(
-    c: &mut Connection,
-    device_id: Uuid,
-    code_hash: &str,
-    expires_at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let n = c.execute(
-        "UPDATE devices SET enrollment_code_hash = ?2, enrollment_expires_at = ?3
-         WHERE id = ?1 AND token_hash IS NULL AND revoked_at IS NULL",
-        params![device_id.to_string(), code_hash, ts(expires_at)],
-    )?;
-    if n == 0 {
-        return Err(StoreError::Conflict(
-            "the device is already enrolled or revoked; register a new device".into(),
-        ));
+        e => e.into(),
     }
-    Ok(())
 }
 
-pub(super) fn complete_enrollment(
-    c: &mut Connection,
-    code_hash: &str,
-    token_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<Device>, StoreError> {
-    let tx = c.transaction()?;
-    let device = tx
-        .query_row(
-            "SELECT id, name, revoked_at FROM devices
-             WHERE enrollment_code_hash = ?1 AND enrollment_expires_at >= ?2
-               AND revoked_at IS NULL AND token_hash IS NULL",
-            params![code_hash, ts(now)],
-            device_from,
-        )
-        .optional()?;
-    let Some(device) = device else {
-        return Ok(None);
-    };
-    // Clearing the code in the same transaction makes it single-use even under concurrent requests.
-    tx.execute(
-        "UPDATE devices SET enrollment_code_hash = NULL, enrollment_expires_at = NULL,
-                token_hash = ?2, enrolled_at = ?3, last_seen_at = ?3
-         WHERE id = ?1",
-        params![device.id.to_string(), token_hash, ts(now)],
-    )?;
-    tx.commit()?;
-    Ok(Some(device))
-}
-
-pub(super) fn device_by_token(
-    c: &mut Connection,
-    token_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<Device>, StoreError> {
-    let device = c
-        .query_row(
-            "SELECT id, name, revoked_at FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
-            [token_hash],
-            device_from,
-        )
-        .optional()?;
-    if let Some(d) = &device {
-        c.execute(
-            "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
-            params![d.id.to_string(), ts(now)],
-        )?;
-    }
-    Ok(device)
-}
-
-pub(super) fn device_where(
-    c: &mut Connection,
+fn device_where(
+    c: &Connection,
     column: &'static str,
     value: &str,
 ) -> Result<Option<Device>, StoreError> {
     // `column` is one of two literals chosen by the caller, never user input.
-    let sql = format!("SELECT id, name, revoked_at FROM devices WHERE {column} = ?1");
-    Ok(c.query_row(&sql, [value], device_from).optional()?)
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {column} = ?1");
+    Ok(c.query_row(&sql, [value], |r| device_from(r, 0))
+        .optional()?)
 }
 
-pub(super) fn list_devices(c: &mut Connection) -> Result<Vec<DeviceView>, StoreError> {
-    let mut stmt = c.prepare(
+impl SqliteStore {
+    /// What `sql` finds with `params` (a token's hash first), its device marked as seen `now`.
+    async fn seen_by_token<T: Send + 'static>(
+        &self,
+        sql: String,
+        params: Vec<String>,
+        now: DateTime<Utc>,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T> + Send + 'static,
+        device_of: impl FnOnce(&T) -> Uuid + Send + 'static,
+    ) -> Result<Option<T>, StoreError> {
+        self.with_conn(move |c| {
+            let found = c
+                .query_row(&sql, params_from_iter(params), map)
+                .optional()?;
+            if let Some(device_id) = found.as_ref().map(device_of) {
+                c.execute(
+                    "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+                    params![device_id.to_string(), ts(now)],
+                )?;
+            }
+            Ok(found)
+        })
+        .await
+    }
+}
+
+/// Every device with its latest heartbeat.
+pub(super) fn list_devices(c: &Connection) -> Result<Vec<DeviceView>, StoreError> {
+    all(
+        c,
         "SELECT d.id, d.name, d.token_hash IS NOT NULL, d.created_at, d.enrolled_at, d.revoked_at,
                 d.last_seen_at, h.received_at, h.device_clock, h.queue_length,
                 h.oldest_unsynced_seconds, h.last_error
          FROM devices d
          LEFT JOIN heartbeats h ON h.id = (SELECT MAX(id) FROM heartbeats WHERE device_id = d.id)
          ORDER BY d.name",
-    )?;
-    let devices = stmt
-        .query_map([], |r| {
+        [],
+        |r| {
             let enrolled: bool = r.get(2)?;
             let revoked_at = opt_time_at(r, 5)?;
             let status = match (revoked_at, enrolled) {
@@ -225,19 +107,10 @@ pub(super) fn list_devices(c: &mut Connection) -> Result<Vec<DeviceView>, StoreE
             };
             let last_heartbeat = match opt_time_at(r, 7)? {
                 None => None,
-                Some(received_at) => {
-                    let clock: Option<String> = r.get(8)?;
-                    let oldest: Option<i64> = r.get(10)?;
-                    Some(HeartbeatView {
-                        received_at,
-                        heartbeat: Heartbeat {
-                            device_clock: clock.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()),
-                            queue_length: r.get(9)?,
-                            oldest_unsynced_seconds: oldest.map(|s| s.max(0) as u64),
-                            last_error: r.get(11)?,
-                        },
-                    })
-                }
+                Some(received_at) => Some(HeartbeatView {
+                    received_at,
+                    heartbeat: heartbeat_from(r, 8)?,
+                }),
             };
             Ok(DeviceView {
                 id: uuid_at(r, 0)?,
@@ -249,101 +122,312 @@ pub(super) fn list_devices(c: &mut Connection) -> Result<Vec<DeviceView>, StoreE
                 last_seen_at: opt_time_at(r, 6)?,
                 last_heartbeat,
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(devices)
+        },
+    )
 }
 
-pub(super) fn revoke_device(
-    c: &mut Connection,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let tx = c.transaction()?;
-    let n = tx.execute(
-        "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2),
-                enrollment_code_hash = NULL, enrollment_expires_at = NULL
-         WHERE id = ?1",
-        params![id.to_string(), ts(now)],
-    )?;
-    tx.execute(
-        "UPDATE sessions SET ended_at = ?2 WHERE device_id = ?1 AND ended_at IS NULL",
-        params![id.to_string(), ts(now)],
-    )?;
-    tx.commit()?;
-    Ok(n > 0)
+/// Reads `device_clock, queue_length, oldest_unsynced_seconds, last_error` from column `at`.
+pub(super) fn heartbeat_from(r: &Row<'_>, at: usize) -> rusqlite::Result<Heartbeat> {
+    let oldest: Option<i64> = r.get(at + 2)?;
+    Ok(Heartbeat {
+        device_clock: lenient_clock_at(r, at)?,
+        queue_length: r.get(at + 1)?,
+        oldest_unsynced_seconds: oldest.map(|s| s.max(0) as u64),
+        last_error: r.get(at + 3)?,
+    })
 }
 
-pub(super) fn create_session(c: &mut Connection, s: NewSession) -> Result<(), StoreError> {
-    c.execute(
-        "INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            s.token_hash,
-            s.user_id.to_string(),
-            s.device_id.to_string(),
-            ts(Utc::now()),
-            ts(s.expires_at)
-        ],
-    )?;
-    Ok(())
-}
+#[async_trait::async_trait]
+impl PeopleStore for SqliteStore {
+    async fn create_user(&self, user: NewUser) -> Result<UserView, StoreError> {
+        self.with_conn(move |c| {
+            let id = Uuid::new_v4();
+            c.execute(
+                "INSERT INTO users (id, username, display_name, role, pin_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id.to_string(),
+                    user.username,
+                    user.display_name,
+                    user.role.as_str(),
+                    user.pin_hash,
+                    ts(Utc::now())
+                ],
+            )
+            .map_err(|e| taken(e, || format!("the user name {} is taken", user.username)))?;
+            Ok(UserView {
+                id,
+                username: user.username,
+                display_name: user.display_name,
+                role: user.role,
+            })
+        })
+        .await
+    }
 
-pub(super) fn session_by_token(
-    c: &mut Connection,
-    token_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<SessionRecord>, StoreError> {
-    let record = c
-        .query_row(
-            "SELECT u.id, u.username, u.display_name, u.role, d.id, d.name, d.revoked_at, s.expires_at
+    async fn user_credentials(
+        &self,
+        username: &str,
+    ) -> Result<Option<UserCredentials>, StoreError> {
+        let username = username.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {USER_COLUMNS}, u.pin_hash, u.active FROM users u WHERE u.username = ?1"),
+                [username],
+                |r| {
+                    Ok(UserCredentials {
+                        user: user_from(r, 0)?,
+                        pin_hash: r.get(4)?,
+                        active: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserView>, StoreError> {
+        self.with_conn(|c| {
+            let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username");
+            all(c, &sql, [], |r| user_from(r, 0))
+        })
+        .await
+    }
+
+    async fn sign_in_failures(
+        &self,
+        username: &str,
+        device_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let username = username.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM sign_in_failures WHERE username = ?1 AND device_id = ?2 AND at >= ?3",
+                params![username, device_id.to_string(), ts(since)],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        username: &str,
+        device_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let username = username.to_owned();
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO sign_in_failures (username, device_id, at) VALUES (?1, ?2, ?3)",
+                params![username, device_id.to_string(), ts(at)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn clear_sign_in_failures(
+        &self,
+        username: &str,
+        device_id: Uuid,
+    ) -> Result<(), StoreError> {
+        let username = username.to_owned();
+        self.with_conn(move |c| {
+            c.execute(
+                "DELETE FROM sign_in_failures WHERE username = ?1 AND device_id = ?2",
+                params![username, device_id.to_string()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_device(
+        &self,
+        name: &str,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Device, StoreError> {
+        let (name, code_hash) = (name.to_owned(), code_hash.to_owned());
+        self.with_conn(move |c| {
+            let id = Uuid::new_v4();
+            c.execute(
+                "INSERT INTO devices (id, name, enrollment_code_hash, enrollment_expires_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id.to_string(), name, code_hash, ts(expires_at), ts(Utc::now())],
+            )
+            .map_err(|e| taken(e, || format!("a device named {name} already exists")))?;
+            Ok(Device {
+                id,
+                name,
+                revoked_at: None,
+            })
+        })
+        .await
+    }
+
+    async fn reissue_enrollment(
+        &self,
+        device_id: Uuid,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let code_hash = code_hash.to_owned();
+        self.with_conn(move |c| {
+            let n = c.execute(
+                "UPDATE devices SET enrollment_code_hash = ?2, enrollment_expires_at = ?3
+                 WHERE id = ?1 AND token_hash IS NULL AND revoked_at IS NULL",
+                params![device_id.to_string(), code_hash, ts(expires_at)],
+            )?;
+            if n == 0 {
+                return Err(StoreError::Conflict(
+                    "the device is already enrolled or revoked; register a new device".into(),
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn complete_enrollment(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Device>, StoreError> {
+        let (code_hash, token_hash) = (code_hash.to_owned(), token_hash.to_owned());
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            let device = tx
+                .query_row(
+                    &format!(
+                        "SELECT {DEVICE_COLUMNS} FROM devices
+                         WHERE enrollment_code_hash = ?1 AND enrollment_expires_at >= ?2
+                           AND revoked_at IS NULL AND token_hash IS NULL"
+                    ),
+                    params![code_hash, ts(now)],
+                    |r| device_from(r, 0),
+                )
+                .optional()?;
+            let Some(device) = device else {
+                return Ok(None);
+            };
+            // Clearing the code in the same transaction makes it single-use even under
+            // concurrent requests.
+            tx.execute(
+                "UPDATE devices SET enrollment_code_hash = NULL, enrollment_expires_at = NULL,
+                        token_hash = ?2, enrolled_at = ?3, last_seen_at = ?3
+                 WHERE id = ?1",
+                params![device.id.to_string(), token_hash, ts(now)],
+            )?;
+            tx.commit()?;
+            Ok(Some(device))
+        })
+        .await
+    }
+
+    async fn device_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Device>, StoreError> {
+        let sql = format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL"
+        );
+        let params = vec![token_hash.to_owned()];
+        self.seen_by_token(sql, params, now, |r| device_from(r, 0), |d| d.id)
+            .await
+    }
+
+    async fn device(&self, id: Uuid) -> Result<Option<Device>, StoreError> {
+        self.with_conn(move |c| device_where(c, "id", &id.to_string()))
+            .await
+    }
+
+    async fn device_by_name(&self, name: &str) -> Result<Option<Device>, StoreError> {
+        let name = name.to_owned();
+        self.with_conn(move |c| device_where(c, "name", &name))
+            .await
+    }
+
+    async fn list_devices(&self) -> Result<Vec<DeviceView>, StoreError> {
+        self.with_conn(|c| list_devices(c)).await
+    }
+
+    async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2),
+                        enrollment_code_hash = NULL, enrollment_expires_at = NULL
+                 WHERE id = ?1",
+                params![id.to_string(), ts(now)],
+            )?;
+            tx.execute(
+                "UPDATE sessions SET ended_at = ?2 WHERE device_id = ?1 AND ended_at IS NULL",
+                params![id.to_string(), ts(now)],
+            )?;
+            tx.commit()?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn create_session(&self, s: NewSession) -> Result<(), StoreError> {
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    s.token_hash,
+                    s.user_id.to_string(),
+                    s.device_id.to_string(),
+                    ts(Utc::now()),
+                    ts(s.expires_at)
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, d.id, d.name, d.revoked_at, s.expires_at
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              JOIN devices d ON d.id = s.device_id
              WHERE s.token_hash = ?1 AND s.ended_at IS NULL AND s.expires_at > ?2
-               AND d.revoked_at IS NULL AND u.active = 1",
-            params![token_hash, ts(now)],
-            |r| {
-                Ok(SessionRecord {
-                    user: user_from(r, 0)?,
-                    device: Device {
-                        id: uuid_at(r, 4)?,
-                        name: r.get(5)?,
-                        revoked_at: opt_time_at(r, 6)?,
-                    },
-                    expires_at: time_at(r, 7)?,
-                })
-            },
-        )
-        .optional()?;
-    if let Some(s) = &record {
-        c.execute(
-            "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
-            params![s.device.id.to_string(), ts(now)],
-        )?;
+               AND d.revoked_at IS NULL AND u.active = 1"
+        );
+        let session = |r: &Row<'_>| {
+            Ok(SessionRecord {
+                user: user_from(r, 0)?,
+                device: device_from(r, 4)?,
+                expires_at: time_at(r, 7)?,
+            })
+        };
+        let params = vec![token_hash.to_owned(), ts(now)];
+        self.seen_by_token(sql, params, now, session, |s| s.device.id)
+            .await
     }
-    Ok(record)
-}
 
-pub(super) fn record_heartbeat(
-    c: &mut Connection,
-    device_id: Uuid,
-    h: &Heartbeat,
-    received_at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    c.execute(
-        "INSERT INTO heartbeats (device_id, received_at, device_clock, queue_length,
-                                 oldest_unsynced_seconds, last_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            device_id.to_string(),
-            ts(received_at),
-            h.device_clock.map(|t| t.to_rfc3339()),
-            h.queue_length,
-            h.oldest_unsynced_seconds
-                .map(|s| s.min(i64::MAX as u64) as i64),
-            h.last_error
-        ],
-    )?;
-    Ok(())
+    async fn end_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.with_conn(move |c| {
+            c.execute(
+                "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+                params![token_hash, ts(now)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
 }

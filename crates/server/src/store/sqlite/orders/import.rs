@@ -1,25 +1,18 @@
-//! Patients, orders and rounds in SQLite.
+//! Order import in SQLite: patients by MRN, rounds by name, orders by id, in one transaction.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use serde_json::json;
 use uuid::Uuid;
 
-use drawline_domain::{
-    Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, Priority, TestCode,
-};
+use drawline_domain::Patient;
 
-use super::{audit_in, opt_time_at, opt_uuid_at, time_at, ts, uuid_at};
-use crate::api::{ImportProblem, ImportReport, RoundView, Worklist, WorklistOrder};
-use crate::store::{Assignment, AuditEntry, NewOrder, StoreError};
-
-pub(super) fn round_from(r: &Row<'_>) -> rusqlite::Result<RoundView> {
-    Ok(RoundView {
-        id: uuid_at(r, 0)?,
-        name: r.get(1)?,
-        device_id: opt_uuid_at(r, 2)?,
-        collector_id: opt_uuid_at(r, 3)?,
-    })
-}
+use super::rows::{round_from, ROUND_COLUMNS};
+use crate::api::{ImportProblem, ImportReport, RoundView};
+use crate::store::error::StoreError;
+use crate::store::orders::{Assignment, NewOrder};
+use crate::store::sqlite::audit::audit_json;
+use crate::store::sqlite::row::{corrupt, ts};
 
 /// Finds or creates a round by name; with an assignment, (re)assigns it.
 pub(super) fn upsert_round(
@@ -30,7 +23,7 @@ pub(super) fn upsert_round(
 ) -> Result<RoundView, StoreError> {
     let existing = tx
         .query_row(
-            "SELECT id, name, device_id, collector_id FROM rounds WHERE name = ?1",
+            &format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE name = ?1"),
             [name],
             round_from,
         )
@@ -58,23 +51,10 @@ pub(super) fn upsert_round(
         )?;
     }
     Ok(tx.query_row(
-        "SELECT id, name, device_id, collector_id FROM rounds WHERE id = ?1",
+        &format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = ?1"),
         [id.to_string()],
         round_from,
     )?)
-}
-
-pub(super) fn list_rounds(c: &mut Connection) -> Result<Vec<RoundView>, StoreError> {
-    let mut stmt =
-        c.prepare("SELECT id, name, device_id, collector_id FROM rounds ORDER BY name")?;
-    let rounds = stmt
-        .query_map([], round_from)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rounds)
-}
-
-pub(super) fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
 }
 
 /// Finds the patient by MRN (keeping the stored id) or creates it; `Err(reason)` rejects the row.
@@ -236,6 +216,7 @@ fn import_one(
     Ok(())
 }
 
+/// Imports a batch in one transaction, auditing the counts.
 pub(super) fn import_orders(
     c: &mut Connection,
     batch: Vec<NewOrder>,
@@ -246,151 +227,13 @@ pub(super) fn import_orders(
     for new in &batch {
         import_one(&tx, new, now, &mut report)?;
     }
-    let entry = AuditEntry {
-        actor: "import".into(),
-        action: "orders.imported".into(),
-        subject: None,
-        detail: Some(
-            serde_json::json!({
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "rejected": report.rejected.len(),
-            })
-            .to_string(),
-        ),
-    };
-    audit_in(&tx, &entry, now)?;
+    let detail = json!({
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected.len(),
+    });
+    audit_json(&tx, "import", "orders.imported", None, detail, now)?;
     tx.commit()?;
     Ok(report)
-}
-
-pub(super) fn priority(text: &str) -> Result<Priority, StoreError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(corrupt)
-}
-
-pub(super) fn worklist(
-    c: &mut Connection,
-    device_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Worklist, StoreError> {
-    let device = device_id.to_string();
-    let mut stmt = c.prepare(
-        "SELECT id, name, device_id, collector_id FROM rounds WHERE device_id = ?1 ORDER BY name",
-    )?;
-    let rounds = stmt
-        .query_map([&device], round_from)?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut stmt = c.prepare(
-        "SELECT o.id, o.patient_id, o.test_code, o.priority, o.placed_at, o.due_at, o.requisition,
-                o.fasting, o.location, o.note, o.round_id
-         FROM orders o JOIN rounds r ON r.id = o.round_id
-         WHERE r.device_id = ?1 AND o.status = 'open'",
-    )?;
-    type Row11 = (
-        String,
-        String,
-        String,
-        String,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-        Option<String>,
-        bool,
-        Option<String>,
-        Option<String>,
-        Option<Uuid>,
-    );
-    let rows: Vec<Row11> = stmt
-        .query_map([&device], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                time_at(r, 4)?,
-                opt_time_at(r, 5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-                opt_uuid_at(r, 10)?,
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut orders = Vec::with_capacity(rows.len());
-    for (
-        id,
-        patient,
-        test,
-        prio,
-        placed_at,
-        due_at,
-        requisition,
-        fasting,
-        location,
-        note,
-        round_id,
-    ) in rows
-    {
-        orders.push(WorklistOrder {
-            order: Order {
-                id: OrderId::parse(&id).map_err(corrupt)?,
-                patient: PatientId::parse(&patient).map_err(corrupt)?,
-                test: TestCode::parse(&test).map_err(corrupt)?,
-                priority: priority(&prio)?,
-                placed_at,
-                due_at,
-                requisition,
-            },
-            round_id,
-            fasting,
-            location,
-            note,
-        });
-    }
-    // STAT first, then timed draws by due time, then routine (the draw-list order of the domain doc).
-    orders.sort_by(|a, b| {
-        let key = |o: &WorklistOrder| {
-            (
-                o.order.priority,
-                o.order.due_at.is_none(),
-                o.order.due_at,
-                o.order.placed_at,
-                o.order.id.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
-    let mut stmt = c.prepare(
-        "SELECT DISTINCT p.id, p.mrn, p.family, p.given, p.birth_date
-         FROM patients p JOIN orders o ON o.patient_id = p.id JOIN rounds r ON r.id = o.round_id
-         WHERE r.device_id = ?1 AND o.status = 'open'
-         ORDER BY p.family, p.id",
-    )?;
-    let rows: Vec<(String, String, String, String, String)> = stmt
-        .query_map([&device], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut patients = Vec::with_capacity(rows.len());
-    for (id, mrn, family, given, birth) in rows {
-        patients.push(Patient {
-            id: PatientId::parse(&id).map_err(corrupt)?,
-            identity: PatientIdentity {
-                mrn: Mrn::parse(&mrn).map_err(corrupt)?,
-                name: PersonName {
-                    family,
-                    given: serde_json::from_str(&given).map_err(corrupt)?,
-                },
-                birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d").map_err(corrupt)?,
-            },
-        });
-    }
-    Ok(Worklist {
-        device_id,
-        generated_at: now,
-        rounds,
-        patients,
-        orders,
-    })
 }

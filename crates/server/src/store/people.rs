@@ -1,0 +1,150 @@
+//! People and devices: users and their PINs, sign-in failures, devices and enrollment codes,
+//! sessions.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::error::StoreError;
+use crate::api::{DeviceView, Role, UserView};
+
+/// A device row (never its secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Id.
+    pub id: Uuid,
+    /// Unique name.
+    pub name: String,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A user with the hash needed to check a PIN.
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    /// The user.
+    pub user: UserView,
+    /// argon2 PHC string.
+    pub pin_hash: String,
+    /// Inactive users cannot sign in.
+    pub active: bool,
+}
+
+/// A new person.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Sign-in name (unique).
+    pub username: String,
+    /// Name on screen and labels.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// argon2 PHC string of the PIN.
+    pub pin_hash: String,
+}
+
+/// A new session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// SHA-256 of the session token.
+    pub token_hash: String,
+    /// Who signed in.
+    pub user_id: Uuid,
+    /// On which device.
+    pub device_id: Uuid,
+    /// When it ends by itself.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A live session with its user and device.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// The signed-in user.
+    pub user: UserView,
+    /// The device the session was opened on.
+    pub device: Device,
+    /// When the session ends.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Users, devices (with their enrollment codes and tokens) and sessions.
+#[async_trait::async_trait]
+pub trait PeopleStore: Send + Sync + 'static {
+    /// Adds a person; a taken user name is a `Conflict`.
+    async fn create_user(&self, user: NewUser) -> Result<UserView, StoreError>;
+    /// A person and their PIN hash, by sign-in name.
+    async fn user_credentials(&self, username: &str)
+        -> Result<Option<UserCredentials>, StoreError>;
+    /// A person by sign-in name.
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserView>, StoreError> {
+        Ok(self.user_credentials(username).await?.map(|c| c.user))
+    }
+    /// Every person.
+    async fn list_users(&self) -> Result<Vec<UserView>, StoreError>;
+    /// Failed sign-ins for this user name on this device since `since`.
+    async fn sign_in_failures(
+        &self,
+        username: &str,
+        device_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
+    /// Records a failed sign-in.
+    async fn record_sign_in_failure(
+        &self,
+        username: &str,
+        device_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Forgets failed sign-ins after a successful one.
+    async fn clear_sign_in_failures(
+        &self,
+        username: &str,
+        device_id: Uuid,
+    ) -> Result<(), StoreError>;
+
+    /// Registers a device with a pending enrollment code; a taken name is a `Conflict`.
+    async fn create_device(
+        &self,
+        name: &str,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Device, StoreError>;
+    /// Gives a not-yet-enrolled device a new code (the old one stops working).
+    async fn reissue_enrollment(
+        &self,
+        device_id: Uuid,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Exchanges a valid, unexpired, unused code for the token hash; the code cannot be used again.
+    async fn complete_enrollment(
+        &self,
+        code_hash: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Device>, StoreError>;
+    /// The unrevoked device holding this token, marked as seen now.
+    async fn device_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Device>, StoreError>;
+    /// A device by id, revoked or not.
+    async fn device(&self, id: Uuid) -> Result<Option<Device>, StoreError>;
+    /// A device by name, revoked or not.
+    async fn device_by_name(&self, name: &str) -> Result<Option<Device>, StoreError>;
+    /// Every device with its latest heartbeat.
+    async fn list_devices(&self) -> Result<Vec<DeviceView>, StoreError>;
+    /// Revokes a device and ends its sessions; false when no such device.
+    async fn revoke_device(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Opens a session.
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreError>;
+    /// The live session holding this token (unexpired, not ended, device not revoked).
+    async fn session_by_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Ends a session.
+    async fn end_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+}

@@ -1,0 +1,127 @@
+//! Everything the lab holds about one collection id, read back from SQLite: versions, refused
+//! pushes, review events and audit history.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row};
+use uuid::Uuid;
+
+use crate::api::{ConflictChoice, DeviceRef, ReviewAction, ReviewEvent};
+use crate::store::error::StoreError;
+use crate::store::review::{CollectionRecords, PushAttempt, StoredVersion};
+use crate::store::sqlite::audit::audit_records;
+use crate::store::sqlite::people::{user_from, USER_COLUMNS};
+use crate::store::sqlite::row::{
+    all, code_at, conversion, from_code, opt_json_at, opt_time_at, time_at, uuid_at,
+};
+use crate::store::sqlite::sync::versions::{version_from, VERSION_COLUMNS};
+
+/// Reads a review event from [`review_select`]'s columns.
+pub(super) fn review_from(r: &Row<'_>) -> rusqlite::Result<ReviewEvent> {
+    let kind: String = r.get(2)?;
+    Ok(ReviewEvent {
+        id: r.get(0)?,
+        collection_id: uuid_at(r, 1)?,
+        action: ReviewAction::parse(&kind).ok_or_else(|| conversion(2, kind.clone()))?,
+        at: time_at(r, 3)?,
+        note: r.get(4)?,
+        detail: opt_json_at(r, 5)?,
+        by: user_from(r, 6)?,
+    })
+}
+
+/// Review events with who took them; a `WHERE` clause may follow.
+pub(super) fn review_select() -> String {
+    format!(
+        "SELECT r.id, r.collection_id, r.kind, r.at, r.note, r.detail, {USER_COLUMNS}
+         FROM review_events r JOIN users u ON u.id = r.user_id"
+    )
+}
+
+fn attempt_from(r: &Row<'_>) -> rusqlite::Result<PushAttempt> {
+    let resolution: Option<String> = r.get(11)?;
+    Ok(PushAttempt {
+        id: r.get(0)?,
+        device: DeviceRef {
+            id: uuid_at(r, 1)?,
+            name: r.get(2)?,
+        },
+        version: r.get(3)?,
+        outcome: code_at(r, 4)?,
+        code: r.get(5)?,
+        reason: r.get(6)?,
+        content_hash: r.get(7)?,
+        body: opt_json_at(r, 8)?,
+        received_at: time_at(r, 9)?,
+        clock_skew_seconds: r.get(10)?,
+        resolution: resolution.as_deref().and_then(from_code::<ConflictChoice>),
+        resolved_at: opt_time_at(r, 12)?,
+        resolved_by: r.get(13)?,
+    })
+}
+
+/// Everything about a collection id; `None` when the lab never heard of it.
+pub(super) fn collection_records(
+    c: &Connection,
+    id: Uuid,
+) -> Result<Option<CollectionRecords>, StoreError> {
+    let cid = id.to_string();
+    let owner: Option<(Uuid, String, u32, DateTime<Utc>)> = c
+        .query_row(
+            "SELECT c.device_id, d.name, c.latest_version, c.last_received_at
+             FROM collections c JOIN devices d ON d.id = c.device_id WHERE c.id = ?1",
+            [&cid],
+            |r| Ok((uuid_at(r, 0)?, r.get(1)?, r.get(2)?, time_at(r, 3)?)),
+        )
+        .optional()?;
+    let versions = all(
+        c,
+        &format!(
+            "SELECT {VERSION_COLUMNS}, v.resolved_from_attempt FROM collection_versions v
+             WHERE v.collection_id = ?1 ORDER BY v.version"
+        ),
+        [&cid],
+        |r| {
+            Ok(StoredVersion {
+                view: version_from(r)?,
+                resolved_from_attempt: r.get(8)?,
+            })
+        },
+    )?;
+    let attempts = all(
+        c,
+        "SELECT a.id, a.device_id, d.name, a.version, a.outcome, a.code, a.reason,
+                a.content_hash, a.body, a.received_at, a.clock_skew_seconds, a.resolution,
+                a.resolved_at, a.resolved_by
+         FROM push_attempts a JOIN devices d ON d.id = a.device_id
+         WHERE a.collection_id = ?1 ORDER BY a.id",
+        [&cid],
+        attempt_from,
+    )?;
+    let device = match (&owner, attempts.last()) {
+        (Some((id, name, _, _)), _) => DeviceRef {
+            id: *id,
+            name: name.clone(),
+        },
+        (None, Some(a)) => a.device.clone(),
+        (None, None) => return Ok(None),
+    };
+    let reviews = all(
+        c,
+        &format!(
+            "{} WHERE r.collection_id = ?1 ORDER BY r.id",
+            review_select()
+        ),
+        [&cid],
+        review_from,
+    )?;
+    let history = audit_records(c, "WHERE subject = ?1 ORDER BY seq", [&cid])?;
+    Ok(Some(CollectionRecords {
+        device,
+        latest_version: owner.as_ref().map(|o| o.2),
+        last_received_at: owner.map(|o| o.3),
+        versions,
+        attempts,
+        reviews,
+        history,
+    }))
+}
