@@ -7,7 +7,7 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::update_banner::UpdateBanner;
-use crate::context::{Auth, DeviceDb, Revision};
+use crate::context::{Auth, DeviceDb, QueueFilters, Revision};
 use crate::hooks::use_service_worker::{use_service_worker, UseServiceWorkerReturn};
 use crate::pages::drafts::Drafts;
 use crate::pages::draw_list::DrawList;
@@ -22,7 +22,7 @@ use crate::pages::settings::Settings;
 use crate::pages::sign_in::SignIn;
 use crate::pages::supervisor_collection::SupervisorCollection;
 use crate::pages::supervisor_devices::SupervisorDevices;
-use crate::pages::supervisor_queue::{QueueFilters, SupervisorQueue};
+use crate::pages::supervisor_queue::SupervisorQueue;
 use crate::pages::sync_queue::SyncQueue;
 use crate::pages::tubes::Tubes;
 use crate::storage::{schema, DraftStore, IdbStore};

@@ -3,6 +3,7 @@
 pub mod barcode;
 pub mod camera_scan;
 pub mod collection_frame;
+pub mod error_note;
 pub mod hard_stop;
 pub mod lab_info;
 pub mod label_preview;
@@ -10,7 +11,7 @@ pub mod patient_banner;
 pub mod scan_field;
 pub mod status_bar;
 pub mod step_bar;
-pub mod storage_problem;
+
 pub mod supervisor_frame;
 pub mod tube_card;
 pub mod update_banner;

@@ -1,11 +1,11 @@
-//! Unfinished collections on this tablet, most recent first; each resumes at the step where it
-//! was left.
+//! Unfinished collections on this tablet, most recent first, each resumed where it was left.
 
 use leptos::prelude::*;
 
+use crate::components::error_note::ErrorNote;
 use crate::components::status_bar::StatusBar;
-use crate::components::storage_problem::StorageProblem;
 use crate::context::{DeviceDb, Revision};
+use crate::error::AppError;
 use crate::round;
 
 /// The drafts screen.
@@ -19,7 +19,7 @@ pub fn Drafts() -> impl IntoView {
     });
     let list = move || {
         drafts.get().map(|res| match res {
-            Err(e) => view! { <StorageProblem error=e /> }.into_any(),
+            Err(e) => view! { <ErrorNote error=AppError::from(e) /> }.into_any(),
             Ok(list) if list.is_empty() => view! {
                 <section class="card" data-testid="no-drafts">
                     <p>"No unfinished collections on this tablet."</p>

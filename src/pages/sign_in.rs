@@ -6,24 +6,17 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
+use crate::components::error_note::{failure_of, ErrorNote};
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
-use crate::components::storage_problem::StorageProblem;
 use crate::context::{Auth, DeviceDb, RecentUser, Revision};
+use crate::error::AppError;
 use crate::storage::keys::{RECENT_USERS_KEY, SESSION_KEY};
-use crate::storage::StorageError;
 use crate::sync::runner::SyncRunner;
 use crate::sync::{self, SyncError};
 
 /// How many collectors are offered as one-tap buttons.
 const RECENT_USERS: usize = 6;
-
-#[derive(Debug, Clone)]
-enum Failure {
-    NotEnrolled,
-    Sync(SyncError),
-    Storage(StorageError),
-}
 
 /// The sign-in screen.
 #[component]
@@ -46,16 +39,21 @@ pub fn SignIn() -> impl IntoView {
     let sign_in = Action::new_local(move |(user, pin): &(String, String)| {
         let (user, pin) = (user.clone(), pin.clone());
         async move {
-            let device = auth.device.get_untracked().ok_or(Failure::NotEnrolled)?;
+            let device = auth
+                .device
+                .get_untracked()
+                .ok_or_else(|| AppError::refused("This tablet is not enrolled yet."))?;
             let session = sync::sign_in(&device.token, &user, &pin)
                 .await
-                .map_err(Failure::Sync)?;
-            let store = db.0.await.map_err(Failure::Storage)?;
+                .map_err(|e| match e {
+                    SyncError::Offline => AppError::refused(
+                        "Signing in needs the lab server, which cannot be reached. Unfinished collections stay safe on this tablet.",
+                    ),
+                    e => e.into(),
+                })?;
+            let store = db.0.await?;
             let value = serde_json::to_value(&session).expect("serialisable");
-            store
-                .put_setting(SESSION_KEY, &value)
-                .await
-                .map_err(Failure::Storage)?;
+            store.put_setting(SESSION_KEY, &value).await?;
             let mut users: Vec<RecentUser> = store
                 .get_setting(RECENT_USERS_KEY)
                 .await
@@ -81,7 +79,7 @@ pub fn SignIn() -> impl IntoView {
             // The round goes on the tablet now, while there is a connection. A failure here
             // keeps the last downloaded worklist; the draw list offers "Prepare for round".
             let _ = runner.prepare().await;
-            Ok::<_, Failure>(session)
+            Ok::<_, AppError>(session)
         }
     });
     Effect::new(move |_| {
@@ -187,35 +185,7 @@ pub fn SignIn() -> impl IntoView {
                     {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
-            {move || {
-                sign_in
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|f| match f {
-                        Failure::NotEnrolled => {
-                            view! { <p class="error" role="alert">"This tablet is not enrolled yet."</p> }
-                                .into_any()
-                        }
-                        Failure::Sync(SyncError::Offline) => {
-                            view! {
-                                <p class="error" role="alert" data-testid="sign-in-error">
-                                    "Signing in needs the lab server, which cannot be reached. Unfinished collections stay safe on this tablet."
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Failure::Sync(e) => {
-                            view! {
-                                <p class="error" role="alert" data-testid="sign-in-error">
-                                    {e.human()}
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Failure::Storage(e) => view! { <StorageProblem error=e /> }.into_any(),
-                    })
-            }}
+            <ErrorNote error=failure_of(sign_in) test_id="sign-in-error" />
         </section>
     }
 }

@@ -1,98 +1,13 @@
-//! Supervisor: the collections the lab received (and the pushes it refused), filtered by status,
-//! flag, device, collector, patient and date, each with what deserves a second look.
+//! Supervisor: the collections the lab received (and the pushes it refused), filtered.
 
 use drawline_domain::api::{QueueItem, RecordOutcome};
 use leptos::prelude::*;
 
+use crate::components::error_note::ErrorNote;
 use crate::components::supervisor_frame::{age_text, poll_every, when, SupervisorFrame};
-use crate::context::Auth;
+use crate::context::{Auth, QueueFilters};
+use crate::error::AppError;
 use crate::sync::supervisor;
-
-/// The queue's filters, kept in context so they survive opening a collection and coming back.
-#[derive(Clone, Copy)]
-pub struct QueueFilters {
-    /// `accepted`, `duplicate`, `conflict`, `rejected`, `quarantined` or empty.
-    pub status: RwSignal<String>,
-    /// A flag name or empty.
-    pub flag: RwSignal<String>,
-    /// Patient id, MRN or part of a name.
-    pub patient: RwSignal<String>,
-    /// Collector user name or id.
-    pub collector: RwSignal<String>,
-    /// Device id, or empty for all.
-    pub device: RwSignal<String>,
-    /// First day (YYYY-MM-DD, local), or empty.
-    pub from: RwSignal<String>,
-    /// Last day (YYYY-MM-DD, local), or empty.
-    pub to: RwSignal<String>,
-    /// `true`, `false` or empty.
-    pub reviewed: RwSignal<String>,
-}
-
-impl QueueFilters {
-    /// No filter set.
-    pub fn new() -> Self {
-        Self {
-            status: RwSignal::new(String::new()),
-            flag: RwSignal::new(String::new()),
-            patient: RwSignal::new(String::new()),
-            collector: RwSignal::new(String::new()),
-            device: RwSignal::new(String::new()),
-            from: RwSignal::new(String::new()),
-            to: RwSignal::new(String::new()),
-            reviewed: RwSignal::new(String::new()),
-        }
-    }
-
-    /// The URL query for the lab server (reads every filter, so a change refetches).
-    fn query(&self) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        for (key, signal) in [
-            ("status", self.status),
-            ("flag", self.flag),
-            ("patient", self.patient),
-            ("collector", self.collector),
-            ("device", self.device),
-            ("reviewed", self.reviewed),
-        ] {
-            let v = signal.get();
-            if !v.trim().is_empty() {
-                pairs.push((key, v.trim().to_owned()));
-            }
-        }
-        if let Some(t) = day_bound(&self.from.get(), false) {
-            pairs.push(("from", t));
-        }
-        if let Some(t) = day_bound(&self.to.get(), true) {
-            pairs.push(("to", t));
-        }
-        pairs.push(("limit", "100".into()));
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-}
-
-impl Default for QueueFilters {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The start (or end) of a local calendar day as an RFC 3339 instant.
-fn day_bound(day: &str, end: bool) -> Option<String> {
-    use chrono::TimeZone;
-    let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
-    let time = if end {
-        date.and_hms_opt(23, 59, 59)?
-    } else {
-        date.and_hms_opt(0, 0, 0)?
-    };
-    let local = chrono::Local.from_local_datetime(&time).earliest()?;
-    Some(local.with_timezone(&chrono::Utc).to_rfc3339())
-}
 
 const STATUSES: [(&str, &str); 6] = [
     ("", "Any status"),
@@ -158,11 +73,12 @@ fn text_field(
     }
 }
 
-/// The received-collections view.
+/// The received-collections view, filtered by status, flag, device, collector, patient and date,
+/// each with what deserves a second look.
 #[component]
 pub fn SupervisorQueue() -> impl IntoView {
     let auth = Auth::expect();
-    let filters: QueueFilters = expect_context();
+    let filters = QueueFilters::expect();
     let tick = RwSignal::new(0u32);
     poll_every(10, move || tick.update(|n| *n += 1));
     let data = LocalResource::new(move || {
@@ -170,27 +86,10 @@ pub fn SupervisorQueue() -> impl IntoView {
         let query = filters.query();
         let token = auth.session.get().map(|s| s.token);
         async move {
-            let token = token.ok_or_else(|| "sign in again".to_string())?;
-            supervisor::queue(&token, &query)
-                .await
-                .map_err(|e| e.human())
+            let token = token.ok_or_else(|| AppError::refused("sign in again"))?;
+            Ok::<_, AppError>(supervisor::queue(&token, &query).await?)
         }
     });
-    let clear = move |_| {
-        for s in [
-            filters.status,
-            filters.flag,
-            filters.patient,
-            filters.collector,
-            filters.device,
-            filters.from,
-            filters.to,
-            filters.reviewed,
-        ] {
-            s.set(String::new());
-        }
-    };
-
     view! {
         <SupervisorFrame>
             <div class="screen" data-testid="supervisor-queue">
@@ -209,13 +108,13 @@ pub fn SupervisorQueue() -> impl IntoView {
                     {text_field("Device id", "filter-device", "search", filters.device)}
                     {text_field("From", "filter-from", "date", filters.from)}
                     {text_field("To", "filter-to", "date", filters.to)}
-                    <button type="button" class="button" on:click=clear>"Clear filters"</button>
+                    <button type="button" class="button" on:click=move |_| filters.clear()>"Clear filters"</button>
                 </form>
                 <Transition fallback=|| view! { <p class="muted">"Asking the lab…"</p> }>
                     {move || {
                         data.get()
                             .map(|r| match r {
-                                Err(e) => view! { <p class="error" role="alert" data-testid="supervisor-error">{e}</p> }.into_any(),
+                                Err(e) => view! { <ErrorNote error=e test_id="supervisor-error" /> }.into_any(),
                                 Ok(page) if page.items.is_empty() => {
                                     view! { <p class="card muted" data-testid="queue-empty">"Nothing matches these filters."</p> }.into_any()
                                 }

@@ -1,13 +1,13 @@
-//! The sync screen: every finalized collection on the tablet with its state (waiting, sending,
-//! synced with the lab's receipt time, needs attention with the lab's reason), and "Sync now".
+//! The sync screen: every finalized collection on the tablet with its sync state, and "Sync now".
 
 use drawline_domain::api::Receipt;
 use drawline_domain::FinalizedCollection;
 use leptos::prelude::*;
 
+use crate::components::error_note::ErrorNote;
 use crate::components::status_bar::StatusBar;
-use crate::components::storage_problem::StorageProblem;
 use crate::context::{DeviceDb, Revision};
+use crate::error::AppError;
 use crate::storage::{OutboxItem, ReceiptRecord, StorageError};
 use crate::sync::runner::{Phase, SyncRunner};
 
@@ -99,7 +99,8 @@ fn lines(outbox: Vec<OutboxItem>, mut receipts: Vec<ReceiptRecord>) -> Vec<Line>
     out
 }
 
-/// The sync screen.
+/// The sync screen: waiting, sending, synced with the lab's receipt time, needs attention with
+/// the lab's reason.
 #[component]
 pub fn SyncQueue() -> impl IntoView {
     let DeviceDb(db) = DeviceDb::expect();
@@ -176,7 +177,7 @@ pub fn SyncQueue() -> impl IntoView {
                 {move || {
                     data.get()
                         .map(|res| match res {
-                            Err(e) => view! { <StorageProblem error=e /> }.into_any(),
+                            Err(e) => view! { <ErrorNote error=AppError::from(e) /> }.into_any(),
                             Ok(list) if list.is_empty() => {
                                 view! { <p class="card muted">"No finalized collections on this tablet yet."</p> }
                                     .into_any()

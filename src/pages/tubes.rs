@@ -6,8 +6,9 @@ use drawline_domain::{CollectionError, Status};
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
+use crate::components::error_note::ErrorNote;
 use crate::components::tube_card::TubeCard;
-use crate::context::Auth;
+use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
 use crate::workflow::{self, DraftData, Step};
 
@@ -37,20 +38,14 @@ fn timing_for(data: &DraftData, tube: &TubeRecord) -> Option<String> {
 #[component]
 pub fn Tubes() -> impl IntoView {
     let handle = use_collection(Step::Tubes);
-    let auth = Auth::expect();
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<AppError>);
     let question = RwSignal::new(None::<WindowQuestion>);
     let reason = RwSignal::new(String::new());
 
     let draw = move |tube: u32, override_reason: Option<String>| {
-        let Some(data) = handle.data.get_untracked() else {
+        let Some((mut next, collector)) = handle.edit() else {
             return;
         };
-        let collector = auth
-            .collector()
-            .unwrap_or(data.collector.clone())
-            .collector_id();
-        let mut next = data;
         // The time is the device clock at the tap, never typed.
         let now = workflow::now();
         match next
@@ -69,7 +64,7 @@ pub fn Tubes() -> impl IntoView {
                     message: e.to_string(),
                 }));
             }
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => error.set(Some(e.into())),
         }
     };
 
@@ -184,7 +179,7 @@ pub fn Tubes() -> impl IntoView {
 
     view! {
         <CollectionFrame handle=handle step=Step::Tubes>
-            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="tube-error">{e}</p> })}
+            <ErrorNote error=error test_id="tube-error" />
             {cards}
         </CollectionFrame>
         {ask}
