@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::error_note::ErrorNote;
-use crate::components::status_bar::StatusBar;
+use crate::components::screen::{Screen, TitleActions};
 use crate::context::{DeviceDb, Revision};
 use crate::error::AppError;
 use crate::round;
@@ -61,13 +61,11 @@ pub fn Drafts() -> impl IntoView {
         })
     };
     view! {
-        <StatusBar />
-        <div class="screen" data-testid="drafts">
-            <div class="title-row">
-                <h1>"Unfinished collections"</h1>
+        <Screen title="Unfinished collections" test_id="drafts">
+            <TitleActions slot>
                 <a class="button" href="/draws">"Draw list"</a>
-            </div>
+            </TitleActions>
             <Transition fallback=|| view! { <p class="muted">"Reading drafts…"</p> }>{list}</Transition>
-        </div>
+        </Screen>
     }
 }

@@ -10,7 +10,8 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::error_note::{failure_of, ErrorNote};
-use crate::components::status_bar::StatusBar;
+use crate::components::field::TextField;
+use crate::components::screen::{Screen, TitleActions};
 use crate::context::{Auth, DeviceDb, Revision};
 use crate::error::AppError;
 use crate::round;
@@ -306,10 +307,8 @@ pub fn DrawList() -> impl IntoView {
             (auth.loaded.get() && auth.session.get().is_none())
                 .then(|| view! { <Redirect path="/sign-in" /> })
         }}
-        <StatusBar />
-        <div class="screen" data-testid="draw-list">
-            <div class="title-row">
-                <h1>"Draw list"</h1>
+        <Screen title="Draw list" test_id="draw-list">
+            <TitleActions slot>
                 <button
                     class="button"
                     data-testid="prepare-round"
@@ -320,7 +319,7 @@ pub fn DrawList() -> impl IntoView {
                 >
                     {move || if prepare.pending().get() { "Preparing…" } else { "Prepare for round" }}
                 </button>
-            </div>
+            </TitleActions>
             {move || {
                 prepare
                     .value()
@@ -338,19 +337,9 @@ pub fn DrawList() -> impl IntoView {
                     })
             }}
             <ErrorNote error=failure_of(start) test_id="start-error" />
-            <div class="field search">
-                <label for="search">"Find a patient (name or MRN)"</label>
-                <input
-                    id="search"
-                    type="search"
-                    autocomplete="off"
-                    data-testid="search"
-                    prop:value=query
-                    on:input=move |ev| query.set(event_target_value(&ev))
-                />
-            </div>
+            <TextField label="Find a patient (name or MRN)" id="search" value=query kind="search" />
             <Transition fallback=|| view! { <p class="muted">"Reading the worklist…"</p> }>{list}</Transition>
-        </div>
+        </Screen>
     }
 }
 

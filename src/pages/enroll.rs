@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::error_note::{failure_of, ErrorNote};
+use crate::components::field::TextField;
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::context::{Auth, DeviceDb};
@@ -60,21 +61,15 @@ pub fn Enroll() -> impl IntoView {
                 "Type the enrollment code the lab gave you for this tablet. You need a connection once; after that Drawline works offline."
             </p>
             <form on:submit=submit>
-                <div class="field">
-                    <label for="enroll-code">"Enrollment code"</label>
-                    <input
-                        id="enroll-code"
-                        class="code-input"
-                        type="text"
-                        autocomplete="off"
-                        autocapitalize="characters"
-                        spellcheck="false"
-                        placeholder="XXXX-XXXX-XXXX"
-                        data-testid="enroll-code"
-                        prop:value=code
-                        on:input=move |ev| code.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    label="Enrollment code"
+                    id="enroll-code"
+                    value=code
+                    class="code-input"
+                    autocapitalize="characters"
+                    no_spellcheck=true
+                    placeholder="XXXX-XXXX-XXXX"
+                />
                 <button
                     class="button primary wide"
                     type="submit"

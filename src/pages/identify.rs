@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::components::camera_scan::CameraScan;
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::error_note::ErrorNote;
+use crate::components::field::TextField;
 use crate::components::hard_stop::HardStop;
 use crate::components::scan_field::ScanField;
 use crate::error::AppError;
@@ -204,21 +205,15 @@ pub fn Identify() -> impl IntoView {
                     "Room or bed number is never an identifier. This is recorded as manual identification."
                 </p>
                 <form on:submit=manual>
-                    <div class="field">
-                        <label for="manual-name">"Full name (FAMILY, Given)"</label>
-                        <input id="manual-name" type="text" autocomplete="off" data-testid="manual-name"
-                            prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
-                    </div>
-                    <div class="field">
-                        <label for="manual-dob">"Date of birth (YYYY-MM-DD)"</label>
-                        <input id="manual-dob" type="text" inputmode="numeric" autocomplete="off" placeholder="YYYY-MM-DD"
-                            data-testid="manual-dob" prop:value=dob on:input=move |ev| dob.set(event_target_value(&ev)) />
-                    </div>
-                    <div class="field">
-                        <label for="manual-mrn">"MRN (optional with date of birth)"</label>
-                        <input id="manual-mrn" type="text" autocomplete="off" data-testid="manual-mrn"
-                            prop:value=mrn on:input=move |ev| mrn.set(event_target_value(&ev)) />
-                    </div>
+                    <TextField label="Full name (FAMILY, Given)" id="manual-name" value=name />
+                    <TextField
+                        label="Date of birth (YYYY-MM-DD)"
+                        id="manual-dob"
+                        value=dob
+                        inputmode="numeric"
+                        placeholder="YYYY-MM-DD"
+                    />
+                    <TextField label="MRN (optional with date of birth)" id="manual-mrn" value=mrn />
                     <button class="button" type="submit" data-testid="manual-submit">"Confirm identity (manual)"</button>
                 </form>
                 <ErrorNote error=manual_error test_id="manual-error" />

@@ -8,6 +8,7 @@ use crate::components::collection_frame::CollectionFrame;
 use crate::components::error_note::ErrorNote;
 use crate::components::hard_stop::HardStop;
 use crate::components::label_preview::LabelPreview;
+use crate::components::next_step::NextStep;
 use crate::components::scan_field::ScanField;
 use crate::context::DeviceDb;
 use crate::error::AppError;
@@ -244,14 +245,9 @@ pub fn Label() -> impl IntoView {
                     }
                         .into_any(),
                     None => view! {
-                        <button
-                            class="button primary wide"
-                            data-testid="go-review"
-                            disabled=move || !ready || busy.get()
-                            on:click=move |_| handle.commit_and_go(next.clone(), Step::Review)
-                        >
+                        <NextStep handle=handle data=next.clone() step=Step::Review ready=ready test_id="go-review">
                             "Next: review and finalize"
-                        </button>
+                        </NextStep>
                     }
                         .into_any(),
                 }}

@@ -7,6 +7,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::error_note::{failure_of, ErrorNote};
+use crate::components::field::TextField;
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::context::{Auth, DeviceDb, RecentUser, Revision};
@@ -150,32 +151,23 @@ pub fn SignIn() -> impl IntoView {
                 }}
             </Transition>
             <form on:submit=submit>
-                <div class="field">
-                    <label for="username">"User name"</label>
-                    <input
-                        id="username"
-                        type="text"
-                        autocomplete="username"
-                        autocapitalize="off"
-                        spellcheck="false"
-                        data-testid="username"
-                        prop:value=username
-                        on:input=move |ev| username.set(event_target_value(&ev))
-                    />
-                </div>
-                <div class="field">
-                    <label for="pin">"PIN"</label>
-                    <input
-                        id="pin"
-                        type="password"
-                        inputmode="numeric"
-                        autocomplete="current-password"
-                        data-testid="pin"
-                        node_ref=pin_input
-                        prop:value=pin
-                        on:input=move |ev| pin.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    label="User name"
+                    id="username"
+                    value=username
+                    autocomplete="username"
+                    autocapitalize="off"
+                    no_spellcheck=true
+                />
+                <TextField
+                    label="PIN"
+                    id="pin"
+                    value=pin
+                    kind="password"
+                    inputmode="numeric"
+                    autocomplete="current-password"
+                    node_ref=pin_input
+                />
                 <button
                     class="button primary wide"
                     type="submit"

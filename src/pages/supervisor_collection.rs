@@ -1,5 +1,7 @@
 //! Supervisor: one collection in full, and the review actions on it.
 
+use std::time::Duration;
+
 use drawline_domain::api::{
     CollectionDetail, ConflictChoice, PushAttemptView, RecordOutcome, RecordView, VersionDetail,
 };
@@ -8,9 +10,11 @@ use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use crate::components::error_note::{failure_of, ErrorNote};
-use crate::components::supervisor_frame::{poll_every, when, SupervisorFrame};
+use crate::components::supervisor_frame::SupervisorFrame;
 use crate::context::Auth;
 use crate::error::AppError;
+use crate::hooks::use_interval::use_interval;
+use crate::human::when;
 use crate::sync::supervisor;
 
 /// A review action the screen can send.
@@ -35,7 +39,7 @@ pub fn SupervisorCollection() -> impl IntoView {
             .and_then(|s| Uuid::parse_str(&s).ok())
     };
     let tick = RwSignal::new(0u32);
-    poll_every(15, move || tick.update(|n| *n += 1));
+    use_interval(Duration::from_secs(15), move || tick.update(|n| *n += 1));
     let data = LocalResource::new(move || {
         tick.get();
         let id = id();

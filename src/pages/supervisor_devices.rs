@@ -1,13 +1,17 @@
 //! Supervisor: every enrolled device, most at risk first; revoke from here.
 
+use std::time::Duration;
+
 use drawline_domain::api::{DeviceOverview, DeviceStatus, RiskLevel};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::components::error_note::{failure_of, ErrorNote};
-use crate::components::supervisor_frame::{age_text, poll_every, when, SupervisorFrame};
+use crate::components::supervisor_frame::SupervisorFrame;
 use crate::context::Auth;
 use crate::error::AppError;
+use crate::hooks::use_interval::use_interval;
+use crate::human::{age_text, when};
 use crate::sync::supervisor;
 
 fn risk_class(level: RiskLevel) -> &'static str {
@@ -34,7 +38,7 @@ fn risk_word(level: RiskLevel) -> &'static str {
 pub fn SupervisorDevices() -> impl IntoView {
     let auth = Auth::expect();
     let tick = RwSignal::new(0u32);
-    poll_every(10, move || tick.update(|n| *n += 1));
+    use_interval(Duration::from_secs(10), move || tick.update(|n| *n += 1));
     let data = LocalResource::new(move || {
         tick.get();
         let token = auth.session.get().map(|s| s.token);

@@ -1,12 +1,17 @@
 //! Supervisor: the collections the lab received (and the pushes it refused), filtered.
 
+use std::time::Duration;
+
 use drawline_domain::api::{QueueItem, RecordOutcome};
 use leptos::prelude::*;
 
 use crate::components::error_note::ErrorNote;
-use crate::components::supervisor_frame::{age_text, poll_every, when, SupervisorFrame};
+use crate::components::field::{SelectField, TextField};
+use crate::components::supervisor_frame::SupervisorFrame;
 use crate::context::{Auth, QueueFilters};
 use crate::error::AppError;
+use crate::hooks::use_interval::use_interval;
+use crate::human::{age_text, when};
 use crate::sync::supervisor;
 
 const STATUSES: [(&str, &str); 6] = [
@@ -16,6 +21,12 @@ const STATUSES: [(&str, &str); 6] = [
     ("conflict", "Conflicts"),
     ("rejected", "Rejected"),
     ("quarantined", "Quarantined on a device"),
+];
+
+const REVIEWED: [(&str, &str); 3] = [
+    ("", "Either"),
+    ("false", "Not reviewed"),
+    ("true", "Reviewed"),
 ];
 
 const FLAGS: [(&str, &str); 7] = [
@@ -28,51 +39,6 @@ const FLAGS: [(&str, &str); 7] = [
     ("corrected", "Correction"),
 ];
 
-fn select(
-    label: &'static str,
-    id: &'static str,
-    signal: RwSignal<String>,
-    options: &'static [(&'static str, &'static str)],
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select
-                id=id
-                data-testid=id
-                on:change=move |ev| signal.set(event_target_value(&ev))
-                prop:value=move || signal.get()
-            >
-                {options
-                    .iter()
-                    .map(|(v, text)| view! { <option value=*v selected=move || signal.get() == *v>{*text}</option> })
-                    .collect_view()}
-            </select>
-        </div>
-    }
-}
-
-fn text_field(
-    label: &'static str,
-    id: &'static str,
-    kind: &'static str,
-    signal: RwSignal<String>,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input
-                id=id
-                type=kind
-                data-testid=id
-                autocomplete="off"
-                prop:value=move || signal.get()
-                on:change=move |ev| signal.set(event_target_value(&ev))
-            />
-        </div>
-    }
-}
-
 /// The received-collections view, filtered by status, flag, device, collector, patient and date,
 /// each with what deserves a second look.
 #[component]
@@ -80,7 +46,7 @@ pub fn SupervisorQueue() -> impl IntoView {
     let auth = Auth::expect();
     let filters = QueueFilters::expect();
     let tick = RwSignal::new(0u32);
-    poll_every(10, move || tick.update(|n| *n += 1));
+    use_interval(Duration::from_secs(10), move || tick.update(|n| *n += 1));
     let data = LocalResource::new(move || {
         tick.get();
         let query = filters.query();
@@ -95,19 +61,14 @@ pub fn SupervisorQueue() -> impl IntoView {
             <div class="screen" data-testid="supervisor-queue">
                 <h1>"Received collections"</h1>
                 <form class="filters card" on:submit=|ev| ev.prevent_default()>
-                    {select("Status", "filter-status", filters.status, &STATUSES)}
-                    {select("Flag", "filter-flag", filters.flag, &FLAGS)}
-                    {select(
-                        "Reviewed",
-                        "filter-reviewed",
-                        filters.reviewed,
-                        &[("", "Either"), ("false", "Not reviewed"), ("true", "Reviewed")],
-                    )}
-                    {text_field("Patient (name or MRN)", "filter-patient", "search", filters.patient)}
-                    {text_field("Collector", "filter-collector", "search", filters.collector)}
-                    {text_field("Device id", "filter-device", "search", filters.device)}
-                    {text_field("From", "filter-from", "date", filters.from)}
-                    {text_field("To", "filter-to", "date", filters.to)}
+                    <SelectField label="Status" id="filter-status" value=filters.status options=&STATUSES />
+                    <SelectField label="Flag" id="filter-flag" value=filters.flag options=&FLAGS />
+                    <SelectField label="Reviewed" id="filter-reviewed" value=filters.reviewed options=&REVIEWED />
+                    <TextField label="Patient (name or MRN)" id="filter-patient" kind="search" value=filters.patient on_commit=true />
+                    <TextField label="Collector" id="filter-collector" kind="search" value=filters.collector on_commit=true />
+                    <TextField label="Device id" id="filter-device" kind="search" value=filters.device on_commit=true />
+                    <TextField label="From" id="filter-from" kind="date" value=filters.from on_commit=true />
+                    <TextField label="To" id="filter-to" kind="date" value=filters.to on_commit=true />
                     <button type="button" class="button" on:click=move |_| filters.clear()>"Clear filters"</button>
                 </form>
                 <Transition fallback=|| view! { <p class="muted">"Asking the lab…"</p> }>

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::error_note::ErrorNote;
+use crate::components::next_step::NextStep;
 use crate::components::tube_card::TubeCard;
 use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
@@ -129,14 +130,9 @@ pub fn Tubes() -> impl IntoView {
                 </p>
                 <div class="tube-list" data-testid="tube-list">{cards}</div>
                 <div class="next-row">
-                    <button
-                        class="button primary wide"
-                        data-testid="go-label"
-                        disabled=move || !ready || busy.get()
-                        on:click=move |_| handle.commit_and_go(next.clone(), Step::Label)
-                    >
+                    <NextStep handle=handle data=next step=Step::Label ready=ready test_id="go-label">
                         "Next: label tubes"
-                    </button>
+                    </NextStep>
                     {(!ready).then(|| view! { <p class="hint">"Mark every tube drawn, or record a test as not collected."</p> })}
                 </div>
                 <p class="secondary-links">
