@@ -1,4 +1,4 @@
-//! Labelled form fields: `Field` wraps any control, `TextField` and `SelectField` follow a signal.
+//! Form pieces: `Field` labels any control, `TextField` and `SelectField` follow a signal, `SubmitButton`.
 
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -115,5 +115,25 @@ pub fn SelectField(
                 {options}
             </select>
         </Field>
+    }
+}
+
+/// A form's submit button, which says so and waits while the request is `pending`.
+#[component]
+pub fn SubmitButton(
+    /// `data-testid` of the button.
+    test_id: &'static str,
+    /// The request is in flight.
+    #[prop(into)]
+    pending: Signal<bool>,
+    /// The button's words.
+    label: &'static str,
+    /// Its words while the request is in flight, e.g. "Signing in…".
+    pending_label: &'static str,
+) -> impl IntoView {
+    view! {
+        <button class="button primary wide" type="submit" data-testid=test_id disabled=move || pending.get()>
+            {move || if pending.get() { pending_label } else { label }}
+        </button>
     }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::error_note::{failure_of, ErrorNote};
-use crate::components::field::TextField;
+use crate::components::field::{SubmitButton, TextField};
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::context::{Auth, DeviceDb};
@@ -70,14 +70,12 @@ pub fn Enroll() -> impl IntoView {
                     no_spellcheck=true
                     placeholder="XXXX-XXXX-XXXX"
                 />
-                <button
-                    class="button primary wide"
-                    type="submit"
-                    data-testid="enroll-submit"
-                    disabled=move || enroll.pending().get()
-                >
-                    {move || if enroll.pending().get() { "Enrolling…" } else { "Enroll this tablet" }}
-                </button>
+                <SubmitButton
+                    test_id="enroll-submit"
+                    pending=enroll.pending()
+                    label="Enroll this tablet"
+                    pending_label="Enrolling…"
+                />
             </form>
             <ErrorNote error=failure_of(enroll) test_id="enroll-error" />
         </section>

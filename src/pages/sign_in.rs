@@ -7,7 +7,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
 use crate::components::error_note::{failure_of, ErrorNote};
-use crate::components::field::TextField;
+use crate::components::field::{SubmitButton, TextField};
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::context::{Auth, DeviceDb, RecentUser, Revision};
@@ -168,14 +168,12 @@ pub fn SignIn() -> impl IntoView {
                     autocomplete="current-password"
                     node_ref=pin_input
                 />
-                <button
-                    class="button primary wide"
-                    type="submit"
-                    data-testid="sign-in-submit"
-                    disabled=move || sign_in.pending().get()
-                >
-                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <SubmitButton
+                    test_id="sign-in-submit"
+                    pending=sign_in.pending()
+                    label="Sign in"
+                    pending_label="Signing in…"
+                />
             </form>
             <ErrorNote error=failure_of(sign_in) test_id="sign-in-error" />
         </section>

@@ -166,12 +166,9 @@ fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), AppError>>) -> i
                     .map(|e| {
                         view! {
                             <li data-testid="review-event">
-                                {format!(
-                                    "{} · {} · {}{}",
-                                    when(&e.at),
-                                    e.by.display_name,
-                                    e.action.as_str().replace('_', " "),
-                                    e.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default(),
+                                {history_line(
+                                    &[&when(&e.at), &e.by.display_name, &e.action.as_str().replace('_', " ")],
+                                    e.note.as_ref(),
                                 )}
                             </li>
                         }
@@ -188,6 +185,12 @@ fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), AppError>>) -> i
             <pre class="fhir" data-testid="fhir">{fhir}</pre>
         </details>
     }
+}
+
+/// "23 Nov 14:05 · Sam Supervisor · reviewed: looks fine": the parts, then the note if any.
+fn history_line(parts: &[&str], note: Option<&String>) -> String {
+    let note = note.map(|n| format!(": {n}")).unwrap_or_default();
+    format!("{}{note}", parts.join(" · "))
 }
 
 fn record_view(r: &RecordView) -> impl IntoView {
@@ -285,13 +288,9 @@ fn attempt_view(a: PushAttemptView, act: Action<Act, Result<(), AppError>>) -> i
     };
     view! {
         <li data-testid="attempt">
-            {format!(
-                "{} · {} · version {} · {}{}",
-                when(&a.received_at),
-                a.device.name,
-                a.version,
-                outcome,
-                a.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default(),
+            {history_line(
+                &[&when(&a.received_at), &a.device.name, &format!("version {}", a.version), outcome],
+                a.reason.as_ref(),
             )}
             {a.resolution.map(|c| format!(" · resolved: {} version stands", match c { ConflictChoice::Lab => "the lab's", ConflictChoice::Device => "the device's" }))}
             {open_conflict
