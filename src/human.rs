@@ -47,11 +47,15 @@ mod tests {
 
     #[test]
     fn ages_read_in_the_largest_useful_units() {
-        assert_eq!(age_text(42), "42 s");
-        assert_eq!(age_text(125), "2 min");
-        assert_eq!(age_text(3 * 3600 + 5 * 60), "3 h 5 min");
-        assert_eq!(age_text(2 * 86_400 + 3600), "2 d 1 h");
-        assert_eq!(age_text(-5), "0 s");
+        for (seconds, text) in [
+            (42, "42 s"),
+            (125, "2 min"),
+            (3 * 3600 + 5 * 60, "3 h 5 min"),
+            (2 * 86_400 + 3600, "2 d 1 h"),
+            (-5, "0 s"),
+        ] {
+            assert_eq!(age_text(seconds), text);
+        }
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! Form pieces: `Field` labels any control, `TextField` and `SelectField` follow a signal, `SubmitButton`.
+//! Form pieces: `Field` labels any control, `TextField` and `SelectField` follow a signal, `RequestForm`.
 
 use leptos::html::Input;
 use leptos::prelude::*;
+
+use crate::components::error_note::{failure_of, ErrorNote};
+use crate::error::AppError;
 
 /// A control with its visible label above it.
 #[component]
@@ -118,22 +121,41 @@ pub fn SelectField(
     }
 }
 
-/// A form's submit button, which says so and waits while the request is `pending`.
+/// A form that sends one request: its fields, a submit button that says so and waits while the
+/// request is in flight, and the request's error under it.
 #[component]
-pub fn SubmitButton(
-    /// `data-testid` of the button.
-    test_id: &'static str,
-    /// The request is in flight.
-    #[prop(into)]
-    pending: Signal<bool>,
+pub fn RequestForm<I, O, F>(
+    /// Starts the request from the form's fields (the default submit is already prevented).
+    on_submit: F,
+    /// The request, whose progress and error the form shows.
+    action: Action<I, Result<O, AppError>>,
+    /// `data-testid` of the submit button.
+    submit_test_id: &'static str,
     /// The button's words.
     label: &'static str,
     /// Its words while the request is in flight, e.g. "Signing in…".
     pending_label: &'static str,
-) -> impl IntoView {
+    /// `data-testid` of the error line.
+    error_test_id: &'static str,
+    /// The fields.
+    children: Children,
+) -> impl IntoView
+where
+    I: Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+    F: Fn() + 'static,
+{
+    let pending = action.pending();
     view! {
-        <button class="button primary wide" type="submit" data-testid=test_id disabled=move || pending.get()>
-            {move || if pending.get() { pending_label } else { label }}
-        </button>
+        <form on:submit=move |ev| {
+            ev.prevent_default();
+            on_submit();
+        }>
+            {children()}
+            <button class="button primary wide" type="submit" data-testid=submit_test_id disabled=move || pending.get()>
+                {move || if pending.get() { pending_label } else { label }}
+            </button>
+        </form>
+        <ErrorNote error=failure_of(action) test_id=error_test_id />
     }
 }

@@ -3,8 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::components::error_note::{failure_of, ErrorNote};
-use crate::components::field::{SubmitButton, TextField};
+use crate::components::field::{RequestForm, TextField};
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::context::{Auth, DeviceDb};
@@ -45,8 +44,7 @@ pub fn Enroll() -> impl IntoView {
             navigate("/sign-in", Default::default());
         }
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         if !code.get_untracked().trim().is_empty() {
             enroll.dispatch(code.get_untracked());
         }
@@ -60,7 +58,14 @@ pub fn Enroll() -> impl IntoView {
             <p>
                 "Type the enrollment code the lab gave you for this tablet. You need a connection once; after that Drawline works offline."
             </p>
-            <form on:submit=submit>
+            <RequestForm
+                on_submit=submit
+                action=enroll
+                submit_test_id="enroll-submit"
+                label="Enroll this tablet"
+                pending_label="Enrolling…"
+                error_test_id="enroll-error"
+            >
                 <TextField
                     label="Enrollment code"
                     id="enroll-code"
@@ -70,14 +75,7 @@ pub fn Enroll() -> impl IntoView {
                     no_spellcheck=true
                     placeholder="XXXX-XXXX-XXXX"
                 />
-                <SubmitButton
-                    test_id="enroll-submit"
-                    pending=enroll.pending()
-                    label="Enroll this tablet"
-                    pending_label="Enrolling…"
-                />
-            </form>
-            <ErrorNote error=failure_of(enroll) test_id="enroll-error" />
+            </RequestForm>
         </section>
     }
 }

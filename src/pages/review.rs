@@ -1,5 +1,4 @@
-//! Review and finalize: the whole collection on one screen; finalizing locks it and moves it
-//! from the drafts to the outbox in one transaction.
+//! Review and finalize: the whole collection on one screen.
 
 use drawline_domain::collection::FastingStatus;
 use drawline_domain::{CaptureMethod, Scope};
@@ -23,7 +22,8 @@ const FASTING: [(FastingStatus, &str, &str); 3] = [
     (FastingStatus::NotGiven, "not-given", "Not asked / unknown"),
 ];
 
-/// The review screen.
+/// The review screen: finalizing locks the collection and moves it from the drafts to the outbox
+/// in one transaction.
 #[component]
 pub fn Review() -> impl IntoView {
     let handle = use_collection(Step::Review);

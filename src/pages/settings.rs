@@ -1,5 +1,4 @@
-//! Settings: which lab and device this tablet is, how much storage Drawline uses of what the
-//! browser allows, and whether that storage is protected from eviction.
+//! Settings: this tablet, and the storage Drawline uses of what the browser allows.
 
 use leptos::prelude::*;
 
@@ -18,7 +17,8 @@ struct StorageFacts {
     synced: Option<usize>,
 }
 
-/// The settings screen.
+/// The settings screen: which device this tablet is, how much storage Drawline uses of what the
+/// browser allows, and whether that storage is protected from eviction.
 #[component]
 pub fn Settings() -> impl IntoView {
     let DeviceDb(db) = DeviceDb::expect();

@@ -1,13 +1,11 @@
-//! Sign in: the collector picks themself (or types their user name) and enters their PIN; the
-//! round's worklist is downloaded right away so the draw list works offline afterwards.
+//! Sign in: the collector picks themself (or types their user name) and enters their PIN.
 
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
-use crate::components::error_note::{failure_of, ErrorNote};
-use crate::components::field::{SubmitButton, TextField};
+use crate::components::field::{RequestForm, TextField};
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::context::{Auth, DeviceDb, RecentUser, Revision};
@@ -19,7 +17,8 @@ use crate::sync::{self, SyncError};
 /// How many collectors are offered as one-tap buttons.
 const RECENT_USERS: usize = 6;
 
-/// The sign-in screen.
+/// The sign-in screen; the round's worklist is downloaded right after, so the draw list works
+/// offline afterwards.
 #[component]
 pub fn SignIn() -> impl IntoView {
     let db = DeviceDb::expect();
@@ -90,8 +89,7 @@ pub fn SignIn() -> impl IntoView {
             navigate(auth.start_path(), Default::default());
         }
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let (u, p) = (username.get_untracked(), pin.get_untracked());
         if !u.trim().is_empty() && !p.is_empty() {
             sign_in.dispatch((u, p));
@@ -150,7 +148,14 @@ pub fn SignIn() -> impl IntoView {
                         })
                 }}
             </Transition>
-            <form on:submit=submit>
+            <RequestForm
+                on_submit=submit
+                action=sign_in
+                submit_test_id="sign-in-submit"
+                label="Sign in"
+                pending_label="Signing in…"
+                error_test_id="sign-in-error"
+            >
                 <TextField
                     label="User name"
                     id="username"
@@ -168,14 +173,7 @@ pub fn SignIn() -> impl IntoView {
                     autocomplete="current-password"
                     node_ref=pin_input
                 />
-                <SubmitButton
-                    test_id="sign-in-submit"
-                    pending=sign_in.pending()
-                    label="Sign in"
-                    pending_label="Signing in…"
-                />
-            </form>
-            <ErrorNote error=failure_of(sign_in) test_id="sign-in-error" />
+            </RequestForm>
         </section>
     }
 }

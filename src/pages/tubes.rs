@@ -1,5 +1,4 @@
-//! The tubes to draw, in the site's order of draw, as large cards. Tapping "Drawn" stamps the
-//! device clock; a timed draw outside its window asks for a reason, which is recorded.
+//! The tubes to draw, in the site's order of draw, as large cards.
 
 use drawline_domain::collection::TubeRecord;
 use drawline_domain::{CollectionError, Status};
@@ -35,7 +34,8 @@ fn timing_for(data: &DraftData, tube: &TubeRecord) -> Option<String> {
     ))
 }
 
-/// The tubes screen.
+/// The tubes screen: tapping "Drawn" stamps the device clock; a timed draw outside its window
+/// asks for a reason, which is recorded.
 #[component]
 pub fn Tubes() -> impl IntoView {
     let handle = use_collection(Step::Tubes);
