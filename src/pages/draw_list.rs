@@ -226,7 +226,9 @@ pub fn DrawList() -> impl IntoView {
     });
 
     let runner: SyncRunner = expect_context();
-    let prepare = Action::new_local(move |_: &()| runner.prepare());
+    let prepare = Action::new_local(move |_: &()| async move {
+        runner.prepare().await.map_err(AppError::Refused)
+    });
     let acknowledge = Action::new_local(move |_: &()| async move {
         let store = db.0.await?;
         let mut notices = runner::load_notices(&store).await?;
@@ -329,7 +331,7 @@ pub fn DrawList() -> impl IntoView {
                         Err(e) => {
                             view! {
                                 <p class="notice" role="alert" data-testid="round-not-ready">
-                                    "Not ready for offline work: " {e} ". The last downloaded worklist is kept."
+                                    "Not ready for offline work: " {e.to_string()} ". The last downloaded worklist is kept."
                                 </p>
                             }
                                 .into_any()
