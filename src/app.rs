@@ -3,11 +3,11 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::update_banner::UpdateBanner;
-use crate::context::{Auth, DeviceDb, Revision};
+use crate::context::{Auth, DeviceDb, QueueFilters, Revision};
 use crate::hooks::use_service_worker::{use_service_worker, UseServiceWorkerReturn};
 use crate::pages::drafts::Drafts;
 use crate::pages::draw_list::DrawList;
@@ -22,7 +22,7 @@ use crate::pages::settings::Settings;
 use crate::pages::sign_in::SignIn;
 use crate::pages::supervisor_collection::SupervisorCollection;
 use crate::pages::supervisor_devices::SupervisorDevices;
-use crate::pages::supervisor_queue::{QueueFilters, SupervisorQueue};
+use crate::pages::supervisor_queue::SupervisorQueue;
 use crate::pages::sync_queue::SyncQueue;
 use crate::pages::tubes::Tubes;
 use crate::storage::{schema, DraftStore, IdbStore};
@@ -64,15 +64,20 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/drafts") view=Drafts />
                     <Route path=path!("/sync") view=SyncQueue />
                     <Route path=path!("/settings") view=Settings />
-                    <Route path=path!("/supervisor") view=|| view! { <Redirect path="/supervisor/devices" /> } />
-                    <Route path=path!("/supervisor/devices") view=SupervisorDevices />
-                    <Route path=path!("/supervisor/queue") view=SupervisorQueue />
-                    <Route path=path!("/supervisor/collections/:id") view=SupervisorCollection />
-                    <Route path=path!("/collect/:id/identify") view=Identify />
-                    <Route path=path!("/collect/:id/tubes") view=Tubes />
-                    <Route path=path!("/collect/:id/label") view=Label />
-                    <Route path=path!("/collect/:id/exceptions") view=Exceptions />
-                    <Route path=path!("/collect/:id/review") view=Review />
+                    <ParentRoute path=path!("/supervisor") view=Outlet>
+                        <Route path=path!("") view=|| view! { <Redirect path="/supervisor/devices" /> } />
+                        <Route path=path!("devices") view=SupervisorDevices />
+                        <Route path=path!("queue") view=SupervisorQueue />
+                        <Route path=path!("collections/:id") view=SupervisorCollection />
+                    </ParentRoute>
+                    // One collection's steps: each screen reads the collection id from the address.
+                    <ParentRoute path=path!("/collect/:id") view=Outlet>
+                        <Route path=path!("identify") view=Identify />
+                        <Route path=path!("tubes") view=Tubes />
+                        <Route path=path!("label") view=Label />
+                        <Route path=path!("exceptions") view=Exceptions />
+                        <Route path=path!("review") view=Review />
+                    </ParentRoute>
                 </Routes>
             </main>
         </Router>

@@ -158,3 +158,110 @@ impl UpdateReady {
         expect_context()
     }
 }
+
+/// The queue's filters, kept in context so they survive opening a collection and coming back.
+#[derive(Clone, Copy)]
+pub struct QueueFilters {
+    /// `accepted`, `duplicate`, `conflict`, `rejected`, `quarantined` or empty.
+    pub status: RwSignal<String>,
+    /// A flag name or empty.
+    pub flag: RwSignal<String>,
+    /// Patient id, MRN or part of a name.
+    pub patient: RwSignal<String>,
+    /// Collector user name or id.
+    pub collector: RwSignal<String>,
+    /// Device id, or empty for all.
+    pub device: RwSignal<String>,
+    /// First day (YYYY-MM-DD, local), or empty.
+    pub from: RwSignal<String>,
+    /// Last day (YYYY-MM-DD, local), or empty.
+    pub to: RwSignal<String>,
+    /// `true`, `false` or empty.
+    pub reviewed: RwSignal<String>,
+}
+
+impl QueueFilters {
+    /// The app's queue filters, provided by the root; panics outside it (a programming error).
+    pub fn expect() -> Self {
+        expect_context()
+    }
+
+    /// No filter set.
+    pub fn new() -> Self {
+        Self {
+            status: RwSignal::new(String::new()),
+            flag: RwSignal::new(String::new()),
+            patient: RwSignal::new(String::new()),
+            collector: RwSignal::new(String::new()),
+            device: RwSignal::new(String::new()),
+            from: RwSignal::new(String::new()),
+            to: RwSignal::new(String::new()),
+            reviewed: RwSignal::new(String::new()),
+        }
+    }
+
+    /// Sets every filter back to empty.
+    pub fn clear(&self) {
+        for s in [
+            self.status,
+            self.flag,
+            self.patient,
+            self.collector,
+            self.device,
+            self.from,
+            self.to,
+            self.reviewed,
+        ] {
+            s.set(String::new());
+        }
+    }
+
+    /// The URL query for the lab server (reads every filter, so a change refetches).
+    pub fn query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        for (key, signal) in [
+            ("status", self.status),
+            ("flag", self.flag),
+            ("patient", self.patient),
+            ("collector", self.collector),
+            ("device", self.device),
+            ("reviewed", self.reviewed),
+        ] {
+            let v = signal.get();
+            if !v.trim().is_empty() {
+                pairs.push((key, v.trim().to_owned()));
+            }
+        }
+        if let Some(t) = day_bound(&self.from.get(), false) {
+            pairs.push(("from", t));
+        }
+        if let Some(t) = day_bound(&self.to.get(), true) {
+            pairs.push(("to", t));
+        }
+        pairs.push(("limit", "100".into()));
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+impl Default for QueueFilters {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The start (or end) of a local calendar day as an RFC 3339 instant.
+fn day_bound(day: &str, end: bool) -> Option<String> {
+    use chrono::TimeZone;
+    let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
+    let time = if end {
+        date.and_hms_opt(23, 59, 59)?
+    } else {
+        date.and_hms_opt(0, 0, 0)?
+    };
+    let local = chrono::Local.from_local_datetime(&time).earliest()?;
+    Some(local.with_timezone(&chrono::Utc).to_rfc3339())
+}

@@ -3,7 +3,9 @@
 pub mod app;
 pub mod components;
 pub mod context;
+pub mod error;
 pub mod hooks;
+pub mod human;
 pub mod pages;
 pub mod round;
 pub mod storage;

@@ -1,6 +1,6 @@
-//! The app's glue between stored records and the domain rules: starting a collection from the
-//! worklist, the draft record format, accession numbers, and the outbox record. No browser here,
-//! so all of it is tested natively.
+//! Glue between stored records and the domain rules: start, draft format, accessions, outbox.
+
+// No browser here, so all of it is tested natively.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use drawline_domain::api::{Worklist, WorklistOrder};

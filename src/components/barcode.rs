@@ -2,6 +2,9 @@
 
 use leptos::prelude::*;
 
+use crate::components::error_note::ErrorNote;
+use crate::error::AppError;
+
 /// Bar and space widths (in modules) of Code 128 symbols 0 to 106; 106 is STOP (7 elements).
 const PATTERNS: [&str; 107] = [
     "212222", "222122", "222221", "121223", "121322", "131222", "122213", "122312", "132212",
@@ -90,10 +93,10 @@ pub fn Barcode(
             }
             .into_any()
         }
-        Err(NotEncodable(c)) => view! {
-            <p class="error">{format!("'{c}' cannot be printed as a barcode")}</p>
+        Err(NotEncodable(c)) => {
+            let error = AppError::Refused(format!("'{c}' cannot be printed as a barcode"));
+            view! { <ErrorNote error=error /> }.into_any()
         }
-        .into_any(),
     }
 }
 

@@ -5,6 +5,9 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::components::error_note::ErrorNote;
+use crate::error::AppError;
+
 /// Formats printed on wristbands and tube labels.
 const FORMATS: &[&str] = &["code_128", "code_39", "qr_code", "data_matrix", "pdf417"];
 
@@ -113,7 +116,7 @@ pub fn CameraScan(
 ) -> impl IntoView {
     let available = camera_scan_available();
     let active = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<AppError>);
     let video = NodeRef::<Video>::new();
     let start = move |_| {
         error.set(None);
@@ -133,9 +136,9 @@ pub fn CameraScan(
                 Ok(None) => {}
                 Err(e) => {
                     active.set(false);
-                    error.set(Some(format!(
+                    error.set(Some(AppError::Refused(format!(
                         "{e}. Use the handheld scanner or enter the identifiers by hand."
-                    )));
+                    ))));
                 }
             }
         });
@@ -158,7 +161,7 @@ pub fn CameraScan(
                         "Stop camera"
                     </button>
                 </Show>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <ErrorNote error=error />
             </div>
         }
     })

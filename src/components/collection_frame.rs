@@ -1,16 +1,16 @@
-//! The frame of every collection screen: status bar, steps, patient, and the loading, missing
-//! and storage-error states, so each step screen only draws its own part.
+//! The frame of every collection screen: status bar, steps, patient, loading and failure states.
 
 use leptos::prelude::*;
 
+use crate::components::error_note::ErrorNote;
 use crate::components::patient_banner::PatientBanner;
 use crate::components::status_bar::StatusBar;
 use crate::components::step_bar::StepBar;
-use crate::components::storage_problem::StorageProblem;
 use crate::hooks::use_collection::CollectionHandle;
 use crate::workflow::Step;
 
-/// Wraps a step screen; `children` render once the draft is loaded.
+/// Wraps a step screen, so each step screen only draws its own part; `children` render once the
+/// draft is loaded.
 #[component]
 pub fn CollectionFrame(
     /// The collection being edited.
@@ -37,7 +37,7 @@ pub fn CollectionFrame(
         <div class="screen" data-testid=format!("step-{}", step.as_str())>
             <h1>{step.title()}</h1>
             {header}
-            {move || handle.error.get().map(|e| view! { <StorageProblem error=e /> })}
+            <ErrorNote error=handle.error />
             {move || {
                 handle
                     .missing

@@ -1,12 +1,12 @@
-//! A bedside tube label as it will print: 2 x 1 inch, name, second identifier, barcode, tube,
-//! collection time, collector, timing and handling.
+//! A bedside tube label as it will print on a 2 x 1 inch label.
 
 use drawline_domain::LabelContent;
 use leptos::prelude::*;
 
 use crate::components::barcode::Barcode;
 
-/// The label of one tube; the same markup is what the print stylesheet sizes to 2 x 1 inch.
+/// The label of one tube: name, second identifier, barcode, tube, collection time, collector,
+/// timing and handling; the same markup is what the print stylesheet sizes to 2 x 1 inch.
 #[component]
 pub fn LabelPreview(
     /// What the label says (from the domain's `label_for`).

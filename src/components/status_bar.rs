@@ -1,10 +1,10 @@
-//! The bar on every screen: online or offline, how many collections wait to sync, unfinished
-//! drafts, whether the app works offline, and who is signed in.
+//! The bar on every screen: connection, sync backlog, drafts, offline start, who is signed in.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::context::{Auth, DeviceDb, OfflineReady, Revision, ServiceWorkerState};
+use crate::human::skew_text;
 use crate::storage::keys::SESSION_KEY;
 use crate::sync::runner::{Phase, SyncRunner};
 
@@ -14,7 +14,8 @@ fn navigator_online() -> bool {
         .unwrap_or(false)
 }
 
-/// Connection state, sync backlog and drafts, always visible.
+/// Always visible: online or offline, how many collections wait to sync, unfinished drafts,
+/// whether the app starts offline, and who is signed in.
 #[component]
 pub fn StatusBar() -> impl IntoView {
     let DeviceDb(db) = DeviceDb::expect();
@@ -139,16 +140,4 @@ pub fn StatusBar() -> impl IntoView {
             }}
         </header>
     }
-}
-
-/// "3 h 2 min ahead", "12 min behind".
-fn skew_text(seconds: i64) -> String {
-    let minutes = (seconds.unsigned_abs() + 30) / 60;
-    let (h, m) = (minutes / 60, minutes % 60);
-    let size = if h > 0 {
-        format!("{h} h {m} min")
-    } else {
-        format!("{m} min")
-    };
-    format!("{size} {}", if seconds > 0 { "ahead" } else { "behind" })
 }

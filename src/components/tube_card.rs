@@ -1,5 +1,4 @@
-//! One tube as a large card: cap colour shown as a swatch and in words, additive, volume,
-//! inversions, handling and the tests it serves.
+//! One tube as a large card, its cap colour shown as a swatch and in words.
 
 use drawline_domain::collection::TubeRecord;
 use leptos::prelude::*;
@@ -30,7 +29,8 @@ pub fn cap_colour(cap: &str) -> &'static str {
         .unwrap_or("#bdbdbd")
 }
 
-/// A tube to draw; `children` hold its action (e.g. the "Drawn" button) or its status.
+/// A tube to draw: cap, additive, volume, inversions, handling and the tests it serves;
+/// `children` hold its action (e.g. the "Drawn" button) or its status.
 #[component]
 pub fn TubeCard(
     /// The tube and what happened to it.

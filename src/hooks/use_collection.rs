@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::context::{DeviceDb, Revision};
+use drawline_domain::CollectorId;
+
+use crate::context::{Auth, DeviceDb, Revision};
+use crate::error::AppError;
 use crate::storage::StorageError;
 use crate::workflow::{DraftData, Step};
 
@@ -14,7 +17,7 @@ pub const AUTOSAVE_MEASURE: &str = "drawline-autosave";
 
 /// Saves `(draft, step, then go to)`; resolves to the saved draft and where to go.
 pub type SaveAction =
-    Action<(DraftData, Step, Option<String>), Result<(DraftData, Option<String>), StorageError>>;
+    Action<(DraftData, Step, Option<String>), Result<(DraftData, Option<String>), AppError>>;
 
 /// What a workflow screen shares: the draft being edited and the action that saves it.
 #[derive(Clone, Copy)]
@@ -26,13 +29,27 @@ pub struct CollectionHandle {
     /// The draft is not in the store (finalized, or a stale address).
     pub missing: RwSignal<bool>,
     /// Loading or saving failed.
-    pub error: RwSignal<Option<StorageError>>,
+    pub error: RwSignal<Option<AppError>>,
     /// Saves a new version of the draft at a step, then (optionally) goes to an address. The
     /// screen shows the new state only once this resolved: autosave before confirmation.
     pub save: SaveAction,
+    /// Who is signed in: the collector of every change.
+    auth: Auth,
 }
 
 impl CollectionHandle {
+    /// The start of every change: the draft as last saved, and who makes the change (the
+    /// signed-in collector, else whoever started the collection). `None` while loading.
+    pub fn edit(&self) -> Option<(DraftData, CollectorId)> {
+        let data = self.data.get_untracked()?;
+        let by = self
+            .auth
+            .collector()
+            .unwrap_or_else(|| data.collector.clone())
+            .collector_id();
+        Some((data, by))
+    }
+
     /// Saves `next` at `step` and stays on the screen.
     pub fn commit(&self, next: DraftData, step: Step) {
         self.save.dispatch((next, step, None));
@@ -55,6 +72,7 @@ impl CollectionHandle {
 pub fn use_collection(step: Step) -> CollectionHandle {
     let db = DeviceDb::expect();
     let revision = Revision::expect();
+    let auth = Auth::expect();
     let params = use_params_map();
     let navigate = use_navigate();
     let id = params.get_untracked().get("id").unwrap_or_default();
@@ -79,7 +97,7 @@ pub fn use_collection(step: Step) -> CollectionHandle {
                     let _ = p.measure_with_start_mark(AUTOSAVE_MEASURE, AUTOSAVE_MARK);
                     p.clear_marks_with_mark_name(AUTOSAVE_MARK);
                 }
-                Ok((next, go))
+                Ok::<_, AppError>((next, go))
             }
         },
     );
@@ -89,6 +107,7 @@ pub fn use_collection(step: Step) -> CollectionHandle {
         missing: RwSignal::new(false),
         error: RwSignal::new(None),
         save,
+        auth,
     };
 
     Effect::new(move |_| {
@@ -122,10 +141,12 @@ pub fn use_collection(step: Step) -> CollectionHandle {
                     }
                     handle.data.set(Some(data));
                 }
-                Err(why) => handle.error.set(Some(StorageError::Serialization(why))),
+                Err(why) => handle
+                    .error
+                    .set(Some(StorageError::Serialization(why).into())),
             },
             Ok(None) => handle.missing.set(true),
-            Err(e) => handle.error.set(Some(e)),
+            Err(e) => handle.error.set(Some(e.into())),
         }
     });
     handle

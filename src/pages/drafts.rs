@@ -1,11 +1,11 @@
-//! Unfinished collections on this tablet, most recent first; each resumes at the step where it
-//! was left.
+//! Unfinished collections on this tablet, most recent first, each resumed where it was left.
 
 use leptos::prelude::*;
 
-use crate::components::status_bar::StatusBar;
-use crate::components::storage_problem::StorageProblem;
+use crate::components::error_note::ErrorNote;
+use crate::components::screen::{Screen, TitleActions};
 use crate::context::{DeviceDb, Revision};
+use crate::error::AppError;
 use crate::round;
 
 /// The drafts screen.
@@ -19,7 +19,7 @@ pub fn Drafts() -> impl IntoView {
     });
     let list = move || {
         drafts.get().map(|res| match res {
-            Err(e) => view! { <StorageProblem error=e /> }.into_any(),
+            Err(e) => view! { <ErrorNote error=AppError::from(e) /> }.into_any(),
             Ok(list) if list.is_empty() => view! {
                 <section class="card" data-testid="no-drafts">
                     <p>"No unfinished collections on this tablet."</p>
@@ -61,13 +61,11 @@ pub fn Drafts() -> impl IntoView {
         })
     };
     view! {
-        <StatusBar />
-        <div class="screen" data-testid="drafts">
-            <div class="title-row">
-                <h1>"Unfinished collections"</h1>
+        <Screen title="Unfinished collections" test_id="drafts">
+            <TitleActions slot>
                 <a class="button" href="/draws">"Draw list"</a>
-            </div>
+            </TitleActions>
             <Transition fallback=|| view! { <p class="muted">"Reading drafts…"</p> }>{list}</Transition>
-        </div>
+        </Screen>
     }
 }

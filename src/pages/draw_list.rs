@@ -1,6 +1,4 @@
-//! The draw list: this device's patients and their open orders, STAT first, then timed draws by
-//! due time with their window, then routine; searchable by name or MRN; drafts and collected
-//! patients marked.
+//! The draw list: this device's patients and their open orders, STAT, timed, then routine.
 
 use std::rc::Rc;
 
@@ -12,9 +10,11 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
-use crate::components::status_bar::StatusBar;
-use crate::components::storage_problem::StorageProblem;
+use crate::components::error_note::{failure_of, ErrorNote};
+use crate::components::field::TextField;
+use crate::components::screen::{Screen, TitleActions};
 use crate::context::{Auth, DeviceDb, Revision};
+use crate::error::AppError;
 use crate::round;
 use crate::storage::keys::NEEDLE_KEY;
 use crate::storage::{DraftStore, StorageError};
@@ -203,7 +203,9 @@ pub fn DrawList() -> impl IntoView {
     });
 
     let runner: SyncRunner = expect_context();
-    let prepare = Action::new_local(move |_: &()| runner.prepare());
+    let prepare = Action::new_local(move |_: &()| async move {
+        runner.prepare().await.map_err(AppError::Refused)
+    });
     let acknowledge = Action::new_local(move |_: &()| async move {
         let store = db.0.await?;
         let mut notices = runner::load_notices(&store).await?;
@@ -217,7 +219,7 @@ pub fn DrawList() -> impl IntoView {
             )
             .await?;
         revision.bump();
-        Ok::<_, StorageError>(())
+        Ok::<_, AppError>(())
     });
 
     let set_needle = Action::new_local(move |device: &Device| {
@@ -228,15 +230,15 @@ pub fn DrawList() -> impl IntoView {
                 .put_setting(NEEDLE_KEY, &serde_json::Value::String(device.to_string()))
                 .await?;
             revision.bump();
-            Ok::<_, StorageError>(())
+            Ok::<_, AppError>(())
         }
     });
 
     let start = Action::new_local(move |patient: &String| {
         let patient = patient.clone();
         async move {
-            let store = db.0.await.map_err(|e| e.to_string())?;
-            let r = load(store.clone()).await.map_err(|e| e.to_string())?;
+            let store = db.0.await?;
+            let r = load(store.clone()).await?;
             // One open collection per patient: resume it rather than start a second one.
             if let Some((d, step, _)) = r
                 .drafts
@@ -247,7 +249,7 @@ pub fn DrawList() -> impl IntoView {
             }
             let collector = auth
                 .collector()
-                .ok_or_else(|| "sign in again to start a collection".to_string())?;
+                .ok_or_else(|| AppError::refused("sign in again to start a collection"))?;
             let closed = r.closed_orders();
             let worklist = r.worklist.ok_or("no worklist on this tablet yet")?;
             let data = workflow::start(
@@ -258,14 +260,12 @@ pub fn DrawList() -> impl IntoView {
                 r.needle,
                 collector,
                 workflow::now(),
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             store
                 .put_draft(&data.to_draft(Step::Identify, chrono::Local::now().fixed_offset()))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             revision.bump();
-            Ok::<_, String>(Step::Identify.path(&data.id()))
+            Ok::<_, AppError>(Step::Identify.path(&data.id()))
         }
     });
     Effect::new(move |_| {
@@ -276,7 +276,7 @@ pub fn DrawList() -> impl IntoView {
 
     let list = move || {
         round.get().map(|res| match res {
-            Err(e) => view! { <StorageProblem error=e /> }.into_any(),
+            Err(e) => view! { <ErrorNote error=AppError::from(e) /> }.into_any(),
             Ok(r) => render(r, query, start, set_needle, acknowledge).into_any(),
         })
     };
@@ -286,10 +286,8 @@ pub fn DrawList() -> impl IntoView {
             (auth.loaded.get() && auth.session.get().is_none())
                 .then(|| view! { <Redirect path="/sign-in" /> })
         }}
-        <StatusBar />
-        <div class="screen" data-testid="draw-list">
-            <div class="title-row">
-                <h1>"Draw list"</h1>
+        <Screen title="Draw list" test_id="draw-list">
+            <TitleActions slot>
                 <button
                     class="button"
                     data-testid="prepare-round"
@@ -300,7 +298,7 @@ pub fn DrawList() -> impl IntoView {
                 >
                     {move || if prepare.pending().get() { "Preparing…" } else { "Prepare for round" }}
                 </button>
-            </div>
+            </TitleActions>
             {move || {
                 prepare
                     .value()
@@ -310,33 +308,17 @@ pub fn DrawList() -> impl IntoView {
                         Err(e) => {
                             view! {
                                 <p class="notice" role="alert" data-testid="round-not-ready">
-                                    "Not ready for offline work: " {e} ". The last downloaded worklist is kept."
+                                    "Not ready for offline work: " {e.to_string()} ". The last downloaded worklist is kept."
                                 </p>
                             }
                                 .into_any()
                         }
                     })
             }}
-            {move || {
-                start
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|e| view! { <p class="error" role="alert" data-testid="start-error">{e}</p> })
-            }}
-            <div class="field search">
-                <label for="search">"Find a patient (name or MRN)"</label>
-                <input
-                    id="search"
-                    type="search"
-                    autocomplete="off"
-                    data-testid="search"
-                    prop:value=query
-                    on:input=move |ev| query.set(event_target_value(&ev))
-                />
-            </div>
+            <ErrorNote error=failure_of(start) test_id="start-error" />
+            <TextField label="Find a patient (name or MRN)" id="search" value=query kind="search" />
             <Transition fallback=|| view! { <p class="muted">"Reading the worklist…"</p> }>{list}</Transition>
-        </div>
+        </Screen>
     }
 }
 
@@ -377,10 +359,7 @@ fn readiness_view(r: Readiness) -> impl IntoView {
     }
 }
 
-fn notices_view(
-    r: &Round,
-    acknowledge: Action<(), Result<(), StorageError>>,
-) -> Option<impl IntoView> {
+fn notices_view(r: &Round, acknowledge: Action<(), Result<(), AppError>>) -> Option<impl IntoView> {
     let open: Vec<String> = r
         .notices
         .iter()
@@ -411,9 +390,9 @@ fn notices_view(
 fn render(
     r: Round,
     query: RwSignal<String>,
-    start: Action<String, Result<String, String>>,
-    set_needle: Action<Device, Result<(), StorageError>>,
-    acknowledge: Action<(), Result<(), StorageError>>,
+    start: Action<String, Result<String, AppError>>,
+    set_needle: Action<Device, Result<(), AppError>>,
+    acknowledge: Action<(), Result<(), AppError>>,
 ) -> impl IntoView {
     let notices = notices_view(&r, acknowledge);
     let all = rows(&r);
@@ -504,7 +483,7 @@ fn render(
 fn patient_card(
     row: Row,
     site: &SiteConfig,
-    start: Action<String, Result<String, String>>,
+    start: Action<String, Result<String, AppError>>,
 ) -> impl IntoView {
     let id = row.patient.identity.clone();
     let pid = row.patient.id.to_string();

@@ -3,22 +3,15 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use crate::components::field::{RequestForm, TextField};
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
-use crate::components::storage_problem::StorageProblem;
 use crate::context::{Auth, DeviceDb};
+use crate::error::AppError;
 use crate::storage::keys::{DEVICE_KEY, PULL_CURSOR_KEY};
 use crate::storage::quota::request_persistent_storage;
-use crate::storage::StorageError;
+use crate::sync;
 use crate::sync::runner::{Phase, SyncRunner};
-use crate::sync::{self, SyncError};
-
-/// Why enrollment did not finish.
-#[derive(Debug, Clone)]
-enum Failure {
-    Sync(SyncError),
-    Storage(StorageError),
-}
 
 /// The enrollment screen: one field, one button.
 #[component]
@@ -32,21 +25,15 @@ pub fn Enroll() -> impl IntoView {
     let enroll = Action::new_local(move |code: &String| {
         let code = code.clone();
         async move {
-            let answer = sync::enroll(&code).await.map_err(Failure::Sync)?;
-            let store = db.0.await.map_err(Failure::Storage)?;
+            let answer = sync::enroll(&code).await?;
+            let store = db.0.await?;
             let value = serde_json::to_value(&answer).expect("serialisable");
             // Stored before the screen moves on: a reload must not ask for a used code again.
-            store
-                .put_setting(DEVICE_KEY, &value)
-                .await
-                .map_err(Failure::Storage)?;
+            store.put_setting(DEVICE_KEY, &value).await?;
             // A new enrollment is a new device to the lab: its worklist starts from scratch.
-            store
-                .delete_setting(PULL_CURSOR_KEY)
-                .await
-                .map_err(Failure::Storage)?;
+            store.delete_setting(PULL_CURSOR_KEY).await?;
             request_persistent_storage().await;
-            Ok::<_, Failure>(answer)
+            Ok::<_, AppError>(answer)
         }
     });
     Effect::new(move |_| {
@@ -57,8 +44,7 @@ pub fn Enroll() -> impl IntoView {
             navigate("/sign-in", Default::default());
         }
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         if !code.get_untracked().trim().is_empty() {
             enroll.dispatch(code.get_untracked());
         }
@@ -72,48 +58,24 @@ pub fn Enroll() -> impl IntoView {
             <p>
                 "Type the enrollment code the lab gave you for this tablet. You need a connection once; after that Drawline works offline."
             </p>
-            <form on:submit=submit>
-                <div class="field">
-                    <label for="enroll-code">"Enrollment code"</label>
-                    <input
-                        id="enroll-code"
-                        class="code-input"
-                        type="text"
-                        autocomplete="off"
-                        autocapitalize="characters"
-                        spellcheck="false"
-                        placeholder="XXXX-XXXX-XXXX"
-                        data-testid="enroll-code"
-                        prop:value=code
-                        on:input=move |ev| code.set(event_target_value(&ev))
-                    />
-                </div>
-                <button
-                    class="button primary wide"
-                    type="submit"
-                    data-testid="enroll-submit"
-                    disabled=move || enroll.pending().get()
-                >
-                    {move || if enroll.pending().get() { "Enrolling…" } else { "Enroll this tablet" }}
-                </button>
-            </form>
-            {move || {
-                enroll
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|f| match f {
-                        Failure::Sync(e) => {
-                            view! {
-                                <p class="error" role="alert" data-testid="enroll-error">
-                                    {e.human()}
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Failure::Storage(e) => view! { <StorageProblem error=e /> }.into_any(),
-                    })
-            }}
+            <RequestForm
+                on_submit=submit
+                action=enroll
+                submit_test_id="enroll-submit"
+                label="Enroll this tablet"
+                pending_label="Enrolling…"
+                error_test_id="enroll-error"
+            >
+                <TextField
+                    label="Enrollment code"
+                    id="enroll-code"
+                    value=code
+                    class="code-input"
+                    autocapitalize="characters"
+                    no_spellcheck=true
+                    placeholder="XXXX-XXXX-XXXX"
+                />
+            </RequestForm>
         </section>
     }
 }

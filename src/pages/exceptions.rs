@@ -4,7 +4,8 @@ use drawline_domain::{NotCollectedReason, Scope, TestCode};
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
-use crate::context::Auth;
+use crate::components::error_note::ErrorNote;
+use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
 use crate::workflow::{self, Step};
 
@@ -16,15 +17,14 @@ const VISIT: &str = "visit";
 #[component]
 pub fn Exceptions() -> impl IntoView {
     let handle = use_collection(Step::Exceptions);
-    let auth = Auth::expect();
     let scope = RwSignal::new(VISIT.to_string());
     let reason = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<AppError>);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(data) = handle.data.get_untracked() else {
+        let Some((mut next, collector)) = handle.edit() else {
             return;
         };
         let Some(reason) = REASONS
@@ -42,16 +42,11 @@ pub fn Exceptions() -> impl IntoView {
             match TestCode::parse(&s) {
                 Ok(code) => Scope::Test(code),
                 Err(e) => {
-                    error.set(Some(e.to_string()));
+                    error.set(Some(e.to_string().into()));
                     return;
                 }
             }
         };
-        let collector = auth
-            .collector()
-            .unwrap_or(data.collector.clone())
-            .collector_id();
-        let mut next = data;
         let n = note.get_untracked();
         let whole_visit = chosen == Scope::Visit;
         match next.collection.record_not_collected(
@@ -70,7 +65,7 @@ pub fn Exceptions() -> impl IntoView {
                 };
                 handle.commit_and_go(next, back);
             }
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => error.set(Some(e.into())),
         }
     };
 
@@ -149,7 +144,7 @@ pub fn Exceptions() -> impl IntoView {
                         prop:value=note on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </div>
                 <button class="button primary wide" type="submit" data-testid="exception-submit">"Record not collected"</button>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <ErrorNote error=error />
             </form>
             <p class="secondary-links">
                 <a href=back.path(&id)>"Back without recording"</a>

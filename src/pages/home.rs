@@ -1,14 +1,15 @@
-//! The start address: sends the collector to the first screen that applies (enroll the device,
-//! sign in, or the draw list), or shows why the device database cannot open.
+//! The start address: sends the collector to the first screen that applies.
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
+use crate::components::error_note::ErrorNote;
 use crate::components::status_bar::StatusBar;
-use crate::components::storage_problem::StorageProblem;
 use crate::context::Auth;
+use crate::error::AppError;
 
-/// Chooses the first screen once the device's settings are read.
+/// Chooses the first screen once the device's settings are read (enroll the device, sign in, or
+/// where the signed-in user starts), or shows why the device database cannot open.
 #[component]
 pub fn Home() -> impl IntoView {
     let auth = Auth::expect();
@@ -19,7 +20,7 @@ pub fn Home() -> impl IntoView {
         if let Some(e) = auth.error.get() {
             return view! {
                 <StatusBar />
-                <StorageProblem error=e />
+                <ErrorNote error=AppError::from(e) />
             }
             .into_any();
         }

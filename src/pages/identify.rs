@@ -1,20 +1,19 @@
-//! Positive patient identification: scan the wristband (a keyboard-wedge scanner types it and
-//! presses Enter), or enter two identifiers by hand, recorded as manual. A mismatch is a
-//! full-screen hard stop that names what did not match; every refused attempt is saved in the
-//! collection's history before the stop shows.
+//! Positive patient identification: wristband scan or two identifiers by hand; a mismatch is a hard stop.
 
 use drawline_domain::identification::Identifier;
 use drawline_domain::{
-    identify, CollectionError, CollectorId, Evidence, IdentificationError, PatientIdentity,
+    identify, CollectionError, Evidence, IdentificationError, PatientIdentity,
 };
 use leptos::prelude::*;
 
 use crate::components::camera_scan::CameraScan;
 use crate::components::collection_frame::CollectionFrame;
+use crate::components::error_note::ErrorNote;
+use crate::components::field::TextField;
 use crate::components::hard_stop::HardStop;
 use crate::components::scan_field::ScanField;
-use crate::context::Auth;
-use crate::hooks::use_collection::{use_collection, CollectionHandle};
+use crate::error::AppError;
+use crate::hooks::use_collection::use_collection;
 use crate::workflow::{self, Step};
 
 /// The hard stop's content: what did not match, what was read, what was expected.
@@ -46,19 +45,15 @@ fn expected(p: &PatientIdentity) -> String {
     )
 }
 
-fn by(auth: &Auth, handle: &CollectionHandle) -> Option<CollectorId> {
-    auth.collector()
-        .or_else(|| handle.data.get_untracked().map(|d| d.collector))
-        .map(|c| c.collector_id())
-}
-
-/// The identification screen.
+/// The identification screen: a keyboard-wedge scanner types the wristband and presses Enter;
+/// two identifiers typed by hand are recorded as manual. A mismatch is a full-screen hard stop
+/// that names what did not match; every refused attempt is saved in the collection's history
+/// before the stop shows.
 #[component]
 pub fn Identify() -> impl IntoView {
     let handle = use_collection(Step::Identify);
-    let auth = Auth::expect();
-    let scan_error = RwSignal::new(None::<String>);
-    let manual_error = RwSignal::new(None::<String>);
+    let scan_error = RwSignal::new(None::<AppError>);
+    let manual_error = RwSignal::new(None::<AppError>);
     let stop = RwSignal::new(None::<Stop>);
     // A plain-MRN wristband gives one identifier; it waits here for the name to be confirmed.
     let pending = RwSignal::new(None::<Evidence>);
@@ -68,8 +63,8 @@ pub fn Identify() -> impl IntoView {
 
     // Runs the domain's identification on `evidence`; saves the outcome (a refused attempt is
     // logged in the record) and then shows the stop or moves on.
-    let attempt = move |evidence: Evidence, error_slot: RwSignal<Option<String>>| {
-        let Some(data) = handle.data.get_untracked() else {
+    let attempt = move |evidence: Evidence, error_slot: RwSignal<Option<AppError>>| {
+        let Some((data, collector)) = handle.edit() else {
             return;
         };
         if data.collection.identification().is_some() {
@@ -82,7 +77,9 @@ pub fn Identify() -> impl IntoView {
             // Not a wrong patient, only not enough: ask for the rest instead of refusing.
             if have.is_empty() {
                 error_slot.set(Some(
-                    IdentificationError::NotEnoughIdentifiers { have }.to_string(),
+                    IdentificationError::NotEnoughIdentifiers { have }
+                        .to_string()
+                        .into(),
                 ));
             } else {
                 pending.set(Some(evidence));
@@ -93,10 +90,6 @@ pub fn Identify() -> impl IntoView {
             }
             return;
         }
-        let Some(collector) = by(&auth, &handle) else {
-            error_slot.set(Some("Sign in again to identify the patient.".into()));
-            return;
-        };
         let mut next = data.clone();
         match next
             .collection
@@ -118,7 +111,7 @@ pub fn Identify() -> impl IntoView {
             }
             Err(e) => {
                 handle.commit(next, Step::Identify);
-                error_slot.set(Some(e.to_string()));
+                error_slot.set(Some(e.into()));
             }
         }
     };
@@ -130,10 +123,9 @@ pub fn Identify() -> impl IntoView {
                 scan_error.set(None);
                 attempt(evidence, scan_error);
             }
-            Err(why) => scan_error.set(Some(format!(
-                "Read \u{201c}{}\u{201d}: refused, {why}.",
-                text.trim()
-            ))),
+            Err(why) => scan_error.set(Some(
+                format!("Read \u{201c}{}\u{201d}: refused, {why}.", text.trim()).into(),
+            )),
         }
     });
 
@@ -155,7 +147,7 @@ pub fn Identify() -> impl IntoView {
                 };
                 attempt(evidence, manual_error);
             }
-            Err(e) => manual_error.set(Some(e.to_string())),
+            Err(e) => manual_error.set(Some(e.to_string().into())),
         }
     };
 
@@ -201,7 +193,7 @@ pub fn Identify() -> impl IntoView {
                     autofocus=true
                 />
                 <CameraScan on_scan=on_scan />
-                {move || scan_error.get().map(|e| view! { <p class="error" role="alert" data-testid="scan-error">{e}</p> })}
+                <ErrorNote error=scan_error test_id="scan-error" />
             </section>
             <details class="card" open=move || pending.get().is_some()>
                 <summary data-testid="manual-toggle">"Cannot scan? Enter two identifiers by hand"</summary>
@@ -210,24 +202,18 @@ pub fn Identify() -> impl IntoView {
                     "Room or bed number is never an identifier. This is recorded as manual identification."
                 </p>
                 <form on:submit=manual>
-                    <div class="field">
-                        <label for="manual-name">"Full name (FAMILY, Given)"</label>
-                        <input id="manual-name" type="text" autocomplete="off" data-testid="manual-name"
-                            prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
-                    </div>
-                    <div class="field">
-                        <label for="manual-dob">"Date of birth (YYYY-MM-DD)"</label>
-                        <input id="manual-dob" type="text" inputmode="numeric" autocomplete="off" placeholder="YYYY-MM-DD"
-                            data-testid="manual-dob" prop:value=dob on:input=move |ev| dob.set(event_target_value(&ev)) />
-                    </div>
-                    <div class="field">
-                        <label for="manual-mrn">"MRN (optional with date of birth)"</label>
-                        <input id="manual-mrn" type="text" autocomplete="off" data-testid="manual-mrn"
-                            prop:value=mrn on:input=move |ev| mrn.set(event_target_value(&ev)) />
-                    </div>
+                    <TextField label="Full name (FAMILY, Given)" id="manual-name" value=name />
+                    <TextField
+                        label="Date of birth (YYYY-MM-DD)"
+                        id="manual-dob"
+                        value=dob
+                        inputmode="numeric"
+                        placeholder="YYYY-MM-DD"
+                    />
+                    <TextField label="MRN (optional with date of birth)" id="manual-mrn" value=mrn />
                     <button class="button" type="submit" data-testid="manual-submit">"Confirm identity (manual)"</button>
                 </form>
-                {move || manual_error.get().map(|e| view! { <p class="error" role="alert" data-testid="manual-error">{e}</p> })}
+                <ErrorNote error=manual_error test_id="manual-error" />
             </details>
             <p class="secondary-links">
                 <a href=Step::Exceptions.path(&id) data-testid="go-exceptions">

@@ -1,16 +1,17 @@
-//! Bedside labelling: each drawn tube gets its label in the patient's presence, printed from
-//! the browser (2 x 1 inch print stylesheet), or a pre-labelled tube is scanned to bind it. A
-//! tube already bound to another patient is a hard stop (wrong blood in tube).
+//! Bedside labelling: print each drawn tube's label, or scan a pre-labelled tube to bind it.
 
 use drawline_domain::label::SecondIdentifier;
 use drawline_domain::{label_for, AccessionNumber, CollectionError, Status};
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
+use crate::components::error_note::ErrorNote;
 use crate::components::hard_stop::HardStop;
 use crate::components::label_preview::LabelPreview;
+use crate::components::next_step::NextStep;
 use crate::components::scan_field::ScanField;
-use crate::context::{Auth, DeviceDb};
+use crate::context::DeviceDb;
+use crate::error::AppError;
 use crate::hooks::use_collection::{use_collection, CollectionHandle};
 use crate::round;
 use crate::storage::StorageError;
@@ -36,19 +37,13 @@ fn print_now() {
 /// Binds `accession` to tube `index`; returns the error shown, if any.
 fn bind(
     handle: CollectionHandle,
-    auth: Auth,
     index: u32,
     accession: AccessionNumber,
     bound_to: Option<drawline_domain::Mrn>,
 ) -> Result<(), CollectionError> {
-    let Some(data) = handle.data.get_untracked() else {
+    let Some((mut next, collector)) = handle.edit() else {
         return Ok(());
     };
-    let collector = auth
-        .collector()
-        .unwrap_or(data.collector.clone())
-        .collector_id();
-    let mut next = data;
     let now = workflow::now();
     let result = next
         .collection
@@ -58,13 +53,14 @@ fn bind(
     result
 }
 
-/// The labelling screen.
+/// The labelling screen: each drawn tube gets its label in the patient's presence, printed from
+/// the browser (2 x 1 inch print stylesheet), or a pre-labelled tube is scanned to bind it. A
+/// tube already bound to another patient is a hard stop (wrong blood in tube).
 #[component]
 pub fn Label() -> impl IntoView {
     let handle = use_collection(Step::Label);
-    let auth = Auth::expect();
     let db = DeviceDb::expect();
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<AppError>);
     let stop = RwSignal::new(None::<(String, Vec<String>)>);
     let print_request = RwSignal::new(None::<u32>);
     let printed = RwSignal::new(None::<u32>);
@@ -94,12 +90,12 @@ pub fn Label() -> impl IntoView {
             return;
         };
         let accession = workflow::device_accession(d.collection.id(), index);
-        match bind(handle, auth, index, accession, None) {
+        match bind(handle, index, accession, None) {
             Ok(()) => {
                 error.set(None);
                 print_request.set(Some(index));
             }
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => error.set(Some(e.into())),
         }
     };
 
@@ -109,9 +105,10 @@ pub fn Label() -> impl IntoView {
             return;
         };
         let Some(index) = current_tube(&d) else {
-            error.set(Some(format!(
-                "Read \u{201c}{read}\u{201d}: no drawn tube is waiting for a label."
-            )));
+            error.set(Some(
+                format!("Read \u{201c}{read}\u{201d}: no drawn tube is waiting for a label.")
+                    .into(),
+            ));
             return;
         };
         let accession = match AccessionNumber::parse(&read) {
@@ -122,9 +119,9 @@ pub fn Label() -> impl IntoView {
                 } else {
                     "a tube barcode has only letters, digits and '-', up to 32"
                 };
-                error.set(Some(format!(
-                    "Read \u{201c}{read}\u{201d}: refused, {why}."
-                )));
+                error.set(Some(
+                    format!("Read \u{201c}{read}\u{201d}: refused, {why}.").into(),
+                ));
                 return;
             }
         };
@@ -144,12 +141,12 @@ pub fn Label() -> impl IntoView {
             let others = match others {
                 Ok(o) => o,
                 Err(e) => {
-                    error.set(Some(e.to_string()));
+                    error.set(Some(e.into()));
                     return;
                 }
             };
             let bound_to = workflow::bound_elsewhere(&accession, d.collection.id(), &others);
-            match bind(handle, auth, index, accession.clone(), bound_to.clone()) {
+            match bind(handle, index, accession.clone(), bound_to.clone()) {
                 Ok(()) => error.set(None),
                 Err(e @ CollectionError::TubeBoundToAnotherPatient { .. }) => {
                     let mine = &d.collection.patient().identity;
@@ -169,7 +166,9 @@ pub fn Label() -> impl IntoView {
                         ],
                     )));
                 }
-                Err(e) => error.set(Some(format!("Read \u{201c}{read}\u{201d}: refused, {e}."))),
+                Err(e) => error.set(Some(
+                    format!("Read \u{201c}{read}\u{201d}: refused, {e}.").into(),
+                )),
             }
         });
     });
@@ -234,18 +233,13 @@ pub fn Label() -> impl IntoView {
                     }
                         .into_any(),
                     None => view! {
-                        <button
-                            class="button primary wide"
-                            data-testid="go-review"
-                            disabled=move || !ready || busy.get()
-                            on:click=move |_| handle.commit_and_go(next.clone(), Step::Review)
-                        >
+                        <NextStep handle=handle data=next.clone() step=Step::Review ready=ready test_id="go-review">
                             "Next: review and finalize"
-                        </button>
+                        </NextStep>
                     }
                         .into_any(),
                 }}
-                {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="label-error">{e}</p> })}
+                <ErrorNote error=error test_id="label-error" />
             </section>
             <div class="labels">{rows}</div>
         })

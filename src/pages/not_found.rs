@@ -2,14 +2,18 @@
 
 use leptos::prelude::*;
 
+use crate::components::dead_end::DeadEnd;
+
 /// A route that does not exist.
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
-        <section class="card" data-testid="not-found">
-            <h1>"Page not found"</h1>
-            <p>"This screen does not exist. Nothing was lost."</p>
-            <a class="button primary" href="/">"Back to start"</a>
-        </section>
+        <DeadEnd
+            test_id="not-found"
+            title="Page not found"
+            message="This screen does not exist. Nothing was lost."
+            href="/"
+            link="Back to start"
+        />
     }
 }

@@ -1,25 +1,24 @@
-//! Review and finalize: the whole collection on one screen; finalizing locks it and moves it
-//! from the drafts to the outbox in one transaction.
+//! Review and finalize: the whole collection on one screen.
 
 use drawline_domain::collection::FastingStatus;
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
-use crate::components::storage_problem::StorageProblem;
-use crate::context::{Auth, DeviceDb, Revision};
+use crate::components::error_note::{failure_of, ErrorNote};
+use crate::context::{DeviceDb, Revision};
+use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
-use crate::storage::StorageError;
 use crate::sync::runner::SyncRunner;
 use crate::workflow::{self, Step};
 
-/// The review screen.
+/// The review screen: finalizing locks the collection and moves it from the drafts to the outbox
+/// in one transaction.
 #[component]
 pub fn Review() -> impl IntoView {
     let handle = use_collection(Step::Review);
-    let auth = Auth::expect();
     let db = DeviceDb::expect();
     let revision = Revision::expect();
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<AppError>);
 
     let finalize = Action::new_local(
         move |(draft_id, item): &(String, crate::storage::OutboxItem)| {
@@ -27,7 +26,7 @@ pub fn Review() -> impl IntoView {
             async move {
                 let store = db.0.await?;
                 store.finalize(&draft_id, &item).await?;
-                Ok::<_, StorageError>(())
+                Ok::<_, AppError>(())
             }
         },
     );
@@ -41,37 +40,28 @@ pub fn Review() -> impl IntoView {
     });
 
     let set_fasting = move |status: FastingStatus| {
-        let Some(data) = handle.data.get_untracked() else {
+        let Some((mut next, collector)) = handle.edit() else {
             return;
         };
-        let collector = auth
-            .collector()
-            .unwrap_or(data.collector.clone())
-            .collector_id();
-        let mut next = data;
         match next
             .collection
             .record_fasting(status, &collector, workflow::now())
         {
             Ok(()) => handle.commit(next, Step::Review),
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => error.set(Some(e.into())),
         }
     };
 
     let do_finalize = move |_| {
-        let Some(data) = handle.data.get_untracked() else {
+        let Some((data, collector)) = handle.edit() else {
             return;
         };
-        let collector = auth
-            .collector()
-            .unwrap_or(data.collector.clone())
-            .collector_id();
         match data.collection.finalize(&collector, workflow::now()) {
             Ok(f) => {
                 error.set(None);
                 finalize.dispatch((data.id(), workflow::outbox_item(&f)));
             }
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => error.set(Some(e.into())),
         }
     };
 
@@ -186,8 +176,8 @@ pub fn Review() -> impl IntoView {
 
     view! {
         <CollectionFrame handle=handle step=Step::Review>
-            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="finalize-error">{e}</p> })}
-            {move || finalize.value().get().and_then(Result::err).map(|e| view! { <StorageProblem error=e /> })}
+            <ErrorNote error=error test_id="finalize-error" />
+            <ErrorNote error=failure_of(finalize) />
             {body}
         </CollectionFrame>
     }

@@ -1,9 +1,8 @@
-//! Settings: which lab and device this tablet is, how much storage Drawline uses of what the
-//! browser allows, and whether that storage is protected from eviction.
+//! Settings: this tablet, and the storage Drawline uses of what the browser allows.
 
 use leptos::prelude::*;
 
-use crate::components::status_bar::StatusBar;
+use crate::components::screen::Screen;
 use crate::context::{Auth, DeviceDb, Revision};
 use crate::storage::quota::{self, human_bytes};
 use crate::sync::runner::APP_VERSION;
@@ -18,7 +17,8 @@ struct StorageFacts {
     synced: Option<usize>,
 }
 
-/// The settings screen.
+/// The settings screen: which device this tablet is, how much storage Drawline uses of what the
+/// browser allows, and whether that storage is protected from eviction.
 #[component]
 pub fn Settings() -> impl IntoView {
     let DeviceDb(db) = DeviceDb::expect();
@@ -52,9 +52,7 @@ pub fn Settings() -> impl IntoView {
     });
 
     view! {
-        <StatusBar />
-        <div class="screen" data-testid="settings">
-            <h1>"Settings"</h1>
+        <Screen title="Settings" test_id="settings">
             <section class="card">
                 <h2>"This tablet"</h2>
                 <dl class="facts">
@@ -117,6 +115,6 @@ pub fn Settings() -> impl IntoView {
                 </Transition>
             </section>
             <p><a class="button" href="/draws">"Back to the draw list"</a></p>
-        </div>
+        </Screen>
     }
 }

@@ -1,31 +1,24 @@
-//! Sign in: the collector picks themself (or types their user name) and enters their PIN; the
-//! round's worklist is downloaded right away so the draw list works offline afterwards.
+//! Sign in: the collector picks themself (or types their user name) and enters their PIN.
 
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
+use crate::components::field::{RequestForm, TextField};
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
-use crate::components::storage_problem::StorageProblem;
 use crate::context::{Auth, DeviceDb, RecentUser, Revision};
+use crate::error::AppError;
 use crate::storage::keys::{RECENT_USERS_KEY, SESSION_KEY};
-use crate::storage::StorageError;
 use crate::sync::runner::SyncRunner;
 use crate::sync::{self, SyncError};
 
 /// How many collectors are offered as one-tap buttons.
 const RECENT_USERS: usize = 6;
 
-#[derive(Debug, Clone)]
-enum Failure {
-    NotEnrolled,
-    Sync(SyncError),
-    Storage(StorageError),
-}
-
-/// The sign-in screen.
+/// The sign-in screen; the round's worklist is downloaded right after, so the draw list works
+/// offline afterwards.
 #[component]
 pub fn SignIn() -> impl IntoView {
     let db = DeviceDb::expect();
@@ -46,16 +39,21 @@ pub fn SignIn() -> impl IntoView {
     let sign_in = Action::new_local(move |(user, pin): &(String, String)| {
         let (user, pin) = (user.clone(), pin.clone());
         async move {
-            let device = auth.device.get_untracked().ok_or(Failure::NotEnrolled)?;
+            let device = auth
+                .device
+                .get_untracked()
+                .ok_or_else(|| AppError::refused("This tablet is not enrolled yet."))?;
             let session = sync::sign_in(&device.token, &user, &pin)
                 .await
-                .map_err(Failure::Sync)?;
-            let store = db.0.await.map_err(Failure::Storage)?;
+                .map_err(|e| match e {
+                    SyncError::Offline => AppError::refused(
+                        "Signing in needs the lab server, which cannot be reached. Unfinished collections stay safe on this tablet.",
+                    ),
+                    e => e.into(),
+                })?;
+            let store = db.0.await?;
             let value = serde_json::to_value(&session).expect("serialisable");
-            store
-                .put_setting(SESSION_KEY, &value)
-                .await
-                .map_err(Failure::Storage)?;
+            store.put_setting(SESSION_KEY, &value).await?;
             let mut users: Vec<RecentUser> = store
                 .get_setting(RECENT_USERS_KEY)
                 .await
@@ -81,7 +79,7 @@ pub fn SignIn() -> impl IntoView {
             // The round goes on the tablet now, while there is a connection. A failure here
             // keeps the last downloaded worklist; the draw list offers "Prepare for round".
             let _ = runner.prepare().await;
-            Ok::<_, Failure>(session)
+            Ok::<_, AppError>(session)
         }
     });
     Effect::new(move |_| {
@@ -91,8 +89,7 @@ pub fn SignIn() -> impl IntoView {
             navigate(auth.start_path(), Default::default());
         }
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let (u, p) = (username.get_untracked(), pin.get_untracked());
         if !u.trim().is_empty() && !p.is_empty() {
             sign_in.dispatch((u, p));
@@ -151,71 +148,32 @@ pub fn SignIn() -> impl IntoView {
                         })
                 }}
             </Transition>
-            <form on:submit=submit>
-                <div class="field">
-                    <label for="username">"User name"</label>
-                    <input
-                        id="username"
-                        type="text"
-                        autocomplete="username"
-                        autocapitalize="off"
-                        spellcheck="false"
-                        data-testid="username"
-                        prop:value=username
-                        on:input=move |ev| username.set(event_target_value(&ev))
-                    />
-                </div>
-                <div class="field">
-                    <label for="pin">"PIN"</label>
-                    <input
-                        id="pin"
-                        type="password"
-                        inputmode="numeric"
-                        autocomplete="current-password"
-                        data-testid="pin"
-                        node_ref=pin_input
-                        prop:value=pin
-                        on:input=move |ev| pin.set(event_target_value(&ev))
-                    />
-                </div>
-                <button
-                    class="button primary wide"
-                    type="submit"
-                    data-testid="sign-in-submit"
-                    disabled=move || sign_in.pending().get()
-                >
-                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
-            </form>
-            {move || {
-                sign_in
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|f| match f {
-                        Failure::NotEnrolled => {
-                            view! { <p class="error" role="alert">"This tablet is not enrolled yet."</p> }
-                                .into_any()
-                        }
-                        Failure::Sync(SyncError::Offline) => {
-                            view! {
-                                <p class="error" role="alert" data-testid="sign-in-error">
-                                    "Signing in needs the lab server, which cannot be reached. Unfinished collections stay safe on this tablet."
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Failure::Sync(e) => {
-                            view! {
-                                <p class="error" role="alert" data-testid="sign-in-error">
-                                    {e.human()}
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Failure::Storage(e) => view! { <StorageProblem error=e /> }.into_any(),
-                    })
-            }}
+            <RequestForm
+                on_submit=submit
+                action=sign_in
+                submit_test_id="sign-in-submit"
+                label="Sign in"
+                pending_label="Signing in…"
+                error_test_id="sign-in-error"
+            >
+                <TextField
+                    label="User name"
+                    id="username"
+                    value=username
+                    autocomplete="username"
+                    autocapitalize="off"
+                    no_spellcheck=true
+                />
+                <TextField
+                    label="PIN"
+                    id="pin"
+                    value=pin
+                    kind="password"
+                    inputmode="numeric"
+                    autocomplete="current-password"
+                    node_ref=pin_input
+                />
+            </RequestForm>
         </section>
     }
 }

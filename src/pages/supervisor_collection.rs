@@ -1,5 +1,6 @@
-//! Supervisor: one collection in full (every version tube by tube, exceptions, what the lab
-//! refused, review actions, audit history, its FHIR export) and the review actions on it.
+//! Supervisor: one collection in full, and the review actions on it.
+
+use std::time::Duration;
 
 use drawline_domain::api::{
     CollectionDetail, ConflictChoice, PushAttemptView, RecordOutcome, RecordView, VersionDetail,
@@ -8,8 +9,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use crate::components::supervisor_frame::{poll_every, when, SupervisorFrame};
+use crate::components::error_note::{failure_of, ErrorNote};
+use crate::components::supervisor_frame::SupervisorFrame;
 use crate::context::Auth;
+use crate::error::AppError;
+use crate::hooks::use_interval::use_interval;
+use crate::human::when;
 use crate::sync::supervisor;
 
 /// A review action the screen can send.
@@ -21,7 +26,8 @@ enum Act {
     Recollect(String),
 }
 
-/// The collection detail view.
+/// The collection detail view: every version tube by tube, exceptions, what the lab refused,
+/// review actions, audit history and its FHIR export.
 #[component]
 pub fn SupervisorCollection() -> impl IntoView {
     let auth = Auth::expect();
@@ -33,17 +39,15 @@ pub fn SupervisorCollection() -> impl IntoView {
             .and_then(|s| Uuid::parse_str(&s).ok())
     };
     let tick = RwSignal::new(0u32);
-    poll_every(15, move || tick.update(|n| *n += 1));
+    use_interval(Duration::from_secs(15), move || tick.update(|n| *n += 1));
     let data = LocalResource::new(move || {
         tick.get();
         let id = id();
         let token = auth.session.get().map(|s| s.token);
         async move {
-            let token = token.ok_or_else(|| "sign in again".to_string())?;
-            let id = id.ok_or_else(|| "this address names no collection".to_string())?;
-            supervisor::collection(&token, id)
-                .await
-                .map_err(|e| e.human())
+            let token = token.ok_or_else(|| AppError::refused("sign in again"))?;
+            let id = id.ok_or_else(|| AppError::refused("this address names no collection"))?;
+            Ok::<_, AppError>(supervisor::collection(&token, id).await?)
         }
     });
     let note = RwSignal::new(String::new());
@@ -52,8 +56,8 @@ pub fn SupervisorCollection() -> impl IntoView {
         let token = auth.session.get_untracked().map(|s| s.token);
         let id = id();
         async move {
-            let token = token.ok_or_else(|| "sign in again".to_string())?;
-            let id = id.ok_or_else(|| "no collection".to_string())?;
+            let token = token.ok_or_else(|| AppError::refused("sign in again"))?;
+            let id = id.ok_or_else(|| AppError::refused("no collection"))?;
             let done = match a {
                 Act::Review(n) => supervisor::mark_reviewed(&token, id, n).await.map(|_| ()),
                 Act::Note(t) => supervisor::add_note(&token, id, t).await.map(|_| ()),
@@ -64,10 +68,10 @@ pub fn SupervisorCollection() -> impl IntoView {
                     supervisor::recollect(&token, id, reason).await.map(|_| ())
                 }
             };
-            done.map_err(|e| e.human())?;
+            done?;
             note.set(String::new());
             tick.update(|n| *n += 1);
-            Ok::<_, String>(())
+            Ok::<_, AppError>(())
         }
     });
     let with_note = move || {
@@ -83,7 +87,7 @@ pub fn SupervisorCollection() -> impl IntoView {
                     {move || {
                         data.get()
                             .map(|r| match r {
-                                Err(e) => view! { <p class="error" role="alert" data-testid="supervisor-error">{e}</p> }.into_any(),
+                                Err(e) => view! { <ErrorNote error=e test_id="supervisor-error" /> }.into_any(),
                                 Ok(d) => detail_view(d, act).into_any(),
                             })
                     }}
@@ -114,14 +118,14 @@ pub fn SupervisorCollection() -> impl IntoView {
                             "Request recollection (the note is the reason)"
                         </button>
                     </div>
-                    {move || act.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert" data-testid="review-error">{e}</p> })}
+                    <ErrorNote error=failure_of(act) test_id="review-error" />
                 </section>
             </div>
         </SupervisorFrame>
     }
 }
 
-fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), String>>) -> impl IntoView {
+fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), AppError>>) -> impl IntoView {
     let title = d
         .versions
         .iter()
@@ -162,12 +166,9 @@ fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), String>>) -> imp
                     .map(|e| {
                         view! {
                             <li data-testid="review-event">
-                                {format!(
-                                    "{} · {} · {}{}",
-                                    when(&e.at),
-                                    e.by.display_name,
-                                    e.action.as_str().replace('_', " "),
-                                    e.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default(),
+                                {history_line(
+                                    &[&when(&e.at), &e.by.display_name, &e.action.as_str().replace('_', " ")],
+                                    e.note.as_ref(),
                                 )}
                             </li>
                         }
@@ -184,6 +185,12 @@ fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), String>>) -> imp
             <pre class="fhir" data-testid="fhir">{fhir}</pre>
         </details>
     }
+}
+
+/// "23 Nov 14:05 · Sam Supervisor · reviewed: looks fine": the parts, then the note if any.
+fn history_line(parts: &[&str], note: Option<&String>) -> String {
+    let note = note.map(|n| format!(": {n}")).unwrap_or_default();
+    format!("{}{note}", parts.join(" · "))
 }
 
 fn record_view(r: &RecordView) -> impl IntoView {
@@ -270,7 +277,7 @@ fn version_view(v: VersionDetail) -> impl IntoView {
     }
 }
 
-fn attempt_view(a: PushAttemptView, act: Action<Act, Result<(), String>>) -> impl IntoView {
+fn attempt_view(a: PushAttemptView, act: Action<Act, Result<(), AppError>>) -> impl IntoView {
     let open_conflict = a.outcome == RecordOutcome::Conflict && a.resolution.is_none();
     let id = a.id;
     let outcome = match a.outcome {
@@ -281,13 +288,9 @@ fn attempt_view(a: PushAttemptView, act: Action<Act, Result<(), String>>) -> imp
     };
     view! {
         <li data-testid="attempt">
-            {format!(
-                "{} · {} · version {} · {}{}",
-                when(&a.received_at),
-                a.device.name,
-                a.version,
-                outcome,
-                a.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default(),
+            {history_line(
+                &[&when(&a.received_at), &a.device.name, &format!("version {}", a.version), outcome],
+                a.reason.as_ref(),
             )}
             {a.resolution.map(|c| format!(" · resolved: {} version stands", match c { ConflictChoice::Lab => "the lab's", ConflictChoice::Device => "the device's" }))}
             {open_conflict

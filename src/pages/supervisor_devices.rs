@@ -1,30 +1,36 @@
-//! Supervisor: every enrolled device, most at risk first (stale with unsynced work on top), with
-//! its collector, last contact, app version, queue and last error; revoke from here.
+//! Supervisor: every enrolled device, most at risk first; revoke from here.
+
+use std::time::Duration;
 
 use drawline_domain::api::{DeviceOverview, DeviceStatus, RiskLevel};
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::components::supervisor_frame::{age_text, poll_every, when, SupervisorFrame};
+use crate::components::error_note::{failure_of, ErrorNote};
+use crate::components::supervisor_frame::SupervisorFrame;
 use crate::context::Auth;
+use crate::error::AppError;
+use crate::hooks::use_interval::use_interval;
+use crate::human::{age_text, when};
 use crate::sync::supervisor;
 
 fn risk_class(level: RiskLevel) -> String {
     format!("device-card risk-{}", level.as_str())
 }
 
-/// The devices view.
+/// The devices view: stale devices with unsynced work on top, each with its collector, last
+/// contact, app version, queue and last error.
 #[component]
 pub fn SupervisorDevices() -> impl IntoView {
     let auth = Auth::expect();
     let tick = RwSignal::new(0u32);
-    poll_every(10, move || tick.update(|n| *n += 1));
+    use_interval(Duration::from_secs(10), move || tick.update(|n| *n += 1));
     let data = LocalResource::new(move || {
         tick.get();
         let token = auth.session.get().map(|s| s.token);
         async move {
-            let token = token.ok_or_else(|| "sign in again".to_string())?;
-            supervisor::devices(&token).await.map_err(|e| e.human())
+            let token = token.ok_or_else(|| AppError::refused("sign in again"))?;
+            Ok::<_, AppError>(supervisor::devices(&token).await?)
         }
     });
     let confirming = RwSignal::new(None::<Uuid>);
@@ -32,13 +38,11 @@ pub fn SupervisorDevices() -> impl IntoView {
         let id = *id;
         let token = auth.session.get_untracked().map(|s| s.token);
         async move {
-            let token = token.ok_or_else(|| "sign in again".to_string())?;
-            supervisor::revoke(&token, id)
-                .await
-                .map_err(|e| e.human())?;
+            let token = token.ok_or_else(|| AppError::refused("sign in again"))?;
+            supervisor::revoke(&token, id).await?;
             confirming.set(None);
             tick.update(|n| *n += 1);
-            Ok::<_, String>(())
+            Ok::<_, AppError>(())
         }
     });
 
@@ -46,18 +50,12 @@ pub fn SupervisorDevices() -> impl IntoView {
         <SupervisorFrame>
             <div class="screen" data-testid="supervisor-devices">
                 <h1>"Devices"</h1>
-                {move || {
-                    revoke
-                        .value()
-                        .get()
-                        .and_then(Result::err)
-                        .map(|e| view! { <p class="error" role="alert">{e}</p> })
-                }}
+                <ErrorNote error=failure_of(revoke) />
                 <Transition fallback=|| view! { <p class="muted">"Asking the lab…"</p> }>
                     {move || {
                         data.get()
                             .map(|r| match r {
-                                Err(e) => view! { <p class="error" role="alert" data-testid="supervisor-error">{e}</p> }.into_any(),
+                                Err(e) => view! { <ErrorNote error=e test_id="supervisor-error" /> }.into_any(),
                                 Ok(overview) => {
                                     let now = overview.server_time;
                                     view! {
@@ -87,7 +85,7 @@ fn device_card(
     d: DeviceOverview,
     now: chrono::DateTime<chrono::Utc>,
     confirming: RwSignal<Option<Uuid>>,
-    revoke: Action<Uuid, Result<(), String>>,
+    revoke: Action<Uuid, Result<(), AppError>>,
 ) -> impl IntoView {
     let id = d.id;
     let seen = d

@@ -1,98 +1,18 @@
-//! Supervisor: the collections the lab received (and the pushes it refused), filtered by status,
-//! flag, device, collector, patient and date, each with what deserves a second look.
+//! Supervisor: the collections the lab received (and the pushes it refused), filtered.
+
+use std::time::Duration;
 
 use drawline_domain::api::{QueueItem, RecordOutcome};
 use leptos::prelude::*;
 
-use crate::components::supervisor_frame::{age_text, poll_every, when, SupervisorFrame};
-use crate::context::Auth;
+use crate::components::error_note::ErrorNote;
+use crate::components::field::{SelectField, TextField};
+use crate::components::supervisor_frame::SupervisorFrame;
+use crate::context::{Auth, QueueFilters};
+use crate::error::AppError;
+use crate::hooks::use_interval::use_interval;
+use crate::human::{age_text, when};
 use crate::sync::supervisor;
-
-/// The queue's filters, kept in context so they survive opening a collection and coming back.
-#[derive(Clone, Copy)]
-pub struct QueueFilters {
-    /// `accepted`, `duplicate`, `conflict`, `rejected`, `quarantined` or empty.
-    pub status: RwSignal<String>,
-    /// A flag name or empty.
-    pub flag: RwSignal<String>,
-    /// Patient id, MRN or part of a name.
-    pub patient: RwSignal<String>,
-    /// Collector user name or id.
-    pub collector: RwSignal<String>,
-    /// Device id, or empty for all.
-    pub device: RwSignal<String>,
-    /// First day (YYYY-MM-DD, local), or empty.
-    pub from: RwSignal<String>,
-    /// Last day (YYYY-MM-DD, local), or empty.
-    pub to: RwSignal<String>,
-    /// `true`, `false` or empty.
-    pub reviewed: RwSignal<String>,
-}
-
-impl QueueFilters {
-    /// No filter set.
-    pub fn new() -> Self {
-        Self {
-            status: RwSignal::new(String::new()),
-            flag: RwSignal::new(String::new()),
-            patient: RwSignal::new(String::new()),
-            collector: RwSignal::new(String::new()),
-            device: RwSignal::new(String::new()),
-            from: RwSignal::new(String::new()),
-            to: RwSignal::new(String::new()),
-            reviewed: RwSignal::new(String::new()),
-        }
-    }
-
-    /// The URL query for the lab server (reads every filter, so a change refetches).
-    fn query(&self) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        for (key, signal) in [
-            ("status", self.status),
-            ("flag", self.flag),
-            ("patient", self.patient),
-            ("collector", self.collector),
-            ("device", self.device),
-            ("reviewed", self.reviewed),
-        ] {
-            let v = signal.get();
-            if !v.trim().is_empty() {
-                pairs.push((key, v.trim().to_owned()));
-            }
-        }
-        if let Some(t) = day_bound(&self.from.get(), false) {
-            pairs.push(("from", t));
-        }
-        if let Some(t) = day_bound(&self.to.get(), true) {
-            pairs.push(("to", t));
-        }
-        pairs.push(("limit", "100".into()));
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(v))))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-}
-
-impl Default for QueueFilters {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The start (or end) of a local calendar day as an RFC 3339 instant.
-fn day_bound(day: &str, end: bool) -> Option<String> {
-    use chrono::TimeZone;
-    let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
-    let time = if end {
-        date.and_hms_opt(23, 59, 59)?
-    } else {
-        date.and_hms_opt(0, 0, 0)?
-    };
-    let local = chrono::Local.from_local_datetime(&time).earliest()?;
-    Some(local.with_timezone(&chrono::Utc).to_rfc3339())
-}
 
 const STATUSES: [(&str, &str); 6] = [
     ("", "Any status"),
@@ -101,6 +21,12 @@ const STATUSES: [(&str, &str); 6] = [
     ("conflict", "Conflicts"),
     ("rejected", "Rejected"),
     ("quarantined", "Quarantined on a device"),
+];
+
+const REVIEWED: [(&str, &str); 3] = [
+    ("", "Either"),
+    ("false", "Not reviewed"),
+    ("true", "Reviewed"),
 ];
 
 const FLAGS: [(&str, &str); 7] = [
@@ -113,109 +39,43 @@ const FLAGS: [(&str, &str); 7] = [
     ("corrected", "Correction"),
 ];
 
-fn select(
-    label: &'static str,
-    id: &'static str,
-    signal: RwSignal<String>,
-    options: &'static [(&'static str, &'static str)],
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select
-                id=id
-                data-testid=id
-                on:change=move |ev| signal.set(event_target_value(&ev))
-                prop:value=move || signal.get()
-            >
-                {options
-                    .iter()
-                    .map(|(v, text)| view! { <option value=*v selected=move || signal.get() == *v>{*text}</option> })
-                    .collect_view()}
-            </select>
-        </div>
-    }
-}
-
-fn text_field(
-    label: &'static str,
-    id: &'static str,
-    kind: &'static str,
-    signal: RwSignal<String>,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input
-                id=id
-                type=kind
-                data-testid=id
-                autocomplete="off"
-                prop:value=move || signal.get()
-                on:change=move |ev| signal.set(event_target_value(&ev))
-            />
-        </div>
-    }
-}
-
-/// The received-collections view.
+/// The received-collections view, filtered by status, flag, device, collector, patient and date,
+/// each with what deserves a second look.
 #[component]
 pub fn SupervisorQueue() -> impl IntoView {
     let auth = Auth::expect();
-    let filters: QueueFilters = expect_context();
+    let filters = QueueFilters::expect();
     let tick = RwSignal::new(0u32);
-    poll_every(10, move || tick.update(|n| *n += 1));
+    use_interval(Duration::from_secs(10), move || tick.update(|n| *n += 1));
     let data = LocalResource::new(move || {
         tick.get();
         let query = filters.query();
         let token = auth.session.get().map(|s| s.token);
         async move {
-            let token = token.ok_or_else(|| "sign in again".to_string())?;
-            supervisor::queue(&token, &query)
-                .await
-                .map_err(|e| e.human())
+            let token = token.ok_or_else(|| AppError::refused("sign in again"))?;
+            Ok::<_, AppError>(supervisor::queue(&token, &query).await?)
         }
     });
-    let clear = move |_| {
-        for s in [
-            filters.status,
-            filters.flag,
-            filters.patient,
-            filters.collector,
-            filters.device,
-            filters.from,
-            filters.to,
-            filters.reviewed,
-        ] {
-            s.set(String::new());
-        }
-    };
-
     view! {
         <SupervisorFrame>
             <div class="screen" data-testid="supervisor-queue">
                 <h1>"Received collections"</h1>
                 <form class="filters card" on:submit=|ev| ev.prevent_default()>
-                    {select("Status", "filter-status", filters.status, &STATUSES)}
-                    {select("Flag", "filter-flag", filters.flag, &FLAGS)}
-                    {select(
-                        "Reviewed",
-                        "filter-reviewed",
-                        filters.reviewed,
-                        &[("", "Either"), ("false", "Not reviewed"), ("true", "Reviewed")],
-                    )}
-                    {text_field("Patient (name or MRN)", "filter-patient", "search", filters.patient)}
-                    {text_field("Collector", "filter-collector", "search", filters.collector)}
-                    {text_field("Device id", "filter-device", "search", filters.device)}
-                    {text_field("From", "filter-from", "date", filters.from)}
-                    {text_field("To", "filter-to", "date", filters.to)}
-                    <button type="button" class="button" on:click=clear>"Clear filters"</button>
+                    <SelectField label="Status" id="filter-status" value=filters.status options=&STATUSES />
+                    <SelectField label="Flag" id="filter-flag" value=filters.flag options=&FLAGS />
+                    <SelectField label="Reviewed" id="filter-reviewed" value=filters.reviewed options=&REVIEWED />
+                    <TextField label="Patient (name or MRN)" id="filter-patient" kind="search" value=filters.patient on_commit=true />
+                    <TextField label="Collector" id="filter-collector" kind="search" value=filters.collector on_commit=true />
+                    <TextField label="Device id" id="filter-device" kind="search" value=filters.device on_commit=true />
+                    <TextField label="From" id="filter-from" kind="date" value=filters.from on_commit=true />
+                    <TextField label="To" id="filter-to" kind="date" value=filters.to on_commit=true />
+                    <button type="button" class="button" on:click=move |_| filters.clear()>"Clear filters"</button>
                 </form>
                 <Transition fallback=|| view! { <p class="muted">"Asking the lab…"</p> }>
                     {move || {
                         data.get()
                             .map(|r| match r {
-                                Err(e) => view! { <p class="error" role="alert" data-testid="supervisor-error">{e}</p> }.into_any(),
+                                Err(e) => view! { <ErrorNote error=e test_id="supervisor-error" /> }.into_any(),
                                 Ok(page) if page.items.is_empty() => {
                                     view! { <p class="card muted" data-testid="queue-empty">"Nothing matches these filters."</p> }.into_any()
                                 }

@@ -1,13 +1,17 @@
-//! The sync screen: every finalized collection on the tablet with its state (waiting, sending,
-//! synced with the lab's receipt time, needs attention with the lab's reason), and "Sync now".
+//! The sync screen: every finalized collection on the tablet with its sync state, and "Sync now".
+
+use std::time::Duration;
 
 use drawline_domain::api::Receipt;
 use drawline_domain::FinalizedCollection;
 use leptos::prelude::*;
 
-use crate::components::status_bar::StatusBar;
-use crate::components::storage_problem::StorageProblem;
+use crate::components::error_note::ErrorNote;
+use crate::components::screen::{Screen, TitleActions};
 use crate::context::{DeviceDb, Revision};
+use crate::error::AppError;
+use crate::hooks::use_interval::use_interval;
+use crate::human::{when, when_text};
 use crate::storage::{OutboxItem, ReceiptRecord, StorageError};
 use crate::sync::runner::{Phase, SyncRunner};
 
@@ -32,16 +36,6 @@ enum LineState {
     Synced { at: String, skew: bool },
 }
 
-fn local_time(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%d %b %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|_| rfc3339.to_owned())
-}
-
 fn patient_of(data: &serde_json::Value) -> String {
     serde_json::from_value::<FinalizedCollection>(data.clone())
         .map(|f| {
@@ -56,7 +50,7 @@ fn lines(outbox: Vec<OutboxItem>, mut receipts: Vec<ReceiptRecord>) -> Vec<Line>
         .into_iter()
         .map(|i| Line {
             patient: patient_of(&i.data),
-            finalized_at: local_time(&i.finalized_at),
+            finalized_at: when_text(&i.finalized_at),
             state: match &i.attention {
                 Some(a) => LineState::Attention {
                     outcome: a.outcome.clone(),
@@ -86,11 +80,11 @@ fn lines(outbox: Vec<OutboxItem>, mut receipts: Vec<ReceiptRecord>) -> Vec<Line>
         Line {
             key: r.id.clone(),
             patient: r.patient_label.clone(),
-            finalized_at: local_time(&r.finalized_at),
+            finalized_at: when_text(&r.finalized_at),
             state: LineState::Synced {
                 at: receipt
                     .as_ref()
-                    .map(|x| local_time(&x.received_at.to_rfc3339()))
+                    .map(|x| when(&x.received_at))
                     .unwrap_or_default(),
                 skew: receipt.is_some_and(|x| x.clock_skew_flagged),
             },
@@ -99,7 +93,8 @@ fn lines(outbox: Vec<OutboxItem>, mut receipts: Vec<ReceiptRecord>) -> Vec<Line>
     out
 }
 
-/// The sync screen.
+/// The sync screen: waiting, sending, synced with the lab's receipt time, needs attention with
+/// the lab's reason.
 #[component]
 pub fn SyncQueue() -> impl IntoView {
     let DeviceDb(db) = DeviceDb::expect();
@@ -115,19 +110,10 @@ pub fn SyncQueue() -> impl IntoView {
         }
     });
     let now = RwSignal::new(js_sys::Date::now());
-    let tick = set_interval_with_handle(
-        move || now.set(js_sys::Date::now()),
-        std::time::Duration::from_secs(1),
-    )
-    .ok();
-    on_cleanup(move || {
-        if let Some(t) = tick {
-            t.clear();
-        }
-    });
+    use_interval(Duration::from_secs(1), move || now.set(js_sys::Date::now()));
     let phase_text = move || match runner.phase.get() {
         Phase::Idle => match runner.last_synced.get() {
-            Some(t) => format!("Up to date with the lab at {}", local_time(&t)),
+            Some(t) => format!("Up to date with the lab at {}", when_text(&t)),
             None => "Not synced yet".to_string(),
         },
         Phase::Sending(n) => format!("Sending {n} collection{}…", if n == 1 { "" } else { "s" }),
@@ -140,10 +126,8 @@ pub fn SyncQueue() -> impl IntoView {
     };
 
     view! {
-        <StatusBar />
-        <div class="screen" data-testid="sync-screen">
-            <div class="title-row">
-                <h1>"Sync"</h1>
+        <Screen title="Sync" test_id="sync-screen">
+            <TitleActions slot>
                 <button
                     class="button primary"
                     data-testid="sync-now"
@@ -152,7 +136,7 @@ pub fn SyncQueue() -> impl IntoView {
                 >
                     "Sync now"
                 </button>
-            </div>
+            </TitleActions>
             <p class="lead" data-testid="sync-phase">{phase_text}</p>
             {move || {
                 runner
@@ -176,7 +160,7 @@ pub fn SyncQueue() -> impl IntoView {
                 {move || {
                     data.get()
                         .map(|res| match res {
-                            Err(e) => view! { <StorageProblem error=e /> }.into_any(),
+                            Err(e) => view! { <ErrorNote error=AppError::from(e) /> }.into_any(),
                             Ok(list) if list.is_empty() => {
                                 view! { <p class="card muted">"No finalized collections on this tablet yet."</p> }
                                     .into_any()
@@ -192,7 +176,7 @@ pub fn SyncQueue() -> impl IntoView {
                         })
                 }}
             </Transition>
-        </div>
+        </Screen>
     }
 }
 

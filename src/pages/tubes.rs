@@ -1,13 +1,14 @@
-//! The tubes to draw, in the site's order of draw, as large cards. Tapping "Drawn" stamps the
-//! device clock; a timed draw outside its window asks for a reason, which is recorded.
+//! The tubes to draw, in the site's order of draw, as large cards.
 
 use drawline_domain::collection::TubeRecord;
 use drawline_domain::{CollectionError, Status};
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
+use crate::components::error_note::ErrorNote;
+use crate::components::next_step::NextStep;
 use crate::components::tube_card::TubeCard;
-use crate::context::Auth;
+use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
 use crate::workflow::{self, DraftData, Step};
 
@@ -33,24 +34,19 @@ fn timing_for(data: &DraftData, tube: &TubeRecord) -> Option<String> {
     ))
 }
 
-/// The tubes screen.
+/// The tubes screen: tapping "Drawn" stamps the device clock; a timed draw outside its window
+/// asks for a reason, which is recorded.
 #[component]
 pub fn Tubes() -> impl IntoView {
     let handle = use_collection(Step::Tubes);
-    let auth = Auth::expect();
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<AppError>);
     let question = RwSignal::new(None::<WindowQuestion>);
     let reason = RwSignal::new(String::new());
 
     let draw = move |tube: u32, override_reason: Option<String>| {
-        let Some(data) = handle.data.get_untracked() else {
+        let Some((mut next, collector)) = handle.edit() else {
             return;
         };
-        let collector = auth
-            .collector()
-            .unwrap_or(data.collector.clone())
-            .collector_id();
-        let mut next = data;
         // The time is the device clock at the tap, never typed.
         let now = workflow::now();
         match next
@@ -69,7 +65,7 @@ pub fn Tubes() -> impl IntoView {
                     message: e.to_string(),
                 }));
             }
-            Err(e) => error.set(Some(e.to_string())),
+            Err(e) => error.set(Some(e.into())),
         }
     };
 
@@ -133,14 +129,9 @@ pub fn Tubes() -> impl IntoView {
                 </p>
                 <div class="tube-list" data-testid="tube-list">{cards}</div>
                 <div class="next-row">
-                    <button
-                        class="button primary wide"
-                        data-testid="go-label"
-                        disabled=move || !ready || busy.get()
-                        on:click=move |_| handle.commit_and_go(next.clone(), Step::Label)
-                    >
+                    <NextStep handle=handle data=next step=Step::Label ready=ready test_id="go-label">
                         "Next: label tubes"
-                    </button>
+                    </NextStep>
                     {(!ready).then(|| view! { <p class="hint">"Mark every tube drawn, or record a test as not collected."</p> })}
                 </div>
                 <p class="secondary-links">
@@ -183,7 +174,7 @@ pub fn Tubes() -> impl IntoView {
 
     view! {
         <CollectionFrame handle=handle step=Step::Tubes>
-            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="tube-error">{e}</p> })}
+            <ErrorNote error=error test_id="tube-error" />
             {cards}
         </CollectionFrame>
         {ask}
