@@ -1,6 +1,6 @@
 //! Enrollment, sign-in and every way a request can be refused, on a real socket.
 
-mod common;
+use crate::common;
 
 use common::{problem_code, spawn_app};
 use drawline_server::api::{Me, Role, Worklist};

@@ -2,7 +2,7 @@
 //! devices view ranks risk; the queue lists, flags, filters and pages what devices sent; review
 //! actions are recorded, audited and shown in a collection's detail.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use common::{problem_code, spawn_app, spawn_app_with, TestApp};

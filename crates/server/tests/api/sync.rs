@@ -1,7 +1,7 @@
 //! The sync protocol over a real socket: push is idempotent and transactional, answered per
 //! record; pull follows a server cursor; heartbeats and clock skew are recorded.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use common::{problem_code, spawn_app, spawn_app_with, TestApp};

@@ -1,6 +1,6 @@
 //! Malformed input at every documented route: always a 4xx JSON problem, never a 5xx, a panic or a hang.
 
-mod common;
+use crate::common;
 
 use common::spawn_app;
 use drawline_server::api::MAX_PUSH_BODY_BYTES;

@@ -1,6 +1,6 @@
 //! Orders in over HTTP: CSV and FHIR, good rows stored, bad rows reported, re-imports not duplicated.
 
-mod common;
+use crate::common;
 
 use common::{problem_code, spawn_app};
 use drawline_server::api::ImportReport;

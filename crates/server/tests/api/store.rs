@@ -1,6 +1,6 @@
 //! The storage the sync protocol will use: idempotent versions by id and hash, receipts, heartbeats, atomic batches.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use drawline_server::api::Heartbeat;

@@ -1,6 +1,6 @@
 //! Collections out: the FHIR Specimen route returns the domain mapping of what devices sent.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::spawn_app;

@@ -1,7 +1,7 @@
 //! The real `drawline serve` process killed (SIGKILL) while a push batch is in flight, then
 //! restarted: resending the batch stores every record exactly once.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

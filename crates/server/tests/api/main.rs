@@ -1,0 +1,15 @@
+//! The server's API tests, one binary: a module per concern, sharing the set-up in `common`.
+
+mod common;
+
+mod auth;
+mod cli;
+mod export;
+mod fuzz;
+mod health;
+mod orders;
+mod router;
+mod store;
+mod supervisor;
+mod sync;
+mod sync_process;
