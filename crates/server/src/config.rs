@@ -265,7 +265,10 @@ mod tests {
         assert_eq!(s.skew_threshold_minutes, DEFAULT_SKEW_THRESHOLD_MINUTES);
         assert_eq!(s.stale_device_minutes, DEFAULT_STALE_DEVICE_MINUTES);
         assert_eq!(s.unsynced_warning_minutes, DEFAULT_UNSYNCED_WARNING_MINUTES);
-        assert_eq!(s.unsynced_critical_minutes, DEFAULT_UNSYNCED_CRITICAL_MINUTES);
+        assert_eq!(
+            s.unsynced_critical_minutes,
+            DEFAULT_UNSYNCED_CRITICAL_MINUTES
+        );
         assert_eq!(s.late_sync_minutes, DEFAULT_LATE_SYNC_MINUTES);
     }
 
@@ -336,7 +339,10 @@ mod tests {
         let help = <Serve as clap::CommandFactory>::command()
             .render_help()
             .to_string();
-        assert!(help.contains("Address to listen on [default: 127.0.0.1:8080]"), "{help}");
+        assert!(
+            help.contains("Address to listen on [default: 127.0.0.1:8080]"),
+            "{help}"
+        );
         assert!(help.contains("DRAWLINE_LATE_SYNC_MINUTES"), "{help}");
     }
 
