@@ -1,11 +1,11 @@
 //! Enrollment, sign-in and every way a request can be refused, on a real socket.
 
-use crate::common;
-
-use common::{problem_code, spawn_app};
 use drawline_server::api::{Me, Role, Worklist};
 use drawline_server::store::{Assignment, Store};
 use serde_json::json;
+
+use crate::fixtures;
+use crate::helpers::{problem_code, spawn_app};
 
 #[tokio::test]
 async fn an_enrollment_code_gives_a_working_device_token_once() {
@@ -55,7 +55,7 @@ async fn an_enrollment_code_gives_a_working_device_token_once() {
 async fn the_server_keeps_only_a_hash_of_the_device_token() {
     let app = spawn_app().await;
     let device = app.enroll("Tablet").await;
-    let conn = rusqlite::Connection::open(app.dir.path().join("test.sqlite")).unwrap();
+    let conn = app.sqlite();
     let stored: String = conn
         .query_row("SELECT token_hash FROM devices", [], |r| r.get(0))
         .unwrap();
@@ -150,7 +150,7 @@ async fn a_device_sees_only_the_worklist_assigned_to_it() {
     let res = app
         .post("/orders", &supervisor)
         .header("content-type", "text/csv")
-        .body(common::orders_csv())
+        .body(fixtures::orders_csv())
         .send()
         .await
         .unwrap();
@@ -194,11 +194,11 @@ async fn a_device_cannot_read_another_devices_collection() {
     let owner = app.enroll("Owner").await;
     let other = app.enroll("Other").await;
     let id = uuid::Uuid::new_v4();
-    let f = common::finalized_collection(id);
+    let f = fixtures::finalized_collection(id);
     app.store
         .push_collections(
             owner.device_id,
-            vec![common::version_of(&f, chrono::Utc::now())],
+            vec![fixtures::version_of(&f, chrono::Utc::now())],
             chrono::Utc::now(),
         )
         .await

@@ -1,22 +1,22 @@
 //! Collections out: the FHIR Specimen route returns the domain mapping of what devices sent.
 
-use crate::common;
-
 use chrono::{Duration, Utc};
-use common::spawn_app;
 use drawline_server::Store;
 use serde_json::Value;
+
+use crate::fixtures;
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn received_collections_come_out_as_a_bundle_of_specimens() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
     let tablet = app.enroll("Tablet").await;
-    let f = common::finalized_collection(uuid::Uuid::new_v4());
+    let f = fixtures::finalized_collection(uuid::Uuid::new_v4());
     app.store
         .push_collections(
             tablet.device_id,
-            vec![common::version_of(&f, Utc::now())],
+            vec![fixtures::version_of(&f, Utc::now())],
             Utc::now(),
         )
         .await
@@ -44,11 +44,11 @@ async fn since_leaves_out_collections_received_before_it() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
     let tablet = app.enroll("Tablet").await;
-    let f = common::finalized_collection(uuid::Uuid::new_v4());
+    let f = fixtures::finalized_collection(uuid::Uuid::new_v4());
     app.store
         .push_collections(
             tablet.device_id,
-            vec![common::version_of(&f, Utc::now())],
+            vec![fixtures::version_of(&f, Utc::now())],
             Utc::now(),
         )
         .await

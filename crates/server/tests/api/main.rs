@@ -1,6 +1,8 @@
-//! The server's API tests, one binary: a module per concern, sharing the set-up in `common`.
+//! The server's API tests, one binary: a module per concern, sharing the set-up in `helpers`
+//! and the orders and collections in `fixtures`.
 
-mod common;
+mod fixtures;
+mod helpers;
 
 mod auth;
 mod cli;

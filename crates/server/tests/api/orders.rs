@@ -1,17 +1,12 @@
 //! Orders in over HTTP: CSV and FHIR, good rows stored, bad rows reported, re-imports not duplicated.
 
-use crate::common;
-
-use common::{problem_code, spawn_app};
 use drawline_server::api::ImportReport;
 use serde_json::{json, Value};
 
-async fn import(
-    app: &common::TestApp,
-    token: &str,
-    content_type: &str,
-    body: String,
-) -> reqwest::Response {
+use crate::fixtures;
+use crate::helpers::{problem_code, spawn_app, TestApp};
+
+async fn import(app: &TestApp, token: &str, content_type: &str, body: String) -> reqwest::Response {
     app.post("/orders?round=Imported", token)
         .header("content-type", content_type)
         .body(body)
@@ -24,7 +19,7 @@ async fn import(
 async fn a_good_csv_imports_every_order_into_its_round() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
-    let res = import(&app, &sup, "text/csv", common::orders_csv()).await;
+    let res = import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
     assert_eq!(res.status(), 200);
     let report: ImportReport = res.json().await.unwrap();
     assert_eq!(
@@ -47,8 +42,8 @@ async fn a_good_csv_imports_every_order_into_its_round() {
 async fn importing_the_same_orders_again_creates_no_duplicates() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
-    import(&app, &sup, "text/csv", common::orders_csv()).await;
-    let report: ImportReport = import(&app, &sup, "text/csv", common::orders_csv())
+    import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
+    let report: ImportReport = import(&app, &sup, "text/csv", fixtures::orders_csv())
         .await
         .json()
         .await
@@ -57,7 +52,7 @@ async fn importing_the_same_orders_again_creates_no_duplicates() {
         (report.created, report.updated, report.unchanged),
         (0, 0, 3)
     );
-    let changed = common::orders_csv().replace("CBC,stat", "CBC,urgent");
+    let changed = fixtures::orders_csv().replace("CBC,stat", "CBC,urgent");
     let report: ImportReport = import(&app, &sup, "text/csv", changed)
         .await
         .json()
@@ -98,7 +93,7 @@ async fn bad_csv_rows_are_reported_with_their_line_and_the_good_ones_still_impor
 async fn an_order_id_that_already_belongs_to_another_patient_is_rejected_not_moved() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
-    import(&app, &sup, "text/csv", common::orders_csv()).await;
+    import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
     let csv = "order_id,mrn,family,given,birth_date,test\no-1,MRN999,Other,Person,1990-01-01,CBC\n";
     let report: ImportReport = import(&app, &sup, "text/csv", csv.into())
         .await
@@ -201,7 +196,7 @@ async fn a_supervisor_assigns_a_round_to_a_device_and_it_appears_on_that_worklis
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
     let tablet = app.enroll("Ward 2 tablet").await;
-    import(&app, &sup, "text/csv", common::orders_csv()).await;
+    import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
     let res = app
         .post("/rounds", &sup)
         .json(&json!({ "name": "Ward 2", "device_id": tablet.device_id }))

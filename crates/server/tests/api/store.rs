@@ -1,12 +1,12 @@
 //! The storage the sync protocol will use: idempotent versions by id and hash, receipts, heartbeats, atomic batches.
 
-use crate::common;
-
 use chrono::{Duration, Utc};
 use drawline_server::api::Heartbeat;
 use drawline_server::store::{PushOutcome, Store};
 use drawline_server::{accounts, SqliteStore};
 use uuid::Uuid;
+
+use crate::fixtures;
 
 async fn store_with_device(dir: &tempfile::TempDir) -> (SqliteStore, Uuid) {
     let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
@@ -20,8 +20,8 @@ async fn store_with_device(dir: &tempfile::TempDir) -> (SqliteStore, Uuid) {
 async fn the_same_version_pushed_twice_is_stored_once_and_answers_the_original_receipt() {
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
-    let f = common::finalized_collection(Uuid::new_v4());
-    let v = common::version_of(&f, Utc::now());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    let v = fixtures::version_of(&f, Utc::now());
     let first = store
         .push_collections(device, vec![v.clone()], Utc::now())
         .await
@@ -49,8 +49,8 @@ async fn the_same_version_pushed_twice_is_stored_once_and_answers_the_original_r
 async fn a_different_hash_without_naming_what_it_supersedes_is_a_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
-    let f = common::finalized_collection(Uuid::new_v4());
-    let v = common::version_of(&f, Utc::now());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    let v = fixtures::version_of(&f, Utc::now());
     store
         .push_collections(device, vec![v.clone()], Utc::now())
         .await
@@ -92,8 +92,8 @@ async fn a_device_cannot_write_a_collection_that_another_device_owns() {
         .await
         .unwrap()
         .device_id;
-    let f = common::finalized_collection(Uuid::new_v4());
-    let v = common::version_of(&f, Utc::now());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    let v = fixtures::version_of(&f, Utc::now());
     store
         .push_collections(owner, vec![v.clone()], Utc::now())
         .await
@@ -110,11 +110,11 @@ async fn a_device_clock_minutes_away_from_the_server_is_flagged_on_the_receipt()
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
     let now = Utc::now();
-    let f = common::finalized_collection(Uuid::new_v4());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
     let out = store
         .push_collections(
             device,
-            vec![common::version_of(&f, now - Duration::minutes(20))],
+            vec![fixtures::version_of(&f, now - Duration::minutes(20))],
             now,
         )
         .await
@@ -131,8 +131,8 @@ async fn a_device_clock_minutes_away_from_the_server_is_flagged_on_the_receipt()
 async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
-    let good = common::finalized_collection(Uuid::new_v4());
-    let doomed = common::finalized_collection(Uuid::new_v4());
+    let good = fixtures::finalized_collection(Uuid::new_v4());
+    let doomed = fixtures::finalized_collection(Uuid::new_v4());
     // Simulates a crash mid-record: the receipt write of the second record fails after its version row went in.
     let conn = rusqlite::Connection::open(dir.path().join("s.sqlite")).unwrap();
     conn.execute_batch(&format!(
@@ -142,8 +142,8 @@ async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
     ))
     .unwrap();
     let batch = vec![
-        common::version_of(&good, Utc::now()),
-        common::version_of(&doomed, Utc::now()),
+        fixtures::version_of(&good, Utc::now()),
+        fixtures::version_of(&doomed, Utc::now()),
     ];
     assert!(store
         .push_collections(device, batch, Utc::now())
@@ -159,8 +159,8 @@ async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
 
     conn.execute_batch("DROP TRIGGER fail_receipt").unwrap();
     let batch = vec![
-        common::version_of(&good, Utc::now()),
-        common::version_of(&doomed, Utc::now()),
+        fixtures::version_of(&good, Utc::now()),
+        fixtures::version_of(&doomed, Utc::now()),
     ];
     let out = store
         .push_collections(device, batch, Utc::now())
@@ -193,9 +193,9 @@ async fn receipts_since_an_instant_leave_out_older_ones() {
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
     let t0 = Utc::now() - Duration::hours(1);
-    let f = common::finalized_collection(Uuid::new_v4());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
     store
-        .push_collections(device, vec![common::version_of(&f, t0)], t0)
+        .push_collections(device, vec![fixtures::version_of(&f, t0)], t0)
         .await
         .unwrap();
     assert_eq!(

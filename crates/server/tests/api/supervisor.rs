@@ -2,28 +2,22 @@
 //! devices view ranks risk; the queue lists, flags, filters and pages what devices sent; review
 //! actions are recorded, audited and shown in a collection's detail.
 
-use crate::common;
-
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use common::{problem_code, spawn_app, spawn_app_with, TestApp};
-use drawline_domain::collection::Scope;
-use drawline_domain::{
-    Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence, FinalizedCollection, Mrn,
-    NotCollectedReason, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, Priority,
-    SiteConfig, TestCode,
-};
 use drawline_server::api::{
-    risk_codes, CollectionDetail, ConflictChoice, DevicesOverview, Heartbeat, PushRecord,
-    PushResponse, QueuePage, RecollectResponse, RecordOutcome, ReviewAction, ReviewEvent,
-    RiskLevel, Role, Worklist,
+    risk_codes, CollectionDetail, ConflictChoice, DevicesOverview, Heartbeat, PushResponse,
+    QueuePage, RecollectResponse, RecordOutcome, ReviewAction, ReviewEvent, RiskLevel, Role,
+    Worklist,
 };
 use drawline_server::{ReviewSettings, Store};
-use reqwest::Method;
+use reqwest::{Method, Response};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::fixtures;
+use crate::helpers::{problem_code, spawn_app, spawn_app_with, TestApp};
+
 /// A lab with a supervisor, and a collector signed in on a tablet that has the orders of
-/// `common::finalized_collection`.
+/// `fixtures::finalized_collection`.
 struct Lab {
     app: TestApp,
     supervisor: String,
@@ -35,7 +29,7 @@ struct Lab {
 async fn lab_with(app: TestApp) -> Lab {
     let (_, supervisor) = app.supervisor().await;
     let tablet = app.enroll("Ward 1 tablet").await;
-    common::seed_collection_orders(&app, tablet.device_id).await;
+    app.seed_collection_orders(tablet.device_id).await;
     app.add_user("amara", Role::Collector, "1234").await;
     let collector = app.sign_in(&tablet.token, "amara", "1234").await;
     Lab {
@@ -51,119 +45,73 @@ async fn lab() -> Lab {
     lab_with(spawn_app().await).await
 }
 
-fn record(f: &FinalizedCollection) -> Value {
-    serde_json::to_value(PushRecord::from_finalized(f)).unwrap()
-}
+impl Lab {
+    /// Pushes records from the collector's tablet; the push must succeed.
+    async fn push(&self, records: Vec<Value>) -> PushResponse {
+        self.app.push(&self.collector, records).await
+    }
 
-async fn push_at(
-    app: &TestApp,
-    token: &str,
-    records: Vec<Value>,
-    clock: DateTime<FixedOffset>,
-) -> PushResponse {
-    let body = json!({
-        "device_clock": clock,
-        "app_version": "0.2.0-test",
-        "queue_length": records.len(),
-        "oldest_unsynced_seconds": 60,
-        "last_error": null,
-        "records": records,
-    });
-    let res = app
-        .post("/sync/push", token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
-}
+    /// Pushes records from the collector's tablet with its clock at `clock`.
+    async fn push_at(&self, records: Vec<Value>, clock: DateTime<FixedOffset>) -> PushResponse {
+        self.app.push_at(&self.collector, records, clock).await
+    }
 
-async fn push(app: &TestApp, token: &str, records: Vec<Value>) -> PushResponse {
-    push_at(app, token, records, Utc::now().fixed_offset()).await
-}
+    /// Pushes a new finalized collection from the tablet; answers its id.
+    async fn pushed(&self) -> Uuid {
+        let id = Uuid::new_v4();
+        self.push(vec![fixtures::record(&fixtures::finalized_collection(id))])
+            .await;
+        id
+    }
 
-fn at(s: &str) -> DeviceTime {
-    DeviceTime::from_local(DateTime::parse_from_rfc3339(s).unwrap())
-}
-
-fn correction_of(f: &FinalizedCollection) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-1").unwrap();
-    let now = at("2024-05-01T09:00:00+02:00");
-    let mut next = f.start_correction(&nurse, now);
-    next.record_fasting(
-        drawline_domain::collection::FastingStatus::Fasting,
-        &nurse,
-        now,
-    )
-    .unwrap();
-    next.finalize(&nurse, now).unwrap()
-}
-
-/// A visit the patient refused, identified by typing name and date of birth.
-fn refused_visit(id: Uuid) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-2").unwrap();
-    let patient = Patient {
-        id: PatientId::parse("example").unwrap(),
-        identity: PatientIdentity {
-            mrn: Mrn::parse("12345").unwrap(),
-            name: PersonName::new("Chalmers", &["Peter", "James"]).unwrap(),
-            birth_date: chrono::NaiveDate::from_ymd_opt(1974, 12, 25).unwrap(),
-        },
-    };
-    let order = |id: &str, test: &str| Order {
-        id: OrderId::parse(id).unwrap(),
-        patient: PatientId::parse("example").unwrap(),
-        test: TestCode::parse(test).unwrap(),
-        priority: Priority::Routine,
-        placed_at: DateTime::parse_from_rfc3339("2024-05-01T06:00:00Z")
+    /// A supervisor action on a collection: `POST /supervisor/collections/{id}/{action}`.
+    async fn act(&self, id: Uuid, action: &str, body: &Value) -> Response {
+        self.app
+            .post(
+                &format!("/supervisor/collections/{id}/{action}"),
+                &self.supervisor,
+            )
+            .json(body)
+            .send()
+            .await
             .unwrap()
-            .with_timezone(&Utc),
-        due_at: None,
-        requisition: None,
-    };
-    let mut c = Collection::start(
-        CollectionId(id),
-        patient,
-        vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")],
-        &SiteConfig::default_site(),
-        Device::EvacuatedHolder,
-        &nurse,
-        at("2024-05-02T08:00:00+02:00"),
-    )
-    .unwrap();
-    let typed = Evidence::manual(Some("Chalmers, Peter James"), Some("1974-12-25"), None).unwrap();
-    c.identify(&typed, &nurse, at("2024-05-02T08:01:00+02:00"))
-        .unwrap();
-    c.record_not_collected(
-        Scope::Visit,
-        NotCollectedReason::Refused,
-        Some("asked to come back tomorrow"),
-        &nurse,
-        at("2024-05-02T08:02:00+02:00"),
-    )
-    .unwrap();
-    c.finalize(&nurse, at("2024-05-02T08:03:00+02:00")).unwrap()
-}
+    }
 
-async fn queue(app: &TestApp, token: &str, query: &str) -> QueuePage {
-    let res = app
-        .get(&format!("/supervisor/queue{query}"), token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
-}
+    /// The review queue page for a query string (`""` or `"?status=..."`).
+    async fn queue(&self, query: &str) -> QueuePage {
+        let res = self
+            .app
+            .get(&format!("/supervisor/queue{query}"), &self.supervisor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
 
-async fn detail(app: &TestApp, token: &str, id: Uuid) -> CollectionDetail {
-    let res = app
-        .get(&format!("/supervisor/collections/{id}"), token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
+    /// A collection's detail.
+    async fn detail(&self, id: Uuid) -> CollectionDetail {
+        let res = self
+            .app
+            .get(&format!("/supervisor/collections/{id}"), &self.supervisor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// The devices view.
+    async fn devices(&self) -> DevicesOverview {
+        let res = self
+            .app
+            .get("/supervisor/devices", &self.supervisor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
 }
 
 /// The route answers `ok` to the supervisor, 403 to a collector's session, 401 to a bare device
@@ -209,11 +157,13 @@ async fn assert_supervisor_only(
 async fn lab_with_conflict() -> (Lab, Uuid, i64) {
     let lab = lab().await;
     let id = Uuid::new_v4();
-    let v1 = common::finalized_collection(id);
-    let other = common::finalized_collection_with(id, ["B0001", "B0002"]);
-    let out = push(&lab.app, &lab.collector, vec![record(&v1), record(&other)]).await;
+    let v1 = fixtures::finalized_collection(id);
+    let other = fixtures::finalized_collection_with(id, ["B0001", "B0002"]);
+    let out = lab
+        .push(vec![fixtures::record(&v1), fixtures::record(&other)])
+        .await;
     assert_eq!(out.results[1].outcome, RecordOutcome::Conflict);
-    let page = queue(&lab.app, &lab.supervisor, "?status=conflict").await;
+    let page = lab.queue("?status=conflict").await;
     let attempt = page.items[0].attempt_id.unwrap();
     (lab, id, attempt)
 }
@@ -233,13 +183,7 @@ async fn the_queue_is_for_supervisors_only() {
 #[tokio::test]
 async fn a_collection_detail_is_for_supervisors_only() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let path = format!("/supervisor/collections/{id}");
     assert_supervisor_only(&lab, Method::GET, &path, None, 200).await;
 }
@@ -247,13 +191,7 @@ async fn a_collection_detail_is_for_supervisors_only() {
 #[tokio::test]
 async fn marking_reviewed_is_for_supervisors_only() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let path = format!("/supervisor/collections/{id}/review");
     assert_supervisor_only(&lab, Method::POST, &path, Some(json!({})), 201).await;
 }
@@ -261,13 +199,7 @@ async fn marking_reviewed_is_for_supervisors_only() {
 #[tokio::test]
 async fn adding_a_note_is_for_supervisors_only() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let path = format!("/supervisor/collections/{id}/notes");
     let body = json!({"text": "called the ward"});
     assert_supervisor_only(&lab, Method::POST, &path, Some(body), 201).await;
@@ -284,13 +216,7 @@ async fn resolving_a_conflict_is_for_supervisors_only() {
 #[tokio::test]
 async fn requesting_a_recollection_is_for_supervisors_only() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let path = format!("/supervisor/collections/{id}/recollect");
     let body = json!({"reason": "haemolysed"});
     assert_supervisor_only(&lab, Method::POST, &path, Some(body), 201).await;
@@ -309,7 +235,7 @@ async fn a_stale_device_holding_unsynced_work_comes_first_with_its_reasons() {
     let quiet = lab.app.enroll("Spare tablet").await;
     // The ward tablet synced once (so its collector and app version are known), then went silent
     // two hours ago with three records in its outbox and an error.
-    push(&lab.app, &lab.collector, vec![]).await;
+    lab.push(vec![]).await;
     let two_hours_ago = Utc::now() - Duration::hours(2);
     lab.app
         .store
@@ -325,7 +251,7 @@ async fn a_stale_device_holding_unsynced_work_comes_first_with_its_reasons() {
         )
         .await
         .unwrap();
-    let conn = rusqlite::Connection::open(lab.app.dir.path().join("test.sqlite")).unwrap();
+    let conn = lab.app.sqlite();
     conn.execute(
         "UPDATE devices SET last_seen_at = ?1 WHERE id = ?2",
         rusqlite::params![
@@ -335,14 +261,7 @@ async fn a_stale_device_holding_unsynced_work_comes_first_with_its_reasons() {
     )
     .unwrap();
 
-    let res = lab
-        .app
-        .get("/supervisor/devices", &lab.supervisor)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let view: DevicesOverview = res.json().await.unwrap();
+    let view = lab.devices().await;
     assert_eq!(view.thresholds.stale_device_minutes, 30);
     assert_eq!(view.thresholds.skew_threshold_minutes, 5);
     let first = &view.devices[0];
@@ -372,31 +291,18 @@ async fn a_stale_device_holding_unsynced_work_comes_first_with_its_reasons() {
 async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
     let lab = lab().await;
     let other = lab.app.enroll("Other tablet").await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     // The same collection id from another device is rejected and recorded for the supervisor.
-    let out = push(
-        &lab.app,
-        &other.token,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let out = lab
+        .app
+        .push(
+            &other.token,
+            vec![fixtures::record(&fixtures::finalized_collection(id))],
+        )
+        .await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Rejected);
 
-    let view: DevicesOverview = lab
-        .app
-        .get("/supervisor/devices", &lab.supervisor)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = lab.devices().await;
     let d = view
         .devices
         .iter()
@@ -406,7 +312,7 @@ async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
     assert_eq!(d.risk, RiskLevel::Warning);
     assert_eq!(d.reasons[0].code, risk_codes::QUARANTINED);
 
-    let page = queue(&lab.app, &lab.supervisor, "?status=rejected").await;
+    let page = lab.queue("?status=rejected").await;
     assert_eq!(page.total, 1);
     let item = &page.items[0];
     assert_eq!(item.code.as_deref(), Some("another_device"));
@@ -415,17 +321,14 @@ async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
     assert_eq!(item.patient.as_ref().unwrap().mrn, "12345");
 
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/review"),
-            &lab.supervisor,
+        .act(
+            id,
+            "review",
+            &json!({"note": "duplicate id from a cloned tablet"}),
         )
-        .json(&json!({"note": "duplicate id from a cloned tablet"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 201);
-    let page = queue(&lab.app, &lab.supervisor, "?status=quarantined").await;
+    let page = lab.queue("?status=quarantined").await;
     assert_eq!(page.total, 0);
 }
 
@@ -433,15 +336,16 @@ async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
 async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_flags() {
     let lab = lab().await;
     let id = Uuid::new_v4();
-    let v1 = common::finalized_collection(id);
-    let other = common::finalized_collection_with(id, ["B0001", "B0002"]);
-    push(&lab.app, &lab.collector, vec![record(&v1)]).await;
-    push(&lab.app, &lab.collector, vec![record(&v1), record(&other)]).await;
-    let mut garbage = record(&common::finalized_collection(Uuid::new_v4()));
+    let v1 = fixtures::finalized_collection(id);
+    let other = fixtures::finalized_collection_with(id, ["B0001", "B0002"]);
+    lab.push(vec![fixtures::record(&v1)]).await;
+    lab.push(vec![fixtures::record(&v1), fixtures::record(&other)])
+        .await;
+    let mut garbage = fixtures::record(&fixtures::finalized_collection(Uuid::new_v4()));
     garbage["collection"]["record"]["status"] = json!("labelled");
-    push(&lab.app, &lab.collector, vec![garbage]).await;
+    lab.push(vec![garbage]).await;
 
-    let page = queue(&lab.app, &lab.supervisor, "").await;
+    let page = lab.queue("").await;
     assert_eq!(page.total, 3);
     let accepted = page
         .items
@@ -490,7 +394,7 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
         ("?from=2025-01-01T00:00:00Z&status=accepted", 0),
         ("?reviewed=false", 3),
     ] {
-        let page = queue(&lab.app, &lab.supervisor, query).await;
+        let page = lab.queue(query).await;
         assert_eq!(page.total, n, "{query}");
         assert_eq!(page.items.len() as u64, n, "{query}");
     }
@@ -500,38 +404,29 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
 async fn corrections_skewed_clocks_exceptions_and_typed_identities_are_flagged() {
     let lab = lab().await;
     let id = Uuid::new_v4();
-    let v1 = common::finalized_collection(id);
-    push(&lab.app, &lab.collector, vec![record(&v1)]).await;
+    let v1 = fixtures::finalized_collection(id);
+    lab.push(vec![fixtures::record(&v1)]).await;
     let ahead = (Utc::now() + Duration::hours(1)).fixed_offset();
-    push_at(
-        &lab.app,
-        &lab.collector,
-        vec![record(&correction_of(&v1))],
-        ahead,
-    )
-    .await;
+    lab.push_at(vec![fixtures::record(&fixtures::correction_of(&v1))], ahead)
+        .await;
     let refused = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&refused_visit(refused))],
-    )
-    .await;
+    lab.push(vec![fixtures::record(&fixtures::refused_visit(refused))])
+        .await;
 
-    let corrected = queue(&lab.app, &lab.supervisor, "?flag=corrected").await;
+    let corrected = lab.queue("?flag=corrected").await;
     assert_eq!(corrected.total, 1);
     assert_eq!(corrected.items[0].version, 2);
     assert!(corrected.items[0].flags.clock_skew);
-    let skewed = queue(&lab.app, &lab.supervisor, "?flag=clock_skew").await;
+    let skewed = lab.queue("?flag=clock_skew").await;
     assert_eq!(skewed.total, 1);
     for flag in ["exception", "manual_identification"] {
-        let page = queue(&lab.app, &lab.supervisor, &format!("?flag={flag}")).await;
+        let page = lab.queue(&format!("?flag={flag}")).await;
         assert_eq!(page.total, 1, "{flag}");
         assert_eq!(page.items[0].collection_id, refused);
         assert_eq!(page.items[0].exceptions, ["refused"]);
         assert!(page.items[0].flags.exception && page.items[0].flags.manual_identification);
     }
-    let page = queue(&lab.app, &lab.supervisor, "?collector=nurse-2").await;
+    let page = lab.queue("?collector=nurse-2").await;
     assert_eq!(page.total, 1);
 }
 
@@ -539,13 +434,13 @@ async fn corrections_skewed_clocks_exceptions_and_typed_identities_are_flagged()
 async fn the_queue_pages_by_cursor_without_gaps_or_repeats() {
     let lab = lab().await;
     let records: Vec<Value> = (0..5)
-        .map(|_| record(&common::finalized_collection(Uuid::new_v4())))
+        .map(|_| fixtures::record(&fixtures::finalized_collection(Uuid::new_v4())))
         .collect();
-    push(&lab.app, &lab.collector, records).await;
+    lab.push(records).await;
     let mut seen = Vec::new();
     let mut query = "?limit=2".to_owned();
     loop {
-        let page = queue(&lab.app, &lab.supervisor, &query).await;
+        let page = lab.queue(&query).await;
         assert_eq!(page.total, 5);
         assert!(page.items.len() <= 2);
         seen.extend(page.items.iter().map(|i| i.key.clone()));
@@ -564,11 +459,9 @@ async fn the_queue_pages_by_cursor_without_gaps_or_repeats() {
 #[tokio::test]
 async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
     let lab = lab().await;
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(Uuid::new_v4()))],
-    )
+    lab.push(vec![fixtures::record(&fixtures::finalized_collection(
+        Uuid::new_v4(),
+    ))])
     .await;
     let res = lab
         .app
@@ -593,15 +486,9 @@ async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
         .server_time
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let query = format!("?changed_since={}", since.replace('+', "%2B"));
-    assert_eq!(queue(&lab.app, &lab.supervisor, &query).await.total, 0);
+    assert_eq!(lab.queue(&query).await.total, 0);
 
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let changed = lab
         .app
         .get("/supervisor/queue", &lab.supervisor)
@@ -610,7 +497,7 @@ async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
         .await
         .unwrap();
     assert_eq!(changed.status(), 200);
-    let page = queue(&lab.app, &lab.supervisor, &query).await;
+    let page = lab.queue(&query).await;
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].collection_id, id);
 }
@@ -647,11 +534,12 @@ async fn bad_queue_filters_get_a_clear_problem() {
 async fn a_collection_detail_shows_every_version_tube_by_tube_with_its_history_and_fhir() {
     let lab = lab().await;
     let id = Uuid::new_v4();
-    let v1 = common::finalized_collection(id);
-    push(&lab.app, &lab.collector, vec![record(&v1)]).await;
-    push(&lab.app, &lab.collector, vec![record(&correction_of(&v1))]).await;
+    let v1 = fixtures::finalized_collection(id);
+    lab.push(vec![fixtures::record(&v1)]).await;
+    lab.push(vec![fixtures::record(&fixtures::correction_of(&v1))])
+        .await;
 
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let d = lab.detail(id).await;
     assert_eq!(d.status, RecordOutcome::Accepted);
     assert_eq!(d.device.id, lab.tablet);
     assert_eq!(d.latest_version, Some(2));
@@ -703,15 +591,8 @@ async fn an_unknown_collection_is_404_and_a_malformed_id_is_400() {
     assert_eq!(res.status(), 404);
     assert_eq!(problem_code(res).await, "not_found");
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{}/notes", Uuid::new_v4()),
-            &lab.supervisor,
-        )
-        .json(&json!({"text": "hello"}))
-        .send()
-        .await
-        .unwrap();
+        .act(Uuid::new_v4(), "notes", &json!({"text": "hello"}))
+        .await;
     assert_eq!(res.status(), 404);
     let res = lab
         .app
@@ -726,52 +607,29 @@ async fn an_unknown_collection_is_404_and_a_malformed_id_is_400() {
 #[tokio::test]
 async fn review_and_notes_are_audited_with_who_and_when_and_shown_in_the_history() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/notes"),
-            &lab.supervisor,
+        .act(
+            id,
+            "notes",
+            &json!({"text": "  label reprinted at the ward  "}),
         )
-        .json(&json!({"text": "  label reprinted at the ward  "}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 201);
     let note: ReviewEvent = res.json().await.unwrap();
     assert_eq!(note.action, ReviewAction::Note);
     assert_eq!(note.note.as_deref(), Some("label reprinted at the ward"));
     assert_eq!(note.by.username, "sup");
-    let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/review"),
-            &lab.supervisor,
-        )
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = lab.act(id, "review", &json!({})).await;
     assert_eq!(res.status(), 201);
 
-    let page = queue(&lab.app, &lab.supervisor, "?reviewed=true").await;
+    let page = lab.queue("?reviewed=true").await;
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].notes, 1);
     assert!(page.items[0].reviewed_at.is_some());
-    assert_eq!(
-        queue(&lab.app, &lab.supervisor, "?reviewed=false")
-            .await
-            .total,
-        0
-    );
+    assert_eq!(lab.queue("?reviewed=false").await.total, 0);
 
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let d = lab.detail(id).await;
     assert!(d.reviewed_at.is_some());
     let actions: Vec<_> = d.reviews.iter().map(|e| e.action).collect();
     assert_eq!(actions, [ReviewAction::Note, ReviewAction::Reviewed]);
@@ -792,13 +650,7 @@ async fn review_and_notes_are_audited_with_who_and_when_and_shown_in_the_history
 #[tokio::test]
 async fn an_empty_or_overlong_note_gets_a_clear_problem() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let path = format!("/supervisor/collections/{id}/notes");
     for (body, status, code) in [
         (json!({"text": "   "}), 422, "invalid_note"),
@@ -831,23 +683,18 @@ async fn an_empty_or_overlong_note_gets_a_clear_problem() {
 async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_superseded() {
     let (lab, id, attempt) = lab_with_conflict().await;
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/resolve"),
-            &lab.supervisor,
-        )
-        .json(
+        .act(
+            id,
+            "resolve",
             &json!({"attempt_id": attempt, "keep": "device", "note": "the ward confirmed B tubes"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let e: ReviewEvent = res.json().await.unwrap();
     assert_eq!(e.action, ReviewAction::ConflictResolved);
     assert_eq!(e.detail.as_ref().unwrap()["version"], 2);
 
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let d = lab.detail(id).await;
     assert_eq!(d.latest_version, Some(2));
     assert_eq!(d.versions[1].resolved_from_attempt, Some(attempt));
     assert!(d.versions[1].standing && !d.versions[0].standing);
@@ -860,28 +707,20 @@ async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_super
         .history
         .iter()
         .any(|h| h.action == "collection.conflict_resolved"));
-    assert_eq!(
-        queue(&lab.app, &lab.supervisor, "?status=quarantined")
-            .await
-            .total,
-        0
-    );
+    assert_eq!(lab.queue("?status=quarantined").await.total, 0);
 
     // The device resending what it holds quarantined now hears it is stored.
-    let other = common::finalized_collection_with(id, ["B0001", "B0002"]);
-    let out = push(&lab.app, &lab.collector, vec![record(&other)]).await;
+    let other = fixtures::finalized_collection_with(id, ["B0001", "B0002"]);
+    let out = lab.push(vec![fixtures::record(&other)]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Duplicate);
 
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/resolve"),
-            &lab.supervisor,
+        .act(
+            id,
+            "resolve",
+            &json!({"attempt_id": attempt, "keep": "lab"}),
         )
-        .json(&json!({"attempt_id": attempt, "keep": "lab"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 409);
     assert_eq!(problem_code(res).await, "already_resolved");
 }
@@ -890,22 +729,19 @@ async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_super
 async fn keeping_the_labs_version_marks_the_conflicting_push_superseded() {
     let (lab, id, attempt) = lab_with_conflict().await;
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/resolve"),
-            &lab.supervisor,
+        .act(
+            id,
+            "resolve",
+            &json!({"attempt_id": attempt, "keep": "lab"}),
         )
-        .json(&json!({"attempt_id": attempt, "keep": "lab"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 200);
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let d = lab.detail(id).await;
     assert_eq!(d.latest_version, Some(1));
     let a = d.attempts.iter().find(|a| a.id == attempt).unwrap();
     assert!(a.superseded);
     assert_eq!(a.resolution, Some(ConflictChoice::Lab));
-    let page = queue(&lab.app, &lab.supervisor, "?status=conflict").await;
+    let page = lab.queue("?status=conflict").await;
     assert_eq!(page.items[0].resolution, Some(ConflictChoice::Lab));
     assert!(!page.items[0].quarantined);
 }
@@ -914,13 +750,9 @@ async fn keeping_the_labs_version_marks_the_conflicting_push_superseded() {
 async fn only_a_conflict_of_this_collection_can_be_resolved() {
     let (lab, id, attempt) = lab_with_conflict().await;
     // A resend is recorded too, and it is not a conflict.
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    lab.push(vec![fixtures::record(&fixtures::finalized_collection(id))])
+        .await;
+    let d = lab.detail(id).await;
     let resend = d
         .attempts
         .iter()
@@ -953,16 +785,7 @@ async fn only_a_conflict_of_this_collection_can_be_resolved() {
             "invalid_body",
         ),
     ] {
-        let res = lab
-            .app
-            .post(
-                &format!("/supervisor/collections/{path_id}/resolve"),
-                &lab.supervisor,
-            )
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = lab.act(path_id, "resolve", &body).await;
         assert_eq!(res.status(), status, "{body}");
         assert_eq!(problem_code(res).await, code, "{body}");
     }
@@ -971,23 +794,14 @@ async fn only_a_conflict_of_this_collection_can_be_resolved() {
 #[tokio::test]
 async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/recollect"),
-            &lab.supervisor,
+        .act(
+            id,
+            "recollect",
+            &json!({"reason": "PT clotted", "orders": ["sr-pt"]}),
         )
-        .json(&json!({"reason": "PT clotted", "orders": ["sr-pt"]}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let made: RecollectResponse = res.json().await.unwrap();
     assert_eq!(made.orders.len(), 1);
@@ -1015,19 +829,12 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
 
     // Every order again, a second time: new ids, never a reused one.
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/recollect"),
-            &lab.supervisor,
-        )
-        .json(&json!({"reason": "lost in transit"}))
-        .send()
-        .await
-        .unwrap();
+        .act(id, "recollect", &json!({"reason": "lost in transit"}))
+        .await;
     let again: RecollectResponse = res.json().await.unwrap();
     let ids: Vec<_> = again.orders.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, ["sr-pt-R2", "sr-cbc-R1"]);
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let d = lab.detail(id).await;
     assert_eq!(
         d.history
             .iter()
@@ -1040,13 +847,7 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
 #[tokio::test]
 async fn a_recollection_without_a_reason_or_for_a_foreign_order_gets_a_clear_problem() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let path = format!("/supervisor/collections/{id}/recollect");
     for (body, code) in [
         (json!({"reason": " "}), "invalid_reason"),
@@ -1084,11 +885,11 @@ async fn versions_stored_before_the_review_migration_gain_their_facts_when_the_s
             drawline_server::accounts::register_device(&store, "Tablet", "test", Utc::now())
                 .await
                 .unwrap();
-        let f = common::finalized_collection(id);
+        let f = fixtures::finalized_collection(id);
         store
             .push_collections(
                 device.device_id,
-                vec![common::version_of(&f, Utc::now())],
+                vec![fixtures::version_of(&f, Utc::now())],
                 Utc::now(),
             )
             .await
