@@ -5,7 +5,7 @@ use drawline_server::Store;
 use serde_json::Value;
 
 use crate::fixtures;
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_status, spawn_app};
 
 #[tokio::test]
 async fn received_collections_come_out_as_a_bundle_of_specimens() {
@@ -56,19 +56,9 @@ async fn since_leaves_out_collections_received_before_it() {
     let later =
         (Utc::now() + Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let bundle: Value = app
-        .get(&format!("/fhir/Specimen?since={later}"), &sup)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_ok(&format!("/fhir/Specimen?since={later}"), &sup)
+        .await;
     assert_eq!(bundle["total"], 0);
     assert!(bundle.get("entry").is_none(), "FHIR forbids empty arrays");
-    let res = app
-        .get("/fhir/Specimen?since=yesterday", &sup)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
+    assert_status(app.get("/fhir/Specimen?since=yesterday", &sup), 400).await;
 }

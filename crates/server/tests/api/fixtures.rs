@@ -45,6 +45,20 @@ pub fn patient() -> Patient {
     }
 }
 
+/// A collection of [`patient`] started with a vacutainer holder at `started` (device time).
+fn start(id: Uuid, orders: Vec<Order>, nurse: &CollectorId, started: &str) -> Collection {
+    Collection::start(
+        CollectionId(id),
+        patient(),
+        orders,
+        &SiteConfig::default_site(),
+        Device::EvacuatedHolder,
+        nurse,
+        at(started),
+    )
+    .unwrap()
+}
+
 /// A real finalized collection (PT + CBC drawn and labelled), made with the domain crate.
 pub fn finalized_collection(id: Uuid) -> FinalizedCollection {
     finalized_collection_with(id, ["A0001", "A0002"])
@@ -53,16 +67,8 @@ pub fn finalized_collection(id: Uuid) -> FinalizedCollection {
 /// The same collection with other tube accession numbers (so another content hash).
 pub fn finalized_collection_with(id: Uuid, accessions: [&str; 2]) -> FinalizedCollection {
     let nurse = CollectorId::parse("nurse-1").unwrap();
-    let mut c = Collection::start(
-        CollectionId(id),
-        patient(),
-        vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")],
-        &SiteConfig::default_site(),
-        Device::EvacuatedHolder,
-        &nurse,
-        at("2024-05-01T08:00:00+02:00"),
-    )
-    .unwrap();
+    let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];
+    let mut c = start(id, orders, &nurse, "2024-05-01T08:00:00+02:00");
     let wristband = Evidence::from_wristband("DL1|12345|CHALMERS^PETER^JAMES|19741225").unwrap();
     c.identify(&wristband, &nurse, at("2024-05-01T08:05:00+02:00"))
         .unwrap();
@@ -126,16 +132,8 @@ pub fn refused_visit(id: Uuid) -> FinalizedCollection {
         requisition: None,
         ..order(id, test)
     };
-    let mut c = Collection::start(
-        CollectionId(id),
-        patient(),
-        vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")],
-        &SiteConfig::default_site(),
-        Device::EvacuatedHolder,
-        &nurse,
-        at("2024-05-02T08:00:00+02:00"),
-    )
-    .unwrap();
+    let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];
+    let mut c = start(id, orders, &nurse, "2024-05-02T08:00:00+02:00");
     let typed = Evidence::manual(Some("Chalmers, Peter James"), Some("1974-12-25"), None).unwrap();
     c.identify(&typed, &nurse, at("2024-05-02T08:01:00+02:00"))
         .unwrap();

@@ -3,7 +3,7 @@
 use drawline_domain::api::Health;
 use drawline_server::demo;
 
-use crate::helpers::spawn_demo_app;
+use crate::helpers::{assert_status, spawn_demo_app};
 
 #[tokio::test]
 async fn health_on_a_real_socket_names_the_seeded_site() {
@@ -20,8 +20,5 @@ async fn health_on_a_real_socket_names_the_seeded_site() {
 #[tokio::test]
 async fn an_unknown_api_path_is_a_404_not_the_app_shell() {
     let app = spawn_demo_app().await;
-    let res = reqwest::get(format!("{}/api/v1/nope", app.base))
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+    assert_status(app.client.get(app.url("/nope")), 404).await;
 }

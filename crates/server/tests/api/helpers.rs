@@ -89,6 +89,13 @@ impl TestApp {
         self.client.post(self.url(path)).bearer_auth(token)
     }
 
+    /// A GET that must answer 200; answers the body read as `T`.
+    pub async fn get_ok<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        let res = self.get(path, token).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
     /// A second connection to the server's database, to look at or break what the API hides.
     pub fn sqlite(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("test.sqlite")).unwrap()
@@ -176,6 +183,12 @@ impl TestApp {
             .unwrap();
     }
 
+    /// How many audit log entries (of the latest 50) record this action.
+    pub async fn audited(&self, action: &str) -> usize {
+        let audit = self.store.audit_log(50).await.unwrap();
+        audit.iter().filter(|a| a.action == action).count()
+    }
+
     /// `POST /sync/push` of a whole body, answered as it comes.
     pub async fn push_raw(&self, token: &str, body: &Value) -> Response {
         self.post("/sync/push", token)
@@ -247,4 +260,10 @@ pub async fn assert_problem(req: RequestBuilder, status: u16, code: &str) {
     let res = req.send().await.unwrap();
     assert_eq!(res.status(), status);
     assert_eq!(problem_code(res).await, code);
+}
+
+/// Sends a request and checks the answer's status.
+pub async fn assert_status(req: RequestBuilder, status: u16) {
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), status);
 }

@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::fixtures;
-use crate::helpers::{problem_code, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{
+    assert_problem, assert_status, problem_code, spawn_app, spawn_app_with, TestApp,
+};
 
 /// A lab with a supervisor, and a collector signed in on a tablet that has the orders of
 /// `fixtures::finalized_collection`.
@@ -79,38 +81,21 @@ impl Lab {
 
     /// The review queue page for a query string (`""` or `"?status=..."`).
     async fn queue(&self, query: &str) -> QueuePage {
-        let res = self
-            .app
-            .get(&format!("/supervisor/queue{query}"), &self.supervisor)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-        res.json().await.unwrap()
+        let path = format!("/supervisor/queue{query}");
+        self.app.get_ok(&path, &self.supervisor).await
     }
 
     /// A collection's detail.
     async fn detail(&self, id: Uuid) -> CollectionDetail {
-        let res = self
-            .app
-            .get(&format!("/supervisor/collections/{id}"), &self.supervisor)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-        res.json().await.unwrap()
+        let path = format!("/supervisor/collections/{id}");
+        self.app.get_ok(&path, &self.supervisor).await
     }
 
     /// The devices view.
     async fn devices(&self) -> DevicesOverview {
-        let res = self
-            .app
-            .get("/supervisor/devices", &self.supervisor)
-            .send()
+        self.app
+            .get_ok("/supervisor/devices", &self.supervisor)
             .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        res.json().await.unwrap()
     }
 }
 
@@ -181,31 +166,6 @@ async fn the_queue_is_for_supervisors_only() {
 }
 
 #[tokio::test]
-async fn a_collection_detail_is_for_supervisors_only() {
-    let lab = lab().await;
-    let id = lab.pushed().await;
-    let path = format!("/supervisor/collections/{id}");
-    assert_supervisor_only(&lab, Method::GET, &path, None, 200).await;
-}
-
-#[tokio::test]
-async fn marking_reviewed_is_for_supervisors_only() {
-    let lab = lab().await;
-    let id = lab.pushed().await;
-    let path = format!("/supervisor/collections/{id}/review");
-    assert_supervisor_only(&lab, Method::POST, &path, Some(json!({})), 201).await;
-}
-
-#[tokio::test]
-async fn adding_a_note_is_for_supervisors_only() {
-    let lab = lab().await;
-    let id = lab.pushed().await;
-    let path = format!("/supervisor/collections/{id}/notes");
-    let body = json!({"text": "called the ward"});
-    assert_supervisor_only(&lab, Method::POST, &path, Some(body), 201).await;
-}
-
-#[tokio::test]
 async fn resolving_a_conflict_is_for_supervisors_only() {
     let (lab, id, attempt) = lab_with_conflict().await;
     let path = format!("/supervisor/collections/{id}/resolve");
@@ -213,13 +173,30 @@ async fn resolving_a_conflict_is_for_supervisors_only() {
     assert_supervisor_only(&lab, Method::POST, &path, Some(body), 200).await;
 }
 
+/// Each on a fresh lab with one collection pushed.
 #[tokio::test]
-async fn requesting_a_recollection_is_for_supervisors_only() {
-    let lab = lab().await;
-    let id = lab.pushed().await;
-    let path = format!("/supervisor/collections/{id}/recollect");
-    let body = json!({"reason": "haemolysed"});
-    assert_supervisor_only(&lab, Method::POST, &path, Some(body), 201).await;
+async fn a_collection_detail_marking_reviewed_a_note_and_a_recollection_are_for_supervisors_only() {
+    for (method, action, body, ok) in [
+        (Method::GET, "", None, 200),
+        (Method::POST, "/review", Some(json!({})), 201),
+        (
+            Method::POST,
+            "/notes",
+            Some(json!({"text": "called the ward"})),
+            201,
+        ),
+        (
+            Method::POST,
+            "/recollect",
+            Some(json!({"reason": "haemolysed"})),
+            201,
+        ),
+    ] {
+        let lab = lab().await;
+        let id = lab.pushed().await;
+        let path = format!("/supervisor/collections/{id}{action}");
+        assert_supervisor_only(&lab, method, &path, body, ok).await;
+    }
 }
 
 #[tokio::test]
@@ -473,14 +450,13 @@ async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let first: QueuePage = res.json().await.unwrap();
 
-    let again = lab
-        .app
-        .get("/supervisor/queue", &lab.supervisor)
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 304);
+    assert_status(
+        lab.app
+            .get("/supervisor/queue", &lab.supervisor)
+            .header("If-None-Match", &etag),
+        304,
+    )
+    .await;
 
     let since = first
         .server_time
@@ -489,14 +465,13 @@ async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
     assert_eq!(lab.queue(&query).await.total, 0);
 
     let id = lab.pushed().await;
-    let changed = lab
-        .app
-        .get("/supervisor/queue", &lab.supervisor)
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(changed.status(), 200);
+    assert_status(
+        lab.app
+            .get("/supervisor/queue", &lab.supervisor)
+            .header("If-None-Match", &etag),
+        200,
+    )
+    .await;
     let page = lab.queue(&query).await;
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].collection_id, id);
@@ -579,29 +554,26 @@ async fn a_collection_detail_shows_every_version_tube_by_tube_with_its_history_a
 #[tokio::test]
 async fn an_unknown_collection_is_404_and_a_malformed_id_is_400() {
     let lab = lab().await;
-    let res = lab
-        .app
-        .get(
+    assert_problem(
+        lab.app.get(
             &format!("/supervisor/collections/{}", Uuid::new_v4()),
             &lab.supervisor,
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem_code(res).await, "not_found");
+        ),
+        404,
+        "not_found",
+    )
+    .await;
     let res = lab
         .act(Uuid::new_v4(), "notes", &json!({"text": "hello"}))
         .await;
     assert_eq!(res.status(), 404);
-    let res = lab
-        .app
-        .get("/supervisor/collections/not-a-uuid", &lab.supervisor)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem_code(res).await, "invalid_path");
+    assert_problem(
+        lab.app
+            .get("/supervisor/collections/not-a-uuid", &lab.supervisor),
+        400,
+        "invalid_path",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -667,16 +639,15 @@ async fn an_empty_or_overlong_note_gets_a_clear_problem() {
         assert_eq!(res.status(), status, "{body}");
         assert_eq!(problem_code(res).await, code, "{body}");
     }
-    let res = lab
-        .app
-        .post(&path, &lab.supervisor)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem_code(res).await, "malformed_json");
+    assert_problem(
+        lab.app
+            .post(&path, &lab.supervisor)
+            .header("content-type", "application/json")
+            .body("{not json"),
+        400,
+        "malformed_json",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -811,15 +782,7 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
     assert_eq!(made.orders[0].patient_id, "example");
     assert_eq!(made.event.action, ReviewAction::RecollectionRequested);
 
-    let worklist: Worklist = lab
-        .app
-        .get("/worklist", &lab.tablet_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let worklist: Worklist = lab.app.get_ok("/worklist", &lab.tablet_token).await;
     let order = worklist
         .orders
         .iter()

@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::fixtures;
-use crate::helpers::{problem_code, push_body, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{
+    assert_problem, assert_status, problem_code, push_body, spawn_app, spawn_app_with, TestApp,
+};
 
 async fn stored_versions(app: &TestApp, device: Uuid) -> usize {
     let mut n = 0;
@@ -40,14 +42,7 @@ async fn a_collection_pushed_twice_is_accepted_then_a_duplicate_with_the_origina
     assert_eq!(again.results[0].receipt.as_ref(), Some(&receipt));
     assert_eq!(stored_versions(&app, device).await, 1);
 
-    let audit = app.store.audit_log(50).await.unwrap();
-    assert_eq!(
-        audit
-            .iter()
-            .filter(|a| a.action == "collection.received")
-            .count(),
-        1
-    );
+    assert_eq!(app.audited("collection.received").await, 1);
 }
 
 #[tokio::test]
@@ -137,14 +132,7 @@ async fn a_rejected_record_does_not_block_the_other_records_of_its_batch() {
     assert!(out.results[1..5].iter().all(|r| r.reason.is_some()));
     assert_eq!(out.results[1].id, Uuid::nil());
     assert_eq!(stored_versions(&app, device).await, 2);
-    let audit = app.store.audit_log(50).await.unwrap();
-    assert_eq!(
-        audit
-            .iter()
-            .filter(|a| a.action == "collection.rejected")
-            .count(),
-        4
-    );
+    assert_eq!(app.audited("collection.rejected").await, 4);
 }
 
 #[tokio::test]
@@ -211,14 +199,13 @@ async fn a_collection_for_an_order_of_another_patient_on_the_server_is_rejected(
                sr-pt,MRN999,Other,Person,1960-01-01,PT,Ward 1\n\
                sr-cbc,MRN999,Other,Person,1960-01-01,CBC,Ward 1\n";
     let (_, sup) = app.supervisor().await;
-    let res = app
-        .post("/orders", &sup)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_status(
+        app.post("/orders", &sup)
+            .header("content-type", "text/csv")
+            .body(csv),
+        200,
+    )
+    .await;
     let out = app
         .push(
             &d.token,
@@ -401,29 +388,22 @@ async fn every_push_and_pull_records_a_heartbeat_a_supervisor_can_read() {
     });
     let res = app.push_raw(&token, &body).await;
     assert_eq!(res.status(), 200);
-    let res = app
-        .get("/sync/pull", &token)
-        .query(&[
+    assert_status(
+        app.get("/sync/pull", &token).query(&[
             ("queue_length", "3"),
             ("oldest_unsynced_seconds", "60"),
             ("last_error", "timeout"),
             ("app_version", "1.2.4"),
             ("device_clock", "2030-01-01T10:00:00+02:00"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        ]),
+        200,
+    )
+    .await;
 
     let (_, sup) = app.supervisor().await;
     let beats: Vec<DeviceHeartbeat> = app
-        .get(&format!("/devices/{device}/heartbeats"), &sup)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_ok(&format!("/devices/{device}/heartbeats"), &sup)
+        .await;
     assert_eq!(beats.len(), 2);
     let (pull, push) = (&beats[0], &beats[1]);
     assert_eq!(push.source, "push");
@@ -448,14 +428,13 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
     let app = spawn_app().await;
     let d = app.enroll("Ward tablet").await;
     let (_, sup) = app.supervisor().await;
-    let res = app
-        .post("/orders", &sup)
-        .header("content-type", "text/csv")
-        .body(fixtures::orders_csv())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_status(
+        app.post("/orders", &sup)
+            .header("content-type", "text/csv")
+            .body(fixtures::orders_csv()),
+        200,
+    )
+    .await;
     app.assign_round("Ward 2", d.device_id).await;
 
     let first = app.pull(&d.token, None).await;
@@ -474,13 +453,12 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
     assert!(!nothing.full);
     assert!(nothing.orders.is_empty() && nothing.patients.is_empty());
 
-    let res = app
-        .post("/orders/o-1/cancel", &sup)
-        .json(&json!({ "reason": "duplicate order" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_status(
+        app.post("/orders/o-1/cancel", &sup)
+            .json(&json!({ "reason": "duplicate order" })),
+        200,
+    )
+    .await;
     let changed = app.pull(&d.token, Some(&nothing.next_cursor)).await;
     assert!(!changed.full);
     assert_eq!(changed.orders.len(), 1);
@@ -521,14 +499,7 @@ async fn an_accepted_collection_marks_its_orders_collected_and_the_next_pull_say
         .orders
         .iter()
         .all(|o| o.status == OrderStatus::Collected));
-    let worklist: Value = app
-        .get("/worklist", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let worklist: Value = app.get_ok("/worklist", &token).await;
     assert_eq!(worklist["orders"].as_array().unwrap().len(), 0);
 }
 
@@ -537,13 +508,7 @@ async fn a_collection_for_an_order_cancelled_meanwhile_is_accepted_and_the_order
     let app = spawn_app().await;
     let (_, token) = app.device_with_orders("Tablet").await;
     let (_, sup) = app.supervisor().await;
-    let res = app
-        .post("/orders/sr-pt/cancel", &sup)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_status(app.post("/orders/sr-pt/cancel", &sup).json(&json!({})), 200).await;
     let out = app
         .push(
             &token,
@@ -560,29 +525,19 @@ async fn a_collection_for_an_order_cancelled_meanwhile_is_accepted_and_the_order
     assert_eq!(cbc.status, OrderStatus::Collected);
 
     // A collected order is not cancelled afterwards; an unknown one is a 404.
-    let res = app
-        .post("/orders/sr-cbc/cancel", &sup)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
-    assert_eq!(problem_code(res).await, "already_collected");
-    let res = app
-        .post("/orders/nope/cancel", &sup)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+    assert_problem(
+        app.post("/orders/sr-cbc/cancel", &sup).json(&json!({})),
+        409,
+        "already_collected",
+    )
+    .await;
+    assert_status(app.post("/orders/nope/cancel", &sup).json(&json!({})), 404).await;
     // Cancelling needs a supervisor.
-    let res = app
-        .post("/orders/sr-pt/cancel", &token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_status(
+        app.post("/orders/sr-pt/cancel", &token).json(&json!({})),
+        401,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -645,13 +600,12 @@ async fn a_cursor_the_server_did_not_issue_is_a_400_and_one_from_another_databas
 ) {
     let app = spawn_app().await;
     let (_, token) = app.device_with_orders("Tablet").await;
-    let res = app
-        .get("/sync/pull?cursor=garbage", &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem_code(res).await, "invalid_cursor");
+    assert_problem(
+        app.get("/sync/pull?cursor=garbage", &token),
+        400,
+        "invalid_cursor",
+    )
+    .await;
 
     let elsewhere = spawn_app().await;
     let (_, other_token) = elsewhere.device_with_orders("Tablet").await;
@@ -685,17 +639,13 @@ async fn push_and_pull_need_a_token_of_an_unrevoked_device() {
         ))],
         Utc::now().fixed_offset(),
     );
-    let res = app
-        .client
-        .post(app.url("/sync/push"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
-    assert_eq!(problem_code(res).await, "missing_token");
-    let res = app.client.get(app.url("/sync/pull")).send().await.unwrap();
-    assert_eq!(res.status(), 401);
+    assert_problem(
+        app.client.post(app.url("/sync/push")).json(&body),
+        401,
+        "missing_token",
+    )
+    .await;
+    assert_status(app.client.get(app.url("/sync/pull")), 401).await;
 
     app.add_user("nurse", drawline_server::api::Role::Collector, "2468")
         .await;
@@ -707,9 +657,7 @@ async fn push_and_pull_need_a_token_of_an_unrevoked_device() {
         let res = app.push_raw(t, &body).await;
         assert_eq!(res.status(), 401);
         assert_eq!(problem_code(res).await, "invalid_token");
-        let res = app.get("/sync/pull", t).send().await.unwrap();
-        assert_eq!(res.status(), 401);
-        assert_eq!(problem_code(res).await, "invalid_token");
+        assert_problem(app.get("/sync/pull", t), 401, "invalid_token").await;
     }
     assert_eq!(stored_versions(&app, device).await, 0);
 }
