@@ -1,30 +1,12 @@
-//! Server configuration: every setting declared once, then resolved flag > `DRAWLINE_*` > file > default.
-//!
-//! Precedence, highest first: command-line flag, `DRAWLINE_*` environment variable, the file named by
-//! `--config` (or `./drawline.toml` when it exists), the built-in default. The file's keys are the
-//! long flag names with `_` for `-`:
-//!
-//! ```toml
-//! addr = "127.0.0.1:8080"
-//! db = "drawline.sqlite"
-//! dist = "dist"
-//! demo = false
-//! site_dir = "site"              # catalog.json and/or order-of-draw.json replacing the defaults
-//! site_name = "St Elsewhere Lab"
-//! fhir_base = "https://lab.example.org"
-//! skew_threshold_minutes = 5     # flag a device clock further than this from the server's
-//! stale_device_minutes = 60      # a device not heard from for longer is stale
-//! unsynced_warning_minutes = 30  # unsynced work older than this is a warning
-//! unsynced_critical_minutes = 240 # ... and older than this is critical
-//! late_sync_minutes = 240        # flag collections that reached the lab this long after the draw
-//! ```
+//! Server configuration: each setting declared once, resolved flag > `DRAWLINE_*` > file > default.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// The file read when `--config` is not given, if it exists.
+/// The file read when `--config` is not given, if it exists. Its keys are the long flag names
+/// with `_` for `-` (`skew_threshold_minutes = 10`); the crate's README lists them all.
 pub const DEFAULT_CONFIG_FILE: &str = "drawline.toml";
 
 /// Declares the settings: from one line per setting (its docs, type, optional default and the

@@ -1,5 +1,4 @@
-//! Shared fixtures: lab orders and finalized collections made with the domain crate, and the
-//! versions and push records a device sends for them.
+//! Shared fixtures: lab orders and finalized collections made with the domain crate, as pushed.
 
 use chrono::{DateTime, Utc};
 use drawline_domain::collection::{FastingStatus, Scope};

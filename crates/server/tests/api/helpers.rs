@@ -1,5 +1,4 @@
-//! Shared set-up: a real server on port 0 with a temporary SQLite file, and helpers to enroll,
-//! sign in, push and pull over HTTP.
+//! Shared set-up: a real server on port 0 with a temporary SQLite file; enroll, sign in, push, pull.
 
 use std::sync::Arc;
 

@@ -1,5 +1,4 @@
-//! The server's API tests, one binary: a module per concern, sharing the set-up in `helpers`
-//! and the orders and collections in `fixtures`.
+//! The server's API tests, one binary: a module per concern over shared `helpers` and `fixtures`.
 
 mod fixtures;
 mod helpers;

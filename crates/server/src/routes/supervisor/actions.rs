@@ -1,5 +1,4 @@
-//! Supervisor actions on a collection: mark reviewed, add a note, resolve a conflict, ask for a
-//! recollection. Each is written to the audit log.
+//! Supervisor actions on a collection (reviewed, note, resolve a conflict, recollect), each audited.
 
 use axum::extract::State;
 use axum::http::StatusCode;

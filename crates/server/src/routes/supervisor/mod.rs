@@ -1,5 +1,4 @@
-//! Supervisor review: devices by risk, the queue of what reached (or failed to reach) the lab,
-//! a collection's full detail, and review actions (reviewed, note, resolve, recollect).
+//! Supervisor review routes: devices by risk, the queue, a collection's detail, review actions.
 
 mod actions;
 mod detail;

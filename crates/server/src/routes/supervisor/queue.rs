@@ -1,5 +1,4 @@
-//! `GET /supervisor/queue`: received collections and refused pushes, filtered, paged by an opaque
-//! cursor, with an `ETag` for cheap polling.
+//! `GET /supervisor/queue`: what reached (or failed to reach) the lab, filtered, paged, ETagged.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
