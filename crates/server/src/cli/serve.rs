@@ -89,13 +89,10 @@ mod tests {
 
     #[test]
     fn the_review_thresholds_are_the_configured_minutes() {
-        let file: FileConfig =
-            toml::from_str("stale_device_minutes = 15\nlate_sync_minutes = 60").unwrap();
-        let config = Config {
-            late_sync_minutes: Some(30),
-            ..Config::default()
-        };
-        let review = review_settings(&config.resolve_with(file));
+        let mut settings = Config::default().resolve_with(FileConfig::default());
+        settings.stale_device_minutes = 15;
+        settings.late_sync_minutes = 30;
+        let review = review_settings(&settings);
         assert_eq!(review.late_sync, chrono::Duration::minutes(30));
         assert_eq!(review.stale_device, chrono::Duration::minutes(15));
         assert_eq!(

@@ -66,9 +66,11 @@ impl Lab {
         id
     }
 
-    /// A supervisor action on a collection: `POST /supervisor/collections/{id}/{action}`.
-    async fn act(&self, id: Uuid, action: &str, body: &Value) -> Response {
-        self.app
+    /// A supervisor action on a collection (`POST /supervisor/collections/{id}/{action}`) that
+    /// must answer `status`.
+    async fn act(&self, id: Uuid, action: &str, body: &Value, status: u16) -> Response {
+        let res = self
+            .app
             .post(
                 &format!("/supervisor/collections/{id}/{action}"),
                 &self.supervisor,
@@ -76,7 +78,9 @@ impl Lab {
             .json(body)
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        assert_eq!(res.status(), status, "{action} {body}");
+        res
     }
 
     /// The review queue page for a query string (`""` or `"?status=..."`).
@@ -297,14 +301,13 @@ async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
     assert_eq!(item.device.id, other.device_id);
     assert_eq!(item.patient.as_ref().unwrap().mrn, "12345");
 
-    let res = lab
-        .act(
-            id,
-            "review",
-            &json!({"note": "duplicate id from a cloned tablet"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    lab.act(
+        id,
+        "review",
+        &json!({"note": "duplicate id from a cloned tablet"}),
+        201,
+    )
+    .await;
     let page = lab.queue("?status=quarantined").await;
     assert_eq!(page.total, 0);
 }
@@ -563,10 +566,8 @@ async fn an_unknown_collection_is_404_and_a_malformed_id_is_400() {
         "not_found",
     )
     .await;
-    let res = lab
-        .act(Uuid::new_v4(), "notes", &json!({"text": "hello"}))
+    lab.act(Uuid::new_v4(), "notes", &json!({"text": "hello"}), 404)
         .await;
-    assert_eq!(res.status(), 404);
     assert_problem(
         lab.app
             .get("/supervisor/collections/not-a-uuid", &lab.supervisor),
@@ -585,15 +586,14 @@ async fn review_and_notes_are_audited_with_who_and_when_and_shown_in_the_history
             id,
             "notes",
             &json!({"text": "  label reprinted at the ward  "}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
     let note: ReviewEvent = res.json().await.unwrap();
     assert_eq!(note.action, ReviewAction::Note);
     assert_eq!(note.note.as_deref(), Some("label reprinted at the ward"));
     assert_eq!(note.by.username, "sup");
-    let res = lab.act(id, "review", &json!({})).await;
-    assert_eq!(res.status(), 201);
+    lab.act(id, "review", &json!({}), 201).await;
 
     let page = lab.queue("?reviewed=true").await;
     assert_eq!(page.total, 1);
@@ -658,9 +658,9 @@ async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_super
             id,
             "resolve",
             &json!({"attempt_id": attempt, "keep": "device", "note": "the ward confirmed B tubes"}),
+            200,
         )
         .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let e: ReviewEvent = res.json().await.unwrap();
     assert_eq!(e.action, ReviewAction::ConflictResolved);
     assert_eq!(e.detail.as_ref().unwrap()["version"], 2);
@@ -690,23 +690,22 @@ async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_super
             id,
             "resolve",
             &json!({"attempt_id": attempt, "keep": "lab"}),
+            409,
         )
         .await;
-    assert_eq!(res.status(), 409);
     assert_eq!(problem_code(res).await, "already_resolved");
 }
 
 #[tokio::test]
 async fn keeping_the_labs_version_marks_the_conflicting_push_superseded() {
     let (lab, id, attempt) = lab_with_conflict().await;
-    let res = lab
-        .act(
-            id,
-            "resolve",
-            &json!({"attempt_id": attempt, "keep": "lab"}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    lab.act(
+        id,
+        "resolve",
+        &json!({"attempt_id": attempt, "keep": "lab"}),
+        200,
+    )
+    .await;
     let d = lab.detail(id).await;
     assert_eq!(d.latest_version, Some(1));
     let a = d.attempts.iter().find(|a| a.id == attempt).unwrap();
@@ -756,8 +755,7 @@ async fn only_a_conflict_of_this_collection_can_be_resolved() {
             "invalid_body",
         ),
     ] {
-        let res = lab.act(path_id, "resolve", &body).await;
-        assert_eq!(res.status(), status, "{body}");
+        let res = lab.act(path_id, "resolve", &body, status).await;
         assert_eq!(problem_code(res).await, code, "{body}");
     }
 }
@@ -771,9 +769,9 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
             id,
             "recollect",
             &json!({"reason": "PT clotted", "orders": ["sr-pt"]}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let made: RecollectResponse = res.json().await.unwrap();
     assert_eq!(made.orders.len(), 1);
     assert_eq!(made.orders[0].id, "sr-pt-R1");
@@ -792,7 +790,7 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
 
     // Every order again, a second time: new ids, never a reused one.
     let res = lab
-        .act(id, "recollect", &json!({"reason": "lost in transit"}))
+        .act(id, "recollect", &json!({"reason": "lost in transit"}), 201)
         .await;
     let again: RecollectResponse = res.json().await.unwrap();
     let ids: Vec<_> = again.orders.iter().map(|o| o.id.as_str()).collect();

@@ -84,15 +84,11 @@ pub async fn queue(
             return Err(invalid_query("`from` is after `to`"));
         }
     }
-    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(text) => Some(decode_queue_cursor(text).ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_cursor",
-                "The cursor is not one this server issued; start again without a cursor.",
-            )
-        })?),
-    };
+    let after = crate::extract::cursor(
+        q.cursor.as_deref(),
+        decode_queue_cursor,
+        "start again without a cursor",
+    )?;
     let blank = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let filter = QueueFilter {
         status: q.status,
