@@ -170,214 +170,50 @@ async fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<(), AccountError>
     Ok(())
 }
 
-/// (MRN, family, given, birth date, location, round, tests as (code, priority, due in minutes))
-type DemoPatient = (
-    &'static str,
-    &'static str,
-    &'static str,
-    (i32, u32, u32),
-    &'static str,
-    &'static str,
-    &'static [(&'static str, Priority, Option<i64>)],
-);
+/// The demo's patients and their orders, one row per order.
+const ORDERS_CSV: &str = include_str!("orders.csv");
 
-const R: Priority = Priority::Routine;
-const S: Priority = Priority::Stat;
-const U: Priority = Priority::Urgent;
+/// A row of `orders.csv`: an order and its patient.
+#[derive(Debug, serde::Deserialize)]
+struct DemoRow {
+    mrn: String,
+    family: String,
+    given: String,
+    birth_date: NaiveDate,
+    location: String,
+    round: String,
+    test: String,
+    priority: Priority,
+    due_in_minutes: Option<i64>,
+}
 
-const PATIENTS: &[DemoPatient] = &[
-    (
-        "MRN100231",
-        "Nakamura",
-        "Hiro",
-        (1948, 3, 12),
-        "Ward 5, room 3, bed A",
-        WARD_ROUND,
-        &[("TROP", S, None), ("CBC", S, None), ("BMP", S, None)],
-    ),
-    (
-        "MRN100232",
-        "Okonkwo",
-        "Grace Adaeze",
-        (1961, 11, 2),
-        "Ward 5, room 3, bed B",
-        WARD_ROUND,
-        &[("VANCT", R, Some(45))],
-    ),
-    (
-        "MRN100233",
-        "Lindqvist",
-        "Erik",
-        (1937, 6, 30),
-        "Ward 5, room 4",
-        WARD_ROUND,
-        &[("PT", R, None), ("APTT", R, None), ("CBC", R, None)],
-    ),
-    (
-        "MRN100234",
-        "Haddad",
-        "Layla",
-        (1985, 1, 19),
-        "Ward 5, room 5",
-        WARD_ROUND,
-        &[("LACT", S, None), ("BCX", S, None)],
-    ),
-    (
-        "MRN100235",
-        "Brennan",
-        "Patrick Joseph",
-        (1952, 8, 8),
-        "Ward 5, room 6, bed A",
-        WARD_ROUND,
-        &[("GLUF", R, None), ("LIPID", R, None)],
-    ),
-    (
-        "MRN100236",
-        "Santos",
-        "Maria",
-        (1990, 4, 25),
-        "Ward 5, room 6, bed B",
-        WARD_ROUND,
-        &[("TS", U, None), ("CBC", U, None)],
-    ),
-    (
-        "MRN100237",
-        "Kowalczyk",
-        "Zofia",
-        (1944, 12, 1),
-        "Ward 5, room 7",
-        WARD_ROUND,
-        &[("NH3", S, None), ("CMP", S, None)],
-    ),
-    (
-        "MRN100238",
-        "Abebe",
-        "Dawit",
-        (1979, 9, 14),
-        "Ward 5, room 8",
-        WARD_ROUND,
-        &[("CORT", R, Some(120))],
-    ),
-    (
-        "MRN100239",
-        "Murphy",
-        "Siobhan",
-        (2001, 2, 28),
-        "Ward 5, room 9",
-        WARD_ROUND,
-        &[("TBIL", R, None), ("CMP", R, None)],
-    ),
-    (
-        "MRN100240",
-        "Chen",
-        "Wei",
-        (1968, 7, 7),
-        "Ward 5, room 10",
-        WARD_ROUND,
-        &[("HBA1C", R, None), ("GLU", R, None), ("MG", R, None)],
-    ),
-    (
-        "MRN100241",
-        "Fischer",
-        "Anna",
-        (1955, 5, 16),
-        "Ward 5, room 11",
-        WARD_ROUND,
-        &[("VANCT", R, Some(90)), ("BMP", R, None)],
-    ),
-    (
-        "MRN100242",
-        "Dubois",
-        "Jean-Luc",
-        (1940, 10, 21),
-        "Ward 5, room 12",
-        WARD_ROUND,
-        &[("DDIM", U, None), ("PT", U, None)],
-    ),
-    (
-        "MRN200101",
-        "Walker",
-        "Edith",
-        (1933, 1, 5),
-        "14 Mill Lane, Ashford",
-        HOME_ROUND,
-        &[("PT", R, None)],
-    ),
-    (
-        "MRN200102",
-        "Ibrahim",
-        "Yusuf",
-        (1958, 3, 3),
-        "2 Orchard Close, Ashford",
-        HOME_ROUND,
-        &[("GLUF", R, None), ("HBA1C", R, None), ("LIPID", R, None)],
-    ),
-    (
-        "MRN200103",
-        "Novak",
-        "Petra",
-        (1972, 12, 24),
-        "Flat 5, 88 High Street, Bexley",
-        HOME_ROUND,
-        &[("CBC", R, None), ("FERR", R, None), ("B12", R, None)],
-    ),
-    (
-        "MRN200104",
-        "O'Brien",
-        "Mary Catherine",
-        (1946, 6, 17),
-        "The Old Forge, Chart Road",
-        HOME_ROUND,
-        &[("TSH", R, None), ("FT4", R, None)],
-    ),
-    (
-        "MRN200105",
-        "Gupta",
-        "Ravi",
-        (1964, 8, 29),
-        "31 Station Road, Bexley",
-        HOME_ROUND,
-        &[("BMP", R, None), ("MG", R, None), ("PHOS", R, None)],
-    ),
-    (
-        "MRN200106",
-        "Andersen",
-        "Ingrid",
-        (1950, 11, 11),
-        "7 Church Walk, Chart",
-        HOME_ROUND,
-        &[("PT", R, None)],
-    ),
-    (
-        "MRN200107",
-        "Mensah",
-        "Kwame",
-        (1982, 4, 4),
-        "19 Quarry Hill, Ashford",
-        HOME_ROUND,
-        &[("CRP", R, None), ("ESR", R, None)],
-    ),
-    (
-        "MRN200108",
-        "Rossi",
-        "Giulia",
-        (1939, 9, 9),
-        "Rosemary Cottage, Bexley",
-        HOME_ROUND,
-        &[("CBC", R, None), ("CMP", R, None)],
-    ),
-];
+/// The rows of `orders.csv` (an unreadable row is left out rather than failing the demo).
+fn demo_rows() -> Vec<DemoRow> {
+    csv::Reader::from_reader(ORDERS_CSV.as_bytes())
+        .deserialize()
+        .filter_map(Result::ok)
+        .collect()
+}
 
 /// The demo orders, timed relative to `now` so timed draws are due during the demo.
 fn demo_orders(site: &SiteConfig, now: DateTime<Utc>) -> Vec<NewOrder> {
     let placed_at = (now - Duration::hours(2)).with_nanosecond(0).unwrap_or(now);
+    let rows = demo_rows();
+    let mut patients: Vec<&str> = Vec::new();
     let mut out = Vec::new();
-    for (i, (mrn, family, given, (y, m, d), location, round, tests)) in PATIENTS.iter().enumerate()
-    {
-        let (Ok(mrn), Ok(name), Some(birth_date)) = (
-            Mrn::parse(mrn),
-            PersonName::new(family, &[given]),
-            NaiveDate::from_ymd_opt(*y, *m, *d),
+    for (n, row) in rows.iter().enumerate() {
+        // Patients are numbered in order of first appearance, their orders within each patient.
+        let i = patients
+            .iter()
+            .position(|m| *m == row.mrn)
+            .unwrap_or_else(|| {
+                patients.push(&row.mrn);
+                patients.len() - 1
+            });
+        let j = rows[..n].iter().filter(|r| r.mrn == row.mrn).count();
+        let (Ok(mrn), Ok(name)) = (
+            Mrn::parse(&row.mrn),
+            PersonName::new(&row.family, &[row.given.as_str()]),
         ) else {
             continue;
         };
@@ -389,43 +225,41 @@ fn demo_orders(site: &SiteConfig, now: DateTime<Utc>) -> Vec<NewOrder> {
             identity: PatientIdentity {
                 mrn,
                 name,
-                birth_date,
+                birth_date: row.birth_date,
             },
         };
-        for (j, (code, priority, due_in)) in tests.iter().enumerate() {
-            // Codes missing from a replaced catalog are left out rather than failing the demo.
-            let Ok(test) = TestCode::parse(code) else {
-                continue;
-            };
-            let Some(definition) = site.test(&test) else {
-                continue;
-            };
-            let Ok(id) = OrderId::parse(&format!("demo-order-{}-{}", i + 1, j + 1)) else {
-                continue;
-            };
-            out.push(NewOrder {
-                position: out.len(),
-                location_in_source: format!("demo order {}", out.len()),
-                patient: patient.clone(),
-                order: Order {
-                    id,
-                    patient: patient_id.clone(),
-                    test,
-                    priority: *priority,
-                    placed_at,
-                    due_at: due_in.map(|m| {
-                        (now + Duration::minutes(m))
-                            .with_nanosecond(0)
-                            .unwrap_or(now)
-                    }),
-                    requisition: Some(format!("REQ-{:05}", 40000 + i)),
-                },
-                fasting: definition.fasting,
-                location: Some((*location).to_owned()),
-                note: None,
-                round: Some((*round).to_owned()),
-            });
-        }
+        // Codes missing from a replaced catalog are left out rather than failing the demo.
+        let Ok(test) = TestCode::parse(&row.test) else {
+            continue;
+        };
+        let Some(definition) = site.test(&test) else {
+            continue;
+        };
+        let Ok(id) = OrderId::parse(&format!("demo-order-{}-{}", i + 1, j + 1)) else {
+            continue;
+        };
+        out.push(NewOrder {
+            position: out.len(),
+            location_in_source: format!("demo order {}", out.len()),
+            patient,
+            order: Order {
+                id,
+                patient: patient_id,
+                test,
+                priority: row.priority,
+                placed_at,
+                due_at: row.due_in_minutes.map(|m| {
+                    (now + Duration::minutes(m))
+                        .with_nanosecond(0)
+                        .unwrap_or(now)
+                }),
+                requisition: Some(format!("REQ-{:05}", 40000 + i)),
+            },
+            fasting: definition.fasting,
+            location: Some(row.location.clone()),
+            note: None,
+            round: Some(row.round.clone()),
+        });
     }
     out
 }
@@ -438,9 +272,15 @@ mod tests {
     fn every_demo_order_is_in_the_default_catalog() {
         let site = SiteConfig::default_site();
         let orders = demo_orders(&site, Utc::now());
-        let listed: usize = PATIENTS.iter().map(|p| p.6.len()).sum();
+        let rows = demo_rows();
+        let listed = ORDERS_CSV.lines().count() - 1;
+        assert_eq!(rows.len(), listed, "every row of orders.csv reads");
         assert_eq!(orders.len(), listed, "every demo test is a catalog code");
-        assert!(PATIENTS.len() >= 20);
+        let patients: std::collections::HashSet<_> = rows.iter().map(|r| &r.mrn).collect();
+        assert!(patients.len() >= 20);
+        assert!(rows
+            .iter()
+            .all(|r| r.round == WARD_ROUND || r.round == HOME_ROUND));
         assert!(orders.iter().any(|o| o.order.due_at.is_some()));
         assert!(orders.iter().any(|o| o.order.priority == Priority::Stat));
         assert!(orders.iter().any(|o| o.fasting));
