@@ -148,24 +148,14 @@ async fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<(), AccountError>
             now + auth::ENROLLMENT_CODE_LIFETIME,
         )
         .await?;
-    store
-        .upsert_round(
-            WARD_ROUND,
-            Assignment {
-                device_id: Some(device.id),
-                collector_id: Some(users[0].id),
-            },
-        )
-        .await?;
-    store
-        .upsert_round(
-            HOME_ROUND,
-            Assignment {
-                device_id: Some(device.id),
-                collector_id: Some(users[1].id),
-            },
-        )
-        .await?;
+    // Both rounds on the one demo tablet, each with its own collector.
+    for (round, collector) in [(WARD_ROUND, &users[0]), (HOME_ROUND, &users[1])] {
+        let assignment = Assignment {
+            device_id: Some(device.id),
+            collector_id: Some(collector.id),
+        };
+        store.upsert_round(round, assignment).await?;
+    }
     store.import_orders(demo_orders(&site, now), now).await?;
     Ok(())
 }
