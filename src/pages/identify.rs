@@ -1,9 +1,7 @@
 //! Positive patient identification: wristband scan or two identifiers by hand; a mismatch is a hard stop.
 
 use drawline_domain::identification::Identifier;
-use drawline_domain::{
-    identify, CollectionError, Evidence, IdentificationError, PatientIdentity,
-};
+use drawline_domain::{identify, CollectionError, Evidence, IdentificationError, PatientIdentity};
 use leptos::prelude::*;
 
 use crate::components::camera_scan::CameraScan;

@@ -193,10 +193,15 @@ impl Caller {
     /// The actor named in the audit log.
     pub fn actor(&self) -> String {
         match &self.user {
-            Some(u) => format!("user:{}@device:{}", u.id, self.device.id),
+            Some(u) => user_actor(u.id, self.device.id),
             None => format!("device:{}", self.device.id),
         }
     }
+}
+
+/// The audit log's name for a user acting on a device.
+pub fn user_actor(user: impl std::fmt::Display, device: impl std::fmt::Display) -> String {
+    format!("user:{user}@device:{device}")
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -232,6 +237,13 @@ impl FromRequestParts<AppState> for SignedIn {
                 "This route needs a signed-in user; sign in on the device first.",
             )),
         }
+    }
+}
+
+impl SignedIn {
+    /// The actor named in the audit log.
+    pub fn actor(&self) -> String {
+        user_actor(self.user.id, self.device.id)
     }
 }
 

@@ -1,127 +1,164 @@
-//! Server configuration: defaults that work with no set-up, a TOML file, then `DRAWLINE_*` variables and flags.
-//!
-//! Precedence, highest first: command-line flag, `DRAWLINE_*` environment variable, the file named by
-//! `--config` (or `./drawline.toml` when it exists), the built-in default. The file's keys are the
-//! long flag names with `_` for `-`:
-//!
-//! ```toml
-//! addr = "127.0.0.1:8080"
-//! db = "drawline.sqlite"
-//! dist = "dist"
-//! demo = false
-//! site_dir = "site"              # catalog.json and/or order-of-draw.json replacing the defaults
-//! site_name = "St Elsewhere Lab"
-//! fhir_base = "https://lab.example.org"
-//! skew_threshold_minutes = 5     # flag a device clock further than this from the server's
-//! stale_device_minutes = 60      # a device not heard from for longer is stale
-//! unsynced_warning_minutes = 30  # unsynced work older than this is a warning
-//! unsynced_critical_minutes = 240 # ... and older than this is critical
-//! late_sync_minutes = 240        # flag collections that reached the lab this long after the draw
-//! ```
+//! Server configuration: each setting declared once, resolved flag > `DRAWLINE_*` > file > default.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// Default of `skew_threshold_minutes`.
-pub const DEFAULT_SKEW_THRESHOLD_MINUTES: u32 = 5;
-
-/// Default of `stale_device_minutes`.
-pub const DEFAULT_STALE_DEVICE_MINUTES: u32 = 60;
-/// Default of `unsynced_warning_minutes`.
-pub const DEFAULT_UNSYNCED_WARNING_MINUTES: u32 = 30;
-/// Default of `unsynced_critical_minutes`.
-pub const DEFAULT_UNSYNCED_CRITICAL_MINUTES: u32 = 240;
-/// Default of `late_sync_minutes`.
-pub const DEFAULT_LATE_SYNC_MINUTES: u32 = 240;
-
-/// The file read when `--config` is not given, if it exists.
+/// The file read when `--config` is not given, if it exists. Its keys are the long flag names
+/// with `_` for `-` (`skew_threshold_minutes = 10`); the crate's README lists them all.
 pub const DEFAULT_CONFIG_FILE: &str = "drawline.toml";
 
-/// Options every command that opens the database shares.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct Common {
-    /// TOML configuration file (default: ./drawline.toml when present).
-    #[arg(long, env = "DRAWLINE_CONFIG", global = true)]
-    pub config: Option<PathBuf>,
-    /// SQLite database file, created if missing [default: drawline.sqlite].
-    #[arg(long, env = "DRAWLINE_DB", global = true)]
-    pub db: Option<PathBuf>,
-    /// Folder with the site's catalog.json and/or order-of-draw.json [default: the shipped CLSI site].
-    #[arg(long, env = "DRAWLINE_SITE_DIR", global = true)]
-    pub site_dir: Option<PathBuf>,
-    /// Base URL of the lab for exported FHIR identifiers [default: https://lab.example.org].
-    #[arg(long, env = "DRAWLINE_FHIR_BASE", global = true)]
-    pub fhir_base: Option<String>,
+/// Declares the settings: from one line per setting (its docs, type, optional default and the
+/// constant naming it, environment variable) come the flags, the file's keys, the resolved
+/// [`Settings`] and the precedence.
+macro_rules! settings {
+    (
+        $(#[doc = $common_doc:literal])*
+        shared $common:ident { $($c:tt)* }
+        $(#[doc = $serve_doc:literal])*
+        serve $serve:ident { $($s:tt)* }
+    ) => {
+        settings!(@declare
+            [$(#[doc = $common_doc])* $common] [$($c)*]
+            [$(#[doc = $serve_doc])* $serve] [$($s)*]
+            [$($c)* $($s)*]
+        );
+    };
+    (@declare
+        [$(#[doc = $cd:literal])* $common:ident]
+        [$( $(#[doc = $cdoc:literal])* $cname:ident: $cty:ty $(= $cdefault:literal $(as $cconst:ident)?)?, env $cenv:literal $(, arg($($carg:tt)*))?; )*]
+        [$(#[doc = $sd:literal])* $serve:ident]
+        [$( $(#[doc = $sdoc:literal])* $sname:ident: $sty:ty $(= $sdefault:literal $(as $sconst:ident)?)?, env $senv:literal $(, arg($($sarg:tt)*))?; )*]
+        [$( $(#[doc = $doc:literal])* $name:ident: $ty:ty $(= $default:literal $(as $const:ident)?)?, env $env:literal $(, arg($($arg:tt)*))?; )*]
+    ) => {
+        $($($(
+            #[doc = concat!("Default of `", stringify!($name), "`.")]
+            pub const $const: $ty = $default;
+        )?)?)*
+
+        $(#[doc = $cd])*
+        #[derive(Debug, Clone, Default, clap::Args)]
+        pub struct $common {
+            /// TOML configuration file (default: ./drawline.toml when present).
+            #[arg(long, env = "DRAWLINE_CONFIG", global = true)]
+            pub config: Option<PathBuf>,
+            $(
+                $(#[doc = $cdoc])*
+                #[arg(long, env = $cenv, global = true,
+                      help = help_text(&[$($cdoc),*], settings!(@text $($cdefault)?)) $(, $($carg)*)?)]
+                pub $cname: Option<$cty>,
+            )*
+        }
+
+        $(#[doc = $sd])*
+        #[derive(Debug, Clone, Default, clap::Args)]
+        pub struct $serve {
+            /// Options shared with the other commands.
+            #[command(flatten)]
+            pub common: $common,
+            $(
+                $(#[doc = $sdoc])*
+                #[arg(long, env = $senv,
+                      help = help_text(&[$($sdoc),*], settings!(@text $($sdefault)?)) $(, $($sarg)*)?)]
+                pub $sname: Option<$sty>,
+            )*
+        }
+
+        /// The configuration file's contents; every key is optional.
+        #[derive(Debug, Clone, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct FileConfig {
+            $(
+                $(#[doc = $doc])*
+                pub $name: Option<$ty>,
+            )*
+        }
+
+        /// The resolved configuration.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Settings {
+            $(
+                $(#[doc = $doc])*
+                pub $name: settings!(@resolved $ty $(, $default)?),
+            )*
+        }
+
+        impl $serve {
+            /// Applies the precedence over an already-read file: flag or environment, then file,
+            /// then default.
+            pub fn resolve_with(&self, file: FileConfig) -> Settings {
+                Settings {
+                    $($cname: settings!(@pick self.common.$cname.clone().or(file.$cname), $cty $(, $cdefault)?),)*
+                    $($sname: settings!(@pick self.$sname.clone().or(file.$sname), $sty $(, $sdefault)?),)*
+                }
+            }
+        }
+    };
+    (@text) => { None };
+    (@text $default:literal) => { Some(concat!($default)) };
+    (@resolved $ty:ty) => { Option<$ty> };
+    (@resolved $ty:ty, $default:literal) => { $ty };
+    (@pick $given:expr, $ty:ty) => { $given };
+    (@pick $given:expr, $ty:ty, $default:literal) => {
+        $given.unwrap_or_else(|| builtin::<$ty>(concat!($default)))
+    };
 }
 
-/// How `drawline serve` runs.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct Config {
-    /// Options shared with the other commands.
-    #[command(flatten)]
-    pub common: Common,
-    /// Address to listen on [default: 127.0.0.1:8080].
-    #[arg(long, env = "DRAWLINE_ADDR")]
-    pub addr: Option<SocketAddr>,
-    /// Folder with the built PWA (Trunk's `dist`); the app is not served when it is missing [default: dist].
-    #[arg(long, env = "DRAWLINE_DIST")]
-    pub dist: Option<PathBuf>,
-    /// Seed a demo site (catalog, patients, orders, users, a device) if the database is empty.
-    #[arg(long, env = "DRAWLINE_DEMO")]
-    pub demo: bool,
-    /// Display name of the site on first start [default: Drawline lab].
-    #[arg(long, env = "DRAWLINE_SITE_NAME")]
-    pub site_name: Option<String>,
-    /// Flag pushed collections whose device clock is further than this many minutes from the
-    /// server's [default: 5].
-    #[arg(long, env = "DRAWLINE_SKEW_THRESHOLD_MINUTES")]
-    pub skew_threshold_minutes: Option<u32>,
-    /// A device not heard from for longer than this many minutes is stale (critical when it
-    /// holds unsynced work) [default: 60].
-    #[arg(long, env = "DRAWLINE_STALE_DEVICE_MINUTES")]
-    pub stale_device_minutes: Option<u32>,
-    /// Unsynced work older than this many minutes makes a device a warning [default: 30].
-    #[arg(long, env = "DRAWLINE_UNSYNCED_WARNING_MINUTES")]
-    pub unsynced_warning_minutes: Option<u32>,
-    /// Unsynced work older than this many minutes makes a device critical [default: 240].
-    #[arg(long, env = "DRAWLINE_UNSYNCED_CRITICAL_MINUTES")]
-    pub unsynced_critical_minutes: Option<u32>,
-    /// Flag collections that reached the lab more than this many minutes after the draw
-    /// [default: 240].
-    #[arg(long, env = "DRAWLINE_LATE_SYNC_MINUTES")]
-    pub late_sync_minutes: Option<u32>,
+settings! {
+    /// Options every command that opens the database shares.
+    shared Common {
+        /// SQLite database file, created if missing.
+        db: PathBuf = "drawline.sqlite", env "DRAWLINE_DB";
+        /// Folder with the site's catalog.json and/or order-of-draw.json [default: the shipped CLSI site].
+        site_dir: PathBuf, env "DRAWLINE_SITE_DIR";
+        /// Base URL of the lab for exported FHIR identifiers.
+        fhir_base: String = "https://lab.example.org", env "DRAWLINE_FHIR_BASE";
+    }
+    /// How `drawline serve` runs.
+    serve Config {
+        /// Address to listen on.
+        addr: SocketAddr = "127.0.0.1:8080", env "DRAWLINE_ADDR";
+        /// Folder with the built PWA (Trunk's `dist`); the app is not served when it is missing.
+        dist: PathBuf = "dist", env "DRAWLINE_DIST";
+        /// Seed a demo site (catalog, patients, orders, users, a device) if the database is empty.
+        demo: bool = false, env "DRAWLINE_DEMO", arg(num_args = 0, default_missing_value = "true");
+        /// Display name of the site on first start.
+        site_name: String = "Drawline lab", env "DRAWLINE_SITE_NAME";
+        /// Flag pushed collections whose device clock is further than this many minutes from the
+        /// server's.
+        skew_threshold_minutes: u32 = 5 as DEFAULT_SKEW_THRESHOLD_MINUTES,
+            env "DRAWLINE_SKEW_THRESHOLD_MINUTES";
+        /// A device not heard from for longer than this many minutes is stale (critical when it
+        /// holds unsynced work).
+        stale_device_minutes: u32 = 60 as DEFAULT_STALE_DEVICE_MINUTES,
+            env "DRAWLINE_STALE_DEVICE_MINUTES";
+        /// Unsynced work older than this many minutes makes a device a warning.
+        unsynced_warning_minutes: u32 = 30 as DEFAULT_UNSYNCED_WARNING_MINUTES,
+            env "DRAWLINE_UNSYNCED_WARNING_MINUTES";
+        /// Unsynced work older than this many minutes makes a device critical.
+        unsynced_critical_minutes: u32 = 240 as DEFAULT_UNSYNCED_CRITICAL_MINUTES,
+            env "DRAWLINE_UNSYNCED_CRITICAL_MINUTES";
+        /// Flag collections that reached the lab more than this many minutes after the draw.
+        late_sync_minutes: u32 = 240 as DEFAULT_LATE_SYNC_MINUTES,
+            env "DRAWLINE_LATE_SYNC_MINUTES";
+    }
 }
 
-/// The configuration file's contents; every key is optional.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    /// Listen address.
-    pub addr: Option<SocketAddr>,
-    /// Database file.
-    pub db: Option<PathBuf>,
-    /// Built app folder.
-    pub dist: Option<PathBuf>,
-    /// Seed the demo site.
-    pub demo: Option<bool>,
-    /// Site configuration folder.
-    pub site_dir: Option<PathBuf>,
-    /// Site display name.
-    pub site_name: Option<String>,
-    /// FHIR identifier base URL.
-    pub fhir_base: Option<String>,
-    /// Clock skew threshold in minutes.
-    pub skew_threshold_minutes: Option<u32>,
-    /// Stale device threshold in minutes.
-    pub stale_device_minutes: Option<u32>,
-    /// Unsynced work warning threshold in minutes.
-    pub unsynced_warning_minutes: Option<u32>,
-    /// Unsynced work critical threshold in minutes.
-    pub unsynced_critical_minutes: Option<u32>,
-    /// Late sync threshold in minutes.
-    pub late_sync_minutes: Option<u32>,
+/// A flag's help as clap writes a doc comment (lines joined, no final period), then the default.
+fn help_text(doc: &[&str], default: Option<&str>) -> String {
+    let text = doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    let text = text.strip_suffix('.').unwrap_or(&text);
+    match default {
+        Some(d) => format!("{text} [default: {d}]"),
+        None => text.to_owned(),
+    }
+}
+
+/// A built-in default, written as text in the declaration.
+fn builtin<T: std::str::FromStr>(text: &str) -> T {
+    text.parse()
+        .unwrap_or_else(|_| panic!("the built-in default {text:?} is invalid"))
 }
 
 /// Why the configuration could not be read.
@@ -143,48 +180,6 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
-}
-
-/// The resolved configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    /// Listen address.
-    pub addr: SocketAddr,
-    /// Database file.
-    pub db: PathBuf,
-    /// Built app folder.
-    pub dist: PathBuf,
-    /// Seed the demo site.
-    pub demo: bool,
-    /// Site configuration folder, if the site replaces the defaults.
-    pub site_dir: Option<PathBuf>,
-    /// Site display name for a new database.
-    pub site_name: String,
-    /// FHIR identifier base URL.
-    pub fhir_base: String,
-    /// A device clock further than this many minutes from the server's is flagged.
-    pub skew_threshold_minutes: u32,
-    /// A device not heard from for longer than this many minutes is stale.
-    pub stale_device_minutes: u32,
-    /// Unsynced work older than this many minutes is a warning.
-    pub unsynced_warning_minutes: u32,
-    /// Unsynced work older than this many minutes is critical.
-    pub unsynced_critical_minutes: u32,
-    /// Collections received more than this many minutes after the draw are flagged.
-    pub late_sync_minutes: u32,
-}
-
-impl Settings {
-    /// The supervisor views' thresholds.
-    pub fn review(&self) -> crate::review::ReviewSettings {
-        let minutes = |m: u32| chrono::Duration::minutes(i64::from(m));
-        crate::review::ReviewSettings {
-            stale_device: minutes(self.stale_device_minutes),
-            unsynced_warning: minutes(self.unsynced_warning_minutes),
-            unsynced_critical: minutes(self.unsynced_critical_minutes),
-            late_sync: minutes(self.late_sync_minutes),
-        }
-    }
 }
 
 impl FileConfig {
@@ -225,63 +220,12 @@ impl Config {
         let file = FileConfig::load(self.common.config.as_deref())?;
         Ok(self.resolve_with(file))
     }
-
-    /// Applies the precedence over an already-read file.
-    pub fn resolve_with(&self, file: FileConfig) -> Settings {
-        let c = &self.common;
-        Settings {
-            addr: self
-                .addr
-                .or(file.addr)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            db: c
-                .db
-                .clone()
-                .or(file.db)
-                .unwrap_or_else(|| PathBuf::from("drawline.sqlite")),
-            dist: self
-                .dist
-                .clone()
-                .or(file.dist)
-                .unwrap_or_else(|| PathBuf::from("dist")),
-            demo: self.demo || file.demo.unwrap_or(false),
-            site_dir: c.site_dir.clone().or(file.site_dir),
-            site_name: self
-                .site_name
-                .clone()
-                .or(file.site_name)
-                .unwrap_or_else(|| "Drawline lab".into()),
-            fhir_base: c
-                .fhir_base
-                .clone()
-                .or(file.fhir_base)
-                .unwrap_or_else(|| "https://lab.example.org".into()),
-            skew_threshold_minutes: self
-                .skew_threshold_minutes
-                .or(file.skew_threshold_minutes)
-                .unwrap_or(DEFAULT_SKEW_THRESHOLD_MINUTES),
-            stale_device_minutes: self
-                .stale_device_minutes
-                .or(file.stale_device_minutes)
-                .unwrap_or(DEFAULT_STALE_DEVICE_MINUTES),
-            unsynced_warning_minutes: self
-                .unsynced_warning_minutes
-                .or(file.unsynced_warning_minutes)
-                .unwrap_or(DEFAULT_UNSYNCED_WARNING_MINUTES),
-            unsynced_critical_minutes: self
-                .unsynced_critical_minutes
-                .or(file.unsynced_critical_minutes)
-                .unwrap_or(DEFAULT_UNSYNCED_CRITICAL_MINUTES),
-            late_sync_minutes: self
-                .late_sync_minutes
-                .or(file.late_sync_minutes)
-                .unwrap_or(DEFAULT_LATE_SYNC_MINUTES),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
     #[test]
@@ -291,6 +235,23 @@ mod tests {
         assert_eq!(s.db, PathBuf::from("drawline.sqlite"));
         assert!(!s.demo);
         assert_eq!(s.skew_threshold_minutes, 5);
+    }
+
+    #[test]
+    fn every_built_in_default_is_valid_and_matches_its_constant() {
+        let s = Config::default().resolve_with(FileConfig::default());
+        assert_eq!(s.dist, PathBuf::from("dist"));
+        assert_eq!(s.site_dir, None);
+        assert_eq!(s.site_name, "Drawline lab");
+        assert_eq!(s.fhir_base, "https://lab.example.org");
+        assert_eq!(s.skew_threshold_minutes, DEFAULT_SKEW_THRESHOLD_MINUTES);
+        assert_eq!(s.stale_device_minutes, DEFAULT_STALE_DEVICE_MINUTES);
+        assert_eq!(s.unsynced_warning_minutes, DEFAULT_UNSYNCED_WARNING_MINUTES);
+        assert_eq!(
+            s.unsynced_critical_minutes,
+            DEFAULT_UNSYNCED_CRITICAL_MINUTES
+        );
+        assert_eq!(s.late_sync_minutes, DEFAULT_LATE_SYNC_MINUTES);
     }
 
     #[test]
@@ -325,7 +286,6 @@ mod tests {
             s.unsynced_critical_minutes,
             DEFAULT_UNSYNCED_CRITICAL_MINUTES
         );
-        assert_eq!(s.review().late_sync, chrono::Duration::minutes(30));
     }
 
     #[test]
@@ -339,6 +299,33 @@ mod tests {
         assert_eq!(s.db, PathBuf::from("flag.sqlite"));
         assert_eq!(s.addr.to_string(), "0.0.0.0:9000");
         assert!(s.demo);
+    }
+
+    #[derive(Debug, Parser)]
+    struct Serve {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn the_demo_switch_takes_no_value_and_is_unset_when_absent() {
+        let given = Serve::try_parse_from(["serve", "--demo", "--site-name", "X"]).unwrap();
+        assert_eq!(given.config.demo, Some(true));
+        assert_eq!(given.config.site_name.as_deref(), Some("X"));
+        let absent = Serve::try_parse_from(["serve"]).unwrap();
+        assert_eq!(absent.config.demo, None);
+    }
+
+    #[test]
+    fn a_flag_shows_its_default_in_the_help() {
+        let help = <Serve as clap::CommandFactory>::command()
+            .render_help()
+            .to_string();
+        assert!(
+            help.contains("Address to listen on [default: 127.0.0.1:8080]"),
+            "{help}"
+        );
+        assert!(help.contains("DRAWLINE_LATE_SYNC_MINUTES"), "{help}");
     }
 
     #[test]

@@ -6,6 +6,24 @@ use axum::http::StatusCode;
 
 use crate::AppError;
 
+/// Reads an optional opaque cursor from a query: absent or empty is `None`; one `decode` does not
+/// recognise is an `invalid_cursor` problem that tells the client how to `start_over`.
+pub fn cursor<T>(
+    text: Option<&str>,
+    decode: impl FnOnce(&str) -> Option<T>,
+    start_over: &str,
+) -> Result<Option<T>, AppError> {
+    match text.filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(text) => decode(text).map(Some).ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_cursor",
+                format!("The cursor is not one this server issued; {start_over}."),
+            )
+        }),
+    }
+}
+
 /// `axum::Json` with problem rejections.
 #[derive(Debug, FromRequest)]
 #[from_request(via(axum::Json), rejection(AppError))]

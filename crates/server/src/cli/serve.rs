@@ -4,8 +4,8 @@ use anyhow::Context;
 use drawline_domain::fhir::FhirExport;
 
 use super::{load_site, open_store};
-use crate::config::Config;
-use crate::{app, demo, AppState, SyncSettings};
+use crate::config::{Config, Settings};
+use crate::{app, demo, AppState, ReviewSettings, SyncSettings};
 
 /// Runs the server with graceful shutdown.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -35,9 +35,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_site(site)
         .with_fhir(FhirExport::for_base(&settings.fhir_base))
         .with_sync(SyncSettings {
-            skew_threshold: chrono::Duration::minutes(i64::from(settings.skew_threshold_minutes)),
+            skew_threshold: minutes(settings.skew_threshold_minutes),
         })
-        .with_review(settings.review());
+        .with_review(review_settings(&settings));
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("binding {}", settings.addr))?;
@@ -50,6 +50,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn minutes(m: u32) -> chrono::Duration {
+    chrono::Duration::minutes(i64::from(m))
+}
+
+/// The supervisor views' thresholds from the configuration.
+fn review_settings(settings: &Settings) -> ReviewSettings {
+    ReviewSettings {
+        stale_device: minutes(settings.stale_device_minutes),
+        unsynced_warning: minutes(settings.unsynced_warning_minutes),
+        unsynced_critical: minutes(settings.unsynced_critical_minutes),
+        late_sync: minutes(settings.late_sync_minutes),
+    }
 }
 
 async fn shutdown_signal() {
@@ -66,4 +80,24 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FileConfig;
+
+    #[test]
+    fn the_review_thresholds_are_the_configured_minutes() {
+        let mut settings = Config::default().resolve_with(FileConfig::default());
+        settings.stale_device_minutes = 15;
+        settings.late_sync_minutes = 30;
+        let review = review_settings(&settings);
+        assert_eq!(review.late_sync, chrono::Duration::minutes(30));
+        assert_eq!(review.stale_device, chrono::Duration::minutes(15));
+        assert_eq!(
+            review.unsynced_warning,
+            ReviewSettings::default().unsynced_warning
+        );
+    }
 }

@@ -46,7 +46,7 @@ pub async fn register(
     Supervisor(who): Supervisor,
     ApiJson(req): ApiJson<NewDeviceRequest>,
 ) -> Result<(StatusCode, Json<EnrollmentCode>), AppError> {
-    let actor = format!("user:{}@device:{}", who.user.id, who.device.id);
+    let actor = who.actor();
     let code =
         accounts::register_device(state.store.as_ref(), &req.name, &actor, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(code)))
@@ -70,7 +70,7 @@ pub async fn revoke(
         .store
         .audit(
             AuditEntry {
-                actor: format!("user:{}@device:{}", who.user.id, who.device.id),
+                actor: who.actor(),
                 action: "device.revoked".into(),
                 subject: Some(format!("device:{id}")),
                 detail: None,

@@ -140,7 +140,7 @@ pub async fn assign_round(
         .store
         .audit(
             AuditEntry {
-                actor: format!("user:{}@device:{}", who.user.id, who.device.id),
+                actor: who.actor(),
                 action: "round.assigned".into(),
                 subject: Some(format!("round:{}", round.id)),
                 detail: Some(serde_json::to_string(&req).unwrap_or_default()),
@@ -183,7 +183,7 @@ pub async fn cancel(
             format!("the reason is longer than {MAX_CANCEL_REASON_CHARS} characters"),
         ));
     }
-    let actor = format!("user:{}@device:{}", who.user.id, who.device.id);
+    let actor = who.actor();
     match state
         .store
         .cancel_order(&id, reason, actor, Utc::now())

@@ -103,7 +103,7 @@ pub async fn sign_in(
         .store
         .audit(
             AuditEntry {
-                actor: format!("user:{}@device:{}", user.id, device.id),
+                actor: crate::auth::user_actor(user.id, device.id),
                 action: "session.opened".into(),
                 subject: Some(format!("user:{}", user.id)),
                 detail: None,
@@ -135,7 +135,7 @@ pub async fn sign_out(
         .store
         .audit(
             AuditEntry {
-                actor: format!("user:{}@device:{}", signed_in.user.id, signed_in.device.id),
+                actor: signed_in.actor(),
                 action: "session.ended".into(),
                 subject: Some(format!("user:{}", signed_in.user.id)),
                 detail: None,

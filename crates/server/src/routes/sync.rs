@@ -267,15 +267,11 @@ pub async fn pull(
     caller: Caller,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>, AppError> {
-    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(text) => Some(decode_cursor(text).ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_cursor",
-                "The cursor is not one this server issued; pull without a cursor to start over.",
-            )
-        })?),
-    };
+    let cursor = crate::extract::cursor(
+        q.cursor.as_deref(),
+        decode_cursor,
+        "pull without a cursor to start over",
+    )?;
     let limit = q
         .limit
         .map_or(MAX_PULL_ORDERS, |l| (l as usize).clamp(1, MAX_PULL_ORDERS));

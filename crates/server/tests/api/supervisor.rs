@@ -2,29 +2,25 @@
 //! devices view ranks risk; the queue lists, flags, filters and pages what devices sent; review
 //! actions are recorded, audited and shown in a collection's detail.
 
-mod common;
-
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use common::{problem_code, spawn_app, spawn_app_with, TestApp};
-use drawline_domain::collection::Scope;
-use drawline_domain::{
-    Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence, FinalizedCollection, Mrn,
-    NotCollectedReason, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, Priority,
-    SiteConfig, TestCode,
-};
 use drawline_server::api::{
-    risk_codes, CollectionDetail, ConflictChoice, DevicesOverview, Heartbeat, PushRecord,
-    PushResponse, QueuePage, RecollectResponse, RecordOutcome, ReviewAction, ReviewEvent,
-    RiskLevel, Role, Worklist,
+    risk_codes, CollectionDetail, ConflictChoice, DevicesOverview, Heartbeat, PushResponse,
+    QueuePage, RecollectResponse, RecordOutcome, ReviewAction, ReviewEvent, RiskLevel, Role,
+    Worklist,
 };
 use drawline_server::store::{AuditStore, SyncStore};
 use drawline_server::ReviewSettings;
-use reqwest::Method;
+use reqwest::{Method, Response};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::fixtures;
+use crate::helpers::{
+    assert_problem, assert_status, problem_code, spawn_app, spawn_app_with, TestApp,
+};
+
 /// A lab with a supervisor, and a collector signed in on a tablet that has the orders of
-/// `common::finalized_collection`.
+/// `fixtures::finalized_collection`.
 struct Lab {
     app: TestApp,
     supervisor: String,
@@ -36,7 +32,7 @@ struct Lab {
 async fn lab_with(app: TestApp) -> Lab {
     let (_, supervisor) = app.supervisor().await;
     let tablet = app.enroll("Ward 1 tablet").await;
-    common::seed_collection_orders(&app, tablet.device_id).await;
+    app.seed_collection_orders(tablet.device_id).await;
     app.add_user("amara", Role::Collector, "1234").await;
     let collector = app.sign_in(&tablet.token, "amara", "1234").await;
     Lab {
@@ -52,119 +48,60 @@ async fn lab() -> Lab {
     lab_with(spawn_app().await).await
 }
 
-fn record(f: &FinalizedCollection) -> Value {
-    serde_json::to_value(PushRecord::from_finalized(f)).unwrap()
-}
+impl Lab {
+    /// Pushes records from the collector's tablet; the push must succeed.
+    async fn push(&self, records: Vec<Value>) -> PushResponse {
+        self.app.push(&self.collector, records).await
+    }
 
-async fn push_at(
-    app: &TestApp,
-    token: &str,
-    records: Vec<Value>,
-    clock: DateTime<FixedOffset>,
-) -> PushResponse {
-    let body = json!({
-        "device_clock": clock,
-        "app_version": "0.2.0-test",
-        "queue_length": records.len(),
-        "oldest_unsynced_seconds": 60,
-        "last_error": null,
-        "records": records,
-    });
-    let res = app
-        .post("/sync/push", token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
-}
+    /// Pushes records from the collector's tablet with its clock at `clock`.
+    async fn push_at(&self, records: Vec<Value>, clock: DateTime<FixedOffset>) -> PushResponse {
+        self.app.push_at(&self.collector, records, clock).await
+    }
 
-async fn push(app: &TestApp, token: &str, records: Vec<Value>) -> PushResponse {
-    push_at(app, token, records, Utc::now().fixed_offset()).await
-}
+    /// Pushes a new finalized collection from the tablet; answers its id.
+    async fn pushed(&self) -> Uuid {
+        let id = Uuid::new_v4();
+        self.push(vec![fixtures::record(&fixtures::finalized_collection(id))])
+            .await;
+        id
+    }
 
-fn at(s: &str) -> DeviceTime {
-    DeviceTime::from_local(DateTime::parse_from_rfc3339(s).unwrap())
-}
+    /// A supervisor action on a collection (`POST /supervisor/collections/{id}/{action}`) that
+    /// must answer `status`.
+    async fn act(&self, id: Uuid, action: &str, body: &Value, status: u16) -> Response {
+        let res = self
+            .app
+            .post(
+                &format!("/supervisor/collections/{id}/{action}"),
+                &self.supervisor,
+            )
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{action} {body}");
+        res
+    }
 
-fn correction_of(f: &FinalizedCollection) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-1").unwrap();
-    let now = at("2024-05-01T09:00:00+02:00");
-    let mut next = f.start_correction(&nurse, now);
-    next.record_fasting(
-        drawline_domain::collection::FastingStatus::Fasting,
-        &nurse,
-        now,
-    )
-    .unwrap();
-    next.finalize(&nurse, now).unwrap()
-}
+    /// The review queue page for a query string (`""` or `"?status=..."`).
+    async fn queue(&self, query: &str) -> QueuePage {
+        let path = format!("/supervisor/queue{query}");
+        self.app.get_ok(&path, &self.supervisor).await
+    }
 
-/// A visit the patient refused, identified by typing name and date of birth.
-fn refused_visit(id: Uuid) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-2").unwrap();
-    let patient = Patient {
-        id: PatientId::parse("example").unwrap(),
-        identity: PatientIdentity {
-            mrn: Mrn::parse("12345").unwrap(),
-            name: PersonName::new("Chalmers", &["Peter", "James"]).unwrap(),
-            birth_date: chrono::NaiveDate::from_ymd_opt(1974, 12, 25).unwrap(),
-        },
-    };
-    let order = |id: &str, test: &str| Order {
-        id: OrderId::parse(id).unwrap(),
-        patient: PatientId::parse("example").unwrap(),
-        test: TestCode::parse(test).unwrap(),
-        priority: Priority::Routine,
-        placed_at: DateTime::parse_from_rfc3339("2024-05-01T06:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc),
-        due_at: None,
-        requisition: None,
-    };
-    let mut c = Collection::start(
-        CollectionId(id),
-        patient,
-        vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")],
-        &SiteConfig::default_site(),
-        Device::EvacuatedHolder,
-        &nurse,
-        at("2024-05-02T08:00:00+02:00"),
-    )
-    .unwrap();
-    let typed = Evidence::manual(Some("Chalmers, Peter James"), Some("1974-12-25"), None).unwrap();
-    c.identify(&typed, &nurse, at("2024-05-02T08:01:00+02:00"))
-        .unwrap();
-    c.record_not_collected(
-        Scope::Visit,
-        NotCollectedReason::Refused,
-        Some("asked to come back tomorrow"),
-        &nurse,
-        at("2024-05-02T08:02:00+02:00"),
-    )
-    .unwrap();
-    c.finalize(&nurse, at("2024-05-02T08:03:00+02:00")).unwrap()
-}
+    /// A collection's detail.
+    async fn detail(&self, id: Uuid) -> CollectionDetail {
+        let path = format!("/supervisor/collections/{id}");
+        self.app.get_ok(&path, &self.supervisor).await
+    }
 
-async fn queue(app: &TestApp, token: &str, query: &str) -> QueuePage {
-    let res = app
-        .get(&format!("/supervisor/queue{query}"), token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
-}
-
-async fn detail(app: &TestApp, token: &str, id: Uuid) -> CollectionDetail {
-    let res = app
-        .get(&format!("/supervisor/collections/{id}"), token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
+    /// The devices view.
+    async fn devices(&self) -> DevicesOverview {
+        self.app
+            .get_ok("/supervisor/devices", &self.supervisor)
+            .await
+    }
 }
 
 /// The route answers `ok` to the supervisor, 403 to a collector's session, 401 to a bare device
@@ -210,11 +147,13 @@ async fn assert_supervisor_only(
 async fn lab_with_conflict() -> (Lab, Uuid, i64) {
     let lab = lab().await;
     let id = Uuid::new_v4();
-    let v1 = common::finalized_collection(id);
-    let other = common::finalized_collection_with(id, ["B0001", "B0002"]);
-    let out = push(&lab.app, &lab.collector, vec![record(&v1), record(&other)]).await;
+    let v1 = fixtures::finalized_collection(id);
+    let other = fixtures::finalized_collection_with(id, ["B0001", "B0002"]);
+    let out = lab
+        .push(vec![fixtures::record(&v1), fixtures::record(&other)])
+        .await;
     assert_eq!(out.results[1].outcome, RecordOutcome::Conflict);
-    let page = queue(&lab.app, &lab.supervisor, "?status=conflict").await;
+    let page = lab.queue("?status=conflict").await;
     let attempt = page.items[0].attempt_id.unwrap();
     (lab, id, attempt)
 }
@@ -232,49 +171,6 @@ async fn the_queue_is_for_supervisors_only() {
 }
 
 #[tokio::test]
-async fn a_collection_detail_is_for_supervisors_only() {
-    let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
-    let path = format!("/supervisor/collections/{id}");
-    assert_supervisor_only(&lab, Method::GET, &path, None, 200).await;
-}
-
-#[tokio::test]
-async fn marking_reviewed_is_for_supervisors_only() {
-    let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
-    let path = format!("/supervisor/collections/{id}/review");
-    assert_supervisor_only(&lab, Method::POST, &path, Some(json!({})), 201).await;
-}
-
-#[tokio::test]
-async fn adding_a_note_is_for_supervisors_only() {
-    let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
-    let path = format!("/supervisor/collections/{id}/notes");
-    let body = json!({"text": "called the ward"});
-    assert_supervisor_only(&lab, Method::POST, &path, Some(body), 201).await;
-}
-
-#[tokio::test]
 async fn resolving_a_conflict_is_for_supervisors_only() {
     let (lab, id, attempt) = lab_with_conflict().await;
     let path = format!("/supervisor/collections/{id}/resolve");
@@ -282,19 +178,30 @@ async fn resolving_a_conflict_is_for_supervisors_only() {
     assert_supervisor_only(&lab, Method::POST, &path, Some(body), 200).await;
 }
 
+/// Each on a fresh lab with one collection pushed.
 #[tokio::test]
-async fn requesting_a_recollection_is_for_supervisors_only() {
-    let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
-    let path = format!("/supervisor/collections/{id}/recollect");
-    let body = json!({"reason": "haemolysed"});
-    assert_supervisor_only(&lab, Method::POST, &path, Some(body), 201).await;
+async fn a_collection_detail_marking_reviewed_a_note_and_a_recollection_are_for_supervisors_only() {
+    for (method, action, body, ok) in [
+        (Method::GET, "", None, 200),
+        (Method::POST, "/review", Some(json!({})), 201),
+        (
+            Method::POST,
+            "/notes",
+            Some(json!({"text": "called the ward"})),
+            201,
+        ),
+        (
+            Method::POST,
+            "/recollect",
+            Some(json!({"reason": "haemolysed"})),
+            201,
+        ),
+    ] {
+        let lab = lab().await;
+        let id = lab.pushed().await;
+        let path = format!("/supervisor/collections/{id}{action}");
+        assert_supervisor_only(&lab, method, &path, body, ok).await;
+    }
 }
 
 #[tokio::test]
@@ -310,7 +217,7 @@ async fn a_stale_device_holding_unsynced_work_comes_first_with_its_reasons() {
     let quiet = lab.app.enroll("Spare tablet").await;
     // The ward tablet synced once (so its collector and app version are known), then went silent
     // two hours ago with three records in its outbox and an error.
-    push(&lab.app, &lab.collector, vec![]).await;
+    lab.push(vec![]).await;
     let two_hours_ago = Utc::now() - Duration::hours(2);
     lab.app
         .store
@@ -326,7 +233,7 @@ async fn a_stale_device_holding_unsynced_work_comes_first_with_its_reasons() {
         )
         .await
         .unwrap();
-    let conn = rusqlite::Connection::open(lab.app.dir.path().join("test.sqlite")).unwrap();
+    let conn = lab.app.sqlite();
     conn.execute(
         "UPDATE devices SET last_seen_at = ?1 WHERE id = ?2",
         rusqlite::params![
@@ -336,14 +243,7 @@ async fn a_stale_device_holding_unsynced_work_comes_first_with_its_reasons() {
     )
     .unwrap();
 
-    let res = lab
-        .app
-        .get("/supervisor/devices", &lab.supervisor)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let view: DevicesOverview = res.json().await.unwrap();
+    let view = lab.devices().await;
     assert_eq!(view.thresholds.stale_device_minutes, 30);
     assert_eq!(view.thresholds.skew_threshold_minutes, 5);
     let first = &view.devices[0];
@@ -373,31 +273,18 @@ async fn a_stale_device_holding_unsynced_work_comes_first_with_its_reasons() {
 async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
     let lab = lab().await;
     let other = lab.app.enroll("Other tablet").await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     // The same collection id from another device is rejected and recorded for the supervisor.
-    let out = push(
-        &lab.app,
-        &other.token,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let out = lab
+        .app
+        .push(
+            &other.token,
+            vec![fixtures::record(&fixtures::finalized_collection(id))],
+        )
+        .await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Rejected);
 
-    let view: DevicesOverview = lab
-        .app
-        .get("/supervisor/devices", &lab.supervisor)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = lab.devices().await;
     let d = view
         .devices
         .iter()
@@ -407,7 +294,7 @@ async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
     assert_eq!(d.risk, RiskLevel::Warning);
     assert_eq!(d.reasons[0].code, risk_codes::QUARANTINED);
 
-    let page = queue(&lab.app, &lab.supervisor, "?status=rejected").await;
+    let page = lab.queue("?status=rejected").await;
     assert_eq!(page.total, 1);
     let item = &page.items[0];
     assert_eq!(item.code.as_deref(), Some("another_device"));
@@ -415,18 +302,14 @@ async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
     assert_eq!(item.device.id, other.device_id);
     assert_eq!(item.patient.as_ref().unwrap().mrn, "12345");
 
-    let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/review"),
-            &lab.supervisor,
-        )
-        .json(&json!({"note": "duplicate id from a cloned tablet"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let page = queue(&lab.app, &lab.supervisor, "?status=quarantined").await;
+    lab.act(
+        id,
+        "review",
+        &json!({"note": "duplicate id from a cloned tablet"}),
+        201,
+    )
+    .await;
+    let page = lab.queue("?status=quarantined").await;
     assert_eq!(page.total, 0);
 }
 
@@ -434,15 +317,16 @@ async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
 async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_flags() {
     let lab = lab().await;
     let id = Uuid::new_v4();
-    let v1 = common::finalized_collection(id);
-    let other = common::finalized_collection_with(id, ["B0001", "B0002"]);
-    push(&lab.app, &lab.collector, vec![record(&v1)]).await;
-    push(&lab.app, &lab.collector, vec![record(&v1), record(&other)]).await;
-    let mut garbage = record(&common::finalized_collection(Uuid::new_v4()));
+    let v1 = fixtures::finalized_collection(id);
+    let other = fixtures::finalized_collection_with(id, ["B0001", "B0002"]);
+    lab.push(vec![fixtures::record(&v1)]).await;
+    lab.push(vec![fixtures::record(&v1), fixtures::record(&other)])
+        .await;
+    let mut garbage = fixtures::record(&fixtures::finalized_collection(Uuid::new_v4()));
     garbage["collection"]["record"]["status"] = json!("labelled");
-    push(&lab.app, &lab.collector, vec![garbage]).await;
+    lab.push(vec![garbage]).await;
 
-    let page = queue(&lab.app, &lab.supervisor, "").await;
+    let page = lab.queue("").await;
     assert_eq!(page.total, 3);
     let accepted = page
         .items
@@ -491,7 +375,7 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
         ("?from=2025-01-01T00:00:00Z&status=accepted", 0),
         ("?reviewed=false", 3),
     ] {
-        let page = queue(&lab.app, &lab.supervisor, query).await;
+        let page = lab.queue(query).await;
         assert_eq!(page.total, n, "{query}");
         assert_eq!(page.items.len() as u64, n, "{query}");
     }
@@ -501,38 +385,29 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
 async fn corrections_skewed_clocks_exceptions_and_typed_identities_are_flagged() {
     let lab = lab().await;
     let id = Uuid::new_v4();
-    let v1 = common::finalized_collection(id);
-    push(&lab.app, &lab.collector, vec![record(&v1)]).await;
+    let v1 = fixtures::finalized_collection(id);
+    lab.push(vec![fixtures::record(&v1)]).await;
     let ahead = (Utc::now() + Duration::hours(1)).fixed_offset();
-    push_at(
-        &lab.app,
-        &lab.collector,
-        vec![record(&correction_of(&v1))],
-        ahead,
-    )
-    .await;
+    lab.push_at(vec![fixtures::record(&fixtures::correction_of(&v1))], ahead)
+        .await;
     let refused = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&refused_visit(refused))],
-    )
-    .await;
+    lab.push(vec![fixtures::record(&fixtures::refused_visit(refused))])
+        .await;
 
-    let corrected = queue(&lab.app, &lab.supervisor, "?flag=corrected").await;
+    let corrected = lab.queue("?flag=corrected").await;
     assert_eq!(corrected.total, 1);
     assert_eq!(corrected.items[0].version, 2);
     assert!(corrected.items[0].flags.clock_skew);
-    let skewed = queue(&lab.app, &lab.supervisor, "?flag=clock_skew").await;
+    let skewed = lab.queue("?flag=clock_skew").await;
     assert_eq!(skewed.total, 1);
     for flag in ["exception", "manual_identification"] {
-        let page = queue(&lab.app, &lab.supervisor, &format!("?flag={flag}")).await;
+        let page = lab.queue(&format!("?flag={flag}")).await;
         assert_eq!(page.total, 1, "{flag}");
         assert_eq!(page.items[0].collection_id, refused);
         assert_eq!(page.items[0].exceptions, ["refused"]);
         assert!(page.items[0].flags.exception && page.items[0].flags.manual_identification);
     }
-    let page = queue(&lab.app, &lab.supervisor, "?collector=nurse-2").await;
+    let page = lab.queue("?collector=nurse-2").await;
     assert_eq!(page.total, 1);
 }
 
@@ -540,13 +415,13 @@ async fn corrections_skewed_clocks_exceptions_and_typed_identities_are_flagged()
 async fn the_queue_pages_by_cursor_without_gaps_or_repeats() {
     let lab = lab().await;
     let records: Vec<Value> = (0..5)
-        .map(|_| record(&common::finalized_collection(Uuid::new_v4())))
+        .map(|_| fixtures::record(&fixtures::finalized_collection(Uuid::new_v4())))
         .collect();
-    push(&lab.app, &lab.collector, records).await;
+    lab.push(records).await;
     let mut seen = Vec::new();
     let mut query = "?limit=2".to_owned();
     loop {
-        let page = queue(&lab.app, &lab.supervisor, &query).await;
+        let page = lab.queue(&query).await;
         assert_eq!(page.total, 5);
         assert!(page.items.len() <= 2);
         seen.extend(page.items.iter().map(|i| i.key.clone()));
@@ -565,11 +440,9 @@ async fn the_queue_pages_by_cursor_without_gaps_or_repeats() {
 #[tokio::test]
 async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
     let lab = lab().await;
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(Uuid::new_v4()))],
-    )
+    lab.push(vec![fixtures::record(&fixtures::finalized_collection(
+        Uuid::new_v4(),
+    ))])
     .await;
     let res = lab
         .app
@@ -581,37 +454,29 @@ async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let first: QueuePage = res.json().await.unwrap();
 
-    let again = lab
-        .app
-        .get("/supervisor/queue", &lab.supervisor)
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 304);
+    assert_status(
+        lab.app
+            .get("/supervisor/queue", &lab.supervisor)
+            .header("If-None-Match", &etag),
+        304,
+    )
+    .await;
 
     let since = first
         .server_time
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let query = format!("?changed_since={}", since.replace('+', "%2B"));
-    assert_eq!(queue(&lab.app, &lab.supervisor, &query).await.total, 0);
+    assert_eq!(lab.queue(&query).await.total, 0);
 
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
+    let id = lab.pushed().await;
+    assert_status(
+        lab.app
+            .get("/supervisor/queue", &lab.supervisor)
+            .header("If-None-Match", &etag),
+        200,
     )
     .await;
-    let changed = lab
-        .app
-        .get("/supervisor/queue", &lab.supervisor)
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(changed.status(), 200);
-    let page = queue(&lab.app, &lab.supervisor, &query).await;
+    let page = lab.queue(&query).await;
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].collection_id, id);
 }
@@ -648,11 +513,12 @@ async fn bad_queue_filters_get_a_clear_problem() {
 async fn a_collection_detail_shows_every_version_tube_by_tube_with_its_history_and_fhir() {
     let lab = lab().await;
     let id = Uuid::new_v4();
-    let v1 = common::finalized_collection(id);
-    push(&lab.app, &lab.collector, vec![record(&v1)]).await;
-    push(&lab.app, &lab.collector, vec![record(&correction_of(&v1))]).await;
+    let v1 = fixtures::finalized_collection(id);
+    lab.push(vec![fixtures::record(&v1)]).await;
+    lab.push(vec![fixtures::record(&fixtures::correction_of(&v1))])
+        .await;
 
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let d = lab.detail(id).await;
     assert_eq!(d.status, RecordOutcome::Accepted);
     assert_eq!(d.device.id, lab.tablet);
     assert_eq!(d.latest_version, Some(2));
@@ -692,87 +558,51 @@ async fn a_collection_detail_shows_every_version_tube_by_tube_with_its_history_a
 #[tokio::test]
 async fn an_unknown_collection_is_404_and_a_malformed_id_is_400() {
     let lab = lab().await;
-    let res = lab
-        .app
-        .get(
+    assert_problem(
+        lab.app.get(
             &format!("/supervisor/collections/{}", Uuid::new_v4()),
             &lab.supervisor,
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem_code(res).await, "not_found");
-    let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{}/notes", Uuid::new_v4()),
-            &lab.supervisor,
-        )
-        .json(&json!({"text": "hello"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    let res = lab
-        .app
-        .get("/supervisor/collections/not-a-uuid", &lab.supervisor)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem_code(res).await, "invalid_path");
+        ),
+        404,
+        "not_found",
+    )
+    .await;
+    lab.act(Uuid::new_v4(), "notes", &json!({"text": "hello"}), 404)
+        .await;
+    assert_problem(
+        lab.app
+            .get("/supervisor/collections/not-a-uuid", &lab.supervisor),
+        400,
+        "invalid_path",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn review_and_notes_are_audited_with_who_and_when_and_shown_in_the_history() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/notes"),
-            &lab.supervisor,
+        .act(
+            id,
+            "notes",
+            &json!({"text": "  label reprinted at the ward  "}),
+            201,
         )
-        .json(&json!({"text": "  label reprinted at the ward  "}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+        .await;
     let note: ReviewEvent = res.json().await.unwrap();
     assert_eq!(note.action, ReviewAction::Note);
     assert_eq!(note.note.as_deref(), Some("label reprinted at the ward"));
     assert_eq!(note.by.username, "sup");
-    let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/review"),
-            &lab.supervisor,
-        )
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    lab.act(id, "review", &json!({}), 201).await;
 
-    let page = queue(&lab.app, &lab.supervisor, "?reviewed=true").await;
+    let page = lab.queue("?reviewed=true").await;
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].notes, 1);
     assert!(page.items[0].reviewed_at.is_some());
-    assert_eq!(
-        queue(&lab.app, &lab.supervisor, "?reviewed=false")
-            .await
-            .total,
-        0
-    );
+    assert_eq!(lab.queue("?reviewed=false").await.total, 0);
 
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let d = lab.detail(id).await;
     assert!(d.reviewed_at.is_some());
     let actions: Vec<_> = d.reviews.iter().map(|e| e.action).collect();
     assert_eq!(actions, [ReviewAction::Note, ReviewAction::Reviewed]);
@@ -793,13 +623,7 @@ async fn review_and_notes_are_audited_with_who_and_when_and_shown_in_the_history
 #[tokio::test]
 async fn an_empty_or_overlong_note_gets_a_clear_problem() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let path = format!("/supervisor/collections/{id}/notes");
     for (body, status, code) in [
         (json!({"text": "   "}), 422, "invalid_note"),
@@ -816,39 +640,33 @@ async fn an_empty_or_overlong_note_gets_a_clear_problem() {
         assert_eq!(res.status(), status, "{body}");
         assert_eq!(problem_code(res).await, code, "{body}");
     }
-    let res = lab
-        .app
-        .post(&path, &lab.supervisor)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem_code(res).await, "malformed_json");
+    assert_problem(
+        lab.app
+            .post(&path, &lab.supervisor)
+            .header("content-type", "application/json")
+            .body("{not json"),
+        400,
+        "malformed_json",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_superseded() {
     let (lab, id, attempt) = lab_with_conflict().await;
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/resolve"),
-            &lab.supervisor,
-        )
-        .json(
+        .act(
+            id,
+            "resolve",
             &json!({"attempt_id": attempt, "keep": "device", "note": "the ward confirmed B tubes"}),
+            200,
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        .await;
     let e: ReviewEvent = res.json().await.unwrap();
     assert_eq!(e.action, ReviewAction::ConflictResolved);
     assert_eq!(e.detail.as_ref().unwrap()["version"], 2);
 
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let d = lab.detail(id).await;
     assert_eq!(d.latest_version, Some(2));
     assert_eq!(d.versions[1].resolved_from_attempt, Some(attempt));
     assert!(d.versions[1].standing && !d.versions[0].standing);
@@ -861,52 +679,40 @@ async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_super
         .history
         .iter()
         .any(|h| h.action == "collection.conflict_resolved"));
-    assert_eq!(
-        queue(&lab.app, &lab.supervisor, "?status=quarantined")
-            .await
-            .total,
-        0
-    );
+    assert_eq!(lab.queue("?status=quarantined").await.total, 0);
 
     // The device resending what it holds quarantined now hears it is stored.
-    let other = common::finalized_collection_with(id, ["B0001", "B0002"]);
-    let out = push(&lab.app, &lab.collector, vec![record(&other)]).await;
+    let other = fixtures::finalized_collection_with(id, ["B0001", "B0002"]);
+    let out = lab.push(vec![fixtures::record(&other)]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Duplicate);
 
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/resolve"),
-            &lab.supervisor,
+        .act(
+            id,
+            "resolve",
+            &json!({"attempt_id": attempt, "keep": "lab"}),
+            409,
         )
-        .json(&json!({"attempt_id": attempt, "keep": "lab"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
+        .await;
     assert_eq!(problem_code(res).await, "already_resolved");
 }
 
 #[tokio::test]
 async fn keeping_the_labs_version_marks_the_conflicting_push_superseded() {
     let (lab, id, attempt) = lab_with_conflict().await;
-    let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/resolve"),
-            &lab.supervisor,
-        )
-        .json(&json!({"attempt_id": attempt, "keep": "lab"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    lab.act(
+        id,
+        "resolve",
+        &json!({"attempt_id": attempt, "keep": "lab"}),
+        200,
+    )
+    .await;
+    let d = lab.detail(id).await;
     assert_eq!(d.latest_version, Some(1));
     let a = d.attempts.iter().find(|a| a.id == attempt).unwrap();
     assert!(a.superseded);
     assert_eq!(a.resolution, Some(ConflictChoice::Lab));
-    let page = queue(&lab.app, &lab.supervisor, "?status=conflict").await;
+    let page = lab.queue("?status=conflict").await;
     assert_eq!(page.items[0].resolution, Some(ConflictChoice::Lab));
     assert!(!page.items[0].quarantined);
 }
@@ -915,13 +721,9 @@ async fn keeping_the_labs_version_marks_the_conflicting_push_superseded() {
 async fn only_a_conflict_of_this_collection_can_be_resolved() {
     let (lab, id, attempt) = lab_with_conflict().await;
     // A resend is recorded too, and it is not a conflict.
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    lab.push(vec![fixtures::record(&fixtures::finalized_collection(id))])
+        .await;
+    let d = lab.detail(id).await;
     let resend = d
         .attempts
         .iter()
@@ -954,17 +756,7 @@ async fn only_a_conflict_of_this_collection_can_be_resolved() {
             "invalid_body",
         ),
     ] {
-        let res = lab
-            .app
-            .post(
-                &format!("/supervisor/collections/{path_id}/resolve"),
-                &lab.supervisor,
-            )
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), status, "{body}");
+        let res = lab.act(path_id, "resolve", &body, status).await;
         assert_eq!(problem_code(res).await, code, "{body}");
     }
 }
@@ -972,24 +764,15 @@ async fn only_a_conflict_of_this_collection_can_be_resolved() {
 #[tokio::test]
 async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/recollect"),
-            &lab.supervisor,
+        .act(
+            id,
+            "recollect",
+            &json!({"reason": "PT clotted", "orders": ["sr-pt"]}),
+            201,
         )
-        .json(&json!({"reason": "PT clotted", "orders": ["sr-pt"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        .await;
     let made: RecollectResponse = res.json().await.unwrap();
     assert_eq!(made.orders.len(), 1);
     assert_eq!(made.orders[0].id, "sr-pt-R1");
@@ -998,15 +781,7 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
     assert_eq!(made.orders[0].patient_id, "example");
     assert_eq!(made.event.action, ReviewAction::RecollectionRequested);
 
-    let worklist: Worklist = lab
-        .app
-        .get("/worklist", &lab.tablet_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let worklist: Worklist = lab.app.get_ok("/worklist", &lab.tablet_token).await;
     let order = worklist
         .orders
         .iter()
@@ -1016,19 +791,12 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
 
     // Every order again, a second time: new ids, never a reused one.
     let res = lab
-        .app
-        .post(
-            &format!("/supervisor/collections/{id}/recollect"),
-            &lab.supervisor,
-        )
-        .json(&json!({"reason": "lost in transit"}))
-        .send()
-        .await
-        .unwrap();
+        .act(id, "recollect", &json!({"reason": "lost in transit"}), 201)
+        .await;
     let again: RecollectResponse = res.json().await.unwrap();
     let ids: Vec<_> = again.orders.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, ["sr-pt-R2", "sr-cbc-R1"]);
-    let d = detail(&lab.app, &lab.supervisor, id).await;
+    let d = lab.detail(id).await;
     assert_eq!(
         d.history
             .iter()
@@ -1041,13 +809,7 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
 #[tokio::test]
 async fn a_recollection_without_a_reason_or_for_a_foreign_order_gets_a_clear_problem() {
     let lab = lab().await;
-    let id = Uuid::new_v4();
-    push(
-        &lab.app,
-        &lab.collector,
-        vec![record(&common::finalized_collection(id))],
-    )
-    .await;
+    let id = lab.pushed().await;
     let path = format!("/supervisor/collections/{id}/recollect");
     for (body, code) in [
         (json!({"reason": " "}), "invalid_reason"),
@@ -1085,11 +847,11 @@ async fn versions_stored_before_the_review_migration_gain_their_facts_when_the_s
             drawline_server::accounts::register_device(&store, "Tablet", "test", Utc::now())
                 .await
                 .unwrap();
-        let f = common::finalized_collection(id);
+        let f = fixtures::finalized_collection(id);
         store
-            .sync_push(common::push_of(
+            .sync_push(fixtures::push_of(
                 device.device_id,
-                vec![common::version_of(&f, Utc::now())],
+                vec![fixtures::version_of(&f, Utc::now())],
                 Utc::now(),
             ))
             .await

@@ -1,17 +1,12 @@
 //! Orders in over HTTP: CSV and FHIR, good rows stored, bad rows reported, re-imports not duplicated.
 
-mod common;
-
-use common::{problem_code, spawn_app};
 use drawline_server::api::ImportReport;
 use serde_json::{json, Value};
 
-async fn import(
-    app: &common::TestApp,
-    token: &str,
-    content_type: &str,
-    body: String,
-) -> reqwest::Response {
+use crate::fixtures;
+use crate::helpers::{assert_status, problem_code, spawn_app, TestApp};
+
+async fn import(app: &TestApp, token: &str, content_type: &str, body: String) -> reqwest::Response {
     app.post("/orders?round=Imported", token)
         .header("content-type", content_type)
         .body(body)
@@ -20,11 +15,18 @@ async fn import(
         .unwrap()
 }
 
+/// A CSV import that must be answered with a report.
+async fn import_csv(app: &TestApp, token: &str, csv: String) -> ImportReport {
+    let res = import(app, token, "text/csv", csv).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_good_csv_imports_every_order_into_its_round() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
-    let res = import(&app, &sup, "text/csv", common::orders_csv()).await;
+    let res = import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
     assert_eq!(res.status(), 200);
     let report: ImportReport = res.json().await.unwrap();
     assert_eq!(
@@ -32,14 +34,7 @@ async fn a_good_csv_imports_every_order_into_its_round() {
         (3, 0, 0)
     );
     assert!(report.rejected.is_empty());
-    let rounds: Vec<Value> = app
-        .get("/rounds", &sup)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rounds: Vec<Value> = app.get_ok("/rounds", &sup).await;
     assert!(rounds.iter().any(|r| r["name"] == "Ward 2"));
 }
 
@@ -47,22 +42,14 @@ async fn a_good_csv_imports_every_order_into_its_round() {
 async fn importing_the_same_orders_again_creates_no_duplicates() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
-    import(&app, &sup, "text/csv", common::orders_csv()).await;
-    let report: ImportReport = import(&app, &sup, "text/csv", common::orders_csv())
-        .await
-        .json()
-        .await
-        .unwrap();
+    import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
+    let report: ImportReport = import_csv(&app, &sup, fixtures::orders_csv()).await;
     assert_eq!(
         (report.created, report.updated, report.unchanged),
         (0, 0, 3)
     );
-    let changed = common::orders_csv().replace("CBC,stat", "CBC,urgent");
-    let report: ImportReport = import(&app, &sup, "text/csv", changed)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let changed = fixtures::orders_csv().replace("CBC,stat", "CBC,urgent");
+    let report: ImportReport = import_csv(&app, &sup, changed).await;
     assert_eq!(
         (report.created, report.updated, report.unchanged),
         (0, 1, 2)
@@ -78,11 +65,7 @@ async fn bad_csv_rows_are_reported_with_their_line_and_the_good_ones_still_impor
                b-1,MRN602,Lee,,1980-01-01,CBC\n\
                b-2,MRN603,Park,Min,1980-01-01,XYZ\n\
                g-2,MRN604,Choi,Hana,1999-12-31,TSH\n";
-    let report: ImportReport = import(&app, &sup, "text/csv", csv.into())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report: ImportReport = import_csv(&app, &sup, csv.into()).await;
     assert_eq!(report.created, 2);
     let where_: Vec<&str> = report
         .rejected
@@ -98,13 +81,9 @@ async fn bad_csv_rows_are_reported_with_their_line_and_the_good_ones_still_impor
 async fn an_order_id_that_already_belongs_to_another_patient_is_rejected_not_moved() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
-    import(&app, &sup, "text/csv", common::orders_csv()).await;
+    import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
     let csv = "order_id,mrn,family,given,birth_date,test\no-1,MRN999,Other,Person,1990-01-01,CBC\n";
-    let report: ImportReport = import(&app, &sup, "text/csv", csv.into())
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report: ImportReport = import_csv(&app, &sup, csv.into()).await;
     assert_eq!(report.created + report.updated, 0);
     assert!(report.rejected[0].reason.contains("another patient"));
 }
@@ -201,22 +180,14 @@ async fn a_supervisor_assigns_a_round_to_a_device_and_it_appears_on_that_worklis
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
     let tablet = app.enroll("Ward 2 tablet").await;
-    import(&app, &sup, "text/csv", common::orders_csv()).await;
-    let res = app
-        .post("/rounds", &sup)
-        .json(&json!({ "name": "Ward 2", "device_id": tablet.device_id }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let w: drawline_server::api::Worklist = app
-        .get("/worklist", &tablet.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
+    assert_status(
+        app.post("/rounds", &sup)
+            .json(&json!({ "name": "Ward 2", "device_id": tablet.device_id })),
+        200,
+    )
+    .await;
+    let w: drawline_server::api::Worklist = app.get_ok("/worklist", &tablet.token).await;
     assert_eq!(w.orders.len(), 3);
     let timed = w
         .orders
@@ -224,11 +195,10 @@ async fn a_supervisor_assigns_a_round_to_a_device_and_it_appears_on_that_worklis
         .find(|o| o.order.test.as_str() == "VANCT")
         .unwrap();
     assert!(timed.order.due_at.is_some());
-    let res = app
-        .post("/rounds", &sup)
-        .json(&json!({ "name": "Ward 2", "device_id": uuid::Uuid::new_v4() }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+    assert_status(
+        app.post("/rounds", &sup)
+            .json(&json!({ "name": "Ward 2", "device_id": uuid::Uuid::new_v4() })),
+        422,
+    )
+    .await;
 }

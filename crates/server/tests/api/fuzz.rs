@@ -1,11 +1,10 @@
 //! Malformed input at every documented route: always a 4xx JSON problem, never a 5xx, a panic or a hang.
 
-mod common;
-
-use common::spawn_app;
 use drawline_server::api::MAX_PUSH_BODY_BYTES;
 use drawline_server::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use reqwest::Method;
+
+use crate::helpers::{assert_problem, spawn_app, TestApp};
 
 /// Every (method, path) in the OpenAPI document, with path parameters filled in.
 fn documented_routes() -> Vec<(Method, String)> {
@@ -54,13 +53,7 @@ fn bodies(path: &str) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-async fn check(
-    app: &common::TestApp,
-    method: &Method,
-    path: &str,
-    token: Option<&str>,
-    must_be_4xx: bool,
-) {
+async fn check(app: &TestApp, method: &Method, path: &str, token: Option<&str>, must_be_4xx: bool) {
     for (what, body) in bodies(path) {
         let mut req = app
             .client
@@ -143,7 +136,10 @@ async fn malformed_requests_from_a_supervisor_never_get_a_5xx_and_bodies_get_a_4
 #[tokio::test]
 async fn a_wrong_method_is_a_405_problem() {
     let app = spawn_app().await;
-    let res = app.client.delete(app.url("/health")).send().await.unwrap();
-    assert_eq!(res.status(), 405);
-    assert_eq!(common::problem_code(res).await, "method_not_allowed");
+    assert_problem(
+        app.client.delete(app.url("/health")),
+        405,
+        "method_not_allowed",
+    )
+    .await;
 }

@@ -1,22 +1,22 @@
 //! Collections out: the FHIR Specimen route returns the domain mapping of what devices sent.
 
-mod common;
-
 use chrono::{Duration, Utc};
-use common::spawn_app;
 use drawline_server::store::SyncStore;
 use serde_json::Value;
+
+use crate::fixtures;
+use crate::helpers::{assert_status, spawn_app};
 
 #[tokio::test]
 async fn received_collections_come_out_as_a_bundle_of_specimens() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
     let tablet = app.enroll("Tablet").await;
-    let f = common::finalized_collection(uuid::Uuid::new_v4());
+    let f = fixtures::finalized_collection(uuid::Uuid::new_v4());
     app.store
-        .sync_push(common::push_of(
+        .sync_push(fixtures::push_of(
             tablet.device_id,
-            vec![common::version_of(&f, Utc::now())],
+            vec![fixtures::version_of(&f, Utc::now())],
             Utc::now(),
         ))
         .await
@@ -44,11 +44,11 @@ async fn since_leaves_out_collections_received_before_it() {
     let app = spawn_app().await;
     let (_, sup) = app.supervisor().await;
     let tablet = app.enroll("Tablet").await;
-    let f = common::finalized_collection(uuid::Uuid::new_v4());
+    let f = fixtures::finalized_collection(uuid::Uuid::new_v4());
     app.store
-        .sync_push(common::push_of(
+        .sync_push(fixtures::push_of(
             tablet.device_id,
-            vec![common::version_of(&f, Utc::now())],
+            vec![fixtures::version_of(&f, Utc::now())],
             Utc::now(),
         ))
         .await
@@ -56,19 +56,9 @@ async fn since_leaves_out_collections_received_before_it() {
     let later =
         (Utc::now() + Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let bundle: Value = app
-        .get(&format!("/fhir/Specimen?since={later}"), &sup)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_ok(&format!("/fhir/Specimen?since={later}"), &sup)
+        .await;
     assert_eq!(bundle["total"], 0);
     assert!(bundle.get("entry").is_none(), "FHIR forbids empty arrays");
-    let res = app
-        .get("/fhir/Specimen?since=yesterday", &sup)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
+    assert_status(app.get("/fhir/Specimen?since=yesterday", &sup), 400).await;
 }

@@ -14,13 +14,12 @@ use drawline_server::{app, AppState, SqliteStore};
 async fn health_answers_503_with_a_problem_when_the_site_is_not_set_up() {
     let store = SqliteStore::open_in_memory().unwrap();
     let router = app(AppState::new(Arc::new(store)), None);
-    let res = router
-        .oneshot(Request::get("/api/v1/health").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (status, problem) = send_json(
+        router,
+        Request::get("/api/v1/health").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(problem["code"], "storage_unavailable");
 }
 
@@ -104,21 +103,23 @@ async fn an_unknown_api_path_is_a_json_404_even_when_the_app_is_served() {
     std::fs::write(dist.path().join("index.html"), "<html>shell</html>").unwrap();
     let store = SqliteStore::open_in_memory().unwrap();
     let router = app(AppState::new(Arc::new(store)), Some(dist.path()));
-    let res = router
-        .oneshot(Request::get("/api/v1/nope").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (status, problem) = send_json(
+        router,
+        Request::get("/api/v1/nope").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(problem["code"], "not_found");
 }
 
+/// A GET straight into the router; answers the status and the JSON body.
 async fn get_json(router: axum::Router, path: &str) -> (StatusCode, serde_json::Value) {
-    let res = router
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    send_json(router, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+/// A request straight into the router; answers the status and the JSON body.
+async fn send_json(router: axum::Router, req: Request<Body>) -> (StatusCode, serde_json::Value) {
+    let res = router.oneshot(req).await.unwrap();
     let status = res.status();
     let body = res.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&body).unwrap())
@@ -198,17 +199,14 @@ async fn malformed_enrollment_json_is_a_400_problem_and_a_wrong_content_type_a_4
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = router
-        .oneshot(
-            Request::post("/api/v1/enroll")
-                .body(Body::from("code=1"))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (status, problem) = send_json(
+        router,
+        Request::post("/api/v1/enroll")
+            .body(Body::from("code=1"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(problem["code"], "unsupported_media_type");
 }
 

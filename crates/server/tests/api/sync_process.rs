@@ -1,8 +1,6 @@
 //! The real `drawline serve` process killed (SIGKILL) while a push batch is in flight, then
 //! restarted: resending the batch stores every record exactly once.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -14,6 +12,8 @@ use drawline_server::{accounts, SqliteStore};
 use rand::Rng;
 use serde_json::json;
 use uuid::Uuid;
+
+use crate::fixtures;
 
 /// Starts the server on a free port; answers the process and its base URL.
 fn start(db: &Path, dir: &Path) -> (Child, String) {
@@ -114,7 +114,7 @@ async fn a_server_killed_in_the_middle_of_a_batch_then_restarted_stores_each_rec
     let batch = || {
         let records: Vec<serde_json::Value> = (0..200)
             .map(|_| {
-                serde_json::to_value(PushRecord::from_finalized(&common::finalized_collection(
+                serde_json::to_value(PushRecord::from_finalized(&fixtures::finalized_collection(
                     Uuid::new_v4(),
                 )))
                 .unwrap()

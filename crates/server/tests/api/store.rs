@@ -1,12 +1,12 @@
 //! The storage the sync protocol will use: idempotent versions by id and hash, receipts, heartbeats, atomic batches.
 
-mod common;
-
 use chrono::{Duration, Utc};
 use drawline_server::api::{push_codes, Heartbeat, RecordOutcome};
 use drawline_server::store::{PeopleStore, SyncStore};
 use drawline_server::{accounts, SqliteStore};
 use uuid::Uuid;
+
+use crate::fixtures;
 
 async fn store_with_device(dir: &tempfile::TempDir) -> (SqliteStore, Uuid) {
     let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
@@ -20,14 +20,14 @@ async fn store_with_device(dir: &tempfile::TempDir) -> (SqliteStore, Uuid) {
 async fn the_same_version_pushed_twice_is_stored_once_and_answers_the_original_receipt() {
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
-    let f = common::finalized_collection(Uuid::new_v4());
-    let v = common::version_of(&f, Utc::now());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    let v = fixtures::version_of(&f, Utc::now());
     let first = store
-        .sync_push(common::push_of(device, vec![v.clone()], Utc::now()))
+        .sync_push(fixtures::push_of(device, vec![v.clone()], Utc::now()))
         .await
         .unwrap();
     let again = store
-        .sync_push(common::push_of(device, vec![v.clone()], Utc::now()))
+        .sync_push(fixtures::push_of(device, vec![v.clone()], Utc::now()))
         .await
         .unwrap();
     let (RecordOutcome::Accepted, RecordOutcome::Duplicate, Some(a), Some(b)) = (
@@ -54,16 +54,16 @@ async fn the_same_version_pushed_twice_is_stored_once_and_answers_the_original_r
 async fn a_different_hash_without_naming_what_it_supersedes_is_a_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
-    let f = common::finalized_collection(Uuid::new_v4());
-    let v = common::version_of(&f, Utc::now());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    let v = fixtures::version_of(&f, Utc::now());
     store
-        .sync_push(common::push_of(device, vec![v.clone()], Utc::now()))
+        .sync_push(fixtures::push_of(device, vec![v.clone()], Utc::now()))
         .await
         .unwrap();
     let mut changed = v.clone();
     changed.content_hash = "0".repeat(64);
     let out = store
-        .sync_push(common::push_of(device, vec![changed.clone()], Utc::now()))
+        .sync_push(fixtures::push_of(device, vec![changed.clone()], Utc::now()))
         .await
         .unwrap();
     assert!(
@@ -79,7 +79,7 @@ async fn a_different_hash_without_naming_what_it_supersedes_is_a_conflict() {
     correction.version = 2;
     correction.supersedes = Some(1);
     let out = store
-        .sync_push(common::push_of(device, vec![correction], Utc::now()))
+        .sync_push(fixtures::push_of(device, vec![correction], Utc::now()))
         .await
         .unwrap();
     assert_eq!(out[0].outcome, RecordOutcome::Accepted, "{out:?}");
@@ -101,14 +101,14 @@ async fn a_device_cannot_write_a_collection_that_another_device_owns() {
         .await
         .unwrap()
         .device_id;
-    let f = common::finalized_collection(Uuid::new_v4());
-    let v = common::version_of(&f, Utc::now());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    let v = fixtures::version_of(&f, Utc::now());
     store
-        .sync_push(common::push_of(owner, vec![v.clone()], Utc::now()))
+        .sync_push(fixtures::push_of(owner, vec![v.clone()], Utc::now()))
         .await
         .unwrap();
     let out = store
-        .sync_push(common::push_of(other, vec![v], Utc::now()))
+        .sync_push(fixtures::push_of(other, vec![v], Utc::now()))
         .await
         .unwrap();
     assert_eq!(
@@ -122,11 +122,11 @@ async fn a_device_clock_minutes_away_from_the_server_is_flagged_on_the_receipt()
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
     let now = Utc::now();
-    let f = common::finalized_collection(Uuid::new_v4());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
     let out = store
-        .sync_push(common::push_of(
+        .sync_push(fixtures::push_of(
             device,
-            vec![common::version_of(&f, now - Duration::minutes(20))],
+            vec![fixtures::version_of(&f, now - Duration::minutes(20))],
             now,
         ))
         .await
@@ -143,8 +143,8 @@ async fn a_device_clock_minutes_away_from_the_server_is_flagged_on_the_receipt()
 async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
-    let good = common::finalized_collection(Uuid::new_v4());
-    let doomed = common::finalized_collection(Uuid::new_v4());
+    let good = fixtures::finalized_collection(Uuid::new_v4());
+    let doomed = fixtures::finalized_collection(Uuid::new_v4());
     // Simulates a crash mid-record: the receipt write of the second record fails after its version row went in.
     let conn = rusqlite::Connection::open(dir.path().join("s.sqlite")).unwrap();
     conn.execute_batch(&format!(
@@ -154,11 +154,11 @@ async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
     ))
     .unwrap();
     let batch = vec![
-        common::version_of(&good, Utc::now()),
-        common::version_of(&doomed, Utc::now()),
+        fixtures::version_of(&good, Utc::now()),
+        fixtures::version_of(&doomed, Utc::now()),
     ];
     assert!(store
-        .sync_push(common::push_of(device, batch, Utc::now()))
+        .sync_push(fixtures::push_of(device, batch, Utc::now()))
         .await
         .is_err());
     assert!(store.list_collections(None).await.unwrap().is_empty());
@@ -171,11 +171,11 @@ async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
 
     conn.execute_batch("DROP TRIGGER fail_receipt").unwrap();
     let batch = vec![
-        common::version_of(&good, Utc::now()),
-        common::version_of(&doomed, Utc::now()),
+        fixtures::version_of(&good, Utc::now()),
+        fixtures::version_of(&doomed, Utc::now()),
     ];
     let out = store
-        .sync_push(common::push_of(device, batch, Utc::now()))
+        .sync_push(fixtures::push_of(device, batch, Utc::now()))
         .await
         .unwrap();
     assert!(out.iter().all(|o| o.outcome == RecordOutcome::Accepted));
@@ -205,11 +205,11 @@ async fn receipts_since_an_instant_leave_out_older_ones() {
     let dir = tempfile::tempdir().unwrap();
     let (store, device) = store_with_device(&dir).await;
     let t0 = Utc::now() - Duration::hours(1);
-    let f = common::finalized_collection(Uuid::new_v4());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
     store
-        .sync_push(common::push_of(
+        .sync_push(fixtures::push_of(
             device,
-            vec![common::version_of(&f, t0)],
+            vec![fixtures::version_of(&f, t0)],
             t0,
         ))
         .await

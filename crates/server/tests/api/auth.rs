@@ -1,11 +1,11 @@
 //! Enrollment, sign-in and every way a request can be refused, on a real socket.
 
-mod common;
-
-use common::{problem_code, spawn_app};
 use drawline_server::api::{Me, Role, Worklist};
 use drawline_server::store::{Assignment, AuditStore, OrderStore, SyncStore};
 use serde_json::json;
+
+use crate::fixtures;
+use crate::helpers::{assert_problem, assert_status, problem_code, spawn_app};
 
 #[tokio::test]
 async fn an_enrollment_code_gives_a_working_device_token_once() {
@@ -29,33 +29,25 @@ async fn an_enrollment_code_gives_a_working_device_token_once() {
     let enrolled: drawline_server::api::EnrollResponse = res.json().await.unwrap();
     assert_eq!(enrolled.device_name, "Ward 5 tablet");
 
-    let me: Me = app
-        .get("/me", &enrolled.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Me = app.get_ok("/me", &enrolled.token).await;
     assert_eq!(me.device.id, enrolled.device_id);
     assert!(me.user.is_none());
 
-    let again = app
-        .client
-        .post(app.url("/enroll"))
-        .json(&json!({ "code": code.code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 401);
-    assert_eq!(problem_code(again).await, "invalid_enrollment_code");
+    assert_problem(
+        app.client
+            .post(app.url("/enroll"))
+            .json(&json!({ "code": code.code })),
+        401,
+        "invalid_enrollment_code",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn the_server_keeps_only_a_hash_of_the_device_token() {
     let app = spawn_app().await;
     let device = app.enroll("Tablet").await;
-    let conn = rusqlite::Connection::open(app.dir.path().join("test.sqlite")).unwrap();
+    let conn = app.sqlite();
     let stored: String = conn
         .query_row("SELECT token_hash FROM devices", [], |r| r.get(0))
         .unwrap();
@@ -98,20 +90,17 @@ async fn a_revoked_device_and_its_sessions_fail_at_once() {
         200
     );
 
-    let res = app
-        .post(
+    assert_status(
+        app.post(
             &format!("/devices/{}/revoke", device.device_id),
             &supervisor,
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
+        ),
+        204,
+    )
+    .await;
 
     for token in [&device.token, &session] {
-        let res = app.get("/worklist", token).send().await.unwrap();
-        assert_eq!(res.status(), 401);
-        assert_eq!(problem_code(res).await, "invalid_token");
+        assert_problem(app.get("/worklist", token), 401, "invalid_token").await;
     }
     let audit = app.store.audit_log(50).await.unwrap();
     assert!(audit.iter().any(|a| a.action == "device.revoked"));
@@ -128,17 +117,9 @@ async fn a_collector_is_refused_supervisor_routes_with_role_required() {
         assert_eq!(res.status(), 403, "{path}");
         assert_eq!(problem_code(res).await, "role_required");
     }
-    let res = app
-        .post("/orders", &session)
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+    assert_status(app.post("/orders", &session).body("x"), 403).await;
     // A device token alone is no person at all.
-    let res = app.get("/devices", &device.token).send().await.unwrap();
-    assert_eq!(res.status(), 401);
-    assert_eq!(problem_code(res).await, "sign_in_required");
+    assert_problem(app.get("/devices", &device.token), 401, "sign_in_required").await;
 }
 
 #[tokio::test]
@@ -147,14 +128,13 @@ async fn a_device_sees_only_the_worklist_assigned_to_it() {
     let (_, supervisor) = app.supervisor().await;
     let mine = app.enroll("Mine").await;
     let theirs = app.enroll("Theirs").await;
-    let res = app
-        .post("/orders", &supervisor)
-        .header("content-type", "text/csv")
-        .body(common::orders_csv())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_status(
+        app.post("/orders", &supervisor)
+            .header("content-type", "text/csv")
+            .body(fixtures::orders_csv()),
+        200,
+    )
+    .await;
     app.store
         .upsert_round(
             "Ward 2",
@@ -166,23 +146,9 @@ async fn a_device_sees_only_the_worklist_assigned_to_it() {
         .await
         .unwrap();
 
-    let w: Worklist = app
-        .get("/worklist", &mine.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let w: Worklist = app.get_ok("/worklist", &mine.token).await;
     assert!(w.orders.is_empty() && w.patients.is_empty());
-    let w: Worklist = app
-        .get("/worklist", &theirs.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let w: Worklist = app.get_ok("/worklist", &theirs.token).await;
     assert_eq!(w.orders.len(), 3);
     assert_eq!(w.patients.len(), 2);
     assert_eq!(w.orders[0].order.priority, drawline_domain::Priority::Stat);
@@ -194,48 +160,34 @@ async fn a_device_cannot_read_another_devices_collection() {
     let owner = app.enroll("Owner").await;
     let other = app.enroll("Other").await;
     let id = uuid::Uuid::new_v4();
-    let f = common::finalized_collection(id);
+    let f = fixtures::finalized_collection(id);
     app.store
-        .sync_push(common::push_of(
+        .sync_push(fixtures::push_of(
             owner.device_id,
-            vec![common::version_of(&f, chrono::Utc::now())],
+            vec![fixtures::version_of(&f, chrono::Utc::now())],
             chrono::Utc::now(),
         ))
         .await
         .unwrap();
 
-    let res = app
-        .get(&format!("/collections/{id}"), &owner.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let res = app
-        .get(&format!("/collections/{id}"), &other.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    assert_eq!(problem_code(res).await, "not_found");
+    assert_status(app.get(&format!("/collections/{id}"), &owner.token), 200).await;
+    assert_problem(
+        app.get(&format!("/collections/{id}"), &other.token),
+        404,
+        "not_found",
+    )
+    .await;
 
-    let list: Vec<serde_json::Value> = app
-        .get("/collections", &other.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<serde_json::Value> = app.get_ok("/collections", &other.token).await;
     assert!(list.is_empty());
-    let res = app
-        .get(
+    assert_status(
+        app.get(
             &format!("/collections?device={}", owner.device_id),
             &other.token,
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+        ),
+        403,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -244,14 +196,13 @@ async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
     let device = app.enroll("Tablet").await;
     app.add_user("amara", Role::Collector, "1234").await;
     for _ in 0..drawline_server::auth::MAX_FAILED_SIGN_INS {
-        let res = app
-            .post("/sessions", &device.token)
-            .json(&json!({ "username": "amara", "pin": "0000" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 401);
-        assert_eq!(problem_code(res).await, "bad_credentials");
+        assert_problem(
+            app.post("/sessions", &device.token)
+                .json(&json!({ "username": "amara", "pin": "0000" })),
+            401,
+            "bad_credentials",
+        )
+        .await;
     }
     let res = app
         .post("/sessions", &device.token)
@@ -272,14 +223,13 @@ async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
 async fn an_unknown_user_gets_the_same_answer_as_a_wrong_pin() {
     let app = spawn_app().await;
     let device = app.enroll("Tablet").await;
-    let res = app
-        .post("/sessions", &device.token)
-        .json(&json!({ "username": "nobody", "pin": "1234" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
-    assert_eq!(problem_code(res).await, "bad_credentials");
+    assert_problem(
+        app.post("/sessions", &device.token)
+            .json(&json!({ "username": "nobody", "pin": "1234" })),
+        401,
+        "bad_credentials",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -288,23 +238,15 @@ async fn a_signed_in_session_carries_the_role_and_signing_out_ends_it() {
     let device = app.enroll("Tablet").await;
     app.add_user("sam", Role::Supervisor, "9876").await;
     let session = app.sign_in(&device.token, "sam", "9876").await;
-    let me: Me = app
-        .get("/me", &session)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Me = app.get_ok("/me", &session).await;
     assert_eq!(me.user.unwrap().role, Role::Supervisor);
-    let res = app
-        .client
-        .delete(app.url("/sessions/current"))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204);
+    assert_status(
+        app.client
+            .delete(app.url("/sessions/current"))
+            .bearer_auth(&session),
+        204,
+    )
+    .await;
     assert_eq!(app.get("/me", &session).send().await.unwrap().status(), 401);
     // The device token itself still works.
     assert_eq!(
@@ -325,22 +267,14 @@ async fn a_supervisor_registers_a_device_whose_code_then_enrolls_it() {
         .unwrap();
     assert_eq!(res.status(), 201);
     let code: drawline_server::api::EnrollmentCode = res.json().await.unwrap();
-    let res = app
-        .client
-        .post(app.url("/enroll"))
-        .json(&json!({ "code": code.code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let devices: Vec<drawline_server::api::DeviceView> = app
-        .get("/devices", &supervisor)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_status(
+        app.client
+            .post(app.url("/enroll"))
+            .json(&json!({ "code": code.code })),
+        200,
+    )
+    .await;
+    let devices: Vec<drawline_server::api::DeviceView> = app.get_ok("/devices", &supervisor).await;
     let d = devices
         .iter()
         .find(|d| d.name == "Home visit tablet")

@@ -12,6 +12,12 @@ fn drawline(args: &[&str], db: &std::path::Path) -> Output {
         .unwrap()
 }
 
+/// The command failed and its error names `what`.
+fn assert_fails_naming(out: Output, what: &str) {
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(what));
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -77,12 +83,13 @@ fn plan_json_is_an_array_of_tubes_with_the_documented_fields() {
 #[test]
 fn plan_refuses_an_unknown_test_code() {
     let dir = tempfile::tempdir().unwrap();
-    let out = drawline(
-        &["plan", "--tests", "CBC,NOPE"],
-        &dir.path().join("x.sqlite"),
+    assert_fails_naming(
+        drawline(
+            &["plan", "--tests", "CBC,NOPE"],
+            &dir.path().join("x.sqlite"),
+        ),
+        "NOPE",
     );
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("NOPE"));
 }
 
 #[test]
@@ -146,12 +153,13 @@ fn serve_with_a_config_file_that_has_an_unknown_key_refuses_to_start() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("drawline.toml");
     std::fs::write(&config, "port = 8080\n").unwrap();
-    let out = drawline(
-        &["serve", "--config", config.to_str().unwrap()],
-        &dir.path().join("x.sqlite"),
+    assert_fails_naming(
+        drawline(
+            &["serve", "--config", config.to_str().unwrap()],
+            &dir.path().join("x.sqlite"),
+        ),
+        "port",
     );
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("port"));
 }
 
 #[test]
@@ -181,7 +189,8 @@ fn orders_cancel_cancels_an_open_order_once_and_refuses_an_unknown_one() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("already cancelled"));
 
-    let out = drawline(&["orders", "cancel", "nope"], &db);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no order nope"));
+    assert_fails_naming(
+        drawline(&["orders", "cancel", "nope"], &db),
+        "no order nope",
+    );
 }

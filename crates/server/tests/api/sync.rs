@@ -1,83 +1,20 @@
 //! The sync protocol over a real socket: push is idempotent and transactional, answered per
 //! record; pull follows a server cursor; heartbeats and clock skew are recorded.
 
-mod common;
-
-use chrono::{DateTime, Duration, FixedOffset, Utc};
-use common::{problem_code, spawn_app, spawn_app_with, TestApp};
-use drawline_domain::{CollectorId, DeviceTime, FinalizedCollection};
+use chrono::{Duration, FixedOffset, Utc};
+use drawline_domain::FinalizedCollection;
 use drawline_server::api::{
-    DeviceHeartbeat, OrderStatus, PullResponse, PushRecord, PushResponse, RecordOutcome,
-    MAX_PUSH_RECORDS,
+    DeviceHeartbeat, OrderStatus, PullResponse, PushResponse, RecordOutcome, MAX_PUSH_RECORDS,
 };
-use drawline_server::store::{AuditStore, OrderStore, PeopleStore, SyncStore};
+use drawline_server::store::{OrderStore, PeopleStore, SyncStore};
 use drawline_server::SyncSettings;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// An enrolled device with the orders `common::finalized_collection` covers: (id, token).
-async fn device_with_orders(app: &TestApp, name: &str) -> (Uuid, String) {
-    let d = app.enroll(name).await;
-    common::seed_collection_orders(app, d.device_id).await;
-    (d.device_id, d.token)
-}
-
-fn push_body(records: Vec<Value>, device_clock: DateTime<FixedOffset>) -> Value {
-    json!({
-        "device_clock": device_clock,
-        "app_version": "0.1.0-test",
-        "queue_length": records.len(),
-        "oldest_unsynced_seconds": 60,
-        "last_error": null,
-        "records": records,
-    })
-}
-
-fn record(f: &FinalizedCollection) -> Value {
-    serde_json::to_value(PushRecord::from_finalized(f)).unwrap()
-}
-
-async fn push_raw(app: &TestApp, token: &str, body: &Value) -> reqwest::Response {
-    app.post("/sync/push", token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn push(app: &TestApp, token: &str, records: Vec<Value>) -> PushResponse {
-    push_at(app, token, records, Utc::now().fixed_offset()).await
-}
-
-async fn push_at(
-    app: &TestApp,
-    token: &str,
-    records: Vec<Value>,
-    clock: DateTime<FixedOffset>,
-) -> PushResponse {
-    let res = push_raw(app, token, &push_body(records, clock)).await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
-}
-
-async fn pull(app: &TestApp, token: &str, cursor: Option<&str>) -> PullResponse {
-    let mut query: Vec<(&str, String)> = vec![
-        ("queue_length", "0".into()),
-        ("app_version", "0.1.0-test".into()),
-        ("device_clock", Utc::now().fixed_offset().to_rfc3339()),
-    ];
-    if let Some(c) = cursor {
-        query.push(("cursor", c.to_owned()));
-    }
-    let res = app
-        .get("/sync/pull", token)
-        .query(&query)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
-}
+use crate::fixtures;
+use crate::helpers::{
+    assert_problem, assert_status, problem_code, push_body, spawn_app, spawn_app_with, TestApp,
+};
 
 async fn stored_versions(app: &TestApp, device: Uuid) -> usize {
     let mut n = 0;
@@ -87,63 +24,47 @@ async fn stored_versions(app: &TestApp, device: Uuid) -> usize {
     n
 }
 
-fn correction_of(f: &FinalizedCollection) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-1").unwrap();
-    let now =
-        DeviceTime::from_local(DateTime::parse_from_rfc3339("2024-05-01T09:00:00+02:00").unwrap());
-    let mut next = f.start_correction(&nurse, now);
-    next.record_fasting(
-        drawline_domain::collection::FastingStatus::Fasting,
-        &nurse,
-        now,
-    )
-    .unwrap();
-    next.finalize(&nurse, now).unwrap()
-}
-
 #[tokio::test]
 async fn a_collection_pushed_twice_is_accepted_then_a_duplicate_with_the_original_receipt() {
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
-    let f = common::finalized_collection(Uuid::new_v4());
+    let (device, token) = app.device_with_orders("Tablet").await;
+    let f = fixtures::finalized_collection(Uuid::new_v4());
 
-    let first = push(&app, &token, vec![record(&f)]).await;
+    let first = app.push(&token, vec![fixtures::record(&f)]).await;
     assert_eq!(first.results.len(), 1);
     assert_eq!(first.results[0].outcome, RecordOutcome::Accepted);
     assert_eq!(first.results[0].id, f.record().id().0);
     let receipt = first.results[0].receipt.clone().unwrap();
     assert_eq!(receipt.content_hash, f.hash().as_str());
 
-    let again = push(&app, &token, vec![record(&f)]).await;
+    let again = app.push(&token, vec![fixtures::record(&f)]).await;
     assert_eq!(again.results[0].outcome, RecordOutcome::Duplicate);
     assert_eq!(again.results[0].receipt.as_ref(), Some(&receipt));
     assert_eq!(stored_versions(&app, device).await, 1);
 
-    let audit = app.store.audit_log(50).await.unwrap();
-    assert_eq!(
-        audit
-            .iter()
-            .filter(|a| a.action == "collection.received")
-            .count(),
-        1
-    );
+    assert_eq!(app.audited("collection.received").await, 1);
 }
 
 #[tokio::test]
 async fn another_hash_under_the_same_id_without_a_correct_supersedes_is_a_conflict() {
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
+    let (device, token) = app.device_with_orders("Tablet").await;
     let id = Uuid::new_v4();
-    let v1 = common::finalized_collection(id);
-    let other_v1 = common::finalized_collection_with(id, ["B0001", "B0002"]);
-    let v2 = correction_of(&v1);
+    let v1 = fixtures::finalized_collection(id);
+    let other_v1 = fixtures::finalized_collection_with(id, ["B0001", "B0002"]);
+    let v2 = fixtures::correction_of(&v1);
 
     // The correction before the version it corrects: the server cannot place it.
-    let out = push(&app, &token, vec![record(&v2)]).await;
+    let out = app.push(&token, vec![fixtures::record(&v2)]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Conflict);
     assert_eq!(out.results[0].code.as_deref(), Some("version_conflict"));
 
-    let out = push(&app, &token, vec![record(&v1), record(&other_v1)]).await;
+    let out = app
+        .push(
+            &token,
+            vec![fixtures::record(&v1), fixtures::record(&other_v1)],
+        )
+        .await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Accepted);
     assert_eq!(out.results[1].outcome, RecordOutcome::Conflict);
     assert!(out.results[1].receipt.is_none());
@@ -154,8 +75,13 @@ async fn another_hash_under_the_same_id_without_a_correct_supersedes_is_a_confli
         .contains("supersede"));
 
     // A correction of a version the server does not hold (other_v1's hash) is a conflict too.
-    let wrong_base = correction_of(&other_v1);
-    let out = push(&app, &token, vec![record(&wrong_base), record(&v2)]).await;
+    let wrong_base = fixtures::correction_of(&other_v1);
+    let out = app
+        .push(
+            &token,
+            vec![fixtures::record(&wrong_base), fixtures::record(&v2)],
+        )
+        .await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Conflict);
     assert_eq!(out.results[1].outcome, RecordOutcome::Accepted);
     let versions = app.store.collection_versions(id).await.unwrap();
@@ -170,21 +96,21 @@ async fn another_hash_under_the_same_id_without_a_correct_supersedes_is_a_confli
 #[tokio::test]
 async fn a_rejected_record_does_not_block_the_other_records_of_its_batch() {
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
-    let a = common::finalized_collection(Uuid::new_v4());
-    let b = common::finalized_collection(Uuid::new_v4());
-    let mut draft = record(&common::finalized_collection(Uuid::new_v4()));
+    let (device, token) = app.device_with_orders("Tablet").await;
+    let a = fixtures::finalized_collection(Uuid::new_v4());
+    let b = fixtures::finalized_collection(Uuid::new_v4());
+    let mut draft = fixtures::record(&fixtures::finalized_collection(Uuid::new_v4()));
     draft["collection"]["record"]["status"] = json!("labelled");
     let records = vec![
-        record(&a),
+        fixtures::record(&a),
         json!({"id": "not a uuid", "version": "one"}),
         json!(42),
         draft,
         json!({"id": Uuid::new_v4(), "version": 1, "supersedes": null,
                "content_hash": "0".repeat(64), "collection": {"record": {}, "hash": "0".repeat(64)}}),
-        record(&b),
+        fixtures::record(&b),
     ];
-    let out = push(&app, &token, records).await;
+    let out = app.push(&token, records).await;
     let outcomes: Vec<_> = out.results.iter().map(|r| r.outcome).collect();
     use RecordOutcome::*;
     assert_eq!(
@@ -206,28 +132,23 @@ async fn a_rejected_record_does_not_block_the_other_records_of_its_batch() {
     assert!(out.results[1..5].iter().all(|r| r.reason.is_some()));
     assert_eq!(out.results[1].id, Uuid::nil());
     assert_eq!(stored_versions(&app, device).await, 2);
-    let audit = app.store.audit_log(50).await.unwrap();
-    assert_eq!(
-        audit
-            .iter()
-            .filter(|a| a.action == "collection.rejected")
-            .count(),
-        4
-    );
+    assert_eq!(app.audited("collection.rejected").await, 4);
 }
 
 #[tokio::test]
 async fn a_record_whose_content_or_declared_hash_does_not_match_is_rejected_as_a_hash_mismatch() {
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
-    let f = common::finalized_collection(Uuid::new_v4());
+    let (device, token) = app.device_with_orders("Tablet").await;
+    let f = fixtures::finalized_collection(Uuid::new_v4());
     let tampered: Value =
-        serde_json::from_str(&record(&f).to_string().replace("A0002", "A0009")).unwrap();
-    let mut wrong_declared = record(&common::finalized_collection(Uuid::new_v4()));
+        serde_json::from_str(&fixtures::record(&f).to_string().replace("A0002", "A0009")).unwrap();
+    let mut wrong_declared = fixtures::record(&fixtures::finalized_collection(Uuid::new_v4()));
     wrong_declared["content_hash"] = json!("ab".repeat(32));
-    let mut wrong_id = record(&common::finalized_collection(Uuid::new_v4()));
+    let mut wrong_id = fixtures::record(&fixtures::finalized_collection(Uuid::new_v4()));
     wrong_id["id"] = json!(Uuid::new_v4());
-    let out = push(&app, &token, vec![tampered, wrong_declared, wrong_id]).await;
+    let out = app
+        .push(&token, vec![tampered, wrong_declared, wrong_id])
+        .await;
     let codes: Vec<_> = out.results.iter().map(|r| r.code.as_deref()).collect();
     assert_eq!(
         codes,
@@ -247,11 +168,11 @@ async fn a_record_whose_content_or_declared_hash_does_not_match_is_rejected_as_a
 #[tokio::test]
 async fn a_collection_another_device_sent_is_rejected_for_a_second_device() {
     let app = spawn_app().await;
-    let (owner, owner_token) = device_with_orders(&app, "Tablet A").await;
+    let (owner, owner_token) = app.device_with_orders("Tablet A").await;
     let other = app.enroll("Tablet B").await;
-    let f = common::finalized_collection(Uuid::new_v4());
-    push(&app, &owner_token, vec![record(&f)]).await;
-    let out = push(&app, &other.token, vec![record(&f)]).await;
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    app.push(&owner_token, vec![fixtures::record(&f)]).await;
+    let out = app.push(&other.token, vec![fixtures::record(&f)]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Rejected);
     assert_eq!(out.results[0].code.as_deref(), Some("another_device"));
     assert!(out.results[0].receipt.is_none());
@@ -263,8 +184,8 @@ async fn a_collection_another_device_sent_is_rejected_for_a_second_device() {
 async fn a_collection_for_orders_the_lab_does_not_know_is_rejected() {
     let app = spawn_app().await;
     let d = app.enroll("Tablet").await;
-    let f = common::finalized_collection(Uuid::new_v4());
-    let out = push(&app, &d.token, vec![record(&f)]).await;
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    let out = app.push(&d.token, vec![fixtures::record(&f)]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Rejected);
     assert_eq!(out.results[0].code.as_deref(), Some("unknown_order"));
     assert!(out.results[0].reason.as_deref().unwrap().contains("sr-pt"));
@@ -278,30 +199,31 @@ async fn a_collection_for_an_order_of_another_patient_on_the_server_is_rejected(
                sr-pt,MRN999,Other,Person,1960-01-01,PT,Ward 1\n\
                sr-cbc,MRN999,Other,Person,1960-01-01,CBC,Ward 1\n";
     let (_, sup) = app.supervisor().await;
-    let res = app
-        .post("/orders", &sup)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let out = push(
-        &app,
-        &d.token,
-        vec![record(&common::finalized_collection(Uuid::new_v4()))],
+    assert_status(
+        app.post("/orders", &sup)
+            .header("content-type", "text/csv")
+            .body(csv),
+        200,
     )
     .await;
+    let out = app
+        .push(
+            &d.token,
+            vec![fixtures::record(&fixtures::finalized_collection(
+                Uuid::new_v4(),
+            ))],
+        )
+        .await;
     assert_eq!(out.results[0].code.as_deref(), Some("patient_mismatch"));
 }
 
 #[tokio::test]
 async fn concurrent_pushes_of_the_same_record_store_it_exactly_once() {
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
+    let (device, token) = app.device_with_orders("Tablet").await;
     for _ in 0..5 {
-        let f = common::finalized_collection(Uuid::new_v4());
-        let body = push_body(vec![record(&f)], Utc::now().fixed_offset());
+        let f = fixtures::finalized_collection(Uuid::new_v4());
+        let body = push_body(vec![fixtures::record(&f)], Utc::now().fixed_offset());
         // Four requests on their own tasks, so they are in flight at the same time.
         let handles: Vec<_> = (0..4)
             .map(|_| {
@@ -337,26 +259,26 @@ async fn concurrent_pushes_of_the_same_record_store_it_exactly_once() {
 #[tokio::test]
 async fn a_storage_failure_mid_batch_stores_nothing_and_a_resend_stores_each_record_once() {
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
+    let (device, token) = app.device_with_orders("Tablet").await;
     let batch: Vec<FinalizedCollection> = (0..5)
-        .map(|_| common::finalized_collection(Uuid::new_v4()))
+        .map(|_| fixtures::finalized_collection(Uuid::new_v4()))
         .collect();
-    let records: Vec<Value> = batch.iter().map(record).collect();
+    let records: Vec<Value> = batch.iter().map(fixtures::record).collect();
     // Simulates the server dying inside the 4th record: its receipt write fails after its
     // version row went in.
-    let conn = rusqlite::Connection::open(app.dir.path().join("test.sqlite")).unwrap();
+    let conn = app.sqlite();
     conn.execute_batch(&format!(
         "CREATE TRIGGER fail_receipt BEFORE INSERT ON receipts WHEN NEW.collection_id = '{}'
          BEGIN SELECT RAISE(ABORT, 'simulated crash'); END;",
         batch[3].record().id().0
     ))
     .unwrap();
-    let res = push_raw(
-        &app,
-        &token,
-        &push_body(records.clone(), Utc::now().fixed_offset()),
-    )
-    .await;
+    let res = app
+        .push_raw(
+            &token,
+            &push_body(records.clone(), Utc::now().fixed_offset()),
+        )
+        .await;
     assert_eq!(res.status(), 503);
     assert_eq!(problem_code(res).await, "storage_unavailable");
     assert_eq!(stored_versions(&app, device).await, 0);
@@ -369,12 +291,12 @@ async fn a_storage_failure_mid_batch_stores_nothing_and_a_resend_stores_each_rec
     );
 
     conn.execute_batch("DROP TRIGGER fail_receipt").unwrap();
-    let out = push(&app, &token, records.clone()).await;
+    let out = app.push(&token, records.clone()).await;
     assert!(out
         .results
         .iter()
         .all(|r| r.outcome == RecordOutcome::Accepted));
-    let out = push(&app, &token, records).await;
+    let out = app.push(&token, records).await;
     assert!(out
         .results
         .iter()
@@ -386,15 +308,15 @@ async fn a_storage_failure_mid_batch_stores_nothing_and_a_resend_stores_each_rec
 #[tokio::test]
 async fn a_device_clock_hours_off_is_flagged_and_one_within_the_threshold_is_not() {
     let app = spawn_app().await;
-    let (_, token) = device_with_orders(&app, "Tablet").await;
-    let off = common::finalized_collection(Uuid::new_v4());
-    let out = push_at(
-        &app,
-        &token,
-        vec![record(&off)],
-        (Utc::now() - Duration::hours(3)).fixed_offset(),
-    )
-    .await;
+    let (_, token) = app.device_with_orders("Tablet").await;
+    let off = fixtures::finalized_collection(Uuid::new_v4());
+    let out = app
+        .push_at(
+            &token,
+            vec![fixtures::record(&off)],
+            (Utc::now() - Duration::hours(3)).fixed_offset(),
+        )
+        .await;
     assert!(out.clock_skew_flagged);
     assert!((out.clock_skew_seconds + 3 * 3600).abs() <= 5);
     assert_eq!(out.results[0].outcome, RecordOutcome::Accepted);
@@ -407,15 +329,15 @@ async fn a_device_clock_hours_off_is_flagged_and_one_within_the_threshold_is_not
     assert!((versions[0].clock_skew_seconds + 3 * 3600).abs() <= 5);
     assert!(versions[0].received_at > versions[0].device_clock);
 
-    let near = common::finalized_collection(Uuid::new_v4());
+    let near = fixtures::finalized_collection(Uuid::new_v4());
     let east = FixedOffset::east_opt(10 * 3600).unwrap();
-    let out = push_at(
-        &app,
-        &token,
-        vec![record(&near)],
-        (Utc::now() + Duration::minutes(2)).with_timezone(&east),
-    )
-    .await;
+    let out = app
+        .push_at(
+            &token,
+            vec![fixtures::record(&near)],
+            (Utc::now() + Duration::minutes(2)).with_timezone(&east),
+        )
+        .await;
     assert!(!out.clock_skew_flagged);
     assert!(!out.results[0].receipt.as_ref().unwrap().clock_skew_flagged);
     let versions = app
@@ -438,14 +360,16 @@ async fn the_skew_threshold_is_configurable() {
         })
     })
     .await;
-    let (_, token) = device_with_orders(&app, "Tablet").await;
-    let out = push_at(
-        &app,
-        &token,
-        vec![record(&common::finalized_collection(Uuid::new_v4()))],
-        (Utc::now() - Duration::minutes(2)).fixed_offset(),
-    )
-    .await;
+    let (_, token) = app.device_with_orders("Tablet").await;
+    let out = app
+        .push_at(
+            &token,
+            vec![fixtures::record(&fixtures::finalized_collection(
+                Uuid::new_v4(),
+            ))],
+            (Utc::now() - Duration::minutes(2)).fixed_offset(),
+        )
+        .await;
     assert!(out.clock_skew_flagged);
     assert!(out.results[0].receipt.as_ref().unwrap().clock_skew_flagged);
 }
@@ -453,7 +377,7 @@ async fn the_skew_threshold_is_configurable() {
 #[tokio::test]
 async fn every_push_and_pull_records_a_heartbeat_a_supervisor_can_read() {
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
+    let (device, token) = app.device_with_orders("Tablet").await;
     let body = json!({
         "device_clock": Utc::now().fixed_offset(),
         "app_version": "1.2.3",
@@ -462,31 +386,24 @@ async fn every_push_and_pull_records_a_heartbeat_a_supervisor_can_read() {
         "last_error": "network unreachable",
         "records": [],
     });
-    let res = push_raw(&app, &token, &body).await;
+    let res = app.push_raw(&token, &body).await;
     assert_eq!(res.status(), 200);
-    let res = app
-        .get("/sync/pull", &token)
-        .query(&[
+    assert_status(
+        app.get("/sync/pull", &token).query(&[
             ("queue_length", "3"),
             ("oldest_unsynced_seconds", "60"),
             ("last_error", "timeout"),
             ("app_version", "1.2.4"),
             ("device_clock", "2030-01-01T10:00:00+02:00"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+        ]),
+        200,
+    )
+    .await;
 
     let (_, sup) = app.supervisor().await;
     let beats: Vec<DeviceHeartbeat> = app
-        .get(&format!("/devices/{device}/heartbeats"), &sup)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_ok(&format!("/devices/{device}/heartbeats"), &sup)
+        .await;
     assert_eq!(beats.len(), 2);
     let (pull, push) = (&beats[0], &beats[1]);
     assert_eq!(push.source, "push");
@@ -511,17 +428,16 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
     let app = spawn_app().await;
     let d = app.enroll("Ward tablet").await;
     let (_, sup) = app.supervisor().await;
-    let res = app
-        .post("/orders", &sup)
-        .header("content-type", "text/csv")
-        .body(common::orders_csv())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    common::assign_round(&app, "Ward 2", d.device_id).await;
+    assert_status(
+        app.post("/orders", &sup)
+            .header("content-type", "text/csv")
+            .body(fixtures::orders_csv()),
+        200,
+    )
+    .await;
+    app.assign_round("Ward 2", d.device_id).await;
 
-    let first = pull(&app, &d.token, None).await;
+    let first = app.pull(&d.token, None).await;
     assert!(first.full);
     assert!(!first.has_more);
     assert_eq!(first.orders.len(), 3);
@@ -533,18 +449,17 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
         .all(|o| o.status == OrderStatus::Open && o.on_worklist));
     assert_eq!(first.site.hash.len(), 64);
 
-    let nothing = pull(&app, &d.token, Some(&first.next_cursor)).await;
+    let nothing = app.pull(&d.token, Some(&first.next_cursor)).await;
     assert!(!nothing.full);
     assert!(nothing.orders.is_empty() && nothing.patients.is_empty());
 
-    let res = app
-        .post("/orders/o-1/cancel", &sup)
-        .json(&json!({ "reason": "duplicate order" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let changed = pull(&app, &d.token, Some(&nothing.next_cursor)).await;
+    assert_status(
+        app.post("/orders/o-1/cancel", &sup)
+            .json(&json!({ "reason": "duplicate order" })),
+        200,
+    )
+    .await;
+    let changed = app.pull(&d.token, Some(&nothing.next_cursor)).await;
     assert!(!changed.full);
     assert_eq!(changed.orders.len(), 1);
     let o = &changed.orders[0];
@@ -555,63 +470,53 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
     assert_eq!(changed.patients.len(), 1);
 
     // The same cursor again (an answer lost on the way) gives the same changes.
-    let again = pull(&app, &d.token, Some(&nothing.next_cursor)).await;
+    let again = app.pull(&d.token, Some(&nothing.next_cursor)).await;
     assert_eq!(again.orders, changed.orders);
-    let after = pull(&app, &d.token, Some(&changed.next_cursor)).await;
+    let after = app.pull(&d.token, Some(&changed.next_cursor)).await;
     assert!(after.orders.is_empty());
 
     // A full pull leaves the cancelled order out.
-    let full = pull(&app, &d.token, None).await;
+    let full = app.pull(&d.token, None).await;
     assert_eq!(full.orders.len(), 2);
 }
 
 #[tokio::test]
 async fn an_accepted_collection_marks_its_orders_collected_and_the_next_pull_says_so() {
     let app = spawn_app().await;
-    let (_, token) = device_with_orders(&app, "Tablet").await;
-    let first = pull(&app, &token, None).await;
+    let (_, token) = app.device_with_orders("Tablet").await;
+    let first = app.pull(&token, None).await;
     assert_eq!(first.orders.len(), 2);
-    push(
-        &app,
+    app.push(
         &token,
-        vec![record(&common::finalized_collection(Uuid::new_v4()))],
+        vec![fixtures::record(&fixtures::finalized_collection(
+            Uuid::new_v4(),
+        ))],
     )
     .await;
-    let changed = pull(&app, &token, Some(&first.next_cursor)).await;
+    let changed = app.pull(&token, Some(&first.next_cursor)).await;
     assert_eq!(changed.orders.len(), 2);
     assert!(changed
         .orders
         .iter()
         .all(|o| o.status == OrderStatus::Collected));
-    let worklist: Value = app
-        .get("/worklist", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let worklist: Value = app.get_ok("/worklist", &token).await;
     assert_eq!(worklist["orders"].as_array().unwrap().len(), 0);
 }
 
 #[tokio::test]
 async fn a_collection_for_an_order_cancelled_meanwhile_is_accepted_and_the_order_stays_cancelled() {
     let app = spawn_app().await;
-    let (_, token) = device_with_orders(&app, "Tablet").await;
+    let (_, token) = app.device_with_orders("Tablet").await;
     let (_, sup) = app.supervisor().await;
-    let res = app
-        .post("/orders/sr-pt/cancel", &sup)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let out = push(
-        &app,
-        &token,
-        vec![record(&common::finalized_collection(Uuid::new_v4()))],
-    )
-    .await;
+    assert_status(app.post("/orders/sr-pt/cancel", &sup).json(&json!({})), 200).await;
+    let out = app
+        .push(
+            &token,
+            vec![fixtures::record(&fixtures::finalized_collection(
+                Uuid::new_v4(),
+            ))],
+        )
+        .await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Accepted);
     assert_eq!(out.results[0].code.as_deref(), Some("order_cancelled"));
     let pt = app.store.order_status("sr-pt").await.unwrap().unwrap();
@@ -620,45 +525,35 @@ async fn a_collection_for_an_order_cancelled_meanwhile_is_accepted_and_the_order
     assert_eq!(cbc.status, OrderStatus::Collected);
 
     // A collected order is not cancelled afterwards; an unknown one is a 404.
-    let res = app
-        .post("/orders/sr-cbc/cancel", &sup)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
-    assert_eq!(problem_code(res).await, "already_collected");
-    let res = app
-        .post("/orders/nope/cancel", &sup)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+    assert_problem(
+        app.post("/orders/sr-cbc/cancel", &sup).json(&json!({})),
+        409,
+        "already_collected",
+    )
+    .await;
+    assert_status(app.post("/orders/nope/cancel", &sup).json(&json!({})), 404).await;
     // Cancelling needs a supervisor.
-    let res = app
-        .post("/orders/sr-pt/cancel", &token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_status(
+        app.post("/orders/sr-pt/cancel", &token).json(&json!({})),
+        401,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_order_whose_round_moves_to_another_device_is_reported_off_the_worklist() {
     let app = spawn_app().await;
-    let (_, token) = device_with_orders(&app, "Tablet A").await;
+    let (_, token) = app.device_with_orders("Tablet A").await;
     let other = app.enroll("Tablet B").await;
-    let first = pull(&app, &token, None).await;
+    let first = app.pull(&token, None).await;
     assert_eq!(first.orders.len(), 2);
-    common::assign_round(&app, "Ward 1", other.device_id).await;
+    app.assign_round("Ward 1", other.device_id).await;
 
-    let changed = pull(&app, &token, Some(&first.next_cursor)).await;
+    let changed = app.pull(&token, Some(&first.next_cursor)).await;
     assert_eq!(changed.orders.len(), 2);
     assert!(changed.orders.iter().all(|o| !o.on_worklist));
     assert!(changed.rounds.is_empty());
-    let theirs = pull(&app, &other.token, None).await;
+    let theirs = app.pull(&other.token, None).await;
     assert_eq!(theirs.orders.len(), 2);
     assert!(theirs.orders.iter().all(|o| o.on_worklist));
 }
@@ -667,17 +562,17 @@ async fn an_order_whose_round_moves_to_another_device_is_reported_off_the_workli
 async fn a_pull_with_a_small_limit_pages_through_every_change_once() {
     let app = spawn_app().await;
     let d = app.enroll("Ward tablet").await;
-    let first = pull(&app, &d.token, None).await;
+    let first = app.pull(&d.token, None).await;
     assert!(first.orders.is_empty());
-    common::seed_collection_orders(&app, d.device_id).await;
+    app.seed_collection_orders(d.device_id).await;
     let (_, sup) = app.supervisor().await;
     app.post("/orders", &sup)
         .header("content-type", "text/csv")
-        .body(common::orders_csv())
+        .body(fixtures::orders_csv())
         .send()
         .await
         .unwrap();
-    common::assign_round(&app, "Ward 2", d.device_id).await;
+    app.assign_round("Ward 2", d.device_id).await;
 
     let mut cursor = first.next_cursor;
     let mut seen = Vec::new();
@@ -704,19 +599,18 @@ async fn a_pull_with_a_small_limit_pages_through_every_change_once() {
 async fn a_cursor_the_server_did_not_issue_is_a_400_and_one_from_another_database_gives_a_full_pull(
 ) {
     let app = spawn_app().await;
-    let (_, token) = device_with_orders(&app, "Tablet").await;
-    let res = app
-        .get("/sync/pull?cursor=garbage", &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(problem_code(res).await, "invalid_cursor");
+    let (_, token) = app.device_with_orders("Tablet").await;
+    assert_problem(
+        app.get("/sync/pull?cursor=garbage", &token),
+        400,
+        "invalid_cursor",
+    )
+    .await;
 
     let elsewhere = spawn_app().await;
-    let (_, other_token) = device_with_orders(&elsewhere, "Tablet").await;
-    let foreign = pull(&elsewhere, &other_token, None).await.next_cursor;
-    let page = pull(&app, &token, Some(&foreign)).await;
+    let (_, other_token) = elsewhere.device_with_orders("Tablet").await;
+    let foreign = elsewhere.pull(&other_token, None).await.next_cursor;
+    let page = app.pull(&token, Some(&foreign)).await;
     assert!(page.full);
     assert_eq!(page.orders.len(), 2);
 }
@@ -724,10 +618,12 @@ async fn a_cursor_the_server_did_not_issue_is_a_400_and_one_from_another_databas
 #[tokio::test]
 async fn a_batch_over_the_record_limit_is_a_413_problem_and_stores_nothing() {
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
-    let f = common::finalized_collection(Uuid::new_v4());
-    let records = vec![record(&f); MAX_PUSH_RECORDS + 1];
-    let res = push_raw(&app, &token, &push_body(records, Utc::now().fixed_offset())).await;
+    let (device, token) = app.device_with_orders("Tablet").await;
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    let records = vec![fixtures::record(&f); MAX_PUSH_RECORDS + 1];
+    let res = app
+        .push_raw(&token, &push_body(records, Utc::now().fixed_offset()))
+        .await;
     assert_eq!(res.status(), 413);
     assert_eq!(problem_code(res).await, "batch_too_large");
     assert_eq!(stored_versions(&app, device).await, 0);
@@ -736,36 +632,32 @@ async fn a_batch_over_the_record_limit_is_a_413_problem_and_stores_nothing() {
 #[tokio::test]
 async fn push_and_pull_need_a_token_of_an_unrevoked_device() {
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
+    let (device, token) = app.device_with_orders("Tablet").await;
     let body = push_body(
-        vec![record(&common::finalized_collection(Uuid::new_v4()))],
+        vec![fixtures::record(&fixtures::finalized_collection(
+            Uuid::new_v4(),
+        ))],
         Utc::now().fixed_offset(),
     );
-    let res = app
-        .client
-        .post(app.url("/sync/push"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
-    assert_eq!(problem_code(res).await, "missing_token");
-    let res = app.client.get(app.url("/sync/pull")).send().await.unwrap();
-    assert_eq!(res.status(), 401);
+    assert_problem(
+        app.client.post(app.url("/sync/push")).json(&body),
+        401,
+        "missing_token",
+    )
+    .await;
+    assert_status(app.client.get(app.url("/sync/pull")), 401).await;
 
     app.add_user("nurse", drawline_server::api::Role::Collector, "2468")
         .await;
     let session = app.sign_in(&token, "nurse", "2468").await;
-    assert_eq!(pull(&app, &session, None).await.orders.len(), 2);
+    assert_eq!(app.pull(&session, None).await.orders.len(), 2);
 
     assert!(app.store.revoke_device(device, Utc::now()).await.unwrap());
     for t in [&token, &session] {
-        let res = push_raw(&app, t, &body).await;
+        let res = app.push_raw(t, &body).await;
         assert_eq!(res.status(), 401);
         assert_eq!(problem_code(res).await, "invalid_token");
-        let res = app.get("/sync/pull", t).send().await.unwrap();
-        assert_eq!(res.status(), 401);
-        assert_eq!(problem_code(res).await, "invalid_token");
+        assert_problem(app.get("/sync/pull", t), 401, "invalid_token").await;
     }
     assert_eq!(stored_versions(&app, device).await, 0);
 }
@@ -777,9 +669,9 @@ async fn sync_soak_200_collections_in_batches_with_random_duplicate_resends_stor
     use rand::seq::SliceRandom;
     use rand::Rng;
     let app = spawn_app().await;
-    let (device, token) = device_with_orders(&app, "Tablet").await;
+    let (device, token) = app.device_with_orders("Tablet").await;
     let all: Vec<Value> = (0..200)
-        .map(|_| record(&common::finalized_collection(Uuid::new_v4())))
+        .map(|_| fixtures::record(&fixtures::finalized_collection(Uuid::new_v4())))
         .collect();
     let mut rng = rand::thread_rng();
     let mut sent = 0;
@@ -794,7 +686,7 @@ async fn sync_soak_200_collections_in_batches_with_random_duplicate_resends_stor
             }
         }
         batch.shuffle(&mut rng);
-        let out = push(&app, &token, batch.clone()).await;
+        let out = app.push(&token, batch.clone()).await;
         assert_eq!(out.results.len(), batch.len());
         for (r, sent_record) in out.results.iter().zip(&batch) {
             assert_eq!(r.id.to_string(), sent_record["id"].as_str().unwrap());

@@ -1,0 +1,266 @@
+//! Supervisor actions on a collection (reviewed, note, resolve a conflict, recollect), each audited.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::detail::not_found;
+use crate::api::{
+    NoteRequest, RecollectRequest, RecollectResponse, ResolveConflictRequest, ReviewAction,
+    ReviewEvent, ReviewRequest, MAX_REVIEW_NOTE_CHARS,
+};
+use crate::auth::{SignedIn, Supervisor};
+use crate::error::Problem;
+use crate::extract::{ApiJson, ApiPath};
+use crate::review::read_finalized;
+use crate::store::{
+    CollectionRecords, ConflictResolution, NewReviewEvent, RecollectOutcome, Recollection,
+    ResolveOutcome,
+};
+use crate::{accounts, AppError, AppState};
+
+/// A trimmed note; blank is `None`, too long is refused.
+fn note_text(field: &str, text: Option<String>) -> Result<Option<String>, AppError> {
+    let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_REVIEW_NOTE_CHARS)
+    {
+        return Err(AppError::unprocessable(
+            "invalid_note",
+            format!("{field} is longer than {MAX_REVIEW_NOTE_CHARS} characters"),
+        ));
+    }
+    Ok(text)
+}
+
+fn event(who: &SignedIn, id: Uuid, action: ReviewAction, note: Option<String>) -> NewReviewEvent {
+    NewReviewEvent {
+        collection_id: id,
+        action,
+        user: who.user.clone(),
+        actor: who.actor(),
+        note,
+        detail: None,
+    }
+}
+
+async fn add(
+    state: &AppState,
+    who: &SignedIn,
+    id: Uuid,
+    action: ReviewAction,
+    note: Option<String>,
+) -> Result<(StatusCode, Json<ReviewEvent>), AppError> {
+    let written = state
+        .store
+        .add_review(event(who, id, action, note), Utc::now())
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    tracing::info!(collection = %id, user = %who.user.id, action = action.as_str(), "review action");
+    Ok((StatusCode::CREATED, Json(written)))
+}
+
+/// Marks a collection reviewed (optionally with a note). A later arrival (a correction, a
+/// refused push) makes it unreviewed again. Written to the audit log.
+#[utoipa::path(post, path = "/supervisor/collections/{id}/review", tag = "supervisor",
+    params(("id" = Uuid, Path, description = "collection id")), request_body = ReviewRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = ReviewEvent), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn mark_reviewed(
+    State(state): State<AppState>,
+    Supervisor(who): Supervisor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<ReviewRequest>,
+) -> Result<(StatusCode, Json<ReviewEvent>), AppError> {
+    let note = note_text("the note", req.note)?;
+    add(&state, &who, id, ReviewAction::Reviewed, note).await
+}
+
+/// Adds a note to a collection's history. Written to the audit log.
+#[utoipa::path(post, path = "/supervisor/collections/{id}/notes", tag = "supervisor",
+    params(("id" = Uuid, Path, description = "collection id")), request_body = NoteRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = ReviewEvent), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_note(
+    State(state): State<AppState>,
+    Supervisor(who): Supervisor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<NoteRequest>,
+) -> Result<(StatusCode, Json<ReviewEvent>), AppError> {
+    let note = note_text("the note", Some(req.text))?
+        .ok_or_else(|| AppError::unprocessable("invalid_note", "the note is empty"))?;
+    add(&state, &who, id, ReviewAction::Note, Some(note)).await
+}
+
+/// Resolves a conflicting push (`attempt_id` of the queue item) by choosing the version that
+/// stands: `lab` keeps the lab's version and marks the push superseded; `device` stores the push
+/// as the lab's newest version (numbered after the lab's; the earlier one stays, superseded) and
+/// updates its orders. Written to the audit log.
+#[utoipa::path(post, path = "/supervisor/collections/{id}/resolve", tag = "supervisor",
+    params(("id" = Uuid, Path, description = "collection id")),
+    request_body = ResolveConflictRequest, security(("bearer" = [])),
+    responses((status = 200, body = ReviewEvent), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, description = "no such conflict on this collection", body = Problem),
+              (status = 409, description = "already resolved, or not a conflict", body = Problem),
+              (status = 422, description = "the push cannot stand", body = Problem)))]
+pub async fn resolve(
+    State(state): State<AppState>,
+    Supervisor(who): Supervisor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<ResolveConflictRequest>,
+) -> Result<Json<ReviewEvent>, AppError> {
+    let note = note_text("the note", req.note)?;
+    let resolution = ConflictResolution {
+        attempt_id: req.attempt_id,
+        keep: req.keep,
+        skew_threshold_seconds: state.sync.skew_threshold.num_seconds(),
+        event: event(&who, id, ReviewAction::ConflictResolved, note),
+    };
+    let conflict = |code: &'static str, message: String| AppError::BadRequest {
+        status: StatusCode::CONFLICT,
+        code,
+        message,
+    };
+    match state.store.resolve_conflict(resolution, Utc::now()).await? {
+        ResolveOutcome::Resolved(e) => {
+            tracing::info!(collection = %id, attempt = req.attempt_id, user = %who.user.id,
+                keep = ?req.keep, "conflict resolved");
+            Ok(Json(e))
+        }
+        ResolveOutcome::NotFound => Err(AppError::NotFound(format!(
+            "collection {id} has no push attempt {}",
+            req.attempt_id
+        ))),
+        ResolveOutcome::NotAConflict(outcome) => Err(conflict(
+            "not_a_conflict",
+            format!(
+                "push attempt {} was {}, not a conflict; only conflicts are resolved",
+                req.attempt_id,
+                serde_json::to_value(outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+        )),
+        ResolveOutcome::AlreadyResolved(choice) => Err(conflict(
+            "already_resolved",
+            format!(
+                "push attempt {} was already resolved (the {} version stands)",
+                req.attempt_id,
+                match choice {
+                    crate::api::ConflictChoice::Lab => "lab's",
+                    crate::api::ConflictChoice::Device => "device's",
+                }
+            ),
+        )),
+        ResolveOutcome::CannotStand(why) => Err(AppError::unprocessable(
+            "cannot_stand",
+            format!("push attempt {} cannot stand: {why}", req.attempt_id),
+        )),
+    }
+}
+
+/// The order ids of the newest readable record of a collection (stored, else pushed).
+fn collection_orders(r: &CollectionRecords) -> Option<Vec<String>> {
+    let stored = r.versions.iter().rev().map(|v| &v.view.body);
+    let pushed = r.attempts.iter().rev().filter_map(|a| a.body.as_ref());
+    stored.chain(pushed).find_map(|body| {
+        read_finalized(body).map(|f| {
+            f.record()
+                .orders()
+                .iter()
+                .map(|o| o.id.to_string())
+                .collect()
+        })
+    })
+}
+
+/// Asks for a collection's orders (all, or those named) to be collected again: each becomes a new
+/// open order `<order>-R<n>` for the same patient and test, on the same round (or the one named),
+/// which the round's device pulls. Written to the audit log.
+#[utoipa::path(post, path = "/supervisor/collections/{id}/recollect", tag = "supervisor",
+    params(("id" = Uuid, Path, description = "collection id")), request_body = RecollectRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = RecollectResponse), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn recollect(
+    State(state): State<AppState>,
+    Supervisor(who): Supervisor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<RecollectRequest>,
+) -> Result<(StatusCode, Json<RecollectResponse>), AppError> {
+    let reason = note_text("the reason", Some(req.reason))?.ok_or_else(|| {
+        AppError::unprocessable("invalid_reason", "a recollection needs a reason")
+    })?;
+    let round = req
+        .round
+        .as_deref()
+        .map(|r| accounts::check_name("round", r))
+        .transpose()?;
+    let records = state
+        .store
+        .collection_records(id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let ordered = collection_orders(&records).ok_or_else(|| {
+        AppError::unprocessable(
+            "no_orders",
+            format!("the lab holds no readable record of collection {id}, so no orders to copy"),
+        )
+    })?;
+    let order_ids = match req.orders {
+        None => ordered,
+        Some(wanted) if wanted.is_empty() => {
+            return Err(AppError::unprocessable(
+                "invalid_orders",
+                "orders is empty; leave it out to collect every order again",
+            ))
+        }
+        Some(wanted) => {
+            if let Some(stray) = wanted.iter().find(|o| !ordered.contains(o)) {
+                return Err(AppError::unprocessable(
+                    "not_in_collection",
+                    format!("order {stray} is not one of collection {id}'s orders"),
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            wanted
+                .into_iter()
+                .filter(|o| seen.insert(o.clone()))
+                .collect()
+        }
+    };
+    let rec = Recollection {
+        order_ids,
+        round,
+        due_at: req.due_at,
+        event: event(&who, id, ReviewAction::RecollectionRequested, Some(reason)),
+    };
+    match state.store.recollect(rec, Utc::now()).await? {
+        RecollectOutcome::Done(orders, event) => {
+            tracing::info!(collection = %id, user = %who.user.id, orders = orders.len(),
+                "recollection requested");
+            Ok((
+                StatusCode::CREATED,
+                Json(RecollectResponse { orders, event }),
+            ))
+        }
+        RecollectOutcome::UnknownOrder(o) => Err(AppError::unprocessable(
+            "unknown_order",
+            format!("order {o} is not known to the lab"),
+        )),
+        RecollectOutcome::UnknownRound(r) => Err(AppError::unprocessable(
+            "unknown_round",
+            format!("there is no round named {r}"),
+        )),
+    }
+}

@@ -1,0 +1,184 @@
+//! Shared fixtures: lab orders and finalized collections made with the domain crate, as pushed.
+
+use chrono::{DateTime, Utc};
+use drawline_domain::collection::{FastingStatus, Scope};
+use drawline_domain::{
+    AccessionNumber, Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence,
+    FinalizedCollection, Mrn, NotCollectedReason, Order, OrderId, Patient, PatientId,
+    PatientIdentity, PersonName, Priority, SiteConfig, TestCode,
+};
+use drawline_server::api::{Heartbeat, PushRecord};
+use drawline_server::store::{NewCollectionVersion, NewHeartbeat, SyncItem, SyncPush, SyncRecord};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A device time written as RFC 3339 with the device's offset.
+pub fn at(s: &str) -> DeviceTime {
+    DeviceTime::from_local(DateTime::parse_from_rfc3339(s).unwrap())
+}
+
+/// An open routine order of patient `example`, placed the morning of 2024-05-01.
+pub fn order(id: &str, test: &str) -> Order {
+    Order {
+        id: OrderId::parse(id).unwrap(),
+        patient: PatientId::parse("example").unwrap(),
+        test: TestCode::parse(test).unwrap(),
+        priority: Priority::Routine,
+        placed_at: DateTime::parse_from_rfc3339("2024-05-01T06:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc),
+        due_at: None,
+        requisition: Some("REQ-1001".into()),
+    }
+}
+
+/// Peter James Chalmers, MRN 12345, patient id `example`: the patient of every fixture.
+pub fn patient() -> Patient {
+    Patient {
+        id: PatientId::parse("example").unwrap(),
+        identity: PatientIdentity {
+            mrn: Mrn::parse("12345").unwrap(),
+            name: PersonName::new("Chalmers", &["Peter", "James"]).unwrap(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1974, 12, 25).unwrap(),
+        },
+    }
+}
+
+/// A collection of [`patient`] started with a vacutainer holder at `started` (device time).
+fn start(id: Uuid, orders: Vec<Order>, nurse: &CollectorId, started: &str) -> Collection {
+    Collection::start(
+        CollectionId(id),
+        patient(),
+        orders,
+        &SiteConfig::default_site(),
+        Device::EvacuatedHolder,
+        nurse,
+        at(started),
+    )
+    .unwrap()
+}
+
+/// A real finalized collection (PT + CBC drawn and labelled), made with the domain crate.
+pub fn finalized_collection(id: Uuid) -> FinalizedCollection {
+    finalized_collection_with(id, ["A0001", "A0002"])
+}
+
+/// The same collection with other tube accession numbers (so another content hash).
+pub fn finalized_collection_with(id: Uuid, accessions: [&str; 2]) -> FinalizedCollection {
+    let nurse = CollectorId::parse("nurse-1").unwrap();
+    let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];
+    let mut c = start(id, orders, &nurse, "2024-05-01T08:00:00+02:00");
+    let wristband = Evidence::from_wristband("DL1|12345|CHALMERS^PETER^JAMES|19741225").unwrap();
+    c.identify(&wristband, &nurse, at("2024-05-01T08:05:00+02:00"))
+        .unwrap();
+    let now = at("2024-05-01T08:10:00+02:00");
+    for (i, acc) in [(1, accessions[0]), (2, accessions[1])] {
+        c.record_draw(i, now, None, &nurse, now).unwrap();
+        c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse, now)
+            .unwrap();
+    }
+    c.finalize(&nurse, at("2024-05-01T08:12:00+02:00")).unwrap()
+}
+
+/// The version a device would push for a finalized collection.
+pub fn version_of(f: &FinalizedCollection, device_clock: DateTime<Utc>) -> NewCollectionVersion {
+    NewCollectionVersion {
+        collection_id: f.record().id().0,
+        version: f.record().version(),
+        supersedes: None,
+        content_hash: f.hash().to_string(),
+        body: serde_json::to_value(f).unwrap(),
+        collector_id: None,
+        device_clock: device_clock.fixed_offset(),
+    }
+}
+
+/// A device's push of `versions` as `sync_push` takes it, received at `received_at` under the
+/// server's default skew threshold (5 minutes). The records name no lab orders, so none need
+/// importing first.
+pub fn push_of(
+    device_id: Uuid,
+    versions: Vec<NewCollectionVersion>,
+    received_at: DateTime<Utc>,
+) -> SyncPush {
+    SyncPush {
+        device_id,
+        actor: format!("device:{device_id}"),
+        received_at,
+        skew_threshold_seconds: 5 * 60,
+        heartbeat: NewHeartbeat {
+            source: "push",
+            app_version: None,
+            heartbeat: Heartbeat {
+                device_clock: None,
+                queue_length: 0,
+                oldest_unsynced_seconds: None,
+                last_error: None,
+            },
+        },
+        items: versions
+            .into_iter()
+            .map(|version| {
+                SyncItem::Record(SyncRecord {
+                    version,
+                    supersedes_hash: None,
+                    orders: Vec::new(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// The lab orders `finalized_collection` covers (`sr-pt`, `sr-cbc` for MRN 12345, patient id
+/// `example`), in round `Ward 1`.
+pub const COLLECTION_ORDERS_CSV: &str =
+    "order_id,patient_id,mrn,family,given,birth_date,test,round\n\
+     sr-pt,example,12345,Chalmers,Peter James,1974-12-25,PT,Ward 1\n\
+     sr-cbc,example,12345,Chalmers,Peter James,1974-12-25,CBC,Ward 1\n";
+
+/// A small CSV of orders for round `Ward 2`.
+pub fn orders_csv() -> String {
+    "order_id,mrn,family,given,birth_date,test,priority,due_at,location,round\n\
+     o-1,MRN501,Hughes,Nora,1950-02-03,CBC,stat,,Ward 2 bed 1,Ward 2\n\
+     o-2,MRN501,Hughes,Nora,1950-02-03,VANCT,routine,2030-01-01T10:00:00Z,Ward 2 bed 1,Ward 2\n\
+     o-3,MRN502,Patel,Arjun,1971-09-30,PT,routine,,Ward 2 bed 4,Ward 2\n"
+        .to_owned()
+}
+
+/// A finalized collection as a device pushes it.
+pub fn record(f: &FinalizedCollection) -> Value {
+    serde_json::to_value(PushRecord::from_finalized(f)).unwrap()
+}
+
+/// The next version of a collection: the same draw with the fasting status recorded.
+pub fn correction_of(f: &FinalizedCollection) -> FinalizedCollection {
+    let nurse = CollectorId::parse("nurse-1").unwrap();
+    let now = at("2024-05-01T09:00:00+02:00");
+    let mut next = f.start_correction(&nurse, now);
+    next.record_fasting(FastingStatus::Fasting, &nurse, now)
+        .unwrap();
+    next.finalize(&nurse, now).unwrap()
+}
+
+/// A visit the patient refused, identified by typing name and date of birth.
+pub fn refused_visit(id: Uuid) -> FinalizedCollection {
+    let nurse = CollectorId::parse("nurse-2").unwrap();
+    let order = |id: &str, test: &str| Order {
+        requisition: None,
+        ..order(id, test)
+    };
+    let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];
+    let mut c = start(id, orders, &nurse, "2024-05-02T08:00:00+02:00");
+    let typed = Evidence::manual(Some("Chalmers, Peter James"), Some("1974-12-25"), None).unwrap();
+    c.identify(&typed, &nurse, at("2024-05-02T08:01:00+02:00"))
+        .unwrap();
+    c.record_not_collected(
+        Scope::Visit,
+        NotCollectedReason::Refused,
+        Some("asked to come back tomorrow"),
+        &nurse,
+        at("2024-05-02T08:02:00+02:00"),
+    )
+    .unwrap();
+    c.finalize(&nurse, at("2024-05-02T08:03:00+02:00")).unwrap()
+}

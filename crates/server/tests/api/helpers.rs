@@ -1,0 +1,269 @@
+//! Shared set-up: a real server on port 0 with a temporary SQLite file; enroll, sign in, push, pull.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use drawline_domain::SiteConfig;
+use drawline_server::api::{
+    EnrollResponse, PullResponse, PushResponse, Role, SessionResponse, UserView,
+};
+use drawline_server::store::{AuditStore, OrderStore, SiteStore};
+use drawline_server::{accounts, app, AppState, SqliteStore};
+use reqwest::{Client, RequestBuilder, Response};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::fixtures;
+
+/// The app version every test push and pull reports.
+pub const APP_VERSION: &str = "0.2.0-test";
+
+/// A running server and what a test needs to reach it and look inside.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The server's storage, for set-up and checks behind the API.
+    pub store: Arc<SqliteStore>,
+    /// A client with a timeout, so a hung server fails the test instead of stalling it.
+    pub client: Client,
+    /// Holds the database file for as long as the app lives.
+    pub dir: tempfile::TempDir,
+}
+
+/// A server with a named site and nobody in it yet.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|s| s).await
+}
+
+/// A server whose state is adjusted first (e.g. other sync settings).
+pub async fn spawn_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("test.sqlite")).unwrap());
+    store.set_site_name("Test Lab").await.unwrap();
+    serve(dir, store, adjust).await
+}
+
+/// A server over the demo site, as `drawline serve --demo` seeds it.
+pub async fn spawn_demo_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("test.sqlite")).unwrap());
+    drawline_server::demo::seed_if_empty(store.as_ref())
+        .await
+        .unwrap();
+    serve(dir, store, |s| s).await
+}
+
+async fn serve(
+    dir: tempfile::TempDir,
+    store: Arc<SqliteStore>,
+    adjust: impl FnOnce(AppState) -> AppState,
+) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app(adjust(AppState::new(store.clone())), None);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        client: Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .unwrap(),
+        dir,
+    }
+}
+
+impl TestApp {
+    /// The full URL of an API path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    /// A GET of an API path with a bearer token.
+    pub fn get(&self, path: &str, token: &str) -> RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(token)
+    }
+
+    /// A POST to an API path with a bearer token.
+    pub fn post(&self, path: &str, token: &str) -> RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(token)
+    }
+
+    /// A GET that must answer 200; answers the body read as `T`.
+    pub async fn get_ok<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        let res = self.get(path, token).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// A second connection to the server's database, to look at or break what the API hides.
+    pub fn sqlite(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("test.sqlite")).unwrap()
+    }
+
+    /// Registers a device through the store and enrolls it over HTTP; answers the device token.
+    pub async fn enroll(&self, name: &str) -> EnrollResponse {
+        let code = accounts::register_device(self.store.as_ref(), name, "test", Utc::now())
+            .await
+            .unwrap();
+        let res = self
+            .client
+            .post(self.url("/enroll"))
+            .json(&json!({ "code": code.code }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    /// Adds a user whose display name is the username.
+    pub async fn add_user(&self, username: &str, role: Role, pin: &str) -> UserView {
+        accounts::add_user(self.store.as_ref(), username, username, role, pin, "test")
+            .await
+            .unwrap()
+    }
+
+    /// Signs a user in on a device; answers the session token.
+    pub async fn sign_in(&self, device_token: &str, username: &str, pin: &str) -> String {
+        let res = self
+            .post("/sessions", device_token)
+            .json(&json!({ "username": username, "pin": pin }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let s: SessionResponse = res.json().await.unwrap();
+        s.token
+    }
+
+    /// An enrolled device with a signed-in supervisor: answers (device id, session token).
+    pub async fn supervisor(&self) -> (Uuid, String) {
+        let device = self.enroll("Lab office PC").await;
+        self.add_user("sup", Role::Supervisor, "9876").await;
+        let token = self.sign_in(&device.token, "sup", "9876").await;
+        (device.device_id, token)
+    }
+
+    /// An enrolled device with the orders `fixtures::finalized_collection` covers: (id, token).
+    pub async fn device_with_orders(&self, name: &str) -> (Uuid, String) {
+        let d = self.enroll(name).await;
+        self.seed_collection_orders(d.device_id).await;
+        (d.device_id, d.token)
+    }
+
+    /// Imports the lab orders `fixtures::finalized_collection` covers, in round `Ward 1`
+    /// assigned to the device.
+    pub async fn seed_collection_orders(&self, device_id: Uuid) {
+        let report = drawline_server::import::import(
+            self.store.as_ref(),
+            drawline_server::import::Format::Csv,
+            fixtures::COLLECTION_ORDERS_CSV.as_bytes(),
+            &SiteConfig::default_site(),
+            None,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        assert!(report.rejected.is_empty(), "{report:?}");
+        self.assign_round("Ward 1", device_id).await;
+    }
+
+    /// Assigns a round to a device.
+    pub async fn assign_round(&self, round: &str, device_id: Uuid) {
+        self.store
+            .upsert_round(
+                round,
+                drawline_server::store::Assignment {
+                    device_id: Some(device_id),
+                    collector_id: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    /// How many audit log entries (of the latest 50) record this action.
+    pub async fn audited(&self, action: &str) -> usize {
+        let audit = self.store.audit_log(50).await.unwrap();
+        audit.iter().filter(|a| a.action == action).count()
+    }
+
+    /// `POST /sync/push` of a whole body, answered as it comes.
+    pub async fn push_raw(&self, token: &str, body: &Value) -> Response {
+        self.post("/sync/push", token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Pushes records with the device clock right; the push must succeed.
+    pub async fn push(&self, token: &str, records: Vec<Value>) -> PushResponse {
+        self.push_at(token, records, Utc::now().fixed_offset())
+            .await
+    }
+
+    /// Pushes records with the given device clock; the push must succeed.
+    pub async fn push_at(
+        &self,
+        token: &str,
+        records: Vec<Value>,
+        clock: DateTime<FixedOffset>,
+    ) -> PushResponse {
+        let res = self.push_raw(token, &push_body(records, clock)).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// `GET /sync/pull` after a cursor (or from the start); the pull must succeed.
+    pub async fn pull(&self, token: &str, cursor: Option<&str>) -> PullResponse {
+        let mut query: Vec<(&str, String)> = vec![
+            ("queue_length", "0".into()),
+            ("app_version", APP_VERSION.into()),
+            ("device_clock", Utc::now().fixed_offset().to_rfc3339()),
+        ];
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_owned()));
+        }
+        let res = self
+            .get("/sync/pull", token)
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+}
+
+/// A push body with the device's heartbeat: one record queued a minute, no error.
+pub fn push_body(records: Vec<Value>, device_clock: DateTime<FixedOffset>) -> Value {
+    json!({
+        "device_clock": device_clock,
+        "app_version": APP_VERSION,
+        "queue_length": records.len(),
+        "oldest_unsynced_seconds": 60,
+        "last_error": null,
+        "records": records,
+    })
+}
+
+/// The `code` of a problem answer.
+pub async fn problem_code(res: Response) -> String {
+    let body: Value = res.json().await.unwrap();
+    body["code"].as_str().unwrap_or_default().to_owned()
+}
+
+/// Sends a request and checks the answer is the problem expected: status and code.
+pub async fn assert_problem(req: RequestBuilder, status: u16, code: &str) {
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), status);
+    assert_eq!(problem_code(res).await, code);
+}
+
+/// Sends a request and checks the answer's status.
+pub async fn assert_status(req: RequestBuilder, status: u16) {
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), status);
+}

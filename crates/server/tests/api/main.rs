@@ -1,0 +1,16 @@
+//! The server's API tests, one binary: a module per concern over shared `helpers` and `fixtures`.
+
+mod fixtures;
+mod helpers;
+
+mod auth;
+mod cli;
+mod export;
+mod fuzz;
+mod health;
+mod orders;
+mod router;
+mod store;
+mod supervisor;
+mod sync;
+mod sync_process;
