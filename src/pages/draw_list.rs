@@ -15,7 +15,7 @@ use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
 use crate::context::{Auth, DeviceDb, Revision};
 use crate::round;
-use crate::storage::keys::NEEDLE_KEY;
+use crate::storage::keys::{TypedRecords, NEEDLE};
 use crate::storage::{DraftStore, StorageError};
 use crate::sync::pull::{self, OrderNotice};
 use crate::sync::runner::{self, Readiness, SyncRunner};
@@ -233,12 +233,7 @@ pub fn DrawList() -> impl IntoView {
         for n in &mut notices {
             n.acknowledged = true;
         }
-        store
-            .put_worklist(
-                workflow::NOTICES_KEY,
-                &serde_json::to_value(&notices).expect("notices serialise"),
-            )
-            .await?;
+        store.set_record(pull::NOTICES, &notices).await?;
         revision.bump();
         Ok::<_, StorageError>(())
     });
@@ -247,9 +242,7 @@ pub fn DrawList() -> impl IntoView {
         let device = *device;
         async move {
             let store = db.0.await?;
-            store
-                .put_setting(NEEDLE_KEY, &serde_json::Value::String(device.to_string()))
-                .await?;
+            store.set_setting(NEEDLE, &device).await?;
             revision.bump();
             Ok::<_, StorageError>(())
         }

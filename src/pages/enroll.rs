@@ -7,7 +7,8 @@ use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
 use crate::context::{Auth, DeviceDb};
-use crate::storage::keys::{DEVICE_KEY, PULL_CURSOR_KEY};
+use crate::storage::boot_hints;
+use crate::storage::keys::{TypedRecords, DEVICE, PULL_CURSOR};
 use crate::storage::quota::request_persistent_storage;
 use crate::storage::StorageError;
 use crate::sync::runner::{Phase, SyncRunner};
@@ -34,15 +35,15 @@ pub fn Enroll() -> impl IntoView {
         async move {
             let answer = sync::enroll(&code).await.map_err(Failure::Sync)?;
             let store = db.0.await.map_err(Failure::Storage)?;
-            let value = serde_json::to_value(&answer).expect("serialisable");
             // Stored before the screen moves on: a reload must not ask for a used code again.
             store
-                .put_setting(DEVICE_KEY, &value)
+                .set_setting(DEVICE, &answer)
                 .await
                 .map_err(Failure::Storage)?;
+            boot_hints::update(|h| h.enrolled = true);
             // A new enrollment is a new device to the lab: its worklist starts from scratch.
             store
-                .delete_setting(PULL_CURSOR_KEY)
+                .clear_setting(PULL_CURSOR)
                 .await
                 .map_err(Failure::Storage)?;
             request_persistent_storage().await;

@@ -10,7 +10,7 @@ use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::components::storage_problem::StorageProblem;
 use crate::context::{Auth, DeviceDb, RecentUser, Revision};
-use crate::storage::keys::{RECENT_USERS_KEY, SESSION_KEY};
+use crate::storage::keys::{self, TypedRecords, SESSION};
 use crate::storage::StorageError;
 use crate::sync::runner::SyncRunner;
 use crate::sync::{self, SyncError};
@@ -38,8 +38,7 @@ pub fn SignIn() -> impl IntoView {
 
     let recent = LocalResource::new(move || async move {
         let store = db.0.await.ok()?;
-        let v = store.get_setting(RECENT_USERS_KEY).await.ok()??;
-        serde_json::from_value::<Vec<RecentUser>>(v).ok()
+        store.setting(keys::RECENT_USERS).await.ok()?
     });
 
     let runner: SyncRunner = expect_context();
@@ -51,17 +50,15 @@ pub fn SignIn() -> impl IntoView {
                 .await
                 .map_err(Failure::Sync)?;
             let store = db.0.await.map_err(Failure::Storage)?;
-            let value = serde_json::to_value(&session).expect("serialisable");
             store
-                .put_setting(SESSION_KEY, &value)
+                .set_setting(SESSION, &session)
                 .await
                 .map_err(Failure::Storage)?;
             let mut users: Vec<RecentUser> = store
-                .get_setting(RECENT_USERS_KEY)
+                .setting(keys::RECENT_USERS)
                 .await
                 .ok()
                 .flatten()
-                .and_then(|v| serde_json::from_value(v).ok())
                 .unwrap_or_default();
             users.retain(|u| u.username != session.user.username);
             users.insert(
@@ -72,12 +69,7 @@ pub fn SignIn() -> impl IntoView {
                 },
             );
             users.truncate(RECENT_USERS);
-            let _ = store
-                .put_setting(
-                    RECENT_USERS_KEY,
-                    &serde_json::to_value(&users).expect("serialisable"),
-                )
-                .await;
+            let _ = store.set_setting(keys::RECENT_USERS, &users).await;
             // The round goes on the tablet now, while there is a connection. A failure here
             // keeps the last downloaded worklist; the draw list offers "Prepare for round".
             let _ = runner.prepare().await;

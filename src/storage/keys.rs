@@ -1,14 +1,178 @@
-//! Names of the small records in the device's settings store.
+//! Typed names of the small records in the settings and worklist stores, and typed access to them.
+//!
+//! Each key carries the type of its value, so a call site cannot read the session as the device.
+//! Values still go through `serde_json::Value` on their way to the store, so the stored JSON is
+//! exactly what earlier versions wrote and existing tablets read their data back.
 
-/// Settings key of this device's enrollment (`EnrollResponse`).
-pub const DEVICE_KEY: &str = "device";
-/// Settings key of the signed-in session (`SessionResponse`).
-pub const SESSION_KEY: &str = "session";
-/// Settings key of the collectors who signed in here lately, for one-tap sign-in.
-pub const RECENT_USERS_KEY: &str = "recent_users";
-/// Settings key of the last pull's server cursor.
-pub const PULL_CURSOR_KEY: &str = "pull_cursor";
-/// Settings key of the hash of the stored site configuration, as the lab reported it.
-pub const SITE_HASH_KEY: &str = "site_hash";
-/// Settings key of the needle the collector uses (it decides the discard tube).
-pub const NEEDLE_KEY: &str = "needle";
+use std::marker::PhantomData;
+
+use drawline_domain::api::{EnrollResponse, SessionResponse, Worklist};
+use drawline_domain::{Device, SiteConfig};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::{DraftStore, StorageError};
+
+/// The name of a record in the settings store and the type of its value.
+pub struct SettingKey<T> {
+    /// The stored key.
+    pub name: &'static str,
+    _value: PhantomData<fn() -> T>,
+}
+
+/// The id of a record in the worklist store and the type of its value.
+pub struct WorklistKey<T> {
+    /// The stored id.
+    pub id: &'static str,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<T> SettingKey<T> {
+    /// A settings key called `name` holding a `T`.
+    pub const fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<T> WorklistKey<T> {
+    /// A worklist record with id `id` holding a `T`.
+    pub const fn new(id: &'static str) -> Self {
+        Self {
+            id,
+            _value: PhantomData,
+        }
+    }
+}
+
+/// A collector offered as a one-tap sign-in button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentUser {
+    /// Sign-in name.
+    pub username: String,
+    /// Full name.
+    pub display_name: String,
+}
+
+/// This device's enrollment.
+pub const DEVICE: SettingKey<EnrollResponse> = SettingKey::new("device");
+/// The signed-in session.
+pub const SESSION: SettingKey<SessionResponse> = SettingKey::new("session");
+/// The collectors who signed in here lately, for one-tap sign-in.
+pub const RECENT_USERS: SettingKey<Vec<RecentUser>> = SettingKey::new("recent_users");
+/// The last pull's server cursor.
+pub const PULL_CURSOR: SettingKey<String> = SettingKey::new("pull_cursor");
+/// The hash of the stored site configuration, as the lab reported it.
+pub const SITE_HASH: SettingKey<String> = SettingKey::new("site_hash");
+/// The needle the collector uses (it decides the discard tube); stored as its text,
+/// `evacuated-holder` or `winged`.
+pub const NEEDLE: SettingKey<Device> = SettingKey::new("needle");
+
+/// The downloaded worklist.
+pub const WORKLIST: WorklistKey<Worklist> = WorklistKey::new("worklist");
+/// The site configuration (catalog and order of draw).
+pub const SITE: WorklistKey<SiteConfig> = WorklistKey::new("site");
+
+fn encode<T: Serialize>(value: &T) -> Result<serde_json::Value, StorageError> {
+    serde_json::to_value(value).map_err(|e| StorageError::Serialization(e.to_string()))
+}
+
+/// A value this version cannot read counts as unset, as it always has: an old or damaged
+/// record never blocks the app from starting.
+fn decode<T: DeserializeOwned>(value: Option<serde_json::Value>) -> Option<T> {
+    value.and_then(|v| serde_json::from_value(v).ok())
+}
+
+/// Typed reads and writes of settings and worklist records, for every [`DraftStore`].
+#[async_trait::async_trait(?Send)]
+pub trait TypedRecords: DraftStore {
+    /// The setting's value, if set and readable.
+    async fn setting<T: DeserializeOwned>(
+        &self,
+        key: SettingKey<T>,
+    ) -> Result<Option<T>, StorageError> {
+        Ok(decode(self.get_setting(key.name).await?))
+    }
+
+    /// Sets the setting.
+    async fn set_setting<T: Serialize>(
+        &self,
+        key: SettingKey<T>,
+        value: &T,
+    ) -> Result<(), StorageError> {
+        self.put_setting(key.name, &encode(value)?).await
+    }
+
+    /// Removes the setting; removing a missing one is not an error.
+    async fn clear_setting<T>(&self, key: SettingKey<T>) -> Result<(), StorageError> {
+        self.delete_setting(key.name).await
+    }
+
+    /// The worklist record, if stored and readable.
+    async fn record<T: DeserializeOwned>(
+        &self,
+        key: WorklistKey<T>,
+    ) -> Result<Option<T>, StorageError> {
+        Ok(decode(self.get_worklist(key.id).await?))
+    }
+
+    /// Replaces the worklist record.
+    async fn set_record<T: Serialize>(
+        &self,
+        key: WorklistKey<T>,
+        value: &T,
+    ) -> Result<(), StorageError> {
+        self.put_worklist(key.id, &encode(value)?).await
+    }
+}
+
+impl<S: DraftStore + ?Sized> TypedRecords for S {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::MemoryStore;
+    use serde_json::json;
+
+    #[test]
+    fn typed_values_are_stored_as_the_same_json_as_before() {
+        futures::executor::block_on(async {
+            let store = MemoryStore::new();
+            store.set_setting(NEEDLE, &Device::Winged).await.unwrap();
+            store
+                .set_setting(PULL_CURSOR, &"c-17".to_string())
+                .await
+                .unwrap();
+            assert_eq!(
+                store.get_setting("needle").await.unwrap(),
+                Some(json!("winged"))
+            );
+            assert_eq!(
+                store.get_setting("pull_cursor").await.unwrap(),
+                Some(json!("c-17"))
+            );
+            store
+                .put_setting("needle", &json!("evacuated-holder"))
+                .await
+                .unwrap();
+            assert_eq!(
+                store.setting(NEEDLE).await.unwrap(),
+                Some(Device::EvacuatedHolder)
+            );
+        });
+    }
+
+    #[test]
+    fn an_unreadable_value_reads_as_unset_and_clearing_removes_it() {
+        futures::executor::block_on(async {
+            let store = MemoryStore::new();
+            store.put_setting("device", &json!(42)).await.unwrap();
+            assert_eq!(store.setting(DEVICE).await.unwrap().map(|d| d.token), None);
+            store.clear_setting(DEVICE).await.unwrap();
+            assert_eq!(store.get_setting("device").await.unwrap(), None);
+            assert!(store.record(SITE).await.unwrap().is_none());
+        });
+    }
+}

@@ -7,6 +7,11 @@ use drawline_domain::api::{OrderStatus, PullResponse, Worklist, WorklistOrder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::storage::keys::WorklistKey;
+
+/// Worklist store record of the order notices (cancelled, left the round) not yet acknowledged.
+pub const NOTICES: WorklistKey<Vec<OrderNotice>> = WorklistKey::new("notices");
+
 /// Why an order the collector knew about changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
