@@ -86,8 +86,8 @@ impl Auth {
         leptos::task::spawn_local(async move {
             let result = async {
                 let store = db.0.await?;
-                let device = store.setting(DEVICE).await?;
-                let session = store.setting(SESSION).await?;
+                let device = store.read(DEVICE).await?;
+                let session = store.read(SESSION).await?;
                 Ok::<_, StorageError>((device, session))
             }
             .await;

@@ -13,9 +13,9 @@ use crate::workflow::{DraftData, Step};
 pub async fn load_round(
     store: &Rc<dyn DraftStore>,
 ) -> Result<(Option<Worklist>, SiteConfig), StorageError> {
-    let worklist = store.record(WORKLIST).await?;
+    let worklist = store.read(WORKLIST).await?;
     let site = store
-        .record(SITE)
+        .read(SITE)
         .await?
         .unwrap_or_else(SiteConfig::default_site);
     Ok((worklist, site))
@@ -23,10 +23,7 @@ pub async fn load_round(
 
 /// The needle setting (straight needle unless the collector chose a butterfly).
 pub async fn load_needle(store: &Rc<dyn DraftStore>) -> Result<Device, StorageError> {
-    Ok(store
-        .setting(NEEDLE)
-        .await?
-        .unwrap_or(Device::EvacuatedHolder))
+    Ok(store.read(NEEDLE).await?.unwrap_or(Device::EvacuatedHolder))
 }
 
 /// The drafts as records the screens understand (unreadable ones are skipped, not deleted).

@@ -52,7 +52,7 @@ pub fn StatusBar() -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(store) = db.await {
                 // Drafts stay on the device: the next collector can see and resume them.
-                let _ = store.clear_setting(SESSION).await;
+                let _ = store.remove(SESSION).await;
             }
             auth.session.set(None);
             navigate("/sign-in", Default::default());

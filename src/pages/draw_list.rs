@@ -233,7 +233,7 @@ pub fn DrawList() -> impl IntoView {
         for n in &mut notices {
             n.acknowledged = true;
         }
-        store.set_record(pull::NOTICES, &notices).await?;
+        store.write(pull::NOTICES, &notices).await?;
         revision.bump();
         Ok::<_, StorageError>(())
     });
@@ -242,7 +242,7 @@ pub fn DrawList() -> impl IntoView {
         let device = *device;
         async move {
             let store = db.0.await?;
-            store.set_setting(NEEDLE, &device).await?;
+            store.write(NEEDLE, &device).await?;
             revision.bump();
             Ok::<_, StorageError>(())
         }

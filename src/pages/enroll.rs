@@ -37,15 +37,12 @@ pub fn Enroll() -> impl IntoView {
             let store = db.0.await.map_err(Failure::Storage)?;
             // Stored before the screen moves on: a reload must not ask for a used code again.
             store
-                .set_setting(DEVICE, &answer)
+                .write(DEVICE, &answer)
                 .await
                 .map_err(Failure::Storage)?;
             boot_hints::update(|h| h.enrolled = true);
             // A new enrollment is a new device to the lab: its worklist starts from scratch.
-            store
-                .clear_setting(PULL_CURSOR)
-                .await
-                .map_err(Failure::Storage)?;
+            store.remove(PULL_CURSOR).await.map_err(Failure::Storage)?;
             request_persistent_storage().await;
             Ok::<_, Failure>(answer)
         }

@@ -38,7 +38,7 @@ pub fn SignIn() -> impl IntoView {
 
     let recent = LocalResource::new(move || async move {
         let store = db.0.await.ok()?;
-        store.setting(keys::RECENT_USERS).await.ok()?
+        store.read(keys::RECENT_USERS).await.ok()?
     });
 
     let runner: SyncRunner = expect_context();
@@ -51,11 +51,11 @@ pub fn SignIn() -> impl IntoView {
                 .map_err(Failure::Sync)?;
             let store = db.0.await.map_err(Failure::Storage)?;
             store
-                .set_setting(SESSION, &session)
+                .write(SESSION, &session)
                 .await
                 .map_err(Failure::Storage)?;
             let mut users: Vec<RecentUser> = store
-                .setting(keys::RECENT_USERS)
+                .read(keys::RECENT_USERS)
                 .await
                 .ok()
                 .flatten()
@@ -69,7 +69,7 @@ pub fn SignIn() -> impl IntoView {
                 },
             );
             users.truncate(RECENT_USERS);
-            let _ = store.set_setting(keys::RECENT_USERS, &users).await;
+            let _ = store.write(keys::RECENT_USERS, &users).await;
             // The round goes on the tablet now, while there is a connection. A failure here
             // keeps the last downloaded worklist; the draw list offers "Prepare for round".
             let _ = runner.prepare().await;

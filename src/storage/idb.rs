@@ -149,6 +149,33 @@ impl IdbStore {
         committed(tx).await
     }
 
+    async fn get_named(
+        &self,
+        store: &str,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>, StorageError> {
+        let found: Option<serde_json::Map<String, serde_json::Value>> =
+            self.get_value(store, key).await?;
+        Ok(found.and_then(|mut record| record.remove(named_fields(store).1)))
+    }
+
+    async fn put_named(
+        &self,
+        store: &str,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<(), StorageError> {
+        let (key_field, value_field) = named_fields(store);
+        let record = js_sys::Object::new();
+        let set = |field: &str, v: &JsValue| {
+            js_sys::Reflect::set(&record, &JsValue::from_str(field), v)
+                .map_err(|e| StorageError::Serialization(format!("{e:?}")))
+        };
+        set(key_field, &JsValue::from_str(key))?;
+        set(value_field, &to_js(value)?)?;
+        self.put_value(store, &record).await
+    }
+
     async fn delete_setting_value(&self, key: &str) -> Result<(), StorageError> {
         let (tx, s) = self.store(SETTINGS, TransactionMode::ReadWrite)?;
         s.delete(JsValue::from_str(key)).await.map_err(from_rexie)?;
@@ -190,16 +217,13 @@ fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StorageError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| StorageError::Serialization(e.to_string()))
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Setting {
-    key: String,
-    value: serde_json::Value,
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct WorklistRecord {
-    id: String,
-    data: serde_json::Value,
+/// Settings and worklist records are `{<key field>: key, <value field>: value}`.
+fn named_fields(store: &str) -> (&'static str, &'static str) {
+    if store == SETTINGS {
+        ("key", "value")
+    } else {
+        ("id", "data")
+    }
 }
 
 impl Drop for IdbStore {
@@ -286,16 +310,11 @@ impl DraftStore for IdbStore {
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StorageError> {
-        let found: Option<Setting> = self.get_value(SETTINGS, key).await?;
-        Ok(found.map(|s| s.value))
+        self.get_named(SETTINGS, key).await
     }
 
     async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StorageError> {
-        let record = Setting {
-            key: key.to_owned(),
-            value: value.clone(),
-        };
-        self.put_value(SETTINGS, &to_js(&record)?).await
+        self.put_named(SETTINGS, key, value).await
     }
 
     async fn delete_setting(&self, key: &str) -> Result<(), StorageError> {
@@ -303,15 +322,10 @@ impl DraftStore for IdbStore {
     }
 
     async fn get_worklist(&self, id: &str) -> Result<Option<serde_json::Value>, StorageError> {
-        let found: Option<WorklistRecord> = self.get_value(WORKLIST, id).await?;
-        Ok(found.map(|r| r.data))
+        self.get_named(WORKLIST, id).await
     }
 
     async fn put_worklist(&self, id: &str, data: &serde_json::Value) -> Result<(), StorageError> {
-        let record = WorklistRecord {
-            id: id.to_owned(),
-            data: data.clone(),
-        };
-        self.put_value(WORKLIST, &to_js(&record)?).await
+        self.put_named(WORKLIST, id, data).await
     }
 }

@@ -85,46 +85,61 @@ fn decode<T: DeserializeOwned>(value: Option<serde_json::Value>) -> Option<T> {
     value.and_then(|v| serde_json::from_value(v).ok())
 }
 
+/// Where a key's record lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A record of the settings store, by key.
+    Setting(&'static str),
+    /// A record of the worklist store, by id.
+    Worklist(&'static str),
+}
+
+/// A typed name of a stored record: where it lives and what it holds.
+pub trait Key {
+    /// The record's value.
+    type Value: Serialize + DeserializeOwned;
+    /// Where the record lives.
+    fn place(&self) -> Place;
+}
+
+impl<T: Serialize + DeserializeOwned> Key for SettingKey<T> {
+    type Value = T;
+    fn place(&self) -> Place {
+        Place::Setting(self.name)
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Key for WorklistKey<T> {
+    type Value = T;
+    fn place(&self) -> Place {
+        Place::Worklist(self.id)
+    }
+}
+
 /// Typed reads and writes of settings and worklist records, for every [`DraftStore`].
 #[async_trait::async_trait(?Send)]
 pub trait TypedRecords: DraftStore {
-    /// The setting's value, if set and readable.
-    async fn setting<T: DeserializeOwned>(
-        &self,
-        key: SettingKey<T>,
-    ) -> Result<Option<T>, StorageError> {
-        Ok(decode(self.get_setting(key.name).await?))
+    /// The record's value, if stored and readable.
+    async fn read<K: Key>(&self, key: K) -> Result<Option<K::Value>, StorageError> {
+        let stored = match key.place() {
+            Place::Setting(name) => self.get_setting(name).await?,
+            Place::Worklist(id) => self.get_worklist(id).await?,
+        };
+        Ok(decode(stored))
     }
 
-    /// Sets the setting.
-    async fn set_setting<T: Serialize>(
-        &self,
-        key: SettingKey<T>,
-        value: &T,
-    ) -> Result<(), StorageError> {
-        self.put_setting(key.name, &encode(value)?).await
+    /// Sets (replaces) the record.
+    async fn write<K: Key>(&self, key: K, value: &K::Value) -> Result<(), StorageError> {
+        let value = encode(value)?;
+        match key.place() {
+            Place::Setting(name) => self.put_setting(name, &value).await,
+            Place::Worklist(id) => self.put_worklist(id, &value).await,
+        }
     }
 
-    /// Removes the setting; removing a missing one is not an error.
-    async fn clear_setting<T>(&self, key: SettingKey<T>) -> Result<(), StorageError> {
+    /// Removes a setting; removing a missing one is not an error.
+    async fn remove<T>(&self, key: SettingKey<T>) -> Result<(), StorageError> {
         self.delete_setting(key.name).await
-    }
-
-    /// The worklist record, if stored and readable.
-    async fn record<T: DeserializeOwned>(
-        &self,
-        key: WorklistKey<T>,
-    ) -> Result<Option<T>, StorageError> {
-        Ok(decode(self.get_worklist(key.id).await?))
-    }
-
-    /// Replaces the worklist record.
-    async fn set_record<T: Serialize>(
-        &self,
-        key: WorklistKey<T>,
-        value: &T,
-    ) -> Result<(), StorageError> {
-        self.put_worklist(key.id, &encode(value)?).await
     }
 }
 
@@ -140,11 +155,8 @@ mod tests {
     fn typed_values_are_stored_as_the_same_json_as_before() {
         futures::executor::block_on(async {
             let store = MemoryStore::new();
-            store.set_setting(NEEDLE, &Device::Winged).await.unwrap();
-            store
-                .set_setting(PULL_CURSOR, &"c-17".to_string())
-                .await
-                .unwrap();
+            store.write(NEEDLE, &Device::Winged).await.unwrap();
+            store.write(PULL_CURSOR, &"c-17".to_string()).await.unwrap();
             assert_eq!(
                 store.get_setting("needle").await.unwrap(),
                 Some(json!("winged"))
@@ -158,7 +170,7 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(
-                store.setting(NEEDLE).await.unwrap(),
+                store.read(NEEDLE).await.unwrap(),
                 Some(Device::EvacuatedHolder)
             );
         });
@@ -169,10 +181,10 @@ mod tests {
         futures::executor::block_on(async {
             let store = MemoryStore::new();
             store.put_setting("device", &json!(42)).await.unwrap();
-            assert_eq!(store.setting(DEVICE).await.unwrap().map(|d| d.token), None);
-            store.clear_setting(DEVICE).await.unwrap();
+            assert_eq!(store.read(DEVICE).await.unwrap().map(|d| d.token), None);
+            store.remove(DEVICE).await.unwrap();
             assert_eq!(store.get_setting("device").await.unwrap(), None);
-            assert!(store.record(SITE).await.unwrap().is_none());
+            assert!(store.read(SITE).await.unwrap().is_none());
         });
     }
 }

@@ -316,7 +316,7 @@ impl<T: Transport> Engine<T> {
         self.host.phase(Phase::Pulling);
         // A bounded number of pages: a server that always says "more" cannot spin the tablet.
         for _ in 0..100 {
-            let cursor = store.setting(PULL_CURSOR).await.map_err(sync_failure)?;
+            let cursor = store.read(PULL_CURSOR).await.map_err(sync_failure)?;
             let outbox = store.list_outbox().await.map_err(sync_failure)?;
             let now = self.host.now();
             let (queue_length, oldest) = push::queue_stats(&outbox, now);
@@ -335,24 +335,21 @@ impl<T: Transport> Engine<T> {
                 .await
                 .map_err(|e| Failure::of(&e))?;
             let held = held_orders(store).await.map_err(sync_failure)?;
-            let stored = store.record(WORKLIST).await.map_err(sync_failure)?;
+            let stored = store.read(WORKLIST).await.map_err(sync_failure)?;
             let (worklist, notices) = pull::apply(stored.as_ref(), &response, &held, device_id);
             store
-                .set_record(WORKLIST, &worklist)
+                .write(WORKLIST, &worklist)
                 .await
                 .map_err(sync_failure)?;
             if !notices.is_empty() {
                 let old = load_notices(store).await.map_err(sync_failure)?;
                 let all = pull::merge_notices(old, notices);
-                store
-                    .set_record(NOTICES, &all)
-                    .await
-                    .map_err(sync_failure)?;
+                store.write(NOTICES, &all).await.map_err(sync_failure)?;
             }
             self.refresh_site(store, token, &response.site).await?;
             // Only now: a crash before this line pulls the same changes again, harmlessly.
             store
-                .set_setting(PULL_CURSOR, &response.next_cursor)
+                .write(PULL_CURSOR, &response.next_cursor)
                 .await
                 .map_err(sync_failure)?;
             self.host.stored();
@@ -369,7 +366,7 @@ impl<T: Transport> Engine<T> {
         token: &str,
         version: &SiteVersion,
     ) -> Result<(), Failure> {
-        let known = store.setting(SITE_HASH).await.map_err(sync_failure)?;
+        let known = store.read(SITE_HASH).await.map_err(sync_failure)?;
         // Present, readable or not: an unreadable site is replaced only when the hash moves.
         let stored = store.get_worklist(SITE.id).await.map_err(sync_failure)?;
         if known.as_deref() == Some(version.hash.as_str()) && stored.is_some() {
@@ -380,9 +377,9 @@ impl<T: Transport> Engine<T> {
             .site(token)
             .await
             .map_err(|e| Failure::of(&e))?;
-        store.set_record(SITE, &site).await.map_err(sync_failure)?;
+        store.write(SITE, &site).await.map_err(sync_failure)?;
         store
-            .set_setting(SITE_HASH, &version.hash)
+            .write(SITE_HASH, &version.hash)
             .await
             .map_err(sync_failure)?;
         Ok(())
@@ -407,7 +404,7 @@ pub async fn held_orders(store: &Rc<dyn DraftStore>) -> Result<HashSet<String>, 
 
 /// The order notices stored by earlier pulls.
 pub async fn load_notices(store: &Rc<dyn DraftStore>) -> Result<Vec<OrderNotice>, StorageError> {
-    Ok(store.record(NOTICES).await?.unwrap_or_default())
+    Ok(store.read(NOTICES).await?.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -53,33 +53,19 @@ pub struct SyncRunner {
     pub attention: RwSignal<usize>,
     auth: Auth,
     db: DeviceDb,
-    engine: StoredValue<Rc<Engine<Http>>, LocalStorage>,
+    revision: Revision,
+    /// Set once in [`SyncRunner::new`]: the engine reports to this runner's signals.
+    engine: StoredValue<Option<Rc<Engine<Http>>>, LocalStorage>,
     timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
 }
 
 /// The engine's surroundings in the browser: the app's database and enrollment, the signals.
-#[derive(Clone, Copy)]
-struct BrowserHost {
-    runner: SyncRunnerSignals,
-    db: DeviceDb,
-    auth: Auth,
-    revision: Revision,
-}
-
-#[derive(Clone, Copy)]
-struct SyncRunnerSignals {
-    phase: RwSignal<Phase>,
-    sending: RwSignal<HashSet<String>>,
-    last_error: RwSignal<Option<String>>,
-    last_synced: RwSignal<Option<String>>,
-    skew: RwSignal<Option<i64>>,
-    attention: RwSignal<usize>,
-}
+struct BrowserHost(SyncRunner);
 
 #[async_trait::async_trait(?Send)]
 impl Host for BrowserHost {
     fn device(&self) -> Option<EnrollResponse> {
-        self.auth.device.get_untracked()
+        self.0.auth.device.get_untracked()
     }
 
     fn online(&self) -> bool {
@@ -89,7 +75,7 @@ impl Host for BrowserHost {
     }
 
     async fn store(&self) -> Result<Rc<dyn DraftStore>, StorageError> {
-        self.db.0.await
+        self.0.db.0.await
     }
 
     fn now(&self) -> DateTime<FixedOffset> {
@@ -101,31 +87,31 @@ impl Host for BrowserHost {
     }
 
     fn phase(&self, phase: Phase) {
-        self.runner.phase.set(phase);
+        self.0.phase.set(phase);
     }
 
     fn sending(&self, ids: HashSet<String>) {
-        self.runner.sending.set(ids);
+        self.0.sending.set(ids);
     }
 
     fn attention(&self, count: usize) {
-        self.runner.attention.set(count);
+        self.0.attention.set(count);
     }
 
     fn skew(&self, seconds: Option<i64>) {
-        self.runner.skew.set(seconds);
+        self.0.skew.set(seconds);
     }
 
     fn error(&self, why: Option<String>) {
-        self.runner.last_error.set(why);
+        self.0.last_error.set(why);
     }
 
     fn synced(&self) {
-        self.runner.last_synced.set(Some(self.now().to_rfc3339()));
+        self.0.last_synced.set(Some(self.now().to_rfc3339()));
     }
 
     fn stored(&self) {
-        self.revision.bump();
+        self.0.revision.bump();
     }
 }
 
@@ -142,32 +128,22 @@ pub async fn sleep_ms(ms: u32) {
 impl SyncRunner {
     /// A runner on the app's database and enrollment; call [`SyncRunner::install`] once.
     pub fn new(db: DeviceDb, auth: Auth, revision: Revision) -> Self {
-        let signals = SyncRunnerSignals {
+        let runner = Self {
             phase: RwSignal::new(Phase::Idle),
             sending: RwSignal::new(HashSet::new()),
             last_error: RwSignal::new(None),
             last_synced: RwSignal::new(None),
             skew: RwSignal::new(None),
             attention: RwSignal::new(0),
-        };
-        let host = BrowserHost {
-            runner: signals,
-            db,
             auth,
+            db,
             revision,
-        };
-        Self {
-            phase: signals.phase,
-            sending: signals.sending,
-            last_error: signals.last_error,
-            last_synced: signals.last_synced,
-            skew: signals.skew,
-            attention: signals.attention,
-            auth,
-            db,
-            engine: StoredValue::new_local(Rc::new(Engine::new(Rc::new(host), Http))),
+            engine: StoredValue::new_local(None),
             timer: StoredValue::new_local(None),
-        }
+        };
+        let engine = Engine::new(Rc::new(BrowserHost(runner)), Http);
+        runner.engine.set_value(Some(Rc::new(engine)));
+        runner
     }
 
     /// Starts sync when the enrollment is read, and again whenever the connection returns.
@@ -191,7 +167,9 @@ impl SyncRunner {
     }
 
     fn engine(&self) -> Rc<Engine<Http>> {
-        self.engine.with_value(Rc::clone)
+        self.engine
+            .with_value(|e| e.clone())
+            .expect("the engine is set when the runner is made")
     }
 
     fn running(&self) -> bool {
