@@ -59,15 +59,14 @@ async fn finalized(store: &impl DraftStore, id: &str, version: u32) {
     store.finalize(id, &outbox_item(id, version)).await.unwrap();
 }
 
+/// One field of each record, in order.
+fn pluck<R, T>(records: Vec<R>, field: impl Fn(R) -> T) -> Vec<T> {
+    records.into_iter().map(field).collect()
+}
+
 /// One field of every outbox item, in outbox order.
 async fn outbox<T>(store: &impl DraftStore, field: impl Fn(OutboxItem) -> T) -> Vec<T> {
-    store
-        .list_outbox()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(field)
-        .collect()
+    pluck(store.list_outbox().await.unwrap(), field)
 }
 
 /// Finalize: the outbox gains the record and the draft is gone, in one step.
@@ -170,13 +169,7 @@ pub async fn deleting_a_draft_leaves_the_others(store: &impl DraftStore) {
         store.put_draft(&draft(id, "tubes")).await.unwrap();
     }
     store.delete_draft("c-2").await.unwrap();
-    let ids: Vec<String> = store
-        .list_drafts()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let ids: Vec<String> = pluck(store.list_drafts().await.unwrap(), |d| d.id);
     assert_eq!(ids, vec!["c-1".to_string(), "c-3".to_string()]);
 }
 
@@ -261,13 +254,7 @@ pub async fn a_batch_of_receipts_settles_together_and_leaves_the_rest_waiting(
     store.settle(&batch).await.unwrap();
     let waiting: Vec<String> = outbox(store, |i| i.collection_id).await;
     assert_eq!(waiting, ["c-1", "c-3"]);
-    let mut kept: Vec<String> = store
-        .list_receipts()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.collection_id)
-        .collect();
+    let mut kept: Vec<String> = pluck(store.list_receipts().await.unwrap(), |r| r.collection_id);
     kept.sort();
     assert_eq!(kept, ["c-0", "c-2", "c-4"]);
     store.settle(&[]).await.unwrap();

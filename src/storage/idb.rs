@@ -198,7 +198,9 @@ fn from_rexie(e: rexie::Error) -> StorageError {
     if let rexie::Error::IdbError(idb::Error::DomException(d)) = &e {
         return raw::classify(&d.name(), &d.message());
     }
-    StorageError::Database(e.to_string())
+    // Debug, not Display: idb's builder already links the Debug text of every error, while its
+    // Display texts would add code to the bundle for nothing.
+    StorageError::Database(format!("{e:?}"))
 }
 
 fn object_store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, StorageError> {

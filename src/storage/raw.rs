@@ -1,6 +1,6 @@
-//! The small IndexedDB binding for what rexie cannot do: opening with our migrations, and
-//! transactions that ask for `{durability: "strict"}`.
+//! The small IndexedDB binding for what rexie cannot do: migrations and strict-durability writes.
 //!
+//! Here: opening with our migrations, and transactions that ask for `{durability: "strict"}`.
 //! rexie 0.6's builder has no migration hook and deletes every store it is not told about during
 //! an upgrade, and it passes no options to `IDBDatabase.transaction`. web-sys only has
 //! `IdbTransactionOptions` behind `--cfg=web_sys_unstable_apis`, so the one method we need is

@@ -1,7 +1,9 @@
-//! The sync loop without the browser: push the outbox batch by batch (settling, quarantining,
-//! splitting a refused batch down to the one bad record), pull the worklist and the site, back
-//! off after failures, and run one sync at a time. [`super::runner`] connects it to Leptos and
-//! the browser; tests drive it natively with a memory store and a scripted transport.
+//! The sync loop without the browser, so it is tested natively with a fake lab.
+//!
+//! It pushes the outbox batch by batch (settling, quarantining, splitting a refused batch down
+//! to the one bad record), pulls the worklist and the site, backs off after failures, and runs
+//! one sync at a time. [`super::runner`] connects it to Leptos and the browser; the tests drive
+//! it with a memory store and a scripted transport.
 
 use std::cell::RefCell;
 use std::collections::HashSet;

@@ -1,5 +1,6 @@
-//! The browser's HTTP client of the lab API: `fetch` with a timeout, JSON in and out, the
-//! server's problem message on errors; the account calls and the sync [`Transport`].
+//! The browser's HTTP client of the lab API: the account calls and the sync [`Transport`].
+//!
+//! `fetch` with a timeout, JSON in and out, the server's problem message on errors.
 
 use drawline_domain::api::{
     EnrollRequest, EnrollResponse, Health, PullQuery, PullResponse, PushRequest, PushResponse,

@@ -1,5 +1,7 @@
-//! The pull half of sync as pure decisions: how a server answer changes the stored worklist, and
-//! what the collector must be told about orders that changed while the tablet was away.
+//! The pull half of sync as pure decisions, tested natively.
+//!
+//! How a server answer changes the stored worklist, and what the collector must be told about
+//! orders that changed while the tablet was away.
 
 use std::collections::HashSet;
 

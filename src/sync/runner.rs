@@ -1,6 +1,7 @@
-//! Runs sync in the browser: the [`Engine`] on IndexedDB and `fetch`, its state in signals, started
-//! when the enrollment is read, when the connection returns, after a finalize, on a timer while
-//! records wait, and on "Sync now".
+//! Runs sync in the browser: the [`Engine`] on IndexedDB and `fetch`, its state in signals.
+//!
+//! Sync starts when the enrollment is read, when the connection returns, after a finalize, on a
+//! timer while records wait, and on "Sync now"; "Prepare for round" runs one and reports.
 
 use std::collections::HashSet;
 use std::rc::Rc;

@@ -1,5 +1,6 @@
-//! The three calls the sync loop makes to the lab, behind a trait so the loop runs natively
-//! against a scripted fake; [`super::http::Http`] is the browser's implementation.
+//! The three calls the sync loop makes to the lab, behind a trait so tests can script the lab.
+//!
+//! [`super::http::Http`] is the browser's implementation.
 
 use drawline_domain::api::{PullQuery, PullResponse, PushRequest, PushResponse};
 use drawline_domain::SiteConfig;
