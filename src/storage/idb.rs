@@ -198,9 +198,7 @@ fn from_rexie(e: rexie::Error) -> StorageError {
     if let rexie::Error::IdbError(idb::Error::DomException(d)) = &e {
         return raw::classify(&d.name(), &d.message());
     }
-    // Debug, not Display: idb's builder already links the Debug text of every error, while its
-    // Display texts would add code to the bundle for nothing.
-    StorageError::Database(format!("{e:?}"))
+    StorageError::Database(e.to_string())
 }
 
 fn object_store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, StorageError> {
