@@ -121,19 +121,31 @@ impl<T: Serialize + DeserializeOwned> Key for WorklistKey<T> {
 pub trait TypedRecords: DraftStore {
     /// The record's value, if stored and readable.
     async fn read<K: Key>(&self, key: K) -> Result<Option<K::Value>, StorageError> {
-        let stored = match key.place() {
-            Place::Setting(name) => self.get_setting(name).await?,
-            Place::Worklist(id) => self.get_worklist(id).await?,
-        };
-        Ok(decode(stored))
+        Ok(decode(self.read_json(key.place()).await?))
     }
 
     /// Sets (replaces) the record.
     async fn write<K: Key>(&self, key: K, value: &K::Value) -> Result<(), StorageError> {
-        let value = encode(value)?;
-        match key.place() {
-            Place::Setting(name) => self.put_setting(name, &value).await,
-            Place::Worklist(id) => self.put_worklist(id, &value).await,
+        self.write_json(key.place(), &encode(value)?).await
+    }
+
+    /// The record as stored, if any. Not generic, so the bundle holds it once.
+    async fn read_json(&self, place: Place) -> Result<Option<serde_json::Value>, StorageError> {
+        match place {
+            Place::Setting(name) => self.get_setting(name).await,
+            Place::Worklist(id) => self.get_worklist(id).await,
+        }
+    }
+
+    /// Stores the record as JSON. Not generic, so the bundle holds it once.
+    async fn write_json(
+        &self,
+        place: Place,
+        value: &serde_json::Value,
+    ) -> Result<(), StorageError> {
+        match place {
+            Place::Setting(name) => self.put_setting(name, value).await,
+            Place::Worklist(id) => self.put_worklist(id, value).await,
         }
     }
 
