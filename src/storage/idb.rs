@@ -154,9 +154,8 @@ impl IdbStore {
         store: &str,
         key: &str,
     ) -> Result<Option<serde_json::Value>, StorageError> {
-        let found: Option<serde_json::Map<String, serde_json::Value>> =
-            self.get_value(store, key).await?;
-        Ok(found.and_then(|mut record| record.remove(named_fields(store).1)))
+        let found: Option<Named> = self.get_value(store, key).await?;
+        Ok(found.map(|record| record.value))
     }
 
     async fn put_named(
@@ -215,6 +214,13 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, StorageError> {
 
 fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StorageError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| StorageError::Serialization(e.to_string()))
+}
+
+/// The value of a settings (`{key, value}`) or worklist (`{id, data}`) record.
+#[derive(serde::Deserialize)]
+struct Named {
+    #[serde(alias = "data")]
+    value: serde_json::Value,
 }
 
 /// Settings and worklist records are `{<key field>: key, <value field>: value}`.
