@@ -4,9 +4,9 @@ use std::rc::Rc;
 
 use drawline_domain::api::{EnrollResponse, SessionResponse};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::storage::keys::{DEVICE_KEY, SESSION_KEY};
+use crate::storage::boot_hints::{self, BootHints};
+use crate::storage::keys::{TypedRecords, DEVICE, SESSION};
 use crate::storage::{DraftStore, StorageError};
 use crate::workflow::Collector;
 
@@ -50,14 +50,7 @@ impl Revision {
     }
 }
 
-/// A collector offered as a one-tap sign-in button.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecentUser {
-    /// Sign-in name.
-    pub username: String,
-    /// Full name.
-    pub display_name: String,
-}
+pub use crate::storage::keys::RecentUser;
 
 /// Who this device is and who is signed in, read from the settings store at start.
 #[derive(Clone, Copy)]
@@ -70,6 +63,9 @@ pub struct Auth {
     pub session: RwSignal<Option<SessionResponse>>,
     /// Reading the settings failed.
     pub error: RwSignal<Option<StorageError>>,
+    /// What localStorage said at start, before the settings were read: enough to choose the
+    /// first screen at once (enroll or sign in).
+    pub hints: StoredValue<BootHints>,
 }
 
 impl Auth {
@@ -85,21 +81,21 @@ impl Auth {
             device: RwSignal::new(None),
             session: RwSignal::new(None),
             error: RwSignal::new(None),
+            hints: StoredValue::new(boot_hints::read()),
         };
         leptos::task::spawn_local(async move {
             let result = async {
                 let store = db.0.await?;
-                let device = store.get_setting(DEVICE_KEY).await?;
-                let session = store.get_setting(SESSION_KEY).await?;
+                let device = store.read(DEVICE).await?;
+                let session = store.read(SESSION).await?;
                 Ok::<_, StorageError>((device, session))
             }
             .await;
             match result {
                 Ok((device, session)) => {
-                    auth.device
-                        .set(device.and_then(|v| serde_json::from_value(v).ok()));
-                    auth.session
-                        .set(session.and_then(|v| serde_json::from_value(v).ok()));
+                    boot_hints::update(|h| h.enrolled = device.is_some());
+                    auth.device.set(device);
+                    auth.session.set(session);
                 }
                 Err(e) => auth.error.set(Some(e)),
             }

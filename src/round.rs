@@ -5,33 +5,25 @@ use std::rc::Rc;
 use drawline_domain::api::Worklist;
 use drawline_domain::{Device, SiteConfig};
 
-use crate::storage::keys::NEEDLE_KEY;
+use crate::storage::keys::{TypedRecords, NEEDLE, SITE, WORKLIST};
 use crate::storage::{DraftStore, StorageError};
-use crate::workflow::{self, DraftData, Step};
+use crate::workflow::{DraftData, Step};
 
 /// The stored worklist and site configuration (the shipped default site until downloaded).
 pub async fn load_round(
     store: &Rc<dyn DraftStore>,
 ) -> Result<(Option<Worklist>, SiteConfig), StorageError> {
-    let worklist = store
-        .get_worklist(workflow::WORKLIST_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok());
+    let worklist = store.read(WORKLIST).await?;
     let site = store
-        .get_worklist(workflow::SITE_KEY)
+        .read(SITE)
         .await?
-        .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_else(SiteConfig::default_site);
     Ok((worklist, site))
 }
 
 /// The needle setting (straight needle unless the collector chose a butterfly).
 pub async fn load_needle(store: &Rc<dyn DraftStore>) -> Result<Device, StorageError> {
-    Ok(store
-        .get_setting(NEEDLE_KEY)
-        .await?
-        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or(Device::EvacuatedHolder))
+    Ok(store.read(NEEDLE).await?.unwrap_or(Device::EvacuatedHolder))
 }
 
 /// The drafts as records the screens understand (unreadable ones are skipped, not deleted).

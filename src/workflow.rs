@@ -13,13 +13,6 @@ use uuid::Uuid;
 
 use crate::storage::{Draft, OutboxItem};
 
-/// Worklist store key of the downloaded worklist.
-pub const WORKLIST_KEY: &str = "worklist";
-/// Worklist store key of the site configuration (catalog and order of draw).
-pub const SITE_KEY: &str = "site";
-/// Worklist store key of the order notices (cancelled, left the round) not yet acknowledged.
-pub const NOTICES_KEY: &str = "notices";
-
 /// The screens of one collection, in workflow order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

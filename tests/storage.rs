@@ -1,10 +1,14 @@
 //! The device storage module on real IndexedDB in headless Chromium.
 #![cfg(target_arch = "wasm32")]
 
+use drawline::storage::keys::{self, TypedRecords};
 use drawline::storage::schema::{
     DRAFTS, DRAFTS_BY_SAVED_AT, OUTBOX, OUTBOX_BY_FINALIZED_AT, SCHEMA_VERSION,
 };
-use drawline::storage::{conformance, Draft, DraftStore, IdbStore, OutboxItem, StorageError};
+use drawline::storage::{
+    boot_hints, conformance, Draft, DraftStore, IdbStore, OutboxItem, StorageError,
+};
+use gloo_storage::Storage;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -12,6 +16,19 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// A database name no other test uses, so tests never see each other's data.
 fn fresh_name(test: &str) -> String {
     format!("drawline-test-{test}-{}", js_sys::Math::random().to_bits())
+}
+
+/// A fresh, empty database for one test: its name and the open store.
+async fn fresh_store(test: &str) -> (String, IdbStore) {
+    let name = fresh_name(test);
+    let store = IdbStore::open(&name).await.expect("open IndexedDB");
+    (name, store)
+}
+
+/// Closes the store and deletes its database.
+async fn discard(name: &str, store: IdbStore) {
+    store.close();
+    IdbStore::delete(name).await.unwrap();
 }
 
 fn draft(id: &str, step: &str) -> Draft {
@@ -56,33 +73,28 @@ async fn indexeddb_passes_the_storage_conformance_suite() {
 
 #[wasm_bindgen_test]
 async fn a_draft_survives_closing_and_reopening_the_database() {
-    let name = fresh_name("reopen");
     let draft = draft("c-42", "label");
-    let store = IdbStore::open(&name).await.unwrap();
+    let (name, store) = fresh_store("reopen").await;
     store.put_draft(&draft).await.unwrap();
     // Closing drops the connection as a reload or a killed tab does; the data must be on disk.
     store.close();
     let reopened = IdbStore::open(&name).await.unwrap();
     assert_eq!(reopened.get_draft("c-42").await.unwrap(), Some(draft));
     assert_eq!(reopened.count_drafts().await.unwrap(), 1);
-    reopened.close();
-    IdbStore::delete(&name).await.unwrap();
+    discard(&name, reopened).await;
 }
 
 #[wasm_bindgen_test]
 async fn draft_and_finalize_writes_ask_for_strict_durability() {
-    let name = fresh_name("durability");
-    let store = IdbStore::open(&name).await.unwrap();
+    let (name, store) = fresh_store("durability").await;
     // Chromium 121+ knows the option and reports what it granted.
     assert_eq!(store.write_durability().unwrap().as_deref(), Some("strict"));
-    store.close();
-    IdbStore::delete(&name).await.unwrap();
+    discard(&name, store).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_finalize_that_fails_leaves_the_draft_in_place_and_the_outbox_unchanged() {
-    let name = fresh_name("atomic");
-    let store = IdbStore::open(&name).await.unwrap();
+    let (name, store) = fresh_store("atomic").await;
     store.put_draft(&draft("c-1", "review")).await.unwrap();
     store.finalize("c-1", &item("c-1", 1)).await.unwrap();
     // The same version again: the outbox half of the transaction fails, so the draft half
@@ -103,8 +115,7 @@ async fn a_finalize_that_fails_leaves_the_draft_in_place_and_the_outbox_unchange
     let reopened = IdbStore::open(&name).await.unwrap();
     assert_eq!(reopened.count_drafts().await.unwrap(), 1);
     assert_eq!(reopened.list_outbox().await.unwrap(), vec![item("c-1", 1)]);
-    reopened.close();
-    IdbStore::delete(&name).await.unwrap();
+    discard(&name, reopened).await;
 }
 
 #[wasm_bindgen_test]
@@ -166,4 +177,44 @@ async fn an_upgrade_blocked_by_an_open_older_connection_says_so() {
     drop(old);
     new.close();
     IdbStore::delete(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn typed_settings_are_stored_as_the_json_earlier_versions_wrote() {
+    let (name, store) = fresh_store("typed").await;
+    store
+        .write(keys::NEEDLE, &drawline_domain::Device::Winged)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_setting("needle").await.unwrap(),
+        Some(serde_json::json!("winged"))
+    );
+    // A value written by an earlier version as plain JSON reads back typed.
+    store
+        .put_setting("pull_cursor", &serde_json::json!("c-9"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.read(keys::PULL_CURSOR).await.unwrap().as_deref(),
+        Some("c-9")
+    );
+    store.remove(keys::PULL_CURSOR).await.unwrap();
+    assert_eq!(store.get_setting("pull_cursor").await.unwrap(), None);
+    discard(&name, store).await;
+}
+
+#[wasm_bindgen_test]
+fn boot_hints_round_trip_through_local_storage() {
+    gloo_storage::LocalStorage::delete(boot_hints::KEY);
+    assert_eq!(boot_hints::read(), boot_hints::BootHints::default());
+    boot_hints::update(|h| {
+        h.enrolled = true;
+        h.site_name = Some("St. Olaf".into());
+    });
+    let read = boot_hints::read();
+    assert!(read.enrolled);
+    assert_eq!(read.site_name.as_deref(), Some("St. Olaf"));
+    assert_eq!(read.lock_timeout_minutes, None);
+    gloo_storage::LocalStorage::delete(boot_hints::KEY);
 }

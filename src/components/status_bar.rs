@@ -5,7 +5,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::context::{Auth, DeviceDb, OfflineReady, Revision, ServiceWorkerState};
 use crate::human::skew_text;
-use crate::storage::keys::SESSION_KEY;
+use crate::storage::keys::{TypedRecords, SESSION};
 use crate::sync::runner::{Phase, SyncRunner};
 
 fn navigator_online() -> bool {
@@ -53,7 +53,7 @@ pub fn StatusBar() -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(store) = db.await {
                 // Drafts stay on the device: the next collector can see and resume them.
-                let _ = store.delete_setting(SESSION_KEY).await;
+                let _ = store.remove(SESSION).await;
             }
             auth.session.set(None);
             navigate("/sign-in", Default::default());

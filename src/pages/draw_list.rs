@@ -16,7 +16,7 @@ use crate::components::screen::{Screen, TitleActions};
 use crate::context::{Auth, DeviceDb, Revision};
 use crate::error::AppError;
 use crate::round;
-use crate::storage::keys::NEEDLE_KEY;
+use crate::storage::keys::{TypedRecords, NEEDLE};
 use crate::storage::{DraftStore, StorageError};
 use crate::sync::pull::{self, OrderNotice};
 use crate::sync::runner::{self, Readiness, SyncRunner};
@@ -212,12 +212,7 @@ pub fn DrawList() -> impl IntoView {
         for n in &mut notices {
             n.acknowledged = true;
         }
-        store
-            .put_worklist(
-                workflow::NOTICES_KEY,
-                &serde_json::to_value(&notices).expect("notices serialise"),
-            )
-            .await?;
+        store.write(pull::NOTICES, &notices).await?;
         revision.bump();
         Ok::<_, AppError>(())
     });
@@ -226,9 +221,7 @@ pub fn DrawList() -> impl IntoView {
         let device = *device;
         async move {
             let store = db.0.await?;
-            store
-                .put_setting(NEEDLE_KEY, &serde_json::Value::String(device.to_string()))
-                .await?;
+            store.write(NEEDLE, &device).await?;
             revision.bump();
             Ok::<_, AppError>(())
         }

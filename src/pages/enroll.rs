@@ -8,7 +8,8 @@ use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::context::{Auth, DeviceDb};
 use crate::error::AppError;
-use crate::storage::keys::{DEVICE_KEY, PULL_CURSOR_KEY};
+use crate::storage::boot_hints;
+use crate::storage::keys::{TypedRecords, DEVICE, PULL_CURSOR};
 use crate::storage::quota::request_persistent_storage;
 use crate::sync;
 use crate::sync::runner::{Phase, SyncRunner};
@@ -27,11 +28,11 @@ pub fn Enroll() -> impl IntoView {
         async move {
             let answer = sync::enroll(&code).await?;
             let store = db.0.await?;
-            let value = serde_json::to_value(&answer).expect("serialisable");
             // Stored before the screen moves on: a reload must not ask for a used code again.
-            store.put_setting(DEVICE_KEY, &value).await?;
+            store.write(DEVICE, &answer).await?;
+            boot_hints::update(|h| h.enrolled = true);
             // A new enrollment is a new device to the lab: its worklist starts from scratch.
-            store.delete_setting(PULL_CURSOR_KEY).await?;
+            store.remove(PULL_CURSOR).await?;
             request_persistent_storage().await;
             Ok::<_, AppError>(answer)
         }

@@ -10,7 +10,7 @@ use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::context::{Auth, DeviceDb, RecentUser, Revision};
 use crate::error::AppError;
-use crate::storage::keys::{RECENT_USERS_KEY, SESSION_KEY};
+use crate::storage::keys::{self, TypedRecords, SESSION};
 use crate::sync::runner::SyncRunner;
 use crate::sync::{self, SyncError};
 
@@ -31,8 +31,7 @@ pub fn SignIn() -> impl IntoView {
 
     let recent = LocalResource::new(move || async move {
         let store = db.0.await.ok()?;
-        let v = store.get_setting(RECENT_USERS_KEY).await.ok()??;
-        serde_json::from_value::<Vec<RecentUser>>(v).ok()
+        store.read(keys::RECENT_USERS).await.ok()?
     });
 
     let runner: SyncRunner = expect_context();
@@ -52,14 +51,12 @@ pub fn SignIn() -> impl IntoView {
                     e => e.into(),
                 })?;
             let store = db.0.await?;
-            let value = serde_json::to_value(&session).expect("serialisable");
-            store.put_setting(SESSION_KEY, &value).await?;
+            store.write(SESSION, &session).await?;
             let mut users: Vec<RecentUser> = store
-                .get_setting(RECENT_USERS_KEY)
+                .read(keys::RECENT_USERS)
                 .await
                 .ok()
                 .flatten()
-                .and_then(|v| serde_json::from_value(v).ok())
                 .unwrap_or_default();
             users.retain(|u| u.username != session.user.username);
             users.insert(
@@ -70,12 +67,7 @@ pub fn SignIn() -> impl IntoView {
                 },
             );
             users.truncate(RECENT_USERS);
-            let _ = store
-                .put_setting(
-                    RECENT_USERS_KEY,
-                    &serde_json::to_value(&users).expect("serialisable"),
-                )
-                .await;
+            let _ = store.write(keys::RECENT_USERS, &users).await;
             // The round goes on the tablet now, while there is a connection. A failure here
             // keeps the last downloaded worklist; the draw list offers "Prepare for round".
             let _ = runner.prepare().await;

@@ -53,6 +53,22 @@ fn outbox_item(collection: &str, version: u32) -> OutboxItem {
     }
 }
 
+/// Saves a draft of `id` at review and finalizes it as `version`.
+async fn finalized(store: &impl DraftStore, id: &str, version: u32) {
+    store.put_draft(&draft(id, "review")).await.unwrap();
+    store.finalize(id, &outbox_item(id, version)).await.unwrap();
+}
+
+/// One field of each record, in order.
+fn pluck<R, T>(records: Vec<R>, field: impl Fn(R) -> T) -> Vec<T> {
+    records.into_iter().map(field).collect()
+}
+
+/// One field of every outbox item, in outbox order.
+async fn outbox<T>(store: &impl DraftStore, field: impl Fn(OutboxItem) -> T) -> Vec<T> {
+    pluck(store.list_outbox().await.unwrap(), field)
+}
+
 /// Finalize: the outbox gains the record and the draft is gone, in one step.
 pub async fn finalize_moves_the_draft_into_the_outbox(store: &impl DraftStore) {
     store.put_draft(&draft("c-1", "review")).await.unwrap();
@@ -68,8 +84,7 @@ pub async fn finalize_moves_the_draft_into_the_outbox(store: &impl DraftStore) {
 /// A second finalize of the same version (a double tap, a retried call) is refused and leaves
 /// both stores as they were: the draft that came back is not swallowed, the outbox not doubled.
 pub async fn finalizing_the_same_version_twice_changes_nothing(store: &impl DraftStore) {
-    store.put_draft(&draft("c-1", "review")).await.unwrap();
-    store.finalize("c-1", &outbox_item("c-1", 1)).await.unwrap();
+    finalized(store, "c-1", 1).await;
     store.put_draft(&draft("c-1", "review")).await.unwrap();
     let mut changed = outbox_item("c-1", 1);
     changed.hash = "another".into();
@@ -88,17 +103,9 @@ pub async fn finalizing_the_same_version_twice_changes_nothing(store: &impl Draf
 
 /// Versions of one collection are separate immutable records.
 pub async fn a_correction_is_a_second_outbox_record_next_to_the_first(store: &impl DraftStore) {
-    store.put_draft(&draft("c-1", "review")).await.unwrap();
-    store.finalize("c-1", &outbox_item("c-1", 1)).await.unwrap();
-    store.put_draft(&draft("c-1", "review")).await.unwrap();
-    store.finalize("c-1", &outbox_item("c-1", 2)).await.unwrap();
-    let versions: Vec<u32> = store
-        .list_outbox()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.version)
-        .collect();
+    finalized(store, "c-1", 1).await;
+    finalized(store, "c-1", 2).await;
+    let versions: Vec<u32> = outbox(store, |i| i.version).await;
     assert_eq!(versions, vec![1, 2]);
     assert_eq!(store.count_drafts().await.unwrap(), 0);
 }
@@ -162,13 +169,7 @@ pub async fn deleting_a_draft_leaves_the_others(store: &impl DraftStore) {
         store.put_draft(&draft(id, "tubes")).await.unwrap();
     }
     store.delete_draft("c-2").await.unwrap();
-    let ids: Vec<String> = store
-        .list_drafts()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let ids: Vec<String> = pluck(store.list_drafts().await.unwrap(), |d| d.id);
     assert_eq!(ids, vec!["c-1".to_string(), "c-3".to_string()]);
 }
 
@@ -202,26 +203,18 @@ fn receipt_for(item: &OutboxItem) -> ReceiptRecord {
 /// The lab acknowledged a record: it leaves the outbox and its receipt is kept, in one step.
 pub async fn settling_moves_an_outbox_record_to_receipts(store: &impl DraftStore) {
     for id in ["c-1", "c-2"] {
-        store.put_draft(&draft(id, "review")).await.unwrap();
-        store.finalize(id, &outbox_item(id, 1)).await.unwrap();
+        finalized(store, id, 1).await;
     }
     let receipt = receipt_for(&outbox_item("c-1", 1));
     store.settle(std::slice::from_ref(&receipt)).await.unwrap();
-    let left: Vec<String> = store
-        .list_outbox()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.id)
-        .collect();
+    let left: Vec<String> = outbox(store, |i| i.id).await;
     assert_eq!(left, vec![OutboxItem::key("c-2", 1)]);
     assert_eq!(store.list_receipts().await.unwrap(), vec![receipt]);
 }
 
 /// A duplicate answer after a lost response settles again: still one receipt, nothing else moved.
 pub async fn settling_twice_keeps_one_receipt_and_touches_no_other_record(store: &impl DraftStore) {
-    store.put_draft(&draft("c-1", "review")).await.unwrap();
-    store.finalize("c-1", &outbox_item("c-1", 1)).await.unwrap();
+    finalized(store, "c-1", 1).await;
     store.put_draft(&draft("c-9", "tubes")).await.unwrap();
     let receipt = receipt_for(&outbox_item("c-1", 1));
     store.settle(std::slice::from_ref(&receipt)).await.unwrap();
@@ -233,8 +226,7 @@ pub async fn settling_twice_keeps_one_receipt_and_touches_no_other_record(store:
 
 /// A refused record is kept, with the lab's reason, until a person deals with it.
 pub async fn a_quarantined_record_stays_in_the_outbox_with_its_reason(store: &impl DraftStore) {
-    store.put_draft(&draft("c-1", "review")).await.unwrap();
-    store.finalize("c-1", &outbox_item("c-1", 1)).await.unwrap();
+    finalized(store, "c-1", 1).await;
     let mut item = outbox_item("c-1", 1);
     item.attention = Some(Attention {
         outcome: "rejected".into(),
@@ -253,29 +245,16 @@ pub async fn a_batch_of_receipts_settles_together_and_leaves_the_rest_waiting(
 ) {
     for n in 0..5 {
         let id = format!("c-{n}");
-        store.put_draft(&draft(&id, "review")).await.unwrap();
-        store.finalize(&id, &outbox_item(&id, 1)).await.unwrap();
+        finalized(store, &id, 1).await;
     }
     let batch: Vec<ReceiptRecord> = ["c-0", "c-2", "c-4"]
         .iter()
         .map(|id| receipt_for(&outbox_item(id, 1)))
         .collect();
     store.settle(&batch).await.unwrap();
-    let waiting: Vec<String> = store
-        .list_outbox()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.collection_id)
-        .collect();
+    let waiting: Vec<String> = outbox(store, |i| i.collection_id).await;
     assert_eq!(waiting, ["c-1", "c-3"]);
-    let mut kept: Vec<String> = store
-        .list_receipts()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.collection_id)
-        .collect();
+    let mut kept: Vec<String> = pluck(store.list_receipts().await.unwrap(), |r| r.collection_id);
     kept.sort();
     assert_eq!(kept, ["c-0", "c-2", "c-4"]);
     store.settle(&[]).await.unwrap();

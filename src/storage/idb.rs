@@ -1,9 +1,18 @@
-//! IndexedDB storage: the device database behind [`DraftStore`], on the bindings in [`super::raw`].
+//! IndexedDB storage: the device database behind [`DraftStore`].
+//!
+//! Ordinary reads and the writes of replaceable data (settings, the downloaded worklist) go
+//! through rexie. Two things rexie 0.6 cannot do stay on the small binding in [`super::raw`]:
+//! transactions with `{durability: "strict"}` (every draft, finalize, outbox and settle write,
+//! and draft deletes: rexie passes no transaction options) and schema upgrades (its builder has
+//! no migration hook and drops every store it is not told about). So the database is opened
+//! twice at the same version: first by [`raw::open`], which runs our migrations, then by rexie,
+//! which then finds nothing to upgrade and so never runs its own upgrade code.
 
+use rexie::{Rexie, TransactionMode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
-use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction};
 
 use super::schema::{DRAFTS, OUTBOX, RECEIPTS, SCHEMA_VERSION, SETTINGS, WORKLIST};
 use super::{raw, Draft, DraftStore, OutboxItem, ReceiptRecord, StorageError};
@@ -11,7 +20,10 @@ use super::{raw, Draft, DraftStore, OutboxItem, ReceiptRecord, StorageError};
 /// The device database. Dropping it closes the connection: an open one would block a later
 /// schema upgrade or deletion until garbage collection.
 pub struct IdbStore {
+    /// Our connection: strict-durability writes, layout and version.
     db: IdbDatabase,
+    /// rexie's connection to the same database, for everything else (taken on drop to close it).
+    rexie: Option<Rexie>,
 }
 
 impl IdbStore {
@@ -23,14 +35,21 @@ impl IdbStore {
     /// Opens `name` at an older or the current schema `version` (tests build old databases
     /// this way to check that an upgrade keeps their data).
     pub async fn open_at(name: &str, version: u32) -> Result<Self, StorageError> {
+        let db = raw::open(name, version).await?;
+        let rexie = Rexie::builder(name)
+            .version(version)
+            .build()
+            .await
+            .map_err(from_rexie)?;
         Ok(Self {
-            db: raw::open(name, version).await?,
+            db,
+            rexie: Some(rexie),
         })
     }
 
     /// Deletes a whole database (tests use a fresh name each and clean up).
     pub async fn delete(name: &str) -> Result<(), StorageError> {
-        raw::delete(name).await
+        Rexie::delete(name).await.map_err(from_rexie)
     }
 
     /// Closes the connection, as a reload or a killed tab would.
@@ -73,16 +92,35 @@ impl IdbStore {
         Ok(granted)
     }
 
-    fn read(&self, store: &str) -> Result<(IdbTransaction, IdbObjectStore), StorageError> {
-        let tx = raw::transaction(&self.db, &[store], IdbTransactionMode::Readonly)?;
-        let s = object_store(&tx, store)?;
-        Ok((tx, s))
+    /// Replaces one record of `store` with strict durability.
+    async fn strict_put(&self, store: &str, value: &JsValue) -> Result<(), StorageError> {
+        let tx = raw::strict_transaction(&self.db, &[store])?;
+        raw::issued(object_store(&tx, store)?.put(value))?;
+        raw::done(&tx).await
+    }
+
+    fn rexie(&self) -> Result<&Rexie, StorageError> {
+        self.rexie
+            .as_ref()
+            .ok_or_else(|| StorageError::Database("the database is closed".into()))
+    }
+
+    fn store(
+        &self,
+        name: &str,
+        mode: TransactionMode,
+    ) -> Result<(rexie::Transaction, rexie::Store), StorageError> {
+        let tx = self
+            .rexie()?
+            .transaction(&[name], mode)
+            .map_err(from_rexie)?;
+        let store = tx.store(name).map_err(from_rexie)?;
+        Ok((tx, store))
     }
 
     async fn count(&self, store: &str) -> Result<u32, StorageError> {
-        let (_tx, s) = self.read(store)?;
-        let n = raw::request(s.count()).await?;
-        Ok(n.as_f64().unwrap_or(0.0) as u32)
+        let (_tx, s) = self.store(store, TransactionMode::ReadOnly)?;
+        s.count(None).await.map_err(from_rexie)
     }
 
     async fn get_value<T: DeserializeOwned>(
@@ -90,37 +128,76 @@ impl IdbStore {
         store: &str,
         key: &str,
     ) -> Result<Option<T>, StorageError> {
-        let (_tx, s) = self.read(store)?;
-        let value = raw::request(s.get(&JsValue::from_str(key))).await?;
-        if value.is_undefined() {
-            return Ok(None);
+        let (_tx, s) = self.store(store, TransactionMode::ReadOnly)?;
+        match s.get(JsValue::from_str(key)).await.map_err(from_rexie)? {
+            Some(value) if !value.is_undefined() => from_js(value).map(Some),
+            _ => Ok(None),
         }
-        from_js(value).map(Some)
     }
 
     async fn all_values<T: DeserializeOwned>(&self, store: &str) -> Result<Vec<T>, StorageError> {
-        let (_tx, s) = self.read(store)?;
-        let values = raw::request(s.get_all()).await?;
-        js_sys::Array::from(&values).iter().map(from_js).collect()
+        let (_tx, s) = self.store(store, TransactionMode::ReadOnly)?;
+        let values = s.get_all(None, None).await.map_err(from_rexie)?;
+        values.into_iter().map(from_js).collect()
     }
 
     /// Replaceable data (settings, the downloaded worklist): default durability is enough.
     async fn put_value(&self, store: &str, value: &JsValue) -> Result<(), StorageError> {
-        let tx = raw::transaction(&self.db, &[store], IdbTransactionMode::Readwrite)?;
-        raw::issued(object_store(&tx, store)?.put(value))?;
+        let (tx, s) = self.store(store, TransactionMode::ReadWrite)?;
+        s.put(value, None).await.map_err(from_rexie)?;
         // Resolve only when the transaction is complete, never on the request alone.
-        raw::done(&tx).await
+        committed(tx).await
     }
 
-    async fn delete_value(&self, store: &str, key: &str, strict: bool) -> Result<(), StorageError> {
-        let tx = if strict {
-            raw::strict_transaction(&self.db, &[store])?
-        } else {
-            raw::transaction(&self.db, &[store], IdbTransactionMode::Readwrite)?
-        };
-        raw::issued(object_store(&tx, store)?.delete(&JsValue::from_str(key)))?;
-        raw::done(&tx).await
+    async fn get_named(
+        &self,
+        store: &str,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>, StorageError> {
+        let found: Option<Named> = self.get_value(store, key).await?;
+        Ok(found.map(|record| record.value))
     }
+
+    async fn put_named(
+        &self,
+        store: &str,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<(), StorageError> {
+        let (key_field, value_field) = named_fields(store);
+        let record = js_sys::Object::new();
+        let set = |field: &str, v: &JsValue| {
+            js_sys::Reflect::set(&record, &JsValue::from_str(field), v)
+                .map_err(|e| StorageError::Serialization(format!("{e:?}")))
+        };
+        set(key_field, &JsValue::from_str(key))?;
+        set(value_field, &to_js(value)?)?;
+        self.put_value(store, &record).await
+    }
+
+    async fn delete_setting_value(&self, key: &str) -> Result<(), StorageError> {
+        let (tx, s) = self.store(SETTINGS, TransactionMode::ReadWrite)?;
+        s.delete(JsValue::from_str(key)).await.map_err(from_rexie)?;
+        committed(tx).await
+    }
+}
+
+/// Waits for a rexie transaction to commit; an abort is an error.
+async fn committed(tx: rexie::Transaction) -> Result<(), StorageError> {
+    match tx.done().await.map_err(from_rexie)? {
+        rexie::TransactionResult::Committed => Ok(()),
+        rexie::TransactionResult::Aborted => {
+            Err(StorageError::Database("the transaction was aborted".into()))
+        }
+    }
+}
+
+/// Sorts a rexie failure like our own: the DOM exception's name decides.
+fn from_rexie(e: rexie::Error) -> StorageError {
+    if let rexie::Error::IdbError(idb::Error::DomException(d)) = &e {
+        return raw::classify(&d.name(), &d.message());
+    }
+    StorageError::Database(e.to_string())
 }
 
 fn object_store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, StorageError> {
@@ -139,21 +216,28 @@ fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, StorageError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| StorageError::Serialization(e.to_string()))
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Setting {
-    key: String,
+/// The value of a settings (`{key, value}`) or worklist (`{id, data}`) record.
+#[derive(serde::Deserialize)]
+struct Named {
+    #[serde(alias = "data")]
     value: serde_json::Value,
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct WorklistRecord {
-    id: String,
-    data: serde_json::Value,
+/// Settings and worklist records are `{<key field>: key, <value field>: value}`.
+fn named_fields(store: &str) -> (&'static str, &'static str) {
+    if store == SETTINGS {
+        ("key", "value")
+    } else {
+        ("id", "data")
+    }
 }
 
 impl Drop for IdbStore {
     fn drop(&mut self) {
         self.db.close();
+        if let Some(rexie) = self.rexie.take() {
+            rexie.close();
+        }
     }
 }
 
@@ -162,9 +246,7 @@ impl DraftStore for IdbStore {
     async fn put_draft(&self, draft: &Draft) -> Result<(), StorageError> {
         let value = to_js(draft)?;
         // Autosave is the collector's only copy: wait until it is on disk.
-        let tx = raw::strict_transaction(&self.db, &[DRAFTS])?;
-        raw::issued(object_store(&tx, DRAFTS)?.put(&value))?;
-        raw::done(&tx).await
+        self.strict_put(DRAFTS, &value).await
     }
 
     async fn get_draft(&self, id: &str) -> Result<Option<Draft>, StorageError> {
@@ -176,7 +258,9 @@ impl DraftStore for IdbStore {
     }
 
     async fn delete_draft(&self, id: &str) -> Result<(), StorageError> {
-        self.delete_value(DRAFTS, id, true).await
+        let tx = raw::strict_transaction(&self.db, &[DRAFTS])?;
+        raw::issued(object_store(&tx, DRAFTS)?.delete(&JsValue::from_str(id)))?;
+        raw::done(&tx).await
     }
 
     async fn count_drafts(&self) -> Result<u32, StorageError> {
@@ -208,9 +292,7 @@ impl DraftStore for IdbStore {
 
     async fn put_outbox(&self, item: &OutboxItem) -> Result<(), StorageError> {
         let value = to_js(item)?;
-        let tx = raw::strict_transaction(&self.db, &[OUTBOX])?;
-        raw::issued(object_store(&tx, OUTBOX)?.put(&value))?;
-        raw::done(&tx).await
+        self.strict_put(OUTBOX, &value).await
     }
 
     async fn settle(&self, receipts: &[ReceiptRecord]) -> Result<(), StorageError> {
@@ -234,32 +316,22 @@ impl DraftStore for IdbStore {
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StorageError> {
-        let found: Option<Setting> = self.get_value(SETTINGS, key).await?;
-        Ok(found.map(|s| s.value))
+        self.get_named(SETTINGS, key).await
     }
 
     async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StorageError> {
-        let record = Setting {
-            key: key.to_owned(),
-            value: value.clone(),
-        };
-        self.put_value(SETTINGS, &to_js(&record)?).await
+        self.put_named(SETTINGS, key, value).await
     }
 
     async fn delete_setting(&self, key: &str) -> Result<(), StorageError> {
-        self.delete_value(SETTINGS, key, false).await
+        self.delete_setting_value(key).await
     }
 
     async fn get_worklist(&self, id: &str) -> Result<Option<serde_json::Value>, StorageError> {
-        let found: Option<WorklistRecord> = self.get_value(WORKLIST, id).await?;
-        Ok(found.map(|r| r.data))
+        self.get_named(WORKLIST, id).await
     }
 
     async fn put_worklist(&self, id: &str, data: &serde_json::Value) -> Result<(), StorageError> {
-        let record = WorklistRecord {
-            id: id.to_owned(),
-            data: data.clone(),
-        };
-        self.put_value(WORKLIST, &to_js(&record)?).await
+        self.put_named(WORKLIST, id, data).await
     }
 }

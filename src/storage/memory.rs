@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use super::schema::{SETTINGS, WORKLIST};
 use super::{Draft, DraftStore, OutboxItem, ReceiptRecord, StorageError};
 
 /// Drafts, outbox, settings and worklist held in memory; lost on reload, so only for tests.
@@ -11,14 +12,24 @@ pub struct MemoryStore {
     drafts: RefCell<BTreeMap<String, Draft>>,
     outbox: RefCell<BTreeMap<String, OutboxItem>>,
     receipts: RefCell<BTreeMap<String, ReceiptRecord>>,
-    settings: RefCell<BTreeMap<String, serde_json::Value>>,
-    worklist: RefCell<BTreeMap<String, serde_json::Value>>,
+    /// Settings and worklist records, by store name and key.
+    named: RefCell<BTreeMap<(&'static str, String), serde_json::Value>>,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    fn get_named(&self, store: &'static str, key: &str) -> Option<serde_json::Value> {
+        self.named.borrow().get(&(store, key.to_owned())).cloned()
+    }
+
+    fn put_named(&self, store: &'static str, key: &str, value: &serde_json::Value) {
+        self.named
+            .borrow_mut()
+            .insert((store, key.to_owned()), value.clone());
     }
 }
 
@@ -88,29 +99,25 @@ impl DraftStore for MemoryStore {
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<serde_json::Value>, StorageError> {
-        Ok(self.settings.borrow().get(key).cloned())
+        Ok(self.get_named(SETTINGS, key))
     }
 
     async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StorageError> {
-        self.settings
-            .borrow_mut()
-            .insert(key.to_owned(), value.clone());
+        self.put_named(SETTINGS, key, value);
         Ok(())
     }
 
     async fn delete_setting(&self, key: &str) -> Result<(), StorageError> {
-        self.settings.borrow_mut().remove(key);
+        self.named.borrow_mut().remove(&(SETTINGS, key.to_owned()));
         Ok(())
     }
 
     async fn get_worklist(&self, id: &str) -> Result<Option<serde_json::Value>, StorageError> {
-        Ok(self.worklist.borrow().get(id).cloned())
+        Ok(self.get_named(WORKLIST, id))
     }
 
     async fn put_worklist(&self, id: &str, data: &serde_json::Value) -> Result<(), StorageError> {
-        self.worklist
-            .borrow_mut()
-            .insert(id.to_owned(), data.clone());
+        self.put_named(WORKLIST, id, data);
         Ok(())
     }
 }

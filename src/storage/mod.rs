@@ -1,5 +1,6 @@
 //! Device-side storage: the only code that touches IndexedDB, behind a trait with an in-memory twin.
 
+pub mod boot_hints;
 pub mod conformance;
 pub mod idb;
 pub mod keys;

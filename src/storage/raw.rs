@@ -1,12 +1,11 @@
-//! Thin IndexedDB bindings: opening with migrations, requests and transactions as futures, and
-//! transactions that ask for `{durability: "strict"}`.
+//! The small IndexedDB binding for what rexie cannot do: migrations and strict-durability writes.
 //!
-//! This replaces rexie 0.6, which the app used first: its builder deletes every store it is not
-//! told about during an upgrade and has no migration hook; it passes no options to
-//! `IDBDatabase.transaction`; and it gives no access to its connection, so it could not close
-//! on `versionchange` and an old tab would block a newer one's upgrade for good. web-sys only
-//! has `IdbTransactionOptions` behind `--cfg=web_sys_unstable_apis`, so the one method we need
-//! is bound here by hand with a plain options object.
+//! Here: opening with our migrations, and transactions that ask for `{durability: "strict"}`.
+//! rexie 0.6's builder has no migration hook and deletes every store it is not told about during
+//! an upgrade, and it passes no options to `IDBDatabase.transaction`. web-sys only has
+//! `IdbTransactionOptions` behind `--cfg=web_sys_unstable_apis`, so the one method we need is
+//! bound here by hand with a plain options object. Everything else goes through rexie
+//! ([`super::idb`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -222,44 +221,4 @@ pub async fn done(tx: &IdbTransaction) -> Result<(), StorageError> {
 /// Turns a request's failure into an error without waiting for it (the transaction reports it).
 pub fn issued(request: Result<IdbRequest, JsValue>) -> Result<IdbRequest, StorageError> {
     request.map_err(from_js)
-}
-
-/// Waits for one request's result.
-pub async fn request(request: Result<IdbRequest, JsValue>) -> Result<JsValue, StorageError> {
-    let request = issued(request)?;
-    let (promise, resolve, reject) = deferred();
-    request.set_onsuccess(Some(&resolve));
-    request.set_onerror(Some(&reject));
-    let settled = JsFuture::from(promise).await;
-    request.set_onsuccess(None);
-    request.set_onerror(None);
-    match settled {
-        Ok(_) => request.result().map_err(from_js),
-        Err(_) => Err(from_exception(
-            request.error().ok().flatten(),
-            "the request failed",
-        )),
-    }
-}
-
-/// A transaction with the browser's default durability, for reads and replaceable data.
-pub fn transaction(
-    db: &IdbDatabase,
-    stores: &[&str],
-    mode: web_sys::IdbTransactionMode,
-) -> Result<IdbTransaction, StorageError> {
-    let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
-    db.transaction_with_str_sequence_and_mode(&names, mode)
-        .map_err(from_js)
-}
-
-/// Deletes a whole database; resolves once no connection holds it.
-pub async fn delete(name: &str) -> Result<(), StorageError> {
-    let factory = web_sys::window()
-        .ok_or_else(|| StorageError::Unavailable("no window".into()))?
-        .indexed_db()
-        .map_err(|e| StorageError::Unavailable(format!("{e:?}")))?
-        .ok_or_else(|| StorageError::Unavailable("IndexedDB is missing".into()))?;
-    let req = factory.delete_database(name).map_err(from_js)?;
-    request(Ok(req.unchecked_into())).await.map(|_| ())
 }

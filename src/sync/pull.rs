@@ -1,11 +1,18 @@
-//! The pull half of sync as pure decisions: how a server answer changes the stored worklist, and
-//! what the collector must be told about orders that changed while the tablet was away.
+//! The pull half of sync as pure decisions, tested natively.
+//!
+//! How a server answer changes the stored worklist, and what the collector must be told about
+//! orders that changed while the tablet was away.
 
 use std::collections::HashSet;
 
 use drawline_domain::api::{OrderStatus, PullResponse, Worklist, WorklistOrder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::storage::keys::WorklistKey;
+
+/// Worklist store record of the order notices (cancelled, left the round) not yet acknowledged.
+pub const NOTICES: WorklistKey<Vec<OrderNotice>> = WorklistKey::new("notices");
 
 /// Why an order the collector knew about changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,17 +287,22 @@ mod tests {
         }
     }
 
+    /// A full pull whose only open order is o1 of p1.
+    fn full_pull_of_o1() -> PullResponse {
+        response(
+            true,
+            vec![change(order("o1", "p1"), OrderStatus::Open, true)],
+            vec![patient("p1")],
+        )
+    }
+
     fn ids(w: &Worklist) -> Vec<&str> {
         w.orders.iter().map(|o| o.order.id.as_str()).collect()
     }
 
     #[test]
     fn a_first_full_pull_is_the_worklist() {
-        let r = response(
-            true,
-            vec![change(order("o1", "p1"), OrderStatus::Open, true)],
-            vec![patient("p1")],
-        );
+        let r = full_pull_of_o1();
         let (w, notices) = apply(None, &r, &HashSet::new(), Uuid::nil());
         assert_eq!(ids(&w), ["o1"]);
         assert_eq!(w.patients.len(), 1);
@@ -344,11 +356,7 @@ mod tests {
 
     #[test]
     fn a_full_pull_keeps_held_orders_and_says_what_vanished() {
-        let r = response(
-            true,
-            vec![change(order("o1", "p1"), OrderStatus::Open, true)],
-            vec![patient("p1")],
-        );
+        let r = full_pull_of_o1();
         let held: HashSet<String> = ["o3".to_string()].into();
         let (w, notices) = apply(Some(&stored()), &r, &held, Uuid::nil());
         assert_eq!(ids(&w), ["o1", "o3"]);

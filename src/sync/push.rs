@@ -1,5 +1,7 @@
-//! The push half of sync as pure decisions: which outbox records go next, what the lab's answer
-//! does to each, and how long to wait before trying again. No browser here: tested natively.
+//! The push half of sync as pure decisions, tested natively.
+//!
+//! Which outbox records go next, what the lab's answer does to each, and how long to wait
+//! before trying again.
 
 use chrono::{DateTime, FixedOffset};
 use drawline_domain::api::{PushRecord, PushRequest, PushResponse, RecordOutcome};

@@ -1,0 +1,413 @@
+//! The sync loop without the browser, so it is tested natively with a fake lab.
+//!
+//! It pushes the outbox batch by batch (settling, quarantining, splitting a refused batch down
+//! to the one bad record), pulls the worklist and the site, backs off after failures, and runs
+//! one sync at a time. [`super::runner`] connects it to Leptos and the browser; the tests drive
+//! it with a memory store and a scripted transport.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use chrono::{DateTime, FixedOffset};
+use drawline_domain::api::{EnrollResponse, PullQuery, SiteVersion, MAX_PUSH_RECORDS};
+
+use super::pull::{self, OrderNotice, NOTICES};
+use super::push::{self, Failure, Settlement};
+use super::transport::Transport;
+use crate::storage::keys::{TypedRecords, PULL_CURSOR, SITE, SITE_HASH, WORKLIST};
+use crate::storage::{Attention, DraftStore, OutboxItem, StorageError};
+use crate::workflow;
+
+/// The app version sent with every push and pull.
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What sync is doing, for the status bar and the sync screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    /// Nothing to do, or not started yet.
+    Idle,
+    /// Sending this many records.
+    Sending(usize),
+    /// Downloading worklist changes.
+    Pulling,
+    /// The last attempt failed; the next one is at this time (ms since the epoch).
+    Retrying {
+        /// When the next attempt starts.
+        at_ms: f64,
+    },
+    /// The lab refused this tablet's token: sync stops until it is enrolled again.
+    Reenroll(String),
+}
+
+/// What the loop needs from its surroundings, and what it tells them: the browser glue keeps
+/// these in signals, the tests in a log.
+#[async_trait::async_trait(?Send)]
+pub trait Host {
+    /// The device's enrollment; none means there is nothing to sync yet.
+    fn device(&self) -> Option<EnrollResponse>;
+    /// Whether the device believes it has a connection.
+    fn online(&self) -> bool;
+    /// The device database.
+    async fn store(&self) -> Result<Rc<dyn DraftStore>, StorageError>;
+    /// The device clock.
+    fn now(&self) -> DateTime<FixedOffset>;
+    /// A random number in `[0, 1)`, for the retry jitter.
+    fn random(&self) -> f64;
+    /// Sync moved to another phase.
+    fn phase(&self, phase: Phase);
+    /// Outbox ids in the request being sent (empty between requests).
+    fn sending(&self, ids: HashSet<String>);
+    /// Quarantined outbox records, as of the last look at the outbox.
+    fn attention(&self, count: usize);
+    /// The lab flagged the device clock: device minus server, in seconds.
+    fn skew(&self, seconds: Option<i64>);
+    /// The last failure, cleared by a full sync.
+    fn error(&self, why: Option<String>);
+    /// A full sync went through now.
+    fn synced(&self);
+    /// Something was written to the store: lists and counts should read it again.
+    fn stored(&self);
+}
+
+#[derive(Default)]
+struct State {
+    running: bool,
+    again: bool,
+    attempt: u32,
+    attention: usize,
+    last_error: Option<String>,
+}
+
+/// One sync loop over a transport; at most one run at a time.
+pub struct Engine<T> {
+    host: Rc<dyn Host>,
+    transport: T,
+    state: RefCell<State>,
+}
+
+fn sync_failure(e: StorageError) -> Failure {
+    Failure::Transient(format!("the tablet's storage failed: {e}"))
+}
+
+impl<T: Transport> Engine<T> {
+    /// A loop reporting to `host` and calling the lab through `transport`.
+    pub fn new(host: Rc<dyn Host>, transport: T) -> Self {
+        Self {
+            host,
+            transport,
+            state: RefCell::default(),
+        }
+    }
+
+    /// Whether a run is in progress.
+    pub fn running(&self) -> bool {
+        self.state.borrow().running
+    }
+
+    /// Claims the loop for a run. False when one is in progress: that run then goes round once
+    /// more, so a trigger during a run is never lost and never starts a second one.
+    pub fn claim(&self) -> bool {
+        let mut s = self.state.borrow_mut();
+        if s.running {
+            s.again = true;
+            false
+        } else {
+            s.running = true;
+            s.again = false;
+            true
+        }
+    }
+
+    /// Syncs until no trigger came in meanwhile. `None` when another run was in progress;
+    /// otherwise the milliseconds until the next attempt, or `None` inside when sync must stop.
+    pub async fn run(&self) -> Option<Option<u32>> {
+        if !self.claim() {
+            return None;
+        }
+        let delay = loop {
+            let result = self.cycle().await;
+            let again = std::mem::take(&mut self.state.borrow_mut().again);
+            if again && !matches!(result, Err(Failure::Reenroll(_))) {
+                continue;
+            }
+            break self.finish(result);
+        };
+        self.state.borrow_mut().running = false;
+        Some(delay)
+    }
+
+    /// One sync for "Prepare for round", once no run is in progress (the caller waits for that):
+    /// its result, the wait before the next attempt, and whether a trigger came in meanwhile.
+    pub async fn run_once(&self) -> (Result<(), Failure>, Option<u32>, bool) {
+        self.state.borrow_mut().running = true;
+        let result = self.cycle().await;
+        let again = {
+            let mut s = self.state.borrow_mut();
+            s.running = false;
+            std::mem::take(&mut s.again)
+        };
+        let delay = self.finish(result.clone());
+        (result, delay, again)
+    }
+
+    fn finish(&self, result: Result<(), Failure>) -> Option<u32> {
+        let host = &self.host;
+        host.sending(HashSet::new());
+        match result {
+            Ok(()) => {
+                self.state.borrow_mut().attempt = 0;
+                self.set_error(None);
+                host.synced();
+                host.phase(Phase::Idle);
+                Some(push::RECHECK_MS)
+            }
+            Err(Failure::Reenroll(why)) => {
+                self.set_error(Some(why.clone()));
+                host.phase(Phase::Reenroll(why));
+                None
+            }
+            Err(Failure::Transient(why)) | Err(Failure::Refused(why)) => {
+                let attempt = {
+                    let mut s = self.state.borrow_mut();
+                    s.attempt += 1;
+                    s.attempt
+                };
+                let delay = push::retry_delay_ms(attempt, host.random());
+                self.set_error(Some(why));
+                let now_ms = host.now().timestamp_millis() as f64;
+                host.phase(Phase::Retrying {
+                    at_ms: now_ms + f64::from(delay),
+                });
+                Some(delay)
+            }
+        }
+    }
+
+    fn set_error(&self, why: Option<String>) {
+        self.state.borrow_mut().last_error = why.clone();
+        self.host.error(why);
+    }
+
+    fn last_error(&self) -> Option<String> {
+        self.state.borrow().last_error.clone()
+    }
+
+    fn set_attention(&self, count: usize) {
+        self.state.borrow_mut().attention = count;
+        self.host.attention(count);
+    }
+
+    fn quarantined(&self) {
+        let count = self.state.borrow().attention + 1;
+        self.set_attention(count);
+    }
+
+    async fn cycle(&self) -> Result<(), Failure> {
+        let Some(device) = self.host.device() else {
+            return Ok(());
+        };
+        if !self.host.online() {
+            return Err(Failure::Transient(
+                "no connection; waiting collections go when the tablet is back online".into(),
+            ));
+        }
+        let store = self.host.store().await.map_err(sync_failure)?;
+        self.push_all(&store, &device.token).await?;
+        self.pull_all(&store, &device.token, device.device_id)
+            .await?;
+        Ok(())
+    }
+
+    async fn push_all(&self, store: &Rc<dyn DraftStore>, token: &str) -> Result<(), Failure> {
+        let mut limit = MAX_PUSH_RECORDS;
+        // Each pass reads the outbox once and sends it batch by batch; the next pass picks up
+        // whatever was finalized meanwhile (or the records of a batch the lab left unanswered).
+        'pass: loop {
+            let all = store.list_outbox().await.map_err(sync_failure)?;
+            self.set_attention(all.iter().filter(|i| i.attention.is_some()).count());
+            let ready: Vec<OutboxItem> = push::sendable(&all).into_iter().cloned().collect();
+            if ready.is_empty() {
+                return Ok(());
+            }
+            for chunk in ready.chunks(limit) {
+                let now = self.host.now();
+                let (request, broken) =
+                    push::push_request(chunk, &all, now, APP_VERSION, self.last_error());
+                for b in &broken {
+                    store.put_outbox(b).await.map_err(sync_failure)?;
+                }
+                let batch: Vec<OutboxItem> = chunk
+                    .iter()
+                    .filter(|i| !broken.iter().any(|b| b.id == i.id))
+                    .cloned()
+                    .collect();
+                if batch.is_empty() {
+                    self.host.stored();
+                    continue;
+                }
+                self.host
+                    .sending(batch.iter().map(|i| i.id.clone()).collect());
+                self.host.phase(Phase::Sending(batch.len()));
+                let answer = self.transport.push(token, &request).await;
+                self.host.sending(HashSet::new());
+                match answer {
+                    Ok(response) => {
+                        self.host.skew(
+                            response
+                                .clock_skew_flagged
+                                .then_some(response.clock_skew_seconds),
+                        );
+                        let mut synced = Vec::new();
+                        let mut progress = false;
+                        for s in push::settle(&batch, &response, now) {
+                            match s {
+                                Settlement::Synced(r) => synced.push(r),
+                                Settlement::Quarantined(q) => {
+                                    store.put_outbox(&q).await.map_err(sync_failure)?;
+                                    self.quarantined();
+                                    progress = true;
+                                }
+                                Settlement::Unanswered(_) => {}
+                            }
+                        }
+                        if !synced.is_empty() {
+                            store.settle(&synced).await.map_err(sync_failure)?;
+                            progress = true;
+                        }
+                        self.host.stored();
+                        if !progress {
+                            return Err(Failure::Transient(
+                                "the lab answered without a result for the records sent".into(),
+                            ));
+                        }
+                    }
+                    Err(e) => match Failure::of(&e) {
+                        // One record the lab cannot take must not hold back the rest: send one
+                        // at a time until the record that causes it is found and set aside.
+                        Failure::Refused(_) if batch.len() > 1 => {
+                            limit = 1;
+                            continue 'pass;
+                        }
+                        Failure::Refused(why) => {
+                            let mut q = batch[0].clone();
+                            q.attention = Some(Attention {
+                                outcome: "rejected".into(),
+                                code: None,
+                                reason: why,
+                                at: now.to_rfc3339(),
+                            });
+                            store.put_outbox(&q).await.map_err(sync_failure)?;
+                            self.quarantined();
+                            self.host.stored();
+                        }
+                        other => return Err(other),
+                    },
+                }
+            }
+            limit = MAX_PUSH_RECORDS;
+        }
+    }
+
+    async fn pull_all(
+        &self,
+        store: &Rc<dyn DraftStore>,
+        token: &str,
+        device_id: uuid::Uuid,
+    ) -> Result<(), Failure> {
+        self.host.phase(Phase::Pulling);
+        // A bounded number of pages: a server that always says "more" cannot spin the tablet.
+        for _ in 0..100 {
+            let cursor = store.read(PULL_CURSOR).await.map_err(sync_failure)?;
+            let outbox = store.list_outbox().await.map_err(sync_failure)?;
+            let now = self.host.now();
+            let (queue_length, oldest) = push::queue_stats(&outbox, now);
+            let query = PullQuery {
+                cursor,
+                device_clock: Some(now),
+                app_version: Some(APP_VERSION.into()),
+                queue_length: Some(queue_length),
+                oldest_unsynced_seconds: oldest,
+                last_error: self.last_error(),
+                limit: None,
+            };
+            let response = self
+                .transport
+                .pull(token, &query)
+                .await
+                .map_err(|e| Failure::of(&e))?;
+            let held = held_orders(store).await.map_err(sync_failure)?;
+            let stored = store.read(WORKLIST).await.map_err(sync_failure)?;
+            let (worklist, notices) = pull::apply(stored.as_ref(), &response, &held, device_id);
+            store
+                .write(WORKLIST, &worklist)
+                .await
+                .map_err(sync_failure)?;
+            if !notices.is_empty() {
+                let old = load_notices(store).await.map_err(sync_failure)?;
+                let all = pull::merge_notices(old, notices);
+                store.write(NOTICES, &all).await.map_err(sync_failure)?;
+            }
+            self.refresh_site(store, token, &response.site).await?;
+            // Only now: a crash before this line pulls the same changes again, harmlessly.
+            store
+                .write(PULL_CURSOR, &response.next_cursor)
+                .await
+                .map_err(sync_failure)?;
+            self.host.stored();
+            if !response.has_more {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    async fn refresh_site(
+        &self,
+        store: &Rc<dyn DraftStore>,
+        token: &str,
+        version: &SiteVersion,
+    ) -> Result<(), Failure> {
+        let known = store.read(SITE_HASH).await.map_err(sync_failure)?;
+        // Present, readable or not: an unreadable site is replaced only when the hash moves.
+        let stored = store.get_worklist(SITE.id).await.map_err(sync_failure)?;
+        if known.as_deref() == Some(version.hash.as_str()) && stored.is_some() {
+            return Ok(());
+        }
+        let site = self
+            .transport
+            .site(token)
+            .await
+            .map_err(|e| Failure::of(&e))?;
+        store.write(SITE, &site).await.map_err(sync_failure)?;
+        store
+            .write(SITE_HASH, &version.hash)
+            .await
+            .map_err(sync_failure)?;
+        Ok(())
+    }
+}
+
+/// Order ids the tablet holds a draft, an outbox record or a receipt for.
+pub async fn held_orders(store: &Rc<dyn DraftStore>) -> Result<HashSet<String>, StorageError> {
+    let drafts = crate::round::load_drafts(store).await?;
+    let outbox = store.list_outbox().await?;
+    let receipts = store.list_receipts().await?;
+    let mut held: HashSet<String> = drafts
+        .iter()
+        .flat_map(|(d, _, _)| d.collection.orders().iter().map(|o| o.id.to_string()))
+        .collect();
+    held.extend(workflow::finalized_order_ids(
+        &workflow::outbox_collections(&outbox),
+    ));
+    held.extend(receipts.into_iter().flat_map(|r| r.order_ids));
+    Ok(held)
+}
+
+/// The order notices stored by earlier pulls.
+pub async fn load_notices(store: &Rc<dyn DraftStore>) -> Result<Vec<OrderNotice>, StorageError> {
+    Ok(store.read(NOTICES).await?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests;
