@@ -4,7 +4,9 @@ use std::future::Future;
 
 use serde_json::json;
 
-use super::{Attention, Draft, DraftStore, OutboxItem, ReceiptRecord, StorageError};
+use super::error::StorageError;
+use super::records::{Attention, Draft, OutboxItem, ReceiptRecord};
+use super::store::DraftStore;
 
 fn draft(id: &str, step: &str) -> Draft {
     Draft {

@@ -14,8 +14,11 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction};
 
+use super::error::StorageError;
+use super::raw;
+use super::records::{Draft, OutboxItem, ReceiptRecord};
 use super::schema::{DRAFTS, OUTBOX, RECEIPTS, SCHEMA_VERSION, SETTINGS, WORKLIST};
-use super::{raw, Draft, DraftStore, OutboxItem, ReceiptRecord, StorageError};
+use super::store::DraftStore;
 
 /// The device database. Dropping it closes the connection: an open one would block a later
 /// schema upgrade or deletion until garbage collection.

@@ -11,7 +11,8 @@ use drawline_domain::{Device, SiteConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{DraftStore, StorageError};
+use super::error::StorageError;
+use super::store::DraftStore;
 
 /// The name of a record in the settings store and the type of its value.
 pub struct SettingKey<T> {

@@ -3,8 +3,10 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use super::error::StorageError;
+use super::records::{Draft, OutboxItem, ReceiptRecord};
 use super::schema::{SETTINGS, WORKLIST};
-use super::{Draft, DraftStore, OutboxItem, ReceiptRecord, StorageError};
+use super::store::DraftStore;
 
 /// Drafts, outbox, settings and worklist held in memory; lost on reload, so only for tests.
 #[derive(Debug, Default)]

@@ -16,8 +16,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbVersionChangeEvent};
 
+use super::error::StorageError;
 use super::schema::{changes_between, Change};
-use super::StorageError;
 
 #[wasm_bindgen]
 extern "C" {

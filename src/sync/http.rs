@@ -10,8 +10,8 @@ use drawline_domain::SiteConfig;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::error::SyncError;
 use super::transport::Transport;
-use super::SyncError;
 use crate::storage::boot_hints;
 
 /// A request that has not answered by then is given up and retried: a half-open connection

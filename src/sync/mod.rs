@@ -1,6 +1,7 @@
 //! Talks HTTP to the lab server (the only module that does), and decides and runs sync.
 
 pub mod engine;
+pub mod error;
 pub mod http;
 pub mod pull;
 pub mod push;
@@ -8,34 +9,5 @@ pub mod runner;
 pub mod supervisor;
 pub mod transport;
 
+pub use error::SyncError;
 pub use http::{enroll, fetch_health, sign_in};
-
-/// Why a call to the lab server did not succeed: the transport's error, sorted into what sync
-/// needs to decide between retrying, isolating a record and asking to enroll again.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SyncError {
-    /// No connection, DNS failure, server down, or no answer in time: try again later.
-    #[error("the lab server cannot be reached")]
-    Offline,
-    /// The server answered with an error status.
-    #[error("the lab server answered {status}: {message}")]
-    Server {
-        /// HTTP status code.
-        status: u16,
-        /// The problem's human message, or the status text.
-        message: String,
-    },
-    /// The server's answer was not what this app version understands.
-    #[error("unexpected answer from the lab server: {0}")]
-    Protocol(String),
-}
-
-impl SyncError {
-    /// The server's own message when it gave one (it is written for people), else ours.
-    pub fn human(&self) -> String {
-        match self {
-            SyncError::Server { message, .. } => message.clone(),
-            other => other.to_string(),
-        }
-    }
-}

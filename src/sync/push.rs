@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use drawline_domain::api::{PushRecord, PushRequest, PushResponse, RecordOutcome};
 use drawline_domain::FinalizedCollection;
 
-use super::SyncError;
+use super::error::SyncError;
 use crate::storage::{Attention, OutboxItem, ReceiptRecord};
 
 /// First retry after a transient failure, in milliseconds.

@@ -6,8 +6,8 @@ use drawline_domain::api::{
 };
 use uuid::Uuid;
 
+use super::error::SyncError;
 use super::http::{get_json_auth, post_json};
-use super::SyncError;
 
 /// Every device, most at risk first.
 pub async fn devices(token: &str) -> Result<DevicesOverview, SyncError> {

@@ -5,7 +5,7 @@
 use drawline_domain::api::{PullQuery, PullResponse, PushRequest, PushResponse};
 use drawline_domain::SiteConfig;
 
-use super::SyncError;
+use super::error::SyncError;
 
 /// How the sync loop reaches the lab server, with the device token on every call.
 #[async_trait::async_trait(?Send)]

@@ -1,0 +1,81 @@
+//! The records the device keeps: drafts, finalized versions waiting in the outbox, receipts.
+
+use serde::{Deserialize, Serialize};
+
+/// One in-progress collection as saved on every change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    /// Collection UUID, made on the device when the collection starts.
+    pub id: String,
+    /// The workflow step the collector was on, so a reload resumes there.
+    pub step: String,
+    /// When it was last saved (RFC 3339, device clock).
+    pub saved_at: String,
+    /// The collection itself.
+    pub data: serde_json::Value,
+}
+
+/// One finalized, immutable collection version waiting to sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    /// `<collection id>/v<version>`: one record per version, so a correction never overwrites.
+    pub id: String,
+    /// The collection's UUID (shared by its versions).
+    pub collection_id: String,
+    /// Version number, 1 for the first.
+    pub version: u32,
+    /// Content hash of the finalized record.
+    pub hash: String,
+    /// When it was finalized (RFC 3339, device clock).
+    pub finalized_at: String,
+    /// The finalized record itself.
+    pub data: serde_json::Value,
+    /// Set when the lab refused this record (conflict or rejected): it is quarantined, kept on
+    /// the device with the reason, and no longer sent, so it never blocks the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention: Option<Attention>,
+}
+
+/// Why an outbox record needs a person: the lab's answer, kept with the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attention {
+    /// `conflict` or `rejected`.
+    pub outcome: String,
+    /// The lab's stable code, when it gave one.
+    pub code: Option<String>,
+    /// The lab's reason, written for people.
+    pub reason: String,
+    /// When the device got the answer (RFC 3339, device clock).
+    pub at: String,
+}
+
+/// A collection version the lab holds, with its receipt: kept so the device can show what was
+/// synced and never offers its orders for collection again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceiptRecord {
+    /// The outbox key it had: `<collection id>/v<version>`.
+    pub id: String,
+    /// The collection's UUID.
+    pub collection_id: String,
+    /// Version number.
+    pub version: u32,
+    /// Content hash the lab confirmed.
+    pub hash: String,
+    /// Patient id of the collection.
+    pub patient_id: String,
+    /// The patient as the collector knows them: "Name · MRN".
+    pub patient_label: String,
+    /// Order ids the collection covered.
+    pub order_ids: Vec<String>,
+    /// When it was finalized (RFC 3339, device clock).
+    pub finalized_at: String,
+    /// The lab's receipt (`drawline_domain::api::Receipt`).
+    pub receipt: serde_json::Value,
+}
+
+impl OutboxItem {
+    /// The outbox key of a collection version.
+    pub fn key(collection_id: &str, version: u32) -> String {
+        format!("{collection_id}/v{version}")
+    }
+}
