@@ -93,7 +93,10 @@ impl Auth {
             .await;
             match result {
                 Ok((device, session)) => {
-                    boot_hints::update(|h| h.enrolled = device.is_some());
+                    boot_hints::update(|h| {
+                        h.enrolled = device.is_some();
+                        h.signed_in = session.is_some();
+                    });
                     auth.device.set(device);
                     auth.session.set(session);
                 }

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::context::{Auth, DeviceDb, OfflineReady, Revision, ServiceWorkerState};
 use crate::human::skew_text;
+use crate::storage::boot_hints;
 use crate::storage::keys::{TypedRecords, SESSION};
 use crate::sync::runner::{Phase, SyncRunner};
 
@@ -55,6 +56,7 @@ pub fn StatusBar() -> impl IntoView {
                 // Drafts stay on the device: the next collector can see and resume them.
                 let _ = store.remove(SESSION).await;
             }
+            boot_hints::update(|h| h.signed_in = false);
             auth.session.set(None);
             navigate("/sign-in", Default::default());
         });

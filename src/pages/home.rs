@@ -15,6 +15,12 @@ pub fn Home() -> impl IntoView {
     let auth = Auth::expect();
     move || {
         if !auth.loaded.get() {
+            // The localStorage hints choose the sign-in screen at once on an enrolled tablet
+            // nobody is signed in on; that screen sends to enrollment if IndexedDB says otherwise.
+            let hints = auth.hints.get_value();
+            if hints.enrolled && !hints.signed_in {
+                return view! { <Redirect path="/sign-in" /> }.into_any();
+            }
             return view! { <p class="muted">"Starting…"</p> }.into_any();
         }
         if let Some(e) = auth.error.get() {

@@ -10,6 +10,7 @@ use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
 use crate::context::{Auth, DeviceDb, RecentUser, Revision};
 use crate::error::AppError;
+use crate::storage::boot_hints;
 use crate::storage::keys::{self, TypedRecords, SESSION};
 use crate::sync::runner::SyncRunner;
 use crate::sync::{self, SyncError};
@@ -52,6 +53,7 @@ pub fn SignIn() -> impl IntoView {
                 })?;
             let store = db.0.await?;
             store.write(SESSION, &session).await?;
+            boot_hints::update(|h| h.signed_in = true);
             let mut users: Vec<RecentUser> = store
                 .read(keys::RECENT_USERS)
                 .await

@@ -1,7 +1,7 @@
 //! Small hints kept in localStorage so the first screen is chosen before IndexedDB opens.
 //!
 //! localStorage is synchronous and the app needs these before the device database answers:
-//! whether the tablet is enrolled (enroll screen or sign-in), the lab's name, the lock timeout.
+//! whether the tablet is enrolled and whether someone is signed in (enroll screen or sign-in), the lab's name, the lock timeout.
 //! They are hints only: the truth stays in IndexedDB, and the hints are rewritten from it
 //! whenever it changes and at every start. No patient data, and no token or other credential,
 //! ever goes to localStorage.
@@ -18,6 +18,8 @@ pub const KEY: &str = "drawline.boot";
 pub struct BootHints {
     /// The tablet holds an enrollment (the sign-in screen comes first, not the enroll screen).
     pub enrolled: bool,
+    /// Someone is signed in (who is not a hint: the session stays in IndexedDB).
+    pub signed_in: bool,
     /// The lab's display name, as its server last said.
     pub site_name: Option<String>,
     /// Minutes of inactivity before the screen locks, once the app has such a setting.
