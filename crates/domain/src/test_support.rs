@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use crate::catalog::TestCode;
 use crate::collection::{
-    AccessionNumber, Collection, CollectionId, CollectorId, DeviceTime, Order, OrderId, Patient,
-    PatientId, Priority,
+    AccessionNumber, Collection, CollectionError, CollectionId, CollectorId, DeviceTime, Order,
+    OrderId, Patient, PatientId, Priority,
 };
 use crate::identification::{Evidence, Mrn, PatientIdentity, PersonName};
 use crate::planner::Device;
@@ -98,4 +98,32 @@ pub fn label(c: &mut Collection, tube: u32, accession: &str, now: DeviceTime) {
         now,
     )
     .unwrap();
+}
+
+/// 08:10 local (+02:00): the device clock when these fixtures draw and label.
+pub fn draw_time() -> DeviceTime {
+    t("2024-05-01T08:10:00+02:00")
+}
+
+/// Records tube `tube` as drawn at `at`, confirmed by the nurse at [`draw_time`].
+pub fn draw_at(c: &mut Collection, tube: u32, at: &str) -> Result<(), CollectionError> {
+    c.record_draw(tube, t(at), None, &nurse(), draw_time())
+}
+
+/// `identified(orders)` with tube 1 drawn and labelled `accession` at [`draw_time`].
+pub fn first_tube_labelled(orders: Vec<Order>, accession: &str) -> Collection {
+    let mut c = identified(orders);
+    let now = draw_time();
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    label(&mut c, 1, accession, now);
+    c
+}
+
+/// Each of `all` as its (wire code, words) pair, to check a `wire_enum!` table at a glance.
+pub fn codes_and_words<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    words: fn(T) -> &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    all.iter().map(|&v| (code(v), words(v))).collect()
 }

@@ -74,10 +74,7 @@ fn the_site_version_is_stable_and_changes_with_the_site() {
 #[test]
 fn risk_levels_have_wire_codes_and_words() {
     assert_eq!(
-        RiskLevel::ALL
-            .iter()
-            .map(|l| (l.as_str(), l.display()))
-            .collect::<Vec<_>>(),
+        crate::test_support::codes_and_words(RiskLevel::ALL, RiskLevel::as_str, RiskLevel::display),
         [
             ("inactive", "Inactive"),
             ("ok", "OK"),

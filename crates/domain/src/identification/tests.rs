@@ -144,40 +144,34 @@ fn names_match_ignoring_case_punctuation_and_middle_names() {
 
 #[test]
 fn garbage_scans_are_rejected_with_a_clear_error() {
-    assert_eq!(
-        Evidence::from_wristband("   \r\n").unwrap_err(),
-        WristbandError::Empty
-    );
-    assert_eq!(
-        Evidence::from_wristband("hello world!").unwrap_err(),
-        WristbandError::Unrecognised
-    );
-    assert_eq!(
-        Evidence::from_wristband("ABCDEF").unwrap_err(),
-        WristbandError::Unrecognised
-    );
-    assert_eq!(
-        Evidence::from_wristband("12|34").unwrap_err(),
-        WristbandError::Unrecognised
-    );
-    assert_eq!(
-        Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER").unwrap_err(),
-        WristbandError::MissingField(IdentifierKind::DateOfBirth)
-    );
-    assert_eq!(
-        Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER|19741325").unwrap_err(),
-        WristbandError::BadField {
-            field: IdentifierKind::DateOfBirth,
-            value: "19741325".into()
-        }
-    );
-    assert_eq!(
-        Evidence::from_wristband("DL1|MRN0012345|CHALMERS|19741225").unwrap_err(),
-        WristbandError::BadField {
-            field: IdentifierKind::Name,
-            value: "CHALMERS".into()
-        }
-    );
+    let bad_field = |field, value: &str| WristbandError::BadField {
+        field,
+        value: value.into(),
+    };
+    for (scan, expected) in [
+        ("   \r\n", WristbandError::Empty),
+        ("hello world!", WristbandError::Unrecognised),
+        ("ABCDEF", WristbandError::Unrecognised),
+        ("12|34", WristbandError::Unrecognised),
+        (
+            "DL1|MRN0012345|CHALMERS^PETER",
+            WristbandError::MissingField(IdentifierKind::DateOfBirth),
+        ),
+        (
+            "DL1|MRN0012345|CHALMERS^PETER|19741325",
+            bad_field(IdentifierKind::DateOfBirth, "19741325"),
+        ),
+        (
+            "DL1|MRN0012345|CHALMERS|19741225",
+            bad_field(IdentifierKind::Name, "CHALMERS"),
+        ),
+    ] {
+        assert_eq!(
+            Evidence::from_wristband(scan).unwrap_err(),
+            expected,
+            "scan {scan:?}"
+        );
+    }
     let msg = Evidence::from_wristband("%%%").unwrap_err().to_string();
     assert!(msg.contains("DL1|MRN|FAMILY^GIVEN|YYYYMMDD"), "{msg}");
 }
