@@ -38,11 +38,7 @@ impl Mrn {
         let ok = (3..=20).contains(&t.len())
             && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             && t.chars().any(|c| c.is_ascii_digit());
-        if ok {
-            Ok(Self(t))
-        } else {
-            Err(MrnError(text.to_owned()))
-        }
+        Self::checked(t, ok, text)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config_error::{ConfigError, ConfigProblem};
+use crate::config_error::{config_file, ConfigError, ConfigProblem};
 pub use crate::container::{
     AdditiveClass, ContainerId, ContainerIdError, ContainerType, SpecimenType,
 };
@@ -44,13 +44,6 @@ pub struct OrderOfDraw {
 }
 
 impl OrderOfDraw {
-    /// Parses and validates an order-of-draw JSON file; errors name `file`.
-    pub fn from_json(file: &str, text: &str) -> Result<Self, ConfigError> {
-        let data: OrderOfDrawData = serde_json::from_str(text)
-            .map_err(|e| ConfigError::new(file, "(file)", ConfigProblem::Syntax(e.to_string())))?;
-        Self::validate(file, data)
-    }
-
     /// Validates an order-of-draw table that is already parsed.
     pub fn validate(file: &str, data: OrderOfDrawData) -> Result<Self, ConfigError> {
         let err = |entry: &str, problem| ConfigError::new(file, entry, problem);
@@ -174,12 +167,7 @@ impl OrderOfDraw {
     }
 }
 
-impl TryFrom<OrderOfDrawData> for OrderOfDraw {
-    type Error = ConfigError;
-    fn try_from(data: OrderOfDrawData) -> Result<Self, Self::Error> {
-        Self::validate(ORDER_OF_DRAW_FILE, data)
-    }
-}
+config_file!(OrderOfDraw, OrderOfDrawData, ORDER_OF_DRAW_FILE);
 
 impl From<OrderOfDraw> for OrderOfDrawData {
     fn from(o: OrderOfDraw) -> Self {
