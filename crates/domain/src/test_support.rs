@@ -1,4 +1,4 @@
-//! Shared test fixtures: a patient, orders, a started and a complete collection.
+//! Shared test fixtures (public with the `test-support` feature): a patient, orders, collections at each step.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -12,14 +12,17 @@ use crate::identification::{Evidence, Mrn, PatientIdentity, PersonName};
 use crate::planner::Device;
 use crate::site::SiteConfig;
 
+/// A device time written as RFC 3339 with the device's offset.
 pub fn t(s: &str) -> DeviceTime {
     DeviceTime::from_local(DateTime::parse_from_rfc3339(s).unwrap())
 }
 
+/// The collector of every fixture, `phleb-042`.
 pub fn nurse() -> CollectorId {
     CollectorId::parse("phleb-042").unwrap()
 }
 
+/// Peter James Chalmers, MRN 12345, born 1974-12-25, patient id `example`: the patient of every fixture.
 pub fn peter() -> Patient {
     Patient {
         id: PatientId::parse("example").unwrap(),
@@ -31,6 +34,7 @@ pub fn peter() -> Patient {
     }
 }
 
+/// An open routine order of patient `example` (requisition `REQ-1001`), placed 2024-05-01 06:00 UTC.
 pub fn order(id: &str, test: &str) -> Order {
     Order {
         id: OrderId::parse(id).unwrap(),
@@ -45,10 +49,12 @@ pub fn order(id: &str, test: &str) -> Order {
     }
 }
 
+/// A scan of [`peter`]'s wristband.
 pub fn wristband() -> Evidence {
     Evidence::from_wristband("DL1|12345|CHALMERS^PETER^JAMES|19741225").unwrap()
 }
 
+/// A collection of [`peter`] for `orders`, started by the nurse with a vacutainer holder at 08:00 local (+02:00).
 pub fn started(orders: Vec<Order>) -> Collection {
     Collection::start(
         CollectionId(Uuid::parse_str("5f0c6a3e-8d2b-4c1a-9e47-2b7d7c1f0a11").unwrap()),
