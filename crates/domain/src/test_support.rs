@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use crate::catalog::TestCode;
 use crate::collection::{
-    AccessionNumber, Collection, CollectionError, CollectionId, CollectorId, DeviceTime, Order,
-    OrderId, Patient, PatientId, Priority,
+    AccessionNumber, Collection, CollectionError, CollectionId, CollectorId, DeviceTime,
+    FinalizedCollection, Order, OrderId, Patient, PatientId, Priority,
 };
 use crate::identification::{Evidence, Mrn, PatientIdentity, PersonName};
 use crate::planner::Device;
@@ -84,6 +84,13 @@ pub fn complete() -> Collection {
             .unwrap();
     }
     c
+}
+
+/// [`complete`] finalized by the nurse at 08:12 local (+02:00).
+pub fn finalized() -> FinalizedCollection {
+    complete()
+        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+        .unwrap()
 }
 
 /// A collection of `orders` started at 08:00 and identified by wristband at 08:05.

@@ -157,9 +157,7 @@ fn a_timed_draw_inside_its_window_needs_no_override() {
 
 #[test]
 fn a_finalized_record_is_immutable_and_corrected_by_a_new_version() {
-    let f = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
+    let f = finalized();
     let mut frozen = f.record().clone();
     let now = t("2024-05-01T08:20:00+02:00");
     assert_eq!(
@@ -187,12 +185,8 @@ fn a_finalized_record_is_immutable_and_corrected_by_a_new_version() {
 
 #[test]
 fn the_same_content_gives_the_same_fixed_hash() {
-    let f = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
-    let again = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
+    let f = finalized();
+    let again = finalized();
     assert_eq!(f.hash(), again.hash());
     assert_eq!(
         f.hash().as_str(),
@@ -202,9 +196,7 @@ fn the_same_content_gives_the_same_fixed_hash() {
 
 #[test]
 fn a_stored_finalized_version_with_altered_content_is_refused() {
-    let f = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
+    let f = finalized();
     let json = serde_json::to_string(&f).unwrap();
     let back: FinalizedCollection = serde_json::from_str(&json).unwrap();
     assert_eq!(back, f);
@@ -214,9 +206,7 @@ fn a_stored_finalized_version_with_altered_content_is_refused() {
 
 #[test]
 fn a_received_collection_tells_malformed_draft_and_tampered_apart() {
-    let f = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
+    let f = finalized();
     let value = serde_json::to_value(&f).unwrap();
     let back = FinalizedCollection::from_json_value(value.clone()).unwrap();
     assert_eq!(back, f);

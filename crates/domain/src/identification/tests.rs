@@ -8,6 +8,11 @@ fn peter() -> PatientIdentity {
     }
 }
 
+/// Why a scan of `wristband` does not identify [`peter`].
+fn refused_scan(wristband: &str) -> IdentificationError {
+    identify(&Evidence::from_wristband(wristband).unwrap(), &peter()).unwrap_err()
+}
+
 #[test]
 fn a_scanned_delimited_wristband_for_the_right_patient_identifies_by_scan() {
     let e = Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER^JAMES|19741225\r\n").unwrap();
@@ -26,8 +31,7 @@ fn a_scanned_delimited_wristband_for_the_right_patient_identifies_by_scan() {
 
 #[test]
 fn a_scanned_wristband_for_another_patient_is_a_hard_stop() {
-    let e = Evidence::from_wristband("DL1|MRN0099999|DONALD^DUCK|19340609").unwrap();
-    let err = identify(&e, &peter()).unwrap_err();
+    let err = refused_scan("DL1|MRN0099999|DONALD^DUCK|19340609");
     assert!(err.is_hard_stop());
     assert_eq!(
         err,
@@ -48,8 +52,7 @@ fn a_scanned_wristband_for_another_patient_is_a_hard_stop() {
 
 #[test]
 fn a_right_name_with_a_wrong_mrn_is_still_a_hard_stop() {
-    let e = Evidence::from_wristband("DL1|MRN0099999|CHALMERS^PETER|19741225").unwrap();
-    let err = identify(&e, &peter()).unwrap_err();
+    let err = refused_scan("DL1|MRN0099999|CHALMERS^PETER|19741225");
     assert_eq!(
         err,
         IdentificationError::Mismatch {
@@ -60,8 +63,7 @@ fn a_right_name_with_a_wrong_mrn_is_still_a_hard_stop() {
 
 #[test]
 fn a_plain_mrn_scan_alone_is_not_enough() {
-    let e = Evidence::from_wristband("MRN0012345").unwrap();
-    let err = identify(&e, &peter()).unwrap_err();
+    let err = refused_scan("MRN0012345");
     assert_eq!(
         err,
         IdentificationError::NotEnoughIdentifiers {
