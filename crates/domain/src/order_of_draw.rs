@@ -188,6 +188,13 @@ mod tests {
         serde_json::from_str(include_str!("../site/order-of-draw.json")).unwrap()
     }
 
+    /// The error of validating the default table as `o.json` once `edit` has changed it.
+    fn refused(edit: impl FnOnce(&mut OrderOfDrawData)) -> ConfigError {
+        let mut data = default_data();
+        edit(&mut data);
+        OrderOfDraw::validate("o.json", data).unwrap_err()
+    }
+
     fn id(s: &str) -> ContainerId {
         ContainerId::parse(s).unwrap()
     }
@@ -222,9 +229,7 @@ mod tests {
 
     #[test]
     fn a_container_listed_twice_in_the_order_is_a_cycle() {
-        let mut data = default_data();
-        data.order.push(id("bc-aerobic"));
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| data.order.push(id("bc-aerobic")));
         assert_eq!(
             e.problem,
             ConfigProblem::RepeatedInOrder("bc-aerobic".into())
@@ -234,9 +239,7 @@ mod tests {
 
     #[test]
     fn an_unknown_container_in_the_order_is_rejected() {
-        let mut data = default_data();
-        data.order.insert(3, id("purple-mystery"));
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| data.order.insert(3, id("purple-mystery")));
         assert_eq!(
             e.problem,
             ConfigProblem::UnknownContainer("purple-mystery".into())
@@ -245,27 +248,23 @@ mod tests {
 
     #[test]
     fn a_negative_volume_is_rejected() {
-        let mut data = default_data();
-        data.containers[4].usable_volume_ml = -1.0;
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| data.containers[4].usable_volume_ml = -1.0);
         assert!(matches!(e.problem, ConfigProblem::NotPositiveVolume { .. }));
         assert!(e.to_string().contains("gold-sst"), "{e}");
     }
 
     #[test]
     fn a_duplicate_container_definition_is_rejected() {
-        let mut data = default_data();
-        let copy = data.containers[0].clone();
-        data.containers.push(copy);
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| {
+            let copy = data.containers[0].clone();
+            data.containers.push(copy);
+        });
         assert_eq!(e.problem, ConfigProblem::Duplicate("bc-aerobic".into()));
     }
 
     #[test]
     fn a_clot_activator_tube_cannot_be_the_discard_tube() {
-        let mut data = default_data();
-        data.discard.container = id("red-plain");
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| data.discard.container = id("red-plain"));
         assert!(e.to_string().contains("discard"), "{e}");
     }
 

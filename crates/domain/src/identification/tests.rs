@@ -51,26 +51,29 @@ fn a_scanned_wristband_for_another_patient_is_a_hard_stop() {
 }
 
 #[test]
-fn a_right_name_with_a_wrong_mrn_is_still_a_hard_stop() {
-    let err = refused_scan("DL1|MRN0099999|CHALMERS^PETER|19741225");
-    assert_eq!(
-        err,
-        IdentificationError::Mismatch {
-            mismatched: vec![IdentifierKind::Mrn]
-        }
-    );
-}
-
-#[test]
-fn a_plain_mrn_scan_alone_is_not_enough() {
-    let err = refused_scan("MRN0012345");
-    assert_eq!(
-        err,
-        IdentificationError::NotEnoughIdentifiers {
-            have: vec![IdentifierKind::Mrn]
-        }
-    );
-    assert!(!err.is_hard_stop());
+fn an_mrn_scan_that_does_not_identify_says_why() {
+    for (case, scan, expected, hard_stop) in [
+        (
+            "a right name with a wrong MRN is still a hard stop",
+            "DL1|MRN0099999|CHALMERS^PETER|19741225",
+            IdentificationError::Mismatch {
+                mismatched: vec![IdentifierKind::Mrn],
+            },
+            true,
+        ),
+        (
+            "a plain MRN scan alone is not enough",
+            "MRN0012345",
+            IdentificationError::NotEnoughIdentifiers {
+                have: vec![IdentifierKind::Mrn],
+            },
+            false,
+        ),
+    ] {
+        let err = refused_scan(scan);
+        assert_eq!(err, expected, "{case}");
+        assert_eq!(err.is_hard_stop(), hard_stop, "{case}");
+    }
 }
 
 #[test]
