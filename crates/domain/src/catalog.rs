@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config_error::{ConfigError, ConfigProblem};
+use crate::config_error::{config_file, ConfigError, ConfigProblem};
 use crate::container::ContainerId;
 use crate::newtype::text_newtype;
 use crate::wire::wire_enum;
@@ -29,11 +29,7 @@ impl TestCode {
             && t.len() <= 20
             && t.chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_');
-        if ok {
-            Ok(Self(t))
-        } else {
-            Err(TestCodeError(text.to_owned()))
-        }
+        Self::checked(t, ok, text)
     }
 }
 
@@ -133,13 +129,6 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Parses and validates a catalog JSON file; errors name `file`.
-    pub fn from_json(file: &str, text: &str) -> Result<Self, ConfigError> {
-        let data: CatalogData = serde_json::from_str(text)
-            .map_err(|e| ConfigError::new(file, "(file)", ConfigProblem::Syntax(e.to_string())))?;
-        Self::validate(file, data)
-    }
-
     /// Validates a catalog that is already parsed.
     pub fn validate(file: &str, data: CatalogData) -> Result<Self, ConfigError> {
         for (i, t) in data.tests.iter().enumerate() {
@@ -197,12 +186,7 @@ impl Catalog {
     }
 }
 
-impl TryFrom<CatalogData> for Catalog {
-    type Error = ConfigError;
-    fn try_from(data: CatalogData) -> Result<Self, Self::Error> {
-        Self::validate(CATALOG_FILE, data)
-    }
-}
+config_file!(Catalog, CatalogData, CATALOG_FILE);
 
 impl From<Catalog> for CatalogData {
     fn from(c: Catalog) -> Self {

@@ -1,4 +1,4 @@
-//! What is wrong with a site configuration file: which file, which entry, what problem.
+//! Site configuration files: how one is read (parsed, then validated) and what is wrong with one: file, entry, problem.
 
 /// A configuration file that cannot be used: which file, which entry, what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -53,3 +53,36 @@ pub enum ConfigProblem {
     #[error("{0}")]
     Invalid(String),
 }
+
+/// For a configuration type `$ty` read through its raw form `$data` (serde `try_from = "$data"`)
+/// and validated by `$ty::validate(file, data)`: implements `from_json` and `TryFrom<$data>`
+/// (which names the file `$file`, the type's default file name).
+macro_rules! config_file {
+    ($ty:ident, $data:ident, $file:expr) => {
+        impl $ty {
+            /// Parses and validates the JSON text of this configuration file; errors name `file`.
+            pub fn from_json(
+                file: &str,
+                text: &str,
+            ) -> Result<Self, $crate::config_error::ConfigError> {
+                let data: $data = serde_json::from_str(text).map_err(|e| {
+                    $crate::config_error::ConfigError::new(
+                        file,
+                        "(file)",
+                        $crate::config_error::ConfigProblem::Syntax(e.to_string()),
+                    )
+                })?;
+                Self::validate(file, data)
+            }
+        }
+
+        impl TryFrom<$data> for $ty {
+            type Error = $crate::config_error::ConfigError;
+            fn try_from(data: $data) -> Result<Self, Self::Error> {
+                Self::validate($file, data)
+            }
+        }
+    };
+}
+
+pub(crate) use config_file;

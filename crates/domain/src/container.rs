@@ -23,11 +23,7 @@ impl ContainerId {
             && text
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if ok {
-            Ok(Self(text.to_owned()))
-        } else {
-            Err(ContainerIdError(text.to_owned()))
-        }
+        Self::checked(text.to_owned(), ok, text)
     }
 }
 

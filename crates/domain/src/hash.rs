@@ -19,15 +19,11 @@ pub struct ContentHashError(pub String);
 impl ContentHash {
     /// Parses 64 lower-case hex digits.
     pub fn parse(text: &str) -> Result<Self, ContentHashError> {
-        if text.len() == 64
+        let valid = text.len() == 64
             && text
                 .chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-        {
-            Ok(Self(text.to_owned()))
-        } else {
-            Err(ContentHashError(text.to_owned()))
-        }
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+        Self::checked(text.to_owned(), valid, text)
     }
 
     /// Hash of some bytes.

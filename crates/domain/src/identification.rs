@@ -38,11 +38,7 @@ impl Mrn {
         let ok = (3..=20).contains(&t.len())
             && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             && t.chars().any(|c| c.is_ascii_digit());
-        if ok {
-            Ok(Self(t))
-        } else {
-            Err(MrnError(text.to_owned()))
-        }
+        Self::checked(t, ok, text)
     }
 }
 
@@ -300,32 +296,37 @@ impl Evidence {
         birth_date: Option<&str>,
         mrn: Option<&str>,
     ) -> Result<Self, IdentificationError> {
-        let mut e = Self::new();
-        fn filled(s: Option<&str>) -> Option<&str> {
-            s.map(str::trim).filter(|s| !s.is_empty())
+        /// The identifier in a form field: none when blank, an error when unreadable.
+        fn field(
+            text: Option<&str>,
+            kind: IdentifierKind,
+            parse: impl FnOnce(&str) -> Option<Identifier>,
+        ) -> Result<Option<Identifier>, IdentificationError> {
+            let Some(text) = text.map(str::trim).filter(|s| !s.is_empty()) else {
+                return Ok(None);
+            };
+            parse(text)
+                .map(Some)
+                .ok_or_else(|| IdentificationError::Unreadable {
+                    kind,
+                    value: text.to_owned(),
+                })
         }
-        if let Some(n) = filled(name) {
-            let n = PersonName::parse(n).map_err(|_| IdentificationError::Unreadable {
-                kind: IdentifierKind::Name,
-                value: n.to_owned(),
-            })?;
-            e = e.with_manual(Identifier::Name(n));
-        }
-        if let Some(d) = filled(birth_date) {
-            let d = parse_birth_date(d).ok_or_else(|| IdentificationError::Unreadable {
-                kind: IdentifierKind::DateOfBirth,
-                value: d.to_owned(),
-            })?;
-            e = e.with_manual(Identifier::DateOfBirth(d));
-        }
-        if let Some(m) = filled(mrn) {
-            let m = Mrn::parse(m).map_err(|_| IdentificationError::Unreadable {
-                kind: IdentifierKind::Mrn,
-                value: m.to_owned(),
-            })?;
-            e = e.with_manual(Identifier::Mrn(m));
-        }
-        Ok(e)
+        let fields = [
+            field(name, IdentifierKind::Name, |n| {
+                PersonName::parse(n).ok().map(Identifier::Name)
+            })?,
+            field(birth_date, IdentifierKind::DateOfBirth, |d| {
+                parse_birth_date(d).map(Identifier::DateOfBirth)
+            })?,
+            field(mrn, IdentifierKind::Mrn, |m| {
+                Mrn::parse(m).ok().map(Identifier::Mrn)
+            })?,
+        ];
+        Ok(fields
+            .into_iter()
+            .flatten()
+            .fold(Self::new(), Self::with_manual))
     }
 
     /// Both sets of identifiers, e.g. an MRN scan plus the name confirmed by the collector.

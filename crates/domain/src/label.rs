@@ -167,7 +167,7 @@ impl LabelContent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{complete, identified, label, nurse, order, started, t};
+    use crate::test_support::{complete, first_tube_labelled, order, started};
 
     #[test]
     fn a_label_carries_two_identifiers_barcode_tube_time_and_collector() {
@@ -201,10 +201,7 @@ mod tests {
 
     #[test]
     fn a_trough_label_shows_the_timing_label() {
-        let mut c = identified(vec![order("sr-vanc", "VANCT")]);
-        let now = t("2024-05-01T08:10:00+02:00");
-        c.record_draw(1, now, None, &nurse(), now).unwrap();
-        label(&mut c, 1, "V1", now);
+        let c = first_tube_labelled(vec![order("sr-vanc", "VANCT")], "V1");
         let l = label_for(&c, 1, SecondIdentifier::Mrn).unwrap();
         assert_eq!(l.timing_label.as_deref(), Some("TROUGH"));
         assert!(l.lines().iter().any(|x| x.ends_with("TROUGH")));
@@ -212,10 +209,7 @@ mod tests {
 
     #[test]
     fn a_type_and_screen_label_follows_blood_bank_rules() {
-        let mut c = identified(vec![order("sr-ts", "TS")]);
-        let now = t("2024-05-01T08:10:00+02:00");
-        c.record_draw(1, now, None, &nurse(), now).unwrap();
-        label(&mut c, 1, "BB77", now);
+        let c = first_tube_labelled(vec![order("sr-ts", "TS")], "BB77");
         let l = label_for(&c, 1, SecondIdentifier::Mrn).unwrap();
         assert!(l.blood_bank);
         let kinds: Vec<_> = l.identifiers.iter().map(|i| i.kind).collect();
@@ -240,10 +234,7 @@ mod tests {
 
     #[test]
     fn an_on_ice_label_says_so() {
-        let mut c = identified(vec![order("sr-nh3", "NH3")]);
-        let now = t("2024-05-01T08:10:00+02:00");
-        c.record_draw(1, now, None, &nurse(), now).unwrap();
-        label(&mut c, 1, "N1", now);
+        let c = first_tube_labelled(vec![order("sr-nh3", "NH3")], "N1");
         assert_eq!(
             label_for(&c, 1, SecondIdentifier::Mrn)
                 .unwrap()

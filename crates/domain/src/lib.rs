@@ -13,8 +13,8 @@ mod newtype;
 pub mod order_of_draw;
 pub mod planner;
 pub mod site;
-#[cfg(test)]
-mod test_support;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 pub mod wire;
 
 pub use catalog::{Catalog, Handling, Labelling, TestCode, TestDefinition, Timing};

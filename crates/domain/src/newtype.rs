@@ -1,14 +1,25 @@
-//! The shared shape of validated text newtypes (ids, codes, hashes): serde through `String`, `as_str`, `Display`.
+//! The shared shape of validated text newtypes (ids, codes, hashes): serde through `String`, `as_str`, `Display`, the parse verdict.
 
-/// For a `struct $name(String)` with `fn parse(&str) -> Result<$name, $err>`, implements
-/// `as_str`, `TryFrom<String>` (so serde can use `try_from = "String"`), `From<$name> for String`
-/// and `Display`.
+/// For a `struct $name(String)` with `fn parse(&str) -> Result<$name, $err>` and a
+/// `struct $err(pub String)`, implements `as_str`, `TryFrom<String>` (so serde can use
+/// `try_from = "String"`), `From<$name> for String`, `Display`, and the private `checked` that
+/// `parse` ends with.
 macro_rules! text_newtype {
     ($name:ident, $err:ident) => {
         impl $name {
             /// The text as stored and printed.
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            /// `stored` (the text as `parse` normalised it) when `valid`, otherwise the error
+            /// quoting `text` as given.
+            fn checked(stored: String, valid: bool, text: &str) -> Result<Self, $err> {
+                if valid {
+                    Ok(Self(stored))
+                } else {
+                    Err($err(text.to_owned()))
+                }
             }
         }
 

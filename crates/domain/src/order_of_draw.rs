@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config_error::{ConfigError, ConfigProblem};
+use crate::config_error::{config_file, ConfigError, ConfigProblem};
 pub use crate::container::{
     AdditiveClass, ContainerId, ContainerIdError, ContainerType, SpecimenType,
 };
@@ -44,13 +44,6 @@ pub struct OrderOfDraw {
 }
 
 impl OrderOfDraw {
-    /// Parses and validates an order-of-draw JSON file; errors name `file`.
-    pub fn from_json(file: &str, text: &str) -> Result<Self, ConfigError> {
-        let data: OrderOfDrawData = serde_json::from_str(text)
-            .map_err(|e| ConfigError::new(file, "(file)", ConfigProblem::Syntax(e.to_string())))?;
-        Self::validate(file, data)
-    }
-
     /// Validates an order-of-draw table that is already parsed.
     pub fn validate(file: &str, data: OrderOfDrawData) -> Result<Self, ConfigError> {
         let err = |entry: &str, problem| ConfigError::new(file, entry, problem);
@@ -174,12 +167,7 @@ impl OrderOfDraw {
     }
 }
 
-impl TryFrom<OrderOfDrawData> for OrderOfDraw {
-    type Error = ConfigError;
-    fn try_from(data: OrderOfDrawData) -> Result<Self, Self::Error> {
-        Self::validate(ORDER_OF_DRAW_FILE, data)
-    }
-}
+config_file!(OrderOfDraw, OrderOfDrawData, ORDER_OF_DRAW_FILE);
 
 impl From<OrderOfDraw> for OrderOfDrawData {
     fn from(o: OrderOfDraw) -> Self {
@@ -198,6 +186,13 @@ mod tests {
 
     fn default_data() -> OrderOfDrawData {
         serde_json::from_str(include_str!("../site/order-of-draw.json")).unwrap()
+    }
+
+    /// The error of validating the default table as `o.json` once `edit` has changed it.
+    fn refused(edit: impl FnOnce(&mut OrderOfDrawData)) -> ConfigError {
+        let mut data = default_data();
+        edit(&mut data);
+        OrderOfDraw::validate("o.json", data).unwrap_err()
     }
 
     fn id(s: &str) -> ContainerId {
@@ -234,9 +229,7 @@ mod tests {
 
     #[test]
     fn a_container_listed_twice_in_the_order_is_a_cycle() {
-        let mut data = default_data();
-        data.order.push(id("bc-aerobic"));
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| data.order.push(id("bc-aerobic")));
         assert_eq!(
             e.problem,
             ConfigProblem::RepeatedInOrder("bc-aerobic".into())
@@ -246,9 +239,7 @@ mod tests {
 
     #[test]
     fn an_unknown_container_in_the_order_is_rejected() {
-        let mut data = default_data();
-        data.order.insert(3, id("purple-mystery"));
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| data.order.insert(3, id("purple-mystery")));
         assert_eq!(
             e.problem,
             ConfigProblem::UnknownContainer("purple-mystery".into())
@@ -257,27 +248,23 @@ mod tests {
 
     #[test]
     fn a_negative_volume_is_rejected() {
-        let mut data = default_data();
-        data.containers[4].usable_volume_ml = -1.0;
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| data.containers[4].usable_volume_ml = -1.0);
         assert!(matches!(e.problem, ConfigProblem::NotPositiveVolume { .. }));
         assert!(e.to_string().contains("gold-sst"), "{e}");
     }
 
     #[test]
     fn a_duplicate_container_definition_is_rejected() {
-        let mut data = default_data();
-        let copy = data.containers[0].clone();
-        data.containers.push(copy);
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| {
+            let copy = data.containers[0].clone();
+            data.containers.push(copy);
+        });
         assert_eq!(e.problem, ConfigProblem::Duplicate("bc-aerobic".into()));
     }
 
     #[test]
     fn a_clot_activator_tube_cannot_be_the_discard_tube() {
-        let mut data = default_data();
-        data.discard.container = id("red-plain");
-        let e = OrderOfDraw::validate("o.json", data).unwrap_err();
+        let e = refused(|data| data.discard.container = id("red-plain"));
         assert!(e.to_string().contains("discard"), "{e}");
     }
 

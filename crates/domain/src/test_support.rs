@@ -1,25 +1,28 @@
-//! Shared test fixtures: a patient, orders, a started and a complete collection.
+//! Shared test fixtures (public with the `test-support` feature): a patient, orders, collections at each step.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::catalog::TestCode;
 use crate::collection::{
-    AccessionNumber, Collection, CollectionId, CollectorId, DeviceTime, Order, OrderId, Patient,
-    PatientId, Priority,
+    AccessionNumber, Collection, CollectionError, CollectionId, CollectorId, DeviceTime,
+    FinalizedCollection, Order, OrderId, Patient, PatientId, Priority,
 };
 use crate::identification::{Evidence, Mrn, PatientIdentity, PersonName};
 use crate::planner::Device;
 use crate::site::SiteConfig;
 
+/// A device time written as RFC 3339 with the device's offset.
 pub fn t(s: &str) -> DeviceTime {
     DeviceTime::from_local(DateTime::parse_from_rfc3339(s).unwrap())
 }
 
+/// The collector of every fixture, `phleb-042`.
 pub fn nurse() -> CollectorId {
     CollectorId::parse("phleb-042").unwrap()
 }
 
+/// Peter James Chalmers, MRN 12345, born 1974-12-25, patient id `example`: the patient of every fixture.
 pub fn peter() -> Patient {
     Patient {
         id: PatientId::parse("example").unwrap(),
@@ -31,6 +34,7 @@ pub fn peter() -> Patient {
     }
 }
 
+/// An open routine order of patient `example` (requisition `REQ-1001`), placed 2024-05-01 06:00 UTC.
 pub fn order(id: &str, test: &str) -> Order {
     Order {
         id: OrderId::parse(id).unwrap(),
@@ -45,10 +49,12 @@ pub fn order(id: &str, test: &str) -> Order {
     }
 }
 
+/// A scan of [`peter`]'s wristband.
 pub fn wristband() -> Evidence {
     Evidence::from_wristband("DL1|12345|CHALMERS^PETER^JAMES|19741225").unwrap()
 }
 
+/// A collection of [`peter`] for `orders`, started by the nurse with a vacutainer holder at 08:00 local (+02:00).
 pub fn started(orders: Vec<Order>) -> Collection {
     Collection::start(
         CollectionId(Uuid::parse_str("5f0c6a3e-8d2b-4c1a-9e47-2b7d7c1f0a11").unwrap()),
@@ -80,6 +86,13 @@ pub fn complete() -> Collection {
     c
 }
 
+/// [`complete`] finalized by the nurse at 08:12 local (+02:00).
+pub fn finalized() -> FinalizedCollection {
+    complete()
+        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
+        .unwrap()
+}
+
 /// A collection of `orders` started at 08:00 and identified by wristband at 08:05.
 pub fn identified(orders: Vec<Order>) -> Collection {
     let mut c = started(orders);
@@ -98,4 +111,32 @@ pub fn label(c: &mut Collection, tube: u32, accession: &str, now: DeviceTime) {
         now,
     )
     .unwrap();
+}
+
+/// 08:10 local (+02:00): the device clock when these fixtures draw and label.
+pub fn draw_time() -> DeviceTime {
+    t("2024-05-01T08:10:00+02:00")
+}
+
+/// Records tube `tube` as drawn at `at`, confirmed by the nurse at [`draw_time`].
+pub fn draw_at(c: &mut Collection, tube: u32, at: &str) -> Result<(), CollectionError> {
+    c.record_draw(tube, t(at), None, &nurse(), draw_time())
+}
+
+/// `identified(orders)` with tube 1 drawn and labelled `accession` at [`draw_time`].
+pub fn first_tube_labelled(orders: Vec<Order>, accession: &str) -> Collection {
+    let mut c = identified(orders);
+    let now = draw_time();
+    c.record_draw(1, now, None, &nurse(), now).unwrap();
+    label(&mut c, 1, accession, now);
+    c
+}
+
+/// Each of `all` as its (wire code, words) pair, to check a `wire_enum!` table at a glance.
+pub fn codes_and_words<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    words: fn(T) -> &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    all.iter().map(|&v| (code(v), words(v))).collect()
 }

@@ -21,12 +21,7 @@ fn a_degraded_health_is_not_ok() {
 
 #[test]
 fn a_push_record_made_from_a_finalized_collection_carries_its_id_version_and_hash() {
-    let f = crate::test_support::complete()
-        .finalize(
-            &crate::test_support::nurse(),
-            crate::test_support::t("2024-05-01T08:12:00+02:00"),
-        )
-        .unwrap();
+    let f = crate::test_support::finalized();
     let r = PushRecord::from_finalized(&f);
     assert_eq!(r.id, f.record().id().0);
     assert_eq!(r.version, 1);
@@ -74,10 +69,7 @@ fn the_site_version_is_stable_and_changes_with_the_site() {
 #[test]
 fn risk_levels_have_wire_codes_and_words() {
     assert_eq!(
-        RiskLevel::ALL
-            .iter()
-            .map(|l| (l.as_str(), l.display()))
-            .collect::<Vec<_>>(),
+        crate::test_support::codes_and_words(RiskLevel::ALL, RiskLevel::as_str, RiskLevel::display),
         [
             ("inactive", "Inactive"),
             ("ok", "OK"),

@@ -24,11 +24,8 @@ macro_rules! text_id {
             pub fn parse(text: &str) -> Result<Self, $err> {
                 let t = text.trim();
                 let allowed: fn(char) -> bool = $allowed;
-                if !t.is_empty() && t.chars().count() <= $max && t.chars().all(allowed) {
-                    Ok(Self(t.to_owned()))
-                } else {
-                    Err($err(text.to_owned()))
-                }
+                let valid = !t.is_empty() && t.chars().count() <= $max && t.chars().all(allowed);
+                Self::checked(t.to_owned(), valid, text)
             }
         }
 

@@ -74,23 +74,16 @@ fn a_failed_identification_is_a_hard_stop_and_is_logged() {
 #[test]
 fn a_collection_time_in_the_future_is_refused() {
     let mut c = identified(vec![order("sr-cbc", "CBC")]);
-    let now = t("2024-05-01T08:10:00+02:00");
-    let e = c
-        .record_draw(1, t("2024-05-01T08:20:00+02:00"), None, &nurse(), now)
-        .unwrap_err();
+    let e = draw_at(&mut c, 1, "2024-05-01T08:20:00+02:00").unwrap_err();
     assert!(matches!(e, CollectionError::InTheFuture { .. }));
     // Within the tolerance for clocks read a moment apart.
-    c.record_draw(1, t("2024-05-01T08:11:00+02:00"), None, &nurse(), now)
-        .unwrap();
+    draw_at(&mut c, 1, "2024-05-01T08:11:00+02:00").unwrap();
 }
 
 #[test]
 fn a_collection_time_before_the_order_was_placed_is_refused() {
     let mut c = identified(vec![order("sr-cbc", "CBC")]);
-    let now = t("2024-05-01T08:10:00+02:00");
-    let e = c
-        .record_draw(1, t("2024-05-01T07:59:00+02:00"), None, &nurse(), now)
-        .unwrap_err();
+    let e = draw_at(&mut c, 1, "2024-05-01T07:59:00+02:00").unwrap_err();
     assert!(
         matches!(e, CollectionError::BeforeOrderPlaced { ref order, .. } if order.as_str() == "sr-cbc")
     );
@@ -164,9 +157,7 @@ fn a_timed_draw_inside_its_window_needs_no_override() {
 
 #[test]
 fn a_finalized_record_is_immutable_and_corrected_by_a_new_version() {
-    let f = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
+    let f = finalized();
     let mut frozen = f.record().clone();
     let now = t("2024-05-01T08:20:00+02:00");
     assert_eq!(
@@ -194,12 +185,8 @@ fn a_finalized_record_is_immutable_and_corrected_by_a_new_version() {
 
 #[test]
 fn the_same_content_gives_the_same_fixed_hash() {
-    let f = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
-    let again = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
+    let f = finalized();
+    let again = finalized();
     assert_eq!(f.hash(), again.hash());
     assert_eq!(
         f.hash().as_str(),
@@ -209,9 +196,7 @@ fn the_same_content_gives_the_same_fixed_hash() {
 
 #[test]
 fn a_stored_finalized_version_with_altered_content_is_refused() {
-    let f = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
+    let f = finalized();
     let json = serde_json::to_string(&f).unwrap();
     let back: FinalizedCollection = serde_json::from_str(&json).unwrap();
     assert_eq!(back, f);
@@ -221,9 +206,7 @@ fn a_stored_finalized_version_with_altered_content_is_refused() {
 
 #[test]
 fn a_received_collection_tells_malformed_draft_and_tampered_apart() {
-    let f = complete()
-        .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
-        .unwrap();
+    let f = finalized();
     let value = serde_json::to_value(&f).unwrap();
     let back = FinalizedCollection::from_json_value(value.clone()).unwrap();
     assert_eq!(back, f);
@@ -249,10 +232,8 @@ fn a_received_collection_tells_malformed_draft_and_tampered_apart() {
 
 #[test]
 fn a_test_not_collected_with_a_coded_reason_lets_the_rest_finalize() {
-    let mut c = identified(vec![order("sr-cbc", "CBC"), order("sr-ts", "TS")]);
-    let now = t("2024-05-01T08:10:00+02:00");
-    c.record_draw(1, now, None, &nurse(), now).unwrap();
-    label(&mut c, 1, "A1", now);
+    let mut c = first_tube_labelled(vec![order("sr-cbc", "CBC"), order("sr-ts", "TS")], "A1");
+    let now = draw_time();
     assert_eq!(
         c.finalize(&nurse(), now).unwrap_err(),
         CollectionError::Incomplete(vec![TestCode::parse("TS").unwrap()])
@@ -308,10 +289,8 @@ fn an_exception_for_a_test_not_ordered_is_refused() {
 
 #[test]
 fn a_fasting_test_cannot_be_finalized_without_a_fasting_status() {
-    let mut c = identified(vec![order("sr-lipid", "LIPID")]);
-    let now = t("2024-05-01T08:10:00+02:00");
-    c.record_draw(1, now, None, &nurse(), now).unwrap();
-    label(&mut c, 1, "A1", now);
+    let mut c = first_tube_labelled(vec![order("sr-lipid", "LIPID")], "A1");
+    let now = draw_time();
     assert_eq!(
         c.finalize(&nurse(), now).unwrap_err(),
         CollectionError::FastingNotRecorded
@@ -534,10 +513,11 @@ fn the_draw_list_sections_are_stat_then_timed_then_routine() {
 #[test]
 fn choices_the_collector_picks_from_have_codes_and_words() {
     assert_eq!(
-        FastingStatus::ALL
-            .iter()
-            .map(|f| (f.as_str(), f.display()))
-            .collect::<Vec<_>>(),
+        codes_and_words(
+            FastingStatus::ALL,
+            FastingStatus::as_str,
+            FastingStatus::display
+        ),
         [
             ("fasting", "Fasting"),
             ("not-fasting", "Not fasting (recorded on the specimen)"),

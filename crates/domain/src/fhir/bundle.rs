@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::error::FhirError;
-use super::read::{label, order_from_fhir, patient_from_fhir, str_at};
+use super::read::{array_at, label, order_from_fhir, patient_from_fhir, str_at};
 use crate::catalog::Catalog;
 use crate::collection::{Order, Patient};
 
@@ -154,11 +154,7 @@ pub fn read_bundle(
     if kind != "Bundle" {
         return Err(NotABundle(kind.into()));
     }
-    let empty = Vec::new();
-    let entries = bundle
-        .get("entry")
-        .and_then(Value::as_array)
-        .unwrap_or(&empty);
+    let entries = array_at(bundle, &["entry"]);
     let mut out = BundleEntries::default();
     let mut problem = |entry: usize, problem: EntryProblem| {
         out.problems.push(BundleProblem { entry, problem });

@@ -14,6 +14,16 @@ pub fn is_fhir_datetime(s: &str) -> bool {
     }
 }
 
+/// The `order` family of request intents that both `Task.intent` and `ServiceRequest.intent` allow.
+const ORDER_INTENTS: &[&str] = &[
+    "order",
+    "original-order",
+    "reflex-order",
+    "filler-order",
+    "instance-order",
+    "option",
+];
+
 /// Structural checks of a FHIR R4 resource as JSON: problems found, empty when none.
 ///
 /// Checks what a validator rejects most often in generated JSON: missing `resourceType`, ids
@@ -89,17 +99,7 @@ fn check_into(r: &Value, at: &str, problems: &mut Vec<String>) {
             );
             code_in(
                 "intent",
-                &[
-                    "unknown",
-                    "proposal",
-                    "plan",
-                    "order",
-                    "original-order",
-                    "reflex-order",
-                    "filler-order",
-                    "instance-order",
-                    "option",
-                ],
+                &[&["unknown", "proposal", "plan"], ORDER_INTENTS].concat(),
                 true,
                 problems,
             );
@@ -121,17 +121,7 @@ fn check_into(r: &Value, at: &str, problems: &mut Vec<String>) {
             );
             code_in(
                 "intent",
-                &[
-                    "proposal",
-                    "plan",
-                    "directive",
-                    "order",
-                    "original-order",
-                    "reflex-order",
-                    "filler-order",
-                    "instance-order",
-                    "option",
-                ],
+                &[&["proposal", "plan", "directive"], ORDER_INTENTS].concat(),
                 true,
                 problems,
             );

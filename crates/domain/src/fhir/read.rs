@@ -20,6 +20,18 @@ pub(super) fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     cur.as_str()
 }
 
+/// The array at `path` of `v`; empty when there is none.
+pub(super) fn array_at<'a>(v: &'a Value, path: &[&str]) -> &'a [Value] {
+    let mut cur = v;
+    for p in path {
+        match cur.get(p) {
+            Some(next) => cur = next,
+            None => return &[],
+        }
+    }
+    cur.as_array().map_or(&[], Vec::as_slice)
+}
+
 /// `Type/id` of a resource, for messages.
 pub(super) fn label(resource: &Value) -> String {
     format!(
@@ -48,42 +60,28 @@ pub fn patient_from_fhir(
         .or(fallback_id)
         .ok_or_else(|| missing("id"))?;
     let id = PatientId::parse(id_text).map_err(|e| invalid("id", id_text, &e.to_string()))?;
-    let identifiers = resource
-        .get("identifier")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let mr = identifiers
+    let mr = array_at(resource, &["identifier"])
         .iter()
         .find(|i| {
-            i.pointer("/type/coding")
-                .and_then(Value::as_array)
-                .is_some_and(|c| {
-                    c.iter().any(|c| {
-                        str_at(c, &["code"]) == Some("MR")
-                            && str_at(c, &["system"]).is_none_or(|s| s == V2_0203)
-                    })
-                })
+            array_at(i, &["type", "coding"]).iter().any(|c| {
+                str_at(c, &["code"]) == Some("MR")
+                    && str_at(c, &["system"]).is_none_or(|s| s == V2_0203)
+            })
         })
         .and_then(|i| str_at(i, &["value"]))
         .ok_or_else(|| missing("identifier (type MR)"))?;
     let mrn = Mrn::parse(mr).map_err(|e| invalid("identifier.value", mr, &e.to_string()))?;
-    let names = resource
-        .get("name")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let names = array_at(resource, &["name"]);
     let name = names
         .iter()
         .find(|n| str_at(n, &["use"]) == Some("official"))
         .or_else(|| names.iter().find(|n| n.get("family").is_some()))
         .ok_or_else(|| missing("name"))?;
     let family = str_at(name, &["family"]).ok_or_else(|| missing("name.family"))?;
-    let given: Vec<&str> = name
-        .get("given")
-        .and_then(Value::as_array)
-        .map(|g| g.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let given: Vec<&str> = array_at(name, &["given"])
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     let name =
         PersonName::new(family, &given).map_err(|e| invalid("name", family, &e.to_string()))?;
     let dob_text = str_at(resource, &["birthDate"]).ok_or_else(|| missing("birthDate"))?;
@@ -129,11 +127,7 @@ pub fn order_from_fhir(
     let id_text = str_at(resource, &["id"]).ok_or_else(|| FhirError::missing(&who, "id"))?;
     let id = OrderId::parse(id_text)
         .map_err(|e| FhirError::invalid(&who, "id", id_text, &e.to_string()))?;
-    let codings = resource
-        .pointer("/code/coding")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let codings = array_at(resource, &["code", "coding"]);
     let test = codings
         .iter()
         .find_map(|c| {

@@ -167,18 +167,14 @@ fn finalized_with_exception() -> FinalizedCollection {
         order("sr-ts", "TS"),
     ]);
     let now = t("2024-05-01T08:10:00+02:00");
-    let lipid_tube = c
-        .tubes()
-        .iter()
-        .find(|x| x.tube.container.as_str() == "gold-sst")
-        .unwrap()
-        .index;
-    let cbc_tube = c
-        .tubes()
-        .iter()
-        .find(|x| x.tube.container.as_str() == "lavender-edta")
-        .unwrap()
-        .index;
+    let tube_in = |container: &str| {
+        c.tubes()
+            .iter()
+            .find(|x| x.tube.container.as_str() == container)
+            .unwrap()
+            .index
+    };
+    let (lipid_tube, cbc_tube) = (tube_in("gold-sst"), tube_in("lavender-edta"));
     for (i, acc) in [(lipid_tube, "A10"), (cbc_tube, "A11")] {
         c.record_draw(i, now, None, &nurse(), now).unwrap();
         c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse(), now)

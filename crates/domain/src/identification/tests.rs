@@ -8,6 +8,11 @@ fn peter() -> PatientIdentity {
     }
 }
 
+/// Why a scan of `wristband` does not identify [`peter`].
+fn refused_scan(wristband: &str) -> IdentificationError {
+    identify(&Evidence::from_wristband(wristband).unwrap(), &peter()).unwrap_err()
+}
+
 #[test]
 fn a_scanned_delimited_wristband_for_the_right_patient_identifies_by_scan() {
     let e = Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER^JAMES|19741225\r\n").unwrap();
@@ -26,8 +31,7 @@ fn a_scanned_delimited_wristband_for_the_right_patient_identifies_by_scan() {
 
 #[test]
 fn a_scanned_wristband_for_another_patient_is_a_hard_stop() {
-    let e = Evidence::from_wristband("DL1|MRN0099999|DONALD^DUCK|19340609").unwrap();
-    let err = identify(&e, &peter()).unwrap_err();
+    let err = refused_scan("DL1|MRN0099999|DONALD^DUCK|19340609");
     assert!(err.is_hard_stop());
     assert_eq!(
         err,
@@ -47,28 +51,29 @@ fn a_scanned_wristband_for_another_patient_is_a_hard_stop() {
 }
 
 #[test]
-fn a_right_name_with_a_wrong_mrn_is_still_a_hard_stop() {
-    let e = Evidence::from_wristband("DL1|MRN0099999|CHALMERS^PETER|19741225").unwrap();
-    let err = identify(&e, &peter()).unwrap_err();
-    assert_eq!(
-        err,
-        IdentificationError::Mismatch {
-            mismatched: vec![IdentifierKind::Mrn]
-        }
-    );
-}
-
-#[test]
-fn a_plain_mrn_scan_alone_is_not_enough() {
-    let e = Evidence::from_wristband("MRN0012345").unwrap();
-    let err = identify(&e, &peter()).unwrap_err();
-    assert_eq!(
-        err,
-        IdentificationError::NotEnoughIdentifiers {
-            have: vec![IdentifierKind::Mrn]
-        }
-    );
-    assert!(!err.is_hard_stop());
+fn an_mrn_scan_that_does_not_identify_says_why() {
+    for (case, scan, expected, hard_stop) in [
+        (
+            "a right name with a wrong MRN is still a hard stop",
+            "DL1|MRN0099999|CHALMERS^PETER|19741225",
+            IdentificationError::Mismatch {
+                mismatched: vec![IdentifierKind::Mrn],
+            },
+            true,
+        ),
+        (
+            "a plain MRN scan alone is not enough",
+            "MRN0012345",
+            IdentificationError::NotEnoughIdentifiers {
+                have: vec![IdentifierKind::Mrn],
+            },
+            false,
+        ),
+    ] {
+        let err = refused_scan(scan);
+        assert_eq!(err, expected, "{case}");
+        assert_eq!(err.is_hard_stop(), hard_stop, "{case}");
+    }
 }
 
 #[test]
@@ -144,40 +149,34 @@ fn names_match_ignoring_case_punctuation_and_middle_names() {
 
 #[test]
 fn garbage_scans_are_rejected_with_a_clear_error() {
-    assert_eq!(
-        Evidence::from_wristband("   \r\n").unwrap_err(),
-        WristbandError::Empty
-    );
-    assert_eq!(
-        Evidence::from_wristband("hello world!").unwrap_err(),
-        WristbandError::Unrecognised
-    );
-    assert_eq!(
-        Evidence::from_wristband("ABCDEF").unwrap_err(),
-        WristbandError::Unrecognised
-    );
-    assert_eq!(
-        Evidence::from_wristband("12|34").unwrap_err(),
-        WristbandError::Unrecognised
-    );
-    assert_eq!(
-        Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER").unwrap_err(),
-        WristbandError::MissingField(IdentifierKind::DateOfBirth)
-    );
-    assert_eq!(
-        Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER|19741325").unwrap_err(),
-        WristbandError::BadField {
-            field: IdentifierKind::DateOfBirth,
-            value: "19741325".into()
-        }
-    );
-    assert_eq!(
-        Evidence::from_wristband("DL1|MRN0012345|CHALMERS|19741225").unwrap_err(),
-        WristbandError::BadField {
-            field: IdentifierKind::Name,
-            value: "CHALMERS".into()
-        }
-    );
+    let bad_field = |field, value: &str| WristbandError::BadField {
+        field,
+        value: value.into(),
+    };
+    for (scan, expected) in [
+        ("   \r\n", WristbandError::Empty),
+        ("hello world!", WristbandError::Unrecognised),
+        ("ABCDEF", WristbandError::Unrecognised),
+        ("12|34", WristbandError::Unrecognised),
+        (
+            "DL1|MRN0012345|CHALMERS^PETER",
+            WristbandError::MissingField(IdentifierKind::DateOfBirth),
+        ),
+        (
+            "DL1|MRN0012345|CHALMERS^PETER|19741325",
+            bad_field(IdentifierKind::DateOfBirth, "19741325"),
+        ),
+        (
+            "DL1|MRN0012345|CHALMERS|19741225",
+            bad_field(IdentifierKind::Name, "CHALMERS"),
+        ),
+    ] {
+        assert_eq!(
+            Evidence::from_wristband(scan).unwrap_err(),
+            expected,
+            "scan {scan:?}"
+        );
+    }
     let msg = Evidence::from_wristband("%%%").unwrap_err().to_string();
     assert!(msg.contains("DL1|MRN|FAMILY^GIVEN|YYYYMMDD"), "{msg}");
 }
