@@ -1,7 +1,7 @@
 //! Enrollment, sign-in and every way a request can be refused, on a real socket.
 
 use drawline_server::api::{Me, Role, Worklist};
-use drawline_server::store::{Assignment, AuditStore, OrderStore, SyncStore};
+use drawline_server::store::AuditStore;
 use serde_json::json;
 
 use crate::fixtures;
@@ -19,9 +19,7 @@ async fn an_enrollment_code_gives_a_working_device_token_once() {
     .await
     .unwrap();
     let res = app
-        .client
-        .post(app.url("/enroll"))
-        .json(&json!({ "code": code.code.to_lowercase() }))
+        .enroll_with(&code.code.to_lowercase())
         .send()
         .await
         .unwrap();
@@ -33,14 +31,7 @@ async fn an_enrollment_code_gives_a_working_device_token_once() {
     assert_eq!(me.device.id, enrolled.device_id);
     assert!(me.user.is_none());
 
-    assert_problem(
-        app.client
-            .post(app.url("/enroll"))
-            .json(&json!({ "code": code.code })),
-        401,
-        "invalid_enrollment_code",
-    )
-    .await;
+    assert_problem(app.enroll_with(&code.code), 401, "invalid_enrollment_code").await;
 }
 
 #[tokio::test]
@@ -135,16 +126,7 @@ async fn a_device_sees_only_the_worklist_assigned_to_it() {
         200,
     )
     .await;
-    app.store
-        .upsert_round(
-            "Ward 2",
-            Assignment {
-                device_id: Some(theirs.device_id),
-                collector_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    app.assign_round("Ward 2", theirs.device_id).await;
 
     let w: Worklist = app.get_ok("/worklist", &mine.token).await;
     assert!(w.orders.is_empty() && w.patients.is_empty());
@@ -161,14 +143,7 @@ async fn a_device_cannot_read_another_devices_collection() {
     let other = app.enroll("Other").await;
     let id = uuid::Uuid::new_v4();
     let f = fixtures::finalized_collection(id);
-    app.store
-        .sync_push(fixtures::push_of(
-            owner.device_id,
-            vec![fixtures::version_of(&f, chrono::Utc::now())],
-            chrono::Utc::now(),
-        ))
-        .await
-        .unwrap();
+    fixtures::push_stored(app.store.as_ref(), owner.device_id, &f).await;
 
     assert_status(app.get(&format!("/collections/{id}"), &owner.token), 200).await;
     assert_problem(
@@ -267,13 +242,7 @@ async fn a_supervisor_registers_a_device_whose_code_then_enrolls_it() {
         .unwrap();
     assert_eq!(res.status(), 201);
     let code: drawline_server::api::EnrollmentCode = res.json().await.unwrap();
-    assert_status(
-        app.client
-            .post(app.url("/enroll"))
-            .json(&json!({ "code": code.code })),
-        200,
-    )
-    .await;
+    assert_status(app.enroll_with(&code.code), 200).await;
     let devices: Vec<drawline_server::api::DeviceView> = app.get_ok("/devices", &supervisor).await;
     let d = devices
         .iter()

@@ -43,6 +43,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestAp
     serve(dir, store, adjust).await
 }
 
+/// A server with one enrolled tablet named `Tablet` that has the orders of
+/// `fixtures::finalized_collection`: answers (app, device id, device token).
+pub async fn spawn_tablet() -> (TestApp, Uuid, String) {
+    let app = spawn_app().await;
+    let (device, token) = app.device_with_orders("Tablet").await;
+    (app, device, token)
+}
+
 /// A server over the demo site, as `drawline serve --demo` seeds it.
 pub async fn spawn_demo_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
@@ -101,18 +109,19 @@ impl TestApp {
         rusqlite::Connection::open(self.dir.path().join("test.sqlite")).unwrap()
     }
 
+    /// `POST /enroll` of an enrollment code, with no token.
+    pub fn enroll_with(&self, code: &str) -> RequestBuilder {
+        self.client
+            .post(self.url("/enroll"))
+            .json(&json!({ "code": code }))
+    }
+
     /// Registers a device through the store and enrolls it over HTTP; answers the device token.
     pub async fn enroll(&self, name: &str) -> EnrollResponse {
         let code = accounts::register_device(self.store.as_ref(), name, "test", Utc::now())
             .await
             .unwrap();
-        let res = self
-            .client
-            .post(self.url("/enroll"))
-            .json(&json!({ "code": code.code }))
-            .send()
-            .await
-            .unwrap();
+        let res = self.enroll_with(&code.code).send().await.unwrap();
         assert_eq!(res.status(), 200);
         res.json().await.unwrap()
     }
@@ -155,32 +164,12 @@ impl TestApp {
     /// Imports the lab orders `fixtures::finalized_collection` covers, in round `Ward 1`
     /// assigned to the device.
     pub async fn seed_collection_orders(&self, device_id: Uuid) {
-        let report = drawline_server::import::import(
-            self.store.as_ref(),
-            drawline_server::import::Format::Csv,
-            fixtures::COLLECTION_ORDERS_CSV.as_bytes(),
-            &SiteConfig::default_site(),
-            None,
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-        assert!(report.rejected.is_empty(), "{report:?}");
-        self.assign_round("Ward 1", device_id).await;
+        seed_collection_orders(self.store.as_ref(), device_id).await;
     }
 
     /// Assigns a round to a device.
     pub async fn assign_round(&self, round: &str, device_id: Uuid) {
-        self.store
-            .upsert_round(
-                round,
-                drawline_server::store::Assignment {
-                    device_id: Some(device_id),
-                    collector_id: None,
-                },
-            )
-            .await
-            .unwrap();
+        assign_round(self.store.as_ref(), round, device_id).await;
     }
 
     /// How many audit log entries (of the latest 50) record this action.
@@ -235,6 +224,37 @@ impl TestApp {
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
         res.json().await.unwrap()
     }
+}
+
+/// Imports, through the store, the lab orders `fixtures::finalized_collection` covers, in round
+/// `Ward 1` assigned to the device.
+pub async fn seed_collection_orders(store: &SqliteStore, device_id: Uuid) {
+    let report = drawline_server::import::import(
+        store,
+        drawline_server::import::Format::Csv,
+        fixtures::COLLECTION_ORDERS_CSV.as_bytes(),
+        &SiteConfig::default_site(),
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(report.rejected.is_empty(), "{report:?}");
+    assign_round(store, "Ward 1", device_id).await;
+}
+
+/// Assigns a round to a device, through the store.
+pub async fn assign_round(store: &SqliteStore, round: &str, device_id: Uuid) {
+    store
+        .upsert_round(
+            round,
+            drawline_server::store::Assignment {
+                device_id: Some(device_id),
+                collector_id: None,
+            },
+        )
+        .await
+        .unwrap();
 }
 
 /// A push body with the device's heartbeat: one record queued a minute, no error.
