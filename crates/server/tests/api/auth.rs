@@ -172,8 +172,7 @@ async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
     app.add_user("amara", Role::Collector, "1234").await;
     for _ in 0..drawline_server::auth::MAX_FAILED_SIGN_INS {
         assert_problem(
-            app.post("/sessions", &device.token)
-                .json(&json!({ "username": "amara", "pin": "0000" })),
+            app.sign_in_with(&device.token, "amara", "0000"),
             401,
             "bad_credentials",
         )
@@ -199,8 +198,7 @@ async fn an_unknown_user_gets_the_same_answer_as_a_wrong_pin() {
     let app = spawn_app().await;
     let device = app.enroll("Tablet").await;
     assert_problem(
-        app.post("/sessions", &device.token)
-            .json(&json!({ "username": "nobody", "pin": "1234" })),
+        app.sign_in_with(&device.token, "nobody", "1234"),
         401,
         "bad_credentials",
     )

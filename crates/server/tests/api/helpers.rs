@@ -133,11 +133,16 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `POST /sessions`: a sign-in on a device, as sent.
+    pub fn sign_in_with(&self, device_token: &str, username: &str, pin: &str) -> RequestBuilder {
+        self.post("/sessions", device_token)
+            .json(&json!({ "username": username, "pin": pin }))
+    }
+
     /// Signs a user in on a device; answers the session token.
     pub async fn sign_in(&self, device_token: &str, username: &str, pin: &str) -> String {
         let res = self
-            .post("/sessions", device_token)
-            .json(&json!({ "username": username, "pin": pin }))
+            .sign_in_with(device_token, username, pin)
             .send()
             .await
             .unwrap();

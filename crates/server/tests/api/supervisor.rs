@@ -470,14 +470,13 @@ async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
     assert_eq!(res.status(), 200);
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let first: QueuePage = res.json().await.unwrap();
-
-    assert_status(
+    let if_none_match = || {
         lab.app
             .get("/supervisor/queue", &lab.supervisor)
-            .header("If-None-Match", &etag),
-        304,
-    )
-    .await;
+            .header("If-None-Match", &etag)
+    };
+
+    assert_status(if_none_match(), 304).await;
 
     let since = first
         .server_time
@@ -486,13 +485,7 @@ async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
     assert_eq!(lab.queue(&query).await.total, 0);
 
     let id = lab.pushed().await;
-    assert_status(
-        lab.app
-            .get("/supervisor/queue", &lab.supervisor)
-            .header("If-None-Match", &etag),
-        200,
-    )
-    .await;
+    assert_status(if_none_match(), 200).await;
     let page = lab.queue(&query).await;
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].collection_id, id);
