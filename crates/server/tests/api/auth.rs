@@ -5,7 +5,7 @@ use drawline_server::store::AuditStore;
 use serde_json::json;
 
 use crate::fixtures;
-use crate::helpers::{assert_problem, assert_status, problem_code, spawn_app};
+use crate::helpers::{assert_problem, assert_status, problem_code, spawn_app, spawn_supervised};
 
 #[tokio::test]
 async fn an_enrollment_code_gives_a_working_device_token_once() {
@@ -67,8 +67,7 @@ async fn a_wrong_token_is_refused_with_invalid_token() {
 
 #[tokio::test]
 async fn a_revoked_device_and_its_sessions_fail_at_once() {
-    let app = spawn_app().await;
-    let (_, supervisor) = app.supervisor().await;
+    let (app, supervisor) = spawn_supervised().await;
     let device = app.enroll("Lost tablet").await;
     app.add_user("amara", Role::Collector, "1234").await;
     let session = app.sign_in(&device.token, "amara", "1234").await;
@@ -115,17 +114,10 @@ async fn a_collector_is_refused_supervisor_routes_with_role_required() {
 
 #[tokio::test]
 async fn a_device_sees_only_the_worklist_assigned_to_it() {
-    let app = spawn_app().await;
-    let (_, supervisor) = app.supervisor().await;
+    let (app, supervisor) = spawn_supervised().await;
     let mine = app.enroll("Mine").await;
     let theirs = app.enroll("Theirs").await;
-    assert_status(
-        app.post("/orders", &supervisor)
-            .header("content-type", "text/csv")
-            .body(fixtures::orders_csv()),
-        200,
-    )
-    .await;
+    assert_status(app.post_csv(&supervisor, fixtures::orders_csv()), 200).await;
     app.assign_round("Ward 2", theirs.device_id).await;
 
     let w: Worklist = app.get_ok("/worklist", &mine.token).await;
@@ -230,8 +222,7 @@ async fn a_signed_in_session_carries_the_role_and_signing_out_ends_it() {
 
 #[tokio::test]
 async fn a_supervisor_registers_a_device_whose_code_then_enrolls_it() {
-    let app = spawn_app().await;
-    let (_, supervisor) = app.supervisor().await;
+    let (app, supervisor) = spawn_supervised().await;
     let res = app
         .post("/devices", &supervisor)
         .json(&json!({ "name": "Home visit tablet" }))

@@ -4,13 +4,12 @@ use chrono::{Duration, Utc};
 use serde_json::Value;
 
 use crate::fixtures;
-use crate::helpers::{assert_status, spawn_app, TestApp};
+use crate::helpers::{assert_status, spawn_supervised, TestApp};
 
 /// A server with a signed-in supervisor (answered: its session token) and one finalized
 /// collection a tablet sent.
 async fn app_with_one_collection() -> (TestApp, String) {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
+    let (app, sup) = spawn_supervised().await;
     let tablet = app.enroll("Tablet").await;
     let f = fixtures::finalized_collection(uuid::Uuid::new_v4());
     fixtures::push_stored(app.store.as_ref(), tablet.device_id, &f).await;

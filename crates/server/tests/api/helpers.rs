@@ -43,6 +43,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestAp
     serve(dir, store, adjust).await
 }
 
+/// A server with a signed-in supervisor: answers (app, session token).
+pub async fn spawn_supervised() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let (_, token) = app.supervisor().await;
+    (app, token)
+}
+
 /// A server with one enrolled tablet named `Tablet` that has the orders of
 /// `fixtures::finalized_collection`: answers (app, device id, device token).
 pub async fn spawn_tablet() -> (TestApp, Uuid, String) {
@@ -97,9 +104,23 @@ impl TestApp {
         self.client.post(self.url(path)).bearer_auth(token)
     }
 
+    /// `POST /orders` of a CSV file.
+    pub fn post_csv(&self, token: &str, csv: impl Into<reqwest::Body>) -> RequestBuilder {
+        self.post("/orders", token)
+            .header("content-type", "text/csv")
+            .body(csv)
+    }
+
     /// A GET that must answer 200; answers the body read as `T`.
     pub async fn get_ok<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
         let res = self.get(path, token).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// A GET with no token that must answer 200; answers the body read as `T`.
+    pub async fn get_public<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let res = self.client.get(self.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
         res.json().await.unwrap()
     }

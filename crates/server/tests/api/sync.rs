@@ -196,13 +196,7 @@ async fn a_collection_for_an_order_of_another_patient_on_the_server_is_rejected(
                sr-pt,MRN999,Other,Person,1960-01-01,PT,Ward 1\n\
                sr-cbc,MRN999,Other,Person,1960-01-01,CBC,Ward 1\n";
     let (_, sup) = app.supervisor().await;
-    assert_status(
-        app.post("/orders", &sup)
-            .header("content-type", "text/csv")
-            .body(csv),
-        200,
-    )
-    .await;
+    assert_status(app.post_csv(&sup, csv), 200).await;
     let out = app
         .push(
             &d.token,
@@ -421,13 +415,7 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
     let app = spawn_app().await;
     let d = app.enroll("Ward tablet").await;
     let (_, sup) = app.supervisor().await;
-    assert_status(
-        app.post("/orders", &sup)
-            .header("content-type", "text/csv")
-            .body(fixtures::orders_csv()),
-        200,
-    )
-    .await;
+    assert_status(app.post_csv(&sup, fixtures::orders_csv()), 200).await;
     app.assign_round("Ward 2", d.device_id).await;
 
     let first = app.pull(&d.token, None).await;
@@ -701,15 +689,7 @@ async fn sync_soak_200_collections_in_batches_with_random_duplicate_resends_stor
 #[tokio::test]
 async fn the_openapi_document_describes_the_sync_routes_and_their_wire_types() {
     let app = spawn_app().await;
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_public("/openapi.json").await;
     for path in [
         "/sync/push",
         "/sync/pull",
