@@ -5,7 +5,9 @@ use drawline_server::store::AuditStore;
 use serde_json::json;
 
 use crate::fixtures;
-use crate::helpers::{assert_problem, assert_status, problem_code, spawn_app, spawn_supervised};
+use crate::helpers::{
+    assert_problem, assert_status, problem_code, spawn_app, spawn_enrolled, spawn_supervised,
+};
 
 #[tokio::test]
 async fn an_enrollment_code_gives_a_working_device_token_once() {
@@ -36,8 +38,7 @@ async fn an_enrollment_code_gives_a_working_device_token_once() {
 
 #[tokio::test]
 async fn the_server_keeps_only_a_hash_of_the_device_token() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     let conn = app.sqlite();
     let stored: String = conn
         .query_row("SELECT token_hash FROM devices", [], |r| r.get(0))
@@ -98,8 +99,7 @@ async fn a_revoked_device_and_its_sessions_fail_at_once() {
 
 #[tokio::test]
 async fn a_collector_is_refused_supervisor_routes_with_role_required() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     app.add_user("amara", Role::Collector, "1234").await;
     let session = app.sign_in(&device.token, "amara", "1234").await;
     for path in ["/devices", "/rounds", "/audit", "/fhir/Specimen"] {
@@ -159,8 +159,7 @@ async fn a_device_cannot_read_another_devices_collection() {
 
 #[tokio::test]
 async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     app.add_user("amara", Role::Collector, "1234").await;
     for _ in 0..drawline_server::auth::MAX_FAILED_SIGN_INS {
         assert_problem(
@@ -171,8 +170,7 @@ async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
         .await;
     }
     let res = app
-        .post("/sessions", &device.token)
-        .json(&json!({ "username": "amara", "pin": "1234" }))
+        .sign_in_with(&device.token, "amara", "1234")
         .send()
         .await
         .unwrap();
@@ -187,8 +185,7 @@ async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
 
 #[tokio::test]
 async fn an_unknown_user_gets_the_same_answer_as_a_wrong_pin() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     assert_problem(
         app.sign_in_with(&device.token, "nobody", "1234"),
         401,
@@ -199,8 +196,7 @@ async fn an_unknown_user_gets_the_same_answer_as_a_wrong_pin() {
 
 #[tokio::test]
 async fn a_signed_in_session_carries_the_role_and_signing_out_ends_it() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     app.add_user("sam", Role::Supervisor, "9876").await;
     let session = app.sign_in(&device.token, "sam", "9876").await;
     let me: Me = app.get_ok("/me", &session).await;

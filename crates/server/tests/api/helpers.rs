@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use drawline_domain::SiteConfig;
+use drawline_domain::{FinalizedCollection, SiteConfig};
 use drawline_server::api::{
     EnrollResponse, PullResponse, PushResponse, Role, SessionResponse, UserView,
 };
@@ -41,6 +41,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestAp
     let store = Arc::new(SqliteStore::open(&dir.path().join("test.sqlite")).unwrap());
     store.set_site_name("Test Lab").await.unwrap();
     serve(dir, store, adjust).await
+}
+
+/// A server with one enrolled device named `Tablet`: answers (app, its enrollment).
+pub async fn spawn_enrolled() -> (TestApp, EnrollResponse) {
+    let app = spawn_app().await;
+    let device = app.enroll("Tablet").await;
+    (app, device)
 }
 
 /// A server with a signed-in supervisor: answers (app, session token).
@@ -217,6 +224,16 @@ impl TestApp {
     pub async fn push(&self, token: &str, records: Vec<Value>) -> PushResponse {
         self.push_at(token, records, Utc::now().fixed_offset())
             .await
+    }
+
+    /// Pushes finalized collections as a device sends them; the push must succeed.
+    pub async fn push_collections(
+        &self,
+        token: &str,
+        collections: &[&FinalizedCollection],
+    ) -> PushResponse {
+        let records = collections.iter().map(|f| fixtures::record(f)).collect();
+        self.push(token, records).await
     }
 
     /// Pushes records with the given device clock; the push must succeed.

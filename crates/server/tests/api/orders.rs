@@ -15,6 +15,15 @@ async fn import(app: &TestApp, token: &str, content_type: &str, body: String) ->
         .unwrap()
 }
 
+/// Where each rejected row or entry of an import is.
+fn rejected_at(report: &ImportReport) -> Vec<&str> {
+    report
+        .rejected
+        .iter()
+        .map(|p| p.location.as_str())
+        .collect()
+}
+
 /// A CSV import that must be answered with a report.
 async fn import_csv(app: &TestApp, token: &str, csv: String) -> ImportReport {
     let res = import(app, token, "text/csv", csv).await;
@@ -64,11 +73,7 @@ async fn bad_csv_rows_are_reported_with_their_line_and_the_good_ones_still_impor
                g-2,MRN604,Choi,Hana,1999-12-31,TSH\n";
     let report: ImportReport = import_csv(&app, &sup, csv.into()).await;
     assert_eq!(report.created, 2);
-    let where_: Vec<&str> = report
-        .rejected
-        .iter()
-        .map(|p| p.location.as_str())
-        .collect();
+    let where_ = rejected_at(&report);
     assert_eq!(where_, vec!["line 3", "line 4"]);
     assert!(report.rejected[0].reason.contains("given"));
     assert!(report.rejected[1].reason.contains("XYZ"));
@@ -126,11 +131,7 @@ async fn a_fhir_bundle_imports_its_good_requests_and_reports_the_bad_entries_by_
     assert_eq!(res.status(), 200);
     let report: ImportReport = res.json().await.unwrap();
     assert_eq!(report.created, 1);
-    let where_: Vec<&str> = report
-        .rejected
-        .iter()
-        .map(|p| p.location.as_str())
-        .collect();
+    let where_ = rejected_at(&report);
     assert_eq!(
         where_,
         vec!["Bundle.entry[2]", "Bundle.entry[3]", "Bundle.entry[4]"]

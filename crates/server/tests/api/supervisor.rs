@@ -345,11 +345,8 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
 
     let page = lab.queue("").await;
     assert_eq!(page.total, 3);
-    let accepted = page
-        .items
-        .iter()
-        .find(|i| i.status == RecordOutcome::Accepted)
-        .unwrap();
+    let with_status = |status| page.items.iter().find(|i| i.status == status).unwrap();
+    let accepted = with_status(RecordOutcome::Accepted);
     assert_eq!(accepted.collection_id, id);
     assert_eq!(accepted.duplicate_resends, 1);
     assert_eq!(accepted.device.name, "Ward 1 tablet");
@@ -359,18 +356,10 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
     assert!(accepted.flags.synced_late);
     assert!(!accepted.flags.corrected && !accepted.flags.clock_skew);
     assert!(accepted.sync_delay_seconds.unwrap() > 3600);
-    let conflict = page
-        .items
-        .iter()
-        .find(|i| i.status == RecordOutcome::Conflict)
-        .unwrap();
+    let conflict = with_status(RecordOutcome::Conflict);
     assert_eq!(conflict.code.as_deref(), Some("version_conflict"));
     assert!(conflict.quarantined && conflict.attempt_id.is_some());
-    let rejected = page
-        .items
-        .iter()
-        .find(|i| i.status == RecordOutcome::Rejected)
-        .unwrap();
+    let rejected = with_status(RecordOutcome::Rejected);
     assert_eq!(rejected.code.as_deref(), Some("not_finalized"));
     assert!(rejected.patient.is_none());
 
@@ -400,10 +389,8 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
 
 #[tokio::test]
 async fn corrections_skewed_clocks_exceptions_and_typed_identities_are_flagged() {
-    let lab = lab().await;
-    let id = Uuid::new_v4();
+    let (lab, id) = lab_with_collection().await;
     let v1 = fixtures::finalized_collection(id);
-    lab.push(vec![fixtures::record(&v1)]).await;
     let ahead = (Utc::now() + Duration::hours(1)).fixed_offset();
     lab.push_at(vec![fixtures::record(&fixtures::correction_of(&v1))], ahead)
         .await;
@@ -521,10 +508,8 @@ async fn bad_queue_filters_get_a_clear_problem() {
 
 #[tokio::test]
 async fn a_collection_detail_shows_every_version_tube_by_tube_with_its_history_and_fhir() {
-    let lab = lab().await;
-    let id = Uuid::new_v4();
+    let (lab, id) = lab_with_collection().await;
     let v1 = fixtures::finalized_collection(id);
-    lab.push(vec![fixtures::record(&v1)]).await;
     lab.push(vec![fixtures::record(&fixtures::correction_of(&v1))])
         .await;
 

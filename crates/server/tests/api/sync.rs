@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::fixtures;
 use crate::helpers::{
     assert_problem, assert_status, problem_code, push_body, spawn_app, spawn_app_with,
-    spawn_tablet, TestApp,
+    spawn_enrolled, spawn_tablet, TestApp,
 };
 
 async fn stored_versions(app: &TestApp, device: Uuid) -> usize {
@@ -58,12 +58,7 @@ async fn another_hash_under_the_same_id_without_a_correct_supersedes_is_a_confli
     assert_eq!(out.results[0].outcome, RecordOutcome::Conflict);
     assert_eq!(out.results[0].code.as_deref(), Some("version_conflict"));
 
-    let out = app
-        .push(
-            &token,
-            vec![fixtures::record(&v1), fixtures::record(&other_v1)],
-        )
-        .await;
+    let out = app.push_collections(&token, &[&v1, &other_v1]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Accepted);
     assert_eq!(out.results[1].outcome, RecordOutcome::Conflict);
     assert!(out.results[1].receipt.is_none());
@@ -75,12 +70,7 @@ async fn another_hash_under_the_same_id_without_a_correct_supersedes_is_a_confli
 
     // A correction of a version the server does not hold (other_v1's hash) is a conflict too.
     let wrong_base = fixtures::correction_of(&other_v1);
-    let out = app
-        .push(
-            &token,
-            vec![fixtures::record(&wrong_base), fixtures::record(&v2)],
-        )
-        .await;
+    let out = app.push_collections(&token, &[&wrong_base, &v2]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Conflict);
     assert_eq!(out.results[1].outcome, RecordOutcome::Accepted);
     let versions = app.store.collection_versions(id).await.unwrap();
@@ -179,8 +169,7 @@ async fn a_collection_another_device_sent_is_rejected_for_a_second_device() {
 
 #[tokio::test]
 async fn a_collection_for_orders_the_lab_does_not_know_is_rejected() {
-    let app = spawn_app().await;
-    let d = app.enroll("Tablet").await;
+    let (app, d) = spawn_enrolled().await;
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let out = app.push(&d.token, vec![fixtures::record(&f)]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Rejected);
@@ -190,8 +179,7 @@ async fn a_collection_for_orders_the_lab_does_not_know_is_rejected() {
 
 #[tokio::test]
 async fn a_collection_for_an_order_of_another_patient_on_the_server_is_rejected() {
-    let app = spawn_app().await;
-    let d = app.enroll("Tablet").await;
+    let (app, d) = spawn_enrolled().await;
     let csv = "order_id,mrn,family,given,birth_date,test,round\n\
                sr-pt,MRN999,Other,Person,1960-01-01,PT,Ward 1\n\
                sr-cbc,MRN999,Other,Person,1960-01-01,CBC,Ward 1\n";
