@@ -168,26 +168,19 @@ impl Caller {
         now: DateTime<Utc>,
     ) -> Result<Self, AppError> {
         let hash = token_hash(token);
-        if token.starts_with(SESSION_TOKEN_PREFIX) {
-            let session = state
-                .store
-                .session_by_token(&hash, now)
-                .await?
-                .ok_or_else(invalid_token)?;
-            return Ok(Caller {
-                device: session.device,
-                user: Some(session.user),
-            });
-        }
-        if token.starts_with(DEVICE_TOKEN_PREFIX) {
-            let device = state
-                .store
-                .device_by_token(&hash, now)
-                .await?
-                .ok_or_else(invalid_token)?;
-            return Ok(Caller { device, user: None });
-        }
-        Err(invalid_token())
+        let caller = if token.starts_with(SESSION_TOKEN_PREFIX) {
+            let session = state.store.session_by_token(&hash, now).await?;
+            session.map(|s| Caller {
+                device: s.device,
+                user: Some(s.user),
+            })
+        } else if token.starts_with(DEVICE_TOKEN_PREFIX) {
+            let device = state.store.device_by_token(&hash, now).await?;
+            device.map(|device| Caller { device, user: None })
+        } else {
+            None
+        };
+        caller.ok_or_else(invalid_token)
     }
 
     /// The actor named in the audit log.

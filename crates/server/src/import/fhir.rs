@@ -1,7 +1,7 @@
 //! FHIR R4 Bundle import through the domain crate's entry-by-entry bundle reader.
 
 use chrono::{DateTime, Utc};
-use drawline_domain::fhir::read_bundle;
+use drawline_domain::fhir::{read_bundle, BundleOrder, BundleProblem};
 use drawline_domain::SiteConfig;
 use serde_json::Value;
 
@@ -15,28 +15,33 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
         serde_json::from_slice(body).map_err(|e| ImportError::Json(e.to_string()))?;
     let read =
         read_bundle(&bundle, site.catalog(), now).map_err(|not| ImportError::NotABundle(not.0))?;
-    let problems = read
-        .problems
-        .into_iter()
-        .map(|p| ImportProblem {
-            position: p.entry,
-            location: format!("Bundle.entry[{}]", p.entry),
-            reason: p.problem.to_string(),
-        })
-        .collect();
-    let orders = read
-        .orders
-        .into_iter()
-        .map(|o| NewOrder {
-            position: o.entry,
-            location_in_source: format!("Bundle.entry[{}]", o.entry),
-            fasting: site.test(&o.order.test).is_some_and(|t| t.fasting),
-            patient: o.patient,
-            order: o.order,
-            location: o.location,
-            note: o.note,
-            round: None,
-        })
-        .collect();
+    let problems = read.problems.into_iter().map(problem_of).collect();
+    let orders = read.orders.into_iter().map(|o| order_of(o, site)).collect();
     Ok(Parsed { orders, problems })
+}
+
+/// Where a bundle entry is, as the import report names it.
+fn entry_at(entry: usize) -> String {
+    format!("Bundle.entry[{entry}]")
+}
+
+fn problem_of(p: BundleProblem) -> ImportProblem {
+    ImportProblem {
+        position: p.entry,
+        location: entry_at(p.entry),
+        reason: p.problem.to_string(),
+    }
+}
+
+fn order_of(o: BundleOrder, site: &SiteConfig) -> NewOrder {
+    NewOrder {
+        position: o.entry,
+        location_in_source: entry_at(o.entry),
+        fasting: site.test(&o.order.test).is_some_and(|t| t.fasting),
+        patient: o.patient,
+        order: o.order,
+        location: o.location,
+        note: o.note,
+        round: None,
+    }
 }

@@ -88,6 +88,24 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// A request's free text, trimmed: blank is `None`; longer than `max_chars` characters is a 422
+/// problem `code` that names the text as `what`.
+pub(crate) fn trimmed_text(
+    what: &str,
+    text: Option<String>,
+    max_chars: usize,
+    code: &'static str,
+) -> Result<Option<String>, crate::AppError> {
+    let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if text.as_ref().is_some_and(|t| t.chars().count() > max_chars) {
+        return Err(crate::AppError::unprocessable(
+            code,
+            format!("{what} is longer than {max_chars} characters"),
+        ));
+    }
+    Ok(text)
+}
+
 /// Routes mounted under `/api/v1`, including `/openapi.json`.
 pub fn api_router() -> Router<AppState> {
     let (router, doc) = openapi_router();

@@ -14,6 +14,7 @@ use crate::auth::Supervisor;
 use crate::error::Problem;
 use crate::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery};
 use crate::import::{self, Format, ImportError};
+use crate::routes::trimmed_text;
 use crate::store::{Assignment, AuditEntry, CancelOutcome};
 use crate::{AppError, AppState};
 
@@ -170,19 +171,12 @@ pub async fn cancel(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<CancelOrderRequest>,
 ) -> Result<Json<OrderStatusView>, AppError> {
-    let reason = req
-        .reason
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_CANCEL_REASON_CHARS)
-    {
-        return Err(AppError::unprocessable(
-            "invalid_reason",
-            format!("the reason is longer than {MAX_CANCEL_REASON_CHARS} characters"),
-        ));
-    }
+    let reason = trimmed_text(
+        "the reason",
+        req.reason,
+        MAX_CANCEL_REASON_CHARS,
+        "invalid_reason",
+    )?;
     let actor = who.actor();
     match state
         .store

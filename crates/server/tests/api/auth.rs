@@ -1,11 +1,13 @@
 //! Enrollment, sign-in and every way a request can be refused, on a real socket.
 
 use drawline_server::api::{Me, Role, Worklist};
-use drawline_server::store::{Assignment, AuditStore, OrderStore, SyncStore};
+use drawline_server::store::AuditStore;
 use serde_json::json;
 
 use crate::fixtures;
-use crate::helpers::{assert_problem, assert_status, problem_code, spawn_app};
+use crate::helpers::{
+    assert_problem, assert_status, problem_code, spawn_app, spawn_enrolled, spawn_supervised,
+};
 
 #[tokio::test]
 async fn an_enrollment_code_gives_a_working_device_token_once() {
@@ -19,9 +21,7 @@ async fn an_enrollment_code_gives_a_working_device_token_once() {
     .await
     .unwrap();
     let res = app
-        .client
-        .post(app.url("/enroll"))
-        .json(&json!({ "code": code.code.to_lowercase() }))
+        .enroll_with(&code.code.to_lowercase())
         .send()
         .await
         .unwrap();
@@ -33,20 +33,12 @@ async fn an_enrollment_code_gives_a_working_device_token_once() {
     assert_eq!(me.device.id, enrolled.device_id);
     assert!(me.user.is_none());
 
-    assert_problem(
-        app.client
-            .post(app.url("/enroll"))
-            .json(&json!({ "code": code.code })),
-        401,
-        "invalid_enrollment_code",
-    )
-    .await;
+    assert_problem(app.enroll_with(&code.code), 401, "invalid_enrollment_code").await;
 }
 
 #[tokio::test]
 async fn the_server_keeps_only_a_hash_of_the_device_token() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     let conn = app.sqlite();
     let stored: String = conn
         .query_row("SELECT token_hash FROM devices", [], |r| r.get(0))
@@ -76,8 +68,7 @@ async fn a_wrong_token_is_refused_with_invalid_token() {
 
 #[tokio::test]
 async fn a_revoked_device_and_its_sessions_fail_at_once() {
-    let app = spawn_app().await;
-    let (_, supervisor) = app.supervisor().await;
+    let (app, supervisor) = spawn_supervised().await;
     let device = app.enroll("Lost tablet").await;
     app.add_user("amara", Role::Collector, "1234").await;
     let session = app.sign_in(&device.token, "amara", "1234").await;
@@ -108,8 +99,7 @@ async fn a_revoked_device_and_its_sessions_fail_at_once() {
 
 #[tokio::test]
 async fn a_collector_is_refused_supervisor_routes_with_role_required() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     app.add_user("amara", Role::Collector, "1234").await;
     let session = app.sign_in(&device.token, "amara", "1234").await;
     for path in ["/devices", "/rounds", "/audit", "/fhir/Specimen"] {
@@ -124,27 +114,11 @@ async fn a_collector_is_refused_supervisor_routes_with_role_required() {
 
 #[tokio::test]
 async fn a_device_sees_only_the_worklist_assigned_to_it() {
-    let app = spawn_app().await;
-    let (_, supervisor) = app.supervisor().await;
+    let (app, supervisor) = spawn_supervised().await;
     let mine = app.enroll("Mine").await;
     let theirs = app.enroll("Theirs").await;
-    assert_status(
-        app.post("/orders", &supervisor)
-            .header("content-type", "text/csv")
-            .body(fixtures::orders_csv()),
-        200,
-    )
-    .await;
-    app.store
-        .upsert_round(
-            "Ward 2",
-            Assignment {
-                device_id: Some(theirs.device_id),
-                collector_id: None,
-            },
-        )
-        .await
-        .unwrap();
+    assert_status(app.post_csv(&supervisor, fixtures::orders_csv()), 200).await;
+    app.assign_round("Ward 2", theirs.device_id).await;
 
     let w: Worklist = app.get_ok("/worklist", &mine.token).await;
     assert!(w.orders.is_empty() && w.patients.is_empty());
@@ -161,14 +135,7 @@ async fn a_device_cannot_read_another_devices_collection() {
     let other = app.enroll("Other").await;
     let id = uuid::Uuid::new_v4();
     let f = fixtures::finalized_collection(id);
-    app.store
-        .sync_push(fixtures::push_of(
-            owner.device_id,
-            vec![fixtures::version_of(&f, chrono::Utc::now())],
-            chrono::Utc::now(),
-        ))
-        .await
-        .unwrap();
+    fixtures::push_stored(app.store.as_ref(), owner.device_id, &f).await;
 
     assert_status(app.get(&format!("/collections/{id}"), &owner.token), 200).await;
     assert_problem(
@@ -192,21 +159,18 @@ async fn a_device_cannot_read_another_devices_collection() {
 
 #[tokio::test]
 async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     app.add_user("amara", Role::Collector, "1234").await;
     for _ in 0..drawline_server::auth::MAX_FAILED_SIGN_INS {
         assert_problem(
-            app.post("/sessions", &device.token)
-                .json(&json!({ "username": "amara", "pin": "0000" })),
+            app.sign_in_with(&device.token, "amara", "0000"),
             401,
             "bad_credentials",
         )
         .await;
     }
     let res = app
-        .post("/sessions", &device.token)
-        .json(&json!({ "username": "amara", "pin": "1234" }))
+        .sign_in_with(&device.token, "amara", "1234")
         .send()
         .await
         .unwrap();
@@ -221,11 +185,9 @@ async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
 
 #[tokio::test]
 async fn an_unknown_user_gets_the_same_answer_as_a_wrong_pin() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     assert_problem(
-        app.post("/sessions", &device.token)
-            .json(&json!({ "username": "nobody", "pin": "1234" })),
+        app.sign_in_with(&device.token, "nobody", "1234"),
         401,
         "bad_credentials",
     )
@@ -234,8 +196,7 @@ async fn an_unknown_user_gets_the_same_answer_as_a_wrong_pin() {
 
 #[tokio::test]
 async fn a_signed_in_session_carries_the_role_and_signing_out_ends_it() {
-    let app = spawn_app().await;
-    let device = app.enroll("Tablet").await;
+    let (app, device) = spawn_enrolled().await;
     app.add_user("sam", Role::Supervisor, "9876").await;
     let session = app.sign_in(&device.token, "sam", "9876").await;
     let me: Me = app.get_ok("/me", &session).await;
@@ -257,8 +218,7 @@ async fn a_signed_in_session_carries_the_role_and_signing_out_ends_it() {
 
 #[tokio::test]
 async fn a_supervisor_registers_a_device_whose_code_then_enrolls_it() {
-    let app = spawn_app().await;
-    let (_, supervisor) = app.supervisor().await;
+    let (app, supervisor) = spawn_supervised().await;
     let res = app
         .post("/devices", &supervisor)
         .json(&json!({ "name": "Home visit tablet" }))
@@ -267,13 +227,7 @@ async fn a_supervisor_registers_a_device_whose_code_then_enrolls_it() {
         .unwrap();
     assert_eq!(res.status(), 201);
     let code: drawline_server::api::EnrollmentCode = res.json().await.unwrap();
-    assert_status(
-        app.client
-            .post(app.url("/enroll"))
-            .json(&json!({ "code": code.code })),
-        200,
-    )
-    .await;
+    assert_status(app.enroll_with(&code.code), 200).await;
     let devices: Vec<drawline_server::api::DeviceView> = app.get_ok("/devices", &supervisor).await;
     let d = devices
         .iter()

@@ -18,22 +18,41 @@ fn assert_fails_naming(out: Output, what: &str) {
     assert!(String::from_utf8_lossy(&out.stderr).contains(what));
 }
 
+/// The command succeeded; its error output is the failure message.
+fn assert_succeeded(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Writes an orders CSV into `dir`; answers its path.
+fn orders_csv(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
+    let csv = dir.join("orders.csv");
+    std::fs::write(&csv, text).unwrap();
+    csv
+}
+
+/// A temporary folder and the path of a lab database in it (created by the first command).
+fn lab() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lab.sqlite");
+    (dir, db)
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[test]
 fn plan_prints_the_tubes_in_order_of_draw_with_a_discard_tube_for_a_winged_set() {
-    let dir = tempfile::tempdir().unwrap();
+    let (_dir, db) = lab();
     let out = drawline(
         &["plan", "--tests", "PT,CMP,CBC", "--device", "winged"],
-        &dir.path().join("x.sqlite"),
+        &db,
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     let text = stdout(&out);
     assert!(text.contains("DISCARD"), "{text}");
     let (blue, gold, lavender) = (
@@ -42,15 +61,12 @@ fn plan_prints_the_tubes_in_order_of_draw_with_a_discard_tube_for_a_winged_set()
         text.find("lavender").unwrap(),
     );
     assert!(blue < gold && gold < lavender, "{text}");
-    assert!(
-        !dir.path().join("x.sqlite").exists(),
-        "plan needs no database"
-    );
+    assert!(!db.exists(), "plan needs no database");
 }
 
 #[test]
 fn plan_json_is_an_array_of_tubes_with_the_documented_fields() {
-    let dir = tempfile::tempdir().unwrap();
+    let (_dir, db) = lab();
     let out = drawline(
         &[
             "plan",
@@ -60,9 +76,9 @@ fn plan_json_is_an_array_of_tubes_with_the_documented_fields() {
             "winged",
             "--json",
         ],
-        &dir.path().join("x.sqlite"),
+        &db,
     );
-    assert!(out.status.success());
+    assert_succeeded(&out);
     let tubes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let tubes = tubes.as_array().unwrap();
     assert_eq!(tubes.len(), 4);
@@ -82,34 +98,21 @@ fn plan_json_is_an_array_of_tubes_with_the_documented_fields() {
 
 #[test]
 fn plan_refuses_an_unknown_test_code() {
-    let dir = tempfile::tempdir().unwrap();
-    assert_fails_naming(
-        drawline(
-            &["plan", "--tests", "CBC,NOPE"],
-            &dir.path().join("x.sqlite"),
-        ),
-        "NOPE",
-    );
+    let (_dir, db) = lab();
+    assert_fails_naming(drawline(&["plan", "--tests", "CBC,NOPE"], &db), "NOPE");
 }
 
 #[test]
 fn devices_enroll_prints_a_code_and_orders_import_reports_bad_rows_with_exit_status_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("lab.sqlite");
+    let (dir, db) = lab();
     let out = drawline(&["devices", "enroll", "Ward 5 tablet"], &db);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     assert!(stdout(&out).contains("Enrollment code for \"Ward 5 tablet\": "));
 
-    let csv = dir.path().join("orders.csv");
-    std::fs::write(
-        &csv,
+    let csv = orders_csv(
+        dir.path(),
         "order_id,mrn,family,given,birth_date,test\nc-1,MRN801,Ali,Sara,1970-05-05,CBC\nc-2,MRN802,Bad,Date,05/05/1970,CBC\n",
-    )
-    .unwrap();
+    );
     let out = drawline(
         &[
             "orders",
@@ -131,62 +134,48 @@ fn devices_enroll_prints_a_code_and_orders_import_reports_bad_rows_with_exit_sta
         &["orders", "assign", "Ward 5", "--device", "Ward 5 tablet"],
         &db,
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
 
     let out = drawline(&["export", "fhir"], &db);
-    assert!(out.status.success());
+    assert_succeeded(&out);
     let bundle: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(bundle["resourceType"], "Bundle");
 
     let out = drawline(&["devices", "revoke", "Ward 5 tablet"], &db);
-    assert!(out.status.success());
+    assert_succeeded(&out);
     let out = drawline(&["devices", "list"], &db);
     assert!(stdout(&out).contains("revoked"));
 }
 
 #[test]
 fn serve_with_a_config_file_that_has_an_unknown_key_refuses_to_start() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, db) = lab();
     let config = dir.path().join("drawline.toml");
     std::fs::write(&config, "port = 8080\n").unwrap();
     assert_fails_naming(
-        drawline(
-            &["serve", "--config", config.to_str().unwrap()],
-            &dir.path().join("x.sqlite"),
-        ),
+        drawline(&["serve", "--config", config.to_str().unwrap()], &db),
         "port",
     );
 }
 
 #[test]
 fn orders_cancel_cancels_an_open_order_once_and_refuses_an_unknown_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("lab.sqlite");
-    let csv = dir.path().join("orders.csv");
-    std::fs::write(
-        &csv,
+    let (dir, db) = lab();
+    let csv = orders_csv(
+        dir.path(),
         "order_id,mrn,family,given,birth_date,test\nc-1,MRN801,Ali,Sara,1970-05-05,CBC\n",
-    )
-    .unwrap();
+    );
     let out = drawline(&["orders", "import", csv.to_str().unwrap()], &db);
-    assert!(out.status.success());
+    assert_succeeded(&out);
 
     let out = drawline(
         &["orders", "cancel", "c-1", "--reason", "entered twice"],
         &db,
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out);
     assert!(stdout(&out).contains("Order c-1 is cancelled"));
     let out = drawline(&["orders", "cancel", "c-1"], &db);
-    assert!(out.status.success());
+    assert_succeeded(&out);
     assert!(stdout(&out).contains("already cancelled"));
 
     assert_fails_naming(

@@ -1,26 +1,24 @@
 //! Collections out: the FHIR Specimen route returns the domain mapping of what devices sent.
 
 use chrono::{Duration, Utc};
-use drawline_server::store::SyncStore;
 use serde_json::Value;
 
 use crate::fixtures;
-use crate::helpers::{assert_status, spawn_app};
+use crate::helpers::{assert_status, spawn_supervised, TestApp};
+
+/// A server with a signed-in supervisor (answered: its session token) and one finalized
+/// collection a tablet sent.
+async fn app_with_one_collection() -> (TestApp, String) {
+    let (app, sup) = spawn_supervised().await;
+    let tablet = app.enroll("Tablet").await;
+    let f = fixtures::finalized_collection(uuid::Uuid::new_v4());
+    fixtures::push_stored(app.store.as_ref(), tablet.device_id, &f).await;
+    (app, sup)
+}
 
 #[tokio::test]
 async fn received_collections_come_out_as_a_bundle_of_specimens() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
-    let tablet = app.enroll("Tablet").await;
-    let f = fixtures::finalized_collection(uuid::Uuid::new_v4());
-    app.store
-        .sync_push(fixtures::push_of(
-            tablet.device_id,
-            vec![fixtures::version_of(&f, Utc::now())],
-            Utc::now(),
-        ))
-        .await
-        .unwrap();
+    let (app, sup) = app_with_one_collection().await;
 
     let res = app.get("/fhir/Specimen", &sup).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -41,18 +39,7 @@ async fn received_collections_come_out_as_a_bundle_of_specimens() {
 
 #[tokio::test]
 async fn since_leaves_out_collections_received_before_it() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
-    let tablet = app.enroll("Tablet").await;
-    let f = fixtures::finalized_collection(uuid::Uuid::new_v4());
-    app.store
-        .sync_push(fixtures::push_of(
-            tablet.device_id,
-            vec![fixtures::version_of(&f, Utc::now())],
-            Utc::now(),
-        ))
-        .await
-        .unwrap();
+    let (app, sup) = app_with_one_collection().await;
     let later =
         (Utc::now() + Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let bundle: Value = app

@@ -8,7 +8,9 @@ use drawline_domain::{
     PatientIdentity, PersonName, Priority, SiteConfig, TestCode,
 };
 use drawline_server::api::{Heartbeat, PushRecord};
-use drawline_server::store::{NewCollectionVersion, NewHeartbeat, SyncItem, SyncPush, SyncRecord};
+use drawline_server::store::{
+    NewCollectionVersion, NewHeartbeat, SyncItem, SyncPush, SyncRecord, SyncStore,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -127,6 +129,19 @@ pub fn push_of(
             })
             .collect(),
     }
+}
+
+/// Stores a device's push of one finalized collection straight through the store, as received
+/// now; the push must succeed.
+pub async fn push_stored(store: &impl SyncStore, device_id: Uuid, f: &FinalizedCollection) {
+    store
+        .sync_push(push_of(
+            device_id,
+            vec![version_of(f, Utc::now())],
+            Utc::now(),
+        ))
+        .await
+        .unwrap();
 }
 
 /// The lab orders `finalized_collection` covers (`sr-pt`, `sr-cbc` for MRN 12345, patient id

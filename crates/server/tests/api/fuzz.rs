@@ -4,7 +4,7 @@ use drawline_server::api::MAX_PUSH_BODY_BYTES;
 use drawline_server::{MAX_BODY_BYTES, MAX_IMPORT_BYTES};
 use reqwest::Method;
 
-use crate::helpers::{assert_problem, spawn_app, TestApp};
+use crate::helpers::{assert_problem, spawn_app, spawn_supervised, TestApp};
 
 /// Every (method, path) in the OpenAPI document, with path parameters filled in.
 fn documented_routes() -> Vec<(Method, String)> {
@@ -105,8 +105,7 @@ async fn malformed_requests_without_credentials_get_a_4xx_problem_on_every_route
 
 #[tokio::test]
 async fn malformed_requests_from_a_supervisor_never_get_a_5xx_and_bodies_get_a_4xx() {
-    let app = spawn_app().await;
-    let (_, supervisor) = app.supervisor().await;
+    let (app, supervisor) = spawn_supervised().await;
     for (method, path) in documented_routes() {
         // Signing out would end the session the rest of the test uses.
         if path == "/sessions/current" {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use drawline_domain::SiteConfig;
+use drawline_domain::{FinalizedCollection, SiteConfig};
 use drawline_server::api::{
     EnrollResponse, PullResponse, PushResponse, Role, SessionResponse, UserView,
 };
@@ -41,6 +41,28 @@ pub async fn spawn_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestAp
     let store = Arc::new(SqliteStore::open(&dir.path().join("test.sqlite")).unwrap());
     store.set_site_name("Test Lab").await.unwrap();
     serve(dir, store, adjust).await
+}
+
+/// A server with one enrolled device named `Tablet`: answers (app, its enrollment).
+pub async fn spawn_enrolled() -> (TestApp, EnrollResponse) {
+    let app = spawn_app().await;
+    let device = app.enroll("Tablet").await;
+    (app, device)
+}
+
+/// A server with a signed-in supervisor: answers (app, session token).
+pub async fn spawn_supervised() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let (_, token) = app.supervisor().await;
+    (app, token)
+}
+
+/// A server with one enrolled tablet named `Tablet` that has the orders of
+/// `fixtures::finalized_collection`: answers (app, device id, device token).
+pub async fn spawn_tablet() -> (TestApp, Uuid, String) {
+    let app = spawn_app().await;
+    let (device, token) = app.device_with_orders("Tablet").await;
+    (app, device, token)
 }
 
 /// A server over the demo site, as `drawline serve --demo` seeds it.
@@ -89,9 +111,23 @@ impl TestApp {
         self.client.post(self.url(path)).bearer_auth(token)
     }
 
+    /// `POST /orders` of a CSV file.
+    pub fn post_csv(&self, token: &str, csv: impl Into<reqwest::Body>) -> RequestBuilder {
+        self.post("/orders", token)
+            .header("content-type", "text/csv")
+            .body(csv)
+    }
+
     /// A GET that must answer 200; answers the body read as `T`.
     pub async fn get_ok<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
         let res = self.get(path, token).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// A GET with no token that must answer 200; answers the body read as `T`.
+    pub async fn get_public<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let res = self.client.get(self.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
         res.json().await.unwrap()
     }
@@ -101,18 +137,19 @@ impl TestApp {
         rusqlite::Connection::open(self.dir.path().join("test.sqlite")).unwrap()
     }
 
+    /// `POST /enroll` of an enrollment code, with no token.
+    pub fn enroll_with(&self, code: &str) -> RequestBuilder {
+        self.client
+            .post(self.url("/enroll"))
+            .json(&json!({ "code": code }))
+    }
+
     /// Registers a device through the store and enrolls it over HTTP; answers the device token.
     pub async fn enroll(&self, name: &str) -> EnrollResponse {
         let code = accounts::register_device(self.store.as_ref(), name, "test", Utc::now())
             .await
             .unwrap();
-        let res = self
-            .client
-            .post(self.url("/enroll"))
-            .json(&json!({ "code": code.code }))
-            .send()
-            .await
-            .unwrap();
+        let res = self.enroll_with(&code.code).send().await.unwrap();
         assert_eq!(res.status(), 200);
         res.json().await.unwrap()
     }
@@ -124,11 +161,16 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `POST /sessions`: a sign-in on a device, as sent.
+    pub fn sign_in_with(&self, device_token: &str, username: &str, pin: &str) -> RequestBuilder {
+        self.post("/sessions", device_token)
+            .json(&json!({ "username": username, "pin": pin }))
+    }
+
     /// Signs a user in on a device; answers the session token.
     pub async fn sign_in(&self, device_token: &str, username: &str, pin: &str) -> String {
         let res = self
-            .post("/sessions", device_token)
-            .json(&json!({ "username": username, "pin": pin }))
+            .sign_in_with(device_token, username, pin)
             .send()
             .await
             .unwrap();
@@ -155,32 +197,12 @@ impl TestApp {
     /// Imports the lab orders `fixtures::finalized_collection` covers, in round `Ward 1`
     /// assigned to the device.
     pub async fn seed_collection_orders(&self, device_id: Uuid) {
-        let report = drawline_server::import::import(
-            self.store.as_ref(),
-            drawline_server::import::Format::Csv,
-            fixtures::COLLECTION_ORDERS_CSV.as_bytes(),
-            &SiteConfig::default_site(),
-            None,
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-        assert!(report.rejected.is_empty(), "{report:?}");
-        self.assign_round("Ward 1", device_id).await;
+        seed_collection_orders(self.store.as_ref(), device_id).await;
     }
 
     /// Assigns a round to a device.
     pub async fn assign_round(&self, round: &str, device_id: Uuid) {
-        self.store
-            .upsert_round(
-                round,
-                drawline_server::store::Assignment {
-                    device_id: Some(device_id),
-                    collector_id: None,
-                },
-            )
-            .await
-            .unwrap();
+        assign_round(self.store.as_ref(), round, device_id).await;
     }
 
     /// How many audit log entries (of the latest 50) record this action.
@@ -202,6 +224,16 @@ impl TestApp {
     pub async fn push(&self, token: &str, records: Vec<Value>) -> PushResponse {
         self.push_at(token, records, Utc::now().fixed_offset())
             .await
+    }
+
+    /// Pushes finalized collections as a device sends them; the push must succeed.
+    pub async fn push_collections(
+        &self,
+        token: &str,
+        collections: &[&FinalizedCollection],
+    ) -> PushResponse {
+        let records = collections.iter().map(|f| fixtures::record(f)).collect();
+        self.push(token, records).await
     }
 
     /// Pushes records with the given device clock; the push must succeed.
@@ -235,6 +267,37 @@ impl TestApp {
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
         res.json().await.unwrap()
     }
+}
+
+/// Imports, through the store, the lab orders `fixtures::finalized_collection` covers, in round
+/// `Ward 1` assigned to the device.
+pub async fn seed_collection_orders(store: &SqliteStore, device_id: Uuid) {
+    let report = drawline_server::import::import(
+        store,
+        drawline_server::import::Format::Csv,
+        fixtures::COLLECTION_ORDERS_CSV.as_bytes(),
+        &SiteConfig::default_site(),
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(report.rejected.is_empty(), "{report:?}");
+    assign_round(store, "Ward 1", device_id).await;
+}
+
+/// Assigns a round to a device, through the store.
+pub async fn assign_round(store: &SqliteStore, round: &str, device_id: Uuid) {
+    store
+        .upsert_round(
+            round,
+            drawline_server::store::Assignment {
+                device_id: Some(device_id),
+                collector_id: None,
+            },
+        )
+        .await
+        .unwrap();
 }
 
 /// A push body with the device's heartbeat: one record queued a minute, no error.

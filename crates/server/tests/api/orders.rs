@@ -4,7 +4,7 @@ use drawline_server::api::ImportReport;
 use serde_json::{json, Value};
 
 use crate::fixtures;
-use crate::helpers::{assert_status, problem_code, spawn_app, TestApp};
+use crate::helpers::{assert_status, problem_code, spawn_supervised, TestApp};
 
 async fn import(app: &TestApp, token: &str, content_type: &str, body: String) -> reqwest::Response {
     app.post("/orders?round=Imported", token)
@@ -13,6 +13,15 @@ async fn import(app: &TestApp, token: &str, content_type: &str, body: String) ->
         .send()
         .await
         .unwrap()
+}
+
+/// Where each rejected row or entry of an import is.
+fn rejected_at(report: &ImportReport) -> Vec<&str> {
+    report
+        .rejected
+        .iter()
+        .map(|p| p.location.as_str())
+        .collect()
 }
 
 /// A CSV import that must be answered with a report.
@@ -24,8 +33,7 @@ async fn import_csv(app: &TestApp, token: &str, csv: String) -> ImportReport {
 
 #[tokio::test]
 async fn a_good_csv_imports_every_order_into_its_round() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
+    let (app, sup) = spawn_supervised().await;
     let res = import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
     assert_eq!(res.status(), 200);
     let report: ImportReport = res.json().await.unwrap();
@@ -40,8 +48,7 @@ async fn a_good_csv_imports_every_order_into_its_round() {
 
 #[tokio::test]
 async fn importing_the_same_orders_again_creates_no_duplicates() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
+    let (app, sup) = spawn_supervised().await;
     import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
     let report: ImportReport = import_csv(&app, &sup, fixtures::orders_csv()).await;
     assert_eq!(
@@ -58,8 +65,7 @@ async fn importing_the_same_orders_again_creates_no_duplicates() {
 
 #[tokio::test]
 async fn bad_csv_rows_are_reported_with_their_line_and_the_good_ones_still_import() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
+    let (app, sup) = spawn_supervised().await;
     let csv = "order_id,mrn,family,given,birth_date,test\n\
                g-1,MRN601,Kim,Soo,1980-01-01,CBC\n\
                b-1,MRN602,Lee,,1980-01-01,CBC\n\
@@ -67,11 +73,7 @@ async fn bad_csv_rows_are_reported_with_their_line_and_the_good_ones_still_impor
                g-2,MRN604,Choi,Hana,1999-12-31,TSH\n";
     let report: ImportReport = import_csv(&app, &sup, csv.into()).await;
     assert_eq!(report.created, 2);
-    let where_: Vec<&str> = report
-        .rejected
-        .iter()
-        .map(|p| p.location.as_str())
-        .collect();
+    let where_ = rejected_at(&report);
     assert_eq!(where_, vec!["line 3", "line 4"]);
     assert!(report.rejected[0].reason.contains("given"));
     assert!(report.rejected[1].reason.contains("XYZ"));
@@ -79,8 +81,7 @@ async fn bad_csv_rows_are_reported_with_their_line_and_the_good_ones_still_impor
 
 #[tokio::test]
 async fn an_order_id_that_already_belongs_to_another_patient_is_rejected_not_moved() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
+    let (app, sup) = spawn_supervised().await;
     import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
     let csv = "order_id,mrn,family,given,birth_date,test\no-1,MRN999,Other,Person,1990-01-01,CBC\n";
     let report: ImportReport = import_csv(&app, &sup, csv.into()).await;
@@ -90,8 +91,7 @@ async fn an_order_id_that_already_belongs_to_another_patient_is_rejected_not_mov
 
 #[tokio::test]
 async fn a_csv_with_an_unusable_header_is_a_422_problem() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
+    let (app, sup) = spawn_supervised().await;
     let res = import(&app, &sup, "text/csv", "name,dob\nx,y\n".into()).await;
     assert_eq!(res.status(), 422);
     assert_eq!(problem_code(res).await, "invalid_csv");
@@ -126,17 +126,12 @@ fn bundle() -> Value {
 
 #[tokio::test]
 async fn a_fhir_bundle_imports_its_good_requests_and_reports_the_bad_entries_by_index() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
+    let (app, sup) = spawn_supervised().await;
     let res = import(&app, &sup, "application/fhir+json", bundle().to_string()).await;
     assert_eq!(res.status(), 200);
     let report: ImportReport = res.json().await.unwrap();
     assert_eq!(report.created, 1);
-    let where_: Vec<&str> = report
-        .rejected
-        .iter()
-        .map(|p| p.location.as_str())
-        .collect();
+    let where_ = rejected_at(&report);
     assert_eq!(
         where_,
         vec!["Bundle.entry[2]", "Bundle.entry[3]", "Bundle.entry[4]"]
@@ -153,8 +148,7 @@ async fn a_fhir_bundle_imports_its_good_requests_and_reports_the_bad_entries_by_
 
 #[tokio::test]
 async fn a_json_body_that_is_not_a_bundle_is_a_422_and_broken_json_a_400() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
+    let (app, sup) = spawn_supervised().await;
     let res = import(
         &app,
         &sup,
@@ -177,8 +171,7 @@ async fn a_json_body_that_is_not_a_bundle_is_a_422_and_broken_json_a_400() {
 
 #[tokio::test]
 async fn a_supervisor_assigns_a_round_to_a_device_and_it_appears_on_that_worklist() {
-    let app = spawn_app().await;
-    let (_, sup) = app.supervisor().await;
+    let (app, sup) = spawn_supervised().await;
     let tablet = app.enroll("Ward 2 tablet").await;
     import(&app, &sup, "text/csv", fixtures::orders_csv()).await;
     assert_status(

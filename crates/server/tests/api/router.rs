@@ -12,25 +12,18 @@ use drawline_server::{app, AppState, SqliteStore};
 
 #[tokio::test]
 async fn health_answers_503_with_a_problem_when_the_site_is_not_set_up() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let router = app(AppState::new(Arc::new(store)), None);
-    let (status, problem) = send_json(
-        router,
-        Request::get("/api/v1/health").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let router = router_over(SqliteStore::open_in_memory().unwrap(), None);
+    let (status, problem) = get_json(router, "/api/v1/health").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(problem["code"], "storage_unavailable");
 }
 
 #[tokio::test]
 async fn the_built_app_is_served_with_no_cache_on_the_shell_and_long_cache_on_hashed_assets() {
-    let dist = tempfile::tempdir().unwrap();
-    std::fs::write(dist.path().join("index.html"), "<html>shell</html>").unwrap();
-    std::fs::write(dist.path().join("app-0123456789abcdef.css"), "body{}").unwrap();
+    let dist = dist_with(&[("app-0123456789abcdef.css", "body{}")]);
     let store = SqliteStore::open_in_memory().unwrap();
     store.set_site_name("x").await.unwrap();
-    let router = app(AppState::new(Arc::new(store)), Some(dist.path()));
+    let router = router_over(store, Some(dist.path()));
 
     let shell = router
         .clone()
@@ -51,24 +44,17 @@ async fn the_built_app_is_served_with_no_cache_on_the_shell_and_long_cache_on_ha
         .await
         .unwrap();
     assert_eq!(css.status(), StatusCode::OK);
-    assert!(css.headers()["cache-control"]
-        .to_str()
-        .unwrap()
-        .contains("immutable"));
-    assert!(css.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/css"));
+    assert!(header(&css, "cache-control").contains("immutable"));
+    assert!(header(&css, "content-type").starts_with("text/css"));
 }
 
 #[tokio::test]
 async fn a_browser_that_accepts_brotli_gets_the_precompressed_copy_and_others_the_plain_file() {
-    let dist = tempfile::tempdir().unwrap();
-    std::fs::write(dist.path().join("index.html"), "<html>shell</html>").unwrap();
-    std::fs::write(dist.path().join("app-0123456789abcdef.js"), "plain()").unwrap();
-    std::fs::write(dist.path().join("app-0123456789abcdef.js.br"), "brotli!").unwrap();
-    let store = SqliteStore::open_in_memory().unwrap();
-    let router = app(AppState::new(Arc::new(store)), Some(dist.path()));
+    let dist = dist_with(&[
+        ("app-0123456789abcdef.js", "plain()"),
+        ("app-0123456789abcdef.js.br", "brotli!"),
+    ]);
+    let router = router_over(SqliteStore::open_in_memory().unwrap(), Some(dist.path()));
     let get = |accept: Option<&'static str>| {
         let mut req = Request::get("/app-0123456789abcdef.js");
         if let Some(a) = accept {
@@ -79,13 +65,8 @@ async fn a_browser_that_accepts_brotli_gets_the_precompressed_copy_and_others_th
 
     let br = router.clone().oneshot(get(Some("gzip, br"))).await.unwrap();
     assert_eq!(br.headers()["content-encoding"], "br");
-    assert!(br.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .contains("javascript"));
-    assert!(br.headers()["vary"]
-        .to_str()
-        .unwrap()
+    assert!(header(&br, "content-type").contains("javascript"));
+    assert!(header(&br, "vary")
         .to_lowercase()
         .contains("accept-encoding"));
     let body = br.into_body().collect().await.unwrap().to_bytes();
@@ -99,17 +80,31 @@ async fn a_browser_that_accepts_brotli_gets_the_precompressed_copy_and_others_th
 
 #[tokio::test]
 async fn an_unknown_api_path_is_a_json_404_even_when_the_app_is_served() {
-    let dist = tempfile::tempdir().unwrap();
-    std::fs::write(dist.path().join("index.html"), "<html>shell</html>").unwrap();
-    let store = SqliteStore::open_in_memory().unwrap();
-    let router = app(AppState::new(Arc::new(store)), Some(dist.path()));
-    let (status, problem) = send_json(
-        router,
-        Request::get("/api/v1/nope").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let dist = dist_with(&[]);
+    let router = router_over(SqliteStore::open_in_memory().unwrap(), Some(dist.path()));
+    let (status, problem) = get_json(router, "/api/v1/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(problem["code"], "not_found");
+}
+
+/// The app over `store`, serving the built app from `dist` when given.
+fn router_over(store: SqliteStore, dist: Option<&std::path::Path>) -> axum::Router {
+    app(AppState::new(Arc::new(store)), dist)
+}
+
+/// A built app's folder: an `index.html` shell and the other files given (name, content).
+fn dist_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "<html>shell</html>").unwrap();
+    for (name, content) in files {
+        std::fs::write(dist.path().join(name), content).unwrap();
+    }
+    dist
+}
+
+/// A response header as text.
+fn header<'a>(res: &'a axum::response::Response, name: &str) -> &'a str {
+    res.headers()[name].to_str().unwrap()
 }
 
 /// A GET straight into the router; answers the status and the JSON body.
@@ -127,8 +122,7 @@ async fn send_json(router: axum::Router, req: Request<Body>) -> (StatusCode, ser
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_route_and_the_bearer_scheme() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let router = app(AppState::new(Arc::new(store)), None);
+    let router = router_over(SqliteStore::open_in_memory().unwrap(), None);
     let (status, doc) = get_json(router, "/api/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
@@ -170,8 +164,7 @@ async fn the_openapi_document_describes_every_route_and_the_bearer_scheme() {
 
 #[tokio::test]
 async fn protected_routes_answer_401_problems_without_a_socket() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let router = app(AppState::new(Arc::new(store)), None);
+    let router = router_over(SqliteStore::open_in_memory().unwrap(), None);
     for path in [
         "/api/v1/worklist",
         "/api/v1/devices",
@@ -186,8 +179,7 @@ async fn protected_routes_answer_401_problems_without_a_socket() {
 
 #[tokio::test]
 async fn malformed_enrollment_json_is_a_400_problem_and_a_wrong_content_type_a_415() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let router = app(AppState::new(Arc::new(store)), None);
+    let router = router_over(SqliteStore::open_in_memory().unwrap(), None);
     let res = router
         .clone()
         .oneshot(

@@ -1,35 +1,42 @@
 //! The storage the sync protocol will use: idempotent versions by id and hash, receipts, heartbeats, atomic batches.
 
 use chrono::{Duration, Utc};
-use drawline_server::api::{push_codes, Heartbeat, RecordOutcome};
-use drawline_server::store::{PeopleStore, SyncStore};
+use drawline_server::api::{push_codes, Heartbeat, PushResult, RecordOutcome};
+use drawline_server::store::{NewCollectionVersion, PeopleStore, SyncStore};
 use drawline_server::{accounts, SqliteStore};
 use uuid::Uuid;
 
 use crate::fixtures;
 
-async fn store_with_device(dir: &tempfile::TempDir) -> (SqliteStore, Uuid) {
+/// A store in a temporary folder (answered too: it holds the file) with one registered device.
+async fn store_with_device() -> (tempfile::TempDir, SqliteStore, Uuid) {
+    let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap();
     let code = accounts::register_device(&store, "Tablet", "test", Utc::now())
         .await
         .unwrap();
-    (store, code.device_id)
+    (dir, store, code.device_id)
+}
+
+/// A device's push received now, through the store; the push must not fail.
+async fn push_now(
+    store: &SqliteStore,
+    device: Uuid,
+    versions: Vec<NewCollectionVersion>,
+) -> Vec<PushResult> {
+    store
+        .sync_push(fixtures::push_of(device, versions, Utc::now()))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn the_same_version_pushed_twice_is_stored_once_and_answers_the_original_receipt() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, device) = store_with_device(&dir).await;
+    let (_dir, store, device) = store_with_device().await;
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let v = fixtures::version_of(&f, Utc::now());
-    let first = store
-        .sync_push(fixtures::push_of(device, vec![v.clone()], Utc::now()))
-        .await
-        .unwrap();
-    let again = store
-        .sync_push(fixtures::push_of(device, vec![v.clone()], Utc::now()))
-        .await
-        .unwrap();
+    let first = push_now(&store, device, vec![v.clone()]).await;
+    let again = push_now(&store, device, vec![v.clone()]).await;
     let (RecordOutcome::Accepted, RecordOutcome::Duplicate, Some(a), Some(b)) = (
         first[0].outcome,
         again[0].outcome,
@@ -52,20 +59,13 @@ async fn the_same_version_pushed_twice_is_stored_once_and_answers_the_original_r
 
 #[tokio::test]
 async fn a_different_hash_without_naming_what_it_supersedes_is_a_conflict() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, device) = store_with_device(&dir).await;
+    let (_dir, store, device) = store_with_device().await;
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let v = fixtures::version_of(&f, Utc::now());
-    store
-        .sync_push(fixtures::push_of(device, vec![v.clone()], Utc::now()))
-        .await
-        .unwrap();
+    push_now(&store, device, vec![v.clone()]).await;
     let mut changed = v.clone();
     changed.content_hash = "0".repeat(64);
-    let out = store
-        .sync_push(fixtures::push_of(device, vec![changed.clone()], Utc::now()))
-        .await
-        .unwrap();
+    let out = push_now(&store, device, vec![changed.clone()]).await;
     assert!(
         out[0].outcome == RecordOutcome::Conflict
             && out[0]
@@ -78,10 +78,7 @@ async fn a_different_hash_without_naming_what_it_supersedes_is_a_conflict() {
     let mut correction = changed;
     correction.version = 2;
     correction.supersedes = Some(1);
-    let out = store
-        .sync_push(fixtures::push_of(device, vec![correction], Utc::now()))
-        .await
-        .unwrap();
+    let out = push_now(&store, device, vec![correction]).await;
     assert_eq!(out[0].outcome, RecordOutcome::Accepted, "{out:?}");
     let versions = store.collection_versions(v.collection_id).await.unwrap();
     assert_eq!(
@@ -95,22 +92,15 @@ async fn a_different_hash_without_naming_what_it_supersedes_is_a_conflict() {
 
 #[tokio::test]
 async fn a_device_cannot_write_a_collection_that_another_device_owns() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, owner) = store_with_device(&dir).await;
+    let (_dir, store, owner) = store_with_device().await;
     let other = accounts::register_device(&store, "Other", "test", Utc::now())
         .await
         .unwrap()
         .device_id;
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let v = fixtures::version_of(&f, Utc::now());
-    store
-        .sync_push(fixtures::push_of(owner, vec![v.clone()], Utc::now()))
-        .await
-        .unwrap();
-    let out = store
-        .sync_push(fixtures::push_of(other, vec![v], Utc::now()))
-        .await
-        .unwrap();
+    push_now(&store, owner, vec![v.clone()]).await;
+    let out = push_now(&store, other, vec![v]).await;
     assert_eq!(
         (out[0].outcome, out[0].code.as_deref()),
         (RecordOutcome::Rejected, Some(push_codes::ANOTHER_DEVICE))
@@ -119,8 +109,7 @@ async fn a_device_cannot_write_a_collection_that_another_device_owns() {
 
 #[tokio::test]
 async fn a_device_clock_minutes_away_from_the_server_is_flagged_on_the_receipt() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, device) = store_with_device(&dir).await;
+    let (_dir, store, device) = store_with_device().await;
     let now = Utc::now();
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let out = store
@@ -141,8 +130,7 @@ async fn a_device_clock_minutes_away_from_the_server_is_flagged_on_the_receipt()
 
 #[tokio::test]
 async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, device) = store_with_device(&dir).await;
+    let (dir, store, device) = store_with_device().await;
     let good = fixtures::finalized_collection(Uuid::new_v4());
     let doomed = fixtures::finalized_collection(Uuid::new_v4());
     // Simulates a crash mid-record: the receipt write of the second record fails after its version row went in.
@@ -174,18 +162,14 @@ async fn a_failure_inside_a_batch_leaves_none_of_the_batch_stored() {
         fixtures::version_of(&good, Utc::now()),
         fixtures::version_of(&doomed, Utc::now()),
     ];
-    let out = store
-        .sync_push(fixtures::push_of(device, batch, Utc::now()))
-        .await
-        .unwrap();
+    let out = push_now(&store, device, batch).await;
     assert!(out.iter().all(|o| o.outcome == RecordOutcome::Accepted));
     assert_eq!(store.list_collections(Some(device)).await.unwrap().len(), 2);
 }
 
 #[tokio::test]
 async fn heartbeats_show_on_the_device_list() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, device) = store_with_device(&dir).await;
+    let (_dir, store, device) = store_with_device().await;
     let beat = Heartbeat {
         device_clock: Some(Utc::now().fixed_offset()),
         queue_length: 3,
@@ -202,8 +186,7 @@ async fn heartbeats_show_on_the_device_list() {
 
 #[tokio::test]
 async fn receipts_since_an_instant_leave_out_older_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, device) = store_with_device(&dir).await;
+    let (_dir, store, device) = store_with_device().await;
     let t0 = Utc::now() - Duration::hours(1);
     let f = fixtures::finalized_collection(Uuid::new_v4());
     store

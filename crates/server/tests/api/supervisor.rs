@@ -11,6 +11,7 @@ use drawline_server::api::{
 use drawline_server::store::{AuditStore, SyncStore};
 use drawline_server::ReviewSettings;
 use reqwest::{Method, Response};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -48,6 +49,13 @@ async fn lab() -> Lab {
     lab_with(spawn_app().await).await
 }
 
+/// A lab where the tablet pushed one finalized collection; answers its id too.
+async fn lab_with_collection() -> (Lab, Uuid) {
+    let lab = lab().await;
+    let id = lab.pushed().await;
+    (lab, id)
+}
+
 impl Lab {
     /// Pushes records from the collector's tablet; the push must succeed.
     async fn push(&self, records: Vec<Value>) -> PushResponse {
@@ -82,6 +90,21 @@ impl Lab {
             .unwrap();
         assert_eq!(res.status(), status, "{action} {body}");
         res
+    }
+
+    /// A supervisor action that must answer `status` with a body read as `T`.
+    async fn act_json<T: DeserializeOwned>(
+        &self,
+        id: Uuid,
+        action: &str,
+        body: &Value,
+        status: u16,
+    ) -> T {
+        self.act(id, action, body, status)
+            .await
+            .json()
+            .await
+            .unwrap()
     }
 
     /// The review queue page for a query string (`""` or `"?status=..."`).
@@ -197,8 +220,7 @@ async fn a_collection_detail_marking_reviewed_a_note_and_a_recollection_are_for_
             201,
         ),
     ] {
-        let lab = lab().await;
-        let id = lab.pushed().await;
+        let (lab, id) = lab_with_collection().await;
         let path = format!("/supervisor/collections/{id}{action}");
         assert_supervisor_only(&lab, method, &path, body, ok).await;
     }
@@ -302,13 +324,8 @@ async fn a_refused_push_is_quarantined_on_its_device_until_reviewed() {
     assert_eq!(item.device.id, other.device_id);
     assert_eq!(item.patient.as_ref().unwrap().mrn, "12345");
 
-    lab.act(
-        id,
-        "review",
-        &json!({"note": "duplicate id from a cloned tablet"}),
-        201,
-    )
-    .await;
+    let body = json!({"note": "duplicate id from a cloned tablet"});
+    lab.act(id, "review", &body, 201).await;
     let page = lab.queue("?status=quarantined").await;
     assert_eq!(page.total, 0);
 }
@@ -328,11 +345,8 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
 
     let page = lab.queue("").await;
     assert_eq!(page.total, 3);
-    let accepted = page
-        .items
-        .iter()
-        .find(|i| i.status == RecordOutcome::Accepted)
-        .unwrap();
+    let with_status = |status| page.items.iter().find(|i| i.status == status).unwrap();
+    let accepted = with_status(RecordOutcome::Accepted);
     assert_eq!(accepted.collection_id, id);
     assert_eq!(accepted.duplicate_resends, 1);
     assert_eq!(accepted.device.name, "Ward 1 tablet");
@@ -342,18 +356,10 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
     assert!(accepted.flags.synced_late);
     assert!(!accepted.flags.corrected && !accepted.flags.clock_skew);
     assert!(accepted.sync_delay_seconds.unwrap() > 3600);
-    let conflict = page
-        .items
-        .iter()
-        .find(|i| i.status == RecordOutcome::Conflict)
-        .unwrap();
+    let conflict = with_status(RecordOutcome::Conflict);
     assert_eq!(conflict.code.as_deref(), Some("version_conflict"));
     assert!(conflict.quarantined && conflict.attempt_id.is_some());
-    let rejected = page
-        .items
-        .iter()
-        .find(|i| i.status == RecordOutcome::Rejected)
-        .unwrap();
+    let rejected = with_status(RecordOutcome::Rejected);
     assert_eq!(rejected.code.as_deref(), Some("not_finalized"));
     assert!(rejected.patient.is_none());
 
@@ -383,10 +389,8 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
 
 #[tokio::test]
 async fn corrections_skewed_clocks_exceptions_and_typed_identities_are_flagged() {
-    let lab = lab().await;
-    let id = Uuid::new_v4();
+    let (lab, id) = lab_with_collection().await;
     let v1 = fixtures::finalized_collection(id);
-    lab.push(vec![fixtures::record(&v1)]).await;
     let ahead = (Utc::now() + Duration::hours(1)).fixed_offset();
     lab.push_at(vec![fixtures::record(&fixtures::correction_of(&v1))], ahead)
         .await;
@@ -453,14 +457,13 @@ async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
     assert_eq!(res.status(), 200);
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let first: QueuePage = res.json().await.unwrap();
-
-    assert_status(
+    let if_none_match = || {
         lab.app
             .get("/supervisor/queue", &lab.supervisor)
-            .header("If-None-Match", &etag),
-        304,
-    )
-    .await;
+            .header("If-None-Match", &etag)
+    };
+
+    assert_status(if_none_match(), 304).await;
 
     let since = first
         .server_time
@@ -469,13 +472,7 @@ async fn polling_the_queue_is_cheap_with_an_etag_or_changed_since() {
     assert_eq!(lab.queue(&query).await.total, 0);
 
     let id = lab.pushed().await;
-    assert_status(
-        lab.app
-            .get("/supervisor/queue", &lab.supervisor)
-            .header("If-None-Match", &etag),
-        200,
-    )
-    .await;
+    assert_status(if_none_match(), 200).await;
     let page = lab.queue(&query).await;
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].collection_id, id);
@@ -511,10 +508,8 @@ async fn bad_queue_filters_get_a_clear_problem() {
 
 #[tokio::test]
 async fn a_collection_detail_shows_every_version_tube_by_tube_with_its_history_and_fhir() {
-    let lab = lab().await;
-    let id = Uuid::new_v4();
+    let (lab, id) = lab_with_collection().await;
     let v1 = fixtures::finalized_collection(id);
-    lab.push(vec![fixtures::record(&v1)]).await;
     lab.push(vec![fixtures::record(&fixtures::correction_of(&v1))])
         .await;
 
@@ -580,17 +575,9 @@ async fn an_unknown_collection_is_404_and_a_malformed_id_is_400() {
 
 #[tokio::test]
 async fn review_and_notes_are_audited_with_who_and_when_and_shown_in_the_history() {
-    let lab = lab().await;
-    let id = lab.pushed().await;
-    let res = lab
-        .act(
-            id,
-            "notes",
-            &json!({"text": "  label reprinted at the ward  "}),
-            201,
-        )
-        .await;
-    let note: ReviewEvent = res.json().await.unwrap();
+    let (lab, id) = lab_with_collection().await;
+    let body = json!({"text": "  label reprinted at the ward  "});
+    let note: ReviewEvent = lab.act_json(id, "notes", &body, 201).await;
     assert_eq!(note.action, ReviewAction::Note);
     assert_eq!(note.note.as_deref(), Some("label reprinted at the ward"));
     assert_eq!(note.by.username, "sup");
@@ -622,24 +609,16 @@ async fn review_and_notes_are_audited_with_who_and_when_and_shown_in_the_history
 
 #[tokio::test]
 async fn an_empty_or_overlong_note_gets_a_clear_problem() {
-    let lab = lab().await;
-    let id = lab.pushed().await;
-    let path = format!("/supervisor/collections/{id}/notes");
-    for (body, status, code) in [
-        (json!({"text": "   "}), 422, "invalid_note"),
-        (json!({"text": "x".repeat(2001)}), 422, "invalid_note"),
-        (json!({"note": "wrong field"}), 422, "invalid_body"),
+    let (lab, id) = lab_with_collection().await;
+    for (body, code) in [
+        (json!({"text": "   "}), "invalid_note"),
+        (json!({"text": "x".repeat(2001)}), "invalid_note"),
+        (json!({"note": "wrong field"}), "invalid_body"),
     ] {
-        let res = lab
-            .app
-            .post(&path, &lab.supervisor)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), status, "{body}");
+        let res = lab.act(id, "notes", &body, 422).await;
         assert_eq!(problem_code(res).await, code, "{body}");
     }
+    let path = format!("/supervisor/collections/{id}/notes");
     assert_problem(
         lab.app
             .post(&path, &lab.supervisor)
@@ -654,15 +633,9 @@ async fn an_empty_or_overlong_note_gets_a_clear_problem() {
 #[tokio::test]
 async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_superseded() {
     let (lab, id, attempt) = lab_with_conflict().await;
-    let res = lab
-        .act(
-            id,
-            "resolve",
-            &json!({"attempt_id": attempt, "keep": "device", "note": "the ward confirmed B tubes"}),
-            200,
-        )
-        .await;
-    let e: ReviewEvent = res.json().await.unwrap();
+    let body =
+        json!({"attempt_id": attempt, "keep": "device", "note": "the ward confirmed B tubes"});
+    let e: ReviewEvent = lab.act_json(id, "resolve", &body, 200).await;
     assert_eq!(e.action, ReviewAction::ConflictResolved);
     assert_eq!(e.detail.as_ref().unwrap()["version"], 2);
 
@@ -686,27 +659,16 @@ async fn letting_the_devices_version_stand_stores_it_and_keeps_the_labs_as_super
     let out = lab.push(vec![fixtures::record(&other)]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Duplicate);
 
-    let res = lab
-        .act(
-            id,
-            "resolve",
-            &json!({"attempt_id": attempt, "keep": "lab"}),
-            409,
-        )
-        .await;
+    let body = json!({"attempt_id": attempt, "keep": "lab"});
+    let res = lab.act(id, "resolve", &body, 409).await;
     assert_eq!(problem_code(res).await, "already_resolved");
 }
 
 #[tokio::test]
 async fn keeping_the_labs_version_marks_the_conflicting_push_superseded() {
     let (lab, id, attempt) = lab_with_conflict().await;
-    lab.act(
-        id,
-        "resolve",
-        &json!({"attempt_id": attempt, "keep": "lab"}),
-        200,
-    )
-    .await;
+    let body = json!({"attempt_id": attempt, "keep": "lab"});
+    lab.act(id, "resolve", &body, 200).await;
     let d = lab.detail(id).await;
     assert_eq!(d.latest_version, Some(1));
     let a = d.attempts.iter().find(|a| a.id == attempt).unwrap();
@@ -763,17 +725,9 @@ async fn only_a_conflict_of_this_collection_can_be_resolved() {
 
 #[tokio::test]
 async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
-    let lab = lab().await;
-    let id = lab.pushed().await;
-    let res = lab
-        .act(
-            id,
-            "recollect",
-            &json!({"reason": "PT clotted", "orders": ["sr-pt"]}),
-            201,
-        )
-        .await;
-    let made: RecollectResponse = res.json().await.unwrap();
+    let (lab, id) = lab_with_collection().await;
+    let body = json!({"reason": "PT clotted", "orders": ["sr-pt"]});
+    let made: RecollectResponse = lab.act_json(id, "recollect", &body, 201).await;
     assert_eq!(made.orders.len(), 1);
     assert_eq!(made.orders[0].id, "sr-pt-R1");
     assert_eq!(made.orders[0].replaces, "sr-pt");
@@ -790,10 +744,9 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
     assert!(order.note.as_deref().unwrap().contains("PT clotted"));
 
     // Every order again, a second time: new ids, never a reused one.
-    let res = lab
-        .act(id, "recollect", &json!({"reason": "lost in transit"}), 201)
+    let again: RecollectResponse = lab
+        .act_json(id, "recollect", &json!({"reason": "lost in transit"}), 201)
         .await;
-    let again: RecollectResponse = res.json().await.unwrap();
     let ids: Vec<_> = again.orders.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, ["sr-pt-R2", "sr-cbc-R1"]);
     let d = lab.detail(id).await;
@@ -808,9 +761,7 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
 
 #[tokio::test]
 async fn a_recollection_without_a_reason_or_for_a_foreign_order_gets_a_clear_problem() {
-    let lab = lab().await;
-    let id = lab.pushed().await;
-    let path = format!("/supervisor/collections/{id}/recollect");
+    let (lab, id) = lab_with_collection().await;
     for (body, code) in [
         (json!({"reason": " "}), "invalid_reason"),
         (
@@ -824,14 +775,7 @@ async fn a_recollection_without_a_reason_or_for_a_foreign_order_gets_a_clear_pro
         ),
         (json!({"orders": ["sr-pt"]}), "invalid_body"),
     ] {
-        let res = lab
-            .app
-            .post(&path, &lab.supervisor)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 422, "{body}");
+        let res = lab.act(id, "recollect", &body, 422).await;
         assert_eq!(problem_code(res).await, code, "{body}");
     }
 }
@@ -848,14 +792,7 @@ async fn versions_stored_before_the_review_migration_gain_their_facts_when_the_s
                 .await
                 .unwrap();
         let f = fixtures::finalized_collection(id);
-        store
-            .sync_push(fixtures::push_of(
-                device.device_id,
-                vec![fixtures::version_of(&f, Utc::now())],
-                Utc::now(),
-            ))
-            .await
-            .unwrap();
+        fixtures::push_stored(&store, device.device_id, &f).await;
     }
     // As an older server left it: the version without its facts.
     let conn = rusqlite::Connection::open(&path).unwrap();

@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::fixtures;
 use crate::helpers::{
-    assert_problem, assert_status, problem_code, push_body, spawn_app, spawn_app_with, TestApp,
+    assert_problem, assert_status, problem_code, push_body, spawn_app, spawn_app_with,
+    spawn_enrolled, spawn_tablet, TestApp,
 };
 
 async fn stored_versions(app: &TestApp, device: Uuid) -> usize {
@@ -26,8 +27,7 @@ async fn stored_versions(app: &TestApp, device: Uuid) -> usize {
 
 #[tokio::test]
 async fn a_collection_pushed_twice_is_accepted_then_a_duplicate_with_the_original_receipt() {
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     let f = fixtures::finalized_collection(Uuid::new_v4());
 
     let first = app.push(&token, vec![fixtures::record(&f)]).await;
@@ -47,8 +47,7 @@ async fn a_collection_pushed_twice_is_accepted_then_a_duplicate_with_the_origina
 
 #[tokio::test]
 async fn another_hash_under_the_same_id_without_a_correct_supersedes_is_a_conflict() {
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     let id = Uuid::new_v4();
     let v1 = fixtures::finalized_collection(id);
     let other_v1 = fixtures::finalized_collection_with(id, ["B0001", "B0002"]);
@@ -59,12 +58,7 @@ async fn another_hash_under_the_same_id_without_a_correct_supersedes_is_a_confli
     assert_eq!(out.results[0].outcome, RecordOutcome::Conflict);
     assert_eq!(out.results[0].code.as_deref(), Some("version_conflict"));
 
-    let out = app
-        .push(
-            &token,
-            vec![fixtures::record(&v1), fixtures::record(&other_v1)],
-        )
-        .await;
+    let out = app.push_collections(&token, &[&v1, &other_v1]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Accepted);
     assert_eq!(out.results[1].outcome, RecordOutcome::Conflict);
     assert!(out.results[1].receipt.is_none());
@@ -76,12 +70,7 @@ async fn another_hash_under_the_same_id_without_a_correct_supersedes_is_a_confli
 
     // A correction of a version the server does not hold (other_v1's hash) is a conflict too.
     let wrong_base = fixtures::correction_of(&other_v1);
-    let out = app
-        .push(
-            &token,
-            vec![fixtures::record(&wrong_base), fixtures::record(&v2)],
-        )
-        .await;
+    let out = app.push_collections(&token, &[&wrong_base, &v2]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Conflict);
     assert_eq!(out.results[1].outcome, RecordOutcome::Accepted);
     let versions = app.store.collection_versions(id).await.unwrap();
@@ -95,8 +84,7 @@ async fn another_hash_under_the_same_id_without_a_correct_supersedes_is_a_confli
 
 #[tokio::test]
 async fn a_rejected_record_does_not_block_the_other_records_of_its_batch() {
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     let a = fixtures::finalized_collection(Uuid::new_v4());
     let b = fixtures::finalized_collection(Uuid::new_v4());
     let mut draft = fixtures::record(&fixtures::finalized_collection(Uuid::new_v4()));
@@ -137,8 +125,7 @@ async fn a_rejected_record_does_not_block_the_other_records_of_its_batch() {
 
 #[tokio::test]
 async fn a_record_whose_content_or_declared_hash_does_not_match_is_rejected_as_a_hash_mismatch() {
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let tampered: Value =
         serde_json::from_str(&fixtures::record(&f).to_string().replace("A0002", "A0009")).unwrap();
@@ -182,8 +169,7 @@ async fn a_collection_another_device_sent_is_rejected_for_a_second_device() {
 
 #[tokio::test]
 async fn a_collection_for_orders_the_lab_does_not_know_is_rejected() {
-    let app = spawn_app().await;
-    let d = app.enroll("Tablet").await;
+    let (app, d) = spawn_enrolled().await;
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let out = app.push(&d.token, vec![fixtures::record(&f)]).await;
     assert_eq!(out.results[0].outcome, RecordOutcome::Rejected);
@@ -193,19 +179,12 @@ async fn a_collection_for_orders_the_lab_does_not_know_is_rejected() {
 
 #[tokio::test]
 async fn a_collection_for_an_order_of_another_patient_on_the_server_is_rejected() {
-    let app = spawn_app().await;
-    let d = app.enroll("Tablet").await;
+    let (app, d) = spawn_enrolled().await;
     let csv = "order_id,mrn,family,given,birth_date,test,round\n\
                sr-pt,MRN999,Other,Person,1960-01-01,PT,Ward 1\n\
                sr-cbc,MRN999,Other,Person,1960-01-01,CBC,Ward 1\n";
     let (_, sup) = app.supervisor().await;
-    assert_status(
-        app.post("/orders", &sup)
-            .header("content-type", "text/csv")
-            .body(csv),
-        200,
-    )
-    .await;
+    assert_status(app.post_csv(&sup, csv), 200).await;
     let out = app
         .push(
             &d.token,
@@ -219,8 +198,7 @@ async fn a_collection_for_an_order_of_another_patient_on_the_server_is_rejected(
 
 #[tokio::test]
 async fn concurrent_pushes_of_the_same_record_store_it_exactly_once() {
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     for _ in 0..5 {
         let f = fixtures::finalized_collection(Uuid::new_v4());
         let body = push_body(vec![fixtures::record(&f)], Utc::now().fixed_offset());
@@ -258,8 +236,7 @@ async fn concurrent_pushes_of_the_same_record_store_it_exactly_once() {
 
 #[tokio::test]
 async fn a_storage_failure_mid_batch_stores_nothing_and_a_resend_stores_each_record_once() {
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     let batch: Vec<FinalizedCollection> = (0..5)
         .map(|_| fixtures::finalized_collection(Uuid::new_v4()))
         .collect();
@@ -307,8 +284,7 @@ async fn a_storage_failure_mid_batch_stores_nothing_and_a_resend_stores_each_rec
 
 #[tokio::test]
 async fn a_device_clock_hours_off_is_flagged_and_one_within_the_threshold_is_not() {
-    let app = spawn_app().await;
-    let (_, token) = app.device_with_orders("Tablet").await;
+    let (app, _, token) = spawn_tablet().await;
     let off = fixtures::finalized_collection(Uuid::new_v4());
     let out = app
         .push_at(
@@ -376,8 +352,7 @@ async fn the_skew_threshold_is_configurable() {
 
 #[tokio::test]
 async fn every_push_and_pull_records_a_heartbeat_a_supervisor_can_read() {
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     let body = json!({
         "device_clock": Utc::now().fixed_offset(),
         "app_version": "1.2.3",
@@ -428,13 +403,7 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
     let app = spawn_app().await;
     let d = app.enroll("Ward tablet").await;
     let (_, sup) = app.supervisor().await;
-    assert_status(
-        app.post("/orders", &sup)
-            .header("content-type", "text/csv")
-            .body(fixtures::orders_csv()),
-        200,
-    )
-    .await;
+    assert_status(app.post_csv(&sup, fixtures::orders_csv()), 200).await;
     app.assign_round("Ward 2", d.device_id).await;
 
     let first = app.pull(&d.token, None).await;
@@ -482,8 +451,7 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
 
 #[tokio::test]
 async fn an_accepted_collection_marks_its_orders_collected_and_the_next_pull_says_so() {
-    let app = spawn_app().await;
-    let (_, token) = app.device_with_orders("Tablet").await;
+    let (app, _, token) = spawn_tablet().await;
     let first = app.pull(&token, None).await;
     assert_eq!(first.orders.len(), 2);
     app.push(
@@ -505,8 +473,7 @@ async fn an_accepted_collection_marks_its_orders_collected_and_the_next_pull_say
 
 #[tokio::test]
 async fn a_collection_for_an_order_cancelled_meanwhile_is_accepted_and_the_order_stays_cancelled() {
-    let app = spawn_app().await;
-    let (_, token) = app.device_with_orders("Tablet").await;
+    let (app, _, token) = spawn_tablet().await;
     let (_, sup) = app.supervisor().await;
     assert_status(app.post("/orders/sr-pt/cancel", &sup).json(&json!({})), 200).await;
     let out = app
@@ -598,8 +565,7 @@ async fn a_pull_with_a_small_limit_pages_through_every_change_once() {
 #[tokio::test]
 async fn a_cursor_the_server_did_not_issue_is_a_400_and_one_from_another_database_gives_a_full_pull(
 ) {
-    let app = spawn_app().await;
-    let (_, token) = app.device_with_orders("Tablet").await;
+    let (app, _, token) = spawn_tablet().await;
     assert_problem(
         app.get("/sync/pull?cursor=garbage", &token),
         400,
@@ -617,8 +583,7 @@ async fn a_cursor_the_server_did_not_issue_is_a_400_and_one_from_another_databas
 
 #[tokio::test]
 async fn a_batch_over_the_record_limit_is_a_413_problem_and_stores_nothing() {
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let records = vec![fixtures::record(&f); MAX_PUSH_RECORDS + 1];
     let res = app
@@ -631,8 +596,7 @@ async fn a_batch_over_the_record_limit_is_a_413_problem_and_stores_nothing() {
 
 #[tokio::test]
 async fn push_and_pull_need_a_token_of_an_unrevoked_device() {
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     let body = push_body(
         vec![fixtures::record(&fixtures::finalized_collection(
             Uuid::new_v4(),
@@ -668,8 +632,7 @@ async fn push_and_pull_need_a_token_of_an_unrevoked_device() {
 async fn sync_soak_200_collections_in_batches_with_random_duplicate_resends_store_exactly_200() {
     use rand::seq::SliceRandom;
     use rand::Rng;
-    let app = spawn_app().await;
-    let (device, token) = app.device_with_orders("Tablet").await;
+    let (app, device, token) = spawn_tablet().await;
     let all: Vec<Value> = (0..200)
         .map(|_| fixtures::record(&fixtures::finalized_collection(Uuid::new_v4())))
         .collect();
@@ -714,15 +677,7 @@ async fn sync_soak_200_collections_in_batches_with_random_duplicate_resends_stor
 #[tokio::test]
 async fn the_openapi_document_describes_the_sync_routes_and_their_wire_types() {
     let app = spawn_app().await;
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_public("/openapi.json").await;
     for path in [
         "/sync/push",
         "/sync/pull",

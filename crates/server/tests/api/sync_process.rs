@@ -7,13 +7,14 @@ use std::process::{Child, Command, Stdio};
 
 use chrono::Utc;
 use drawline_server::api::{PushRecord, PushResponse};
-use drawline_server::store::{Assignment, OrderStore, SiteStore, SyncStore};
+use drawline_server::store::{SiteStore, SyncStore};
 use drawline_server::{accounts, SqliteStore};
 use rand::Rng;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::fixtures;
+use crate::helpers::seed_collection_orders;
 
 /// Starts the server on a free port; answers the process and its base URL.
 fn start(db: &Path, dir: &Path) -> (Child, String) {
@@ -70,29 +71,7 @@ async fn a_server_killed_in_the_middle_of_a_batch_then_restarted_stores_each_rec
         let code = accounts::register_device(&store, "Tablet", "test", Utc::now())
             .await
             .unwrap();
-        let csv = "order_id,patient_id,mrn,family,given,birth_date,test,round\n\
-                   sr-pt,example,12345,Chalmers,Peter James,1974-12-25,PT,Ward 1\n\
-                   sr-cbc,example,12345,Chalmers,Peter James,1974-12-25,CBC,Ward 1\n";
-        drawline_server::import::import(
-            &store,
-            drawline_server::import::Format::Csv,
-            csv.as_bytes(),
-            &drawline_domain::SiteConfig::default_site(),
-            None,
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-        store
-            .upsert_round(
-                "Ward 1",
-                Assignment {
-                    device_id: Some(code.device_id),
-                    collector_id: None,
-                },
-            )
-            .await
-            .unwrap();
+        seed_collection_orders(&store, code.device_id).await;
         (code.code, code.device_id)
     };
     let client = reqwest::Client::builder()

@@ -1,6 +1,6 @@
 //! Supervisor actions on a collection (reviewed, note, resolve a conflict, recollect), each audited.
 
-use axum::extract::State;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -15,6 +15,7 @@ use crate::auth::{SignedIn, Supervisor};
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiPath};
 use crate::review::read_finalized;
+use crate::routes::trimmed_text;
 use crate::store::{
     CollectionRecords, ConflictResolution, NewReviewEvent, RecollectOutcome, Recollection,
     ResolveOutcome,
@@ -23,17 +24,34 @@ use crate::{accounts, AppError, AppState};
 
 /// A trimmed note; blank is `None`, too long is refused.
 fn note_text(field: &str, text: Option<String>) -> Result<Option<String>, AppError> {
-    let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-    if text
-        .as_ref()
-        .is_some_and(|t| t.chars().count() > MAX_REVIEW_NOTE_CHARS)
-    {
-        return Err(AppError::unprocessable(
-            "invalid_note",
-            format!("{field} is longer than {MAX_REVIEW_NOTE_CHARS} characters"),
-        ));
+    trimmed_text(field, text, MAX_REVIEW_NOTE_CHARS, "invalid_note")
+}
+
+/// What every action on a collection starts from, extracted in this order: the signed-in
+/// supervisor, the collection id of the path and the request body.
+#[derive(Debug)]
+pub struct CollectionAction<T> {
+    /// The supervisor taking the action.
+    pub who: SignedIn,
+    /// The collection acted on.
+    pub id: Uuid,
+    /// The request body.
+    pub req: T,
+}
+
+impl<T> FromRequest<AppState> for CollectionAction<T>
+where
+    ApiJson<T>: FromRequest<AppState, Rejection = AppError>,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let Supervisor(who) = Supervisor::from_request_parts(&mut parts, state).await?;
+        let ApiPath(id) = ApiPath::<Uuid>::from_request_parts(&mut parts, state).await?;
+        let ApiJson(req) = ApiJson::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(Self { who, id, req })
     }
-    Ok(text)
 }
 
 fn event(who: &SignedIn, id: Uuid, action: ReviewAction, note: Option<String>) -> NewReviewEvent {
@@ -73,9 +91,7 @@ async fn add(
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn mark_reviewed(
     State(state): State<AppState>,
-    Supervisor(who): Supervisor,
-    ApiPath(id): ApiPath<Uuid>,
-    ApiJson(req): ApiJson<ReviewRequest>,
+    CollectionAction { who, id, req }: CollectionAction<ReviewRequest>,
 ) -> Result<(StatusCode, Json<ReviewEvent>), AppError> {
     let note = note_text("the note", req.note)?;
     add(&state, &who, id, ReviewAction::Reviewed, note).await
@@ -90,9 +106,7 @@ pub async fn mark_reviewed(
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_note(
     State(state): State<AppState>,
-    Supervisor(who): Supervisor,
-    ApiPath(id): ApiPath<Uuid>,
-    ApiJson(req): ApiJson<NoteRequest>,
+    CollectionAction { who, id, req }: CollectionAction<NoteRequest>,
 ) -> Result<(StatusCode, Json<ReviewEvent>), AppError> {
     let note = note_text("the note", Some(req.text))?
         .ok_or_else(|| AppError::unprocessable("invalid_note", "the note is empty"))?;
@@ -113,9 +127,7 @@ pub async fn add_note(
               (status = 422, description = "the push cannot stand", body = Problem)))]
 pub async fn resolve(
     State(state): State<AppState>,
-    Supervisor(who): Supervisor,
-    ApiPath(id): ApiPath<Uuid>,
-    ApiJson(req): ApiJson<ResolveConflictRequest>,
+    CollectionAction { who, id, req }: CollectionAction<ResolveConflictRequest>,
 ) -> Result<Json<ReviewEvent>, AppError> {
     let note = note_text("the note", req.note)?;
     let resolution = ConflictResolution {
@@ -194,9 +206,7 @@ fn collection_orders(r: &CollectionRecords) -> Option<Vec<String>> {
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn recollect(
     State(state): State<AppState>,
-    Supervisor(who): Supervisor,
-    ApiPath(id): ApiPath<Uuid>,
-    ApiJson(req): ApiJson<RecollectRequest>,
+    CollectionAction { who, id, req }: CollectionAction<RecollectRequest>,
 ) -> Result<(StatusCode, Json<RecollectResponse>), AppError> {
     let reason = note_text("the reason", Some(req.reason))?.ok_or_else(|| {
         AppError::unprocessable("invalid_reason", "a recollection needs a reason")

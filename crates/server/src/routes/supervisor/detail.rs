@@ -38,8 +38,8 @@ fn last_arrival(r: &CollectionRecords) -> Option<DateTime<Utc>> {
     let refused = r
         .attempts
         .iter()
-        .filter(|a| a.outcome != RecordOutcome::Duplicate)
-        .map(|a| a.received_at)
+        .filter(|a| a.view.outcome != RecordOutcome::Duplicate)
+        .map(|a| a.view.received_at)
         .max();
     r.last_received_at.max(refused)
 }
@@ -65,9 +65,9 @@ fn detail_of(
         r.attempts
             .iter()
             .rev()
-            .find(|a| a.outcome != RecordOutcome::Duplicate)
+            .find(|a| a.view.outcome != RecordOutcome::Duplicate)
             .or(r.attempts.last())
-            .map_or(RecordOutcome::Rejected, |a| a.outcome)
+            .map_or(RecordOutcome::Rejected, |a| a.view.outcome)
     } else {
         RecordOutcome::Accepted
     };
@@ -107,24 +107,12 @@ fn detail_of(
         .attempts
         .into_iter()
         .map(|a| PushAttemptView {
-            id: a.id,
-            device: a.device,
-            version: a.version,
-            outcome: a.outcome,
-            code: a.code,
-            reason: a.reason,
-            content_hash: a.content_hash,
-            received_at: a.received_at,
-            clock_skew_seconds: a.clock_skew_seconds,
-            resolution: a.resolution,
-            superseded: a.resolution == Some(crate::api::ConflictChoice::Lab),
-            resolved_at: a.resolved_at,
-            resolved_by: a.resolved_by,
             record: a
                 .body
                 .as_ref()
                 .and_then(read_finalized)
                 .map(|f| record_view(&f, names)),
+            ..a.view
         })
         .collect();
     let history = r

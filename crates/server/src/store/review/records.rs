@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::api::{CollectionVersionView, ConflictChoice, DeviceRef, RecordOutcome, ReviewEvent};
+use crate::api::{CollectionVersionView, DeviceRef, PushAttemptView, ReviewEvent};
 use crate::store::audit::AuditRecord;
 
 /// A stored version and how it came to be stored.
@@ -17,32 +17,11 @@ pub struct StoredVersion {
 /// A push the lab did not store as a new version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PushAttempt {
-    /// Attempt id.
-    pub id: i64,
-    /// Who pushed.
-    pub device: DeviceRef,
-    /// Version as sent.
-    pub version: u32,
-    /// `duplicate`, `conflict` or `rejected`.
-    pub outcome: RecordOutcome,
-    /// Stable code.
-    pub code: Option<String>,
-    /// Why.
-    pub reason: Option<String>,
-    /// Content hash as sent.
-    pub content_hash: Option<String>,
-    /// The finalized record, when it could be read.
+    /// The attempt as the detail view shows it, without its `record`: the HTTP layer reads that
+    /// from `body`.
+    pub view: PushAttemptView,
+    /// The finalized record as pushed, when it could be read.
     pub body: Option<serde_json::Value>,
-    /// Server receive time.
-    pub received_at: DateTime<Utc>,
-    /// Device minus server clock.
-    pub clock_skew_seconds: i64,
-    /// A supervisor's resolution.
-    pub resolution: Option<ConflictChoice>,
-    /// When resolved.
-    pub resolved_at: Option<DateTime<Utc>>,
-    /// Who resolved it.
-    pub resolved_by: Option<String>,
 }
 
 /// Everything stored about one collection id.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-use crate::api::{ConflictChoice, DeviceRef, ReviewAction, ReviewEvent};
+use crate::api::{ConflictChoice, DeviceRef, PushAttemptView, ReviewAction, ReviewEvent};
 use crate::store::error::StoreError;
 use crate::store::review::{CollectionRecords, PushAttempt, StoredVersion};
 use crate::store::sqlite::audit::audit_records;
@@ -39,7 +39,8 @@ pub(super) fn review_select() -> String {
 
 fn attempt_from(r: &Row<'_>) -> rusqlite::Result<PushAttempt> {
     let resolution: Option<String> = r.get(11)?;
-    Ok(PushAttempt {
+    let resolution = resolution.as_deref().and_then(from_code::<ConflictChoice>);
+    let view = PushAttemptView {
         id: r.get(0)?,
         device: DeviceRef {
             id: uuid_at(r, 1)?,
@@ -50,12 +51,17 @@ fn attempt_from(r: &Row<'_>) -> rusqlite::Result<PushAttempt> {
         code: r.get(5)?,
         reason: r.get(6)?,
         content_hash: r.get(7)?,
-        body: opt_json_at(r, 8)?,
         received_at: time_at(r, 9)?,
         clock_skew_seconds: r.get(10)?,
-        resolution: resolution.as_deref().and_then(from_code::<ConflictChoice>),
+        resolution,
+        superseded: resolution == Some(ConflictChoice::Lab),
         resolved_at: opt_time_at(r, 12)?,
         resolved_by: r.get(13)?,
+        record: None,
+    };
+    Ok(PushAttempt {
+        view,
+        body: opt_json_at(r, 8)?,
     })
 }
 
@@ -102,7 +108,7 @@ pub(super) fn collection_records(
             id: *id,
             name: name.clone(),
         },
-        (None, Some(a)) => a.device.clone(),
+        (None, Some(a)) => a.view.device.clone(),
         (None, None) => return Ok(None),
     };
     let reviews = all(
