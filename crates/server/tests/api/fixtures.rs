@@ -3,9 +3,8 @@
 use chrono::{DateTime, Utc};
 use drawline_domain::collection::{FastingStatus, Scope};
 use drawline_domain::{
-    AccessionNumber, Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence,
-    FinalizedCollection, Mrn, NotCollectedReason, Order, OrderId, Patient, PatientId,
-    PatientIdentity, PersonName, Priority, SiteConfig, TestCode,
+    AccessionNumber, Collection, CollectionId, CollectorId, Device, Evidence, FinalizedCollection,
+    NotCollectedReason, Order, SiteConfig,
 };
 use drawline_server::api::{Heartbeat, PushRecord};
 use drawline_server::store::{
@@ -14,37 +13,7 @@ use drawline_server::store::{
 use serde_json::Value;
 use uuid::Uuid;
 
-/// A device time written as RFC 3339 with the device's offset.
-pub fn at(s: &str) -> DeviceTime {
-    DeviceTime::from_local(DateTime::parse_from_rfc3339(s).unwrap())
-}
-
-/// An open routine order of patient `example`, placed the morning of 2024-05-01.
-pub fn order(id: &str, test: &str) -> Order {
-    Order {
-        id: OrderId::parse(id).unwrap(),
-        patient: PatientId::parse("example").unwrap(),
-        test: TestCode::parse(test).unwrap(),
-        priority: Priority::Routine,
-        placed_at: DateTime::parse_from_rfc3339("2024-05-01T06:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc),
-        due_at: None,
-        requisition: Some("REQ-1001".into()),
-    }
-}
-
-/// Peter James Chalmers, MRN 12345, patient id `example`: the patient of every fixture.
-pub fn patient() -> Patient {
-    Patient {
-        id: PatientId::parse("example").unwrap(),
-        identity: PatientIdentity {
-            mrn: Mrn::parse("12345").unwrap(),
-            name: PersonName::new("Chalmers", &["Peter", "James"]).unwrap(),
-            birth_date: chrono::NaiveDate::from_ymd_opt(1974, 12, 25).unwrap(),
-        },
-    }
-}
+pub use drawline_domain::test_support::{order, peter as patient, t as at};
 
 /// A collection of [`patient`] started with a vacutainer holder at `started` (device time).
 fn start(id: Uuid, orders: Vec<Order>, nurse: &CollectorId, started: &str) -> Collection {
