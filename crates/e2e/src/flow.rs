@@ -57,10 +57,16 @@ pub async fn enroll_and_sign_in_as(
     Ok(())
 }
 
-/// Opens the patient's collection and scans their wristband; returns the tubes screen's path.
-pub async fn start_and_identify(browser: &Browser) -> Result<String> {
+/// Opens the patient's collection from the draw list, up to its identify screen.
+pub async fn open_collection(browser: &Browser) -> Result<()> {
     browser.click(&format!("collect-{MRN}")).await?;
     browser.wait_for_path(|p| p.ends_with("/identify")).await?;
+    Ok(())
+}
+
+/// Opens the patient's collection and scans their wristband; returns the tubes screen's path.
+pub async fn start_and_identify(browser: &Browser) -> Result<String> {
+    open_collection(browser).await?;
     browser
         .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
         .await?;

@@ -24,7 +24,7 @@ fn expected_caps() -> Vec<String> {
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn one_full_collection_from_the_draw_list_to_the_outbox() -> Result<()> {
-    let (server, browser) = flow::enrolled_tablet().await?;
+    let (_server, browser) = flow::enrolled_tablet().await?;
     browser
         .wait_for_text("waiting-to-sync", "0 waiting to sync")
         .await?;
@@ -64,16 +64,14 @@ async fn one_full_collection_from_the_draw_list_to_the_outbox() -> Result<()> {
     browser.wait_for_path(|p| p == "/draws").await?;
     let text = browser.patient_card_text(MRN).await?;
     assert!(text.contains("Collected"), "{text}");
-    drop(server);
     browser.close().await
 }
 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn a_wrong_wristband_is_a_hard_stop_naming_what_did_not_match() -> Result<()> {
-    let (server, browser) = flow::enrolled_tablet().await?;
-    browser.click(&format!("collect-{MRN}")).await?;
-    browser.wait_for_path(|p| p.ends_with("/identify")).await?;
+    let (_server, browser) = flow::enrolled_tablet().await?;
+    flow::open_collection(&browser).await?;
 
     // Not a wristband at all: refused, showing what was read.
     browser
@@ -104,7 +102,6 @@ async fn a_wrong_wristband_is_a_hard_stop_naming_what_did_not_match() -> Result<
         .wait_for_path(|p| p.ends_with("/identify"))
         .await
         .is_ok());
-    drop(server);
     browser.close().await
 }
 
@@ -140,7 +137,6 @@ async fn a_reload_and_a_killed_browser_resume_at_the_same_step_with_the_same_dat
     );
     assert_eq!(browser.text_of("drawn-at-1").await?, stamp);
     browser.wait_for("mark-drawn-2").await?;
-    drop(server);
     browser.close().await
 }
 
