@@ -74,21 +74,6 @@ async fn timed_load(browser: &Browser, url: &str, limit: Duration) -> Result<f64
     }
 }
 
-/// Waits until the service worker is ready and the round is downloaded for offline work.
-async fn prepare_round(browser: &Browser, limit: Duration) -> Result<String> {
-    browser.wait_for_text("sw-status", "Ready").await?;
-    let deadline = Instant::now() + limit;
-    loop {
-        browser.click("prepare-round").await?;
-        let text = browser.text_of("round-ready").await?;
-        if text.starts_with("Ready to work offline") {
-            return Ok(text);
-        }
-        ensure!(Instant::now() < deadline, "never ready: {text}");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
 /// Bytes a first visit downloads: the shell, the JS glue, the wasm and the CSS.
 fn app_bytes(dist: &Path) -> Result<u64> {
     let mut total = 0;
@@ -150,12 +135,8 @@ pub async fn cold_start(runs: usize) -> Result<ColdStart> {
     let server = Server::start_serving(copy.path().to_path_buf()).await?;
     let base = server.base.clone();
     let browser = Browser::start().await?;
-    let code = server
-        .enrollment_code
-        .clone()
-        .context("no enrollment code")?;
-    flow::enroll_and_sign_in_as(&browser, &base, &code, "amara", "1234").await?;
-    prepare_round(&browser, Duration::from_secs(120)).await?;
+    flow::enroll_and_sign_in_as(&browser, &base, server.demo_code()?, "amara", "1234").await?;
+    flow::prepare_round(&browser, Duration::from_secs(120)).await?;
     browser.cdp("Network.enable", json!({})).await?;
     install_probe(&browser, None, 1).await?;
     let limit = Duration::from_secs(60);
@@ -291,7 +272,7 @@ pub async fn draw_list(patients: usize, runs: usize, limit: Duration) -> Result<
     )
     .await?;
     let started = Instant::now();
-    prepare_round(&browser, limit).await?;
+    flow::prepare_round(&browser, limit).await?;
     let prepare = started.elapsed();
     // Every patient of the device's rounds: wait until the count stops changing.
     let mut cards = 0;
@@ -324,8 +305,7 @@ pub async fn draw_list(patients: usize, runs: usize, limit: Duration) -> Result<
     for i in (1 - first)..=runs {
         let l = timed_load(&browser, &format!("{}/draws", server.base), limit).await?;
         // To the sync screen inside the app, then back: the list renders again from storage.
-        browser.click("waiting-to-sync").await?;
-        browser.wait_for_path(|p| p == "/sync").await?;
+        flow::open_sync_screen(&browser).await?;
         let r = in_page(
             &browser,
             "const want = arguments[0];
@@ -378,23 +358,12 @@ pub struct Autosave {
 pub async fn autosave(saves: usize) -> Result<Autosave> {
     let server = Server::start().await?;
     let browser = Browser::start().await?;
-    let code = server
-        .enrollment_code
-        .clone()
-        .context("no enrollment code")?;
-    flow::enroll_and_sign_in_as(&browser, &server.base, &code, "amara", "1234").await?;
+    flow::enroll_and_sign_in_as(&browser, &server.base, server.demo_code()?, "amara", "1234")
+        .await?;
     // A demo patient with a fasting test, so the review screen asks about fasting.
     let mrn = "MRN100235";
     browser.click(&format!("collect-{mrn}")).await?;
-    let path = browser.wait_for_path(|p| p.ends_with("/identify")).await?;
-    browser
-        .client
-        .goto(&format!(
-            "{}{}",
-            server.base,
-            path.replace("/identify", "/review")
-        ))
-        .await?;
+    flow::jump_to(&browser, &server.base, "/identify", "/review").await?;
     browser.wait_for("fasting-fasting").await?;
     let app = browser
         .client

@@ -18,7 +18,8 @@ pub struct Sizes {
 }
 
 impl Sizes {
-    fn add(&mut self, o: Sizes) {
+    /// Adds `o`'s bytes to these.
+    pub fn add(&mut self, o: Sizes) {
         self.raw += o.raw;
         self.gzip += o.gzip;
         self.brotli += o.brotli;

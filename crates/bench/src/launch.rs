@@ -4,10 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The server binary named by `DRAWLINE_BIN` (xtask passes the optimised `server` build).
@@ -45,9 +43,7 @@ impl LabServer {
     pub async fn start() -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("bench.sqlite");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let port = drawline_e2e::free_port()?;
         let bin = server_bin()?;
         let mut child = Command::new(&bin)
             .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
@@ -62,23 +58,7 @@ impl LabServer {
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
-        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
-        let mut code = None;
-        let base = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some((_, c)) = line.split_once("enrollment code: ") {
-                    code = Some(c.trim().to_owned());
-                }
-                if let Some(url) = line.strip_prefix("Drawline is serving at ") {
-                    return Ok(url.trim_end_matches('/').to_owned());
-                }
-            }
-            bail!("the server exited before it was ready")
-        })
-        .await
-        .context("waiting for the server")??;
-        // Keep draining stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (base, code) = drawline_e2e::wait_until_serving(&mut child).await?;
         Ok(Self {
             child,
             base,

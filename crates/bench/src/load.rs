@@ -5,13 +5,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, ensure, Context, Result};
-use drawline_domain::api::{PushRecord, PushRequest, PushResponse};
+use anyhow::{bail, ensure, Result};
+use drawline_domain::api::PushResponse;
 use drawline_e2e::lab::{self, Lab};
 use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::launch::{self, LabServer};
+use crate::push;
 
 /// What one load measured.
 pub struct LoadFigures {
@@ -50,17 +51,20 @@ async fn enroll_devices(
     Ok(tokens)
 }
 
-fn push_record(v: &Value) -> Result<PushRecord> {
-    Ok(PushRecord {
-        id: v["collection_id"]
-            .as_str()
-            .context("collection_id")?
-            .parse()?,
-        version: 1,
-        supersedes: None,
-        content_hash: v["hash"].as_str().context("hash")?.to_owned(),
-        collection: v["data"].clone(),
-    })
+/// Sends `req` and records its latency since `t` in `ms`; answers the body of a success, or fails
+/// naming `what`.
+async fn timed(
+    req: reqwest::RequestBuilder,
+    t: Instant,
+    ms: &mut Vec<f64>,
+    what: &str,
+) -> Result<String> {
+    let (status, text) = push::send(req).await?;
+    ms.push(crate::stats::ms(t.elapsed()));
+    if !status.is_success() {
+        bail!("{what}: {status}: {text:.300}");
+    }
+    Ok(text)
 }
 
 /// `devices` devices, each `rounds` times: push a batch of `batch` new collections, then pull
@@ -82,15 +86,7 @@ pub async fn measure(devices: usize, rounds: usize, batch: usize) -> Result<Load
         let records = lab::outbox_records(&worklist, "amara", rounds * batch, lab::now())?;
         let mut mine = Vec::with_capacity(rounds);
         for (r, chunk) in records.chunks(batch).enumerate() {
-            let req = PushRequest {
-                device_clock: lab::now(),
-                app_version: Some("bench".into()),
-                queue_length: ((rounds - r) * batch) as u32,
-                oldest_unsynced_seconds: Some(0),
-                last_error: None,
-                records: chunk.iter().map(push_record).collect::<Result<_>>()?,
-            };
-            mine.push(serde_json::to_vec(&req)?);
+            mine.push(push::push_body(chunk, (rounds - r) * batch)?);
         }
         bodies.push(mine);
     }
@@ -108,19 +104,8 @@ pub async fn measure(devices: usize, rounds: usize, batch: usize) -> Result<Load
             let rounds = mine.len();
             for (r, body) in mine.into_iter().enumerate() {
                 let t = Instant::now();
-                let res = http
-                    .post(format!("{base}/api/v1/sync/push"))
-                    .bearer_auth(&token)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await?;
-                let status = res.status();
-                let text = res.text().await?;
-                push_ms.push(crate::stats::ms(t.elapsed()));
-                if !status.is_success() {
-                    bail!("push: {status}: {text:.300}");
-                }
+                let req = push::push_request(&http, &base, &token, body);
+                let text = timed(req, t, &mut push_ms, "push").await?;
                 let answer: PushResponse = serde_json::from_str(&text)?;
                 accepted += answer
                     .results
@@ -136,18 +121,11 @@ pub async fn measure(devices: usize, rounds: usize, batch: usize) -> Result<Load
                 if let Some(c) = &cursor {
                     q.push(("cursor", c.clone()));
                 }
-                let res = http
+                let req = http
                     .get(format!("{base}/api/v1/sync/pull"))
                     .bearer_auth(&token)
-                    .query(&q)
-                    .send()
-                    .await?;
-                let status = res.status();
-                let text = res.text().await?;
-                pull_ms.push(crate::stats::ms(t.elapsed()));
-                if !status.is_success() {
-                    bail!("pull: {status}: {text:.300}");
-                }
+                    .query(&q);
+                let text = timed(req, t, &mut pull_ms, "pull").await?;
                 let v: Value = serde_json::from_str(&text)?;
                 cursor = v["next_cursor"].as_str().map(str::to_owned);
             }

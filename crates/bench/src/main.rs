@@ -4,6 +4,7 @@ mod browser;
 mod bundle;
 mod launch;
 mod load;
+mod push;
 mod report;
 mod stats;
 mod sync;
@@ -318,55 +319,45 @@ fn bundle_section(report: &mut Report) -> Result<()> {
         .map(PathBuf::from)
         .context("EMPTY_APP_DIST is not set: run the benchmarks through `cargo xtask bench`")?;
     let empty = bundle::of_dist(&empty_dir)?;
+    // One row: the app's sizes beside the empty app's (`reference` names it).
+    let mut row = |bench: String, a: &bundle::Sizes, reference: &str, e: &bundle::Sizes| {
+        report.row(
+            bench,
+            "dist/",
+            fmt_sizes(a),
+            format!("{reference}: {}", fmt_sizes(e)),
+            format!("brotli {}", ratio(a.brotli as f64, e.brotli as f64)),
+        )
+    };
     let mut total = (bundle::Sizes::default(), bundle::Sizes::default());
     for ((kind, a), (_, e)) in app.iter().zip(empty.iter()) {
-        report.row(
+        row(
             format!("Bundle: {kind} of the release build (raw / gzip / brotli)"),
-            "dist/",
-            format!(
-                "{} / {} / {}",
-                fmt_bytes(a.raw),
-                fmt_bytes(a.gzip),
-                fmt_bytes(a.brotli)
-            ),
-            format!(
-                "empty Leptos 0.8 app, same toolchain: {} / {} / {}",
-                fmt_bytes(e.raw),
-                fmt_bytes(e.gzip),
-                fmt_bytes(e.brotli)
-            ),
-            format!("brotli {}", ratio(a.brotli as f64, e.brotli as f64)),
+            a,
+            "empty Leptos 0.8 app, same toolchain",
+            e,
         );
-        total.0 = add(total.0, *a);
-        total.1 = add(total.1, *e);
+        total.0.add(*a);
+        total.1.add(*e);
     }
     let (a, e) = total;
-    report.row(
-        "Bundle: total start-up download (raw / gzip / brotli)",
-        "dist/",
-        format!(
-            "{} / {} / {}",
-            fmt_bytes(a.raw),
-            fmt_bytes(a.gzip),
-            fmt_bytes(a.brotli)
-        ),
-        format!(
-            "empty Leptos 0.8 app: {} / {} / {}",
-            fmt_bytes(e.raw),
-            fmt_bytes(e.gzip),
-            fmt_bytes(e.brotli)
-        ),
-        format!("brotli {}", ratio(a.brotli as f64, e.brotli as f64)),
+    row(
+        "Bundle: total start-up download (raw / gzip / brotli)".into(),
+        &a,
+        "empty Leptos 0.8 app",
+        &e,
     );
     Ok(())
 }
 
-fn add(a: bundle::Sizes, b: bundle::Sizes) -> bundle::Sizes {
-    bundle::Sizes {
-        raw: a.raw + b.raw,
-        gzip: a.gzip + b.gzip,
-        brotli: a.brotli + b.brotli,
-    }
+/// "raw / gzip / brotli" sizes.
+fn fmt_sizes(s: &bundle::Sizes) -> String {
+    format!(
+        "{} / {} / {}",
+        fmt_bytes(s.raw),
+        fmt_bytes(s.gzip),
+        fmt_bytes(s.brotli)
+    )
 }
 
 async fn list_section(opts: &Options, report: &mut Report, growth: &mut Vec<String>) {
@@ -398,18 +389,7 @@ async fn list_section(opts: &Options, report: &mut Report, growth: &mut Vec<Stri
                     thousands(d.imported * 3),
                     thousands(d.cards)
                 );
-                let versus = |what: &str, v: f64| format!("demo worklist ({} cards) {what}: {}", reference.cards, fmt_ms(v));
-                report.row("Draw list: reload of /draws until every card shows", input.clone(), fmt_ms(d.load), versus("reload", reference.load), ratio(d.load, reference.load));
-                report.row("Draw list: render (in-app back navigation) until every card shows", input.clone(), fmt_ms(d.render), versus("render", reference.render), ratio(d.render, reference.render));
-                report.row("Draw list: filter to one patient by MRN (one input event)", input.clone(), fmt_ms(d.filter), versus("filter", reference.filter), ratio(d.filter, reference.filter));
-                report.row("Draw list: clear the filter until every card shows again", input.clone(), fmt_ms(d.clear), versus("clear", reference.clear), ratio(d.clear, reference.clear));
-                report.row(
-                    "Draw list: \"Prepare for round\" download (once, not a median)",
-                    input,
-                    fmt_ms(stats::ms(d.prepare)),
-                    format!("demo worklist: {}", fmt_ms(stats::ms(reference.prepare))),
-                    ratio(stats::ms(d.prepare), stats::ms(reference.prepare)),
-                );
+                draw_list_rows(report, &input, &d, &reference);
                 points.push((d.cards, d.render, d.cards));
             }
             Err(e) => report.note(format!(
@@ -427,6 +407,57 @@ async fn list_section(opts: &Options, report: &mut Report, growth: &mut Vec<Stri
             &points,
         ));
     }
+}
+
+/// The draw list's rows at one size (`input`), each beside the demo worklist's `reference`.
+fn draw_list_rows(
+    report: &mut Report,
+    input: &str,
+    d: &browser::DrawList,
+    reference: &browser::DrawList,
+) {
+    // (bench, what the reference did, this size's median, the reference's).
+    let medians = [
+        (
+            "Draw list: reload of /draws until every card shows",
+            "reload",
+            d.load,
+            reference.load,
+        ),
+        (
+            "Draw list: render (in-app back navigation) until every card shows",
+            "render",
+            d.render,
+            reference.render,
+        ),
+        (
+            "Draw list: filter to one patient by MRN (one input event)",
+            "filter",
+            d.filter,
+            reference.filter,
+        ),
+        (
+            "Draw list: clear the filter until every card shows again",
+            "clear",
+            d.clear,
+            reference.clear,
+        ),
+    ];
+    for (bench, what, v, r) in medians {
+        let versus = format!(
+            "demo worklist ({} cards) {what}: {}",
+            reference.cards,
+            fmt_ms(r)
+        );
+        report.row(bench, input, fmt_ms(v), versus, ratio(v, r));
+    }
+    report.row(
+        "Draw list: \"Prepare for round\" download (once, not a median)",
+        input,
+        fmt_ms(stats::ms(d.prepare)),
+        format!("demo worklist: {}", fmt_ms(stats::ms(reference.prepare))),
+        ratio(stats::ms(d.prepare), stats::ms(reference.prepare)),
+    );
 }
 
 #[cfg(test)]

@@ -5,14 +5,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Context, Result};
-use drawline_domain::api::{PushRecord, PushRequest, PushResponse, MAX_PUSH_RECORDS};
+use anyhow::{ensure, Result};
+use drawline_domain::api::{PushResponse, MAX_PUSH_RECORDS};
 use drawline_e2e::lab::{self, Lab};
 use drawline_e2e::proxy::FlakyProxy;
 use drawline_e2e::{flow, Browser, Server};
 use serde_json::Value;
 
-use crate::launch;
+use crate::{launch, push};
 
 /// Longest a sync may take before the run stops waiting and reports how far it got.
 const SYNC_LIMIT: Duration = Duration::from_secs(900);
@@ -39,20 +39,6 @@ pub struct SyncFigures {
     pub raw_bytes: u64,
 }
 
-/// The record the app pushes for an outbox record (as the app's push builds it).
-fn push_record(outbox: &Value) -> Result<PushRecord> {
-    Ok(PushRecord {
-        id: outbox["collection_id"]
-            .as_str()
-            .context("collection_id")?
-            .parse()?,
-        version: 1,
-        supersedes: None,
-        content_hash: outbox["hash"].as_str().context("hash")?.to_owned(),
-        collection: outbox["data"].clone(),
-    })
-}
-
 /// Pushes `records` to `base` in batches of 200 from native Rust, one batch after the other as
 /// the app does; answers (time, requests, body bytes).
 pub async fn raw_push(
@@ -64,28 +50,16 @@ pub async fn raw_push(
     // Bodies are serialised before the clock starts: the reference is the server's insert rate.
     let mut bodies = Vec::new();
     for (i, chunk) in records.chunks(MAX_PUSH_RECORDS).enumerate() {
-        let req = PushRequest {
-            device_clock: lab::now(),
-            app_version: Some("bench".into()),
-            queue_length: (records.len() - i * MAX_PUSH_RECORDS) as u32,
-            oldest_unsynced_seconds: Some(0),
-            last_error: None,
-            records: chunk.iter().map(push_record).collect::<Result<_>>()?,
-        };
-        bodies.push(serde_json::to_vec(&req)?);
+        bodies.push(push::push_body(
+            chunk,
+            records.len() - i * MAX_PUSH_RECORDS,
+        )?);
     }
     let bytes = bodies.iter().map(|b| b.len() as u64).sum();
     let started = Instant::now();
     for body in &bodies {
-        let res = http
-            .post(format!("{base}/api/v1/sync/push"))
-            .bearer_auth(token)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()
-            .await?;
-        let status = res.status();
-        let text = res.text().await?;
+        let (status, text) =
+            push::send(push::push_request(&http, base, token, body.clone())).await?;
         ensure!(status.is_success(), "raw push: {status}: {text}");
         let answer: PushResponse = serde_json::from_str(&text)?;
         ensure!(
@@ -124,11 +98,7 @@ pub async fn measure(n: usize) -> Result<SyncFigures> {
     let server = Server::start().await?;
     let proxy = FlakyProxy::start(server.port()).await?;
     let browser = Browser::start().await?;
-    let code = server
-        .enrollment_code
-        .clone()
-        .context("no enrollment code")?;
-    flow::enroll_and_sign_in(&browser, &proxy.base, &code).await?;
+    flow::enroll_and_sign_in(&browser, &proxy.base, server.demo_code()?).await?;
     let token = flow::device_token(&browser).await?;
     // Let the start-up sync finish, so the counters hold only this sync.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -166,9 +136,7 @@ pub async fn measure(n: usize) -> Result<SyncFigures> {
     );
     injected?;
     let clicked = Instant::now();
-    browser.click("waiting-to-sync").await?;
-    browser.wait_for_path(|p| p == "/sync").await?;
-    browser.click("sync-now").await?;
+    flow::sync_now(&browser).await?;
     wait_for_empty_outbox(&browser).await?;
     let done = Instant::now();
     let started = first_push

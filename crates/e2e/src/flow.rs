@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::{bail, ensure, Result};
 use serde_json::Value;
 
-use crate::{Browser, PATIENCE};
+use crate::{Browser, Server, PATIENCE};
 
 /// Lindqvist, Erik of the demo ward round: PT, APTT and CBC.
 pub const MRN: &str = "MRN100233";
@@ -19,6 +19,21 @@ pub const ENTER: &str = "\u{E007}";
 pub async fn enroll_and_sign_in(browser: &Browser, base: &str, code: &str) -> Result<()> {
     enroll_and_sign_in_as(browser, base, code, "amara", "1234").await?;
     browser.wait_for(&format!("collect-{MRN}")).await
+}
+
+/// Enrolls the browser's tablet with the server's printed code and signs amara in; waits for
+/// the demo patient on the draw list.
+pub async fn enroll_at(browser: &Browser, server: &Server) -> Result<()> {
+    enroll_and_sign_in(browser, &server.base, server.demo_code()?).await
+}
+
+/// A fresh demo server and a fresh browser whose tablet is enrolled there, with amara signed in
+/// and the demo patient on the draw list.
+pub async fn enrolled_tablet() -> Result<(Server, Browser)> {
+    let server = Server::start().await?;
+    let browser = Browser::start().await?;
+    enroll_at(&browser, &server).await?;
+    Ok((server, browser))
 }
 
 /// Enrolls the browser's tablet at `base` with `code` and signs a collector in, up to the draw
@@ -42,14 +57,63 @@ pub async fn enroll_and_sign_in_as(
     Ok(())
 }
 
-/// Opens the patient's collection and scans their wristband; returns the tubes screen's path.
-pub async fn start_and_identify(browser: &Browser) -> Result<String> {
+/// Opens the patient's collection from the draw list, up to its identify screen.
+pub async fn open_collection(browser: &Browser) -> Result<()> {
     browser.click(&format!("collect-{MRN}")).await?;
     browser.wait_for_path(|p| p.ends_with("/identify")).await?;
+    Ok(())
+}
+
+/// Opens the patient's collection and scans their wristband; returns the tubes screen's path.
+pub async fn start_and_identify(browser: &Browser) -> Result<String> {
+    open_collection(browser).await?;
     browser
         .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
         .await?;
     browser.wait_for_path(|p| p.ends_with("/tubes")).await
+}
+
+/// Waits until the service worker is ready, then presses "Prepare for round" until the round is
+/// downloaded for offline work (within `limit`); answers what the app then says.
+pub async fn prepare_round(browser: &Browser, limit: Duration) -> Result<String> {
+    browser.wait_for_text("sw-status", "Ready").await?;
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        browser.click("prepare-round").await?;
+        let text = browser.text_of("round-ready").await?;
+        if text.starts_with("Ready to work offline") {
+            return Ok(text);
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "never ready: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Opens the sync screen in-app from the status bar (no page load, so no network needed).
+pub async fn open_sync_screen(browser: &Browser) -> Result<()> {
+    browser.click("waiting-to-sync").await?;
+    browser.wait_for_path(|p| p == "/sync").await?;
+    Ok(())
+}
+
+/// Opens the sync screen in-app and presses "Sync now".
+pub async fn sync_now(browser: &Browser) -> Result<()> {
+    open_sync_screen(browser).await?;
+    browser.click("sync-now").await
+}
+
+/// Waits for the collection screen whose path ends with `from`, then opens the same
+/// collection's `to` screen by its address on `base`.
+pub async fn jump_to(browser: &Browser, base: &str, from: &str, to: &str) -> Result<()> {
+    let path = browser.wait_for_path(|p| p.ends_with(from)).await?;
+    browser
+        .client
+        .goto(&format!("{base}{}", path.replace(from, to)))
+        .await?;
+    Ok(())
 }
 
 /// Waits until exactly `n` elements carry this `data-testid`.

@@ -26,53 +26,71 @@ impl Lab {
         }
     }
 
-    async fn get<T: for<'de> serde::Deserialize<'de>>(&self, path: &str, token: &str) -> Result<T> {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await?;
+    /// Sends `req`; answers the body of a success, or fails naming `what` with the status and body.
+    async fn send(req: reqwest::RequestBuilder, what: &str) -> Result<String> {
+        let res = req.send().await?;
         let status = res.status();
         let text = res.text().await?;
         if !status.is_success() {
-            bail!("GET {path}: {status}: {text}");
+            bail!("{what}: {status}: {text}");
         }
-        serde_json::from_str(&text).with_context(|| format!("GET {path}: {text}"))
+        Ok(text)
+    }
+
+    /// `POST {path}` as `token` with this JSON body (if any); answers the response body.
+    async fn post(
+        &self,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        what: &str,
+    ) -> Result<String> {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        Self::send(req, what).await
+    }
+
+    /// `POST {path}`, answering the string field `field` of its JSON response ("" without one).
+    async fn post_for(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        what: &str,
+        field: &str,
+    ) -> Result<String> {
+        let text = self.post(path, token, Some(body), what).await?;
+        let body: Value = serde_json::from_str(&text).with_context(|| format!("{what}: {text}"))?;
+        Ok(body[field].as_str().unwrap_or_default().to_owned())
+    }
+
+    async fn get<T: for<'de> serde::Deserialize<'de>>(&self, path: &str, token: &str) -> Result<T> {
+        let what = format!("GET {path}");
+        let req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token);
+        let text = Self::send(req, &what).await?;
+        serde_json::from_str(&text).with_context(|| format!("{what}: {text}"))
     }
 
     /// Signs a user in on the device whose token is given; answers the session token.
     pub async fn sign_in(&self, device_token: &str, username: &str, pin: &str) -> Result<String> {
-        let res = self
-            .http
-            .post(format!("{}/sessions", self.base))
-            .bearer_auth(device_token)
-            .json(&json!({ "username": username, "pin": pin }))
-            .send()
-            .await?;
-        let status = res.status();
-        let body: Value = res.json().await?;
-        if !status.is_success() {
-            bail!("sign in: {status}: {body}");
-        }
-        Ok(body["token"].as_str().unwrap_or_default().to_owned())
+        let body = json!({ "username": username, "pin": pin });
+        self.post_for("/sessions", device_token, body, "sign in", "token")
+            .await
     }
 
     /// Registers a new device as a supervisor; answers its one-time enrollment code.
     pub async fn new_device(&self, token: &str, name: &str) -> Result<String> {
-        let res = self
-            .http
-            .post(format!("{}/devices", self.base))
-            .bearer_auth(token)
-            .json(&json!({ "name": name }))
-            .send()
-            .await?;
-        let status = res.status();
-        let body: Value = res.json().await?;
-        if !status.is_success() {
-            bail!("new device: {status}: {body}");
-        }
-        Ok(body["code"].as_str().unwrap_or_default().to_owned())
+        let body = json!({ "name": name });
+        self.post_for("/devices", token, body, "new device", "code")
+            .await
     }
 
     /// Revokes the device called `name`, as a supervisor.
@@ -85,31 +103,18 @@ impl Lab {
         else {
             bail!("no device called {name}");
         };
-        let res = self
-            .http
-            .post(format!("{}/devices/{id}/revoke", self.base))
-            .bearer_auth(token)
-            .send()
-            .await?;
-        if !res.status().is_success() {
-            bail!("revoke: {}: {}", res.status(), res.text().await?);
-        }
-        Ok(())
+        self.post(&format!("/devices/{id}/revoke"), token, None, "revoke")
+            .await
+            .map(|_| ())
     }
 
     /// Cancels an order as a supervisor.
     pub async fn cancel_order(&self, token: &str, order: &str, reason: &str) -> Result<()> {
-        let res = self
-            .http
-            .post(format!("{}/orders/{order}/cancel", self.base))
-            .bearer_auth(token)
-            .json(&json!({ "reason": reason }))
-            .send()
-            .await?;
-        if !res.status().is_success() {
-            bail!("cancel {order}: {}: {}", res.status(), res.text().await?);
-        }
-        Ok(())
+        let body = json!({ "reason": reason });
+        let what = format!("cancel {order}");
+        self.post(&format!("/orders/{order}/cancel"), token, Some(body), &what)
+            .await
+            .map(|_| ())
     }
 
     /// Every collection the device sent (device token), as the lab holds them.

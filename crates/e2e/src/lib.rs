@@ -26,7 +26,8 @@ fn env_path(var: &str) -> Result<PathBuf> {
     Ok(PathBuf::from(value))
 }
 
-fn free_port() -> Result<u16> {
+/// A port the OS says is free on 127.0.0.1 right now.
+pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -90,24 +91,7 @@ impl Server {
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let mut enrollment_code = None;
-        let base = tokio::time::timeout(PATIENCE, async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some((_, code)) = line.split_once("enrollment code: ") {
-                    enrollment_code = Some(code.trim().to_string());
-                }
-                if let Some(url) = line.strip_prefix("Drawline is serving at ") {
-                    return Ok(url.trim_end_matches('/').to_string());
-                }
-            }
-            bail!("the server exited before it was ready")
-        })
-        .await
-        .context("waiting for the server to start")??;
-        // Keep draining stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (base, enrollment_code) = wait_until_serving(&mut child).await?;
         Ok(Self {
             child,
             base,
@@ -117,6 +101,13 @@ impl Server {
             dist,
             args,
         })
+    }
+
+    /// The demo device's enrollment code; an error when the server printed none.
+    pub fn demo_code(&self) -> Result<&str> {
+        self.enrollment_code
+            .as_deref()
+            .context("a fresh demo server prints an enrollment code")
     }
 
     /// The port it listens on.
@@ -134,6 +125,30 @@ impl Server {
             args: self.args,
         })
     }
+}
+
+/// Reads a just-started `drawline serve`'s standard output (piped) until it says where it serves;
+/// answers that address and the enrollment code it printed before, if any. The output keeps
+/// draining in the background, so the server never blocks on a full pipe.
+pub async fn wait_until_serving(child: &mut Child) -> Result<(String, Option<String>)> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut enrollment_code = None;
+    let base = tokio::time::timeout(PATIENCE, async {
+        while let Some(line) = lines.next_line().await? {
+            if let Some((_, code)) = line.split_once("enrollment code: ") {
+                enrollment_code = Some(code.trim().to_string());
+            }
+            if let Some(url) = line.strip_prefix("Drawline is serving at ") {
+                return Ok(url.trim_end_matches('/').to_string());
+            }
+        }
+        bail!("the server exited before it was ready")
+    })
+    .await
+    .context("waiting for the server to start")??;
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((base, enrollment_code))
 }
 
 /// A server that was stopped; it can start again on the same port and database.
@@ -317,41 +332,47 @@ impl Browser {
 
     /// Waits for the element with this `data-testid` and hands it back.
     pub async fn element(&self, test_id: &str) -> Result<fantoccini::elements::Element> {
-        let selector = format!("[data-testid=\"{test_id}\"]");
+        self.element_at(&format!("[data-testid=\"{test_id}\"]"))
+            .await
+    }
+
+    /// Waits for the element this CSS selector finds and hands it back.
+    async fn element_at(&self, selector: &str) -> Result<fantoccini::elements::Element> {
         self.client
             .wait()
             .at_most(PATIENCE)
-            .for_element(Locator::Css(&selector))
+            .for_element(Locator::Css(selector))
             .await
             .with_context(|| format!("waiting for {selector}"))
     }
 
     /// Text of the draw list's card of the patient with this MRN, once it shows.
     pub async fn patient_card_text(&self, mrn: &str) -> Result<String> {
-        let selector = format!("[data-testid=\"patient-card\"][data-mrn=\"{mrn}\"]");
         let card = self
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(&selector))
-            .await
-            .with_context(|| format!("waiting for {selector}"))?;
+            .element_at(&format!(
+                "[data-testid=\"patient-card\"][data-mrn=\"{mrn}\"]"
+            ))
+            .await?;
         Ok(card.text().await?)
     }
 
     /// Waits until a service worker is active and controls the page, so the shell is cached.
     pub async fn wait_for_service_worker_control(&self) -> Result<()> {
-        self.client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 navigator.serviceWorker.ready.then(() => {
-                   if (navigator.serviceWorker.controller) return done(true);
-                   navigator.serviceWorker.addEventListener('controllerchange', () => done(true));
-                 });",
-                vec![],
-            )
-            .await?;
+        self.run_async(
+            "navigator.serviceWorker.ready.then(() => {
+               if (navigator.serviceWorker.controller) return done(true);
+               navigator.serviceWorker.addEventListener('controllerchange', () => done(true));
+             });",
+        )
+        .await?;
         Ok(())
+    }
+
+    /// Runs `body` as an asynchronous script in the page, with `done` the callback that ends it;
+    /// answers what it was called back with.
+    pub async fn run_async(&self, body: &str) -> Result<serde_json::Value> {
+        let script = format!("const done = arguments[arguments.length - 1];\n{body}");
+        Ok(self.client.execute_async(&script, vec![]).await?)
     }
 
     /// Waits for the element with this `data-testid` and clicks it.
@@ -456,11 +477,7 @@ impl Browser {
     /// With `SCREENSHOT_DIR` set, saves this screen at both tablet sizes (landscape and
     /// portrait) as `<size>-<name>.png`; always checks it fits both without sideways scrolling.
     pub async fn capture_both_sizes(&self, name: &str) -> Result<()> {
-        let tmp = tempfile::tempdir()?;
-        let dir = std::env::var_os("SCREENSHOT_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| tmp.path().to_path_buf());
-        std::fs::create_dir_all(&dir)?;
+        let (_tmp, dir) = screenshot_dir()?;
         for (w, h) in [(768u32, 1024u32), (1024, 768)] {
             self.client.set_window_size(w, h).await?;
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -476,6 +493,17 @@ impl Browser {
         std::fs::write(path, png)?;
         Ok(())
     }
+}
+
+/// Where screenshots go: `SCREENSHOT_DIR` (created if missing), else the temporary folder handed
+/// back with it, which must be kept while they are written.
+pub fn screenshot_dir() -> Result<(tempfile::TempDir, PathBuf)> {
+    let tmp = tempfile::tempdir()?;
+    let dir = std::env::var_os("SCREENSHOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    Ok((tmp, dir))
 }
 
 /// Ids of the live processes whose process group is `pgid` (read from `/proc`).

@@ -3,28 +3,31 @@
 use anyhow::{ensure, Result};
 use drawline_e2e::{flow, Browser, Server};
 
-#[tokio::test]
-#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
-async fn the_app_shows_the_demo_site_and_registers_its_service_worker() -> Result<()> {
+/// The demo site's name, as the app shows it.
+const SITE: &str = "Demo General Hospital";
+
+/// A fresh demo server and a browser on its app, once the app shows the site's name.
+async fn app_open() -> Result<(Server, Browser)> {
     let server = Server::start().await?;
     let browser = Browser::start().await?;
     browser.client.goto(&server.base).await?;
+    browser.wait_for_text("site-name", SITE).await?;
+    Ok((server, browser))
+}
 
-    browser
-        .wait_for_text("site-name", "Demo General Hospital")
-        .await?;
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn the_app_shows_the_demo_site_and_registers_its_service_worker() -> Result<()> {
+    let (server, browser) = app_open().await?;
     browser.wait_for_text("draft-count", "0").await?;
     browser
         .wait_for_text("waiting-to-sync", "0 waiting to sync")
         .await?;
     browser.wait_for_text("sw-status", "Ready").await?;
 
-    let active: serde_json::Value = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             navigator.serviceWorker.ready.then(r => done(r.active ? r.active.scriptURL : null));",
-            vec![],
+    let active = browser
+        .run_async(
+            "navigator.serviceWorker.ready.then(r => done(r.active ? r.active.scriptURL : null));",
         )
         .await?;
     assert_eq!(
@@ -38,12 +41,7 @@ async fn the_app_shows_the_demo_site_and_registers_its_service_worker() -> Resul
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn with_the_server_stopped_a_reload_starts_the_app_from_the_service_worker_cache(
 ) -> Result<()> {
-    let server = Server::start().await?;
-    let browser = Browser::start().await?;
-    browser.client.goto(&server.base).await?;
-    browser
-        .wait_for_text("site-name", "Demo General Hospital")
-        .await?;
+    let (server, browser) = app_open().await?;
     // Wait until the worker is active and controls the page, so the shell is cached.
     browser.wait_for_service_worker_control().await?;
 
@@ -56,9 +54,7 @@ async fn with_the_server_stopped_a_reload_starts_the_app_from_the_service_worker
 
     let server = stopped.restart().await?;
     browser.client.refresh().await?;
-    browser
-        .wait_for_text("site-name", "Demo General Hospital")
-        .await?;
+    browser.wait_for_text("site-name", SITE).await?;
     drop(server);
     browser.close().await
 }
@@ -66,11 +62,8 @@ async fn with_the_server_stopped_a_reload_starts_the_app_from_the_service_worker
 /// The cache names the page can see.
 async fn shell_caches(browser: &Browser) -> Result<Vec<String>> {
     let v = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             caches.keys().then(k => done(k.filter(n => n.startsWith('drawline-shell-')).sort()));",
-            vec![],
+        .run_async(
+            "caches.keys().then(k => done(k.filter(n => n.startsWith('drawline-shell-')).sort()));",
         )
         .await?;
     Ok(serde_json::from_value(v)?)
@@ -83,8 +76,7 @@ async fn a_new_version_is_offered_only_off_the_collection_screens_and_replaces_t
     let dist = drawline_e2e::copy_of_dist()?;
     let server = Server::start_serving(dist.path().to_path_buf()).await?;
     let browser = Browser::start().await?;
-    let code = server.enrollment_code.clone().expect("enrollment code");
-    flow::enroll_and_sign_in(&browser, &server.base, &code).await?;
+    flow::enroll_at(&browser, &server).await?;
     browser.wait_for_text("sw-status", "Ready").await?;
     browser.wait_for_service_worker_control().await?;
     let old = shell_caches(&browser).await?;
@@ -98,23 +90,15 @@ async fn a_new_version_is_offered_only_off_the_collection_screens_and_replaces_t
     ensure!(text.contains(stamp), "sw.js carries its build stamp");
     std::fs::write(&sw, text.replace(stamp, "e2e-new-version"))?;
     browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             navigator.serviceWorker.getRegistration().then(r => r.update()).then(() => done(true));",
-            vec![],
+        .run_async(
+            "navigator.serviceWorker.getRegistration().then(r => r.update()).then(() => done(true));",
         )
         .await?;
     // Installed and waiting, but mid-collection the app keeps quiet about it.
     let deadline = tokio::time::Instant::now() + drawline_e2e::PATIENCE;
     loop {
         let waiting = browser
-            .client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 navigator.serviceWorker.getRegistration().then(r => done(!!r.waiting));",
-                vec![],
-            )
+            .run_async("navigator.serviceWorker.getRegistration().then(r => done(!!r.waiting));")
             .await?;
         if waiting.as_bool() == Some(true) {
             break;

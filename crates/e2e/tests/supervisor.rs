@@ -27,9 +27,7 @@ async fn wait_until_texts(
 }
 
 async fn sync_and_wait(browser: &Browser, waiting: &str) -> Result<()> {
-    browser.click("waiting-to-sync").await?;
-    browser.wait_for_path(|p| p == "/sync").await?;
-    browser.click("sync-now").await?;
+    flow::sync_now(browser).await?;
     wait_until_texts(browser, "waiting-to-sync", |t| {
         t.first().is_some_and(|x| x == waiting)
     })
@@ -47,8 +45,7 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
 
     // Tablet A: the demo ward tablet, with amara.
     let a = Browser::start().await?;
-    let code = server.enrollment_code.clone().expect("enrollment code");
-    flow::enroll_and_sign_in(&a, &server.base, &code).await?;
+    flow::enroll_at(&a, &server).await?;
     let token_a = flow::device_token(&a).await?;
     let worklist = lab.worklist(&token_a).await?;
     let supervisor = lab.sign_in(&token_a, "sam", "9876").await?;

@@ -10,7 +10,7 @@ use drawline_domain::{Device, SiteConfig};
 use drawline_e2e::flow::{self, MRN};
 use drawline_e2e::lab::{self, Lab};
 use drawline_e2e::proxy::FlakyProxy;
-use drawline_e2e::{Browser, Server};
+use drawline_e2e::{Browser, Server, PATIENCE};
 
 /// Sync after a fault waits for retries with backoff (at most a minute apart): allow several.
 const SYNC_PATIENCE: Duration = Duration::from_secs(300);
@@ -22,13 +22,6 @@ fn demo_tubes() -> usize {
         .expect("demo tests are in the default catalog")
         .tubes
         .len()
-}
-
-fn code(server: &Server) -> String {
-    server
-        .enrollment_code
-        .clone()
-        .expect("a fresh demo server prints an enrollment code")
 }
 
 /// Waits until the status bar says `n` waiting to sync, for as long as sync may need.
@@ -49,17 +42,7 @@ async fn wait_for_waiting(browser: &Browser, n: usize) -> Result<()> {
 
 /// The app is stored by its service worker, so a reload works with the server down.
 async fn wait_until_ready_offline(browser: &Browser) -> Result<()> {
-    browser.wait_for_text("sw-status", "Ready").await?;
-    let deadline = Instant::now() + drawline_e2e::PATIENCE;
-    loop {
-        browser.click("prepare-round").await?;
-        let text = browser.text_of("round-ready").await?;
-        if text.starts_with("Ready to work offline") {
-            return Ok(());
-        }
-        ensure!(Instant::now() < deadline, "never ready: {text}");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    flow::prepare_round(browser, PATIENCE).await.map(|_| ())
 }
 
 /// The lab holds exactly `expected` collections of this device, each with one version.
@@ -84,6 +67,26 @@ async fn assert_lab_holds_exactly(
     Ok(())
 }
 
+/// Waits until nothing waits to sync, then checks the lab holds exactly `expected`, once each,
+/// and the tablet a receipt for each and nothing in its outbox; answers the receipts.
+async fn assert_synced_exactly_once(
+    browser: &Browser,
+    lab: &Lab,
+    token: &str,
+    expected: &HashSet<String>,
+) -> Result<Vec<String>> {
+    wait_for_waiting(browser, 0).await?;
+    assert_lab_holds_exactly(lab, token, expected).await?;
+    let [_, outbox, receipts] = flow::store_keys(browser).await?;
+    ensure!(outbox.is_empty(), "{} left in the outbox", outbox.len());
+    ensure!(
+        receipts.len() == expected.len(),
+        "{} receipts",
+        receipts.len()
+    );
+    Ok(receipts)
+}
+
 fn ids_of(records: &[serde_json::Value]) -> HashSet<String> {
     records
         .iter()
@@ -92,44 +95,57 @@ fn ids_of(records: &[serde_json::Value]) -> HashSet<String> {
 }
 
 /// A server, a counting proxy in front of it, and a tablet enrolled through the proxy (ready to
-/// start offline), with `queued` finalized collections built for its worklist but not yet
-/// stored: (server, proxy, browser, device token, lab API, records).
-async fn proxied_tablet_with(
-    queued: usize,
-) -> Result<(
-    Server,
-    FlakyProxy,
-    Browser,
-    String,
-    Lab,
-    Vec<serde_json::Value>,
-)> {
+/// start offline), with finalized collections built for its worklist but not yet stored.
+struct ProxiedTablet {
+    server: Server,
+    proxy: FlakyProxy,
+    browser: Browser,
+    /// The tablet's device token.
+    token: String,
+    /// The lab API of the server.
+    lab: Lab,
+    /// The collections, as outbox records.
+    records: Vec<serde_json::Value>,
+    /// Their collection ids.
+    expected: HashSet<String>,
+}
+
+/// A [`ProxiedTablet`] with `queued` collections built.
+async fn proxied_tablet_with(queued: usize) -> Result<ProxiedTablet> {
     let server = Server::start().await?;
     let proxy = FlakyProxy::start(server.port()).await?;
     let browser = Browser::start().await?;
-    flow::enroll_and_sign_in(&browser, &proxy.base, &code(&server)).await?;
+    flow::enroll_and_sign_in(&browser, &proxy.base, server.demo_code()?).await?;
     wait_until_ready_offline(&browser).await?;
     let token = flow::device_token(&browser).await?;
     let lab = Lab::new(&server.base);
     let records = lab::outbox_records(&lab.worklist(&token).await?, "amara", queued, lab::now())?;
-    Ok((server, proxy, browser, token, lab, records))
+    let expected = ids_of(&records);
+    Ok(ProxiedTablet {
+        server,
+        proxy,
+        browser,
+        token,
+        lab,
+        records,
+        expected,
+    })
 }
 
-/// Opens the sync screen in-app (no page load, so no network needed) and presses "Sync now".
-async fn sync_now(browser: &Browser) -> Result<()> {
-    browser.click("waiting-to-sync").await?;
-    browser.wait_for_path(|p| p == "/sync").await?;
-    browser.click("sync-now").await
+/// A fresh demo tablet enrolled at the server, with its device token and the server's lab API.
+async fn enrolled_tablet_with_lab() -> Result<(Server, Browser, String, Lab)> {
+    let (server, browser) = flow::enrolled_tablet().await?;
+    let token = flow::device_token(&browser).await?;
+    let lab = Lab::new(&server.base);
+    Ok((server, browser, token, lab))
 }
 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn a_collection_made_with_the_server_down_arrives_exactly_once_when_it_returns() -> Result<()>
 {
-    let server = Server::start().await?;
+    let (server, browser) = flow::enrolled_tablet().await?;
     let base = server.base.clone();
-    let browser = Browser::start().await?;
-    flow::enroll_and_sign_in(&browser, &base, &code(&server)).await?;
     wait_until_ready_offline(&browser).await?;
     let token = flow::device_token(&browser).await?;
 
@@ -148,11 +164,10 @@ async fn a_collection_made_with_the_server_down_arrives_exactly_once_when_it_ret
 
     let server = stopped.restart().await?;
     // No click: the retry timer finds the server again by itself.
-    wait_for_waiting(&browser, 0).await?;
     let lab = Lab::new(&server.base);
-    assert_lab_holds_exactly(&lab, &token, &HashSet::from([id.clone()])).await?;
-    let [_, outbox, receipts] = flow::store_keys(&browser).await?;
-    ensure!(outbox.is_empty() && receipts == [format!("{id}/v1")]);
+    let receipts =
+        assert_synced_exactly_once(&browser, &lab, &token, &HashSet::from([id.clone()])).await?;
+    ensure!(receipts == [format!("{id}/v1")]);
     // Back on the draw list the patient is collected and synced, not offered again.
     browser.client.goto(&format!("{base}/draws")).await?;
     let text = browser.patient_card_text(MRN).await?;
@@ -164,61 +179,51 @@ async fn a_collection_made_with_the_server_down_arrives_exactly_once_when_it_ret
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn two_hundred_collections_sync_exactly_once_through_a_proxy_that_drops_and_cuts_connections(
 ) -> Result<()> {
-    let (_server, proxy, browser, token, lab, records) = proxied_tablet_with(200).await?;
-    let expected = ids_of(&records);
+    let t = proxied_tablet_with(200).await?;
 
-    proxy.set_flaky(true);
-    flow::inject_outbox(&browser, records).await?;
-    sync_now(&browser).await?;
-    wait_for_waiting(&browser, 0).await?;
-
-    assert_lab_holds_exactly(&lab, &token, &expected).await?;
-    let [_, outbox, receipts] = flow::store_keys(&browser).await?;
-    ensure!(outbox.is_empty(), "{} left in the outbox", outbox.len());
+    t.proxy.set_flaky(true);
+    flow::inject_outbox(&t.browser, t.records.clone()).await?;
+    flow::sync_now(&t.browser).await?;
+    let receipts = assert_synced_exactly_once(&t.browser, &t.lab, &t.token, &t.expected).await?;
     ensure!(receipts.len() == 200, "{} receipts", receipts.len());
-    let stats = proxy.stats();
+    let stats = t.proxy.stats();
     println!("flaky proxy: {stats:?}");
     ensure!(
         stats.refused > 0 && stats.cut > 0,
         "the proxy never failed a connection: {stats:?}"
     );
-    browser.close().await
+    t.browser.close().await
 }
 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn the_server_killed_in_the_middle_of_a_batch_loses_and_duplicates_nothing() -> Result<()> {
     // Two batches' worth, so the kill lands with one batch in flight and one still queued.
-    let (server, proxy, browser, token, _lab, records) = proxied_tablet_with(400).await?;
-    let expected = ids_of(&records);
-    flow::inject_outbox(&browser, records).await?;
+    let t = proxied_tablet_with(400).await?;
+    flow::inject_outbox(&t.browser, t.records.clone()).await?;
 
-    let before = proxy.stats().pushes;
-    sync_now(&browser).await?;
-    let deadline = Instant::now() + drawline_e2e::PATIENCE;
-    while proxy.stats().pushes == before {
+    let before = t.proxy.stats().pushes;
+    flow::sync_now(&t.browser).await?;
+    let deadline = Instant::now() + PATIENCE;
+    while t.proxy.stats().pushes == before {
         ensure!(Instant::now() < deadline, "no push reached the server");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let stopped = server.stop().await?;
+    let stopped = t.server.stop().await?;
     let server = stopped.restart().await?;
 
-    wait_for_waiting(&browser, 0).await?;
     let lab = Lab::new(&server.base);
-    assert_lab_holds_exactly(&lab, &token, &expected).await?;
-    let [_, outbox, receipts] = flow::store_keys(&browser).await?;
-    ensure!(outbox.is_empty() && receipts.len() == 400);
-    browser.close().await
+    let receipts = assert_synced_exactly_once(&t.browser, &lab, &t.token, &t.expected).await?;
+    ensure!(receipts.len() == 400);
+    t.browser.close().await
 }
 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn a_browser_killed_during_finalize_leaves_the_collection_a_draft_or_in_the_outbox_never_both(
 ) -> Result<()> {
-    let server = Server::start().await?;
+    let (server, browser) = flow::enrolled_tablet().await?;
     let base = server.base.clone();
-    let browser = Browser::start().await?;
-    flow::enroll_and_sign_in(&browser, &base, &code(&server)).await?;
     wait_until_ready_offline(&browser).await?;
     // The server stays down so a finalized record stays in the outbox, where the test looks.
     let _stopped = server.stop().await?;
@@ -270,7 +275,7 @@ async fn a_tablet_clock_hours_wrong_still_syncs_and_the_lab_flags_the_skew() -> 
             })();" }),
         )
         .await?;
-    flow::enroll_and_sign_in(&browser, &server.base, &code(&server)).await?;
+    flow::enroll_at(&browser, &server).await?;
     let token = flow::device_token(&browser).await?;
     flow::collect_one(&browser, demo_tubes()).await?;
     wait_for_waiting(&browser, 0).await?;
@@ -294,16 +299,15 @@ async fn a_tablet_clock_hours_wrong_still_syncs_and_the_lab_flags_the_skew() -> 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn a_thousand_queued_collections_sync_once_each_and_the_cost_is_reported() -> Result<()> {
-    let (_server, proxy, browser, token, lab, records) = proxied_tablet_with(1000).await?;
-    let expected = ids_of(&records);
-    flow::inject_outbox(&browser, records).await?;
+    let t = proxied_tablet_with(1000).await?;
+    flow::inject_outbox(&t.browser, t.records.clone()).await?;
 
-    let before = proxy.stats();
+    let before = t.proxy.stats();
     let started = Instant::now();
-    sync_now(&browser).await?;
-    wait_for_waiting(&browser, 0).await?;
+    flow::sync_now(&t.browser).await?;
+    wait_for_waiting(&t.browser, 0).await?;
     let took = started.elapsed();
-    let after = proxy.stats();
+    let after = t.proxy.stats();
     // A figure for the record, not an assertion: these machines are shared.
     println!(
         "synced 1000 queued collections in {:.1} s with {} push and {} pull requests, {} bytes sent",
@@ -312,18 +316,14 @@ async fn a_thousand_queued_collections_sync_once_each_and_the_cost_is_reported()
         after.pulls - before.pulls,
         after.push_bytes - before.push_bytes
     );
-    assert_lab_holds_exactly(&lab, &token, &expected).await?;
-    browser.close().await
+    assert_lab_holds_exactly(&t.lab, &t.token, &t.expected).await?;
+    t.browser.close().await
 }
 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn orders_cancelled_while_the_tablet_was_away_are_flagged_at_the_next_pull() -> Result<()> {
-    let server = Server::start().await?;
-    let browser = Browser::start().await?;
-    flow::enroll_and_sign_in(&browser, &server.base, &code(&server)).await?;
-    let token = flow::device_token(&browser).await?;
-    let lab = Lab::new(&server.base);
+    let (server, browser, token, lab) = enrolled_tablet_with_lab().await?;
     let worklist = lab.worklist(&token).await?;
     let order_of = |mrn: &str| -> Result<String> {
         let patient = worklist
@@ -362,7 +362,7 @@ async fn orders_cancelled_while_the_tablet_was_away_are_flagged_at_the_next_pull
     browser.click("prepare-round").await?;
     browser.wait_for("round-ready").await?;
     // The list re-renders as the pull lands: read it once it has settled at two notices.
-    let deadline = Instant::now() + drawline_e2e::PATIENCE;
+    let deadline = Instant::now() + PATIENCE;
     let notices = loop {
         let found = browser
             .texts_of_all("order-notice")
@@ -397,19 +397,15 @@ async fn orders_cancelled_while_the_tablet_was_away_are_flagged_at_the_next_pull
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn a_revoked_tablet_stops_syncing_asks_to_be_enrolled_again_and_keeps_its_records(
 ) -> Result<()> {
-    let server = Server::start().await?;
-    let browser = Browser::start().await?;
-    flow::enroll_and_sign_in(&browser, &server.base, &code(&server)).await?;
-    let token = flow::device_token(&browser).await?;
-    let lab = Lab::new(&server.base);
+    let (_server, browser, token, lab) = enrolled_tablet_with_lab().await?;
     let worklist = lab.worklist(&token).await?;
     let supervisor = lab.sign_in(&token, "sam", "9876").await?;
     lab.revoke_device(&supervisor, "Demo tablet").await?;
 
     let records = lab::outbox_records(&worklist, "amara", 2, lab::now())?;
     flow::inject_outbox(&browser, records).await?;
-    sync_now(&browser).await?;
-    let deadline = Instant::now() + drawline_e2e::PATIENCE;
+    flow::sync_now(&browser).await?;
+    let deadline = Instant::now() + PATIENCE;
     loop {
         let state = browser.text_of("sync-state").await.unwrap_or_default();
         if state.contains("enroll again") {

@@ -2,8 +2,6 @@
 //! in order, label, finalize; the wrong-wristband hard stop; resuming after a reload and after
 //! the browser is killed.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 use drawline_domain::{Device, SiteConfig};
 use drawline_e2e::flow::{self, start_and_identify, wait_for_count, ENTER, MRN, WRISTBAND};
@@ -23,21 +21,10 @@ fn expected_caps() -> Vec<String> {
         .collect()
 }
 
-/// Enrolls the browser's tablet with the server's printed code and signs amara in.
-async fn enroll_and_sign_in(browser: &Browser, server: &Server) -> Result<()> {
-    let code = server
-        .enrollment_code
-        .clone()
-        .expect("a fresh demo server prints an enrollment code");
-    flow::enroll_and_sign_in(browser, &server.base, &code).await
-}
-
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn one_full_collection_from_the_draw_list_to_the_outbox() -> Result<()> {
-    let server = Server::start().await?;
-    let browser = Browser::start().await?;
-    enroll_and_sign_in(&browser, &server).await?;
+    let (_server, browser) = flow::enrolled_tablet().await?;
     browser
         .wait_for_text("waiting-to-sync", "0 waiting to sync")
         .await?;
@@ -77,18 +64,14 @@ async fn one_full_collection_from_the_draw_list_to_the_outbox() -> Result<()> {
     browser.wait_for_path(|p| p == "/draws").await?;
     let text = browser.patient_card_text(MRN).await?;
     assert!(text.contains("Collected"), "{text}");
-    drop(server);
     browser.close().await
 }
 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn a_wrong_wristband_is_a_hard_stop_naming_what_did_not_match() -> Result<()> {
-    let server = Server::start().await?;
-    let browser = Browser::start().await?;
-    enroll_and_sign_in(&browser, &server).await?;
-    browser.click(&format!("collect-{MRN}")).await?;
-    browser.wait_for_path(|p| p.ends_with("/identify")).await?;
+    let (_server, browser) = flow::enrolled_tablet().await?;
+    flow::open_collection(&browser).await?;
 
     // Not a wristband at all: refused, showing what was read.
     browser
@@ -119,16 +102,13 @@ async fn a_wrong_wristband_is_a_hard_stop_naming_what_did_not_match() -> Result<
         .wait_for_path(|p| p.ends_with("/identify"))
         .await
         .is_ok());
-    drop(server);
     browser.close().await
 }
 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn a_reload_and_a_killed_browser_resume_at_the_same_step_with_the_same_data() -> Result<()> {
-    let server = Server::start().await?;
-    let browser = Browser::start().await?;
-    enroll_and_sign_in(&browser, &server).await?;
+    let (server, browser) = flow::enrolled_tablet().await?;
     let tubes_path = start_and_identify(&browser).await?;
     browser.click("mark-drawn-1").await?;
     let stamp = browser.text_of("drawn-at-1").await?;
@@ -157,7 +137,6 @@ async fn a_reload_and_a_killed_browser_resume_at_the_same_step_with_the_same_dat
     );
     assert_eq!(browser.text_of("drawn-at-1").await?, stamp);
     browser.wait_for("mark-drawn-2").await?;
-    drop(server);
     browser.close().await
 }
 
@@ -168,11 +147,7 @@ async fn a_reload_and_a_killed_browser_resume_at_the_same_step_with_the_same_dat
 async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
     // Without SCREENSHOT_DIR the walk still runs (every screen must render and fit); the
     // pictures then go to a temporary folder.
-    let tmp = tempfile::tempdir()?;
-    let dir = std::env::var_os("SCREENSHOT_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| tmp.path().to_path_buf());
-    std::fs::create_dir_all(&dir)?;
+    let (_tmp, dir) = drawline_e2e::screenshot_dir()?;
     for (w, h) in [(1024, 768), (768, 1024)] {
         let server = Server::start().await?;
         let browser = Browser::start_sized(w, h).await?;
@@ -226,35 +201,22 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
         browser.click("go-review").await?;
         browser.wait_for("finalize").await?;
         browser.capture(&shot("08-review")).await?;
-        let path = browser.wait_for_path(|p| p.ends_with("/review")).await?;
-        browser
-            .client
-            .goto(&format!(
-                "{}{}",
-                server.base,
-                path.replace("/review", "/exceptions")
-            ))
-            .await?;
+        flow::jump_to(&browser, &server.base, "/review", "/exceptions").await?;
         browser.wait_for("exception-submit").await?;
         browser.capture(&shot("09-exceptions")).await?;
-        browser
-            .client
-            .goto(&format!("{}/drafts", server.base))
-            .await?;
-        browser.wait_for("draft-card").await?;
-        browser.capture(&shot("10-drafts")).await?;
-        browser
-            .client
-            .goto(&format!("{}/sync", server.base))
-            .await?;
-        browser.wait_for("sync-phase").await?;
-        browser.capture(&shot("11-sync")).await?;
-        browser
-            .client
-            .goto(&format!("{}/settings", server.base))
-            .await?;
-        browser.wait_for("storage-persistent").await?;
-        browser.capture(&shot("12-settings")).await?;
+        // The screens off the collection, each by its address: (path, what shows it, picture).
+        for (path, shown_by, name) in [
+            ("/drafts", "draft-card", "10-drafts"),
+            ("/sync", "sync-phase", "11-sync"),
+            ("/settings", "storage-persistent", "12-settings"),
+        ] {
+            browser
+                .client
+                .goto(&format!("{}{path}", server.base))
+                .await?;
+            browser.wait_for(shown_by).await?;
+            browser.capture(&shot(name)).await?;
+        }
         drop(server);
         browser.close().await?;
     }
