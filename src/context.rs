@@ -255,7 +255,7 @@ impl Default for QueueFilters {
 /// The start (or end) of a local calendar day as an RFC 3339 instant.
 fn day_bound(day: &str, end: bool) -> Option<String> {
     use chrono::TimeZone;
-    let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
+    let date = drawline_domain::clock_text::parse_ymd(day.trim())?;
     let time = if end {
         date.and_hms_opt(23, 59, 59)?
     } else {

@@ -17,9 +17,7 @@ pub fn age_text(seconds: i64) -> String {
 
 /// Local wall-clock time of an instant: "23 Nov 14:05".
 pub fn when(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono::Local)
-        .format("%d %b %H:%M")
-        .to_string()
+    drawline_domain::clock_text::day_month_hm(&t.with_timezone(&chrono::Local))
 }
 
 /// Local wall-clock time of an RFC 3339 text, as `when`; text that is no time stays as it is.

@@ -6,6 +6,7 @@ pub mod context;
 pub mod error;
 pub mod hooks;
 pub mod human;
+pub mod json_value;
 pub mod pages;
 pub mod round;
 pub mod storage;

@@ -123,7 +123,7 @@ impl DraftData {
 
     /// Reads a stored draft back.
     pub fn from_draft(draft: &Draft) -> Result<(Self, Step), String> {
-        let data: DraftData = serde_json::from_value(draft.data.clone())
+        let data: DraftData = crate::json_value::from_value(&draft.data)
             .map_err(|e| format!("draft {} cannot be read: {e}", draft.id))?;
         Ok((data, Step::parse(&draft.step)))
     }
@@ -254,7 +254,7 @@ pub fn outbox_item(finalized: &FinalizedCollection) -> OutboxItem {
 pub fn outbox_collections(items: &[OutboxItem]) -> Vec<Collection> {
     items
         .iter()
-        .filter_map(|i| serde_json::from_value::<FinalizedCollection>(i.data.clone()).ok())
+        .filter_map(|i| crate::json_value::from_value::<FinalizedCollection>(&i.data).ok())
         .map(|f| f.record().clone())
         .collect()
 }

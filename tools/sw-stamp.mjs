@@ -5,11 +5,16 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 
+import { minifyGlue } from "./minify-js.mjs";
+
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) {
   console.error("sw-stamp: TRUNK_STAGING_DIR is not set (run through trunk build)");
   process.exit(1);
 }
+
+// First, so the build id, the asset list and the compressed copies are of the minified glue.
+await minifyGlue(staging);
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -17,7 +17,7 @@ pub fn PatientBanner(
             <div>
                 <p class="patient-name" data-testid="patient-name">{identity.name.display_full()}</p>
                 <p class="patient-ids">
-                    "DOB " <strong>{identity.birth_date.format("%Y-%m-%d").to_string()}</strong>
+                    "DOB " <strong>{drawline_domain::clock_text::ymd(&identity.birth_date)}</strong>
                     " · MRN " <strong>{identity.mrn.to_string()}</strong>
                 </p>
                 {data.location.clone().map(|l| view! { <p class="muted">{l} " (location, not an identifier)"</p> })}

@@ -32,7 +32,7 @@ pub fn Drafts() -> impl IntoView {
                 .map(|(d, step, saved)| {
                     let who = d.collection.patient().identity.clone();
                     let saved = chrono::DateTime::parse_from_rfc3339(&saved)
-                        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+                        .map(|t| drawline_domain::clock_text::hm(&t.with_timezone(&chrono::Local)))
                         .unwrap_or(saved);
                     let tests = d
                         .collection

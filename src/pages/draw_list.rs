@@ -185,7 +185,7 @@ fn timing_text(site: &SiteConfig, o: &WorklistOrder) -> Option<String> {
     };
     Some(format!(
         "{label} due {}{window} ({when})",
-        local.format("%H:%M")
+        drawline_domain::clock_text::hm(&local)
     ))
 }
 
@@ -403,12 +403,10 @@ fn render(
                 .join(", ")
         })
         .unwrap_or_default();
-    let downloaded = r.worklist.as_ref().map(|w| {
-        w.generated_at
-            .with_timezone(&chrono::Local)
-            .format("%H:%M")
-            .to_string()
-    });
+    let downloaded = r
+        .worklist
+        .as_ref()
+        .map(|w| drawline_domain::clock_text::hm(&w.generated_at.with_timezone(&chrono::Local)));
     let needle_button = move |device: Device, label: &'static str| {
         view! {
             <button
@@ -536,7 +534,7 @@ fn patient_card(
             <div class="patient-main">
                 <h3 class="patient-name">{id.name.display_full()}</h3>
                 <p class="patient-ids">
-                    "DOB " {id.birth_date.format("%Y-%m-%d").to_string()} " · MRN " {id.mrn.to_string()}
+                    "DOB " {drawline_domain::clock_text::ymd(&id.birth_date)} " · MRN " {id.mrn.to_string()}
                 </p>
                 {location.map(|l| view! { <p class="muted">{l}</p> })}
                 {row.draft.as_ref().map(|_| view! { <span class="badge warn">"Draft in progress"</span> })}

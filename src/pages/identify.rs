@@ -26,7 +26,7 @@ fn describe(e: &Evidence) -> String {
         .iter()
         .map(|p| match &p.identifier {
             Identifier::Name(n) => n.display_full(),
-            Identifier::DateOfBirth(d) => format!("DOB {}", d.format("%Y-%m-%d")),
+            Identifier::DateOfBirth(d) => format!("DOB {}", drawline_domain::clock_text::ymd(d)),
             Identifier::Mrn(m) => format!("MRN {m}"),
             Identifier::RoomBed(r) => format!("room/bed {r}"),
         })
@@ -38,7 +38,7 @@ fn expected(p: &PatientIdentity) -> String {
     format!(
         "{} · DOB {} · MRN {}",
         p.name.display_full(),
-        p.birth_date.format("%Y-%m-%d"),
+        drawline_domain::clock_text::ymd(&p.birth_date),
         p.mrn
     )
 }

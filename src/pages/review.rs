@@ -98,8 +98,8 @@ pub fn Review() -> impl IntoView {
             .map(|t| {
                 let state = match (&t.drawn, &t.accession) {
                     _ if t.tube.discard && t.drawn.is_some() => "discard tube drawn".to_string(),
-                    (Some(dr), Some(a)) => format!("drawn {} · label {a}", dr.at.local().format("%H:%M")),
-                    (Some(dr), None) => format!("drawn {} · not labelled", dr.at.local().format("%H:%M")),
+                    (Some(dr), Some(a)) => format!("drawn {} · label {a}", drawline_domain::clock_text::hm(&dr.at.local())),
+                    (Some(dr), None) => format!("drawn {} · not labelled", drawline_domain::clock_text::hm(&dr.at.local())),
                     (None, _) => "not drawn".to_string(),
                 };
                 view! {

@@ -203,7 +203,7 @@ fn record_view(r: &RecordView) -> impl IntoView {
                     <td>{t.index}</td>
                     <td>{format!("{} ({})", t.cap, t.container)}{t.discard.then_some(" · discard")}</td>
                     <td>{t.tests.join(", ")}</td>
-                    <td>{t.drawn_at.map(|x| x.format("%H:%M:%S").to_string()).unwrap_or_else(|| "not drawn".into())}</td>
+                    <td>{t.drawn_at.map(|x| drawline_domain::clock_text::hms(&x)).unwrap_or_else(|| "not drawn".into())}</td>
                     <td>{t.drawn_by.as_ref().map(|p| p.name.clone().unwrap_or_else(|| p.id.clone())).unwrap_or_default()}</td>
                     <td>
                         {t.accession.clone().unwrap_or_default()}
@@ -240,9 +240,9 @@ fn record_view(r: &RecordView) -> impl IntoView {
             <dt>"Fasting"</dt>
             <dd>{r.fasting.clone().unwrap_or_else(|| "—".into())}</dd>
             <dt>"Started"</dt>
-            <dd>{r.started_at.format("%d %b %H:%M").to_string()}</dd>
+            <dd>{drawline_domain::clock_text::day_month_hm(&r.started_at)}</dd>
             <dt>"Finalized"</dt>
-            <dd>{r.finalized_at.map(|t| t.format("%d %b %H:%M").to_string()).unwrap_or_default()}</dd>
+            <dd>{r.finalized_at.map(|t| drawline_domain::clock_text::day_month_hm(&t)).unwrap_or_default()}</dd>
             <dt>"Orders"</dt>
             <dd>{r.orders.iter().map(|o| format!("{} {}", o.id, o.test)).collect::<Vec<_>>().join(", ")}</dd>
         </dl>
@@ -268,7 +268,7 @@ fn version_view(v: VersionDetail) -> impl IntoView {
                 {format!(
                     "Received {} · device clock {} · skew {} s",
                     when(&v.received_at),
-                    v.device_clock.format("%d %b %H:%M"),
+                    drawline_domain::clock_text::day_month_hm(&v.device_clock),
                     v.clock_skew_seconds
                 )}
             </p>

@@ -37,7 +37,7 @@ enum LineState {
 }
 
 fn patient_of(data: &serde_json::Value) -> String {
-    serde_json::from_value::<FinalizedCollection>(data.clone())
+    crate::json_value::from_value::<FinalizedCollection>(data)
         .map(|f| {
             let p = &f.record().patient().identity;
             format!("{} · {}", p.name.display_full(), p.mrn)
@@ -76,7 +76,7 @@ fn lines(outbox: Vec<OutboxItem>, mut receipts: Vec<ReceiptRecord>) -> Vec<Line>
     }
     receipts.sort_by(|a, b| b.finalized_at.cmp(&a.finalized_at));
     out.extend(receipts.into_iter().take(RECENT_RECEIPTS).map(|r| {
-        let receipt = serde_json::from_value::<Receipt>(r.receipt.clone()).ok();
+        let receipt = crate::json_value::from_value::<Receipt>(&r.receipt).ok();
         Line {
             key: r.id.clone(),
             patient: r.patient_label.clone(),

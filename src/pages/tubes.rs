@@ -29,7 +29,7 @@ fn timing_for(data: &DraftData, tube: &TubeRecord) -> Option<String> {
     Some(format!(
         "{} at {} ±{} min",
         timing.label,
-        due.with_timezone(&chrono::Local).format("%H:%M"),
+        drawline_domain::clock_text::hm(&due.with_timezone(&chrono::Local)),
         timing.window_minutes
     ))
 }
@@ -98,7 +98,7 @@ pub fn Tubes() -> impl IntoView {
                 let action = match (&t.drawn, excepted) {
                     (Some(drawn), _) => view! {
                         <p class="drawn" data-testid=format!("drawn-at-{index}")>
-                            "Drawn " {drawn.at.local().format("%H:%M:%S").to_string()}
+                            "Drawn " {drawline_domain::clock_text::hms(&drawn.at.local())}
                         </p>
                     }
                         .into_any(),

@@ -64,7 +64,7 @@ pub fn push_request(
     let mut records = Vec::with_capacity(batch.len());
     let mut broken = Vec::new();
     for item in batch {
-        match serde_json::from_value::<FinalizedCollection>(item.data.clone()) {
+        match crate::json_value::from_value::<FinalizedCollection>(&item.data) {
             Ok(f) => records.push(PushRecord::from_finalized(&f)),
             Err(e) => broken.push(unreadable(item, e.to_string(), now)),
         }
@@ -136,7 +136,7 @@ pub fn settle(
 }
 
 fn receipt_record(item: &OutboxItem, receipt: &drawline_domain::api::Receipt) -> ReceiptRecord {
-    let record = serde_json::from_value::<FinalizedCollection>(item.data.clone()).ok();
+    let record = crate::json_value::from_value::<FinalizedCollection>(&item.data).ok();
     let (patient_id, patient_label, order_ids) = record
         .map(|f| {
             let r = f.record();

@@ -11,6 +11,9 @@ use crate::{cmd, project_root, run};
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen from npm (its wasm-opt runs on node); Debian's 108 breaks the output.
 pub const BINARYEN_NPM_VERSION: &str = "132.0.0";
+/// terser from npm: minifies wasm-bindgen's JS glue after the build (`tools/minify-js.mjs`),
+/// which Trunk's own minifier fails on.
+pub const TERSER_NPM_VERSION: &str = "5.51.4";
 /// The `version_N` tag Trunk.toml must name for that wasm-opt.
 pub const WASM_OPT_TAG: &str = "version_132";
 /// Debian packages for the browser tests.
@@ -120,13 +123,23 @@ pub fn ensure_build_tools() -> Result<()> {
         run(cmd("cargo").args(["install", "wasm-bindgen-cli", "--version", &wbg]))?;
     }
 
-    let wasm_opt = tools_dir()
-        .join("node_modules")
-        .join(".bin")
-        .join("wasm-opt");
-    let opt_number = WASM_OPT_TAG.trim_start_matches("version_");
-    if !has_version(&wasm_opt, &["--version"], &format!("version {opt_number}")) {
-        eprintln!("xtask: installing wasm-opt from npm binaryen@{BINARYEN_NPM_VERSION}");
+    npm_tool(
+        "wasm-opt",
+        &format!("version {}", WASM_OPT_TAG.trim_start_matches("version_")),
+        &format!("binaryen@{BINARYEN_NPM_VERSION}"),
+    )?;
+    npm_tool(
+        "terser",
+        &format!("terser {TERSER_NPM_VERSION}"),
+        &format!("terser@{TERSER_NPM_VERSION}"),
+    )
+}
+
+/// Installs `package` from npm into .tools unless its `program --version` already says `version`.
+fn npm_tool(program: &str, version: &str, package: &str) -> Result<()> {
+    let path = tools_dir().join("node_modules").join(".bin").join(program);
+    if !has_version(&path, &["--version"], version) {
+        eprintln!("xtask: installing {program} from npm {package}");
         std::fs::create_dir_all(tools_dir())?;
         let tools = tools_dir();
         run(cmd("npm").args([
@@ -135,7 +148,7 @@ pub fn ensure_build_tools() -> Result<()> {
             "--no-fund",
             "--prefix",
             tools.to_str().context("tools path is not UTF-8")?,
-            &format!("binaryen@{BINARYEN_NPM_VERSION}"),
+            package,
         ]))?;
     }
     Ok(())

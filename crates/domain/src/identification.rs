@@ -119,9 +119,9 @@ impl fmt::Display for PersonName {
 /// because `03/04` is ambiguous between sites.
 pub fn parse_birth_date(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().or_else(|| {
+    crate::clock_text::parse_ymd(t).or_else(|| {
         (t.len() == 8)
-            .then(|| NaiveDate::parse_from_str(t, "%Y%m%d").ok())
+            .then(|| crate::clock_text::parse_ymd_compact(t))
             .flatten()
     })
 }

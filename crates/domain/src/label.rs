@@ -96,7 +96,7 @@ pub fn label_for(
     };
     let dob = PrintedIdentifier {
         kind: IdentifierKind::DateOfBirth,
-        value: identity.birth_date.format("%Y-%m-%d").to_string(),
+        value: crate::clock_text::ymd(&identity.birth_date),
     };
     let blood_bank = t.tube.labelling == Labelling::BloodBank;
     let identifiers = if blood_bank {
@@ -114,7 +114,7 @@ pub fn label_for(
         barcode_symbology: "code128".into(),
         tube: format!("{} ({})", t.tube.container_name, t.tube.cap),
         tests: t.tube.tests.iter().map(ToString::to_string).collect(),
-        collected_local: drawn.at.local().format("%Y-%m-%d %H:%M").to_string(),
+        collected_local: crate::clock_text::ymd_hm(&drawn.at.local()),
         collected_at: drawn.at,
         collector: drawn.by.to_string(),
         timing_label: t.tube.timing.as_ref().map(|x| x.label.clone()),

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod clock_text;
 pub mod collection;
 pub mod config_error;
 pub mod container;
