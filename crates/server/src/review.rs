@@ -1,5 +1,6 @@
-//! Supervisor review rules: what a received record says (facts, flags, a readable view) and how
-//! much a device is at risk.
+//! Supervisor review rules: what a received record says, and how much a device is at risk.
+//!
+//! The facts, flags and readable view of a record come from here.
 
 use std::collections::HashMap;
 

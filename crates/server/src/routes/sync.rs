@@ -1,5 +1,6 @@
-//! Sync: devices push finalized collections in batches and pull their worklist changes by a
-//! server cursor. Both record the device's heartbeat.
+//! Sync: devices push finalized collections in batches and pull worklist changes by cursor.
+//!
+//! Both record the device's heartbeat.
 
 use axum::extract::State;
 use axum::http::StatusCode;

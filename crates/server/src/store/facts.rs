@@ -1,5 +1,6 @@
-//! What storage reads out of a finalized record: the facts the review queue filters on and the
-//! lab orders it covers. Every backend indexes the same facts.
+//! What storage reads out of a finalized record: the facts the review queue filters on.
+//!
+//! Also the lab orders it covers. Every backend indexes the same facts.
 
 use chrono::{DateTime, Utc};
 use drawline_domain::{CaptureMethod, Collection, FinalizedCollection};

@@ -1,5 +1,6 @@
-//! The server's storage, split by concern into small traits so a second backend (PostgreSQL, for
-//! replicas) implements them one at a time; [`Store`] is all of them together.
+//! The server's storage, split by concern into small traits; [`Store`] is all of them.
+//!
+//! A second backend (PostgreSQL, for replicas) implements them one at a time.
 
 mod audit;
 mod error;

@@ -1,5 +1,4 @@
-//! People and devices: users and their PINs, sign-in failures, devices and enrollment codes,
-//! sessions.
+//! People and devices: users, PINs, sign-in failures, devices, enrollment codes, sessions.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

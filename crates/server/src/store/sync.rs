@@ -1,5 +1,6 @@
-//! Sync with devices: pushed collection versions (idempotent by id and content hash, answered
-//! with receipts), worklist pulls by change cursor, and the heartbeats both carry.
+//! Sync with devices: idempotent pushed versions with receipts, pulls by cursor, heartbeats.
+//!
+//! Pushes are idempotent by id and content hash.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use uuid::Uuid;

@@ -1,5 +1,4 @@
-//! Supervisor review: the devices overview, the review queue, everything about one collection,
-//! and the actions a supervisor takes on it.
+//! Supervisor review: devices overview, review queue, one collection in full, review actions.
 
 mod records;
 

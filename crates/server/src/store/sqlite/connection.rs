@@ -1,5 +1,6 @@
-//! The SQLite connection: one file, WAL, foreign keys on, the schema brought up to date at open,
-//! and every statement run on the blocking pool.
+//! The SQLite connection: one file, WAL, foreign keys on, the schema migrated at open.
+//!
+//! Every statement runs on the blocking pool.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,6 @@
-//! Review actions in SQLite: review events (each audited in its transaction) and conflict
-//! resolution, which may store the device's version.
+//! Review actions in SQLite: audited review events, and conflict resolution.
+//!
+//! Resolving a conflict may store the device's version.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};

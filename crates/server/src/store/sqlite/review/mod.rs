@@ -1,5 +1,4 @@
-//! Supervisor review in SQLite: device activity, the queue, one collection's records, and the
-//! actions a supervisor takes.
+//! Supervisor review in SQLite: device activity, the queue, one collection, review actions.
 
 mod actions;
 mod queue;

@@ -1,5 +1,4 @@
-//! The review queue in SQLite: stored collections and refused pushes with what their records say,
-//! filtered, counted and paged in SQL.
+//! The review queue in SQLite: stored collections and refused pushes, filtered and paged in SQL.
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Row};

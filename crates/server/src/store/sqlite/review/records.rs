@@ -1,5 +1,6 @@
-//! Everything the lab holds about one collection id, read back from SQLite: versions, refused
-//! pushes, review events and audit history.
+//! Everything the lab holds about one collection id, read back from SQLite.
+//!
+//! Versions, refused pushes, review events and audit history.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};

@@ -1,5 +1,4 @@
-//! Device heartbeats in SQLite: written by pushes, pulls and lone heartbeats; read by the devices
-//! views.
+//! Device heartbeats in SQLite: written by pushes, pulls and lone heartbeats; read by the views.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};

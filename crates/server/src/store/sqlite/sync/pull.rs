@@ -1,5 +1,7 @@
-//! A sync pull in SQLite: the device's worklist changes after its cursor, by the orders' change
-//! sequence, and the orders it must hear about because it once held them.
+//! A sync pull in SQLite: the device's worklist changes after its cursor.
+//!
+//! Changes come by the orders' change sequence, plus the orders it must hear about because it once
+//! held them.
 
 use std::collections::BTreeSet;
 

@@ -1,5 +1,6 @@
-//! A sync push in SQLite: versions, order statuses, the heartbeat, refused pushes and their
-//! audit entries, all in one transaction.
+//! A sync push in SQLite: versions, order statuses, heartbeat and refusals in one transaction.
+//!
+//! Refused pushes get their audit entries in the same transaction.
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};

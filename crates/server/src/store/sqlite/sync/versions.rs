@@ -1,5 +1,7 @@
-//! Collection versions and their receipts in SQLite: what the lab holds under an id, whether a
-//! new version may follow it, and storing one (by a push or by a supervisor's resolution).
+//! Collection versions and their receipts in SQLite.
+//!
+//! What the lab holds under an id, whether a new version may follow it, and storing one (by a push
+//! or by a supervisor's resolution).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
