@@ -1,6 +1,6 @@
 //! Supervisor review rules: what a received record says, and how much a device is at risk.
 //!
-//! The facts, flags and readable view of a record come from here.
+//! Flags and the readable view of a record come from here; its facts from `store::facts`.
 
 use std::collections::HashMap;
 
@@ -14,9 +14,7 @@ use crate::api::{
     QueueFlags, RecordView, ReviewThresholds, RiskLevel, RiskReason, TubeView, WindowOverrideView,
 };
 use crate::config;
-pub use crate::store::facts::{
-    collected_at, facts, facts_of, read_finalized, record_orders, RecordFacts,
-};
+use crate::store::facts::{collected_at, RecordFacts};
 use crate::store::DeviceActivity;
 
 /// Thresholds of the supervisor's views (server configuration).

@@ -134,7 +134,7 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
             "supersedes is not what the collection itself says it supersedes".into(),
         );
     }
-    let orders = crate::review::record_orders(r);
+    let orders = crate::store::facts::record_orders(r);
     let body = match serde_json::to_value(&f) {
         Ok(b) => b,
         Err(e) => return reject(push_codes::INVALID_RECORD, e.to_string()),

@@ -14,8 +14,8 @@ use crate::api::{
 use crate::auth::{SignedIn, Supervisor};
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiPath};
-use crate::review::read_finalized;
 use crate::routes::trimmed_text;
+use crate::store::facts::read_finalized;
 use crate::store::{
     CollectionRecords, ConflictResolution, NewReviewEvent, RecollectOutcome, Recollection,
     ResolveOutcome,

@@ -14,7 +14,8 @@ use crate::api::{
 use crate::auth::Supervisor;
 use crate::error::Problem;
 use crate::extract::ApiPath;
-use crate::review::{self, read_finalized, record_view};
+use crate::review::{self, record_view};
+use crate::store::facts::{facts, read_finalized};
 use crate::store::CollectionRecords;
 use crate::{export, AppError, AppState};
 
@@ -80,7 +81,7 @@ fn detail_of(
         .enumerate()
         .map(|(i, v)| {
             let finalized = read_finalized(&v.view.body);
-            let facts = finalized.as_ref().map(|f| review::facts(f.record()));
+            let facts = finalized.as_ref().map(|f| facts(f.record()));
             VersionDetail {
                 version: v.view.version,
                 supersedes: v.view.supersedes,
