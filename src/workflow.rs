@@ -314,6 +314,7 @@ mod tests {
                 placed_at: t("2026-11-23T06:00:00+00:00").utc,
                 due_at: None,
                 requisition: None,
+                accessions: Vec::new(),
             },
             round_id: None,
             fasting: false,

@@ -242,6 +242,7 @@ mod tests {
                 placed_at: Utc::now(),
                 due_at: None,
                 requisition: None,
+                accessions: Vec::new(),
             },
             round_id: None,
             fasting: false,

@@ -13,6 +13,7 @@ pub mod label;
 mod newtype;
 pub mod order_of_draw;
 pub mod planner;
+pub mod safety;
 pub mod site;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Catalog, CatalogData, TestCode, TestDefinition, CATALOG_FILE};
 pub use crate::config_error::{ConfigError, ConfigProblem};
 use crate::order_of_draw::{ContainerType, OrderOfDraw, OrderOfDrawData, ORDER_OF_DRAW_FILE};
+use crate::safety::{SafetyRules, SAFETY_FILE};
 
 /// The shipped default order of draw (CLSI GP41).
 pub const DEFAULT_ORDER_OF_DRAW_JSON: &str = include_str!("../site/order-of-draw.json");
@@ -20,6 +21,9 @@ pub struct SiteConfigData {
     pub order_of_draw: OrderOfDrawData,
     /// Test catalog.
     pub catalog: CatalogData,
+    /// Safety rules (`safety.json`); the defaults when absent.
+    #[serde(default)]
+    pub safety: SafetyRules,
 }
 
 /// A validated site configuration: the order of draw and a catalog whose tests all fit its containers.
@@ -31,6 +35,7 @@ pub struct SiteConfigData {
 pub struct SiteConfig {
     order_of_draw: OrderOfDraw,
     catalog: Catalog,
+    safety: SafetyRules,
 }
 
 impl SiteConfig {
@@ -73,7 +78,11 @@ impl SiteConfig {
         };
         let (of, ot) = read(ORDER_OF_DRAW_FILE, DEFAULT_ORDER_OF_DRAW_JSON)?;
         let (cf, ct) = read(CATALOG_FILE, DEFAULT_CATALOG_JSON)?;
-        Self::from_json((&of, &ot), (&cf, &ct))
+        let site = Self::from_json((&of, &ot), (&cf, &ct))?;
+        let (sf, st) = read(SAFETY_FILE, "{}")?;
+        let safety = serde_json::from_str(&st)
+            .map_err(|e| ConfigError::new(&sf, "(file)", ConfigProblem::Syntax(e.to_string())))?;
+        Ok(site.with_safety(safety))
     }
 
     /// Combines an order of draw and a catalog, checking every test's containers and volumes;
@@ -108,7 +117,19 @@ impl SiteConfig {
         Ok(Self {
             order_of_draw,
             catalog,
+            safety: SafetyRules::default(),
         })
+    }
+
+    /// The safety rules (accession format, MRN comparison, second wristband scan).
+    pub fn safety(&self) -> &SafetyRules {
+        &self.safety
+    }
+
+    /// Returns this site with these safety rules.
+    pub fn with_safety(mut self, safety: SafetyRules) -> Self {
+        self.safety = safety;
+        self
     }
 
     /// The order of draw.
@@ -143,7 +164,7 @@ impl TryFrom<SiteConfigData> for SiteConfig {
     fn try_from(data: SiteConfigData) -> Result<Self, Self::Error> {
         let o = OrderOfDraw::validate(ORDER_OF_DRAW_FILE, data.order_of_draw)?;
         let c = Catalog::validate(CATALOG_FILE, data.catalog)?;
-        Self::new(o, c, CATALOG_FILE)
+        Ok(Self::new(o, c, CATALOG_FILE)?.with_safety(data.safety))
     }
 }
 
@@ -152,6 +173,7 @@ impl From<SiteConfig> for SiteConfigData {
         Self {
             order_of_draw: s.order_of_draw.into(),
             catalog: s.catalog.into(),
+            safety: s.safety,
         }
     }
 }

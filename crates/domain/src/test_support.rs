@@ -46,6 +46,7 @@ pub fn order(id: &str, test: &str) -> Order {
             .with_timezone(&Utc),
         due_at: None,
         requisition: Some("REQ-1001".into()),
+        accessions: Vec::new(),
     }
 }
 

@@ -181,6 +181,7 @@ fn worklist() -> Worklist {
         placed_at: at.utc,
         due_at: None,
         requisition: None,
+        accessions: Vec::new(),
     };
     Worklist {
         device_id: Uuid::nil(),

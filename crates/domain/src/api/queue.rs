@@ -50,6 +50,13 @@ wire_enum! {
         ManualIdentification = "manual_identification",
         /// A correction: version 2 or later.
         Corrected = "corrected",
+        /// Possible wrong blood in tube: the lab refused a tube accession already bound to
+        /// another patient's collection or order. Shown first.
+        WrongBloodInTube = "wrong_blood_in_tube",
+        /// A wrong-patient hard stop was raised (and acknowledged) before the draw.
+        IdentificationMismatch = "identification_mismatch",
+        /// Voided as entered in error.
+        Voided = "voided",
     }
 }
 
@@ -69,6 +76,15 @@ pub struct QueueFlags {
     pub manual_identification: bool,
     /// See [`QueueFlag::Corrected`].
     pub corrected: bool,
+    /// See [`QueueFlag::WrongBloodInTube`].
+    #[serde(default)]
+    pub wrong_blood_in_tube: bool,
+    /// See [`QueueFlag::IdentificationMismatch`].
+    #[serde(default)]
+    pub identification_mismatch: bool,
+    /// See [`QueueFlag::Voided`].
+    #[serde(default)]
+    pub voided: bool,
 }
 
 impl QueueFlags {
@@ -80,6 +96,9 @@ impl QueueFlags {
             || self.exception
             || self.manual_identification
             || self.corrected
+            || self.wrong_blood_in_tube
+            || self.identification_mismatch
+            || self.voided
     }
 }
 

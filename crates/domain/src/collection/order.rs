@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ids::{OrderId, PatientId};
+use super::ids::{AccessionNumber, OrderId, PatientId};
 use crate::catalog::TestCode;
 use crate::identification::PatientIdentity;
 use crate::wire::wire_enum;
@@ -57,4 +57,9 @@ pub struct Order {
     /// Requisition (order group) number.
     #[serde(default)]
     pub requisition: Option<String>,
+    /// Accession numbers the lab assigned to this order's specimens (pre-labelled tubes);
+    /// empty when the tablet labels at the bedside. Not serialised when empty, so records
+    /// made before accessions existed keep their content hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accessions: Vec<AccessionNumber>,
 }

@@ -182,5 +182,6 @@ pub fn order_from_fhir(
         placed_at,
         due_at,
         requisition: str_at(resource, &["requisition", "value"]).map(str::to_owned),
+        accessions: Vec::new(),
     })
 }

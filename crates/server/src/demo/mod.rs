@@ -244,6 +244,7 @@ fn demo_orders(site: &SiteConfig, now: DateTime<Utc>) -> Vec<NewOrder> {
                         .unwrap_or(now)
                 }),
                 requisition: Some(format!("REQ-{:05}", 40000 + i)),
+                accessions: Vec::new(),
             },
             fasting: definition.fasting,
             location: Some(row.location.clone()),

@@ -138,6 +138,7 @@ fn order_from(row: &Row<'_>, site: &SiteConfig, now: DateTime<Utc>) -> Result<Ne
         placed_at,
         due_at,
         requisition: row.get("requisition").map(str::to_owned),
+        accessions: Vec::new(),
     };
     Ok(NewOrder {
         position: 0,

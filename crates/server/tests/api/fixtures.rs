@@ -149,6 +149,7 @@ pub fn refused_visit(id: Uuid) -> FinalizedCollection {
     let nurse = CollectorId::parse("nurse-2").unwrap();
     let order = |id: &str, test: &str| Order {
         requisition: None,
+        accessions: Vec::new(),
         ..order(id, test)
     };
     let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];

@@ -90,6 +90,7 @@ impl OrderRow {
                 placed_at: self.placed_at,
                 due_at: self.due_at,
                 requisition: self.requisition,
+                accessions: Vec::new(),
             },
             round_id: self.round_id,
             fasting: self.fasting,

@@ -150,6 +150,7 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
             exception: !exceptions.is_empty(),
             manual_identification: manual.unwrap_or(false),
             corrected: version > 1,
+            ..QueueFlags::default()
         },
         exceptions,
         quarantined: !stored && r.get::<_, bool>(14)?,

@@ -1,0 +1,75 @@
+//! Site safety rules (`safety.json`): what a lab accession looks like, how MRNs compare, extra identification checks.
+//!
+//! The file is optional; without it a site gets [`SafetyRules::default`]: any accession text the
+//! lab sends is accepted as is, leading zeros of an MRN are significant, and no second wristband
+//! scan is asked before finalize.
+
+use serde::{Deserialize, Serialize};
+
+use crate::wire::wire_enum;
+
+/// File name of the safety rules in a site folder.
+pub const SAFETY_FILE: &str = "safety.json";
+
+wire_enum! {
+    /// The check digit a site's accession numbers end with.
+    #[derive(Default)]
+    pub enum CheckDigit {
+        /// No check digit.
+        #[default]
+        None = "none",
+        /// Luhn (mod 10) over the digits, the last digit being the check digit.
+        Mod10 = "mod10",
+        /// Mod 11 with weights 2, 3, 4, ... from the right; a remainder of 10 is written `X`.
+        Mod11 = "mod11",
+    }
+}
+
+wire_enum! {
+    /// Whether `00123` and `123` are the same MRN at this site.
+    #[derive(Default)]
+    pub enum LeadingZeros {
+        /// Every character counts: `00123` is not `123`.
+        #[default]
+        Significant = "significant",
+        /// Leading zeros are padding: `00123` is `123`.
+        Insignificant = "insignificant",
+    }
+}
+
+/// What a lab accession number looks like.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessionFormat {
+    /// Template of the lab's accession numbers: `#` a digit, `@` a letter, `*` a letter or
+    /// digit, any other character itself (e.g. `"LAB########"`). Absent: any accession text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The check digit, if the site uses one.
+    #[serde(default)]
+    pub check_digit: CheckDigit,
+}
+
+/// How MRNs compare at this site.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MrnRule {
+    /// Whether leading zeros count.
+    #[serde(default)]
+    pub leading_zeros: LeadingZeros,
+}
+
+/// A site's safety rules.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyRules {
+    /// The lab's accession numbers.
+    #[serde(default)]
+    pub accession: AccessionFormat,
+    /// MRN comparison.
+    #[serde(default)]
+    pub mrn: MrnRule,
+    /// Ask for a second wristband scan before finalize.
+    #[serde(default)]
+    pub second_wristband_scan: bool,
+}
