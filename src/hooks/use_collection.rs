@@ -61,6 +61,21 @@ impl CollectionHandle {
         self.save.dispatch((next, step, Some(path)));
     }
 
+    /// Records the collector's acknowledgement of the pending hard stop (kept in the history,
+    /// counted for the supervisor) and saves it at `step`.
+    pub fn acknowledge_hard_stop(&self, step: Step) {
+        let Some((mut next, by)) = self.edit() else {
+            return;
+        };
+        if next
+            .collection
+            .acknowledge_hard_stop(&by, crate::workflow::now())
+            .is_ok()
+        {
+            self.commit(next, step);
+        }
+    }
+
     /// A save is in flight: buttons wait so two taps never race.
     pub fn busy(&self) -> bool {
         self.save.pending().get()

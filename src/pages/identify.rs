@@ -229,6 +229,7 @@ pub fn Identify() -> impl IntoView {
                         class="button primary"
                         data-testid="hard-stop-dismiss"
                         on:click=move |_| {
+                            handle.acknowledge_hard_stop(Step::Identify);
                             stop.set(None);
                             pending.set(None);
                         }

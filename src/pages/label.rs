@@ -249,7 +249,10 @@ pub fn Label() -> impl IntoView {
         stop.get().map(|(message, details)| {
             view! {
                 <HardStop title="WRONG TUBE".to_string() message=message details=details>
-                    <button class="button primary" data-testid="hard-stop-dismiss" on:click=move |_| stop.set(None)>
+                    <button class="button primary" data-testid="hard-stop-dismiss" on:click=move |_| {
+                        handle.acknowledge_hard_stop(Step::Label);
+                        stop.set(None);
+                    }>
                         "Set this tube aside. Continue"
                     </button>
                 </HardStop>

@@ -10,6 +10,12 @@ use crate::planner::PlanError;
 /// A rule the requested change would break.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CollectionError {
+    /// A hard stop was raised and not acknowledged yet.
+    #[error("{} hard stop: acknowledge it before going on", .0.display().to_uppercase())]
+    HardStopNotAcknowledged(super::hard_stop::HardStopKind),
+    /// There is no hard stop waiting for an acknowledgement.
+    #[error("there is no hard stop to acknowledge")]
+    NoHardStopToAcknowledge,
     /// No order given.
     #[error("a collection needs at least one order")]
     NoOrders,

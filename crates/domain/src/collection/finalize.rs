@@ -19,6 +19,7 @@ impl Collection {
         now: DeviceTime,
     ) -> Result<FinalizedCollection, CollectionError> {
         self.editable()?;
+        self.no_pending_hard_stop()?;
         let unfinished = self.unfinished_tests();
         if !unfinished.is_empty() {
             return Err(CollectionError::Incomplete(unfinished));

@@ -91,6 +91,11 @@ pub enum Event {
         /// Status.
         status: FastingStatus,
     },
+    /// A hard stop acknowledged by the collector.
+    HardStopAcknowledged {
+        /// Which stop.
+        stop: super::hard_stop::HardStopKind,
+    },
     /// A correction of a finalized version started.
     CorrectionStarted {
         /// Version corrected.

@@ -9,6 +9,7 @@ mod error;
 mod exception;
 mod fasting;
 mod finalize;
+mod hard_stop;
 mod history;
 mod ids;
 mod order;
@@ -24,6 +25,7 @@ pub use error::CollectionError;
 pub use exception::{NotCollected, NotCollectedReason, Scope};
 pub use fasting::FastingStatus;
 pub use finalize::FinalizedCollection;
+pub use hard_stop::HardStopKind;
 pub use history::{Event, HistoryEntry, Supersedes};
 pub use ids::{
     AccessionNumber, AccessionNumberError, CollectionId, CollectorId, CollectorIdError, OrderId,

@@ -21,6 +21,7 @@ impl Collection {
         now: DeviceTime,
     ) -> Result<(), CollectionError> {
         self.editable()?;
+        self.no_pending_hard_stop()?;
         if self.identification.is_some() {
             return Err(CollectionError::AlreadyIdentified);
         }
@@ -117,6 +118,7 @@ impl Collection {
         now: DeviceTime,
     ) -> Result<(), CollectionError> {
         self.editable()?;
+        self.no_pending_hard_stop()?;
         if self.identification.is_none() {
             return Err(CollectionError::NotIdentified);
         }
@@ -158,6 +160,7 @@ impl Collection {
         now: DeviceTime,
     ) -> Result<(), CollectionError> {
         self.editable()?;
+        self.no_pending_hard_stop()?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(CollectionError::ReasonRequired);
@@ -198,6 +201,7 @@ impl Collection {
         now: DeviceTime,
     ) -> Result<(), CollectionError> {
         self.editable()?;
+        self.no_pending_hard_stop()?;
         if let Some(mrn) = already_bound_to {
             if *mrn != self.patient.identity.mrn {
                 self.log(
@@ -246,6 +250,7 @@ impl Collection {
         now: DeviceTime,
     ) -> Result<(), CollectionError> {
         self.editable()?;
+        self.no_pending_hard_stop()?;
         if let Scope::Test(code) = &scope {
             if !self.orders.iter().any(|o| &o.test == code) {
                 return Err(CollectionError::NotOrdered(code.clone()));
@@ -275,6 +280,7 @@ impl Collection {
         now: DeviceTime,
     ) -> Result<(), CollectionError> {
         self.editable()?;
+        self.no_pending_hard_stop()?;
         self.fasting = Some(status);
         self.log(now, by, Event::FastingRecorded { status });
         Ok(())

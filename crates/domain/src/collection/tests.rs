@@ -65,6 +65,17 @@ fn a_failed_identification_is_a_hard_stop_and_is_logged() {
         Event::IdentificationFailed { .. }
     ));
     assert_eq!(c.status(), Status::Draft);
+    // Typing the right identifiers at once does not clear a wrong-patient stop.
+    let e = c
+        .identify(&wristband(), &nurse(), t("2024-05-01T08:06:00+02:00"))
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        CollectionError::HardStopNotAcknowledged(HardStopKind::WrongPatient)
+    ));
+    c.acknowledge_hard_stop(&nurse(), t("2024-05-01T08:07:00+02:00"))
+        .unwrap();
+    assert_eq!(c.hard_stops(HardStopKind::WrongPatient), 1);
     assert!(matches!(
         Evidence::from_wristband("???"),
         Err(WristbandError::Unrecognised)
@@ -320,6 +331,28 @@ fn a_prelabelled_tube_bound_to_another_patient_is_a_hard_stop() {
         e,
         CollectionError::TubeBoundToAnotherPatient { .. }
     ));
+    // Nothing goes on until the hard stop is acknowledged; then it is counted, not forgotten.
+    assert_eq!(c.pending_hard_stop(), Some(HardStopKind::WrongBloodInTube));
+    let blocked = c
+        .label_tube(
+            1,
+            AccessionNumber::parse("A1").unwrap(),
+            None,
+            &nurse(),
+            now,
+        )
+        .unwrap_err();
+    assert!(matches!(
+        blocked,
+        CollectionError::HardStopNotAcknowledged(_)
+    ));
+    assert_eq!(
+        c.acknowledge_hard_stop(&nurse(), now).unwrap(),
+        HardStopKind::WrongBloodInTube
+    );
+    assert_eq!(c.pending_hard_stop(), None);
+    assert_eq!(c.hard_stops(HardStopKind::WrongBloodInTube), 1);
+    assert!(c.acknowledge_hard_stop(&nurse(), now).is_err());
     let same = Mrn::parse("12345").unwrap();
     c.label_tube(
         1,

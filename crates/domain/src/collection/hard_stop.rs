@@ -1,0 +1,78 @@
+//! Hard stops: a wrong-patient or wrong-tube refusal must be acknowledged before the collector goes on, and is counted.
+
+use super::error::CollectionError;
+use super::history::Event;
+use super::ids::CollectorId;
+use super::record::Collection;
+use super::time::DeviceTime;
+use crate::identification::IdentificationError;
+use crate::wire::wire_enum;
+
+wire_enum! {
+    /// The kinds of hard stop a collection can raise.
+    pub enum HardStopKind {
+        /// Presented identifiers disagree with the order's patient.
+        WrongPatient = "wrong-patient" => "wrong patient",
+        /// A tube label belongs to another patient (wrong blood in tube).
+        WrongBloodInTube = "wrong-blood-in-tube" => "wrong blood in tube",
+    }
+}
+
+impl Event {
+    /// The hard stop this event raised, if it is one.
+    pub fn hard_stop(&self) -> Option<HardStopKind> {
+        match self {
+            Event::IdentificationFailed {
+                error: IdentificationError::Mismatch { .. },
+            } => Some(HardStopKind::WrongPatient),
+            Event::TubeBindingRefused { .. } => Some(HardStopKind::WrongBloodInTube),
+            _ => None,
+        }
+    }
+}
+
+impl Collection {
+    /// The hard stop raised and not yet acknowledged, if any: the collector must acknowledge it
+    /// (and set the patient or the tube aside) before anything else is recorded.
+    pub fn pending_hard_stop(&self) -> Option<HardStopKind> {
+        for entry in self.history.iter().rev() {
+            if let Event::HardStopAcknowledged { .. } = entry.event {
+                return None;
+            }
+            if let Some(kind) = entry.event.hard_stop() {
+                return Some(kind);
+            }
+        }
+        None
+    }
+
+    /// How many hard stops of `kind` this record raised.
+    pub fn hard_stops(&self, kind: HardStopKind) -> u32 {
+        self.history
+            .iter()
+            .filter(|e| e.event.hard_stop() == Some(kind))
+            .count() as u32
+    }
+
+    /// Acknowledges the pending hard stop; the acknowledgement is kept in the history.
+    pub fn acknowledge_hard_stop(
+        &mut self,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<HardStopKind, CollectionError> {
+        self.editable()?;
+        let stop = self
+            .pending_hard_stop()
+            .ok_or(CollectionError::NoHardStopToAcknowledge)?;
+        self.log(now, by, Event::HardStopAcknowledged { stop });
+        Ok(stop)
+    }
+
+    /// Refuses any step while a hard stop waits for its acknowledgement.
+    pub(super) fn no_pending_hard_stop(&self) -> Result<(), CollectionError> {
+        match self.pending_hard_stop() {
+            Some(stop) => Err(CollectionError::HardStopNotAcknowledged(stop)),
+            None => Ok(()),
+        }
+    }
+}
