@@ -1,5 +1,6 @@
 //! Drawline's clinical rules and shared protocol types, pure Rust for the app (wasm) and the lab server (native).
 
+pub mod accession;
 pub mod api;
 pub mod catalog;
 pub mod clock_text;

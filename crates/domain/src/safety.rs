@@ -20,7 +20,7 @@ wire_enum! {
         None = "none",
         /// Luhn (mod 10) over the digits, the last digit being the check digit.
         Mod10 = "mod10",
-        /// Mod 11 with weights 2, 3, 4, ... from the right; a remainder of 10 is written `X`.
+        /// Mod 11 with weights 2 to 7 (repeating) from the right; a check value of 10 is written `X`.
         Mod11 = "mod11",
     }
 }
@@ -48,6 +48,10 @@ pub struct AccessionFormat {
     /// The check digit, if the site uses one.
     #[serde(default)]
     pub check_digit: CheckDigit,
+    /// The site uses the lab's pre-printed stock label rolls: a label that follows the pattern
+    /// and belongs to no known order may be bound to a tube at the bedside.
+    #[serde(default)]
+    pub stock_labels: bool,
 }
 
 /// How MRNs compare at this site.

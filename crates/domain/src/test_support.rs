@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use crate::catalog::TestCode;
 use crate::collection::{
-    AccessionNumber, Collection, CollectionError, CollectionId, CollectorId, DeviceTime,
-    FinalizedCollection, Order, OrderId, Patient, PatientId, Priority,
+    Collection, CollectionError, CollectionId, CollectorId, DeviceTime,
+    FinalizedCollection, KnownLabels, Order, OrderId, Patient, PatientId, Priority,
 };
 use crate::identification::{Evidence, Mrn, PatientIdentity, PersonName};
 use crate::planner::Device;
@@ -81,8 +81,7 @@ pub fn complete() -> Collection {
     for (i, acc) in [(1, "A0001"), (2, "A0002"), (3, "A0003")] {
         let now = t("2024-05-01T08:10:00+02:00");
         c.record_draw(i, now, None, &nurse(), now).unwrap();
-        c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse(), now)
-            .unwrap();
+        label(&mut c, i, acc, now);
     }
     c
 }
@@ -104,14 +103,16 @@ pub fn identified(orders: Vec<Order>) -> Collection {
 
 /// Labels drawn tube `tube` with accession `accession` at `now`.
 pub fn label(c: &mut Collection, tube: u32, accession: &str, now: DeviceTime) {
-    c.label_tube(
-        tube,
-        AccessionNumber::parse(accession).unwrap(),
-        None,
-        &nurse(),
-        now,
-    )
-    .unwrap();
+    c.label_tube(tube, accession, &stock_labels(), &KnownLabels::new(), &nurse(), now)
+        .unwrap();
+}
+
+/// Accession rules of a site with stock label rolls and no pattern: any free label binds.
+pub fn stock_labels() -> crate::safety::AccessionFormat {
+    crate::safety::AccessionFormat {
+        stock_labels: true,
+        ..Default::default()
+    }
 }
 
 /// 08:10 local (+02:00): the device clock when these fixtures draw and label.

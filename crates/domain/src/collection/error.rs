@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::ids::{AccessionNumber, OrderId};
+use super::ids::OrderId;
 use crate::catalog::TestCode;
 use crate::identification::IdentificationError;
 use crate::planner::PlanError;
@@ -85,15 +85,9 @@ pub enum CollectionError {
         /// Window either side.
         window_minutes: u32,
     },
-    /// Accession used twice.
-    #[error("accession {0} is already on another tube of this collection")]
-    AccessionInUse(AccessionNumber),
-    /// Wrong blood in tube prevention.
-    #[error("WRONG PATIENT: tube {accession} is already bound to another patient")]
-    TubeBoundToAnotherPatient {
-        /// The tube's barcode.
-        accession: AccessionNumber,
-    },
+    /// A scanned tube label refused (wrong blood in tube when it is another patient's).
+    #[error(transparent)]
+    TubeLabelRefused(#[from] super::tube_label::TubeLabelRefusal),
     /// Already labelled.
     #[error("tube {0} is already labelled")]
     AlreadyLabelled(u32),

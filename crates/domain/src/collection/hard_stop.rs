@@ -5,6 +5,7 @@ use super::history::Event;
 use super::ids::CollectorId;
 use super::record::Collection;
 use super::time::DeviceTime;
+use super::tube_label::TubeLabelRefusalCode;
 use crate::identification::IdentificationError;
 use crate::wire::wire_enum;
 
@@ -25,7 +26,12 @@ impl Event {
             Event::IdentificationFailed {
                 error: IdentificationError::Mismatch { .. },
             } => Some(HardStopKind::WrongPatient),
+            // Records made before tube labels were judged logged only wrong blood in tube so.
             Event::TubeBindingRefused { .. } => Some(HardStopKind::WrongBloodInTube),
+            Event::TubeLabelRefused {
+                reason: TubeLabelRefusalCode::AnotherPatient,
+                ..
+            } => Some(HardStopKind::WrongBloodInTube),
             _ => None,
         }
     }

@@ -72,6 +72,18 @@ pub enum Event {
         /// The refused barcode.
         accession: AccessionNumber,
     },
+    /// A scanned tube label refused (logged, hard stop or not): what was read, as shown, and why.
+    TubeLabelRefused {
+        /// Tube index.
+        tube: u32,
+        /// What was read (control characters escaped, a long text cut).
+        read: String,
+        /// Why it was refused.
+        reason: super::tube_label::TubeLabelRefusalCode,
+        /// The other patient's MRN, for wrong blood in tube.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        other_mrn: Option<crate::identification::Mrn>,
+    },
     /// Tube labelled.
     TubeLabelled {
         /// Tube index.

@@ -19,6 +19,7 @@ mod status;
 mod steps;
 mod time;
 mod tube;
+mod tube_label;
 
 pub use draw_list::{sort_draw_list, DrawSection};
 pub use error::CollectionError;
@@ -37,6 +38,10 @@ pub use record::Collection;
 pub use status::Status;
 pub use time::{DeviceTime, FUTURE_TOLERANCE_SECONDS};
 pub use tube::{Draw, TubeRecord, WindowOverride};
+pub use tube_label::{
+    device_accession, device_label_tube, judge_tube_label, KnownLabel, KnownLabels, LabelHolder,
+    TubeLabelProblem, TubeLabelRefusal, TubeLabelRefusalCode,
+};
 
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,9 @@ use super::ids::{AccessionNumber, CollectorId};
 use super::record::Collection;
 use super::time::{DeviceTime, FUTURE_TOLERANCE_SECONDS};
 use super::tube::{Draw, TubeRecord, WindowOverride};
-use crate::identification::{identify, Evidence, Mrn};
+use super::tube_label::{judge_tube_label, KnownLabels};
+use crate::identification::{identify, Evidence};
+use crate::safety::AccessionFormat;
 
 impl Collection {
     /// Positive identification; a failed attempt is logged in the history and returned.
@@ -189,32 +191,21 @@ impl Collection {
         Ok(())
     }
 
-    /// Binds an accession barcode to a drawn tube at the bedside. `already_bound_to` is the MRN
-    /// the barcode is bound to elsewhere (from the worklist store), if any: a tube bound to
-    /// another patient is a hard stop.
+    /// Binds a scanned (or device-printed) tube label to a drawn tube at the bedside. The label
+    /// is judged by [`judge_tube_label`] against the site's accession `rules` and what the device
+    /// `known`s of other patients' labels; a refused label is logged in the history (the only
+    /// change), and another patient's label is a wrong-blood-in-tube hard stop.
     pub fn label_tube(
         &mut self,
         tube: u32,
-        accession: AccessionNumber,
-        already_bound_to: Option<&Mrn>,
+        read: &str,
+        rules: &AccessionFormat,
+        known: &KnownLabels,
         by: &CollectorId,
         now: DeviceTime,
-    ) -> Result<(), CollectionError> {
+    ) -> Result<AccessionNumber, CollectionError> {
         self.editable()?;
         self.no_pending_hard_stop()?;
-        if let Some(mrn) = already_bound_to {
-            if *mrn != self.patient.identity.mrn {
-                self.log(
-                    now,
-                    by,
-                    Event::TubeBindingRefused {
-                        tube,
-                        accession: accession.clone(),
-                    },
-                );
-                return Err(CollectionError::TubeBoundToAnotherPatient { accession });
-            }
-        }
         let i = self.tube_index(tube)?;
         let t = &self.tubes[i];
         if t.tube.discard {
@@ -226,18 +217,34 @@ impl Collection {
         if t.accession.is_some() {
             return Err(CollectionError::AlreadyLabelled(tube));
         }
-        if self
-            .tubes
-            .iter()
-            .any(|o| o.accession.as_ref() == Some(&accession))
-        {
-            return Err(CollectionError::AccessionInUse(accession));
-        }
+        let accession = match judge_tube_label(self, tube, read, rules, known) {
+            Ok(a) => a,
+            Err(refusal) => {
+                self.log(
+                    now,
+                    by,
+                    Event::TubeLabelRefused {
+                        tube,
+                        read: refusal.read.clone(),
+                        reason: refusal.code(),
+                        other_mrn: refusal.other_patient().cloned(),
+                    },
+                );
+                return Err(CollectionError::TubeLabelRefused(refusal));
+            }
+        };
         self.tubes[i].accession = Some(accession.clone());
         self.tubes[i].labelled_at = Some(now);
-        self.log(now, by, Event::TubeLabelled { tube, accession });
+        self.log(
+            now,
+            by,
+            Event::TubeLabelled {
+                tube,
+                accession: accession.clone(),
+            },
+        );
         self.refresh_status();
-        Ok(())
+        Ok(accession)
     }
 
     /// Records a test or the whole visit as not collected.

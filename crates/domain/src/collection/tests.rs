@@ -317,30 +317,21 @@ fn a_prelabelled_tube_bound_to_another_patient_is_a_hard_stop() {
     let mut c = identified(vec![order("sr-cbc", "CBC")]);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();
-    let other = Mrn::parse("99999").unwrap();
+    let mut known = KnownLabels::new();
+    let mut theirs = order("sr-other", "CBC");
+    theirs.accessions = vec![AccessionNumber::parse("A1").unwrap()];
+    known.add_orders(&Mrn::parse("99999").unwrap(), [&theirs]);
     let e = c
-        .label_tube(
-            1,
-            AccessionNumber::parse("A1").unwrap(),
-            Some(&other),
-            &nurse(),
-            now,
-        )
+        .label_tube(1, "A1", &stock_labels(), &known, &nurse(), now)
         .unwrap_err();
     assert!(matches!(
         e,
-        CollectionError::TubeBoundToAnotherPatient { .. }
+        CollectionError::TubeLabelRefused(ref r) if r.is_wrong_blood_in_tube()
     ));
     // Nothing goes on until the hard stop is acknowledged; then it is counted, not forgotten.
     assert_eq!(c.pending_hard_stop(), Some(HardStopKind::WrongBloodInTube));
     let blocked = c
-        .label_tube(
-            1,
-            AccessionNumber::parse("A1").unwrap(),
-            None,
-            &nurse(),
-            now,
-        )
+        .label_tube(1, "A2", &stock_labels(), &known, &nurse(), now)
         .unwrap_err();
     assert!(matches!(
         blocked,
@@ -353,15 +344,8 @@ fn a_prelabelled_tube_bound_to_another_patient_is_a_hard_stop() {
     assert_eq!(c.pending_hard_stop(), None);
     assert_eq!(c.hard_stops(HardStopKind::WrongBloodInTube), 1);
     assert!(c.acknowledge_hard_stop(&nurse(), now).is_err());
-    let same = Mrn::parse("12345").unwrap();
-    c.label_tube(
-        1,
-        AccessionNumber::parse("A1").unwrap(),
-        Some(&same),
-        &nurse(),
-        now,
-    )
-    .unwrap();
+    c.label_tube(1, "A2", &stock_labels(), &known, &nurse(), now)
+        .unwrap();
 }
 
 #[test]
@@ -372,15 +356,15 @@ fn one_accession_cannot_label_two_tubes() {
     c.record_draw(2, now, None, &nurse(), now).unwrap();
     label(&mut c, 1, "A1", now);
     let e = c
-        .label_tube(
-            2,
-            AccessionNumber::parse("A1").unwrap(),
-            None,
-            &nurse(),
-            now,
-        )
+        .label_tube(2, "A1", &stock_labels(), &KnownLabels::new(), &nurse(), now)
         .unwrap_err();
-    assert!(matches!(e, CollectionError::AccessionInUse(_)));
+    assert!(matches!(
+        e,
+        CollectionError::TubeLabelRefused(TubeLabelRefusal {
+            problem: TubeLabelProblem::ScannedTwice { tube: 1 },
+            ..
+        })
+    ));
 }
 
 #[test]

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::catalog::TestCode;
 use crate::collection::{
-    AccessionNumber, FastingStatus, FinalizedCollection, NotCollectedReason, PatientId, Priority,
+    FastingStatus, FinalizedCollection, NotCollectedReason, PatientId, Priority,
     Scope,
 };
 use crate::site::SiteConfig;
@@ -177,8 +177,7 @@ fn finalized_with_exception() -> FinalizedCollection {
     let (lipid_tube, cbc_tube) = (tube_in("gold-sst"), tube_in("lavender-edta"));
     for (i, acc) in [(lipid_tube, "A10"), (cbc_tube, "A11")] {
         c.record_draw(i, now, None, &nurse(), now).unwrap();
-        c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse(), now)
-            .unwrap();
+        crate::test_support::label(&mut c, i, acc, now);
     }
     c.record_fasting(FastingStatus::NotFasting, &nurse(), now)
         .unwrap();
