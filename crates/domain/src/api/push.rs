@@ -53,6 +53,9 @@ pub mod push_codes {
     pub const UNKNOWN_ORDER: &str = "unknown_order";
     /// `rejected`: an order in the collection is, on the lab server, for another patient.
     pub const PATIENT_MISMATCH: &str = "patient_mismatch";
+    /// `rejected`: a tube label of the collection is already bound to another patient's
+    /// collection, or is an accession of another patient's order: possible wrong blood in tube.
+    pub const WRONG_BLOOD_IN_TUBE: &str = "wrong_blood_in_tube";
     /// `conflict`: the lab holds another version under this id and the record does not correctly
     /// declare the (latest) version it supersedes.
     pub const VERSION_CONFLICT: &str = "version_conflict";

@@ -151,6 +151,12 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
         },
         supersedes_hash: own.map(|s| s.1),
         orders,
+        patient_id: r.patient().id.as_str().to_owned(),
+        labels: r
+            .tubes()
+            .iter()
+            .filter_map(|t| t.accession.as_ref().map(ToString::to_string))
+            .collect(),
     })
 }
 

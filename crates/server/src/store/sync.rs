@@ -61,6 +61,10 @@ pub struct SyncRecord {
     pub supersedes_hash: Option<String>,
     /// The orders it covers.
     pub orders: Vec<RecordOrder>,
+    /// The patient it is for (logical id).
+    pub patient_id: String,
+    /// The tube labels (accessions) it binds.
+    pub labels: Vec<String>,
 }
 
 /// One record of a push, in the order sent.

@@ -1,9 +1,9 @@
 //! Shared fixtures: lab orders and finalized collections made with the domain crate, as pushed.
 
 use chrono::{DateTime, Utc};
-use drawline_domain::collection::{FastingStatus, Scope};
+use drawline_domain::collection::{FastingStatus, KnownLabels, Scope};
 use drawline_domain::{
-    AccessionNumber, Collection, CollectionId, CollectorId, Device, Evidence, FinalizedCollection,
+    Collection, CollectionId, CollectorId, Device, Evidence, FinalizedCollection,
     NotCollectedReason, Order, SiteConfig,
 };
 use drawline_server::api::{Heartbeat, PushRecord};
@@ -45,7 +45,8 @@ pub fn finalized_collection_with(id: Uuid, accessions: [&str; 2]) -> FinalizedCo
     let now = at("2024-05-01T08:10:00+02:00");
     for (i, acc) in [(1, accessions[0]), (2, accessions[1])] {
         c.record_draw(i, now, None, &nurse, now).unwrap();
-        c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse, now)
+        let stock = drawline_domain::test_support::stock_labels();
+        c.label_tube(i, acc, &stock, &KnownLabels::new(), &nurse, now)
             .unwrap();
     }
     c.finalize(&nurse, at("2024-05-01T08:12:00+02:00")).unwrap()
@@ -94,6 +95,8 @@ pub fn push_of(
                     version,
                     supersedes_hash: None,
                     orders: Vec::new(),
+                    patient_id: String::new(),
+                    labels: Vec::new(),
                 })
             })
             .collect(),

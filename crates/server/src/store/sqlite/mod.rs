@@ -1,5 +1,6 @@
 //! The SQLite backend: one file per concern, each implementing its store trait for [`SqliteStore`].
 
+mod accessions;
 mod audit;
 mod connection;
 mod facts;

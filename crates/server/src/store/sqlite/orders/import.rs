@@ -11,6 +11,7 @@ use super::rows::{round_from, ROUND_COLUMNS};
 use crate::api::{ImportProblem, ImportReport, RoundView};
 use crate::store::error::StoreError;
 use crate::store::orders::{Assignment, NewOrder};
+use crate::store::sqlite::accessions::{order_accession_clash, set_order_accessions};
 use crate::store::sqlite::audit::audit_json;
 use crate::store::sqlite::row::{corrupt, ts};
 
@@ -157,6 +158,11 @@ fn import_one(
     };
     let o = &new.order;
     let id = o.id.to_string();
+    let accessions: Vec<String> = o.accessions.iter().map(ToString::to_string).collect();
+    if let Some(reason) = order_accession_clash(tx, &id, &patient_id, &accessions)? {
+        reject(report, reason);
+        return Ok(());
+    }
     let mut fields: OrderFields = (
         patient_id,
         o.test.to_string(),
@@ -182,6 +188,7 @@ fn import_one(
             &format!("INSERT INTO orders (id, {ORDER_FIELDS}, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
             params![id, f.0, f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8, f.9, ts(now)],
         )?;
+        set_order_accessions(tx, &id, &accessions)?;
         report.created += 1;
         return Ok(());
     };
@@ -202,7 +209,11 @@ fn import_one(
         fields.3.clone_from(&old.3);
     }
     if old == fields {
-        report.unchanged += 1;
+        if set_order_accessions(tx, &id, &accessions)? {
+            report.updated += 1;
+        } else {
+            report.unchanged += 1;
+        }
         return Ok(());
     }
     let f = fields;
@@ -212,6 +223,7 @@ fn import_one(
          WHERE id = ?1",
         params![id, f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8, f.9],
     )?;
+    set_order_accessions(tx, &id, &accessions)?;
     report.updated += 1;
     Ok(())
 }

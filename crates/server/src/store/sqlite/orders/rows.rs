@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use drawline_domain::{
-    Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, TestCode,
+    AccessionNumber, Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, TestCode,
 };
 use rusqlite::{Connection, Row};
 use uuid::Uuid;
@@ -38,10 +38,12 @@ pub(in crate::store::sqlite) fn device_rounds(
 /// Columns [`OrderRow::from_row`] reads, for an `orders o` query; more may follow them.
 pub(in crate::store::sqlite) const ORDER_COLUMNS: &str =
     "o.id, o.patient_id, o.test_code, o.priority, o.placed_at, o.due_at, o.requisition,
-     o.fasting, o.location, o.note, o.round_id";
+     o.fasting, o.location, o.note, o.round_id,
+     (SELECT group_concat(accession, ';') FROM
+        (SELECT x.accession FROM order_accessions x WHERE x.order_id = o.id ORDER BY x.accession))";
 
 /// How many columns [`ORDER_COLUMNS`] has.
-pub(in crate::store::sqlite) const ORDER_COLUMN_COUNT: usize = 11;
+pub(in crate::store::sqlite) const ORDER_COLUMN_COUNT: usize = 12;
 
 /// An order row as stored, before its codes are parsed.
 pub(in crate::store::sqlite) struct OrderRow {
@@ -58,6 +60,8 @@ pub(in crate::store::sqlite) struct OrderRow {
     location: Option<String>,
     note: Option<String>,
     round_id: Option<Uuid>,
+    /// Lab accessions, `;`-separated.
+    accessions: Option<String>,
 }
 
 impl OrderRow {
@@ -75,6 +79,7 @@ impl OrderRow {
             location: r.get(8)?,
             note: r.get(9)?,
             round_id: opt_uuid_at(r, 10)?,
+            accessions: r.get(11)?,
         })
     }
 
@@ -90,7 +95,14 @@ impl OrderRow {
                 placed_at: self.placed_at,
                 due_at: self.due_at,
                 requisition: self.requisition,
-                accessions: Vec::new(),
+                accessions: self
+                    .accessions
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(';')
+                    .filter(|a| !a.is_empty())
+                    .map(|a| AccessionNumber::parse(a).map_err(corrupt))
+                    .collect::<Result<_, _>>()?,
             },
             round_id: self.round_id,
             fasting: self.fasting,

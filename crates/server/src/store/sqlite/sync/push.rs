@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::heartbeats::insert_heartbeat;
+use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
 use super::versions::{existing, insert_version, mark_orders, version_conflict, Arrival, Existing};
 use crate::api::{push_codes, OrderStatus, PushResult, RecordOutcome};
 use crate::store::error::StoreError;
@@ -117,6 +118,13 @@ fn push_record(
         Ok(cancelled) => cancelled,
         Err((code, reason)) => return Ok(rejected(code, reason)),
     };
+    // Before anything else about versions: a tube label of another patient is never stored.
+    let cid = id.to_string();
+    for label in &rec.labels {
+        if let Some(holder) = held_by_another_patient(tx, label, &cid, &rec.patient_id)? {
+            return Ok(rejected(push_codes::WRONG_BLOOD_IN_TUBE, holder.reason()));
+        }
+    }
     if let Some(reason) = version_conflict(tx, latest, v, rec.supersedes_hash.as_deref())? {
         return Ok(result(
             id,
@@ -152,6 +160,14 @@ fn push_record(
         push.received_at,
     )?;
     mark_orders(tx, &rec.orders)?;
+    bind_labels(
+        tx,
+        &cid,
+        version,
+        &rec.patient_id,
+        &rec.labels,
+        push.received_at,
+    )?;
     let mut r = result(id, version, RecordOutcome::Accepted, None, None);
     r.receipt = Some(receipt);
     if !cancelled.is_empty() {
