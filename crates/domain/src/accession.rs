@@ -55,12 +55,15 @@ fn matches_pattern(pattern: &str, text: &str, check: CheckDigit) -> bool {
         return false;
     }
     let last = p.len().saturating_sub(1);
-    p.iter().zip(&t).enumerate().all(|(i, (&pc, &tc))| match pc {
-        '#' => tc.is_ascii_digit() || (i == last && check == CheckDigit::Mod11 && tc == 'X'),
-        '@' => tc.is_ascii_alphabetic(),
-        '*' => tc.is_ascii_alphanumeric(),
-        other => other == tc,
-    })
+    p.iter()
+        .zip(&t)
+        .enumerate()
+        .all(|(i, (&pc, &tc))| match pc {
+            '#' => tc.is_ascii_digit() || (i == last && check == CheckDigit::Mod11 && tc == 'X'),
+            '@' => tc.is_ascii_alphabetic(),
+            '*' => tc.is_ascii_alphanumeric(),
+            other => other == tc,
+        })
 }
 
 /// The check digit of `body`'s digits (other characters skipped), or `None` when the site uses

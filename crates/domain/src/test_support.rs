@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use crate::catalog::TestCode;
 use crate::collection::{
-    Collection, CollectionError, CollectionId, CollectorId, DeviceTime,
-    FinalizedCollection, KnownLabels, Order, OrderId, Patient, PatientId, Priority,
+    Collection, CollectionError, CollectionId, CollectorId, DeviceTime, FinalizedCollection,
+    KnownLabels, Order, OrderId, Patient, PatientId, Priority,
 };
 use crate::identification::{Evidence, Mrn, PatientIdentity, PersonName};
 use crate::planner::Device;
@@ -103,8 +103,15 @@ pub fn identified(orders: Vec<Order>) -> Collection {
 
 /// Labels drawn tube `tube` with accession `accession` at `now`.
 pub fn label(c: &mut Collection, tube: u32, accession: &str, now: DeviceTime) {
-    c.label_tube(tube, accession, &stock_labels(), &KnownLabels::new(), &nurse(), now)
-        .unwrap();
+    c.label_tube(
+        tube,
+        accession,
+        &stock_labels(),
+        &KnownLabels::new(),
+        &nurse(),
+        now,
+    )
+    .unwrap();
 }
 
 /// Accession rules of a site with stock label rolls and no pattern: any free label binds.

@@ -110,7 +110,7 @@ settings! {
     shared Common {
         /// SQLite database file, created if missing.
         db: PathBuf = "drawline.sqlite", env "DRAWLINE_DB";
-        /// Folder with the site's catalog.json and/or order-of-draw.json [default: the shipped CLSI site].
+        /// Folder with the site's catalog.json, order-of-draw.json and/or safety.json [default: the shipped CLSI site].
         site_dir: PathBuf, env "DRAWLINE_SITE_DIR";
         /// Base URL of the lab for exported FHIR identifiers.
         fhir_base: String = "https://lab.example.org", env "DRAWLINE_FHIR_BASE";

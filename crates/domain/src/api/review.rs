@@ -223,6 +223,29 @@ pub struct CollectionDetail {
     /// `GET /fhir/Specimen` answers it (no entries when nothing is stored).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fhir: serde_json::Value,
+    /// Possible wrong blood in tube: each tube label of a refused push that another patient
+    /// holds, with the other side, to compare side by side.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accession_clashes: Vec<AccessionClash>,
+}
+
+/// A tube label a refused push bound that another patient holds (possible wrong blood in tube):
+/// the refused record is the push attempt `attempt_id`; the other side is a collection or an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessionClash {
+    /// The refused push (see `attempts`).
+    pub attempt_id: i64,
+    /// The tube label.
+    pub accession: String,
+    /// The patient who holds it.
+    pub holder_patient: PatientSummary,
+    /// The order whose accession it is, when it is one.
+    pub holder_order: Option<String>,
+    /// The collection that bound it first, when one did.
+    pub holder_collection: Option<Uuid>,
+    /// That collection's standing version, read tube by tube.
+    pub holder_record: Option<RecordView>,
 }
 
 wire_enum! {

@@ -354,7 +354,10 @@ pub fn judge_tube_label(
     if text.chars().any(char::is_control) {
         return Err(refuse(TubeLabelProblem::ControlCharacters));
     }
-    if text.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("DL1|")) {
+    if text
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("DL1|"))
+    {
         return Err(refuse(TubeLabelProblem::Wristband { mrn: None }));
     }
     let chars = text.chars().count();
@@ -376,9 +379,10 @@ pub fn judge_tube_label(
     };
     let this_id = collection.id();
     // Another patient's label, wherever the device saw it: wrong blood in tube.
-    if let Some(other) = known.holders(text).find(|l| {
-        &l.mrn != this_mrn && l.held_by != LabelHolder::Collection(this_id)
-    }) {
+    if let Some(other) = known
+        .holders(text)
+        .find(|l| &l.mrn != this_mrn && l.held_by != LabelHolder::Collection(this_id))
+    {
         return Err(refuse(TubeLabelProblem::AnotherPatient {
             mrn: other.mrn.clone(),
             held_by: other.held_by.clone(),
@@ -399,9 +403,8 @@ pub fn judge_tube_label(
         .filter(|o| o.accessions.contains(&accession))
         .collect();
     if !owners.is_empty() {
-        let on_this_tube = this_tube.is_some_and(|t| {
-            owners.iter().any(|o| t.tube.tests.contains(&o.test))
-        });
+        let on_this_tube =
+            this_tube.is_some_and(|t| owners.iter().any(|o| t.tube.tests.contains(&o.test)));
         if on_this_tube {
             return Ok(accession);
         }
@@ -428,7 +431,9 @@ pub fn judge_tube_label(
         if printed_for == tube {
             return Ok(accession);
         }
-        return Err(refuse(TubeLabelProblem::PrintedForTube { tube: printed_for }));
+        return Err(refuse(TubeLabelProblem::PrintedForTube {
+            tube: printed_for,
+        }));
     }
     if looks_device_issued(text) {
         return Err(refuse(TubeLabelProblem::Unknown));
@@ -438,7 +443,9 @@ pub fn judge_tube_label(
         Err(e @ crate::accession::AccessionFormatError::CheckDigit(_)) => {
             Err(refuse(TubeLabelProblem::CheckDigit { why: e.to_string() }))
         }
-        Err(e) => Err(refuse(TubeLabelProblem::NotAccession { why: e.to_string() })),
+        Err(e) => Err(refuse(TubeLabelProblem::NotAccession {
+            why: e.to_string(),
+        })),
         Ok(()) if rules.stock_labels => Ok(accession),
         Ok(()) => Err(refuse(TubeLabelProblem::Unknown)),
     }

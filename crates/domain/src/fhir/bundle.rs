@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::error::FhirError;
-use super::read::{array_at, label, order_from_fhir, patient_from_fhir, str_at};
+use super::read::{
+    array_at, label, order_from_fhir, patient_from_fhir, specimen_accession, str_at,
+};
 use crate::catalog::Catalog;
-use crate::collection::{Order, Patient};
+use crate::collection::{AccessionNumber, Order, Patient};
 
 /// Patients and orders read from a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -37,7 +39,7 @@ pub enum EntryProblem {
     #[error("the entry has no resource")]
     NoResource,
     /// A resource other than Patient or ServiceRequest (its type; empty when it has none).
-    #[error("{}: only Patient and ServiceRequest resources are imported", shown_type(.0))]
+    #[error("{}: only Patient, ServiceRequest and Specimen resources are imported", shown_type(.0))]
     Unsupported(String),
     /// A ServiceRequest that is not `active`.
     #[error("ServiceRequest status is '{status}'; only active requests are imported")]
@@ -188,11 +190,24 @@ pub fn read_bundle(
             patient,
         });
     }
+    // Specimens with an accession number, by the requests they name, given to those orders.
+    let mut specimens: Vec<(AccessionNumber, Vec<String>)> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let Some(r) = e.get("resource") else { continue };
+        if str_at(r, &["resourceType"]) != Some("Specimen") {
+            continue;
+        }
+        match specimen_accession(r) {
+            Ok(Some(s)) => specimens.push(s),
+            Ok(None) => {}
+            Err(err) => problem(i, EntryProblem::Invalid(err)),
+        }
+    }
     let mut orders = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let Some(r) = e.get("resource") else { continue };
         match str_at(r, &["resourceType"]).unwrap_or("") {
-            "Patient" => continue,
+            "Patient" | "Specimen" => continue,
             "ServiceRequest" => {}
             other => {
                 problem(i, EntryProblem::Unsupported(other.into()));
@@ -234,13 +249,25 @@ pub fn read_bundle(
             continue;
         };
         match order_from_fhir(r, &patient.id, catalog, received_at) {
-            Ok(order) => orders.push(BundleOrder {
-                entry: i,
-                patient: patient.clone(),
-                order,
-                location: text_at(r, "/locationCode/0/text"),
-                note: text_at(r, "/note/0/text"),
-            }),
+            Ok(mut order) => {
+                let relative = format!("ServiceRequest/{}", order.id);
+                let full_url = str_at(e, &["fullUrl"]);
+                for (a, requests) in &specimens {
+                    let names_it = requests
+                        .iter()
+                        .any(|q| *q == relative || Some(q.as_str()) == full_url);
+                    if names_it && !order.accessions.contains(a) {
+                        order.accessions.push(a.clone());
+                    }
+                }
+                orders.push(BundleOrder {
+                    entry: i,
+                    patient: patient.clone(),
+                    order,
+                    location: text_at(r, "/locationCode/0/text"),
+                    note: text_at(r, "/note/0/text"),
+                })
+            }
             Err(err) => problem(i, EntryProblem::Invalid(err)),
         }
     }

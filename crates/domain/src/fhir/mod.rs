@@ -13,7 +13,7 @@ pub use bundle::{
 pub use check::{check_resource, is_fhir_datetime};
 pub use error::FhirError;
 pub use export::{collection_bundle, not_collected_tasks, specimens, FhirExport};
-pub use read::{order_from_fhir, patient_from_fhir};
+pub use read::{order_from_fhir, patient_from_fhir, specimen_accession};
 
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::error::FhirError;
 use crate::catalog::{Catalog, TestCode};
-use crate::collection::{Order, OrderId, Patient, PatientId, Priority};
+use crate::collection::{AccessionNumber, Order, OrderId, Patient, PatientId, Priority};
 use crate::identification::{Mrn, PatientIdentity, PersonName};
 
 const V2_0203: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
@@ -182,6 +182,48 @@ pub fn order_from_fhir(
         placed_at,
         due_at,
         requisition: str_at(resource, &["requisition", "value"]).map(str::to_owned),
-        accessions: Vec::new(),
+        accessions: accessions_of_request(resource, &who)?,
     })
+}
+
+/// The accession numbers a `ServiceRequest` carries: its identifiers typed `ACSN` (HL7 v2
+/// table 0203, accession id).
+fn accessions_of_request(resource: &Value, who: &str) -> Result<Vec<AccessionNumber>, FhirError> {
+    let mut out: Vec<AccessionNumber> = Vec::new();
+    for identifier in array_at(resource, &["identifier"]) {
+        let acsn = array_at(identifier, &["type", "coding"])
+            .iter()
+            .any(|c| str_at(c, &["code"]) == Some("ACSN"));
+        if !acsn {
+            continue;
+        }
+        let value = str_at(identifier, &["value"])
+            .ok_or_else(|| FhirError::missing(who, "identifier(ACSN).value"))?;
+        let a = AccessionNumber::parse(value).map_err(|e| {
+            FhirError::invalid(who, "identifier(ACSN).value", value, &e.to_string())
+        })?;
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+/// The accession of a `Specimen` (`accessionIdentifier.value`) and the requests it is for
+/// (`request[].reference`), when it has one.
+pub fn specimen_accession(
+    resource: &Value,
+) -> Result<Option<(AccessionNumber, Vec<String>)>, FhirError> {
+    let who = label(resource);
+    let Some(value) = str_at(resource, &["accessionIdentifier", "value"]) else {
+        return Ok(None);
+    };
+    let a = AccessionNumber::parse(value).map_err(|e| {
+        FhirError::invalid(&who, "accessionIdentifier.value", value, &e.to_string())
+    })?;
+    let requests = array_at(resource, &["request"])
+        .iter()
+        .filter_map(|r| str_at(r, &["reference"]).map(str::to_owned))
+        .collect();
+    Ok(Some((a, requests)))
 }

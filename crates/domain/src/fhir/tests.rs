@@ -4,8 +4,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::catalog::TestCode;
 use crate::collection::{
-    FastingStatus, FinalizedCollection, NotCollectedReason, PatientId, Priority,
-    Scope,
+    FastingStatus, FinalizedCollection, NotCollectedReason, PatientId, Priority, Scope,
 };
 use crate::site::SiteConfig;
 use crate::test_support::{complete, identified, nurse, started, t};

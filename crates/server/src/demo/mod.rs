@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use drawline_domain::{
-    Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, Priority, SiteConfig,
-    TestCode,
+    AccessionNumber, Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName,
+    Priority, SiteConfig, TestCode,
 };
 
 use crate::accounts::{self, AccountError};
@@ -175,6 +175,8 @@ struct DemoRow {
     test: String,
     priority: Priority,
     due_in_minutes: Option<i64>,
+    /// The lab's accession of the order's pre-labelled tube, for the few demo orders that have one.
+    accession: Option<String>,
 }
 
 /// The rows of `orders.csv` (an unreadable row is left out rather than failing the demo).
@@ -244,7 +246,12 @@ fn demo_orders(site: &SiteConfig, now: DateTime<Utc>) -> Vec<NewOrder> {
                         .unwrap_or(now)
                 }),
                 requisition: Some(format!("REQ-{:05}", 40000 + i)),
-                accessions: Vec::new(),
+                accessions: row
+                    .accession
+                    .as_deref()
+                    .and_then(|a| AccessionNumber::parse(a).ok())
+                    .into_iter()
+                    .collect(),
             },
             fasting: definition.fasting,
             location: Some(row.location.clone()),
@@ -275,5 +282,13 @@ mod tests {
         assert!(orders.iter().any(|o| o.order.due_at.is_some()));
         assert!(orders.iter().any(|o| o.order.priority == Priority::Stat));
         assert!(orders.iter().any(|o| o.fasting));
+        let prelabelled = orders
+            .iter()
+            .filter(|o| !o.order.accessions.is_empty())
+            .count();
+        assert_eq!(
+            prelabelled, 7,
+            "a few demo orders carry the lab's accessions"
+        );
     }
 }

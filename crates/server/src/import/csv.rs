@@ -19,6 +19,7 @@
 //! | `note` | no | free text for the collector |
 //! | `round` | no | round to put the order in (default: the import's round) |
 //! | `patient_id` | no | logical patient id for a new patient (default `mrn-<MRN>`) |
+//! | `accession` | no | the lab's accession number(s) of the order's pre-labelled tubes, `;`-separated |
 
 use std::collections::HashMap;
 
@@ -43,6 +44,7 @@ const OPTIONAL: &[&str] = &[
     "note",
     "round",
     "patient_id",
+    "accession",
 ];
 
 /// The documented header, in a good order, for templates and tests.
@@ -138,7 +140,10 @@ fn order_from(row: &Row<'_>, site: &SiteConfig, now: DateTime<Utc>) -> Result<Ne
         placed_at,
         due_at,
         requisition: row.get("requisition").map(str::to_owned),
-        accessions: Vec::new(),
+        accessions: match row.get("accession") {
+            Some(text) => super::accessions(text.split(';'), site)?,
+            None => Vec::new(),
+        },
     };
     Ok(NewOrder {
         position: 0,

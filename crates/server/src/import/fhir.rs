@@ -15,8 +15,19 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
         serde_json::from_slice(body).map_err(|e| ImportError::Json(e.to_string()))?;
     let read =
         read_bundle(&bundle, site.catalog(), now).map_err(|not| ImportError::NotABundle(not.0))?;
-    let problems = read.problems.into_iter().map(problem_of).collect();
-    let orders = read.orders.into_iter().map(|o| order_of(o, site)).collect();
+    let mut problems: Vec<ImportProblem> = read.problems.into_iter().map(problem_of).collect();
+    let mut orders = Vec::new();
+    for o in read.orders {
+        // The lab's accessions must be in the site's format, like a CSV file's.
+        match super::accessions(o.order.accessions.iter().map(|a| a.as_str()), site) {
+            Ok(_) => orders.push(order_of(o, site)),
+            Err(reason) => problems.push(ImportProblem {
+                position: o.entry,
+                location: entry_at(o.entry),
+                reason,
+            }),
+        }
+    }
     Ok(Parsed { orders, problems })
 }
 

@@ -4,7 +4,7 @@ pub mod csv;
 pub mod fhir;
 
 use chrono::{DateTime, Utc};
-use drawline_domain::SiteConfig;
+use drawline_domain::{AccessionNumber, SiteConfig};
 
 use crate::api::{ImportProblem, ImportReport};
 use crate::store::{NewOrder, Store, StoreError};
@@ -59,6 +59,27 @@ pub struct Parsed {
     pub orders: Vec<NewOrder>,
     /// Bad rows or resources.
     pub problems: Vec<ImportProblem>,
+}
+
+/// An order's accession numbers as a file gives them: each a valid accession in the site's
+/// format (`safety.json`), none twice; blanks between separators are skipped.
+pub fn accessions<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    site: &SiteConfig,
+) -> Result<Vec<AccessionNumber>, String> {
+    let mut out: Vec<AccessionNumber> = Vec::new();
+    for text in texts.into_iter().map(str::trim).filter(|t| !t.is_empty()) {
+        let a = AccessionNumber::parse(text).map_err(|e| e.to_string())?;
+        site.safety()
+            .accession
+            .check(a.as_str())
+            .map_err(|e| format!("accession '{a}' is refused: {e}"))?;
+        if out.contains(&a) {
+            return Err(format!("accession '{a}' is given twice"));
+        }
+        out.push(a);
+    }
+    Ok(out)
 }
 
 /// Reads a file; `round` is the round for orders that do not name one.

@@ -3,6 +3,7 @@
 mod fixtures;
 mod helpers;
 
+mod accessions;
 mod auth;
 mod cli;
 mod export;

@@ -53,7 +53,13 @@ fn refusal(e: CollectionError) -> TubeLabelRefusal {
 }
 
 /// Labels `read` on `tube` and checks a refusal changed nothing but one history entry.
-fn refused(c: &mut Collection, tube: u32, read: &str, rules: &AccessionFormat, known: &KnownLabels) -> TubeLabelRefusal {
+fn refused(
+    c: &mut Collection,
+    tube: u32,
+    read: &str,
+    rules: &AccessionFormat,
+    known: &KnownLabels,
+) -> TubeLabelRefusal {
     let before = c.clone();
     let r = refusal(
         c.label_tube(tube, read, rules, known, &nurse(), draw_time())
@@ -62,7 +68,12 @@ fn refused(c: &mut Collection, tube: u32, read: &str, rules: &AccessionFormat, k
     assert_eq!(c.tubes(), before.tubes(), "a refusal binds nothing");
     assert_eq!(c.history().len(), before.history().len() + 1);
     match &c.history().last().unwrap().event {
-        Event::TubeLabelRefused { tube: t, read: logged, reason, .. } => {
+        Event::TubeLabelRefused {
+            tube: t,
+            read: logged,
+            reason,
+            ..
+        } => {
             assert_eq!(*t, tube);
             assert_eq!(logged, &r.read);
             assert_eq!(*reason, r.code());
@@ -77,7 +88,14 @@ fn this_patients_accession_on_the_tube_of_its_test_is_bound() {
     let mut c = drawn_with_accessions();
     let tube = tube_of(&c, "CBC");
     let bound = c
-        .label_tube(tube, " L100\r\n", &no_rules(), &other_patient(), &nurse(), draw_time())
+        .label_tube(
+            tube,
+            " L100\r\n",
+            &no_rules(),
+            &other_patient(),
+            &nurse(),
+            draw_time(),
+        )
         .unwrap();
     assert_eq!(bound, acc("L100"));
     assert_eq!(c.tubes()[tube as usize - 1].accession, Some(acc("L100")));
@@ -90,8 +108,16 @@ fn this_patients_accession_on_another_tube_is_refused_as_the_wrong_tube() {
     let r = refused(&mut c, cbc, "L200", &no_rules(), &KnownLabels::new());
     assert_eq!(r.code(), TubeLabelRefusalCode::WrongTube);
     assert!(r.message().contains("L200"), "{}", r.message());
-    assert!(r.message().contains(&format!("tube {cmp}")), "{}", r.message());
-    assert_eq!(c.pending_hard_stop(), None, "the wrong tube of the right patient is no hard stop");
+    assert!(
+        r.message().contains(&format!("tube {cmp}")),
+        "{}",
+        r.message()
+    );
+    assert_eq!(
+        c.pending_hard_stop(),
+        None,
+        "the wrong tube of the right patient is no hard stop"
+    );
 }
 
 #[test]
@@ -102,7 +128,11 @@ fn another_patients_order_accession_is_wrong_blood_in_tube_naming_their_mrn() {
     let r = refused(&mut c, 1, "L900", &stock, &other_patient());
     assert!(r.is_wrong_blood_in_tube());
     assert!(r.message().contains("WRONG BLOOD IN TUBE"));
-    assert!(r.message().contains("L900") && r.message().contains("99999"), "{}", r.message());
+    assert!(
+        r.message().contains("L900") && r.message().contains("99999"),
+        "{}",
+        r.message()
+    );
     assert_eq!(c.pending_hard_stop(), Some(HardStopKind::WrongBloodInTube));
     match &c.history().last().unwrap().event {
         Event::TubeLabelRefused { other_mrn, .. } => {
@@ -160,10 +190,23 @@ fn the_devices_own_label_binds_only_on_the_tube_it_was_printed_for() {
     let mut c = drawn_with_accessions();
     let printed = device_accession(c.id(), 2);
     assert_eq!(device_label_tube(c.id(), printed.as_str()), Some(2));
-    let r = refused(&mut c, 1, printed.as_str(), &no_rules(), &KnownLabels::new());
+    let r = refused(
+        &mut c,
+        1,
+        printed.as_str(),
+        &no_rules(),
+        &KnownLabels::new(),
+    );
     assert_eq!(r.problem, TubeLabelProblem::PrintedForTube { tube: 2 });
-    c.label_tube(2, printed.as_str(), &no_rules(), &KnownLabels::new(), &nurse(), draw_time())
-        .unwrap();
+    c.label_tube(
+        2,
+        printed.as_str(),
+        &no_rules(),
+        &KnownLabels::new(),
+        &nurse(),
+        draw_time(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -171,7 +214,13 @@ fn another_collections_device_label_is_refused_even_with_stock_labels() {
     let mut c = drawn_with_accessions();
     let theirs = device_accession(CollectionId(Uuid::from_u128(42)), 1);
     assert_eq!(device_label_tube(c.id(), theirs.as_str()), None);
-    let r = refused(&mut c, 1, theirs.as_str(), &stock_labels(), &KnownLabels::new());
+    let r = refused(
+        &mut c,
+        1,
+        theirs.as_str(),
+        &stock_labels(),
+        &KnownLabels::new(),
+    );
     assert_eq!(r.code(), TubeLabelRefusalCode::Unknown);
 }
 
@@ -182,12 +231,24 @@ fn a_stock_label_binds_only_where_the_site_uses_stock_labels_and_it_fits_the_for
         check_digit: CheckDigit::Mod10,
         stock_labels: false,
     };
-    let good = format!("S12345{}", crate::accession::check_digit(CheckDigit::Mod10, "12345").unwrap());
+    let good = format!(
+        "S12345{}",
+        crate::accession::check_digit(CheckDigit::Mod10, "12345").unwrap()
+    );
     let mut c = drawn_with_accessions();
-    assert_eq!(refused(&mut c, 1, &good, &rules, &KnownLabels::new()).code(), TubeLabelRefusalCode::Unknown);
+    assert_eq!(
+        refused(&mut c, 1, &good, &rules, &KnownLabels::new()).code(),
+        TubeLabelRefusalCode::Unknown
+    );
     rules.stock_labels = true;
-    assert_eq!(refused(&mut c, 1, "X123456", &rules, &KnownLabels::new()).code(), TubeLabelRefusalCode::NotAccession);
-    let wrong_check = format!("S12345{}", (good.chars().last().unwrap().to_digit(10).unwrap() + 1) % 10);
+    assert_eq!(
+        refused(&mut c, 1, "X123456", &rules, &KnownLabels::new()).code(),
+        TubeLabelRefusalCode::NotAccession
+    );
+    let wrong_check = format!(
+        "S12345{}",
+        (good.chars().last().unwrap().to_digit(10).unwrap() + 1) % 10
+    );
     let r = refused(&mut c, 1, &wrong_check, &rules, &KnownLabels::new());
     assert_eq!(r.code(), TubeLabelRefusalCode::CheckDigit);
     assert!(r.message().contains(&wrong_check));
@@ -201,10 +262,18 @@ fn bad_scans_are_refused_naming_what_was_read_and_only_logged() {
     let mut c = drawn_with_accessions();
     let k = other_patient();
     let rules = stock_labels();
-    assert_eq!(refused(&mut c, 1, "  \r\n", &rules, &k).problem, TubeLabelProblem::Empty);
+    assert_eq!(
+        refused(&mut c, 1, "  \r\n", &rules, &k).problem,
+        TubeLabelProblem::Empty
+    );
     let long = "A".repeat(ACCESSION_MAX_CHARS + 1);
     let r = refused(&mut c, 1, &long, &rules, &k);
-    assert_eq!(r.problem, TubeLabelProblem::TooLong { chars: ACCESSION_MAX_CHARS + 1 });
+    assert_eq!(
+        r.problem,
+        TubeLabelProblem::TooLong {
+            chars: ACCESSION_MAX_CHARS + 1
+        }
+    );
     assert!(r.message().contains(&long[..20]));
     let r = refused(&mut c, 1, "L1\u{1b}00", &rules, &k);
     assert_eq!(r.code(), TubeLabelRefusalCode::ControlCharacters);
@@ -215,7 +284,11 @@ fn bad_scans_are_refused_naming_what_was_read_and_only_logged() {
     assert_eq!(r.code(), TubeLabelRefusalCode::Wristband);
     assert!(r.message().contains("12345"));
     let r = refused(&mut c, 1, "99999", &rules, &k);
-    assert_eq!(r.code(), TubeLabelRefusalCode::Wristband, "another known patient's MRN too");
+    assert_eq!(
+        r.code(),
+        TubeLabelRefusalCode::Wristband,
+        "another known patient's MRN too"
+    );
     let r = refused(&mut c, 1, "A/B", &rules, &k);
     assert_eq!(r.code(), TubeLabelRefusalCode::NotAccession);
     let printed = device_accession(c.id(), 1);
@@ -223,7 +296,11 @@ fn bad_scans_are_refused_naming_what_was_read_and_only_logged() {
         .unwrap();
     let r = refused(&mut c, 2, printed.as_str(), &rules, &k);
     assert_eq!(r.problem, TubeLabelProblem::ScannedTwice { tube: 1 });
-    assert_eq!(c.pending_hard_stop(), None, "none of these is another patient's tube");
+    assert_eq!(
+        c.pending_hard_stop(),
+        None,
+        "none of these is another patient's tube"
+    );
 }
 
 #[test]
@@ -233,8 +310,15 @@ fn a_record_with_a_refused_label_finalizes_and_verifies_after_a_round_trip() {
     c.acknowledge_hard_stop(&nurse(), draw_time()).unwrap();
     for t in c.tubes().to_vec() {
         let a = device_accession(c.id(), t.index);
-        c.label_tube(t.index, a.as_str(), &no_rules(), &other_patient(), &nurse(), draw_time())
-            .unwrap();
+        c.label_tube(
+            t.index,
+            a.as_str(),
+            &no_rules(),
+            &other_patient(),
+            &nurse(),
+            draw_time(),
+        )
+        .unwrap();
     }
     let f = c.finalize(&nurse(), draw_time()).unwrap();
     let json = serde_json::to_string(&f).unwrap();

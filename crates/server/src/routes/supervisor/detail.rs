@@ -9,7 +9,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::api::{
-    CollectionDetail, HistoryEntryView, PushAttemptView, RecordOutcome, ReviewAction, VersionDetail,
+    AccessionClash, CollectionDetail, HistoryEntryView, PushAttemptView, RecordOutcome,
+    ReviewAction, VersionDetail,
 };
 use crate::auth::Supervisor;
 use crate::error::Problem;
@@ -104,6 +105,22 @@ fn detail_of(
             }
         })
         .collect();
+    let accession_clashes = r
+        .clashes
+        .into_iter()
+        .map(|c| AccessionClash {
+            attempt_id: c.attempt_id,
+            accession: c.accession,
+            holder_patient: c.patient,
+            holder_order: c.order_id,
+            holder_collection: c.collection_id,
+            holder_record: c
+                .collection_body
+                .as_ref()
+                .and_then(read_finalized)
+                .map(|f| record_view(&f, names)),
+        })
+        .collect();
     let attempts = r
         .attempts
         .into_iter()
@@ -140,6 +157,7 @@ fn detail_of(
         reviews: r.reviews,
         history,
         fhir,
+        accession_clashes,
     }
 }
 

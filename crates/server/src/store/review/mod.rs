@@ -2,7 +2,7 @@
 
 mod records;
 
-pub use records::{CollectionRecords, PushAttempt, StoredVersion};
+pub use records::{AccessionClashRecord, CollectionRecords, PushAttempt, StoredVersion};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

@@ -24,6 +24,23 @@ pub struct PushAttempt {
     pub body: Option<serde_json::Value>,
 }
 
+/// A tube label of a push refused as possible wrong blood in tube, and who holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessionClashRecord {
+    /// The refused push.
+    pub attempt_id: i64,
+    /// The tube label.
+    pub accession: String,
+    /// The patient who holds it.
+    pub patient: crate::api::PatientSummary,
+    /// The order whose accession it is, if it is one.
+    pub order_id: Option<String>,
+    /// The collection that bound it, if one did.
+    pub collection_id: Option<uuid::Uuid>,
+    /// That collection's newest version as stored.
+    pub collection_body: Option<serde_json::Value>,
+}
+
 /// Everything stored about one collection id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectionRecords {
@@ -41,4 +58,6 @@ pub struct CollectionRecords {
     pub reviews: Vec<ReviewEvent>,
     /// Audit entries about it, oldest first.
     pub history: Vec<AuditRecord>,
+    /// Tube labels of its refused pushes that another patient holds (wrong blood in tube).
+    pub clashes: Vec<AccessionClashRecord>,
 }

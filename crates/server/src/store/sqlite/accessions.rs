@@ -53,7 +53,10 @@ fn patient_of(c: &Connection, patient_id: &str) -> Result<(String, String), Stor
     Ok(match row {
         Some((mrn, family, given)) => {
             let given: Vec<String> = serde_json::from_str(&given).unwrap_or_default();
-            (mrn, format!("{}, {}", family.to_uppercase(), given.join(" ")))
+            (
+                mrn,
+                format!("{}, {}", family.to_uppercase(), given.join(" ")),
+            )
         }
         None => (patient_id.to_owned(), String::new()),
     })

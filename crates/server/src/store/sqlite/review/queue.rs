@@ -59,7 +59,9 @@ fn queue_base() -> String {
             LEFT JOIN users u ON u.id = COALESCE(f.collector_id, i.version_collector)
         ),
         q AS (
-            SELECT joined.*, MAX(received_at, COALESCE(last_duplicate_at, ''),
+            -- Possible wrong blood in tube comes before everything else, whatever the filters.
+            SELECT joined.*, (COALESCE(code, '') = 'wrong_blood_in_tube') AS wbit,
+                   MAX(received_at, COALESCE(last_duplicate_at, ''),
                                  COALESCE(last_review_at, ''), COALESCE(resolved_at, '')) AS changed_at
             FROM joined
         )"
@@ -79,7 +81,8 @@ const WHERE_FILTERS: &str = "
            OR (:flag = 'outside_window' AND outside_window = 1)
            OR (:flag = 'exception' AND exceptions IS NOT NULL)
            OR (:flag = 'manual_identification' AND manual_identification = 1)
-           OR (:flag = 'corrected' AND version > 1))
+           OR (:flag = 'corrected' AND version > 1)
+           OR (:flag = 'wrong_blood_in_tube' AND code = 'wrong_blood_in_tube'))
       AND (:device IS NULL OR device_id = :device)
       AND (:collector IS NULL OR collector_id = :collector OR collector_username = :collector)
       AND (:patient IS NULL OR patient_id = :patient OR patient_mrn = :patient
@@ -88,8 +91,10 @@ const WHERE_FILTERS: &str = "
       AND (:to IS NULL OR COALESCE(collected_at, received_at) <= :to)
       AND (:reviewed IS NULL OR (reviewed_at IS NOT NULL AND reviewed_at >= received_at) = :reviewed)
       AND (:changed IS NULL OR changed_at >= :changed)
-      AND (:after_at IS NULL OR received_at < :after_at
-           OR (received_at = :after_at AND item_key < :after_key))";
+      AND (:after_at IS NULL
+           OR (wbit, received_at, item_key) < (
+                COALESCE((SELECT c.wbit FROM q c WHERE c.item_key = :after_key), 0),
+                :after_at, :after_key))";
 
 const QUEUE_COLUMNS: &str = "item_key, stored, collection_id, version, outcome, code, reason,
     attempt_id, device_id, device_name, received_at, skew, resolution, duplicates, quarantined,
@@ -150,6 +155,8 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
             exception: !exceptions.is_empty(),
             manual_identification: manual.unwrap_or(false),
             corrected: version > 1,
+            wrong_blood_in_tube: r.get::<_, Option<String>>(5)?.as_deref()
+                == Some(crate::api::push_codes::WRONG_BLOOD_IN_TUBE),
             ..QueueFlags::default()
         },
         exceptions,
@@ -201,7 +208,7 @@ pub(super) fn queue(c: &Connection, filter: QueueFilter) -> Result<QueueRows, St
         c,
         &format!(
             "{base} SELECT {QUEUE_COLUMNS} FROM q {WHERE_FILTERS}
-             ORDER BY received_at DESC, item_key DESC LIMIT :limit"
+             ORDER BY wbit DESC, received_at DESC, item_key DESC LIMIT :limit"
         ),
         named(&values).as_slice(),
         |r| queue_item(r, &filter),

@@ -6,9 +6,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-use crate::api::{ConflictChoice, DeviceRef, PushAttemptView, ReviewAction, ReviewEvent};
+use crate::api::{
+    push_codes, ConflictChoice, DeviceRef, PatientSummary, PushAttemptView, ReviewAction,
+    ReviewEvent,
+};
 use crate::store::error::StoreError;
-use crate::store::review::{CollectionRecords, PushAttempt, StoredVersion};
+use crate::store::facts::read_finalized;
+use crate::store::review::{AccessionClashRecord, CollectionRecords, PushAttempt, StoredVersion};
+use crate::store::sqlite::accessions::held_by_another_patient;
 use crate::store::sqlite::audit::audit_records;
 use crate::store::sqlite::people::{user_from, USER_COLUMNS};
 use crate::store::sqlite::row::{
@@ -122,6 +127,7 @@ pub(super) fn collection_records(
         review_from,
     )?;
     let history = audit_records(c, "WHERE subject = ?1 ORDER BY seq", [&cid])?;
+    let clashes = clashes_of(c, &cid, &attempts)?;
     Ok(Some(CollectionRecords {
         device,
         latest_version: owner.as_ref().map(|o| o.2),
@@ -130,5 +136,60 @@ pub(super) fn collection_records(
         attempts,
         reviews,
         history,
+        clashes,
     }))
+}
+
+/// For each push refused as possible wrong blood in tube, the tube labels another patient holds
+/// and who: the other collection (its newest version) or the other patient's order.
+fn clashes_of(
+    c: &Connection,
+    cid: &str,
+    attempts: &[PushAttempt],
+) -> Result<Vec<AccessionClashRecord>, StoreError> {
+    let mut out = Vec::new();
+    for a in attempts {
+        if a.view.code.as_deref() != Some(push_codes::WRONG_BLOOD_IN_TUBE) {
+            continue;
+        }
+        let Some(f) = a.body.as_ref().and_then(read_finalized) else {
+            continue;
+        };
+        let r = f.record();
+        let patient_id = r.patient().id.as_str();
+        for label in r.tubes().iter().filter_map(|t| t.accession.as_ref()) {
+            let Some(h) = held_by_another_patient(c, label.as_str(), cid, patient_id)? else {
+                continue;
+            };
+            let collection_body = match &h.collection_id {
+                Some(other) => c
+                    .query_row(
+                        "SELECT v.body FROM collections k JOIN collection_versions v
+                           ON v.collection_id = k.id AND v.version = k.latest_version
+                         WHERE k.id = ?1",
+                        [other],
+                        |row| row.get::<_, String>(0),
+                    )
+                    .optional()?
+                    .and_then(|b| serde_json::from_str(&b).ok()),
+                None => None,
+            };
+            out.push(AccessionClashRecord {
+                attempt_id: a.view.id,
+                accession: h.accession.clone(),
+                patient: PatientSummary {
+                    id: h.patient_id.clone(),
+                    mrn: h.patient_mrn.clone(),
+                    name: h.patient_name.clone(),
+                },
+                order_id: h.order_id.clone(),
+                collection_id: h
+                    .collection_id
+                    .as_deref()
+                    .and_then(|u| Uuid::parse_str(u).ok()),
+                collection_body,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -8,10 +8,10 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::heartbeats::insert_heartbeat;
-use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
 use super::versions::{existing, insert_version, mark_orders, version_conflict, Arrival, Existing};
 use crate::api::{push_codes, OrderStatus, PushResult, RecordOutcome};
 use crate::store::error::StoreError;
+use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
 use crate::store::sqlite::audit::audit_json;
 use crate::store::sqlite::facts::insert_facts;
 use crate::store::sqlite::row::ts;
