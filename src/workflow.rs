@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use drawline_domain::api::{Worklist, WorklistOrder};
+use drawline_domain::collection::KnownLabels;
 use drawline_domain::{
-    AccessionNumber, Collection, CollectionError, CollectionId, CollectorId, Device, DeviceTime,
-    FinalizedCollection, Mrn, Patient, SiteConfig,
+    Collection, CollectionError, CollectionId, CollectorId, Device, DeviceTime,
+    FinalizedCollection, Patient, SiteConfig,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -200,36 +201,29 @@ pub fn start(
     })
 }
 
-/// The accession number the device makes for tube `index` of a collection when the tube is not
-/// pre-labelled: unique because the collection id is a random UUID.
-pub fn device_accession(collection: CollectionId, index: u32) -> AccessionNumber {
-    let short: String = collection
-        .0
-        .simple()
-        .to_string()
-        .chars()
-        .take(10)
-        .collect::<String>()
-        .to_uppercase();
-    AccessionNumber::parse(&format!("D{short}-{index}")).expect("hex digits and '-' only")
-}
-
-/// The patient another collection on this device already bound `accession` to, if any:
-/// passing it to `label_tube` turns a wrong-blood-in-tube scan into a hard stop.
-pub fn bound_elsewhere(
-    accession: &AccessionNumber,
+/// What this device knows of other patients' tube labels, for the domain's tube-label judgement:
+/// the worklist's patients and their orders' lab accessions, and the labels (and orders) of every
+/// other collection on the tablet (drafts and outbox), except collection `this` itself.
+pub fn known_labels(
     this: CollectionId,
+    worklist: Option<&Worklist>,
     others: &[Collection],
-) -> Option<Mrn> {
-    others
-        .iter()
-        .filter(|c| c.id() != this)
-        .find(|c| {
-            c.tubes()
+) -> KnownLabels {
+    let mut known = KnownLabels::new();
+    if let Some(w) = worklist {
+        for p in &w.patients {
+            let orders = w
+                .orders
                 .iter()
-                .any(|t| t.accession.as_ref() == Some(accession))
-        })
-        .map(|c| c.patient().identity.mrn.clone())
+                .filter(|o| o.order.patient == p.id)
+                .map(|o| &o.order);
+            known.add_orders(&p.identity.mrn, orders);
+        }
+    }
+    for c in others.iter().filter(|c| c.id() != this) {
+        known.add_collection(c);
+    }
+    known
 }
 
 /// The outbox record of a finalized version.
@@ -278,7 +272,7 @@ mod tests {
     use chrono::NaiveDate;
     use drawline_domain::api::Worklist;
     use drawline_domain::{
-        Evidence, Order, OrderId, PatientId, PatientIdentity, PersonName, Priority, TestCode,
+        Evidence, Mrn, Order, OrderId, PatientId, PatientIdentity, PersonName, Priority, TestCode,
     };
 
     fn t(s: &str) -> DeviceTime {
@@ -401,16 +395,8 @@ mod tests {
     }
 
     #[test]
-    fn device_accessions_are_valid_and_distinct_per_tube() {
-        let id = CollectionId(Uuid::new_v4());
-        let a = device_accession(id, 1);
-        let b = device_accession(id, 2);
-        assert_ne!(a, b);
-        assert!(a.as_str().starts_with('D') && a.as_str().ends_with("-1"));
-    }
-
-    #[test]
-    fn an_accession_on_another_patients_collection_is_reported_with_that_patients_mrn() {
+    fn the_labels_another_collection_bound_are_known_with_that_patients_mrn() {
+        use drawline_domain::collection::{device_accession, judge_tube_label};
         let now = t("2026-11-23T08:00:00+00:00");
         let mut other = begin("p2", &[], Device::EvacuatedHolder).unwrap();
         let ev = Evidence::from_wristband("DL1|MRN200101|WALKER^EDITH|19370630").unwrap();
@@ -420,18 +406,33 @@ mod tests {
             .collection
             .record_draw(1, now, None, &by, now)
             .unwrap();
-        let acc = AccessionNumber::parse("PRE-0001").unwrap();
+        let printed = device_accession(other.collection.id(), 1);
+        let rules = drawline_domain::safety::AccessionFormat::default();
         other
             .collection
-            .label_tube(1, acc.clone(), None, &by, now)
+            .label_tube(1, printed.as_str(), &rules, &KnownLabels::new(), &by, now)
             .unwrap();
-        let mine = begin("p1", &[], Device::EvacuatedHolder).unwrap();
-        let found = bound_elsewhere(&acc, mine.collection.id(), &[other.collection.clone()]);
-        assert_eq!(found, Some(Mrn::parse("MRN200101").unwrap()));
+        let mut mine = begin("p1", &[], Device::EvacuatedHolder).unwrap();
+        let ev = Evidence::from_wristband("DL1|MRN100233|LINDQVIST^ERIK|19370630").unwrap();
+        mine.collection.identify(&ev, &by, now).unwrap();
+        mine.collection.record_draw(1, now, None, &by, now).unwrap();
+        let known = known_labels(mine.collection.id(), None, &[other.collection.clone()]);
+        let refused =
+            judge_tube_label(&mine.collection, 1, printed.as_str(), &rules, &known).unwrap_err();
         assert_eq!(
-            bound_elsewhere(&acc, other.collection.id(), &[other.collection]),
-            None
+            refused.other_patient().map(|m| m.as_str()),
+            Some("MRN200101")
         );
+        // The worklist's accessions of another patient's order are known too.
+        let mut w = worklist();
+        w.orders[3].order.accessions =
+            vec![drawline_domain::AccessionNumber::parse("LAB9").unwrap()];
+        let known = known_labels(mine.collection.id(), Some(&w), &[]);
+        let refused = judge_tube_label(&mine.collection, 1, "LAB9", &rules, &known).unwrap_err();
+        assert!(refused.is_wrong_blood_in_tube());
+        // A collection is never its own "other patient".
+        let own = known_labels(other.collection.id(), None, &[other.collection.clone()]);
+        assert_eq!(own, KnownLabels::new());
     }
 
     #[test]

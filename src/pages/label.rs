@@ -1,7 +1,10 @@
 //! Bedside labelling: print each drawn tube's label, or scan a pre-labelled tube to bind it.
 
+use drawline_domain::accession::shown;
+use drawline_domain::collection::{device_accession, Event, HardStopKind, KnownLabels};
 use drawline_domain::label::SecondIdentifier;
-use drawline_domain::{label_for, AccessionNumber, CollectionError, Status};
+use drawline_domain::safety::AccessionFormat;
+use drawline_domain::{label_for, CollectionError, CollectionId, Mrn, Status};
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
@@ -34,12 +37,14 @@ fn print_now() {
     );
 }
 
-/// Binds `accession` to tube `index`; returns the error shown, if any.
+/// Binds the label `read` to tube `index` through the domain's judgement; returns the error
+/// shown, if any. Saved either way: a refused label is logged in the record's history.
 fn bind(
     handle: CollectionHandle,
     index: u32,
-    accession: AccessionNumber,
-    bound_to: Option<drawline_domain::Mrn>,
+    read: &str,
+    rules: &AccessionFormat,
+    known: &KnownLabels,
 ) -> Result<(), CollectionError> {
     let Some((mut next, collector)) = handle.edit() else {
         return Ok(());
@@ -47,21 +52,108 @@ fn bind(
     let now = workflow::now();
     let result = next
         .collection
-        .label_tube(index, accession, bound_to.as_ref(), &collector, now);
-    // Saved either way: a refused binding is logged in the record's history.
+        .label_tube(index, read, rules, known, &collector, now)
+        .map(|_| ());
     handle.commit(next, Step::Label);
     result
 }
 
+/// The site's accession rules and what the tablet knows of other patients' labels: worklist
+/// orders and patients, every draft and every outbox record.
+async fn label_context(
+    db: DeviceDb,
+    this: CollectionId,
+) -> Result<(AccessionFormat, KnownLabels), StorageError> {
+    let store = db.0.await?;
+    let (worklist, site) = round::load_round(&store).await?;
+    let mut others: Vec<_> = round::load_drafts(&store)
+        .await?
+        .into_iter()
+        .map(|(d, _, _)| d.collection)
+        .collect();
+    others.extend(workflow::outbox_collections(&store.list_outbox().await?));
+    let known = workflow::known_labels(this, worklist.as_ref(), &others);
+    Ok((site.safety().accession.clone(), known))
+}
+
+/// The wrong-blood-in-tube stop as shown: the message and the facts to compare.
+type StopView = (String, Vec<String>);
+
+/// The stop for a refused label of another patient.
+fn wbit_stop(read: &str, other: Option<&Mrn>, message: String, d: &DraftData) -> StopView {
+    let mine = &d.collection.patient().identity;
+    (
+        message,
+        vec![
+            format!("Tube label read: {read}"),
+            format!(
+                "It belongs to the patient with MRN {}",
+                other.map(ToString::to_string).unwrap_or_default()
+            ),
+            format!(
+                "This collection is for: {} · MRN {}",
+                mine.name.display_full(),
+                mine.mrn
+            ),
+            "Do not use this tube for this patient. Set it aside and tell the lab.".to_owned(),
+        ],
+    )
+}
+
+/// The pending wrong-blood-in-tube stop from the record's history (after a reload).
+fn pending_stop(d: &DraftData) -> Option<StopView> {
+    if d.collection.pending_hard_stop() != Some(HardStopKind::WrongBloodInTube) {
+        return None;
+    }
+    d.collection
+        .history()
+        .iter()
+        .rev()
+        .find_map(|e| match &e.event {
+            Event::TubeLabelRefused {
+                read, other_mrn, ..
+            } => Some(wbit_stop(
+                read,
+                other_mrn.as_ref(),
+                format!("WRONG BLOOD IN TUBE: \u{201c}{read}\u{201d} belongs to another patient."),
+                d,
+            )),
+            Event::TubeBindingRefused { accession, .. } => Some(wbit_stop(
+                accession.as_str(),
+                None,
+                format!("WRONG BLOOD IN TUBE: {accession} is bound to another patient."),
+                d,
+            )),
+            _ => None,
+        })
+}
+
+/// This patient's lab accessions for the tests on tube `index` (pre-labelled tubes).
+fn lab_accessions(d: &DraftData, index: u32) -> Vec<String> {
+    let Some(t) = d.collection.tubes().iter().find(|t| t.index == index) else {
+        return Vec::new();
+    };
+    d.collection
+        .orders_for_tube(t)
+        .iter()
+        .flat_map(|o| {
+            o.accessions
+                .iter()
+                .map(move |a| format!("{a} ({})", o.test))
+        })
+        .collect()
+}
+
 /// The labelling screen: each drawn tube gets its label in the patient's presence, printed from
 /// the browser (2 x 1 inch print stylesheet), or a pre-labelled tube is scanned to bind it. A
-/// tube already bound to another patient is a hard stop (wrong blood in tube).
+/// tube label of another patient is a hard stop (wrong blood in tube) until acknowledged, shown
+/// again after a reload while it waits.
 #[component]
 pub fn Label() -> impl IntoView {
     let handle = use_collection(Step::Label);
     let db = DeviceDb::expect();
     let error = RwSignal::new(None::<AppError>);
-    let stop = RwSignal::new(None::<(String, Vec<String>)>);
+    let stop = RwSignal::new(None::<StopView>);
     let print_request = RwSignal::new(None::<u32>);
     let printed = RwSignal::new(None::<u32>);
 
@@ -89,8 +181,10 @@ pub fn Label() -> impl IntoView {
         let Some(d) = handle.data.get_untracked() else {
             return;
         };
-        let accession = workflow::device_accession(d.collection.id(), index);
-        match bind(handle, index, accession, None) {
+        // The tablet's own label for this tube: the domain accepts it only for this collection.
+        let printed = device_accession(d.collection.id(), index);
+        let rules = AccessionFormat::default();
+        match bind(handle, index, printed.as_str(), &rules, &KnownLabels::new()) {
             Ok(()) => {
                 error.set(None);
                 print_request.set(Some(index));
@@ -100,75 +194,34 @@ pub fn Label() -> impl IntoView {
     };
 
     let on_scan = Callback::new(move |text: String| {
-        let read = text.trim().to_owned();
         let Some(d) = handle.data.get_untracked() else {
             return;
         };
         let Some(index) = current_tube(&d) else {
             error.set(Some(
-                format!("Read \u{201c}{read}\u{201d}: no drawn tube is waiting for a label.")
-                    .into(),
+                format!(
+                    "Read \u{201c}{}\u{201d}: no drawn tube is waiting for a label.",
+                    shown(text.trim())
+                )
+                .into(),
             ));
             return;
         };
-        let accession = match AccessionNumber::parse(&read) {
-            Ok(a) => a,
-            Err(_) => {
-                let why = if read.starts_with("DL1|") {
-                    "that is a wristband, not a tube label"
-                } else {
-                    "a tube barcode has only letters, digits and '-', up to 32"
-                };
-                error.set(Some(
-                    format!("Read \u{201c}{read}\u{201d}: refused, {why}.").into(),
-                ));
-                return;
-            }
-        };
         leptos::task::spawn_local(async move {
-            // Which patient, if any, this barcode is already bound to on this tablet.
-            let others = async {
-                let store = db.0.await?;
-                let mut all: Vec<_> = round::load_drafts(&store)
-                    .await?
-                    .into_iter()
-                    .map(|(d, _, _)| d.collection)
-                    .collect();
-                all.extend(workflow::outbox_collections(&store.list_outbox().await?));
-                Ok::<_, StorageError>(all)
-            }
-            .await;
-            let others = match others {
-                Ok(o) => o,
+            let (rules, known) = match label_context(db, d.collection.id()).await {
+                Ok(c) => c,
                 Err(e) => {
                     error.set(Some(e.into()));
                     return;
                 }
             };
-            let bound_to = workflow::bound_elsewhere(&accession, d.collection.id(), &others);
-            match bind(handle, index, accession.clone(), bound_to.clone()) {
+            match bind(handle, index, &text, &rules, &known) {
                 Ok(()) => error.set(None),
-                Err(e @ CollectionError::TubeBoundToAnotherPatient { .. }) => {
-                    let mine = &d.collection.patient().identity;
-                    stop.set(Some((
-                        e.to_string(),
-                        vec![
-                            format!("Tube barcode read: {accession}"),
-                            format!(
-                                "Already bound to the patient with MRN {}",
-                                bound_to.map(|m| m.to_string()).unwrap_or_default()
-                            ),
-                            format!(
-                                "This collection is for: {} · MRN {}",
-                                mine.name.display_full(),
-                                mine.mrn
-                            ),
-                        ],
-                    )));
+                Err(CollectionError::TubeLabelRefused(r)) if r.is_wrong_blood_in_tube() => {
+                    error.set(None);
+                    stop.set(Some(wbit_stop(&r.read, r.other_patient(), r.message(), &d)));
                 }
-                Err(e) => error.set(Some(
-                    format!("Read \u{201c}{read}\u{201d}: refused, {e}.").into(),
-                )),
+                Err(e) => error.set(Some(e.to_string().into())),
             }
         });
     });
@@ -216,6 +269,16 @@ pub fn Label() -> impl IntoView {
                 {match current {
                     Some(index) => view! {
                         <p>"Label tube " <strong>{index}</strong> " now, at the bedside."</p>
+                        {
+                            let lab = lab_accessions(&d, index);
+                            (!lab.is_empty()).then(|| view! {
+                                <p class="prelabelled" data-testid="lab-accessions">
+                                    "Pre-labelled tube for this patient: "
+                                    <strong>{lab.join(", ")}</strong>
+                                    ". Scan that tube's label, or print one."
+                                </p>
+                            })
+                        }
                         <button
                             class="button primary wide"
                             data-testid="print-label"
@@ -246,9 +309,12 @@ pub fn Label() -> impl IntoView {
     };
 
     let stop_view = move || {
-        stop.get().map(|(message, details)| {
+        let shown_stop = stop
+            .get()
+            .or_else(|| handle.data.with(|d| d.as_ref().and_then(pending_stop)));
+        shown_stop.map(|(message, details)| {
             view! {
-                <HardStop title="WRONG TUBE".to_string() message=message details=details>
+                <HardStop title="WRONG BLOOD IN TUBE".to_string() message=message details=details>
                     <button class="button primary" data-testid="hard-stop-dismiss" on:click=move |_| {
                         handle.acknowledge_hard_stop(Step::Label);
                         stop.set(None);

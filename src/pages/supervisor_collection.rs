@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use drawline_domain::api::{
-    CollectionDetail, ConflictChoice, PushAttemptView, RecordOutcome, RecordView, VersionDetail,
+    AccessionClash, CollectionDetail, ConflictChoice, PushAttemptView, RecordOutcome, RecordView,
+    VersionDetail,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -140,6 +141,18 @@ fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), AppError>>) -> i
         RecordOutcome::Rejected => "Rejected",
     };
     let fhir = serde_json::to_string_pretty(&d.fhir).unwrap_or_default();
+    let clashes = d
+        .accession_clashes
+        .iter()
+        .map(|c| {
+            let refused = d
+                .attempts
+                .iter()
+                .find(|a| a.id == c.attempt_id)
+                .and_then(|a| a.record.clone());
+            clash_view(c, refused)
+        })
+        .collect_view();
     view! {
         <h1 data-testid="collection-title">{title}</h1>
         <p class="lead">
@@ -148,6 +161,7 @@ fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), AppError>>) -> i
             {d.latest_version.map(|v| format!(" · version {v}"))}
             {d.reviewed_at.map(|t| view! { <span class="badge ok" data-testid="collection-reviewed">{format!("Reviewed {}", when(&t))}</span> })}
         </p>
+        {clashes}
         {d.versions.into_iter().rev().map(version_view).collect_view()}
         {(!d.attempts.is_empty())
             .then(|| {
@@ -184,6 +198,76 @@ fn detail_view(d: CollectionDetail, act: Action<Act, Result<(), AppError>>) -> i
             <summary>"FHIR resources it exported as"</summary>
             <pre class="fhir" data-testid="fhir">{fhir}</pre>
         </details>
+    }
+}
+
+/// Possible wrong blood in tube: the refused collection and the one (or the order) holding its
+/// tube label, side by side, the shared label marked in both.
+fn clash_view(c: &AccessionClash, refused: Option<RecordView>) -> impl IntoView {
+    let holder_title = match (&c.holder_collection, &c.holder_order) {
+        (Some(id), _) => format!("Holds the label: collection {id}"),
+        (None, Some(order)) => format!("Holds the label: lab order {order}"),
+        (None, None) => "Holds the label".to_owned(),
+    };
+    let theirs = format!("{} · {}", c.holder_patient.name, c.holder_patient.mrn);
+    let mine = refused
+        .as_ref()
+        .map(|r| format!("{} · {}", r.patient.name, r.patient.mrn))
+        .unwrap_or_else(|| "an unreadable record".into());
+    let accession = c.accession.clone();
+    view! {
+        <section class="card wbit-card" data-testid="wbit-compare">
+            <h2>"POSSIBLE WRONG BLOOD IN TUBE"</h2>
+            <p class="wbit-lead">
+                "Tube label " <strong data-testid="wbit-accession">{c.accession.clone()}</strong>
+                {format!(" was bound for {mine} and is already held for {theirs}. One of these tubes may hold the other patient's blood: check both before releasing any result.")}
+            </p>
+            <div class="side-by-side">
+                <div class="side" data-testid="wbit-refused">
+                    <h3>"Refused: this collection"</h3>
+                    {refused.as_ref().map(|r| side_view(r, &accession))}
+                </div>
+                <div class="side" data-testid="wbit-holder">
+                    <h3>{holder_title}</h3>
+                    <p><strong>{theirs.clone()}</strong></p>
+                    {c.holder_record.as_ref().map(|r| side_view(r, &accession))}
+                    {c.holder_order.as_ref().map(|o| view! { <p class="muted">{format!("The lab gave accession {accession} to order {o} of this patient.")}</p> })}
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// One side of the comparison: who, when, by whom, and every tube with its label.
+fn side_view(r: &RecordView, accession: &str) -> impl IntoView {
+    let tubes = r
+        .tubes
+        .iter()
+        .filter(|t| !t.discard)
+        .map(|t| {
+            let label = t.accession.clone().unwrap_or_else(|| "no label".into());
+            let shared = t.accession.as_deref() == Some(accession);
+            view! {
+                <li class=if shared { "shared" } else { "" }>
+                    {format!("{}. {} · {} · ", t.index, t.cap, t.tests.join(", "))}
+                    <strong>{label}</strong>
+                    {t.drawn_at.map(|x| format!(" · drawn {}", drawline_domain::clock_text::hms(&x)))}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <dl class="facts compact">
+            <dt>"Patient"</dt>
+            <dd>{format!("{} · {}", r.patient.name, r.patient.mrn)}</dd>
+            <dt>"Collector"</dt>
+            <dd>{r.collector.name.clone().unwrap_or_else(|| r.collector.id.clone())}</dd>
+            <dt>"Identified"</dt>
+            <dd>{r.identification_method.clone().unwrap_or_else(|| "—".into())}</dd>
+            <dt>"Finalized"</dt>
+            <dd>{r.finalized_at.map(|t| drawline_domain::clock_text::day_month_hm(&t)).unwrap_or_default()}</dd>
+        </dl>
+        <ul class="side-tubes">{tubes}</ul>
     }
 }
 

@@ -29,8 +29,9 @@ const REVIEWED: [(&str, &str); 3] = [
     ("true", "Reviewed"),
 ];
 
-const FLAGS: [(&str, &str); 7] = [
+const FLAGS: [(&str, &str); 8] = [
     ("", "Any flag"),
+    ("wrong_blood_in_tube", "Possible wrong blood in tube"),
     ("clock_skew", "Clock skew"),
     ("synced_late", "Synced late"),
     ("outside_window", "Timed draw outside window"),
@@ -151,9 +152,12 @@ fn queue_item(item: QueueItem) -> impl IntoView {
         .map(|c| c.name.clone().unwrap_or_else(|| c.id.clone()))
         .unwrap_or_else(|| "—".into());
     let href = format!("/supervisor/collections/{}", item.collection_id);
+    // The lab sorts these first; they must also be unmistakable.
+    let wbit = f.wrong_blood_in_tube;
     view! {
-        <li class="queue-item" data-testid="queue-item" data-status=status data-collection=item.collection_id.to_string()>
+        <li class=if wbit { "queue-item wbit" } else { "queue-item" } data-testid="queue-item" data-status=status data-collection=item.collection_id.to_string() data-wbit=wbit.to_string()>
             <a class="queue-link" href=href data-testid="queue-open">
+                {wbit.then(|| view! { <p class="wbit-banner" data-testid="queue-wbit">"STOP · POSSIBLE WRONG BLOOD IN TUBE · review both collections now"</p> })}
                 <div class="queue-main">
                     <strong>{patient}</strong>
                     <span class="muted">" · " {item.tests.join(", ")}</span>

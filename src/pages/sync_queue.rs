@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use drawline_domain::api::Receipt;
+use drawline_domain::api::{push_codes, Receipt};
 use drawline_domain::FinalizedCollection;
 use leptos::prelude::*;
 
@@ -32,8 +32,16 @@ struct Line {
 #[derive(Clone, PartialEq)]
 enum LineState {
     Waiting,
-    Attention { outcome: String, reason: String },
-    Synced { at: String, skew: bool },
+    Attention {
+        outcome: String,
+        reason: String,
+        /// The lab refused it as possible wrong blood in tube.
+        wbit: bool,
+    },
+    Synced {
+        at: String,
+        skew: bool,
+    },
 }
 
 fn patient_of(data: &serde_json::Value) -> String {
@@ -55,6 +63,7 @@ fn lines(outbox: Vec<OutboxItem>, mut receipts: Vec<ReceiptRecord>) -> Vec<Line>
                 Some(a) => LineState::Attention {
                     outcome: a.outcome.clone(),
                     reason: a.reason.clone(),
+                    wbit: a.code.as_deref() == Some(push_codes::WRONG_BLOOD_IN_TUBE),
                 },
                 None => LineState::Waiting,
             },
@@ -63,6 +72,8 @@ fn lines(outbox: Vec<OutboxItem>, mut receipts: Vec<ReceiptRecord>) -> Vec<Line>
         .collect();
     // Needs attention first: that is what a person must act on.
     out.sort_by_key(|l| !matches!(l.state, LineState::Attention { .. }));
+    // Possible wrong blood in tube before any other attention.
+    out.sort_by_key(|l| !matches!(l.state, LineState::Attention { wbit: true, .. }));
     // Thousands may wait after days offline: list the first ones, count the rest.
     let hidden = out.len().saturating_sub(WAITING_SHOWN);
     out.truncate(WAITING_SHOWN);
@@ -197,7 +208,14 @@ fn line_view(l: Line, runner: SyncRunner) -> impl IntoView {
             {skew.then(|| view! { <span class="badge warn">"clock skew flagged"</span> })}
         }
         .into_any(),
-        LineState::Attention { outcome, reason } => view! {
+        LineState::Attention { reason, wbit: true, .. } => view! {
+            <span class="badge danger" data-testid="record-state">"POSSIBLE WRONG BLOOD IN TUBE"</span>
+            <p class="reason wbit" data-testid="record-reason">
+                {format!("The lab refused it: {reason}. The tube may hold another patient's blood. It is kept on this tablet, not sent; set the tube aside and call the lab now.")}
+            </p>
+        }
+        .into_any(),
+        LineState::Attention { outcome, reason, .. } => view! {
             <span class="badge danger" data-testid="record-state">"Needs attention"</span>
             <p class="reason" data-testid="record-reason">
                 {format!("The lab answered {outcome}: {reason}. It is kept on this tablet; call the lab.")}
