@@ -4,8 +4,9 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use drawline_domain::api::{CollectionSummary, CollectionVersionView, Worklist};
 use drawline_domain::identification::Identifier;
+use drawline_domain::collection::{device_accession, KnownLabels};
 use drawline_domain::{
-    AccessionNumber, Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence,
+    Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence,
     SiteConfig,
 };
 use serde_json::{json, Value};
@@ -143,6 +144,7 @@ pub fn outbox_records(
     finalized_at: DateTime<FixedOffset>,
 ) -> Result<Vec<Value>> {
     let site = SiteConfig::default_site();
+    let rules = site.safety().accession.clone();
     let by = CollectorId::parse(collector)?;
     let now = DeviceTime::from_local(finalized_at);
     // Untimed orders only: a timed draw at an arbitrary time needs a reason for its window.
@@ -182,8 +184,9 @@ pub fn outbox_records(
         c.identify(&evidence, &by, now)?;
         for i in 1..=c.tubes().len() as u32 {
             c.record_draw(i, now, None, &by, now)?;
-            let acc = AccessionNumber::parse(&format!("E{:06}-{i}", n))?;
-            c.label_tube(i, acc, None, &by, now)?;
+            // The label the app prints: unique to this collection, so never another patient's.
+            let printed = device_accession(CollectionId(id), i);
+            c.label_tube(i, printed.as_str(), &rules, &KnownLabels::new(), &by, now)?;
         }
         // Every collection answers the fasting question; only fasting tests require it.
         c.record_fasting(
