@@ -3,11 +3,10 @@
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, Utc};
 use drawline_domain::api::{CollectionSummary, CollectionVersionView, Worklist};
-use drawline_domain::identification::Identifier;
 use drawline_domain::collection::{device_accession, KnownLabels};
+use drawline_domain::identification::Identifier;
 use drawline_domain::{
-    Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence,
-    SiteConfig,
+    Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence, SiteConfig,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -105,6 +104,22 @@ impl Lab {
             bail!("no device called {name}");
         };
         self.post(&format!("/devices/{id}/revoke"), token, None, "revoke")
+            .await
+            .map(|_| ())
+    }
+
+    /// Assigns round `round` to the device called `device` (for any collector), as a supervisor.
+    pub async fn assign_round(&self, token: &str, round: &str, device: &str) -> Result<()> {
+        let devices: Vec<Value> = self.get("/devices", token).await?;
+        let Some(id) = devices
+            .iter()
+            .find(|d| d["name"] == device)
+            .and_then(|d| d["id"].as_str())
+        else {
+            bail!("no device called {device}");
+        };
+        let body = json!({ "name": round, "device_id": id, "collector_id": null });
+        self.post("/rounds", token, Some(body), "assign round")
             .await
             .map(|_| ())
     }
