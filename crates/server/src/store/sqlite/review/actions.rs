@@ -14,6 +14,7 @@ use crate::store::facts::{read_finalized, record_orders};
 use crate::store::review::{ConflictResolution, NewReviewEvent, ResolveOutcome};
 use crate::store::sqlite::audit::audit_json;
 use crate::store::sqlite::row::{code_of, corrupt, from_code, ts};
+use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
 use crate::store::sqlite::sync::versions::{held, insert_version, mark_orders, Arrival};
 use crate::store::sync::NewCollectionVersion;
 
@@ -190,6 +191,18 @@ fn store_attempt_as_version(
     let latest = current.map(|(_, v)| v);
     let version = latest.map_or(1, |l| l + 1);
     let record = finalized.record();
+    // A label another patient holds is never stored, not even by a supervisor's choice.
+    let patient_id = record.patient().id.as_str();
+    let labels: Vec<String> = record
+        .tubes()
+        .iter()
+        .filter_map(|t| t.accession.as_ref().map(ToString::to_string))
+        .collect();
+    for label in &labels {
+        if let Some(h) = held_by_another_patient(tx, label, &a.collection_id, patient_id)? {
+            return Ok(Err(h.reason()));
+        }
+    }
     let device_clock = DateTime::parse_from_rfc3339(&a.device_clock).map_err(corrupt)?;
     let v = NewCollectionVersion {
         collection_id,
@@ -211,5 +224,6 @@ fn store_attempt_as_version(
     insert_version(tx, &v, &by, latest.is_none())?;
     // As for a push: a cancelled order stays cancelled.
     mark_orders(tx, &record_orders(record))?;
+    bind_labels(tx, &a.collection_id, version, patient_id, &labels, at)?;
     Ok(Ok(version))
 }
