@@ -24,6 +24,9 @@ impl Event {
         match self {
             Event::IdentificationFailed {
                 error: IdentificationError::Mismatch { .. },
+            }
+            | Event::WristbandRescanFailed {
+                error: IdentificationError::Mismatch { .. },
             } => Some(HardStopKind::WrongPatient),
             Event::TubeBindingRefused { .. } => Some(HardStopKind::WrongBloodInTube),
             _ => None,
@@ -51,6 +54,16 @@ impl Collection {
         self.history
             .iter()
             .filter(|e| e.event.hard_stop() == Some(kind))
+            .count() as u32
+    }
+
+    /// How many wrong-patient hard stops this record raised before its first tube was drawn:
+    /// what the lab shows as "identification mismatch before draw".
+    pub fn wrong_patient_before_draw(&self) -> u32 {
+        self.history
+            .iter()
+            .take_while(|e| !matches!(e.event, Event::TubeDrawn { .. }))
+            .filter(|e| e.event.hard_stop() == Some(HardStopKind::WrongPatient))
             .count() as u32
     }
 

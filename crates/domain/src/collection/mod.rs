@@ -19,6 +19,7 @@ mod status;
 mod steps;
 mod time;
 mod tube;
+mod wristband;
 
 pub use draw_list::{sort_draw_list, DrawSection};
 pub use error::CollectionError;
