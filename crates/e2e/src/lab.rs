@@ -6,7 +6,7 @@ use drawline_domain::api::{CollectionSummary, CollectionVersionView, Worklist};
 use drawline_domain::identification::Identifier;
 use drawline_domain::{
     AccessionNumber, Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence,
-    SiteConfig,
+    IdentifyContext, SiteConfig,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -176,10 +176,18 @@ pub fn outbox_records(
             &by,
             now,
         )?;
-        let evidence = Evidence::new()
+        let context = IdentifyContext::for_round(
+            site.safety(),
+            &patient.identity,
+            worklist.patients.iter().map(|p| &p.identity),
+        );
+        let mut evidence = Evidence::new()
             .with_manual(Identifier::Name(patient.identity.name.clone()))
             .with_manual(Identifier::DateOfBirth(patient.identity.birth_date));
-        c.identify(&evidence, &by, now)?;
+        if context.mrn_required {
+            evidence = evidence.with_manual(Identifier::Mrn(patient.identity.mrn.clone()));
+        }
+        c.identify(&evidence, &context, &by, now)?;
         for i in 1..=c.tubes().len() as u32 {
             c.record_draw(i, now, None, &by, now)?;
             let acc = AccessionNumber::parse(&format!("E{:06}-{i}", n))?;
