@@ -2,7 +2,9 @@
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, Utc};
-use drawline_domain::api::{CollectionSummary, CollectionVersionView, Worklist};
+use drawline_domain::api::{
+    CollectionDetail, CollectionSummary, CollectionVersionView, QueuePage, Worklist,
+};
 use drawline_domain::identification::Identifier;
 use drawline_domain::{
     AccessionNumber, Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence,
@@ -125,6 +127,30 @@ impl Lab {
     /// Every received version of one collection.
     pub async fn versions(&self, token: &str, id: Uuid) -> Result<Vec<CollectionVersionView>> {
         self.get(&format!("/collections/{id}"), token).await
+    }
+
+    /// Imports lab orders as CSV (a supervisor's token) into `round`; answers the import report.
+    pub async fn import_csv(&self, token: &str, round: &str, csv: &str) -> Result<Value> {
+        let req = self
+            .http
+            .post(format!("{}/orders", self.base))
+            .query(&[("round", round)])
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(csv.to_owned());
+        let text = Self::send(req, "import orders").await?;
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// The supervisor queue for a query string (`""` or `"?flag=..."`).
+    pub async fn queue(&self, token: &str, query: &str) -> Result<QueuePage> {
+        self.get(&format!("/supervisor/queue{query}"), token).await
+    }
+
+    /// Everything the lab holds about one collection (a supervisor's token).
+    pub async fn detail(&self, token: &str, id: Uuid) -> Result<CollectionDetail> {
+        self.get(&format!("/supervisor/collections/{id}"), token)
+            .await
     }
 
     /// The device's worklist.

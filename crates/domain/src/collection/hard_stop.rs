@@ -1,7 +1,7 @@
 //! Hard stops: a wrong-patient or wrong-tube refusal must be acknowledged before the collector goes on, and is counted.
 
 use super::error::CollectionError;
-use super::history::Event;
+use super::history::{Event, HistoryEntry};
 use super::ids::CollectorId;
 use super::record::Collection;
 use super::time::DeviceTime;
@@ -47,6 +47,16 @@ impl Collection {
             }
         }
         None
+    }
+
+    /// The history entry that raised the pending hard stop, if one waits: what a screen shows
+    /// again after a reload.
+    pub fn pending_hard_stop_entry(&self) -> Option<&HistoryEntry> {
+        self.pending_hard_stop()?;
+        self.history
+            .iter()
+            .rev()
+            .find(|e| e.event.hard_stop().is_some())
     }
 
     /// How many hard stops of `kind` this record raised.
