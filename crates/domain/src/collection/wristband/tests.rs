@@ -21,7 +21,12 @@ fn every_wrong_patient_attempt_is_counted_as_a_mismatch_before_the_draw() {
         c.identify(&other_wristband(), &ctx(), &nurse(), now)
             .unwrap_err();
         assert_eq!(c.pending_hard_stop(), Some(HardStopKind::WrongPatient));
+        // What a screen shows again after a reload: the refused attempt itself.
+        let entry = c.pending_hard_stop_entry().unwrap();
+        assert!(matches!(entry.event, Event::IdentificationFailed { .. }));
+        assert_eq!(entry.at, now);
         c.acknowledge_hard_stop(&nurse(), now).unwrap();
+        assert!(c.pending_hard_stop_entry().is_none());
     }
     c.identify(
         &wristband(),
