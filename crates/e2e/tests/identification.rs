@@ -88,7 +88,7 @@ async fn twins_on_one_ward_need_the_mrn_and_the_other_twins_wristband_is_a_hard_
     );
     let stop = browser.text_of("hard-stop").await?;
     ensure!(
-        stop.contains("Girl B") && stop.contains("Wrong-patient stops on this collection: 1"),
+        stop.contains("JUDY GIRL B") && stop.contains("Wrong-patient stops on this collection: 1"),
         "{stop}"
     );
     browser

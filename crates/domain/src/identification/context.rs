@@ -1,7 +1,7 @@
 //! What identification needs to know besides the evidence: the site's MRN rule and whether the MRN is required.
 
+use super::evidence::PatientIdentity;
 use super::look_alike::look_alikes;
-use super::PatientIdentity;
 use crate::safety::{MrnRule, SafetyRules};
 
 /// The circumstances of one identification.

@@ -1,6 +1,6 @@
 //! Twins and look-alikes: patients of one round that name and date of birth cannot tell apart.
 
-use super::PatientIdentity;
+use super::evidence::PatientIdentity;
 use crate::safety::MrnRule;
 
 /// The other patients of `round` that share `patient`'s family name (folded, see

@@ -1,3 +1,5 @@
+use chrono::NaiveDate;
+
 use super::*;
 
 fn peter() -> PatientIdentity {

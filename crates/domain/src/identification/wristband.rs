@@ -7,10 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    parse_birth_date, CaptureMethod, Evidence, Identifier, IdentifierKind, Mrn, PersonName,
-    Presented,
-};
+use super::evidence::{parse_birth_date, Evidence, Identifier, Presented};
+use super::kind::{CaptureMethod, IdentifierKind};
+use super::mrn::Mrn;
+use super::name::PersonName;
 use crate::safety::SafetyRules;
 
 /// Longest wristband payload read: a `DL1` payload with long names and ward fields stays far
