@@ -34,6 +34,15 @@ fn describe(e: &Evidence) -> String {
         .join(" · ")
 }
 
+/// `text` as a sentence: its first letter in capitals (domain messages start in lower case).
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// What the screen says about a wristband-field refusal (the attempt is already logged).
 fn refusal_text(e: &CollectionError) -> String {
     match e {
@@ -113,8 +122,7 @@ pub fn Identify() -> impl IntoView {
                 error_slot.set(None);
             } else {
                 error_slot.set(Some(
-                    IdentificationError::NotEnoughIdentifiers { have }
-                        .to_string()
+                    sentence(&IdentificationError::NotEnoughIdentifiers { have }.to_string())
                         .into(),
                 ));
             }
@@ -136,7 +144,7 @@ pub fn Identify() -> impl IntoView {
             }
             Err(e) => {
                 handle.commit(next, Step::Identify);
-                error_slot.set(Some(e.into()));
+                error_slot.set(Some(sentence(&e.to_string()).into()));
             }
         }
     };
@@ -196,7 +204,7 @@ pub fn Identify() -> impl IntoView {
                 };
                 attempt(evidence, manual_error);
             }
-            Err(e) => manual_error.set(Some(e.to_string().into())),
+            Err(e) => manual_error.set(Some(sentence(&e.to_string()).into())),
         }
     };
 
@@ -294,6 +302,7 @@ pub fn Identify() -> impl IntoView {
                     {format!("Wrong-patient stops on this collection: {stops}. The supervisor sees each one.")}
                 </p>
             })}
+            {verbal_view}
             <section class="card">
                 <ScanField
                     label="Scan the patient's wristband"
@@ -306,7 +315,6 @@ pub fn Identify() -> impl IntoView {
                 <CameraScan on_scan=on_scan />
                 <ErrorNote error=scan_error test_id="scan-error" />
             </section>
-            {verbal_view}
             <details class="card" open=move || pending.get().is_some() || !twins().is_empty()>
                 <summary data-testid="manual-toggle">"Cannot scan? Enter two identifiers by hand"</summary>
                 <p class="hint">

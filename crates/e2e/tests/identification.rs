@@ -43,6 +43,18 @@ async fn wait_until_text(
     }
 }
 
+/// Scrolls the element with this `data-testid` to the top of the window, for a screenshot.
+async fn scroll_to(browser: &Browser, test_id: &str) -> Result<()> {
+    browser
+        .client
+        .execute(
+            "document.querySelector(`[data-testid=\"${arguments[0]}\"]`).scrollIntoView()",
+            vec![test_id.into()],
+        )
+        .await?;
+    Ok(())
+}
+
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn twins_on_one_ward_need_the_mrn_and_the_other_twins_wristband_is_a_hard_stop() -> Result<()>
@@ -75,6 +87,10 @@ async fn twins_on_one_ward_need_the_mrn_and_the_other_twins_wristband_is_a_hard_
             .contains("another patient on this round has the same family name and date of birth"),
         "{refused}"
     );
+    browser
+        .client
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await?;
     browser.capture_both_sizes("30-identify-twins").await?;
 
     // The other twin's wristband: WRONG PATIENT, naming the given name and the MRN.
@@ -208,6 +224,7 @@ async fn a_wrong_wristband_is_acknowledged_then_scan_plus_verbal_reaches_the_sup
         t == "Identification mismatch before draw (1 attempt)"
     })
     .await?;
+    scroll_to(&browser, "queue-item").await?;
     browser
         .capture_both_sizes("33-supervisor-queue-mismatch")
         .await?;
@@ -221,13 +238,7 @@ async fn a_wrong_wristband_is_acknowledged_then_scan_plus_verbal_reaches_the_sup
             && attempts.iter().any(|a| a.contains("tube label")),
         "{attempts:?}"
     );
-    browser
-        .client
-        .execute(
-            "document.querySelector('[data-testid=\"identification-attempts\"]').scrollIntoView()",
-            vec![],
-        )
-        .await?;
+    scroll_to(&browser, "wrong-patient-stops").await?;
     browser
         .capture_both_sizes("34-supervisor-collection-identification")
         .await?;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use drawline_domain::collection::{Event, HardStopKind, Scope};
-use drawline_domain::{label_for, FinalizedCollection, SecondIdentifier};
+use drawline_domain::{label_for, FinalizedCollection, SecondIdentifier, WristbandError};
 use serde_json::Value;
 
 use crate::api::{
@@ -102,6 +102,10 @@ pub fn identification_attempts(
                     format!("identified by {}", identification.method.display())
                 }
                 Event::IdentificationFailed { error } => error.to_string(),
+                Event::WristbandScanRefused {
+                    error: WristbandError::Empty,
+                    ..
+                } => "wristband field: a blank scan, nothing read".into(),
                 Event::WristbandScanRefused { read, error } => {
                     format!("wristband field: read \u{201c}{read}\u{201d}, refused: {error}")
                 }
