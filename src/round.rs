@@ -3,7 +3,8 @@
 use std::rc::Rc;
 
 use drawline_domain::api::Worklist;
-use drawline_domain::{Device, SiteConfig};
+use drawline_domain::safety::SafetyRules;
+use drawline_domain::{Device, PatientIdentity, SiteConfig};
 
 use crate::storage::keys::{TypedRecords, NEEDLE, SITE, WORKLIST};
 use crate::storage::{DraftStore, StorageError};
@@ -19,6 +20,18 @@ pub async fn load_round(
         .await?
         .unwrap_or_else(SiteConfig::default_site);
     Ok((worklist, site))
+}
+
+/// What identification needs from the round: the site's safety rules and every patient of the
+/// stored worklist (to find look-alikes such as twins).
+pub async fn load_identification(
+    store: &Rc<dyn DraftStore>,
+) -> Result<(SafetyRules, Vec<PatientIdentity>), StorageError> {
+    let (worklist, site) = load_round(store).await?;
+    let patients = worklist
+        .map(|w| w.patients.into_iter().map(|p| p.identity).collect())
+        .unwrap_or_default();
+    Ok((site.safety().clone(), patients))
 }
 
 /// The needle setting (straight needle unless the collector chose a butterfly).

@@ -401,7 +401,10 @@ mod tests {
         let mut other = begin("p2", &[], Device::EvacuatedHolder).unwrap();
         let ev = Evidence::from_wristband("DL1|MRN200101|WALKER^EDITH|19370630").unwrap();
         let by = collector().collector_id();
-        other.collection.identify(&ev, &by, now).unwrap();
+        other
+            .collection
+            .identify(&ev, &drawline_domain::IdentifyContext::default(), &by, now)
+            .unwrap();
         other
             .collection
             .record_draw(1, now, None, &by, now)

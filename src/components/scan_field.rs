@@ -17,6 +17,9 @@ pub fn ScanField(
     /// Take the keyboard focus when shown, so a scanner can be used at once.
     #[prop(optional)]
     autofocus: bool,
+    /// Hand over a blank scan too (Enter on an empty field), so the screen can say so.
+    #[prop(optional)]
+    report_blank: bool,
 ) -> impl IntoView {
     let input = NodeRef::<Input>::new();
     let field_id = format!("scan-{test_id}");
@@ -34,7 +37,7 @@ pub fn ScanField(
             if let Some(el) = input.get() {
                 let text = el.value();
                 el.set_value("");
-                if !text.trim().is_empty() {
+                if report_blank || !text.trim().is_empty() {
                     on_scan.run(text);
                 }
             }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::error_note::{failure_of, ErrorNote};
+use crate::components::second_scan::SecondScan;
 use crate::context::{DeviceDb, Revision};
 use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
@@ -179,6 +180,7 @@ pub fn Review() -> impl IntoView {
             <ErrorNote error=error test_id="finalize-error" />
             <ErrorNote error=failure_of(finalize) />
             {body}
+            <SecondScan handle=handle />
         </CollectionFrame>
     }
 }

@@ -337,6 +337,44 @@ fn record_view(r: &RecordView) -> impl IntoView {
             </table>
         </div>
         {(!r.exceptions.is_empty()).then(|| view! { <h3>"Not collected"</h3><ul>{exceptions}</ul> })}
+        {identification_view(r)}
+    }
+}
+
+/// Every identification step of the record: attempts, wrong-patient stops (with the count) and
+/// their acknowledgements, refused wristband reads, the second wristband scan.
+fn identification_view(r: &RecordView) -> impl IntoView {
+    let steps = r
+        .identification_attempts
+        .iter()
+        .map(|a| {
+            let who = a.by.name.clone().unwrap_or_else(|| a.by.id.clone());
+            let line = format!(
+                "{} · {who} · {}",
+                drawline_domain::clock_text::day_month_hm(&a.at),
+                a.what
+            );
+            view! {
+                <li class=if a.hard_stop { "notice" } else { "" } data-testid="identification-attempt">{line}</li>
+            }
+        })
+        .collect_view();
+    let summary = (r.wrong_patient_stops > 0).then(|| {
+        view! {
+            <p class="notice" data-testid="wrong-patient-stops">
+                {format!(
+                    "{} wrong-patient stop{} ({} before the first draw), each acknowledged by the collector.",
+                    r.wrong_patient_stops,
+                    if r.wrong_patient_stops == 1 { "" } else { "s" },
+                    r.wrong_patient_before_draw
+                )}
+            </p>
+        }
+    });
+    view! {
+        <h3>"Identification"</h3>
+        {summary}
+        <ul class="history" data-testid="identification-attempts">{steps}</ul>
     }
 }
 

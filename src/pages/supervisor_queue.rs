@@ -38,6 +38,7 @@ const FLAGS: [(&str, &str); 8] = [
     ("exception", "Exception recorded"),
     ("manual_identification", "Manual identification"),
     ("corrected", "Correction"),
+    ("identification_mismatch", "Identification mismatch"),
 ];
 
 /// The received-collections view, filtered by status, flag, device, collector, patient and date,
@@ -110,6 +111,34 @@ fn status_badge(item: &QueueItem) -> (&'static str, &'static str) {
     }
 }
 
+/// "Identification mismatch before draw (2 attempts)", and the wrong wristbands after the draw
+/// (at the second scan) when there were any.
+fn mismatch_flags(item: &QueueItem) -> Vec<String> {
+    let attempts = |n: u32| {
+        if n == 1 {
+            "1 attempt".to_owned()
+        } else {
+            format!("{n} attempts")
+        }
+    };
+    let before = item.wrong_patient_before_draw;
+    let after = item.wrong_patient_stops.saturating_sub(before);
+    let mut out = Vec::new();
+    if before > 0 {
+        out.push(format!(
+            "Identification mismatch before draw ({})",
+            attempts(before)
+        ));
+    }
+    if after > 0 {
+        out.push(format!(
+            "Wrong wristband after the draw ({})",
+            attempts(after)
+        ));
+    }
+    out
+}
+
 fn queue_item(item: QueueItem) -> impl IntoView {
     let (class, status) = status_badge(&item);
     let f = &item.flags;
@@ -134,6 +163,9 @@ fn queue_item(item: QueueItem) -> impl IntoView {
     }
     if f.manual_identification {
         flags.push("Manual identification".into());
+    }
+    if f.identification_mismatch {
+        flags.extend(mismatch_flags(&item));
     }
     if f.corrected {
         flags.push(format!("Correction v{}", item.version));

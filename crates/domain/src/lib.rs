@@ -28,8 +28,8 @@ pub use collection::{
 };
 pub use hash::ContentHash;
 pub use identification::{
-    identify, CaptureMethod, Evidence, IdentificationError, Mrn, PatientIdentity, PersonName,
-    WristbandError,
+    identify, look_alikes, CaptureMethod, Evidence, IdentificationError, IdentifyContext, Mrn,
+    PatientIdentity, PersonName, WristbandError,
 };
 pub use label::{label_for, LabelContent, SecondIdentifier};
 pub use order_of_draw::{ContainerId, ContainerType, OrderOfDraw};

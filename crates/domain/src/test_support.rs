@@ -8,7 +8,7 @@ use crate::collection::{
     Collection, CollectionError, CollectionId, CollectorId, DeviceTime, FinalizedCollection,
     KnownLabels, Order, OrderId, Patient, PatientId, Priority,
 };
-use crate::identification::{Evidence, Mrn, PatientIdentity, PersonName};
+use crate::identification::{Evidence, IdentifyContext, Mrn, PatientIdentity, PersonName};
 use crate::planner::Device;
 use crate::site::SiteConfig;
 
@@ -76,8 +76,13 @@ pub fn complete() -> Collection {
         order("sr-cmp", "CMP"),
         order("sr-cbc", "CBC"),
     ]);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    c.identify(
+        &wristband(),
+        &IdentifyContext::default(),
+        &nurse(),
+        t("2024-05-01T08:05:00+02:00"),
+    )
+    .unwrap();
     for (i, acc) in [(1, "A0001"), (2, "A0002"), (3, "A0003")] {
         let now = t("2024-05-01T08:10:00+02:00");
         c.record_draw(i, now, None, &nurse(), now).unwrap();
@@ -96,8 +101,13 @@ pub fn finalized() -> FinalizedCollection {
 /// A collection of `orders` started at 08:00 and identified by wristband at 08:05.
 pub fn identified(orders: Vec<Order>) -> Collection {
     let mut c = started(orders);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    c.identify(
+        &wristband(),
+        &IdentifyContext::default(),
+        &nurse(),
+        t("2024-05-01T08:05:00+02:00"),
+    )
+    .unwrap();
     c
 }
 

@@ -73,6 +73,32 @@ pub async fn start_and_identify(browser: &Browser) -> Result<String> {
     browser.wait_for_path(|p| p.ends_with("/tubes")).await
 }
 
+/// Acknowledges the hard stop on screen as a collector must: the button stays disabled until the
+/// statement is ticked (a single tap does not clear it); then waits until the stop is gone.
+pub async fn acknowledge_hard_stop(browser: &Browser) -> Result<()> {
+    let dismiss = browser.element("hard-stop-dismiss").await?;
+    ensure!(
+        !dismiss.is_enabled().await?,
+        "a single tap must not clear a hard stop"
+    );
+    browser.click("hard-stop-confirm").await?;
+    browser.click("hard-stop-dismiss").await?;
+    wait_for_count(browser, "hard-stop", 0).await
+}
+
+/// Signs the collector out and a supervisor (`sam` of the demo site) in, up to the devices view.
+pub async fn sign_in_supervisor(browser: &Browser) -> Result<()> {
+    browser.click("sign-out").await?;
+    browser.wait_for_path(|p| p == "/sign-in").await?;
+    browser.type_into("username", "sam").await?;
+    browser.type_into("pin", "9876").await?;
+    browser.click("sign-in-submit").await?;
+    browser
+        .wait_for_path(|p| p == "/supervisor/devices")
+        .await?;
+    Ok(())
+}
+
 /// Waits until the service worker is ready, then presses "Prepare for round" until the round is
 /// downloaded for offline work (within `limit`); answers what the app then says.
 pub async fn prepare_round(browser: &Browser, limit: Duration) -> Result<String> {

@@ -2,11 +2,14 @@
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, FixedOffset, Utc};
-use drawline_domain::api::{CollectionSummary, CollectionVersionView, Worklist};
+use drawline_domain::api::{
+    CollectionDetail, CollectionSummary, CollectionVersionView, QueuePage, Worklist,
+};
 use drawline_domain::collection::{device_accession, KnownLabels};
 use drawline_domain::identification::Identifier;
 use drawline_domain::{
-    Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence, SiteConfig,
+    Collection, CollectionId, CollectorId, Device, DeviceTime, Evidence, IdentifyContext,
+    SiteConfig,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -143,6 +146,30 @@ impl Lab {
         self.get(&format!("/collections/{id}"), token).await
     }
 
+    /// Imports lab orders as CSV (a supervisor's token) into `round`; answers the import report.
+    pub async fn import_csv(&self, token: &str, round: &str, csv: &str) -> Result<Value> {
+        let req = self
+            .http
+            .post(format!("{}/orders", self.base))
+            .query(&[("round", round)])
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(csv.to_owned());
+        let text = Self::send(req, "import orders").await?;
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// The supervisor queue for a query string (`""` or `"?flag=..."`).
+    pub async fn queue(&self, token: &str, query: &str) -> Result<QueuePage> {
+        self.get(&format!("/supervisor/queue{query}"), token).await
+    }
+
+    /// Everything the lab holds about one collection (a supervisor's token).
+    pub async fn detail(&self, token: &str, id: Uuid) -> Result<CollectionDetail> {
+        self.get(&format!("/supervisor/collections/{id}"), token)
+            .await
+    }
+
     /// The device's worklist.
     pub async fn worklist(&self, token: &str) -> Result<Worklist> {
         self.get("/worklist", token).await
@@ -193,10 +220,18 @@ pub fn outbox_records(
             &by,
             now,
         )?;
-        let evidence = Evidence::new()
+        let context = IdentifyContext::for_round(
+            site.safety(),
+            &patient.identity,
+            worklist.patients.iter().map(|p| &p.identity),
+        );
+        let mut evidence = Evidence::new()
             .with_manual(Identifier::Name(patient.identity.name.clone()))
             .with_manual(Identifier::DateOfBirth(patient.identity.birth_date));
-        c.identify(&evidence, &by, now)?;
+        if context.mrn_required {
+            evidence = evidence.with_manual(Identifier::Mrn(patient.identity.mrn.clone()));
+        }
+        c.identify(&evidence, &context, &by, now)?;
         for i in 1..=c.tubes().len() as u32 {
             c.record_draw(i, now, None, &by, now)?;
             // The label the app prints: unique to this collection, so never another patient's.

@@ -94,7 +94,7 @@ async fn a_wrong_wristband_is_a_hard_stop_naming_what_did_not_match() -> Result<
     let stop = browser.text_of("hard-stop").await?;
     assert!(stop.contains("WALKER"), "shows what was read: {stop}");
 
-    browser.click("hard-stop-dismiss").await?;
+    flow::acknowledge_hard_stop(&browser).await?;
     browser
         .wait_for_text("identified-badge", "Not identified")
         .await?;
@@ -179,7 +179,7 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
             .await?;
         browser.wait_for("hard-stop").await?;
         browser.capture(&shot("05-hard-stop")).await?;
-        browser.click("hard-stop-dismiss").await?;
+        flow::acknowledge_hard_stop(&browser).await?;
         browser
             .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
             .await?;

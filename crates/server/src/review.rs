@@ -5,13 +5,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use drawline_domain::collection::Scope;
-use drawline_domain::{label_for, FinalizedCollection, SecondIdentifier};
+use drawline_domain::collection::{Event, HardStopKind, Scope};
+use drawline_domain::{label_for, FinalizedCollection, SecondIdentifier, WristbandError};
 use serde_json::Value;
 
 use crate::api::{
-    risk_codes, DeviceOverview, DeviceStatus, ExceptionView, OrderRef, PatientSummary, PersonRef,
-    QueueFlags, RecordView, ReviewThresholds, RiskLevel, RiskReason, TubeView, WindowOverrideView,
+    risk_codes, DeviceOverview, DeviceStatus, ExceptionView, IdentificationAttemptView, OrderRef,
+    PatientSummary, PersonRef, QueueFlags, RecordView, ReviewThresholds, RiskLevel, RiskReason,
+    TubeView, WindowOverrideView,
 };
 use crate::config;
 use crate::store::facts::{collected_at, RecordFacts};
@@ -74,6 +75,7 @@ pub fn flags(
         exception: facts.is_some_and(|f| !f.exceptions.is_empty()),
         manual_identification: facts.is_some_and(|f| f.manual_identification),
         corrected: version > 1,
+        identification_mismatch: facts.is_some_and(|f| f.wrong_patient_stops > 0),
         ..QueueFlags::default()
     }
 }
@@ -84,6 +86,46 @@ pub fn person(id: &str, names: &HashMap<String, String>) -> PersonRef {
         id: id.to_owned(),
         name: names.get(id).cloned(),
     }
+}
+
+/// The identification steps of a record, oldest first: attempts (refused or not), hard stops
+/// and their acknowledgements, refused wristband scans and the second wristband scan.
+pub fn identification_attempts(
+    c: &drawline_domain::Collection,
+    names: &HashMap<String, String>,
+) -> Vec<IdentificationAttemptView> {
+    c.history()
+        .iter()
+        .filter_map(|e| {
+            let what = match &e.event {
+                Event::Identified { identification } => {
+                    format!("identified by {}", identification.method.display())
+                }
+                Event::IdentificationFailed { error } => error.to_string(),
+                Event::WristbandScanRefused {
+                    error: WristbandError::Empty,
+                    ..
+                } => "wristband field: a blank scan, nothing read".into(),
+                Event::WristbandScanRefused { read, error } => {
+                    format!("wristband field: read \u{201c}{read}\u{201d}, refused: {error}")
+                }
+                Event::WristbandRescanned => "second wristband scan: same patient".into(),
+                Event::WristbandRescanFailed { error } => {
+                    format!("second wristband scan: {error}")
+                }
+                Event::HardStopAcknowledged {
+                    stop: HardStopKind::WrongPatient,
+                } => "wrong-patient stop acknowledged".into(),
+                _ => return None,
+            };
+            Some(IdentificationAttemptView {
+                at: e.at.local(),
+                by: person(e.by.as_str(), names),
+                what,
+                hard_stop: e.event.hard_stop() == Some(HardStopKind::WrongPatient),
+            })
+        })
+        .collect()
 }
 
 /// A finalized record, read for a supervisor: tube by tube, with labels and exceptions.
@@ -166,6 +208,9 @@ pub fn record_view(f: &FinalizedCollection, names: &HashMap<String, String>) -> 
         collected_at: collected_at(c),
         tubes,
         exceptions,
+        wrong_patient_stops: c.hard_stops(HardStopKind::WrongPatient),
+        wrong_patient_before_draw: c.wrong_patient_before_draw(),
+        identification_attempts: identification_attempts(c, names),
         history: c.history().to_vec(),
     }
 }

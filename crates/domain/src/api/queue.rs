@@ -208,6 +208,12 @@ pub struct QueueItem {
     pub notes: u32,
     /// The latest change: arrival, resend, review action or resolution.
     pub changed_at: DateTime<Utc>,
+    /// Wrong-patient hard stops the record raised (each acknowledged on the device).
+    #[serde(default)]
+    pub wrong_patient_stops: u32,
+    /// Of those, the ones before the first draw ("identification mismatch before draw").
+    #[serde(default)]
+    pub wrong_patient_before_draw: u32,
 }
 
 /// Answer of `GET /api/v1/supervisor/queue`: newest arrivals first. The answer carries an

@@ -86,6 +86,21 @@ pub struct OrderRef {
     pub due_at: Option<DateTime<Utc>>,
 }
 
+/// One step of a record's identification, as a supervisor reads it: an attempt, a hard stop,
+/// its acknowledgement, a refused scan, the second wristband scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdentificationAttemptView {
+    /// When, device local time.
+    pub at: DateTime<FixedOffset>,
+    /// By whom.
+    pub by: PersonRef,
+    /// What happened, in words (the message the collector saw for a refusal).
+    pub what: String,
+    /// A wrong-patient hard stop.
+    pub hard_stop: bool,
+}
+
 /// What a finalized record says, read for a supervisor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -112,6 +127,15 @@ pub struct RecordView {
     pub tubes: Vec<TubeView>,
     /// Exceptions recorded.
     pub exceptions: Vec<ExceptionView>,
+    /// Wrong-patient hard stops the record raised.
+    #[serde(default)]
+    pub wrong_patient_stops: u32,
+    /// Of those, the ones before the first draw.
+    #[serde(default)]
+    pub wrong_patient_before_draw: u32,
+    /// Every identification step, oldest first.
+    #[serde(default)]
+    pub identification_attempts: Vec<IdentificationAttemptView>,
     /// The record's own history (device side), oldest first.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub history: Vec<crate::collection::HistoryEntry>,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::ids::OrderId;
 use crate::catalog::TestCode;
-use crate::identification::IdentificationError;
+use crate::identification::{IdentificationError, WristbandError};
 use crate::planner::PlanError;
 
 /// A rule the requested change would break.
@@ -31,6 +31,22 @@ pub enum CollectionError {
     /// Identification failed (the attempt is in the history).
     #[error(transparent)]
     Identification(#[from] IdentificationError),
+    /// Something read in the wristband field is not a wristband (the attempt is in the history).
+    #[error("read \u{201c}{read}\u{201d}: refused, {error}")]
+    Wristband {
+        /// What was read, sanitised.
+        read: String,
+        /// Why it was refused.
+        error: WristbandError,
+    },
+    /// The site asks for a second wristband scan after the draw, before finalize.
+    #[error(
+        "scan the patient's wristband again before finalizing (this site checks it after the draw)"
+    )]
+    SecondScanNeeded,
+    /// A second wristband scan with no tube drawn yet.
+    #[error("the second wristband scan comes after the draw: draw a tube first")]
+    SecondScanBeforeDraw,
     /// Drawing before positive identification.
     #[error("identify the patient before drawing")]
     NotIdentified,

@@ -27,6 +27,9 @@ impl Collection {
         if self.fasting_must_be_recorded() && self.fasting.is_none() {
             return Err(CollectionError::FastingNotRecorded);
         }
+        if self.second_scan_pending() {
+            return Err(CollectionError::SecondScanNeeded);
+        }
         let mut record = self.clone();
         record.status = Status::Finalized;
         record.finalized_at = Some(now);

@@ -1,7 +1,7 @@
 //! Hard stops: a wrong-patient or wrong-tube refusal must be acknowledged before the collector goes on, and is counted.
 
 use super::error::CollectionError;
-use super::history::Event;
+use super::history::{Event, HistoryEntry};
 use super::ids::CollectorId;
 use super::record::Collection;
 use super::time::DeviceTime;
@@ -24,6 +24,9 @@ impl Event {
     pub fn hard_stop(&self) -> Option<HardStopKind> {
         match self {
             Event::IdentificationFailed {
+                error: IdentificationError::Mismatch { .. },
+            }
+            | Event::WristbandRescanFailed {
                 error: IdentificationError::Mismatch { .. },
             } => Some(HardStopKind::WrongPatient),
             // Records made before tube labels were judged logged only wrong blood in tube so.
@@ -52,11 +55,31 @@ impl Collection {
         None
     }
 
+    /// The history entry that raised the pending hard stop, if one waits: what a screen shows
+    /// again after a reload.
+    pub fn pending_hard_stop_entry(&self) -> Option<&HistoryEntry> {
+        self.pending_hard_stop()?;
+        self.history
+            .iter()
+            .rev()
+            .find(|e| e.event.hard_stop().is_some())
+    }
+
     /// How many hard stops of `kind` this record raised.
     pub fn hard_stops(&self, kind: HardStopKind) -> u32 {
         self.history
             .iter()
             .filter(|e| e.event.hard_stop() == Some(kind))
+            .count() as u32
+    }
+
+    /// How many wrong-patient hard stops this record raised before its first tube was drawn:
+    /// what the lab shows as "identification mismatch before draw".
+    pub fn wrong_patient_before_draw(&self) -> u32 {
+        self.history
+            .iter()
+            .take_while(|e| !matches!(e.event, Event::TubeDrawn { .. }))
+            .filter(|e| e.event.hard_stop() == Some(HardStopKind::WrongPatient))
             .count() as u32
     }
 

@@ -8,7 +8,7 @@ use super::ids::{AccessionNumber, CollectorId};
 use super::time::DeviceTime;
 use crate::catalog::TestCode;
 use crate::hash::ContentHash;
-use crate::identification::{Identification, IdentificationError};
+use crate::identification::{Identification, IdentificationError, WristbandError};
 
 /// One entry of the record's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +37,21 @@ pub enum Event {
     },
     /// Identification attempt refused (logged, hard stop or not).
     IdentificationFailed {
+        /// The error shown.
+        error: IdentificationError,
+    },
+    /// Something read in the wristband field was not a wristband (blank, too long, control
+    /// characters, a tube label, ...): logged, nothing else changed.
+    WristbandScanRefused {
+        /// What was read, sanitised (control characters escaped, long text cut).
+        read: String,
+        /// Why it was refused.
+        error: WristbandError,
+    },
+    /// The second wristband scan the site asks for after the draw matched the patient.
+    WristbandRescanned,
+    /// The second wristband scan was refused (a mismatch is a wrong-patient hard stop).
+    WristbandRescanFailed {
         /// The error shown.
         error: IdentificationError,
     },

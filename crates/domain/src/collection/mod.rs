@@ -20,6 +20,7 @@ mod steps;
 mod time;
 mod tube;
 mod tube_label;
+mod wristband;
 
 pub use draw_list::{sort_draw_list, DrawSection};
 pub use error::CollectionError;

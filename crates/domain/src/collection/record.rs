@@ -34,6 +34,11 @@ pub struct Collection {
     pub(super) fasting: Option<FastingStatus>,
     pub(super) finalized_at: Option<DeviceTime>,
     pub(super) history: Vec<HistoryEntry>,
+    /// The site asks for a second wristband scan after the draw (copied from the site's
+    /// safety rules at start, so finalize knows it). Absent when false, so records made before
+    /// the rule existed keep their content hash.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(super) second_scan_required: bool,
 }
 
 impl Collection {
@@ -93,6 +98,7 @@ impl Collection {
                 by: by.clone(),
                 event: Event::Started { tests: sorted },
             }],
+            second_scan_required: site.safety().second_wristband_scan,
         })
     }
 

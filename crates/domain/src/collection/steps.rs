@@ -11,14 +11,17 @@ use super::record::Collection;
 use super::time::{DeviceTime, FUTURE_TOLERANCE_SECONDS};
 use super::tube::{Draw, TubeRecord, WindowOverride};
 use super::tube_label::{judge_tube_label, KnownLabels};
-use crate::identification::{identify, Evidence};
+use crate::identification::{identify, Evidence, IdentifyContext};
 use crate::safety::AccessionFormat;
 
 impl Collection {
-    /// Positive identification; a failed attempt is logged in the history and returned.
+    /// Positive identification under `context` (the site's MRN rule, and whether a look-alike
+    /// on the round makes the MRN required); a failed attempt is logged in the history and
+    /// returned, a mismatch as a wrong-patient hard stop.
     pub fn identify(
         &mut self,
         evidence: &Evidence,
+        context: &IdentifyContext,
         by: &CollectorId,
         now: DeviceTime,
     ) -> Result<(), CollectionError> {
@@ -27,7 +30,7 @@ impl Collection {
         if self.identification.is_some() {
             return Err(CollectionError::AlreadyIdentified);
         }
-        match identify(evidence, &self.patient.identity) {
+        match identify(evidence, &self.patient.identity, context) {
             Ok(identification) => {
                 self.identification = Some(identification.clone());
                 self.log(now, by, Event::Identified { identification });

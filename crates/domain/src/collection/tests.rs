@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::catalog::TestCode;
-use crate::identification::{Evidence, Mrn, WristbandError};
+use crate::identification::{Evidence, IdentifyContext, Mrn, WristbandError};
 use crate::planner::Device;
 use crate::site::SiteConfig;
 use crate::test_support::*;
@@ -12,8 +12,13 @@ use crate::test_support::*;
 fn a_collection_walks_from_draft_to_finalized() {
     let mut c = started(vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")]);
     assert_eq!(c.status(), Status::Draft);
-    c.identify(&wristband(), &nurse(), t("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    c.identify(
+        &wristband(),
+        &IdentifyContext::default(),
+        &nurse(),
+        t("2024-05-01T08:05:00+02:00"),
+    )
+    .unwrap();
     assert_eq!(c.status(), Status::Identified);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();
@@ -57,7 +62,12 @@ fn a_failed_identification_is_a_hard_stop_and_is_logged() {
     let mut c = started(vec![order("sr-cbc", "CBC")]);
     let other = Evidence::from_wristband("DL1|99999|DUCK^DONALD|19340609").unwrap();
     let e = c
-        .identify(&other, &nurse(), t("2024-05-01T08:05:00+02:00"))
+        .identify(
+            &other,
+            &IdentifyContext::default(),
+            &nurse(),
+            t("2024-05-01T08:05:00+02:00"),
+        )
         .unwrap_err();
     assert!(matches!(e, CollectionError::Identification(ref i) if i.is_hard_stop()));
     assert!(matches!(
@@ -67,7 +77,12 @@ fn a_failed_identification_is_a_hard_stop_and_is_logged() {
     assert_eq!(c.status(), Status::Draft);
     // Typing the right identifiers at once does not clear a wrong-patient stop.
     let e = c
-        .identify(&wristband(), &nurse(), t("2024-05-01T08:06:00+02:00"))
+        .identify(
+            &wristband(),
+            &IdentifyContext::default(),
+            &nurse(),
+            t("2024-05-01T08:06:00+02:00"),
+        )
         .unwrap_err();
     assert!(matches!(
         e,
@@ -485,7 +500,8 @@ fn a_discard_tube_is_neither_needed_nor_excepted_and_never_labelled() {
     .unwrap();
     let discard = c.tubes().iter().find(|t| t.tube.discard).unwrap().clone();
     assert!(!c.tube_needed(&discard) && !c.tube_excepted(&discard));
-    c.identify(&wristband(), &nurse(), now).unwrap();
+    c.identify(&wristband(), &IdentifyContext::default(), &nurse(), now)
+        .unwrap();
     c.record_draw(discard.index, now, None, &nurse(), now)
         .unwrap();
     assert_eq!(c.next_tube_to_label(), None);

@@ -3,6 +3,7 @@
 //! Also the lab orders it covers. Every backend indexes the same facts.
 
 use chrono::{DateTime, Utc};
+use drawline_domain::collection::HardStopKind;
 use drawline_domain::{CaptureMethod, Collection, FinalizedCollection};
 use serde_json::Value;
 
@@ -27,8 +28,12 @@ pub struct RecordFacts {
     pub outside_window: bool,
     /// Not-collected reason codes.
     pub exceptions: Vec<String>,
-    /// Identified by manual entry.
+    /// Identified by typed manual entry (not a scan, nor a scan + verbal confirmation).
     pub manual_identification: bool,
+    /// Wrong-patient hard stops the record raised (each acknowledged before going on).
+    pub wrong_patient_stops: u32,
+    /// Of those, the ones before the first tube was drawn.
+    pub wrong_patient_before_draw: u32,
 }
 
 /// Reads a stored body as a finalized record (its hash checked); `None` when it is not one.
@@ -66,6 +71,8 @@ pub fn facts(c: &Collection) -> RecordFacts {
         manual_identification: c
             .identification()
             .is_some_and(|i| i.method == CaptureMethod::Manual),
+        wrong_patient_stops: c.hard_stops(HardStopKind::WrongPatient),
+        wrong_patient_before_draw: c.wrong_patient_before_draw(),
     }
 }
 

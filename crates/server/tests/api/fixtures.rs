@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use drawline_domain::collection::{FastingStatus, KnownLabels, Scope};
 use drawline_domain::{
-    Collection, CollectionId, CollectorId, Device, Evidence, FinalizedCollection,
-    NotCollectedReason, Order, SiteConfig,
+    AccessionNumber, Collection, CollectionId, CollectorId, Device, Evidence, FinalizedCollection,
+    IdentifyContext, NotCollectedReason, Order, SiteConfig,
 };
 use drawline_server::api::{Heartbeat, PushRecord};
 use drawline_server::store::{
@@ -40,8 +40,13 @@ pub fn finalized_collection_with(id: Uuid, accessions: [&str; 2]) -> FinalizedCo
     let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];
     let mut c = start(id, orders, &nurse, "2024-05-01T08:00:00+02:00");
     let wristband = Evidence::from_wristband("DL1|12345|CHALMERS^PETER^JAMES|19741225").unwrap();
-    c.identify(&wristband, &nurse, at("2024-05-01T08:05:00+02:00"))
-        .unwrap();
+    c.identify(
+        &wristband,
+        &IdentifyContext::default(),
+        &nurse,
+        at("2024-05-01T08:05:00+02:00"),
+    )
+    .unwrap();
     let now = at("2024-05-01T08:10:00+02:00");
     for (i, acc) in [(1, accessions[0]), (2, accessions[1])] {
         c.record_draw(i, now, None, &nurse, now).unwrap();
@@ -158,8 +163,13 @@ pub fn refused_visit(id: Uuid) -> FinalizedCollection {
     let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];
     let mut c = start(id, orders, &nurse, "2024-05-02T08:00:00+02:00");
     let typed = Evidence::manual(Some("Chalmers, Peter James"), Some("1974-12-25"), None).unwrap();
-    c.identify(&typed, &nurse, at("2024-05-02T08:01:00+02:00"))
-        .unwrap();
+    c.identify(
+        &typed,
+        &IdentifyContext::default(),
+        &nurse,
+        at("2024-05-02T08:01:00+02:00"),
+    )
+    .unwrap();
     c.record_not_collected(
         Scope::Visit,
         NotCollectedReason::Refused,
@@ -169,4 +179,31 @@ pub fn refused_visit(id: Uuid) -> FinalizedCollection {
     )
     .unwrap();
     c.finalize(&nurse, at("2024-05-02T08:03:00+02:00")).unwrap()
+}
+
+/// PT + CBC of [`patient`] after `wrong_bands` wrong-patient hard stops (another patient's
+/// wristband, each acknowledged), then identified by an MRN-only wristband with name and date
+/// of birth stated by the patient (scan + verbal).
+pub fn identified_after_wrong_bands(id: Uuid, wrong_bands: u32) -> FinalizedCollection {
+    let nurse = CollectorId::parse("nurse-3").unwrap();
+    let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];
+    let mut c = start(id, orders, &nurse, "2024-05-03T08:00:00+02:00");
+    let context = IdentifyContext::default();
+    let now = at("2024-05-03T08:02:00+02:00");
+    let other = Evidence::from_wristband("DL1|99999|DUCK^DONALD|19340609").unwrap();
+    for _ in 0..wrong_bands {
+        c.identify(&other, &context, &nurse, now).unwrap_err();
+        c.acknowledge_hard_stop(&nurse, now).unwrap();
+    }
+    let stated = Evidence::from_wristband("12345")
+        .unwrap()
+        .with_stated_name_and_birth_date(&patient().identity);
+    c.identify(&stated, &context, &nurse, now).unwrap();
+    let now = at("2024-05-03T08:10:00+02:00");
+    for (i, acc) in [(1, "W0001"), (2, "W0002")] {
+        c.record_draw(i, now, None, &nurse, now).unwrap();
+        c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse, now)
+            .unwrap();
+    }
+    c.finalize(&nurse, at("2024-05-03T08:12:00+02:00")).unwrap()
 }

@@ -9,6 +9,7 @@ mod cli;
 mod export;
 mod fuzz;
 mod health;
+mod identification;
 mod orders;
 mod router;
 mod store;

@@ -25,8 +25,8 @@ pub(super) fn insert_facts(
     c.execute(
         "INSERT OR IGNORE INTO record_facts (collection_id, content_hash, patient_id, patient_mrn,
                 patient_name, collector_id, tests, collected_at, outside_window, exceptions,
-                manual_identification)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                manual_identification, wrong_patient_stops, wrong_patient_before_draw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             collection_id,
             content_hash,
@@ -39,6 +39,8 @@ pub(super) fn insert_facts(
             f.outside_window,
             exceptions,
             f.manual_identification,
+            f.wrong_patient_stops,
+            f.wrong_patient_before_draw,
         ],
     )?;
     Ok(())
@@ -62,6 +64,39 @@ pub(super) fn backfill_facts(c: &mut Connection) -> Result<(), StoreError> {
             insert_facts(&tx, &cid, &hash, &body)?;
         }
     }
+    backfill_identification(&tx)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Counts the wrong-patient hard stops of facts stored before those counts existed (migration
+/// 6 left them NULL), from the stored version or pushed attempt with the same content.
+fn backfill_identification(tx: &Connection) -> Result<(), StoreError> {
+    let missing: Vec<(String, String, Option<String>)> = all(
+        tx,
+        "SELECT f.collection_id, f.content_hash, COALESCE(
+             (SELECT v.body FROM collection_versions v
+               WHERE v.collection_id = f.collection_id AND v.content_hash = f.content_hash LIMIT 1),
+             (SELECT a.body FROM push_attempts a
+               WHERE a.collection_id = f.collection_id AND a.content_hash = f.content_hash
+                 AND a.body IS NOT NULL LIMIT 1))
+         FROM record_facts f WHERE f.wrong_patient_stops IS NULL",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    for (cid, hash, body) in missing {
+        // No readable record: counted as none, so the row is not read again at every open.
+        let counts = body
+            .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+            .and_then(|b| facts_of(&b))
+            .map_or((0, 0), |f| {
+                (f.wrong_patient_stops, f.wrong_patient_before_draw)
+            });
+        tx.execute(
+            "UPDATE record_facts SET wrong_patient_stops = ?3, wrong_patient_before_draw = ?4
+             WHERE collection_id = ?1 AND content_hash = ?2",
+            params![cid, hash, counts.0, counts.1],
+        )?;
+    }
     Ok(())
 }

@@ -11,6 +11,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0003_sync.sql"),
     include_str!("../../../migrations/0004_review.sql"),
     include_str!("../../../migrations/0005_accessions.sql"),
+    include_str!("../../../migrations/0006_identification.sql"),
 ];
 
 /// Brings the schema up to the newest version.

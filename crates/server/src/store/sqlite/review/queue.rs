@@ -47,6 +47,7 @@ fn queue_base() -> String {
                    COALESCE(f.collector_id, i.version_collector) AS collector_id,
                    u.display_name AS collector_name, u.username AS collector_username,
                    f.tests, f.collected_at, f.outside_window, f.exceptions, f.manual_identification,
+                   f.wrong_patient_stops, f.wrong_patient_before_draw,
                    (SELECT MAX(r.at) FROM review_events r
                      WHERE r.collection_id = i.collection_id AND r.kind = 'reviewed') AS reviewed_at,
                    (SELECT COUNT(*) FROM review_events r
@@ -82,7 +83,8 @@ const WHERE_FILTERS: &str = "
            OR (:flag = 'exception' AND exceptions IS NOT NULL)
            OR (:flag = 'manual_identification' AND manual_identification = 1)
            OR (:flag = 'corrected' AND version > 1)
-           OR (:flag = 'wrong_blood_in_tube' AND code = 'wrong_blood_in_tube'))
+           OR (:flag = 'wrong_blood_in_tube' AND code = 'wrong_blood_in_tube')
+           OR (:flag = 'identification_mismatch' AND wrong_patient_stops > 0))
       AND (:device IS NULL OR device_id = :device)
       AND (:collector IS NULL OR collector_id = :collector OR collector_username = :collector)
       AND (:patient IS NULL OR patient_id = :patient OR patient_mrn = :patient
@@ -99,7 +101,8 @@ const WHERE_FILTERS: &str = "
 const QUEUE_COLUMNS: &str = "item_key, stored, collection_id, version, outcome, code, reason,
     attempt_id, device_id, device_name, received_at, skew, resolution, duplicates, quarantined,
     patient_id, patient_mrn, patient_name, collector_id, collector_name, tests, collected_at,
-    outside_window, exceptions, manual_identification, reviewed_at, notes, changed_at";
+    outside_window, exceptions, manual_identification, reviewed_at, notes, changed_at,
+    wrong_patient_stops, wrong_patient_before_draw";
 
 fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> {
     let stored: bool = r.get(1)?;
@@ -114,6 +117,8 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
     let version: u32 = r.get(3)?;
     let outside_window: Option<bool> = r.get(22)?;
     let manual: Option<bool> = r.get(24)?;
+    let wrong_patient_stops: Option<u32> = r.get(28)?;
+    let wrong_patient_before_draw: Option<u32> = r.get(29)?;
     let reviewed_at = opt_time_at(r, 25)?.filter(|at| *at >= received_at);
     let sync_delay_seconds = collected_at.map(|at| (received_at - at).num_seconds());
     Ok(QueueItem {
@@ -157,8 +162,11 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
             corrected: version > 1,
             wrong_blood_in_tube: r.get::<_, Option<String>>(5)?.as_deref()
                 == Some(crate::api::push_codes::WRONG_BLOOD_IN_TUBE),
+            identification_mismatch: wrong_patient_stops.unwrap_or(0) > 0,
             ..QueueFlags::default()
         },
+        wrong_patient_stops: wrong_patient_stops.unwrap_or(0),
+        wrong_patient_before_draw: wrong_patient_before_draw.unwrap_or(0),
         exceptions,
         quarantined: !stored && r.get::<_, bool>(14)?,
         resolution: resolution.as_deref().and_then(from_code::<ConflictChoice>),
