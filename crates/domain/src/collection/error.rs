@@ -53,7 +53,7 @@ pub enum CollectionError {
     #[error("every test of tube {0} is recorded as not collected")]
     NothingToCollect(u32),
     /// Collection time later than the device's now.
-    #[error("collection time {at} is in the future (now {now})")]
+    #[error("collection time {at} is in the future (now {now}), allowing {} min for clock drift", super::time::FUTURE_TOLERANCE_SECONDS / 60)]
     InTheFuture {
         /// Given time.
         at: DateTime<Utc>,
@@ -61,7 +61,7 @@ pub enum CollectionError {
         now: DateTime<Utc>,
     },
     /// Collection time before the order existed.
-    #[error("collection time {at} is before order {order} was placed at {placed_at}")]
+    #[error("collection time {at} is before order {order} was placed at {placed_at}, allowing {} min for clock drift", super::time::FUTURE_TOLERANCE_SECONDS / 60)]
     BeforeOrderPlaced {
         /// Given time.
         at: DateTime<Utc>,
@@ -109,6 +109,9 @@ pub enum CollectionError {
     /// Finalized records are immutable.
     #[error("the record is finalized; start a correction to change it")]
     Finalized,
+    /// A voided collection is not corrected or voided again: collect it anew.
+    #[error("the collection was voided as entered in error; it cannot be corrected or voided again")]
+    Voided,
     /// A stored finalized version whose hash does not match its content.
     #[error("finalized record content does not match its hash")]
     HashMismatch,

@@ -19,6 +19,7 @@ mod status;
 mod steps;
 mod time;
 mod tube;
+mod void;
 
 pub use draw_list::{sort_draw_list, DrawSection};
 pub use error::CollectionError;
@@ -37,6 +38,7 @@ pub use record::Collection;
 pub use status::Status;
 pub use time::{DeviceTime, FUTURE_TOLERANCE_SECONDS};
 pub use tube::{Draw, TubeRecord, WindowOverride};
+pub use void::Void;
 
 #[cfg(test)]
 mod tests;

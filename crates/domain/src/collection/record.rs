@@ -11,6 +11,7 @@ use super::order::{Order, Patient};
 use super::status::Status;
 use super::time::DeviceTime;
 use super::tube::TubeRecord;
+use super::void::Void;
 use crate::catalog::TestCode;
 use crate::identification::Identification;
 use crate::planner::{Device, Planner};
@@ -34,6 +35,10 @@ pub struct Collection {
     pub(super) fasting: Option<FastingStatus>,
     pub(super) finalized_at: Option<DeviceTime>,
     pub(super) history: Vec<HistoryEntry>,
+    /// Set on the version that voided the collection as entered in error; absent (and not
+    /// serialised) otherwise, so records made before voids existed keep their hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) voided: Option<Void>,
 }
 
 impl Collection {
@@ -93,6 +98,7 @@ impl Collection {
                 by: by.clone(),
                 event: Event::Started { tests: sorted },
             }],
+            voided: None,
         })
     }
 
@@ -151,6 +157,10 @@ impl Collection {
     /// When finalized.
     pub fn finalized_at(&self) -> Option<DeviceTime> {
         self.finalized_at
+    }
+    /// The void, when this version voided the collection as entered in error.
+    pub fn voided(&self) -> Option<&Void> {
+        self.voided.as_ref()
     }
     /// Everything that happened, oldest first.
     pub fn history(&self) -> &[HistoryEntry] {

@@ -60,7 +60,7 @@ impl Collection {
         if let Some(o) = self
             .orders_for_tube(tube)
             .into_iter()
-            .find(|o| at.utc < o.placed_at)
+            .find(|o| at.utc + Duration::seconds(FUTURE_TOLERANCE_SECONDS) < o.placed_at)
         {
             return Err(CollectionError::BeforeOrderPlaced {
                 at: at.utc,

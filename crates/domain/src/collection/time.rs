@@ -3,7 +3,8 @@
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use serde::{Deserialize, Serialize};
 
-/// How far ahead of the device's `now` a collection time may be, for clocks read a moment apart.
+/// How far a collection time may stray past the device's `now` or before an order was placed,
+/// for clocks read a moment apart and the drift between a tablet's clock and the lab's.
 pub const FUTURE_TOLERANCE_SECONDS: i64 = 120;
 
 /// An instant in UTC with the offset the device clock showed, so local time can be reprinted.
