@@ -74,6 +74,7 @@ pub fn flags(
         exception: facts.is_some_and(|f| !f.exceptions.is_empty()),
         manual_identification: facts.is_some_and(|f| f.manual_identification),
         corrected: version > 1,
+        voided: facts.is_some_and(|f| f.voided),
         ..QueueFlags::default()
     }
 }

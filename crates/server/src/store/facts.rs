@@ -29,6 +29,8 @@ pub struct RecordFacts {
     pub exceptions: Vec<String>,
     /// Identified by manual entry.
     pub manual_identification: bool,
+    /// This version voids the collection as entered in error.
+    pub voided: bool,
 }
 
 /// Reads a stored body as a finalized record (its hash checked); `None` when it is not one.
@@ -66,6 +68,7 @@ pub fn facts(c: &Collection) -> RecordFacts {
         manual_identification: c
             .identification()
             .is_some_and(|i| i.method == CaptureMethod::Manual),
+        voided: c.voided().is_some(),
     }
 }
 
@@ -74,7 +77,8 @@ pub fn facts_of(body: &Value) -> Option<RecordFacts> {
     read_finalized(body).map(|f| facts(f.record()))
 }
 
-/// The lab orders a record covers and whether it collected each.
+/// The lab orders a record covers and whether it collected each (a void collected none: its
+/// orders are open again).
 pub fn record_orders(c: &Collection) -> Vec<RecordOrder> {
     let patient_id = c.patient().id.as_str().to_owned();
     c.orders()
@@ -83,6 +87,7 @@ pub fn record_orders(c: &Collection) -> Vec<RecordOrder> {
             order_id: o.id.as_str().to_owned(),
             patient_id: patient_id.clone(),
             collected: c.exception_for(&o.test).is_none(),
+            voided: c.voided().is_some(),
         })
         .collect()
 }

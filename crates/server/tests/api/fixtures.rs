@@ -138,7 +138,9 @@ pub fn record(f: &FinalizedCollection) -> Value {
 pub fn correction_of(f: &FinalizedCollection) -> FinalizedCollection {
     let nurse = CollectorId::parse("nurse-1").unwrap();
     let now = at("2024-05-01T09:00:00+02:00");
-    let mut next = f.start_correction(&nurse, now);
+    let mut next = f
+        .start_correction("fasting status was not recorded", &nurse, now)
+        .unwrap();
     next.record_fasting(FastingStatus::Fasting, &nurse, now)
         .unwrap();
     next.finalize(&nurse, now).unwrap()
@@ -166,4 +168,11 @@ pub fn refused_visit(id: Uuid) -> FinalizedCollection {
     )
     .unwrap();
     c.finalize(&nurse, at("2024-05-02T08:03:00+02:00")).unwrap()
+}
+
+/// The next version of a collection voiding it as entered in error.
+pub fn void_of(f: &FinalizedCollection, reason: &str) -> FinalizedCollection {
+    let nurse = CollectorId::parse("nurse-1").unwrap();
+    f.void(reason, &nurse, at("2024-05-01T09:30:00+02:00"))
+        .unwrap()
 }

@@ -4,6 +4,7 @@ mod fixtures;
 mod helpers;
 
 mod auth;
+mod corrections;
 mod cli;
 mod export;
 mod fuzz;

@@ -25,8 +25,8 @@ pub(super) fn insert_facts(
     c.execute(
         "INSERT OR IGNORE INTO record_facts (collection_id, content_hash, patient_id, patient_mrn,
                 patient_name, collector_id, tests, collected_at, outside_window, exceptions,
-                manual_identification)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                manual_identification, voided)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             collection_id,
             content_hash,
@@ -39,6 +39,7 @@ pub(super) fn insert_facts(
             f.outside_window,
             exceptions,
             f.manual_identification,
+            f.voided,
         ],
     )?;
     Ok(())

@@ -10,6 +10,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0002_lab.sql"),
     include_str!("../../../migrations/0003_sync.sql"),
     include_str!("../../../migrations/0004_review.sql"),
+    include_str!("../../../migrations/0007_voids.sql"),
 ];
 
 /// Brings the schema up to the newest version.

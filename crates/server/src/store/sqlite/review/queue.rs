@@ -52,7 +52,8 @@ fn queue_base() -> String {
                    (SELECT COUNT(*) FROM review_events r
                      WHERE r.collection_id = i.collection_id AND r.kind = 'note') AS notes,
                    (SELECT MAX(r.at) FROM review_events r
-                     WHERE r.collection_id = i.collection_id) AS last_review_at
+                     WHERE r.collection_id = i.collection_id) AS last_review_at,
+                   f.voided AS voided
             FROM items i JOIN devices d ON d.id = i.device_id
             LEFT JOIN record_facts f
                    ON f.collection_id = i.collection_id AND f.content_hash = i.content_hash
@@ -79,7 +80,8 @@ const WHERE_FILTERS: &str = "
            OR (:flag = 'outside_window' AND outside_window = 1)
            OR (:flag = 'exception' AND exceptions IS NOT NULL)
            OR (:flag = 'manual_identification' AND manual_identification = 1)
-           OR (:flag = 'corrected' AND version > 1))
+           OR (:flag = 'corrected' AND version > 1)
+           OR (:flag = 'voided' AND voided = 1))
       AND (:device IS NULL OR device_id = :device)
       AND (:collector IS NULL OR collector_id = :collector OR collector_username = :collector)
       AND (:patient IS NULL OR patient_id = :patient OR patient_mrn = :patient
@@ -94,7 +96,7 @@ const WHERE_FILTERS: &str = "
 const QUEUE_COLUMNS: &str = "item_key, stored, collection_id, version, outcome, code, reason,
     attempt_id, device_id, device_name, received_at, skew, resolution, duplicates, quarantined,
     patient_id, patient_mrn, patient_name, collector_id, collector_name, tests, collected_at,
-    outside_window, exceptions, manual_identification, reviewed_at, notes, changed_at";
+    outside_window, exceptions, manual_identification, reviewed_at, notes, changed_at, voided";
 
 fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> {
     let stored: bool = r.get(1)?;
@@ -150,6 +152,7 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
             exception: !exceptions.is_empty(),
             manual_identification: manual.unwrap_or(false),
             corrected: version > 1,
+            voided: r.get::<_, Option<bool>>(28)?.unwrap_or(false),
             ..QueueFlags::default()
         },
         exceptions,
