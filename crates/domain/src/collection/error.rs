@@ -70,6 +70,9 @@ pub enum CollectionError {
         /// When it was placed.
         placed_at: DateTime<Utc>,
     },
+    /// A typed time of day that is not one (shown with what was read, shortened).
+    #[error("\"{0}\" is not a time of day: type it as HH:MM, 24-hour (e.g. 08:05)")]
+    UnreadableTime(String),
     /// A correction or override without a reason.
     #[error("a reason is required")]
     ReasonRequired,

@@ -189,6 +189,31 @@ impl Collection {
         Ok(())
     }
 
+    /// Corrects a tube's collection time to a time of day the collector typed (`HH:MM`), on the
+    /// day the tube was drawn, in the device's offset then; otherwise as [`Self::correct_draw_time`].
+    pub fn correct_draw_time_typed(
+        &mut self,
+        tube: u32,
+        typed: &str,
+        reason: &str,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<(), CollectionError> {
+        let i = self.tube_index(tube)?;
+        let Some(drawn) = self.tubes[i].drawn.as_ref().map(|d| d.at) else {
+            return Err(CollectionError::NotDrawn(tube));
+        };
+        let Some(at) = drawn.at_local_time(typed) else {
+            // Name what was read, but never echo a whole mistaken scan back.
+            let mut shown: String = typed.trim().chars().filter(|c| !c.is_control()).take(20).collect();
+            if typed.trim().chars().count() > 20 {
+                shown.push('…');
+            }
+            return Err(CollectionError::UnreadableTime(shown));
+        };
+        self.correct_draw_time(tube, at, reason, by, now)
+    }
+
     /// Binds an accession barcode to a drawn tube at the bedside. `already_bound_to` is the MRN
     /// the barcode is bound to elsewhere (from the worklist store), if any: a tube bound to
     /// another patient is a hard stop.

@@ -714,3 +714,48 @@ fn a_record_made_before_voids_and_correction_reasons_still_verifies() {
     assert!(old.record().voided().is_none());
     assert_eq!(old.record().change_reason(), None);
 }
+
+#[test]
+fn a_typed_draw_time_is_read_on_the_day_and_offset_of_the_draw() {
+    let mut c = complete();
+    let now = t("2024-05-01T08:11:00+02:00");
+    c.correct_draw_time_typed(1, " 08:04 ", "tapped late", &nurse(), now)
+        .unwrap();
+    assert_eq!(c.tubes()[0].drawn.as_ref().unwrap().at, t("2024-05-01T08:04:00+02:00"));
+    c.correct_draw_time_typed(1, "8:03:30", "tapped late", &nurse(), now)
+        .unwrap();
+    assert_eq!(c.tubes()[0].drawn.as_ref().unwrap().at, t("2024-05-01T08:03:30+02:00"));
+}
+
+#[test]
+fn a_typed_draw_time_that_is_not_a_time_names_what_was_read_and_changes_nothing() {
+    let mut c = complete();
+    let before = c.clone();
+    let now = t("2024-05-01T08:11:00+02:00");
+    for (typed, shown) in [
+        ("8 o'clock", "\"8 o'clock\""),
+        ("25:00", "\"25:00\""),
+        ("DL1|12345|CHALMERS^PETER^JAMES|19741225", "\"DL1|12345|CHALMERS^P…\""),
+    ] {
+        let e = c
+            .correct_draw_time_typed(1, typed, "tapped late", &nurse(), now)
+            .unwrap_err();
+        assert!(matches!(e, CollectionError::UnreadableTime(_)));
+        assert!(e.to_string().contains(shown), "{e}");
+    }
+    assert_eq!(
+        c.correct_draw_time_typed(1, "08:04", " ", &nurse(), now).unwrap_err(),
+        CollectionError::ReasonRequired
+    );
+    assert_eq!(c, before);
+}
+
+#[test]
+fn a_typed_draw_time_after_now_is_refused_as_in_the_future() {
+    let mut c = complete();
+    let now = t("2024-05-01T08:11:00+02:00");
+    let e = c
+        .correct_draw_time_typed(1, "09:30", "tapped late", &nurse(), now)
+        .unwrap_err();
+    assert!(matches!(e, CollectionError::InTheFuture { .. }));
+}
