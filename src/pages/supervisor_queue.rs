@@ -29,7 +29,7 @@ const REVIEWED: [(&str, &str); 3] = [
     ("true", "Reviewed"),
 ];
 
-const FLAGS: [(&str, &str); 7] = [
+const FLAGS: [(&str, &str); 8] = [
     ("", "Any flag"),
     ("clock_skew", "Clock skew"),
     ("synced_late", "Synced late"),
@@ -37,6 +37,7 @@ const FLAGS: [(&str, &str); 7] = [
     ("exception", "Exception recorded"),
     ("manual_identification", "Manual identification"),
     ("corrected", "Correction"),
+    ("voided", "Voided (entered in error)"),
 ];
 
 /// The received-collections view, filtered by status, flag, device, collector, patient and date,
@@ -134,7 +135,9 @@ fn queue_item(item: QueueItem) -> impl IntoView {
     if f.manual_identification {
         flags.push("Manual identification".into());
     }
-    if f.corrected {
+    if f.voided {
+        flags.push(format!("Voided (entered in error) v{}", item.version));
+    } else if f.corrected {
         flags.push(format!("Correction v{}", item.version));
     }
     if item.quarantined {

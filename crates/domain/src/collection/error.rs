@@ -113,7 +113,9 @@ pub enum CollectionError {
     #[error("the record is finalized; start a correction to change it")]
     Finalized,
     /// A voided collection is not corrected or voided again: collect it anew.
-    #[error("the collection was voided as entered in error; it cannot be corrected or voided again")]
+    #[error(
+        "the collection was voided as entered in error; it cannot be corrected or voided again"
+    )]
     Voided,
     /// A stored finalized version whose hash does not match its content.
     #[error("finalized record content does not match its hash")]

@@ -189,6 +189,19 @@ impl Collection {
         Ok(())
     }
 
+    /// The reasons given for correcting tube `tube`'s collection time, oldest first.
+    pub fn time_corrections(&self, tube: u32) -> Vec<&str> {
+        self.history
+            .iter()
+            .filter_map(|h| match &h.event {
+                Event::DrawTimeCorrected {
+                    tube: t, reason, ..
+                } if *t == tube => Some(reason.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Corrects a tube's collection time to a time of day the collector typed (`HH:MM`), on the
     /// day the tube was drawn, in the device's offset then; otherwise as [`Self::correct_draw_time`].
     pub fn correct_draw_time_typed(
@@ -205,7 +218,12 @@ impl Collection {
         };
         let Some(at) = drawn.at_local_time(typed) else {
             // Name what was read, but never echo a whole mistaken scan back.
-            let mut shown: String = typed.trim().chars().filter(|c| !c.is_control()).take(20).collect();
+            let mut shown: String = typed
+                .trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(20)
+                .collect();
             if typed.trim().chars().count() > 20 {
                 shown.push('…');
             }

@@ -130,11 +130,23 @@ fn a_time_correction_to_before_the_order_is_refused_outside_the_tolerance_only()
     let mut c = complete();
     let now = t("2024-05-01T08:11:00+02:00");
     let e = c
-        .correct_draw_time(1, t("2024-05-01T07:57:59+02:00"), "late entry", &nurse(), now)
+        .correct_draw_time(
+            1,
+            t("2024-05-01T07:57:59+02:00"),
+            "late entry",
+            &nurse(),
+            now,
+        )
         .unwrap_err();
     assert!(matches!(e, CollectionError::BeforeOrderPlaced { .. }));
-    c.correct_draw_time(1, t("2024-05-01T07:58:00+02:00"), "late entry", &nurse(), now)
-        .unwrap();
+    c.correct_draw_time(
+        1,
+        t("2024-05-01T07:58:00+02:00"),
+        "late entry",
+        &nurse(),
+        now,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -218,7 +230,9 @@ fn a_finalized_record_is_immutable_and_corrected_by_a_new_version() {
         f.start_correction(" ", &nurse(), now).unwrap_err(),
         CollectionError::ReasonRequired
     );
-    let mut v2 = f.start_correction("clock read late", &nurse(), now).unwrap();
+    let mut v2 = f
+        .start_correction("clock read late", &nurse(), now)
+        .unwrap();
     assert_eq!(v2.version(), 2);
     assert_eq!(v2.change_reason(), Some("clock read late"));
     assert_eq!(v2.supersedes().unwrap().version, 1);
@@ -699,7 +713,10 @@ fn a_record_made_before_voids_and_correction_reasons_still_verifies() {
         .unwrap();
     let mut json = serde_json::to_value(&v2).unwrap();
     let record = json["record"].as_object_mut().unwrap();
-    assert!(!record.contains_key("voided"), "an unvoided record has no voided field");
+    assert!(
+        !record.contains_key("voided"),
+        "an unvoided record has no voided field"
+    );
     for h in record["history"].as_array_mut().unwrap() {
         if h["event"]["type"] == "correction-started" {
             h["event"].as_object_mut().unwrap().remove("reason");
@@ -721,10 +738,16 @@ fn a_typed_draw_time_is_read_on_the_day_and_offset_of_the_draw() {
     let now = t("2024-05-01T08:11:00+02:00");
     c.correct_draw_time_typed(1, " 08:04 ", "tapped late", &nurse(), now)
         .unwrap();
-    assert_eq!(c.tubes()[0].drawn.as_ref().unwrap().at, t("2024-05-01T08:04:00+02:00"));
+    assert_eq!(
+        c.tubes()[0].drawn.as_ref().unwrap().at,
+        t("2024-05-01T08:04:00+02:00")
+    );
     c.correct_draw_time_typed(1, "8:03:30", "tapped late", &nurse(), now)
         .unwrap();
-    assert_eq!(c.tubes()[0].drawn.as_ref().unwrap().at, t("2024-05-01T08:03:30+02:00"));
+    assert_eq!(
+        c.tubes()[0].drawn.as_ref().unwrap().at,
+        t("2024-05-01T08:03:30+02:00")
+    );
 }
 
 #[test]
@@ -735,7 +758,10 @@ fn a_typed_draw_time_that_is_not_a_time_names_what_was_read_and_changes_nothing(
     for (typed, shown) in [
         ("8 o'clock", "\"8 o'clock\""),
         ("25:00", "\"25:00\""),
-        ("DL1|12345|CHALMERS^PETER^JAMES|19741225", "\"DL1|12345|CHALMERS^P…\""),
+        (
+            "DL1|12345|CHALMERS^PETER^JAMES|19741225",
+            "\"DL1|12345|CHALMERS^P…\"",
+        ),
     ] {
         let e = c
             .correct_draw_time_typed(1, typed, "tapped late", &nurse(), now)
@@ -744,7 +770,8 @@ fn a_typed_draw_time_that_is_not_a_time_names_what_was_read_and_changes_nothing(
         assert!(e.to_string().contains(shown), "{e}");
     }
     assert_eq!(
-        c.correct_draw_time_typed(1, "08:04", " ", &nurse(), now).unwrap_err(),
+        c.correct_draw_time_typed(1, "08:04", " ", &nurse(), now)
+            .unwrap_err(),
         CollectionError::ReasonRequired
     );
     assert_eq!(c, before);

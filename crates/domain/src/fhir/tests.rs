@@ -376,7 +376,12 @@ fn corrected_then_voided() -> [FinalizedCollection; 3] {
     let mut draft = v1
         .start_correction("draw time read from the wrong clock", &nurse(), now)
         .unwrap();
-    let tube = draft.tubes().iter().find(|x| x.drawn.is_some()).unwrap().index;
+    let tube = draft
+        .tubes()
+        .iter()
+        .find(|x| x.drawn.is_some())
+        .unwrap()
+        .index;
     draft
         .correct_draw_time(
             tube,
@@ -475,7 +480,10 @@ fn the_bundle_of_a_correction_updates_the_same_resources() {
     };
     assert_eq!(urls(&b1), urls(&b2));
     assert_eq!(b2["type"], "transaction");
-    assert_ne!(b1["id"], b2["id"], "each version's bundle is its own message");
+    assert_ne!(
+        b1["id"], b2["id"],
+        "each version's bundle is its own message"
+    );
     assert_eq!(check_resource(&b2), Vec::<String>::new());
 }
 
@@ -541,10 +549,7 @@ fn an_independent_r4_validator_accepts_the_export_after_a_correction_and_after_a
         collection_bundle(&v2, &site, &ctx),
         collection_bundle(&v3, &site, &ctx),
     );
-    let (s3, t3) = (
-        specimens(&v3, &site, &ctx),
-        not_collected_tasks(&v3, &ctx),
-    );
+    let (s3, t3) = (specimens(&v3, &site, &ctx), not_collected_tasks(&v3, &ctx));
     let order = fixture("servicerequest-lipid");
     let Some((code, out)) = independent_validator(
         "export",
@@ -565,7 +570,8 @@ fn an_independent_r4_validator_accepts_the_export_after_a_correction_and_after_a
 #[test]
 fn the_independent_validator_rejects_a_broken_resource() {
     let [_, _, v3] = corrected_then_voided();
-    let mut specimen = specimens(&v3, &SiteConfig::default_site(), &FhirExport::default())[0].clone();
+    let mut specimen =
+        specimens(&v3, &SiteConfig::default_site(), &FhirExport::default())[0].clone();
     specimen["status"] = json!("voided");
     specimen["voidedBy"] = json!("nurse");
     let mut task = not_collected_tasks(&v3, &FhirExport::default())[0].clone();
@@ -574,12 +580,19 @@ fn the_independent_validator_rejects_a_broken_resource() {
     order["intent"] = json!("wish");
     let Some((code, out)) = independent_validator(
         "broken",
-        &[("specimen", &specimen), ("task", &task), ("servicerequest", &order)],
+        &[
+            ("specimen", &specimen),
+            ("task", &task),
+            ("servicerequest", &order),
+        ],
     ) else {
         return;
     };
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("Specimen.status") && out.contains("\"voided\""), "{out}");
+    assert!(
+        out.contains("Specimen.status") && out.contains("\"voided\""),
+        "{out}"
+    );
     assert!(out.contains("Specimen.voidedBy"), "{out}");
     assert!(out.contains("Task.status"), "{out}");
     assert!(out.contains("ServiceRequest.intent"), "{out}");

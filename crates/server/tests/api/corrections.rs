@@ -140,7 +140,8 @@ async fn the_queue_flags_and_filters_corrected_and_voided_collections() {
     assert!(!flags(plain).corrected && !flags(plain).voided);
     assert!(flags(corrected).corrected && !flags(corrected).voided);
     assert!(flags(voided).voided);
-    let ids = |page: QueuePage| -> Vec<Uuid> { page.items.iter().map(|i| i.collection_id).collect() };
+    let ids =
+        |page: QueuePage| -> Vec<Uuid> { page.items.iter().map(|i| i.collection_id).collect() };
     assert_eq!(ids(lab.queue("?flag=voided").await), vec![voided]);
     let mut both = ids(lab.queue("?flag=corrected").await);
     both.sort();
@@ -157,7 +158,10 @@ async fn a_void_reopens_the_orders_it_covered_and_a_correction_marks_them_by_wha
     lab.push_accepted(&v1).await;
     let first = lab.app.pull(&lab.device_token, None).await;
     assert!(
-        first.orders.iter().all(|o| o.order.order.id.as_str() != "sr-pt"),
+        first
+            .orders
+            .iter()
+            .all(|o| o.order.order.id.as_str() != "sr-pt"),
         "a collected order is off the full worklist"
     );
     let status_after = |pull: &drawline_server::api::PullResponse, order: &str| {
@@ -169,9 +173,7 @@ async fn a_void_reopens_the_orders_it_covered_and_a_correction_marks_them_by_wha
     // A correction that records PT as not collected marks it so; CBC stays collected.
     let nurse = drawline_domain::CollectorId::parse("nurse-1").unwrap();
     let now = fixtures::at("2024-05-01T09:00:00+02:00");
-    let mut draft = v1
-        .start_correction("PT tube clotted", &nurse, now)
-        .unwrap();
+    let mut draft = v1.start_correction("PT tube clotted", &nurse, now).unwrap();
     draft
         .record_not_collected(
             drawline_domain::collection::Scope::Test(
@@ -185,7 +187,10 @@ async fn a_void_reopens_the_orders_it_covered_and_a_correction_marks_them_by_wha
         .unwrap();
     let v2 = draft.finalize(&nurse, now).unwrap();
     lab.push_accepted(&v2).await;
-    let after_correction = lab.app.pull(&lab.device_token, Some(&first.next_cursor)).await;
+    let after_correction = lab
+        .app
+        .pull(&lab.device_token, Some(&first.next_cursor))
+        .await;
     assert_eq!(
         status_after(&after_correction, "sr-pt"),
         Some(OrderStatus::NotCollected)
@@ -200,7 +205,10 @@ async fn a_void_reopens_the_orders_it_covered_and_a_correction_marks_them_by_wha
     assert_eq!(status_after(&after_void, "sr-pt"), Some(OrderStatus::Open));
     assert_eq!(status_after(&after_void, "sr-cbc"), Some(OrderStatus::Open));
     let full = lab.app.pull(&lab.device_token, None).await;
-    assert!(full.orders.iter().any(|o| o.order.order.id.as_str() == "sr-pt"));
+    assert!(full
+        .orders
+        .iter()
+        .any(|o| o.order.order.id.as_str() == "sr-pt"));
 }
 
 #[tokio::test]
@@ -211,14 +219,18 @@ async fn the_fhir_export_keeps_its_ids_across_versions_and_marks_a_void_entered_
     lab.push_accepted(&v1).await;
     let before = resources(&lab.detail(id).await.fhir);
     assert_eq!(before.len(), 2, "{before:?}");
-    assert!(before.iter().all(|(_, status, v)| status == "available" && v == "1"));
+    assert!(before
+        .iter()
+        .all(|(_, status, v)| status == "available" && v == "1"));
     let v2 = fixtures::correction_of(&v1);
     lab.push_accepted(&v2).await;
     let corrected_detail = lab.detail(id).await;
     let corrected = resources(&corrected_detail.fhir);
     let ids = |r: &[(String, String, String)]| r.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&corrected), ids(&before));
-    assert!(corrected.iter().all(|(_, s, v)| s == "available" && v == "2"));
+    assert!(corrected
+        .iter()
+        .all(|(_, s, v)| s == "available" && v == "2"));
     lab.push_accepted(&fixtures::void_of(&v2, "entered on the wrong patient"))
         .await;
     let voided_detail = lab.detail(id).await;
@@ -247,5 +259,8 @@ async fn the_fhir_export_keeps_its_ids_across_versions_and_marks_a_void_entered_
     ) else {
         return;
     };
-    assert_eq!(code, 0, "the independent validator refused the lab's export:\n{out}");
+    assert_eq!(
+        code, 0,
+        "the independent validator refused the lab's export:\n{out}"
+    );
 }

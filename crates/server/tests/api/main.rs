@@ -4,8 +4,8 @@ mod fixtures;
 mod helpers;
 
 mod auth;
-mod corrections;
 mod cli;
+mod corrections;
 mod export;
 mod fuzz;
 mod health;

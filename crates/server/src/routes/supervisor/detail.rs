@@ -9,8 +9,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::api::{
-    CollectionDetail, HistoryEntryView, PushAttemptView, RecordOutcome, ReviewAction, VersionDetail,
-    VoidView,
+    CollectionDetail, HistoryEntryView, PushAttemptView, RecordOutcome, ReviewAction,
+    VersionDetail, VoidView,
 };
 use crate::auth::Supervisor;
 use crate::error::Problem;
