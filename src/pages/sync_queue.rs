@@ -271,7 +271,7 @@ pub fn SyncQueue() -> impl IntoView {
                 Amend::Correct(f) | Amend::Void(f) => {
                     let r = f.record();
                     let p = &r.patient().identity;
-                    format!("{} · MRN {} · version {}", p.name.display_full(), p.mrn, r.version())
+                    format!("{} · {} · version {}", p.name.display_full(), p.mrn, r.version())
                 }
             };
             let danger = matches!(a, Amend::Void(_));
@@ -428,9 +428,12 @@ fn line_view(l: Line, runner: SyncRunner, ask: impl Fn(Amend) + Copy + 'static) 
         <li class="sync-line" data-testid="sync-line" data-key=l.key.clone()>
             <div>
                 <strong>{l.patient}</strong>
-                {(l.version > 1).then(|| view! { <span class="badge">{format!("v{}", l.version)}</span> })}
+                {(l.version > 1).then(|| view! { " " <span class="badge version">{format!("v{}", l.version)}</span> })}
                 <span class="muted">" · finalized " {l.finalized_at}</span>
-                {l.change.map(|c| view! { <p class="reason change" data-testid="record-change">{c}</p> })}
+                {l.change.map(|c| {
+                    let class = if c.starts_with("Voided") { "reason change void" } else { "reason change" };
+                    view! { <p class=class data-testid="record-change">{c}</p> }
+                })}
             </div>
             <div class="sync-status">{status}</div>
             {actions.map(|a| view! { <div class="sync-actions">{a}</div> })}
