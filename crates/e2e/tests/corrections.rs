@@ -386,6 +386,14 @@ async fn a_time_correction_a_corrected_and_a_voided_collection_reach_the_lab_wit
                 .any(|t| t.contains("time from the ward clock")),
         "{corrected:?}"
     );
+    // Scrolled to the tubes of the standing version, where the time corrections show.
+    browser
+        .client
+        .execute(
+            "document.querySelector('[data-testid=\"time-corrected\"]').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await?;
     browser
         .capture_both_sizes("36-supervisor-corrected-versions")
         .await?;
