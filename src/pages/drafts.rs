@@ -74,6 +74,9 @@ pub fn Drafts() -> impl IntoView {
                 <a class="button" href="/draws">"Draw list"</a>
             </TitleActions>
             <Transition fallback=|| view! { <p class="muted">"Reading drafts…"</p> }>{list}</Transition>
+            <p class="secondary-links">
+                <a href="/sync" data-testid="amend-finalized">"Correct or void a finalized collection (sync screen)"</a>
+            </p>
         </Screen>
     }
 }

@@ -31,8 +31,9 @@ struct Line {
     state: LineState,
     /// The collection's version on this row (a correction or a void is version 2 or later).
     version: u32,
-    /// What the version says about itself: "Voided: reason" or "Correction: reason".
-    change: Option<String>,
+    /// What the version says about itself: "Voided: reason" or "Correction: reason", and
+    /// whether it is a void.
+    change: Option<(String, bool)>,
     /// The newest version of a collection that is neither voided nor refused, with its record:
     /// it can be corrected or voided from here.
     amend: Option<FinalizedCollection>,
@@ -40,12 +41,12 @@ struct Line {
     draft_open: bool,
 }
 
-/// "Voided: reason" or "Correction: reason", for a version that says so.
-fn change_of(f: &FinalizedCollection) -> Option<String> {
+/// "Voided: reason" or "Correction: reason", for a version that says so, and whether it is a void.
+fn change_of(f: &FinalizedCollection) -> Option<(String, bool)> {
     let r = f.record();
     match (r.voided(), r.change_reason()) {
-        (Some(v), _) => Some(format!("Voided as entered in error: {}", v.reason)),
-        (None, Some(reason)) => Some(format!("Correction: {reason}")),
+        (Some(v), _) => Some((format!("Voided as entered in error: {}", v.reason), true)),
+        (None, Some(reason)) => Some((format!("Correction: {reason}"), false)),
         (None, None) => None,
     }
 }
@@ -430,9 +431,9 @@ fn line_view(l: Line, runner: SyncRunner, ask: impl Fn(Amend) + Copy + 'static) 
                 <strong>{l.patient}</strong>
                 {(l.version > 1).then(|| view! { " " <span class="badge version">{format!("v{}", l.version)}</span> })}
                 <span class="muted">" · finalized " {l.finalized_at}</span>
-                {l.change.map(|c| {
-                    let class = if c.starts_with("Voided") { "reason change void" } else { "reason change" };
-                    view! { <p class=class data-testid="record-change">{c}</p> }
+                {l.change.map(|(text, void)| {
+                    let class = if void { "reason change void" } else { "reason change" };
+                    view! { <p class=class data-testid="record-change">{text}</p> }
                 })}
             </div>
             <div class="sync-status">{status}</div>
