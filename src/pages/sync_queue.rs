@@ -1,5 +1,6 @@
 //! The sync screen: every finalized collection on the tablet with its sync state, and "Sync now".
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use drawline_domain::api::Receipt;
@@ -58,13 +59,13 @@ enum LineState {
     Synced { at: String, skew: bool },
 }
 
-fn patient_of(data: &serde_json::Value) -> String {
-    crate::json_value::from_value::<FinalizedCollection>(data)
+fn patient_of(record: Option<&FinalizedCollection>) -> String {
+    record
         .map(|f| {
             let p = &f.record().patient().identity;
             format!("{} · {}", p.name.display_full(), p.mrn)
         })
-        .unwrap_or_else(|_| "Unreadable record".into())
+        .unwrap_or_else(|| "Unreadable record".into())
 }
 
 fn lines(
@@ -73,27 +74,40 @@ fn lines(
     drafts: &[String],
 ) -> Vec<Line> {
     // Only the newest version of a collection is corrected or voided, and never a void or a
-    // record the lab refused.
-    let amendable: Vec<String> = workflow::newest_versions(&outbox, &receipts)
-        .into_iter()
-        .filter(|n| !n.voided && !n.attention)
-        .map(|n| n.key.to_owned())
-        .collect();
+    // record the lab refused. Each record is read once: thousands may wait.
+    let mut newest: HashMap<&str, u32> = HashMap::new();
+    let versions = outbox
+        .iter()
+        .map(|i| (i.collection_id.as_str(), i.version))
+        .chain(
+            receipts
+                .iter()
+                .map(|r| (r.collection_id.as_str(), r.version)),
+        );
+    for (id, version) in versions {
+        let v = newest.entry(id).or_insert(version);
+        *v = (*v).max(version);
+    }
+    let newest: HashMap<String, u32> = newest.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let drafts: HashSet<&str> = drafts.iter().map(String::as_str).collect();
     let line = |key: String,
                 collection_id: &str,
                 version: u32,
                 record: Option<FinalizedCollection>,
-                patient: String,
                 finalized_at: &str,
-                state: LineState| Line {
-        change: record.as_ref().and_then(change_of),
-        amend: record.filter(|_| amendable.contains(&key)),
-        draft_open: drafts.iter().any(|d| d == collection_id),
-        key,
-        patient,
-        finalized_at: when_text(finalized_at),
-        state,
-        version,
+                state: LineState| {
+        let amendable = newest.get(collection_id) == Some(&version)
+            && !matches!(state, LineState::Attention { .. });
+        Line {
+            patient: patient_of(record.as_ref()),
+            change: record.as_ref().and_then(change_of),
+            amend: record.filter(|f| amendable && f.record().voided().is_none()),
+            draft_open: drafts.contains(collection_id),
+            key,
+            finalized_at: when_text(finalized_at),
+            state,
+            version,
+        }
     };
     let mut out: Vec<Line> = outbox
         .into_iter()
@@ -104,7 +118,6 @@ fn lines(
                 &i.collection_id,
                 i.version,
                 record,
-                patient_of(&i.data),
                 &i.finalized_at,
                 match &i.attention {
                     Some(a) => LineState::Attention {
@@ -140,12 +153,11 @@ fn lines(
             .data
             .as_ref()
             .and_then(|d| crate::json_value::from_value::<FinalizedCollection>(d).ok());
-        line(
+        let mut l = line(
             r.id.clone(),
             &r.collection_id,
             r.version,
             record,
-            r.patient_label.clone(),
             &r.finalized_at,
             LineState::Synced {
                 at: receipt
@@ -154,7 +166,10 @@ fn lines(
                     .unwrap_or_default(),
                 skew: receipt.is_some_and(|x| x.clock_skew_flagged),
             },
-        )
+        );
+        // Receipts from before corrections keep no record, but always the patient.
+        l.patient = r.patient_label.clone();
+        l
     }));
     out
 }
