@@ -3,6 +3,7 @@
 //! stable ids (entered-in-error after a void), checked by an independent R4 validator.
 
 use drawline_server::api::{CollectionDetail, OrderStatus, QueuePage, RecordOutcome, Role};
+use drawline_server::store::OrderStore;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -263,4 +264,27 @@ async fn the_fhir_export_keeps_its_ids_across_versions_and_marks_a_void_entered_
         code, 0,
         "the independent validator refused the lab's export:\n{out}"
     );
+}
+
+#[tokio::test]
+async fn a_void_leaves_an_order_cancelled_since_cancelled() {
+    let lab = lab().await;
+    let id = Uuid::new_v4();
+    let v1 = fixtures::finalized_collection(id);
+    lab.push_accepted(&v1).await;
+    // The API refuses to cancel a collected order, so the store is set as it would be by an
+    // order cancelled (say, by an import) while the void was on its way.
+    lab.app
+        .sqlite()
+        .execute(
+            "UPDATE orders SET status = 'cancelled' WHERE id = 'sr-pt'",
+            [],
+        )
+        .unwrap();
+    lab.push_accepted(&fixtures::void_of(&v1, "wrong patient"))
+        .await;
+    let pt = lab.app.store.order_status("sr-pt").await.unwrap().unwrap();
+    assert_eq!(pt.status, OrderStatus::Cancelled);
+    let cbc = lab.app.store.order_status("sr-cbc").await.unwrap().unwrap();
+    assert_eq!(cbc.status, OrderStatus::Open);
 }
