@@ -12,7 +12,7 @@ use drawline_domain::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::storage::{Draft, OutboxItem};
+use crate::storage::{Draft, OutboxItem, ReceiptRecord};
 
 /// The screens of one collection, in workflow order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -261,6 +261,128 @@ pub fn finalized_order_ids(collections: &[Collection]) -> Vec<String> {
         .collect()
 }
 
+/// The newest version of one collection the tablet holds finalized (in the outbox or synced).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewestVersion<'a> {
+    /// The collection id.
+    pub collection_id: &'a str,
+    /// Its newest version number on the tablet.
+    pub version: u32,
+    /// The outbox or receipt key of that version.
+    pub key: &'a str,
+    /// That version voided the collection.
+    pub voided: bool,
+    /// The orders that version covers.
+    pub order_ids: Vec<String>,
+    /// The stored record, when the tablet still has it (receipts written before corrections
+    /// existed have none).
+    pub data: Option<&'a serde_json::Value>,
+    /// It waits in the outbox (not synced yet).
+    pub in_outbox: bool,
+    /// It waits in the outbox quarantined with the lab's refusal.
+    pub attention: bool,
+}
+
+impl NewestVersion<'_> {
+    /// The finalized record, read and its hash checked.
+    pub fn record(&self) -> Option<FinalizedCollection> {
+        crate::json_value::from_value::<FinalizedCollection>(self.data?).ok()
+    }
+}
+
+/// The newest finalized version of each collection, from the outbox and the receipts: what a
+/// correction or a void supersedes, and what holds orders. Receipts are not parsed (the tablet
+/// may hold thousands); outbox records are.
+pub fn newest_versions<'a>(
+    outbox: &'a [OutboxItem],
+    receipts: &'a [ReceiptRecord],
+) -> Vec<NewestVersion<'a>> {
+    let candidates = receipts
+        .iter()
+        .map(|r| NewestVersion {
+            collection_id: &r.collection_id,
+            version: r.version,
+            key: &r.id,
+            voided: r.voided,
+            order_ids: r.order_ids.clone(),
+            data: r.data.as_ref(),
+            in_outbox: false,
+            attention: false,
+        })
+        .chain(outbox.iter().map(|i| {
+            let record = crate::json_value::from_value::<FinalizedCollection>(&i.data).ok();
+            NewestVersion {
+                collection_id: &i.collection_id,
+                version: i.version,
+                key: &i.id,
+                voided: record
+                    .as_ref()
+                    .is_some_and(|f| f.record().voided().is_some()),
+                order_ids: record.as_ref().map_or_else(Vec::new, |f| {
+                    f.record()
+                        .orders()
+                        .iter()
+                        .map(|o| o.id.to_string())
+                        .collect()
+                }),
+                data: Some(&i.data),
+                in_outbox: true,
+                attention: i.attention.is_some(),
+            }
+        }));
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut newest: Vec<NewestVersion<'a>> = Vec::new();
+    for c in candidates {
+        match at.get(c.collection_id) {
+            Some(&i) if newest[i].version >= c.version => {}
+            Some(&i) => newest[i] = c,
+            None => {
+                at.insert(c.collection_id, newest.len());
+                newest.push(c);
+            }
+        }
+    }
+    newest
+}
+
+/// Order ids a finalized collection on the tablet holds: the newest version of each collection,
+/// none for a voided one (its orders are to be collected anew).
+pub fn held_order_ids(outbox: &[OutboxItem], receipts: &[ReceiptRecord]) -> Vec<String> {
+    newest_versions(outbox, receipts)
+        .into_iter()
+        .filter(|n| !n.voided)
+        .flat_map(|n| n.order_ids)
+        .collect()
+}
+
+/// A correction of a finalized collection as a new draft version (reason required), for
+/// `collector`, opened at the review step.
+pub fn correction_draft(
+    finalized: &FinalizedCollection,
+    reason: &str,
+    collector: Collector,
+    now: DeviceTime,
+) -> Result<DraftData, CollectionError> {
+    let collection = finalized.start_correction(reason, &collector.collector_id(), now)?;
+    let fasting_required = collection.tubes().iter().any(|t| t.tube.fasting);
+    Ok(DraftData {
+        collection,
+        collector,
+        location: None,
+        fasting_required,
+    })
+}
+
+/// The outbox record of a void of `finalized` (reason required): a new finalized version.
+pub fn void_item(
+    finalized: &FinalizedCollection,
+    reason: &str,
+    by: &CollectorId,
+    now: DeviceTime,
+) -> Result<OutboxItem, CollectionError> {
+    Ok(outbox_item(&finalized.void(reason, by, now)?))
+}
+
 /// Minutes from `target` to `at`, signed (negative: early).
 pub fn minutes_from(target: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
     (at - target).num_minutes()
@@ -417,7 +539,9 @@ mod tests {
             .unwrap();
         let mut mine = begin("p1", &[], Device::EvacuatedHolder).unwrap();
         let ev = Evidence::from_wristband("DL1|MRN100233|LINDQVIST^ERIK|19370630").unwrap();
-        mine.collection.identify(&ev, &by, now).unwrap();
+        mine.collection
+            .identify(&ev, &drawline_domain::IdentifyContext::default(), &by, now)
+            .unwrap();
         mine.collection.record_draw(1, now, None, &by, now).unwrap();
         let known = known_labels(mine.collection.id(), None, &[other.collection.clone()]);
         let refused =
@@ -458,5 +582,96 @@ mod tests {
         assert_eq!(item.hash, f.hash().as_str());
         let back = outbox_collections(&[item]);
         assert_eq!(finalized_order_ids(&back), ["o4"]);
+    }
+
+    /// A refused visit of `p2` (order o4), finalized at 08:00.
+    fn refused_visit() -> FinalizedCollection {
+        let now = t("2026-11-23T08:00:00+00:00");
+        let mut d = begin("p2", &[], Device::EvacuatedHolder).unwrap();
+        let by = collector().collector_id();
+        d.collection
+            .record_not_collected(
+                drawline_domain::Scope::Visit,
+                drawline_domain::NotCollectedReason::Refused,
+                None,
+                &by,
+                now,
+            )
+            .unwrap();
+        d.collection.finalize(&by, now).unwrap()
+    }
+
+    fn receipt(item: &OutboxItem) -> ReceiptRecord {
+        ReceiptRecord {
+            id: item.id.clone(),
+            collection_id: item.collection_id.clone(),
+            version: item.version,
+            hash: item.hash.clone(),
+            patient_id: "p2".into(),
+            patient_label: "WALKER, Edith · MRN200101".into(),
+            order_ids: vec!["o4".into()],
+            finalized_at: item.finalized_at.clone(),
+            receipt: serde_json::json!({}),
+            voided: false,
+            data: Some(item.data.clone()),
+        }
+    }
+
+    #[test]
+    fn a_synced_collection_holds_its_orders_until_a_void_of_it_waits_in_the_outbox() {
+        let f = refused_visit();
+        let v1 = outbox_item(&f);
+        let synced = [receipt(&v1)];
+        assert_eq!(held_order_ids(&[], &synced), ["o4"]);
+        let now = t("2026-11-23T09:00:00+00:00");
+        let void = void_item(&f, "wrong patient", &collector().collector_id(), now).unwrap();
+        assert_eq!(void.id, format!("{}/v2", f.record().id()));
+        let outbox = [void];
+        let newest = newest_versions(&outbox, &synced);
+        assert_eq!(newest.len(), 1);
+        assert_eq!(
+            (newest[0].version, newest[0].voided, newest[0].in_outbox),
+            (2, true, true)
+        );
+        assert!(held_order_ids(&outbox, &synced).is_empty());
+        // Once synced, the void's receipt says so without the record being read.
+        let mut settled = receipt(&outbox[0]);
+        settled.voided = true;
+        assert!(held_order_ids(&[], &[receipt(&v1), settled]).is_empty());
+    }
+
+    #[test]
+    fn a_correction_opens_a_new_draft_version_with_its_reason_and_a_void_needs_one() {
+        let f = refused_visit();
+        let now = t("2026-11-23T09:00:00+00:00");
+        let by = collector().collector_id();
+        assert_eq!(
+            void_item(&f, "  ", &by, now).unwrap_err(),
+            CollectionError::ReasonRequired
+        );
+        let d = correction_draft(&f, "patient came back", collector(), now).unwrap();
+        assert_eq!(d.id(), f.record().id().to_string());
+        assert_eq!(d.collection.version(), 2);
+        assert_eq!(d.collection.change_reason(), Some("patient came back"));
+        assert_eq!(d.collector, collector());
+        let voided = f.void("entered in error", &by, now).unwrap();
+        assert_eq!(
+            correction_draft(&voided, "again", collector(), now).unwrap_err(),
+            CollectionError::Voided
+        );
+    }
+
+    #[test]
+    fn a_receipt_from_before_corrections_still_reads_and_holds_its_orders() {
+        let f = refused_visit();
+        let mut old = serde_json::to_value(receipt(&outbox_item(&f))).unwrap();
+        let o = old.as_object_mut().unwrap();
+        o.remove("data");
+        assert!(!o.contains_key("voided"), "false is not written");
+        let back: ReceiptRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(back.data, None);
+        let newest = newest_versions(&[], std::slice::from_ref(&back));
+        assert_eq!(newest[0].record(), None);
+        assert_eq!(held_order_ids(&[], &[back]), ["o4"]);
     }
 }

@@ -85,6 +85,35 @@ async fn a_draft_survives_closing_and_reopening_the_database() {
 }
 
 #[wasm_bindgen_test]
+async fn a_void_and_a_correction_draft_survive_closing_and_reopening_the_database() {
+    let (name, store) = fresh_store("amend").await;
+    // c-1 was synced; its void waits in the outbox. c-2's correction is an open draft.
+    store.put_draft(&draft("c-1", "review")).await.unwrap();
+    store.finalize("c-1", &item("c-1", 1)).await.unwrap();
+    store.finalize("c-1", &item("c-1", 2)).await.unwrap();
+    store.put_draft(&draft("c-2", "review")).await.unwrap();
+    // A reload or a killed tab right after the collector confirmed: both are on disk.
+    store.close();
+    let reopened = IdbStore::open(&name).await.unwrap();
+    let keys: Vec<String> = reopened
+        .list_outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(keys, ["c-1/v1", "c-1/v2"]);
+    assert_eq!(
+        reopened.get_draft("c-2").await.unwrap(),
+        Some(draft("c-2", "review"))
+    );
+    // Confirming the void again after the reload adds nothing.
+    assert!(reopened.finalize("c-1", &item("c-1", 2)).await.is_err());
+    assert_eq!(reopened.count_outbox().await.unwrap(), 2);
+    discard(&name, reopened).await;
+}
+
+#[wasm_bindgen_test]
 async fn draft_and_finalize_writes_ask_for_strict_durability() {
     let (name, store) = fresh_store("durability").await;
     // Chromium 121+ knows the option and reports what it granted.

@@ -41,11 +41,19 @@ pub fn Drafts() -> impl IntoView {
                         .map(|o| o.test.to_string())
                         .collect::<Vec<_>>()
                         .join(", ");
+                    let correction = d.collection.supersedes().map(|sup| {
+                        format!(
+                            "Correction of finalized version {}: {}",
+                            sup.version,
+                            d.collection.change_reason().unwrap_or("no reason recorded")
+                        )
+                    });
                     view! {
                         <article class="patient-card" data-testid="draft-card">
                             <div class="patient-main">
                                 <h3 class="patient-name">{who.name.display_full()}</h3>
                                 <p class="patient-ids">"MRN " {who.mrn.to_string()} " · " {tests}</p>
+                                {correction.map(|c| view! { <p class="badge warn" data-testid="draft-correction">{c}</p> })}
                                 <p class="muted">"Left at: " <strong>{step.title()}</strong> " · saved " {saved} " by " {d.collector.display_name.clone()}</p>
                             </div>
                             <div class="patient-action">
@@ -66,6 +74,9 @@ pub fn Drafts() -> impl IntoView {
                 <a class="button" href="/draws">"Draw list"</a>
             </TitleActions>
             <Transition fallback=|| view! { <p class="muted">"Reading drafts…"</p> }>{list}</Transition>
+            <p class="secondary-links">
+                <a href="/sync" data-testid="amend-finalized">"Correct or void a finalized collection (sync screen)"</a>
+            </p>
         </Screen>
     }
 }

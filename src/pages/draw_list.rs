@@ -52,13 +52,16 @@ async fn load(store: Rc<dyn DraftStore>) -> Result<Round, StorageError> {
     let (worklist, site) = round::load_round(&store).await?;
     let drafts = round::load_drafts(&store).await?;
     let outbox = store.list_outbox().await?;
-    let waiting_orders = workflow::finalized_order_ids(&workflow::outbox_collections(&outbox));
-    let synced_orders = store
-        .list_receipts()
-        .await?
+    let receipts = store.list_receipts().await?;
+    // The newest version of each collection holds its orders; a void holds none.
+    let (waiting, synced): (Vec<_>, Vec<_>) = workflow::newest_versions(&outbox, &receipts)
         .into_iter()
-        .flat_map(|r| r.order_ids)
-        .collect();
+        .filter(|n| !n.voided)
+        .partition(|n| n.in_outbox);
+    let orders = |list: Vec<workflow::NewestVersion<'_>>| -> Vec<String> {
+        list.into_iter().flat_map(|n| n.order_ids).collect()
+    };
+    let (waiting_orders, synced_orders) = (orders(waiting), orders(synced));
     let notices = runner::load_notices(&store).await?;
     let needle = round::load_needle(&store).await?;
     Ok(Round {

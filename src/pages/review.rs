@@ -103,12 +103,20 @@ pub fn Review() -> impl IntoView {
                     (Some(dr), None) => format!("drawn {} · not labelled", drawline_domain::clock_text::hm(&dr.at.local())),
                     (None, _) => "not drawn".to_string(),
                 };
+                let corrections = c.time_corrections(t.index);
+                let corrected = (!corrections.is_empty()).then(|| {
+                    view! {
+                        <span class="muted" data-testid=format!("review-time-corrected-{}", t.index)>
+                            " · time corrected: " {corrections.join("; ")}
+                        </span>
+                    }
+                });
                 view! {
                     <tr>
                         <td>{t.index}</td>
                         <td>{t.tube.cap.clone()}</td>
                         <td>{t.tube.tests.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")}</td>
-                        <td>{state}</td>
+                        <td>{state}{corrected}</td>
                     </tr>
                 }
             })
@@ -127,6 +135,16 @@ pub fn Review() -> impl IntoView {
         let id = d.id();
         Some(
             view! {
+                {c.supersedes().map(|sup| view! {
+                    <p class="notice" data-testid="review-correction">
+                        {format!(
+                            "Correction of finalized version {}: {}. Finalizing sends it as version {}.",
+                            sup.version,
+                            c.change_reason().unwrap_or("no reason recorded"),
+                            c.version()
+                        )}
+                    </p>
+                })}
                 <section class="card">
                     <p data-testid="review-identification">{ident}</p>
                     <table class="summary">

@@ -6,6 +6,7 @@ use drawline_domain::api::{
     AccessionClash, CollectionDetail, ConflictChoice, PushAttemptView, RecordOutcome, RecordView,
     VersionDetail,
 };
+use drawline_domain::collection::Event;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
@@ -287,7 +288,12 @@ fn record_view(r: &RecordView) -> impl IntoView {
                     <td>{t.index}</td>
                     <td>{format!("{} ({})", t.cap, t.container)}{t.discard.then_some(" · discard")}</td>
                     <td>{t.tests.join(", ")}</td>
-                    <td>{t.drawn_at.map(|x| drawline_domain::clock_text::hms(&x)).unwrap_or_else(|| "not drawn".into())}</td>
+                    <td>
+                        {t.drawn_at.map(|x| drawline_domain::clock_text::hms(&x)).unwrap_or_else(|| "not drawn".into())}
+                        {time_corrections(r, t.index).map(|c| view! {
+                            <span class="muted label-line" data-testid="time-corrected">{format!(" corrected: {c}")}</span>
+                        })}
+                    </td>
                     <td>{t.drawn_by.as_ref().map(|p| p.name.clone().unwrap_or_else(|| p.id.clone())).unwrap_or_default()}</td>
                     <td>
                         {t.accession.clone().unwrap_or_default()}
@@ -378,14 +384,55 @@ fn identification_view(r: &RecordView) -> impl IntoView {
     }
 }
 
+/// The reasons given for correcting a tube's draw time, from the record's history.
+fn time_corrections(r: &RecordView, tube: u32) -> Option<String> {
+    let reasons: Vec<&str> = r
+        .history
+        .iter()
+        .filter_map(|h| match &h.event {
+            Event::DrawTimeCorrected {
+                tube: t, reason, ..
+            } if *t == tube => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    (!reasons.is_empty()).then(|| reasons.join("; "))
+}
+
 fn version_view(v: VersionDetail) -> impl IntoView {
+    let change = match (&v.voided, &v.reason) {
+        (Some(void), _) => Some(
+            view! {
+                <p class="notice void" data-testid="version-void">
+                    {format!(
+                        "Voided as entered in error by {} at {}: {}",
+                        void.by.name.clone().unwrap_or_else(|| void.by.id.clone()),
+                        drawline_domain::clock_text::day_month_hm(&void.at),
+                        void.reason
+                    )}
+                </p>
+            }
+                .into_any(),
+        ),
+        (None, Some(reason)) => Some(
+            view! { <p class="notice" data-testid="version-reason">{format!("Why corrected: {reason}")}</p> }
+                .into_any(),
+        ),
+        (None, None) => None,
+    };
+    let what = match (v.supersedes, v.voided.is_some()) {
+        (Some(s), true) => Some(format!(" (voids version {s})")),
+        (Some(s), false) => Some(format!(" (corrects version {s})")),
+        (None, _) => None,
+    };
     view! {
         <section class="card" data-testid="version">
             <h2>
                 {format!("Version {}", v.version)}
-                {v.supersedes.map(|s| format!(" (corrects version {s})"))}
+                {what}
                 {v.standing.then(|| view! { <span class="badge ok">"stands"</span> })}
             </h2>
+            {change}
             <p class="muted">
                 {format!(
                     "Received {} · device clock {} · skew {} s",

@@ -29,7 +29,7 @@ const REVIEWED: [(&str, &str); 3] = [
     ("true", "Reviewed"),
 ];
 
-const FLAGS: [(&str, &str); 8] = [
+const FLAGS: [(&str, &str); 10] = [
     ("", "Any flag"),
     ("wrong_blood_in_tube", "Possible wrong blood in tube"),
     ("clock_skew", "Clock skew"),
@@ -39,6 +39,7 @@ const FLAGS: [(&str, &str); 8] = [
     ("manual_identification", "Manual identification"),
     ("corrected", "Correction"),
     ("identification_mismatch", "Identification mismatch"),
+    ("voided", "Voided (entered in error)"),
 ];
 
 /// The received-collections view, filtered by status, flag, device, collector, patient and date,
@@ -167,7 +168,9 @@ fn queue_item(item: QueueItem) -> impl IntoView {
     if f.identification_mismatch {
         flags.extend(mismatch_flags(&item));
     }
-    if f.corrected {
+    if f.voided {
+        flags.push(format!("Voided (entered in error) v{}", item.version));
+    } else if f.corrected {
         flags.push(format!("Correction v{}", item.version));
     }
     if item.quarantined {

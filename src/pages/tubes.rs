@@ -43,6 +43,38 @@ pub fn Tubes() -> impl IntoView {
     let question = RwSignal::new(None::<WindowQuestion>);
     let reason = RwSignal::new(String::new());
 
+    // The tube whose draw time is being corrected, and the correction form.
+    let fixing = RwSignal::new(None::<u32>);
+    let fix_time = RwSignal::new(String::new());
+    let fix_reason = RwSignal::new(String::new());
+    let fix_error = RwSignal::new(None::<AppError>);
+    let open_fix = move |tube: u32, shown: String| {
+        fix_time.set(shown);
+        fix_reason.set(String::new());
+        fix_error.set(None);
+        fixing.set(Some(tube));
+    };
+    let save_fix = move |tube: u32| {
+        let Some((mut next, collector)) = handle.edit() else {
+            return;
+        };
+        // The domain reads the typed time and checks it (future, before the order, window).
+        match next.collection.correct_draw_time_typed(
+            tube,
+            &fix_time.get_untracked(),
+            &fix_reason.get_untracked(),
+            &collector,
+            workflow::now(),
+        ) {
+            Ok(()) => {
+                fixing.set(None);
+                fix_error.set(None);
+                handle.commit(next, Step::Tubes);
+            }
+            Err(e) => fix_error.set(Some(e.into())),
+        }
+    };
+
     let draw = move |tube: u32, override_reason: Option<String>| {
         let Some((mut next, collector)) = handle.edit() else {
             return;
@@ -95,13 +127,29 @@ pub fn Tubes() -> impl IntoView {
                 let timing = timing_for(&d, t);
                 let index = t.index;
                 let excepted = d.collection.tube_excepted(t);
+                let corrected = d.collection.time_corrections(index).last().map(|r| r.to_string());
                 let action = match (&t.drawn, excepted) {
-                    (Some(drawn), _) => view! {
-                        <p class="drawn" data-testid=format!("drawn-at-{index}")>
-                            "Drawn " {drawline_domain::clock_text::hms(&drawn.at.local())}
-                        </p>
+                    (Some(drawn), _) => {
+                        let shown = drawline_domain::clock_text::hm(&drawn.at.local());
+                        view! {
+                            <p class="drawn" data-testid=format!("drawn-at-{index}")>
+                                "Drawn " {drawline_domain::clock_text::hms(&drawn.at.local())}
+                            </p>
+                            {corrected.map(|r| view! {
+                                <p class="muted" data-testid=format!("corrected-{index}")>"Time corrected: " {r}</p>
+                            })}
+                            <button
+                                class="button"
+                                data-testid=format!("correct-time-{index}")
+                                aria-label=format!("Correct the draw time of tube {index}")
+                                disabled=move || busy.get()
+                                on:click=move |_| open_fix(index, shown.clone())
+                            >
+                                "Correct time"
+                            </button>
+                        }
+                            .into_any()
                     }
-                        .into_any(),
                     (None, true) => view! { <p class="badge warn">"Not collected"</p> }.into_any(),
                     (None, false) => view! {
                         <button
@@ -172,11 +220,47 @@ pub fn Tubes() -> impl IntoView {
         })
     };
 
+    let fix_form = move || {
+        fixing.get().map(|tube| {
+            view! {
+                <div class="dialog-backdrop">
+                    <section class="dialog" role="dialog" aria-modal="true" aria-labelledby="fix-title" data-testid="correct-time-form">
+                        <h2 id="fix-title">{format!("Correct the draw time of tube {tube}")}</h2>
+                        <p class="muted">"The time the tube was really drawn, on the same day. The reason is kept in the record and shown to the lab."</p>
+                        <ErrorNote error=fix_error test_id="correct-time-error" />
+                        <div class="field">
+                            <label for="fix-time">"Drawn at (HH:MM, 24-hour)"</label>
+                            <input id="fix-time" type="text" inputmode="numeric" autocomplete="off" data-testid="correct-time-value"
+                                prop:value=fix_time on:input=move |ev| fix_time.set(event_target_value(&ev)) />
+                        </div>
+                        <div class="field">
+                            <label for="fix-reason">"Why is the time corrected? (recorded)"</label>
+                            <input id="fix-reason" type="text" data-testid="correct-time-reason"
+                                prop:value=fix_reason on:input=move |ev| fix_reason.set(event_target_value(&ev)) />
+                        </div>
+                        <div class="actions">
+                            <button class="button" data-testid="correct-time-cancel" on:click=move |_| fixing.set(None)>"Cancel"</button>
+                            <button
+                                class="button primary"
+                                data-testid="correct-time-save"
+                                disabled=move || fix_reason.get().trim().is_empty() || handle.save.pending().get()
+                                on:click=move |_| save_fix(tube)
+                            >
+                                "Save corrected time"
+                            </button>
+                        </div>
+                    </section>
+                </div>
+            }
+        })
+    };
+
     view! {
         <CollectionFrame handle=handle step=Step::Tubes>
             <ErrorNote error=error test_id="tube-error" />
             {cards}
         </CollectionFrame>
         {ask}
+        {fix_form}
     }
 }

@@ -38,10 +38,11 @@ where
     settling_twice_keeps_one_receipt_and_touches_no_other_record(&fresh().await).await;
     a_quarantined_record_stays_in_the_outbox_with_its_reason(&fresh().await).await;
     a_batch_of_receipts_settles_together_and_leaves_the_rest_waiting(&fresh().await).await;
+    a_void_of_a_synced_collection_enters_the_outbox_once_and_touches_no_draft(&fresh().await).await;
 }
 
 /// How many checks [`run_all`] runs, i.e. how many fresh stores it asks for.
-pub const CHECKS: usize = 14;
+pub const CHECKS: usize = 15;
 
 fn outbox_item(collection: &str, version: u32) -> OutboxItem {
     OutboxItem {
@@ -199,6 +200,8 @@ fn receipt_for(item: &OutboxItem) -> ReceiptRecord {
         order_ids: vec!["o-1".into(), "o-2".into()],
         finalized_at: item.finalized_at.clone(),
         receipt: json!({ "received_at": "2026-11-23T08:31:00Z" }),
+        voided: false,
+        data: Some(item.data.clone()),
     }
 }
 
@@ -260,4 +263,38 @@ pub async fn a_batch_of_receipts_settles_together_and_leaves_the_rest_waiting(
     kept.sort();
     assert_eq!(kept, ["c-0", "c-2", "c-4"]);
     store.settle(&[]).await.unwrap();
+}
+
+/// A void has no draft: it goes straight into the outbox as the next version of a collection
+/// already synced (whose receipt keeps the record), once; another collection's draft stays.
+pub async fn a_void_of_a_synced_collection_enters_the_outbox_once_and_touches_no_draft(
+    store: &impl DraftStore,
+) {
+    finalized(store, "c-1", 1).await;
+    store
+        .settle(&[receipt_for(&outbox_item("c-1", 1))])
+        .await
+        .unwrap();
+    store.put_draft(&draft("c-2", "tubes")).await.unwrap();
+    let mut void = outbox_item("c-1", 2);
+    void.data = json!({ "record": { "status": "finalized", "voided": { "reason": "wrong patient" } }, "hash": "y" });
+    store.finalize("c-1", &void).await.unwrap();
+    assert!(matches!(
+        store.finalize("c-1", &void).await.unwrap_err(),
+        StorageError::AlreadyFinalized(_)
+    ));
+    assert_eq!(store.list_outbox().await.unwrap(), vec![void.clone()]);
+    assert_eq!(
+        store.list_drafts().await.unwrap(),
+        vec![draft("c-2", "tubes")]
+    );
+    let receipts = store.list_receipts().await.unwrap();
+    assert_eq!(receipts, vec![receipt_for(&outbox_item("c-1", 1))]);
+    assert_eq!(receipts[0].data, Some(outbox_item("c-1", 1).data));
+    // The void syncs in its turn; the receipt says it voided the collection.
+    let mut settled = receipt_for(&void);
+    settled.voided = true;
+    store.settle(&[settled.clone()]).await.unwrap();
+    assert!(store.list_outbox().await.unwrap().is_empty());
+    assert!(store.list_receipts().await.unwrap().contains(&settled));
 }

@@ -71,6 +71,13 @@ pub struct ReceiptRecord {
     pub finalized_at: String,
     /// The lab's receipt (`drawline_domain::api::Receipt`).
     pub receipt: serde_json::Value,
+    /// This version voided the collection as entered in error: its orders are open again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub voided: bool,
+    /// The finalized record itself, kept so a synced collection can still be corrected or
+    /// voided from the tablet (receipts written before this have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
 }
 
 impl OutboxItem {

@@ -397,10 +397,7 @@ pub async fn held_orders(store: &Rc<dyn DraftStore>) -> Result<HashSet<String>, 
         .iter()
         .flat_map(|(d, _, _)| d.collection.orders().iter().map(|o| o.id.to_string()))
         .collect();
-    held.extend(workflow::finalized_order_ids(
-        &workflow::outbox_collections(&outbox),
-    ));
-    held.extend(receipts.into_iter().flat_map(|r| r.order_ids));
+    held.extend(workflow::held_order_ids(&outbox, &receipts));
     Ok(held)
 }
 

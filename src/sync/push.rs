@@ -137,6 +137,9 @@ pub fn settle(
 
 fn receipt_record(item: &OutboxItem, receipt: &drawline_domain::api::Receipt) -> ReceiptRecord {
     let record = crate::json_value::from_value::<FinalizedCollection>(&item.data).ok();
+    let voided = record
+        .as_ref()
+        .is_some_and(|f| f.record().voided().is_some());
     let (patient_id, patient_label, order_ids) = record
         .map(|f| {
             let r = f.record();
@@ -158,6 +161,8 @@ fn receipt_record(item: &OutboxItem, receipt: &drawline_domain::api::Receipt) ->
         order_ids,
         finalized_at: item.finalized_at.clone(),
         receipt: serde_json::to_value(receipt).unwrap_or_default(),
+        voided,
+        data: Some(item.data.clone()),
     }
 }
 

@@ -14,6 +14,9 @@ pub const BINARYEN_NPM_VERSION: &str = "132.0.0";
 /// terser from npm: minifies wasm-bindgen's JS glue after the build (`tools/minify-js.mjs`),
 /// which Trunk's own minifier fails on.
 pub const TERSER_NPM_VERSION: &str = "5.51.4";
+/// FHIR.js (npm `fhir`, FHIR R4 structure definitions and value sets bundled): the independent
+/// validator the tests run on the FHIR export (`tools/fhir-validate.mjs`).
+pub const FHIR_JS_NPM_VERSION: &str = "4.12.0";
 /// The `version_N` tag Trunk.toml must name for that wasm-opt.
 pub const WASM_OPT_TAG: &str = "version_132";
 /// Debian packages for the browser tests.
@@ -132,7 +135,33 @@ pub fn ensure_build_tools() -> Result<()> {
         "terser",
         &format!("terser {TERSER_NPM_VERSION}"),
         &format!("terser@{TERSER_NPM_VERSION}"),
-    )
+    )?;
+    npm_package("fhir", FHIR_JS_NPM_VERSION)
+}
+
+/// Installs the library `name` from npm into .tools unless its package.json already says `version`.
+fn npm_package(name: &str, version: &str) -> Result<()> {
+    let manifest = tools_dir()
+        .join("node_modules")
+        .join(name)
+        .join("package.json");
+    // npm writes `"version": "x.y.z"` on a line of its own in every package.json.
+    let installed = std::fs::read_to_string(&manifest)
+        .is_ok_and(|m| m.contains(&format!("\"version\": \"{version}\"")));
+    if !installed {
+        eprintln!("xtask: installing {name}@{version} from npm");
+        std::fs::create_dir_all(tools_dir())?;
+        let tools = tools_dir();
+        run(cmd("npm").args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            tools.to_str().context("tools path is not UTF-8")?,
+            &format!("{name}@{version}"),
+        ]))?;
+    }
+    Ok(())
 }
 
 /// Installs `package` from npm into .tools unless its `program --version` already says `version`.

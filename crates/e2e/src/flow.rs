@@ -267,3 +267,37 @@ pub async fn store_keys(browser: &Browser) -> Result<[Vec<String>; 3]> {
     };
     Ok([list(0), list(1), list(2)])
 }
+
+/// From the tubes screen with every tube drawn: prints the `tubes` labels and opens review.
+pub async fn label_and_review(browser: &Browser, tubes: usize) -> Result<()> {
+    browser.click("go-label").await?;
+    browser.wait_for_path(|p| p.ends_with("/label")).await?;
+    browser
+        .client
+        .execute("window.print = () => {};", vec![])
+        .await?;
+    for i in 1..=tubes {
+        browser.click("print-label").await?;
+        wait_for_count(browser, "label-preview", i).await?;
+    }
+    browser.click("go-review").await?;
+    browser.wait_for_path(|p| p.ends_with("/review")).await?;
+    Ok(())
+}
+
+/// Waits until the status bar says `n` waiting to sync.
+pub async fn wait_for_waiting(browser: &Browser, n: usize) -> Result<()> {
+    let expected = format!("{n} waiting to sync");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let now = browser.texts_of_all("waiting-to-sync").await?;
+        if now.first().is_some_and(|t| *t == expected) {
+            return Ok(());
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "status bar says {now:?}, expected {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

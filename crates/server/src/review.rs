@@ -76,6 +76,7 @@ pub fn flags(
         manual_identification: facts.is_some_and(|f| f.manual_identification),
         corrected: version > 1,
         identification_mismatch: facts.is_some_and(|f| f.wrong_patient_stops > 0),
+        voided: facts.is_some_and(|f| f.voided),
         ..QueueFlags::default()
     }
 }

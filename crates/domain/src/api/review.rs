@@ -141,6 +141,18 @@ pub struct RecordView {
     pub history: Vec<crate::collection::HistoryEntry>,
 }
 
+/// Who voided a collection as entered in error, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VoidView {
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub by: PersonRef,
+    /// When, on the device's clock.
+    pub at: DateTime<FixedOffset>,
+}
+
 /// One version of a collection the lab stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -163,6 +175,12 @@ pub struct VersionDetail {
     pub resolved_from_attempt: Option<i64>,
     /// Flags of this version.
     pub flags: QueueFlags,
+    /// Why this version was made: the reason given for the correction, or for the void.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The void, when this version declared the collection entered in error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided: Option<VoidView>,
     /// The record, read (absent when the stored body cannot be read).
     pub record: Option<RecordView>,
     /// The stored body as the device sent it.

@@ -69,7 +69,7 @@ pub enum CollectionError {
     #[error("every test of tube {0} is recorded as not collected")]
     NothingToCollect(u32),
     /// Collection time later than the device's now.
-    #[error("collection time {at} is in the future (now {now})")]
+    #[error("collection time {at} is in the future (now {now}), allowing {} min for clock drift", super::time::FUTURE_TOLERANCE_SECONDS / 60)]
     InTheFuture {
         /// Given time.
         at: DateTime<Utc>,
@@ -77,7 +77,7 @@ pub enum CollectionError {
         now: DateTime<Utc>,
     },
     /// Collection time before the order existed.
-    #[error("collection time {at} is before order {order} was placed at {placed_at}")]
+    #[error("collection time {at} is before order {order} was placed at {placed_at}, allowing {} min for clock drift", super::time::FUTURE_TOLERANCE_SECONDS / 60)]
     BeforeOrderPlaced {
         /// Given time.
         at: DateTime<Utc>,
@@ -86,6 +86,9 @@ pub enum CollectionError {
         /// When it was placed.
         placed_at: DateTime<Utc>,
     },
+    /// A typed time of day that is not one (shown with what was read, shortened).
+    #[error("\"{0}\" is not a time of day: type it as HH:MM, 24-hour (e.g. 08:05)")]
+    UnreadableTime(String),
     /// A correction or override without a reason.
     #[error("a reason is required")]
     ReasonRequired,
@@ -119,6 +122,11 @@ pub enum CollectionError {
     /// Finalized records are immutable.
     #[error("the record is finalized; start a correction to change it")]
     Finalized,
+    /// A voided collection is not corrected or voided again: collect it anew.
+    #[error(
+        "the collection was voided as entered in error; it cannot be corrected or voided again"
+    )]
+    Voided,
     /// A stored finalized version whose hash does not match its content.
     #[error("finalized record content does not match its hash")]
     HashMismatch,

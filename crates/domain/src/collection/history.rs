@@ -127,6 +127,16 @@ pub enum Event {
     CorrectionStarted {
         /// Version corrected.
         supersedes: u32,
+        /// Why it is corrected (absent in records made before corrections needed one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The collection voided as entered in error by a new finalized version.
+    Voided {
+        /// Version voided.
+        supersedes: u32,
+        /// Why.
+        reason: String,
     },
     /// Locked.
     Finalized,

@@ -20,6 +20,7 @@ mod steps;
 mod time;
 mod tube;
 mod tube_label;
+mod void;
 mod wristband;
 
 pub use draw_list::{sort_draw_list, DrawSection};
@@ -43,6 +44,7 @@ pub use tube_label::{
     device_accession, device_label_tube, judge_tube_label, KnownLabel, KnownLabels, LabelHolder,
     TubeLabelProblem, TubeLabelRefusal, TubeLabelRefusalCode,
 };
+pub use void::Void;
 
 #[cfg(test)]
 mod tests;

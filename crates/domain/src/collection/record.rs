@@ -11,6 +11,7 @@ use super::order::{Order, Patient};
 use super::status::Status;
 use super::time::DeviceTime;
 use super::tube::TubeRecord;
+use super::void::Void;
 use crate::catalog::TestCode;
 use crate::identification::Identification;
 use crate::planner::{Device, Planner};
@@ -39,6 +40,10 @@ pub struct Collection {
     /// the rule existed keep their content hash.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(super) second_scan_required: bool,
+    /// Set on the version that voided the collection as entered in error; absent (and not
+    /// serialised) otherwise, so records made before voids existed keep their hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) voided: Option<Void>,
 }
 
 impl Collection {
@@ -99,6 +104,7 @@ impl Collection {
                 event: Event::Started { tests: sorted },
             }],
             second_scan_required: site.safety().second_wristband_scan,
+            voided: None,
         })
     }
 
@@ -157,6 +163,10 @@ impl Collection {
     /// When finalized.
     pub fn finalized_at(&self) -> Option<DeviceTime> {
         self.finalized_at
+    }
+    /// The void, when this version voided the collection as entered in error.
+    pub fn voided(&self) -> Option<&Void> {
+        self.voided.as_ref()
     }
     /// Everything that happened, oldest first.
     pub fn history(&self) -> &[HistoryEntry] {

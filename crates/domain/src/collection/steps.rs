@@ -65,7 +65,7 @@ impl Collection {
         if let Some(o) = self
             .orders_for_tube(tube)
             .into_iter()
-            .find(|o| at.utc < o.placed_at)
+            .find(|o| at.utc + Duration::seconds(FUTURE_TOLERANCE_SECONDS) < o.placed_at)
         {
             return Err(CollectionError::BeforeOrderPlaced {
                 at: at.utc,
@@ -192,6 +192,49 @@ impl Collection {
             },
         );
         Ok(())
+    }
+
+    /// The reasons given for correcting tube `tube`'s collection time, oldest first.
+    pub fn time_corrections(&self, tube: u32) -> Vec<&str> {
+        self.history
+            .iter()
+            .filter_map(|h| match &h.event {
+                Event::DrawTimeCorrected {
+                    tube: t, reason, ..
+                } if *t == tube => Some(reason.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Corrects a tube's collection time to a time of day the collector typed (`HH:MM`), on the
+    /// day the tube was drawn, in the device's offset then; otherwise as [`Self::correct_draw_time`].
+    pub fn correct_draw_time_typed(
+        &mut self,
+        tube: u32,
+        typed: &str,
+        reason: &str,
+        by: &CollectorId,
+        now: DeviceTime,
+    ) -> Result<(), CollectionError> {
+        let i = self.tube_index(tube)?;
+        let Some(drawn) = self.tubes[i].drawn.as_ref().map(|d| d.at) else {
+            return Err(CollectionError::NotDrawn(tube));
+        };
+        let Some(at) = drawn.at_local_time(typed) else {
+            // Name what was read, but never echo a whole mistaken scan back.
+            let mut shown: String = typed
+                .trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(20)
+                .collect();
+            if typed.trim().chars().count() > 20 {
+                shown.push('…');
+            }
+            return Err(CollectionError::UnreadableTime(shown));
+        };
+        self.correct_draw_time(tube, at, reason, by, now)
     }
 
     /// Binds a scanned (or device-printed) tube label to a drawn tube at the bedside. The label

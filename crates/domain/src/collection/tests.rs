@@ -109,10 +109,59 @@ fn a_collection_time_in_the_future_is_refused() {
 #[test]
 fn a_collection_time_before_the_order_was_placed_is_refused() {
     let mut c = identified(vec![order("sr-cbc", "CBC")]);
-    let e = draw_at(&mut c, 1, "2024-05-01T07:59:00+02:00").unwrap_err();
+    // Placed at 08:00; the tolerance is two minutes, so 07:57:59 is one second too early.
+    let e = draw_at(&mut c, 1, "2024-05-01T07:57:59+02:00").unwrap_err();
     assert!(
         matches!(e, CollectionError::BeforeOrderPlaced { ref order, .. } if order.as_str() == "sr-cbc")
     );
+    assert!(
+        e.to_string().contains("allowing 2 min for clock drift"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_collection_time_just_inside_the_clock_tolerance_before_the_order_is_taken() {
+    let mut c = identified(vec![order("sr-cbc", "CBC")]);
+    assert_eq!(FUTURE_TOLERANCE_SECONDS, 120);
+    draw_at(&mut c, 1, "2024-05-01T07:58:00+02:00").unwrap();
+}
+
+#[test]
+fn the_future_check_and_the_before_order_check_allow_the_same_tolerance() {
+    let mut c = identified(vec![order("sr-cbc", "CBC")]);
+    // draw_at's device now is 08:10: 08:12:00 is on the edge, 08:12:01 beyond it.
+    let e = draw_at(&mut c, 1, "2024-05-01T08:12:01+02:00").unwrap_err();
+    assert!(matches!(e, CollectionError::InTheFuture { .. }));
+    assert!(
+        e.to_string().contains("allowing 2 min for clock drift"),
+        "{e}"
+    );
+    draw_at(&mut c, 1, "2024-05-01T08:12:00+02:00").unwrap();
+}
+
+#[test]
+fn a_time_correction_to_before_the_order_is_refused_outside_the_tolerance_only() {
+    let mut c = complete();
+    let now = t("2024-05-01T08:11:00+02:00");
+    let e = c
+        .correct_draw_time(
+            1,
+            t("2024-05-01T07:57:59+02:00"),
+            "late entry",
+            &nurse(),
+            now,
+        )
+        .unwrap_err();
+    assert!(matches!(e, CollectionError::BeforeOrderPlaced { .. }));
+    c.correct_draw_time(
+        1,
+        t("2024-05-01T07:58:00+02:00"),
+        "late entry",
+        &nurse(),
+        now,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -192,8 +241,15 @@ fn a_finalized_record_is_immutable_and_corrected_by_a_new_version() {
             .unwrap_err(),
         CollectionError::Finalized
     );
-    let mut v2 = f.start_correction(&nurse(), now);
+    assert_eq!(
+        f.start_correction(" ", &nurse(), now).unwrap_err(),
+        CollectionError::ReasonRequired
+    );
+    let mut v2 = f
+        .start_correction("clock read late", &nurse(), now)
+        .unwrap();
     assert_eq!(v2.version(), 2);
+    assert_eq!(v2.change_reason(), Some("clock read late"));
     assert_eq!(v2.supersedes().unwrap().version, 1);
     assert_eq!(&v2.supersedes().unwrap().hash, f.hash());
     v2.correct_draw_time(
@@ -583,4 +639,150 @@ fn choices_the_collector_picks_from_have_codes_and_words() {
         serde_json::to_value(Status::TubesDrawn).unwrap(),
         "tubes-drawn"
     );
+}
+
+#[test]
+fn a_void_is_a_new_finalized_version_with_reason_who_and_when() {
+    let f = finalized();
+    let now = t("2024-05-01T09:00:00+02:00");
+    assert_eq!(
+        f.void("", &nurse(), now).unwrap_err(),
+        CollectionError::ReasonRequired
+    );
+    let v = f.void(" wrong patient's orders ", &nurse(), now).unwrap();
+    assert!(v.verify());
+    let r = v.record();
+    assert_eq!(r.version(), 2);
+    assert_eq!(r.status(), Status::Finalized);
+    assert_eq!(r.supersedes().unwrap().version, 1);
+    assert_eq!(&r.supersedes().unwrap().hash, f.hash());
+    let void = r.voided().unwrap();
+    assert_eq!(void.reason, "wrong patient's orders");
+    assert_eq!(void.by, nurse());
+    assert_eq!(void.at, now);
+    assert_eq!(r.finalized_at(), Some(now));
+    assert_eq!(r.change_reason(), Some("wrong patient's orders"));
+    assert!(matches!(&r.history().last().unwrap().event,
+        Event::Voided { supersedes: 1, reason } if reason == "wrong patient's orders"));
+    // It survives storage with its hash.
+    let back: FinalizedCollection =
+        serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+    assert_eq!(back, v);
+}
+
+#[test]
+fn a_voided_collection_cannot_be_corrected_or_voided_again() {
+    let now = t("2024-05-01T09:00:00+02:00");
+    let v = finalized().void("entered in error", &nurse(), now).unwrap();
+    assert_eq!(
+        v.start_correction("fix a time", &nurse(), now).unwrap_err(),
+        CollectionError::Voided
+    );
+    assert_eq!(
+        v.void("again", &nurse(), now).unwrap_err(),
+        CollectionError::Voided
+    );
+}
+
+#[test]
+fn a_corrected_version_can_itself_be_voided_and_names_the_latest() {
+    let now = t("2024-05-01T09:00:00+02:00");
+    let f = finalized();
+    let v2 = f
+        .start_correction("fasting status was wrong", &nurse(), now)
+        .unwrap()
+        .finalize(&nurse(), now)
+        .unwrap();
+    let v3 = v2.void("drawn on the wrong visit", &nurse(), now).unwrap();
+    assert_eq!(v3.record().version(), 3);
+    assert_eq!(&v3.record().supersedes().unwrap().hash, v2.hash());
+    // The correction's reason is still in the history the supervisor reads.
+    assert!(v3.record().history().iter().any(|h| matches!(&h.event,
+        Event::CorrectionStarted { supersedes: 1, reason: Some(r) } if r == "fasting status was wrong")));
+}
+
+#[test]
+fn a_record_made_before_voids_and_correction_reasons_still_verifies() {
+    // A version 2 as stored before corrections carried a reason and before voids existed:
+    // no `voided` field, and a correction-started event with no `reason`.
+    let now = t("2024-05-01T09:00:00+02:00");
+    let v2 = finalized()
+        .start_correction("x", &nurse(), now)
+        .unwrap()
+        .finalize(&nurse(), now)
+        .unwrap();
+    let mut json = serde_json::to_value(&v2).unwrap();
+    let record = json["record"].as_object_mut().unwrap();
+    assert!(
+        !record.contains_key("voided"),
+        "an unvoided record has no voided field"
+    );
+    for h in record["history"].as_array_mut().unwrap() {
+        if h["event"]["type"] == "correction-started" {
+            h["event"].as_object_mut().unwrap().remove("reason");
+        }
+    }
+    // The old record's own hash, as the old app computed it over the old JSON.
+    let old_hash = crate::hash::ContentHash::of(&json["record"]).unwrap();
+    json["hash"] = serde_json::to_value(&old_hash).unwrap();
+    let old = FinalizedCollection::from_json_value(json).unwrap();
+    assert!(old.verify());
+    assert_eq!(old.hash(), &old_hash);
+    assert!(old.record().voided().is_none());
+    assert_eq!(old.record().change_reason(), None);
+}
+
+#[test]
+fn a_typed_draw_time_is_read_on_the_day_and_offset_of_the_draw() {
+    let mut c = complete();
+    let now = t("2024-05-01T08:11:00+02:00");
+    c.correct_draw_time_typed(1, " 08:04 ", "tapped late", &nurse(), now)
+        .unwrap();
+    assert_eq!(
+        c.tubes()[0].drawn.as_ref().unwrap().at,
+        t("2024-05-01T08:04:00+02:00")
+    );
+    c.correct_draw_time_typed(1, "8:03:30", "tapped late", &nurse(), now)
+        .unwrap();
+    assert_eq!(
+        c.tubes()[0].drawn.as_ref().unwrap().at,
+        t("2024-05-01T08:03:30+02:00")
+    );
+}
+
+#[test]
+fn a_typed_draw_time_that_is_not_a_time_names_what_was_read_and_changes_nothing() {
+    let mut c = complete();
+    let before = c.clone();
+    let now = t("2024-05-01T08:11:00+02:00");
+    for (typed, shown) in [
+        ("8 o'clock", "\"8 o'clock\""),
+        ("25:00", "\"25:00\""),
+        (
+            "DL1|12345|CHALMERS^PETER^JAMES|19741225",
+            "\"DL1|12345|CHALMERS^P…\"",
+        ),
+    ] {
+        let e = c
+            .correct_draw_time_typed(1, typed, "tapped late", &nurse(), now)
+            .unwrap_err();
+        assert!(matches!(e, CollectionError::UnreadableTime(_)));
+        assert!(e.to_string().contains(shown), "{e}");
+    }
+    assert_eq!(
+        c.correct_draw_time_typed(1, "08:04", " ", &nurse(), now)
+            .unwrap_err(),
+        CollectionError::ReasonRequired
+    );
+    assert_eq!(c, before);
+}
+
+#[test]
+fn a_typed_draw_time_after_now_is_refused_as_in_the_future() {
+    let mut c = complete();
+    let now = t("2024-05-01T08:11:00+02:00");
+    let e = c
+        .correct_draw_time_typed(1, "09:30", "tapped late", &nurse(), now)
+        .unwrap_err();
+    assert!(matches!(e, CollectionError::InTheFuture { .. }));
 }

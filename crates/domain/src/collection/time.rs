@@ -1,9 +1,10 @@
 //! Device time: an instant in UTC with the device clock's offset, and how far ahead of `now` it may be.
 
-use chrono::{DateTime, FixedOffset, Offset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveTime, Offset, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-/// How far ahead of the device's `now` a collection time may be, for clocks read a moment apart.
+/// How far a collection time may stray past the device's `now` or before an order was placed,
+/// for clocks read a moment apart and the drift between a tablet's clock and the lab's.
 pub const FUTURE_TOLERANCE_SECONDS: i64 = 120;
 
 /// An instant in UTC with the offset the device clock showed, so local time can be reprinted.
@@ -41,5 +42,21 @@ impl DeviceTime {
     pub fn local(&self) -> DateTime<FixedOffset> {
         let offset = FixedOffset::east_opt(self.offset_minutes * 60).unwrap_or(Utc.fix());
         self.utc.with_timezone(&offset)
+    }
+}
+
+impl DeviceTime {
+    /// This instant's local day at the time of day a person typed (`HH:MM` or `HH:MM:SS`,
+    /// 24-hour, `H:MM` too), in the same UTC offset: how a collector corrects a draw time.
+    /// `None` when the text is not a time of day.
+    pub fn at_local_time(&self, typed: &str) -> Option<DeviceTime> {
+        let typed = typed.trim();
+        let time = NaiveTime::parse_from_str(typed, "%H:%M:%S")
+            .or_else(|_| NaiveTime::parse_from_str(typed, "%H:%M"))
+            .ok()?;
+        let local = self.local();
+        let naive = local.date_naive().and_time(time);
+        let at = local.offset().from_local_datetime(&naive).single()?;
+        Some(Self::from_local(at))
     }
 }

@@ -66,8 +66,16 @@ fn ml(value: f64) -> Value {
     json!({"value": value, "unit": "mL", "system": UCUM, "code": "mL"})
 }
 
+/// The id of a resource made from a collection: the collection id and what the resource stands
+/// for (a tube, an order not collected), never the version, so every version of a collection
+/// updates the same resources at the receiver.
 fn resource_id(c: &Collection, suffix: &str) -> String {
-    format!("{}-v{}-{suffix}", c.id(), c.version())
+    format!("{}-{suffix}", c.id())
+}
+
+/// `meta.versionId`: the collection's version that wrote the resource.
+fn meta(c: &Collection) -> Value {
+    json!({"versionId": c.version().to_string()})
 }
 
 /// One `Specimen` per drawn tube (discard tubes excluded).
@@ -91,6 +99,7 @@ pub fn specimens(
         let mut s = Map::new();
         s.insert("resourceType".into(), json!("Specimen"));
         s.insert("id".into(), json!(resource_id(c, &format!("t{}", t.index))));
+        s.insert("meta".into(), meta(c));
         s.insert(
             "identifier".into(),
             json!([{"system": ctx.tube_identifier_system, "value": format!("{}/{}", c.id(), t.index)}]),
@@ -103,7 +112,9 @@ pub fn specimens(
         }
         s.insert(
             "status".into(),
-            json!(if collected.is_empty() {
+            json!(if c.voided().is_some() {
+                "entered-in-error"
+            } else if collected.is_empty() {
                 "unsatisfactory"
             } else {
                 "available"
@@ -193,6 +204,9 @@ pub fn specimens(
                 }
             }
         }
+        if let Some(v) = c.voided() {
+            notes.push(format!("Entered in error: {}", v.reason));
+        }
         if !notes.is_empty() {
             s.insert(
                 "note".into(),
@@ -212,10 +226,19 @@ pub fn not_collected_tasks(finalized: &FinalizedCollection, ctx: &FhirExport) ->
         .enumerate()
         .filter_map(|(i, o)| {
             let e = c.exception_for(&o.test)?;
-            let status = if e.reason == NotCollectedReason::Cancelled { "cancelled" } else { "failed" };
+            let status = if c.voided().is_some() {
+                "entered-in-error"
+            } else if e.reason == NotCollectedReason::Cancelled {
+                "cancelled"
+            } else {
+                "failed"
+            };
+            let modified = c.voided().map_or(e.at, |v| v.at);
             let mut task = json!({
                 "resourceType": "Task",
                 "id": resource_id(c, &format!("nc{}", i + 1)),
+                "meta": meta(c),
+                "basedOn": [{"reference": format!("ServiceRequest/{}", o.id)}],
                 "status": status,
                 "statusReason": {
                     "coding": [{"system": ctx.reason_system, "code": e.reason.code(), "display": e.reason.display()}],
@@ -227,18 +250,24 @@ pub fn not_collected_tasks(finalized: &FinalizedCollection, ctx: &FhirExport) ->
                 "focus": {"reference": format!("ServiceRequest/{}", o.id)},
                 "for": {"reference": format!("Patient/{}", c.patient().id)},
                 "authoredOn": fhir_datetime(&e.at),
-                "lastModified": fhir_datetime(&e.at),
+                "lastModified": fhir_datetime(&modified),
                 "owner": {"identifier": {"system": ctx.collector_system, "value": e.by.as_str()}},
             });
-            if let Some(n) = &e.note {
-                task["note"] = json!([{"text": n}]);
+            let mut notes: Vec<Value> = e.note.iter().map(|n| json!({"text": n})).collect();
+            if let Some(v) = c.voided() {
+                notes.push(json!({"text": format!("Entered in error: {}", v.reason)}));
+            }
+            if !notes.is_empty() {
+                task["note"] = Value::Array(notes);
             }
             Some(task)
         })
         .collect()
 }
 
-/// A `collection` Bundle of the Specimens and Tasks of a finalized collection.
+/// A `transaction` Bundle of the Specimens and Tasks of a finalized collection, each entry an
+/// update (`PUT Specimen/{id}`): ids do not change between versions, so the receiver replaces
+/// what an earlier version sent, and a void marks it `entered-in-error`.
 pub fn collection_bundle(
     finalized: &FinalizedCollection,
     site: &SiteConfig,
@@ -258,14 +287,19 @@ pub fn collection_bundle(
                 r["resourceType"].as_str().unwrap_or(""),
                 r["id"].as_str().unwrap_or("")
             );
-            json!({"fullUrl": url, "resource": r})
+            let local = format!(
+                "{}/{}",
+                r["resourceType"].as_str().unwrap_or(""),
+                r["id"].as_str().unwrap_or("")
+            );
+            json!({"fullUrl": url, "resource": r, "request": {"method": "PUT", "url": local}})
         })
         .collect();
     let mut b = json!({
         "resourceType": "Bundle",
-        "id": resource_id(c, "bundle"),
+        "id": format!("{}-v{}", c.id(), c.version()),
         "identifier": {"system": ctx.tube_identifier_system, "value": format!("{}/v{}/{}", c.id(), c.version(), finalized.hash())},
-        "type": "collection",
+        "type": "transaction",
     });
     if let Some(t) = c.finalized_at() {
         b["timestamp"] = json!(t.utc.format("%Y-%m-%dT%H:%M:%SZ").to_string());

@@ -302,7 +302,7 @@ fn the_export_bundle_is_valid_and_names_the_version_hash() {
     let f = finalized_with_exception();
     let b = collection_bundle(&f, &site, &FhirExport::default());
     assert_eq!(check_resource(&b), Vec::<String>::new());
-    assert_eq!(b["type"], "collection");
+    assert_eq!(b["type"], "transaction");
     assert_eq!(b["entry"].as_array().unwrap().len(), 3);
     assert!(b["identifier"]["value"]
         .as_str()
@@ -364,4 +364,234 @@ fn fhir_datetimes_are_recognised() {
     assert!(!is_fhir_datetime("2024-05-01T08:10"));
     assert!(!is_fhir_datetime("2024-13"));
     assert!(!is_fhir_datetime("01/05/2024"));
+}
+
+/// `finalized_with_exception` corrected (a draw time, with a reason) as version 2, then voided
+/// as version 3.
+fn corrected_then_voided() -> [FinalizedCollection; 3] {
+    let v1 = finalized_with_exception();
+    let now = t("2024-05-01T08:30:00+02:00");
+    let mut draft = v1
+        .start_correction("draw time read from the wrong clock", &nurse(), now)
+        .unwrap();
+    let tube = draft
+        .tubes()
+        .iter()
+        .find(|x| x.drawn.is_some())
+        .unwrap()
+        .index;
+    draft
+        .correct_draw_time(
+            tube,
+            t("2024-05-01T08:05:00+02:00"),
+            "drawn before the tablet was unlocked",
+            &nurse(),
+            now,
+        )
+        .unwrap();
+    let v2 = draft.finalize(&nurse(), now).unwrap();
+    let v3 = v2
+        .void("collected on the wrong visit", &nurse(), now)
+        .unwrap();
+    [v1, v2, v3]
+}
+
+fn ids(resources: &[Value]) -> Vec<String> {
+    resources
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn every_version_of_a_collection_writes_the_same_resource_ids() {
+    let site = SiteConfig::default_site();
+    let ctx = FhirExport::default();
+    let [v1, v2, v3] = corrected_then_voided();
+    let specimen_ids = ids(&specimens(&v1, &site, &ctx));
+    let task_ids = ids(&not_collected_tasks(&v1, &ctx));
+    assert_eq!(specimen_ids.len(), 2);
+    assert_eq!(task_ids.len(), 1);
+    for (n, v) in [(2, &v2), (3, &v3)] {
+        assert_eq!(ids(&specimens(v, &site, &ctx)), specimen_ids, "version {n}");
+        assert_eq!(ids(&not_collected_tasks(v, &ctx)), task_ids, "version {n}");
+    }
+    for id in specimen_ids.iter().chain(&task_ids) {
+        assert!(id.starts_with(&v1.record().id().to_string()), "{id}");
+        assert!(!id.contains("-v1"), "{id} names a version");
+    }
+    let s2 = &specimens(&v2, &site, &ctx);
+    assert!(s2.iter().all(|s| s["meta"]["versionId"] == "2"));
+    assert!(s2.iter().all(|s| s["status"] == "available"));
+}
+
+#[test]
+fn a_void_marks_the_specimens_and_tasks_entered_in_error() {
+    let site = SiteConfig::default_site();
+    let ctx = FhirExport::default();
+    let [_, _, v3] = corrected_then_voided();
+    let s = specimens(&v3, &site, &ctx);
+    assert!(s.iter().all(|x| x["status"] == "entered-in-error"));
+    assert!(s.iter().all(|x| x["meta"]["versionId"] == "3"));
+    assert!(s[0]["note"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["text"] == "Entered in error: collected on the wrong visit"));
+    let tasks = not_collected_tasks(&v3, &ctx);
+    assert_eq!(tasks[0]["status"], "entered-in-error");
+    assert_eq!(tasks[0]["basedOn"][0]["reference"], "ServiceRequest/sr-ts");
+    for r in s.iter().chain(&tasks) {
+        assert_eq!(check_resource(r), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn a_not_collected_task_is_based_on_its_order() {
+    let tasks = not_collected_tasks(&finalized_with_exception(), &FhirExport::default());
+    assert_eq!(tasks[0]["basedOn"][0]["reference"], "ServiceRequest/sr-ts");
+    assert_eq!(tasks[0]["meta"]["versionId"], "1");
+}
+
+#[test]
+fn the_bundle_of_a_correction_updates_the_same_resources() {
+    let site = SiteConfig::default_site();
+    let ctx = FhirExport::default();
+    let [v1, v2, _] = corrected_then_voided();
+    let (b1, b2) = (
+        collection_bundle(&v1, &site, &ctx),
+        collection_bundle(&v2, &site, &ctx),
+    );
+    let urls = |b: &Value| -> Vec<(String, String)> {
+        b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                assert_eq!(e["request"]["method"], "PUT");
+                (
+                    e["fullUrl"].as_str().unwrap().to_owned(),
+                    e["request"]["url"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(urls(&b1), urls(&b2));
+    assert_eq!(b2["type"], "transaction");
+    assert_ne!(
+        b1["id"], b2["id"],
+        "each version's bundle is its own message"
+    );
+    assert_eq!(check_resource(&b2), Vec::<String>::new());
+}
+
+/// Runs the independent validator (`tools/fhir-validate.mjs`, FHIR.js) on `resources`, written
+/// to a fresh temporary folder: `None` when it is not installed and this is not CI (said
+/// loudly), else its exit code and output. Under `CI=true` a missing validator fails the test.
+fn independent_validator(name: &str, resources: &[(&str, &Value)]) -> Option<(i32, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = std::env::temp_dir().join(format!(
+        "drawline-fhir-{name}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<_> = resources
+        .iter()
+        .map(|(file, value)| {
+            let path = dir.join(format!("{file}.json"));
+            std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+            path
+        })
+        .collect();
+    let out = std::process::Command::new("node")
+        .arg(root.join("tools/fhir-validate.mjs"))
+        .args(&files)
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let (code, text) = match out {
+        Ok(o) => (
+            o.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        ),
+        Err(e) => (3, format!("node could not be started: {e}")),
+    };
+    if code == 3 {
+        assert!(
+            !ci,
+            "CI=true and the independent FHIR validator is missing: {text}"
+        );
+        eprintln!(
+            "\n*** SKIPPED: the independent FHIR R4 validator is not installed ({}); run `cargo xtask setup` ***\n",
+            text.trim()
+        );
+        return None;
+    }
+    Some((code, text))
+}
+
+#[test]
+fn an_independent_r4_validator_accepts_the_export_after_a_correction_and_after_a_void() {
+    let site = SiteConfig::default_site();
+    let ctx = FhirExport::default();
+    let [_, v2, v3] = corrected_then_voided();
+    let (b2, b3) = (
+        collection_bundle(&v2, &site, &ctx),
+        collection_bundle(&v3, &site, &ctx),
+    );
+    let (s3, t3) = (specimens(&v3, &site, &ctx), not_collected_tasks(&v3, &ctx));
+    let order = fixture("servicerequest-lipid");
+    let Some((code, out)) = independent_validator(
+        "export",
+        &[
+            ("bundle-corrected", &b2),
+            ("bundle-voided", &b3),
+            ("specimen-voided", &s3[0]),
+            ("task-voided", &t3[0]),
+            ("servicerequest", &order),
+        ],
+    ) else {
+        return;
+    };
+    assert_eq!(code, 0, "the validator refused the export:\n{out}");
+    assert!(out.contains("5 file(s), 0 problem(s)"), "{out}");
+}
+
+#[test]
+fn the_independent_validator_rejects_a_broken_resource() {
+    let [_, _, v3] = corrected_then_voided();
+    let mut specimen =
+        specimens(&v3, &SiteConfig::default_site(), &FhirExport::default())[0].clone();
+    specimen["status"] = json!("voided");
+    specimen["voidedBy"] = json!("nurse");
+    let mut task = not_collected_tasks(&v3, &FhirExport::default())[0].clone();
+    task.as_object_mut().unwrap().remove("status");
+    let mut order = fixture("servicerequest-lipid");
+    order["intent"] = json!("wish");
+    let Some((code, out)) = independent_validator(
+        "broken",
+        &[
+            ("specimen", &specimen),
+            ("task", &task),
+            ("servicerequest", &order),
+        ],
+    ) else {
+        return;
+    };
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("Specimen.status") && out.contains("\"voided\""),
+        "{out}"
+    );
+    assert!(out.contains("Specimen.voidedBy"), "{out}");
+    assert!(out.contains("Task.status"), "{out}");
+    assert!(out.contains("ServiceRequest.intent"), "{out}");
 }

@@ -34,6 +34,8 @@ pub struct RecordFacts {
     pub wrong_patient_stops: u32,
     /// Of those, the ones before the first tube was drawn.
     pub wrong_patient_before_draw: u32,
+    /// This version voids the collection as entered in error.
+    pub voided: bool,
 }
 
 /// Reads a stored body as a finalized record (its hash checked); `None` when it is not one.
@@ -73,6 +75,7 @@ pub fn facts(c: &Collection) -> RecordFacts {
             .is_some_and(|i| i.method == CaptureMethod::Manual),
         wrong_patient_stops: c.hard_stops(HardStopKind::WrongPatient),
         wrong_patient_before_draw: c.wrong_patient_before_draw(),
+        voided: c.voided().is_some(),
     }
 }
 
@@ -81,7 +84,8 @@ pub fn facts_of(body: &Value) -> Option<RecordFacts> {
     read_finalized(body).map(|f| facts(f.record()))
 }
 
-/// The lab orders a record covers and whether it collected each.
+/// The lab orders a record covers and whether it collected each (a void collected none: its
+/// orders are open again).
 pub fn record_orders(c: &Collection) -> Vec<RecordOrder> {
     let patient_id = c.patient().id.as_str().to_owned();
     c.orders()
@@ -90,6 +94,7 @@ pub fn record_orders(c: &Collection) -> Vec<RecordOrder> {
             order_id: o.id.as_str().to_owned(),
             patient_id: patient_id.clone(),
             collected: c.exception_for(&o.test).is_none(),
+            voided: c.voided().is_some(),
         })
         .collect()
 }

@@ -50,6 +50,9 @@ pub struct RecordOrder {
     pub patient_id: String,
     /// Collected (true) or recorded as not collected (false).
     pub collected: bool,
+    /// The version voids the collection as entered in error: the order is open again, to be
+    /// collected anew.
+    pub voided: bool,
 }
 
 /// A pushed version that passed the checks that need no database.

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use drawline_domain::collection::KnownLabels;
 use drawline_domain::test_support::{order, stock_labels, t as at};
 use drawline_domain::{
-    Collection, CollectionId, CollectorId, Device, Evidence, FinalizedCollection, Mrn, Order,
-    Patient, PatientId, PatientIdentity, PersonName, SiteConfig,
+    Collection, CollectionId, CollectorId, Device, Evidence, FinalizedCollection, IdentifyContext,
+    Mrn, Order, Patient, PatientId, PatientIdentity, PersonName, SiteConfig,
 };
 use drawline_server::api::{
     push_codes, CollectionDetail, ImportReport, QueuePage, RecordOutcome, Role, Worklist,
@@ -109,6 +109,7 @@ fn collection(id: Uuid, patient: Patient, labels: [&str; 2]) -> FinalizedCollect
     .unwrap();
     c.identify(
         &Evidence::from_wristband(&wristband).unwrap(),
+        &IdentifyContext::default(),
         &nurse,
         at("2024-05-01T08:05:00+02:00"),
     )

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use drawline_domain::collection::{FastingStatus, KnownLabels, Scope};
 use drawline_domain::{
-    AccessionNumber, Collection, CollectionId, CollectorId, Device, Evidence, FinalizedCollection,
-    IdentifyContext, NotCollectedReason, Order, SiteConfig,
+    Collection, CollectionId, CollectorId, Device, Evidence, FinalizedCollection, IdentifyContext,
+    NotCollectedReason, Order, SiteConfig,
 };
 use drawline_server::api::{Heartbeat, PushRecord};
 use drawline_server::store::{
@@ -146,7 +146,9 @@ pub fn record(f: &FinalizedCollection) -> Value {
 pub fn correction_of(f: &FinalizedCollection) -> FinalizedCollection {
     let nurse = CollectorId::parse("nurse-1").unwrap();
     let now = at("2024-05-01T09:00:00+02:00");
-    let mut next = f.start_correction(&nurse, now);
+    let mut next = f
+        .start_correction("fasting status was not recorded", &nurse, now)
+        .unwrap();
     next.record_fasting(FastingStatus::Fasting, &nurse, now)
         .unwrap();
     next.finalize(&nurse, now).unwrap()
@@ -202,8 +204,16 @@ pub fn identified_after_wrong_bands(id: Uuid, wrong_bands: u32) -> FinalizedColl
     let now = at("2024-05-03T08:10:00+02:00");
     for (i, acc) in [(1, "W0001"), (2, "W0002")] {
         c.record_draw(i, now, None, &nurse, now).unwrap();
-        c.label_tube(i, AccessionNumber::parse(acc).unwrap(), None, &nurse, now)
+        let stock = drawline_domain::test_support::stock_labels();
+        c.label_tube(i, acc, &stock, &KnownLabels::new(), &nurse, now)
             .unwrap();
     }
     c.finalize(&nurse, at("2024-05-03T08:12:00+02:00")).unwrap()
+}
+
+/// The next version of a collection voiding it as entered in error.
+pub fn void_of(f: &FinalizedCollection, reason: &str) -> FinalizedCollection {
+    let nurse = CollectorId::parse("nurse-1").unwrap();
+    f.void(reason, &nurse, at("2024-05-01T09:30:00+02:00"))
+        .unwrap()
 }

@@ -330,3 +330,49 @@ pub async fn assert_status(req: RequestBuilder, status: u16) {
     let res = req.send().await.unwrap();
     assert_eq!(res.status(), status);
 }
+
+/// Runs the independent FHIR R4 validator (`tools/fhir-validate.mjs`, FHIR.js) on `resources`,
+/// written to a temporary folder: its exit code and output, or `None` when it is not installed
+/// and this is not CI (said loudly). Under `CI=true` a missing validator fails the test.
+pub fn fhir_validate(name: &str, resources: &[(&str, &Value)]) -> Option<(i32, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("drawline-fhir-{name}-"))
+        .tempdir()
+        .unwrap();
+    let files: Vec<_> = resources
+        .iter()
+        .map(|(file, value)| {
+            let path = dir.path().join(format!("{file}.json"));
+            std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+            path
+        })
+        .collect();
+    let out = std::process::Command::new("node")
+        .arg(root.join("tools/fhir-validate.mjs"))
+        .args(&files)
+        .output();
+    let (code, text) = match out {
+        Ok(o) => (
+            o.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        ),
+        Err(e) => (3, format!("node could not be started: {e}")),
+    };
+    if code == 3 {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true and the independent FHIR validator is missing: {text}"
+        );
+        eprintln!(
+            "\n*** SKIPPED: the independent FHIR R4 validator is not installed ({}); run `cargo xtask setup` ***\n",
+            text.trim()
+        );
+        return None;
+    }
+    Some((code, text))
+}

@@ -6,6 +6,7 @@ mod helpers;
 mod accessions;
 mod auth;
 mod cli;
+mod corrections;
 mod export;
 mod fuzz;
 mod health;

@@ -178,6 +178,7 @@ fn started_for_other_patient() -> Collection {
     c.identify(
         &crate::identification::Evidence::from_wristband("DL1|99999|CHALMERS^PETER^JAMES|19741225")
             .unwrap(),
+        &crate::identification::IdentifyContext::default(),
         &nurse(),
         t("2024-05-01T08:05:00+02:00"),
     )

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::api::{
     AccessionClash, CollectionDetail, HistoryEntryView, PushAttemptView, RecordOutcome,
-    ReviewAction, VersionDetail,
+    ReviewAction, VersionDetail, VoidView,
 };
 use crate::auth::Supervisor;
 use crate::error::Problem;
@@ -100,6 +100,16 @@ fn detail_of(
                     skew,
                     late,
                 ),
+                reason: finalized
+                    .as_ref()
+                    .and_then(|f| f.record().change_reason().map(str::to_owned)),
+                voided: finalized.as_ref().and_then(|f| {
+                    f.record().voided().map(|v| VoidView {
+                        reason: v.reason.clone(),
+                        by: review::person(v.by.as_str(), names),
+                        at: v.at.local(),
+                    })
+                }),
                 record: finalized.as_ref().map(|f| record_view(f, names)),
                 body: v.view.body,
             }

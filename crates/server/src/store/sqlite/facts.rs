@@ -25,8 +25,8 @@ pub(super) fn insert_facts(
     c.execute(
         "INSERT OR IGNORE INTO record_facts (collection_id, content_hash, patient_id, patient_mrn,
                 patient_name, collector_id, tests, collected_at, outside_window, exceptions,
-                manual_identification, wrong_patient_stops, wrong_patient_before_draw)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                manual_identification, wrong_patient_stops, wrong_patient_before_draw, voided)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             collection_id,
             content_hash,
@@ -41,6 +41,7 @@ pub(super) fn insert_facts(
             f.manual_identification,
             f.wrong_patient_stops,
             f.wrong_patient_before_draw,
+            f.voided,
         ],
     )?;
     Ok(())

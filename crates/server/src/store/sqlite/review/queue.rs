@@ -53,7 +53,8 @@ fn queue_base() -> String {
                    (SELECT COUNT(*) FROM review_events r
                      WHERE r.collection_id = i.collection_id AND r.kind = 'note') AS notes,
                    (SELECT MAX(r.at) FROM review_events r
-                     WHERE r.collection_id = i.collection_id) AS last_review_at
+                     WHERE r.collection_id = i.collection_id) AS last_review_at,
+                   f.voided AS voided
             FROM items i JOIN devices d ON d.id = i.device_id
             LEFT JOIN record_facts f
                    ON f.collection_id = i.collection_id AND f.content_hash = i.content_hash
@@ -84,7 +85,9 @@ const WHERE_FILTERS: &str = "
            OR (:flag = 'manual_identification' AND manual_identification = 1)
            OR (:flag = 'corrected' AND version > 1)
            OR (:flag = 'wrong_blood_in_tube' AND code = 'wrong_blood_in_tube')
-           OR (:flag = 'identification_mismatch' AND wrong_patient_stops > 0))
+           OR (:flag = 'identification_mismatch' AND wrong_patient_stops > 0)
+
+           OR (:flag = 'voided' AND voided = 1))
       AND (:device IS NULL OR device_id = :device)
       AND (:collector IS NULL OR collector_id = :collector OR collector_username = :collector)
       AND (:patient IS NULL OR patient_id = :patient OR patient_mrn = :patient
@@ -102,7 +105,7 @@ const QUEUE_COLUMNS: &str = "item_key, stored, collection_id, version, outcome, 
     attempt_id, device_id, device_name, received_at, skew, resolution, duplicates, quarantined,
     patient_id, patient_mrn, patient_name, collector_id, collector_name, tests, collected_at,
     outside_window, exceptions, manual_identification, reviewed_at, notes, changed_at,
-    wrong_patient_stops, wrong_patient_before_draw";
+    wrong_patient_stops, wrong_patient_before_draw, voided";
 
 fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> {
     let stored: bool = r.get(1)?;
@@ -163,6 +166,7 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
             wrong_blood_in_tube: r.get::<_, Option<String>>(5)?.as_deref()
                 == Some(crate::api::push_codes::WRONG_BLOOD_IN_TUBE),
             identification_mismatch: wrong_patient_stops.unwrap_or(0) > 0,
+            voided: r.get::<_, Option<bool>>(30)?.unwrap_or(false),
             ..QueueFlags::default()
         },
         wrong_patient_stops: wrong_patient_stops.unwrap_or(0),

@@ -231,7 +231,15 @@ pub(in crate::store::sqlite) fn mark_orders(
     orders: &[RecordOrder],
 ) -> Result<(), StoreError> {
     for o in orders {
-        let status = if o.collected {
+        let status = if o.voided {
+            // A void reopens only what a collection had closed; a cancelled order stays so.
+            tx.execute(
+                "UPDATE orders SET status = 'open' WHERE id = ?1 AND patient_id = ?2
+                     AND status IN ('collected', 'not-collected')",
+                params![o.order_id, o.patient_id],
+            )?;
+            continue;
+        } else if o.collected {
             "collected"
         } else {
             "not-collected"
