@@ -210,11 +210,20 @@ mod tests {
     fn the_documented_safety_json_example_reads() {
         let readme = include_str!("../site/README.md");
         let section = readme.split("## safety.json").nth(1).unwrap();
-        let json = section.split("```json").nth(1).unwrap().split("```").next().unwrap();
+        let json = section
+            .split("```json")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
         let rules: crate::safety::SafetyRules = serde_json::from_str(json).unwrap();
         assert!(rules.accession.stock_labels);
         assert_eq!(rules.accession.check_digit, CheckDigit::Mod10);
-        let number = format!("LAB123456{}", check_digit(CheckDigit::Mod10, "123456").unwrap());
+        let number = format!(
+            "LAB123456{}",
+            check_digit(CheckDigit::Mod10, "123456").unwrap()
+        );
         assert!(rules.accession.check(&number).is_ok());
     }
 

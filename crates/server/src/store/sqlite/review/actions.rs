@@ -12,9 +12,9 @@ use crate::api::{ConflictChoice, RecordOutcome, ReviewAction, ReviewEvent};
 use crate::store::error::StoreError;
 use crate::store::facts::{read_finalized, record_orders};
 use crate::store::review::{ConflictResolution, NewReviewEvent, ResolveOutcome};
+use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
 use crate::store::sqlite::audit::audit_json;
 use crate::store::sqlite::row::{code_of, corrupt, from_code, ts};
-use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
 use crate::store::sqlite::sync::versions::{held, insert_version, mark_orders, Arrival};
 use crate::store::sync::NewCollectionVersion;
 
