@@ -63,6 +63,17 @@ pub fn SupervisorQueue() -> impl IntoView {
         <SupervisorFrame>
             <div class="screen" data-testid="supervisor-queue">
                 <h1>"Received collections"</h1>
+                // Above the filters, so it is seen before anything else on any screen size.
+                {move || {
+                    let n = data.get().and_then(|r| r.ok()).map_or(0, |page| {
+                        page.items.iter().filter(|i| i.flags.wrong_blood_in_tube).count()
+                    });
+                    (n > 0).then(|| view! {
+                        <p class="wbit-banner" role="alert" data-testid="queue-wbit-alert">
+                            {format!("STOP · {n} possible wrong blood in tube: listed first below. Review both collections before any result is released.")}
+                        </p>
+                    })
+                }}
                 <form class="filters card" on:submit=|ev| ev.prevent_default()>
                     <SelectField label="Status" id="filter-status" value=filters.status options=&STATUSES />
                     <SelectField label="Flag" id="filter-flag" value=filters.flag options=&FLAGS />

@@ -304,6 +304,8 @@ async fn one_stock_label_on_two_offline_tablets_is_refused_for_the_second_patien
         "{first_wbit:?} {first_id:?}"
     );
     one.wait_for("queue-wbit").await?;
+    let alert = one.text_of("queue-wbit-alert").await?;
+    ensure!(alert.contains("1 possible wrong blood in tube"), "{alert}");
     one.capture_both_sizes("33-supervisor-queue-wbit").await?;
     one.click("queue-open").await?;
     one.wait_for("wbit-compare").await?;
