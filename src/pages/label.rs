@@ -7,6 +7,7 @@ use drawline_domain::safety::AccessionFormat;
 use drawline_domain::{label_for, CollectionError, CollectionId, Mrn, Status};
 use leptos::prelude::*;
 
+use crate::components::acknowledge_stop::AcknowledgeStop;
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::error_note::ErrorNote;
 use crate::components::hard_stop::HardStop;
@@ -315,12 +316,14 @@ pub fn Label() -> impl IntoView {
         shown_stop.map(|(message, details)| {
             view! {
                 <HardStop title="WRONG BLOOD IN TUBE".to_string() message=message details=details>
-                    <button class="button primary" data-testid="hard-stop-dismiss" on:click=move |_| {
-                        handle.acknowledge_hard_stop(Step::Label);
-                        stop.set(None);
-                    }>
-                        "Set this tube aside. Continue"
-                    </button>
+                    <AcknowledgeStop
+                        statement="I have set this tube aside: it is not used for this patient."
+                        action="Acknowledge and continue labelling"
+                        on_acknowledge=Callback::new(move |()| {
+                            handle.acknowledge_hard_stop(Step::Label);
+                            stop.set(None);
+                        })
+                    />
                 </HardStop>
             }
         })

@@ -144,7 +144,7 @@ async fn a_lab_accession_binds_only_to_its_own_patient_and_another_patients_is_a
     browser.wait_for("hard-stop").await?;
     let again = browser.text_of("hard-stop").await?;
     ensure!(again.contains(MURPHY_ACCESSION), "{again}");
-    browser.click("hard-stop-dismiss").await?;
+    flow::acknowledge_hard_stop(&browser).await?;
     browser.wait_for("tube-scan").await?;
     ensure!(
         browser.texts_of_all("label-preview").await?.is_empty(),
