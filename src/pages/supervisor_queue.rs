@@ -37,7 +37,7 @@ const FLAGS: [(&str, &str); 8] = [
     ("exception", "Exception recorded"),
     ("manual_identification", "Manual identification"),
     ("corrected", "Correction"),
-    ("voided", "Voided (entered in error)"),
+    ("voided", "Voided"),
 ];
 
 /// The received-collections view, filtered by status, flag, device, collector, patient and date,
