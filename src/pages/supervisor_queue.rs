@@ -39,7 +39,7 @@ const FLAGS: [(&str, &str); 10] = [
     ("manual_identification", "Manual identification"),
     ("corrected", "Correction"),
     ("identification_mismatch", "Identification mismatch"),
-    ("voided", "Voided (entered in error)"),
+    ("voided", "Voided"),
 ];
 
 /// The received-collections view, filtered by status, flag, device, collector, patient and date,

@@ -358,6 +358,22 @@ async fn a_time_correction_a_corrected_and_a_voided_collection_reach_the_lab_wit
     browser
         .wait_for_path(|p| p == "/supervisor/devices")
         .await?;
+    // The queue flags the void, and filters on it.
+    browser.click("tab-queue").await?;
+    browser.choose("filter-flag", "voided").await?;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let flags = browser.texts_of_all("queue-flag").await?;
+        let items = browser.texts_of_all("queue-item").await?;
+        if items.len() == 1 && flags.iter().any(|f| f == "Voided (entered in error) v2") {
+            break;
+        }
+        ensure!(Instant::now() < deadline, "queue {items:?} flags {flags:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    browser
+        .capture_both_sizes("37-supervisor-queue-voided")
+        .await?;
     browser
         .client
         .goto(&format!("{}/supervisor/collections/{b}", server.base))
