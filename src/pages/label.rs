@@ -1,9 +1,9 @@
 //! Bedside labelling: print each drawn tube's label, or scan a pre-labelled tube to bind it.
 
-use drawline_domain::accession::shown;
 use drawline_domain::collection::{device_accession, Event, HardStopKind, KnownLabels};
 use drawline_domain::label::SecondIdentifier;
 use drawline_domain::safety::AccessionFormat;
+use drawline_domain::scanned::shown;
 use drawline_domain::{label_for, CollectionError, CollectionId, Mrn, Status};
 use leptos::prelude::*;
 

@@ -1,4 +1,4 @@
-//! Lab accession numbers: the site's pattern and check digit, and how a scanned text is shown back safely.
+//! Lab accession numbers: the site's pattern and check digit, and the shape of the labels the tablet prints itself.
 //!
 //! A site describes its accession numbers in `safety.json` ([`AccessionFormat`]): a pattern
 //! template and an optional check digit. The check digit is the last character of the number
@@ -7,11 +7,26 @@
 
 use crate::safety::{AccessionFormat, CheckDigit};
 
+/// Hex digits of the collection id in a label the tablet prints itself: `D` + 10 hex digits +
+/// `-` + tube number, e.g. `D1A2B3C4D5E-1`.
+pub const DEVICE_LABEL_HEX: usize = 10;
+
+/// Whether `label` has the shape of a label the tablet printed itself (of any collection).
+pub fn looks_device_issued(label: &str) -> bool {
+    let Some(rest) = label.strip_prefix('D') else {
+        return false;
+    };
+    let Some((hex, tube)) = rest.split_once('-') else {
+        return false;
+    };
+    hex.len() == DEVICE_LABEL_HEX
+        && hex.chars().all(|c| c.is_ascii_hexdigit())
+        && !tube.is_empty()
+        && tube.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The longest text a tube label (an accession number) may be, in characters.
 pub const ACCESSION_MAX_CHARS: usize = 32;
-
-/// How much of a scanned text is shown back in a message before it is cut.
-const SHOWN_MAX_CHARS: usize = 40;
 
 /// Why a text is not an accession number of this site.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +43,14 @@ pub enum AccessionFormatError {
 }
 
 impl AccessionFormat {
+    /// Whether `text` has the shape of the site's pattern (no pattern: never). The wristband
+    /// field uses it to tell a tube label scanned into it.
+    pub fn fits_pattern(&self, text: &str) -> bool {
+        self.pattern
+            .as_deref()
+            .is_some_and(|p| matches_pattern(p, text, self.check_digit))
+    }
+
     /// Whether `text` (already trimmed) is an accession number of this site: it follows the
     /// pattern, if one is set, and ends with the right check digit, if the site uses one.
     pub fn check(&self, text: &str) -> Result<(), AccessionFormatError> {
@@ -121,24 +144,6 @@ fn has_valid_check_digit(kind: CheckDigit, text: &str) -> bool {
     check_digit(kind, chars.as_str()) == Some(last)
 }
 
-/// `text` as a message may show it: control characters escaped (`\u{1b}`, `\t`), and a long
-/// text cut with an ellipsis, so a stray scan cannot garble the screen or the log.
-pub fn shown(text: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == SHOWN_MAX_CHARS {
-            out.push('\u{2026}');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -195,15 +200,6 @@ mod tests {
         let f = format(Some("A####"), CheckDigit::Mod11);
         assert!(f.check(&format!("A{body}X")).is_ok());
         assert!(f.check(&format!("A{body}0")).is_err());
-    }
-
-    #[test]
-    fn a_control_character_is_shown_escaped_and_a_long_text_is_cut() {
-        assert_eq!(shown("AB\u{1b}C\t"), "AB\\u{1b}C\\t");
-        let long = "X".repeat(100);
-        let s = shown(&long);
-        assert_eq!(s.chars().count(), SHOWN_MAX_CHARS + 1);
-        assert!(s.ends_with('\u{2026}'));
     }
 
     #[test]

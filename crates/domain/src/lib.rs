@@ -15,6 +15,7 @@ mod newtype;
 pub mod order_of_draw;
 pub mod planner;
 pub mod safety;
+pub mod scanned;
 pub mod site;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;

@@ -77,7 +77,9 @@ pub fn flags(
         corrected: version > 1,
         identification_mismatch: facts.is_some_and(|f| f.wrong_patient_stops > 0),
         voided: facts.is_some_and(|f| f.voided),
-        ..QueueFlags::default()
+        // A stored version never is: the lab refuses wrong blood in tube, so only a refused
+        // push attempt carries this flag (the queue reads it from the refusal's code).
+        wrong_blood_in_tube: false,
     }
 }
 

@@ -11,14 +11,12 @@ use serde::{Deserialize, Serialize};
 use super::ids::{AccessionNumber, CollectionId, OrderId};
 use super::order::Order;
 use super::record::Collection;
-use crate::accession::{shown, ACCESSION_MAX_CHARS};
+use crate::accession::{looks_device_issued, ACCESSION_MAX_CHARS, DEVICE_LABEL_HEX};
 use crate::catalog::TestCode;
 use crate::identification::Mrn;
 use crate::safety::AccessionFormat;
+use crate::scanned::shown;
 use crate::wire::wire_enum;
-
-/// Length of the collection-id part of a device-issued label (hex digits of the UUID).
-const DEVICE_LABEL_HEX: usize = 10;
 
 /// The label the device prints for tube `tube` of a collection when the tube is not
 /// pre-labelled: `D` + the first 10 hex digits of the collection's random UUID + `-` + tube.
@@ -43,20 +41,6 @@ fn device_prefix(collection: CollectionId) -> String {
 pub fn device_label_tube(collection: CollectionId, label: &str) -> Option<u32> {
     let rest = label.strip_prefix(&device_prefix(collection))?;
     rest.strip_prefix('-')?.parse().ok()
-}
-
-/// Whether `label` has the shape of a device-issued label (of any collection).
-fn looks_device_issued(label: &str) -> bool {
-    let Some(rest) = label.strip_prefix('D') else {
-        return false;
-    };
-    let Some((hex, tube)) = rest.split_once('-') else {
-        return false;
-    };
-    hex.len() == DEVICE_LABEL_HEX
-        && hex.chars().all(|c| c.is_ascii_hexdigit())
-        && !tube.is_empty()
-        && tube.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Where a known label is held.

@@ -6,7 +6,7 @@ use super::ids::CollectorId;
 use super::record::Collection;
 use super::time::DeviceTime;
 use crate::identification::{
-    identify, sanitise, Evidence, IdentificationError, IdentifierKind, IdentifyContext,
+    identify, Evidence, IdentificationError, IdentifierKind, IdentifyContext,
 };
 use crate::safety::SafetyRules;
 
@@ -23,7 +23,7 @@ impl Collection {
     ) -> Result<Evidence, CollectionError> {
         self.editable()?;
         Evidence::read_wristband(payload, rules).map_err(|error| {
-            let read = sanitise(payload);
+            let read = crate::scanned::shown(payload);
             self.log(
                 now,
                 by,

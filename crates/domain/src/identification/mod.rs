@@ -41,7 +41,7 @@ pub use look_alike::look_alikes;
 pub use matching::{identify, Identification, MatchedIdentifier};
 pub use mrn::{Mrn, MrnError};
 pub use name::{NameError, PersonName};
-pub use wristband::{sanitise, WristbandError, MAX_WRISTBAND_CHARS};
+pub use wristband::{WristbandError, MAX_WRISTBAND_CHARS};
 
 #[cfg(test)]
 mod safety_tests;

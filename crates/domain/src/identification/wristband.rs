@@ -3,7 +3,7 @@
 //! A keyboard-wedge scanner types into whatever field has the focus, so the wristband field also
 //! receives tube labels, half scans, scanner prefixes with control characters and the odd
 //! paragraph pasted by mistake. Each is refused with a reason, and the screen shows what was read
-//! through [`sanitise`] (control characters escaped, long text cut).
+//! through [`crate::scanned::shown`] (control characters escaped, long text cut).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,14 +11,12 @@ use super::evidence::{parse_birth_date, Evidence, Identifier, Presented};
 use super::kind::{CaptureMethod, IdentifierKind};
 use super::mrn::Mrn;
 use super::name::PersonName;
+use crate::accession::looks_device_issued;
 use crate::safety::SafetyRules;
 
 /// Longest wristband payload read: a `DL1` payload with long names and ward fields stays far
 /// below it; anything longer is a paste or a scanner gone wrong.
 pub const MAX_WRISTBAND_CHARS: usize = 256;
-
-/// How much of a refused scan is shown back.
-const SHOWN_CHARS: usize = 60;
 
 /// A wristband payload that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -58,52 +56,6 @@ pub enum WristbandError {
     },
 }
 
-/// `text` as it may be shown back: blanks around it trimmed, control characters escaped
-/// (`\u{1b}`), and cut after 60 characters with `…`.
-pub fn sanitise(text: &str) -> String {
-    let t = text.trim_matches(|c: char| c.is_whitespace() || c.is_control());
-    let mut out = String::new();
-    for (i, c) in t.chars().enumerate() {
-        if i == SHOWN_CHARS {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// True for the labels this app prints for its own tubes: `D` + 10 hex digits + `-` + tube
-/// number (`D1A2B3C4D5E-1`); shapes a little shorter or longer (8 to 12 hex digits, e.g.
-/// `D1A2B3C4D5-1`) are taken as labels too, as no wristband looks like them.
-fn is_device_label(text: &str) -> bool {
-    let Some((head, tube)) = text.split_once('-') else {
-        return false;
-    };
-    let mut chars = head.chars();
-    chars.next().is_some_and(|c| c.eq_ignore_ascii_case(&'D'))
-        && (9..=13).contains(&head.len())
-        && chars.all(|c| c.is_ascii_hexdigit())
-        && !tube.is_empty()
-        && tube.chars().all(|c| c.is_ascii_digit())
-}
-
-/// True when `text` has the shape of the site's accession template (`#` a digit, `@` a letter,
-/// `*` a letter or digit, anything else itself, letters in either case).
-fn fits_accession_template(template: &str, text: &str) -> bool {
-    text.chars().count() == template.chars().count()
-        && template.chars().zip(text.chars()).all(|(t, c)| match t {
-            '#' => c.is_ascii_digit(),
-            '@' => c.is_ascii_alphabetic(),
-            '*' => c.is_ascii_alphanumeric(),
-            _ => t.eq_ignore_ascii_case(&c),
-        })
-}
-
 impl Evidence {
     /// Reads a wristband scan (formats in the module documentation) at a site with default
     /// safety rules.
@@ -127,12 +79,7 @@ impl Evidence {
         if p.chars().any(char::is_control) {
             return Err(WristbandError::ControlCharacters);
         }
-        let site_accession = rules
-            .accession
-            .pattern
-            .as_deref()
-            .is_some_and(|t| fits_accession_template(t, p));
-        if is_device_label(p) || site_accession {
+        if looks_device_issued(p) || rules.accession.fits_pattern(p) {
             return Err(WristbandError::TubeLabel);
         }
         let scan = |identifier| Presented {

@@ -47,16 +47,16 @@ fn bad_input_in_the_wristband_field_is_logged_and_changes_nothing_else() {
     let before = c.clone();
     let now = t("2024-05-01T08:02:00+02:00");
     let err = c
-        .read_wristband("D1A2B3C4D5-1", &SafetyRules::default(), &nurse(), now)
+        .read_wristband("D1A2B3C4D5E-1", &SafetyRules::default(), &nurse(), now)
         .unwrap_err();
     assert_eq!(
         err,
         CollectionError::Wristband {
-            read: "D1A2B3C4D5-1".into(),
+            read: "D1A2B3C4D5E-1".into(),
             error: WristbandError::TubeLabel
         }
     );
-    assert!(err.to_string().contains("D1A2B3C4D5-1"), "{err}");
+    assert!(err.to_string().contains("D1A2B3C4D5E-1"), "{err}");
     assert!(err.to_string().contains("tube label"), "{err}");
     let err = c
         .read_wristband("MRN\u{7}123", &SafetyRules::default(), &nurse(), now)

@@ -167,7 +167,6 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
                 == Some(crate::api::push_codes::WRONG_BLOOD_IN_TUBE),
             identification_mismatch: wrong_patient_stops.unwrap_or(0) > 0,
             voided: r.get::<_, Option<bool>>(30)?.unwrap_or(false),
-            ..QueueFlags::default()
         },
         wrong_patient_stops: wrong_patient_stops.unwrap_or(0),
         wrong_patient_before_draw: wrong_patient_before_draw.unwrap_or(0),
