@@ -79,7 +79,9 @@ impl Evidence {
         if p.chars().any(char::is_control) {
             return Err(WristbandError::ControlCharacters);
         }
-        if looks_device_issued(p) || rules.accession.fits_pattern(p) {
+        // Scanners in lower-case mode exist: a tube label is one in either case.
+        let upper = p.to_ascii_uppercase();
+        if looks_device_issued(&upper) || rules.accession.fits_pattern(&upper) {
             return Err(WristbandError::TubeLabel);
         }
         let scan = |identifier| Presented {
