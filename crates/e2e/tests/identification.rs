@@ -140,9 +140,9 @@ async fn a_wrong_wristband_is_acknowledged_then_scan_plus_verbal_reaches_the_sup
     browser.type_into("wristband-scan", ENTER).await?;
     wait_until_text(&browser, "scan-error", |t| t.contains("blank")).await?;
     browser
-        .type_into("wristband-scan", &format!("D1A2B3C4D5-1{ENTER}"))
+        .type_into("wristband-scan", &format!("D1A2B3C4D5E-1{ENTER}"))
         .await?;
-    let label = wait_until_text(&browser, "scan-error", |t| t.contains("D1A2B3C4D5-1")).await?;
+    let label = wait_until_text(&browser, "scan-error", |t| t.contains("D1A2B3C4D5E-1")).await?;
     ensure!(label.contains("tube label"), "{label}");
     browser
         .wait_for_text("identified-badge", "Not identified")
