@@ -8,6 +8,8 @@ pub mod collection;
 pub mod config_error;
 pub mod container;
 pub mod fhir;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fhir_validator;
 pub mod hash;
 pub mod identification;
 pub mod label;

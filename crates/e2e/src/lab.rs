@@ -186,47 +186,15 @@ impl Lab {
     }
 }
 
-/// Runs the independent FHIR R4 validator (`tools/fhir-validate.mjs`, FHIR.js) on `resources`;
-/// fails with its report when it finds a problem. Skips loudly when it is not installed, unless
-/// `CI=true`, where a missing validator fails.
+/// Runs the independent FHIR R4 validator on `resources`; fails with its report when it finds a
+/// problem (see `drawline_domain::fhir_validator::run` for a missing validator).
 pub fn fhir_validate(resources: &[(&str, &Value)]) -> Result<()> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = tempfile::tempdir()?;
-    let mut files = Vec::new();
-    for (name, value) in resources {
-        let path = dir.path().join(format!("{name}.json"));
-        std::fs::write(&path, serde_json::to_vec_pretty(value)?)?;
-        files.push(path);
-    }
-    let out = std::process::Command::new("node")
-        .arg(root.join("tools/fhir-validate.mjs"))
-        .args(&files)
-        .output();
-    let (code, text) = match out {
-        Ok(o) => (
-            o.status.code().unwrap_or(-1),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            ),
-        ),
-        Err(e) => (3, format!("node could not be started: {e}")),
-    };
-    if code == 3 {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            bail!("CI=true and the independent FHIR validator is missing: {text}");
+    match drawline_domain::fhir_validator::run("e2e", resources) {
+        Some((code, text)) if code != 0 => {
+            bail!("the independent FHIR validator refused the export:\n{text}")
         }
-        eprintln!(
-            "\n*** SKIPPED: the independent FHIR R4 validator is not installed ({}); run `cargo xtask setup` ***\n",
-            text.trim()
-        );
-        return Ok(());
+        _ => Ok(()),
     }
-    if code != 0 {
-        bail!("the independent FHIR validator refused the export:\n{text}");
-    }
-    Ok(())
 }
 
 /// `count` finalized collections of the worklist's patients, made with the domain crate the way

@@ -485,58 +485,6 @@ fn the_bundle_of_a_correction_updates_the_same_resources() {
     assert_eq!(check_resource(&b2), Vec::<String>::new());
 }
 
-/// Runs the independent validator (`tools/fhir-validate.mjs`, FHIR.js) on `resources`, written
-/// to a fresh temporary folder: `None` when it is not installed and this is not CI (said
-/// loudly), else its exit code and output. Under `CI=true` a missing validator fails the test.
-fn independent_validator(name: &str, resources: &[(&str, &Value)]) -> Option<(i32, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = std::env::temp_dir().join(format!(
-        "drawline-fhir-{name}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let files: Vec<_> = resources
-        .iter()
-        .map(|(file, value)| {
-            let path = dir.join(format!("{file}.json"));
-            std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
-            path
-        })
-        .collect();
-    let out = std::process::Command::new("node")
-        .arg(root.join("tools/fhir-validate.mjs"))
-        .args(&files)
-        .output();
-    let _ = std::fs::remove_dir_all(&dir);
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let (code, text) = match out {
-        Ok(o) => (
-            o.status.code().unwrap_or(-1),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            ),
-        ),
-        Err(e) => (3, format!("node could not be started: {e}")),
-    };
-    if code == 3 {
-        assert!(
-            !ci,
-            "CI=true and the independent FHIR validator is missing: {text}"
-        );
-        eprintln!(
-            "\n*** SKIPPED: the independent FHIR R4 validator is not installed ({}); run `cargo xtask setup` ***\n",
-            text.trim()
-        );
-        return None;
-    }
-    Some((code, text))
-}
 
 #[test]
 fn an_independent_r4_validator_accepts_the_export_after_a_correction_and_after_a_void() {
@@ -549,7 +497,7 @@ fn an_independent_r4_validator_accepts_the_export_after_a_correction_and_after_a
     );
     let (s3, t3) = (specimens(&v3, &site, &ctx), not_collected_tasks(&v3, &ctx));
     let order = fixture("servicerequest-lipid");
-    let Some((code, out)) = independent_validator(
+    let Some((code, out)) = crate::fhir_validator::run(
         "export",
         &[
             ("bundle-corrected", &b2),
@@ -576,7 +524,7 @@ fn the_independent_validator_rejects_a_broken_resource() {
     task.as_object_mut().unwrap().remove("status");
     let mut order = fixture("servicerequest-lipid");
     order["intent"] = json!("wish");
-    let Some((code, out)) = independent_validator(
+    let Some((code, out)) = crate::fhir_validator::run(
         "broken",
         &[
             ("specimen", &specimen),

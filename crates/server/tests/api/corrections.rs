@@ -250,7 +250,7 @@ async fn the_fhir_export_keeps_its_ids_across_versions_and_marks_a_void_entered_
     let all: Value = res.json().await.unwrap();
     assert_eq!(resources(&all), voided);
 
-    let Some((code, out)) = crate::helpers::fhir_validate(
+    let Some((code, out)) = drawline_domain::fhir_validator::run(
         "lab-export",
         &[
             ("after-correction", &corrected_detail.fhir),
