@@ -485,7 +485,6 @@ fn the_bundle_of_a_correction_updates_the_same_resources() {
     assert_eq!(check_resource(&b2), Vec::<String>::new());
 }
 
-
 #[test]
 fn an_independent_r4_validator_accepts_the_export_after_a_correction_and_after_a_void() {
     let site = SiteConfig::default_site();

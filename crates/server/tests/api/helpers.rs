@@ -330,4 +330,3 @@ pub async fn assert_status(req: RequestBuilder, status: u16) {
     let res = req.send().await.unwrap();
     assert_eq!(res.status(), status);
 }
-
