@@ -12,7 +12,7 @@ use crate::planner::PlanError;
 pub enum CollectionError {
     /// A hard stop was raised and not acknowledged yet.
     #[error("{} hard stop: acknowledge it before going on", .0.display().to_uppercase())]
-    HardStopNotAcknowledged(super::hard_stop::HardStopKind),
+    HardStopNotAcknowledged(super::history::HardStopKind),
     /// There is no hard stop waiting for an acknowledgement.
     #[error("there is no hard stop to acknowledge")]
     NoHardStopToAcknowledge,
@@ -106,7 +106,7 @@ pub enum CollectionError {
     },
     /// A scanned tube label refused (wrong blood in tube when it is another patient's).
     #[error(transparent)]
-    TubeLabelRefused(#[from] super::tube_label::TubeLabelRefusal),
+    TubeLabelRefused(#[from] super::label_refusal::TubeLabelRefusal),
     /// Already labelled.
     #[error("tube {0} is already labelled")]
     AlreadyLabelled(u32),

@@ -1,23 +1,12 @@
 //! Hard stops: a wrong-patient or wrong-tube refusal must be acknowledged before the collector goes on, and is counted.
 
 use super::error::CollectionError;
-use super::history::{Event, HistoryEntry};
+use super::history::{Event, HardStopKind, HistoryEntry};
 use super::ids::CollectorId;
+use super::label_refusal::TubeLabelRefusalCode;
 use super::record::Collection;
 use super::time::DeviceTime;
-use super::tube_label::TubeLabelRefusalCode;
 use crate::identification::IdentificationError;
-use crate::wire::wire_enum;
-
-wire_enum! {
-    /// The kinds of hard stop a collection can raise.
-    pub enum HardStopKind {
-        /// Presented identifiers disagree with the order's patient.
-        WrongPatient = "wrong-patient" => "wrong patient",
-        /// A tube label belongs to another patient (wrong blood in tube).
-        WrongBloodInTube = "wrong-blood-in-tube" => "wrong blood in tube",
-    }
-}
 
 impl Event {
     /// The hard stop this event raised, if it is one.

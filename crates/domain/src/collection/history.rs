@@ -1,4 +1,4 @@
-//! The record's history: who did what when, and which finalized version a correction supersedes.
+//! The record's history: who did what when, the hard stops and voids it records, and which finalized version a correction supersedes.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +9,7 @@ use super::time::DeviceTime;
 use crate::catalog::TestCode;
 use crate::hash::ContentHash;
 use crate::identification::{Identification, IdentificationError, WristbandError};
+use crate::wire::wire_enum;
 
 /// One entry of the record's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,7 +95,7 @@ pub enum Event {
         /// What was read (control characters escaped, a long text cut).
         read: String,
         /// Why it was refused.
-        reason: super::tube_label::TubeLabelRefusalCode,
+        reason: super::label_refusal::TubeLabelRefusalCode,
         /// The other patient's MRN, for wrong blood in tube.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         other_mrn: Option<crate::identification::Mrn>,
@@ -121,7 +122,7 @@ pub enum Event {
     /// A hard stop acknowledged by the collector.
     HardStopAcknowledged {
         /// Which stop.
-        stop: super::hard_stop::HardStopKind,
+        stop: HardStopKind,
     },
     /// A correction of a finalized version started.
     CorrectionStarted {
@@ -149,4 +150,25 @@ pub struct Supersedes {
     pub version: u32,
     /// Its content hash.
     pub hash: ContentHash,
+}
+
+wire_enum! {
+    /// The kinds of hard stop a collection can raise.
+    pub enum HardStopKind {
+        /// Presented identifiers disagree with the order's patient.
+        WrongPatient = "wrong-patient" => "wrong patient",
+        /// A tube label belongs to another patient (wrong blood in tube).
+        WrongBloodInTube = "wrong-blood-in-tube" => "wrong blood in tube",
+    }
+}
+
+/// Why, by whom and when a collection was voided as entered in error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Void {
+    /// Why it was entered in error (e.g. "wrong patient's orders").
+    pub reason: String,
+    /// Who voided it.
+    pub by: CollectorId,
+    /// When.
+    pub at: DeviceTime,
 }

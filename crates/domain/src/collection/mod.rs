@@ -12,6 +12,7 @@ mod finalize;
 mod hard_stop;
 mod history;
 mod ids;
+mod label_refusal;
 mod order;
 mod received;
 mod record;
@@ -28,12 +29,12 @@ pub use error::CollectionError;
 pub use exception::{NotCollected, NotCollectedReason, Scope};
 pub use fasting::FastingStatus;
 pub use finalize::FinalizedCollection;
-pub use hard_stop::HardStopKind;
-pub use history::{Event, HistoryEntry, Supersedes};
+pub use history::{Event, HardStopKind, HistoryEntry, Supersedes, Void};
 pub use ids::{
     AccessionNumber, AccessionNumberError, CollectionId, CollectorId, CollectorIdError, OrderId,
     OrderIdError, PatientId, PatientIdError,
 };
+pub use label_refusal::{LabelHolder, TubeLabelProblem, TubeLabelRefusal, TubeLabelRefusalCode};
 pub use order::{Order, Patient, Priority};
 pub use received::ReceivedCollectionError;
 pub use record::Collection;
@@ -41,10 +42,8 @@ pub use status::Status;
 pub use time::{DeviceTime, FUTURE_TOLERANCE_SECONDS};
 pub use tube::{Draw, TubeRecord, WindowOverride};
 pub use tube_label::{
-    device_accession, device_label_tube, judge_tube_label, KnownLabel, KnownLabels, LabelHolder,
-    TubeLabelProblem, TubeLabelRefusal, TubeLabelRefusalCode,
+    device_accession, device_label_tube, judge_tube_label, KnownLabel, KnownLabels,
 };
-pub use void::Void;
 
 #[cfg(test)]
 mod tests;

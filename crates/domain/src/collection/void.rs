@@ -1,25 +1,12 @@
 //! Voids: a finalized collection declared entered in error by a new finalized version.
 
-use serde::{Deserialize, Serialize};
-
 use super::error::CollectionError;
 use super::finalize::FinalizedCollection;
-use super::history::Event;
+use super::history::{Event, Void};
 use super::ids::CollectorId;
 use super::status::Status;
 use super::time::DeviceTime;
 use crate::hash::ContentHash;
-
-/// Why, by whom and when a collection was voided as entered in error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Void {
-    /// Why it was entered in error (e.g. "wrong patient's orders").
-    pub reason: String,
-    /// Who voided it.
-    pub by: CollectorId,
-    /// When.
-    pub at: DeviceTime,
-}
 
 impl FinalizedCollection {
     /// Voids the collection as entered in error: a new finalized version superseding this one,

@@ -2,7 +2,9 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use super::*;
-use crate::collection::{CollectionError, Event, FinalizedCollection, HardStopKind};
+use crate::collection::{
+    CollectionError, Event, FinalizedCollection, HardStopKind, TubeLabelRefusalCode,
+};
 use crate::safety::CheckDigit;
 use crate::test_support::*;
 
