@@ -132,7 +132,6 @@ pub fn Review() -> impl IntoView {
         let fasting_needed = d.fasting_required || c.fasting_must_be_recorded();
         let current = c.fasting();
         let unfinished = c.unfinished_tests();
-        let id = d.id();
         Some(
             view! {
                 {c.supersedes().map(|sup| view! {
@@ -177,21 +176,37 @@ pub fn Review() -> impl IntoView {
                         }).collect_view()}
                     </fieldset>
                 })}
-                <button
-                    class="button primary wide"
-                    data-testid="finalize"
-                    disabled=move || finalize.pending().get() || handle.save.pending().get()
-                    on:click=do_finalize
-                >
-                    {move || if finalize.pending().get() { "Finalizing…" } else { "Finalize and lock" }}
-                </button>
-                <p class="secondary-links">
-                    <a href=Step::Exceptions.path(&id)>"Record a test as not collected"</a>
-                </p>
             }
                 .into_any(),
         )
     };
+
+    // After the second wristband scan (when the site asks for one), so it is done first.
+    let actions = move || {
+        if let Some(Ok(())) = finalize.value().get() {
+            return None;
+        }
+        let id = handle.data.with(|d| d.as_ref().map(|d| d.id()))?;
+        Some(view! {
+            <button
+                class="button primary wide"
+                data-testid="finalize"
+                disabled=move || finalize.pending().get() || handle.save.pending().get()
+                on:click=do_finalize
+            >
+                {move || if finalize.pending().get() { "Finalizing…" } else { "Finalize and lock" }}
+            </button>
+            <p class="secondary-links">
+                <a href=Step::Exceptions.path(&id)>"Record a test as not collected"</a>
+            </p>
+        })
+    };
+
+    // A refusal to finalize is about the record as it was: once it changes, it may no longer hold.
+    Effect::new(move |_| {
+        handle.data.track();
+        error.set(None);
+    });
 
     view! {
         <CollectionFrame handle=handle step=Step::Review>
@@ -199,6 +214,7 @@ pub fn Review() -> impl IntoView {
             <ErrorNote error=failure_of(finalize) />
             {body}
             <SecondScan handle=handle />
+            {actions}
         </CollectionFrame>
     }
 }

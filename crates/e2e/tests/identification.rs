@@ -1,7 +1,8 @@
 //! Identification through the real UI: twins on one ward need the MRN; a wrong wristband is a
 //! hard stop that must be acknowledged and reaches the supervisor as "identification mismatch
 //! before draw"; an MRN-only wristband confirmed by what the patient states is scan + verbal,
-//! not manual, at the lab; bad input in the wristband field says what was read.
+//! not manual, at the lab; bad input in the wristband field says what was read; a site that asks
+//! for a second wristband scan finalizes only after the right one.
 
 use std::time::Duration;
 
@@ -242,5 +243,57 @@ async fn a_wrong_wristband_is_acknowledged_then_scan_plus_verbal_reaches_the_sup
     browser
         .capture_both_sizes("34-supervisor-collection-identification")
         .await?;
+    browser.close().await
+}
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn a_site_that_asks_for_a_second_wristband_scan_finalizes_only_after_the_right_one(
+) -> Result<()> {
+    let site = tempfile::tempdir()?;
+    std::fs::write(
+        site.path().join("safety.json"),
+        r#"{ "second_wristband_scan": true }"#,
+    )?;
+    let site_dir = site.path().to_string_lossy().into_owned();
+    let server = drawline_e2e::Server::start_with_flags(&["--site-dir", &site_dir]).await?;
+    let browser = Browser::start().await?;
+    flow::enroll_at(&browser, &server).await?;
+    flow::start_and_identify(&browser).await?;
+    let tubes = SiteConfig::default_site()
+        .plan(&["PT", "APTT", "CBC"], Device::EvacuatedHolder)?
+        .tubes
+        .len();
+    flow::draw_label_and_review(&browser, tubes).await?;
+
+    // Finalize is refused until the wristband is scanned again after the draw.
+    browser.wait_for("second-scan").await?;
+    browser.capture_both_sizes("38-review-second-scan").await?;
+    browser.click("finalize").await?;
+    let refused = wait_until_text(&browser, "finalize-error", |t| !t.is_empty()).await?;
+    ensure!(refused.to_lowercase().contains("wristband"), "{refused}");
+    ensure!(
+        browser.texts_of_all("finalized").await?.is_empty(),
+        "finalized without the second scan"
+    );
+
+    // Another patient's wristband at the second scan is a wrong-patient stop like any other.
+    browser
+        .type_into("wristband-rescan", &format!("{OTHER_WRISTBAND}{ENTER}"))
+        .await?;
+    browser.wait_for("hard-stop").await?;
+    flow::acknowledge_hard_stop(&browser).await?;
+
+    // The right wristband: done, and finalize goes through.
+    browser
+        .type_into("wristband-rescan", &format!("{}{ENTER}", flow::WRISTBAND))
+        .await?;
+    let done = wait_until_text(&browser, "second-scan-state", |t| t.starts_with("Done")).await?;
+    ensure!(done.contains("matches"), "{done}");
+    browser
+        .capture_both_sizes("39-review-second-scan-done")
+        .await?;
+    browser.click("finalize").await?;
+    browser.wait_for("finalized").await?;
     browser.close().await
 }
