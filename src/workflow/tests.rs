@@ -171,21 +171,9 @@ fn the_labels_another_collection_bound_are_known_with_that_patients_mrn() {
 
 #[test]
 fn a_finalized_collection_becomes_an_outbox_item_keyed_by_id_and_version() {
-    let now = t("2026-11-23T08:00:00+00:00");
-    let mut d = begin("p2", &[], Device::EvacuatedHolder).unwrap();
-    let by = collector().collector_id();
-    d.collection
-        .record_not_collected(
-            drawline_domain::Scope::Visit,
-            drawline_domain::NotCollectedReason::Refused,
-            None,
-            &by,
-            now,
-        )
-        .unwrap();
-    let f = d.collection.finalize(&by, now).unwrap();
+    let f = refused_visit();
     let item = outbox_item(&f);
-    assert_eq!(item.id, format!("{}/v1", d.id()));
+    assert_eq!(item.id, format!("{}/v1", f.record().id()));
     assert_eq!(item.hash, f.hash().as_str());
     let back = outbox_collections(&[item]);
     assert_eq!(finalized_order_ids(&back), ["o4"]);

@@ -235,9 +235,9 @@ async fn a_correction_of_the_same_collection_keeps_its_labels() {
     assert_eq!(lab.push_one(&other).await.outcome, RecordOutcome::Accepted);
 }
 
-#[tokio::test]
-async fn wrong_blood_in_tube_comes_first_in_the_queue_whatever_arrived_after_it() {
-    let lab = lab().await;
+/// Peter's collection binds STOCK-1 (and LAB100); then Ada's binds STOCK-1 and `second`, which
+/// the lab refuses as wrong blood in tube. Returns both collection ids.
+async fn stock_label_on_peter_then_ada(lab: &Lab, second: &str) -> (Uuid, Uuid) {
     let peter = Uuid::new_v4();
     lab.push_one(&collection(
         peter,
@@ -246,8 +246,15 @@ async fn wrong_blood_in_tube_comes_first_in_the_queue_whatever_arrived_after_it(
     ))
     .await;
     let ada_id = Uuid::new_v4();
-    lab.push_one(&collection(ada_id, ada(), ["STOCK-1", "STOCK-2"]))
+    lab.push_one(&collection(ada_id, ada(), ["STOCK-1", second]))
         .await;
+    (peter, ada_id)
+}
+
+#[tokio::test]
+async fn wrong_blood_in_tube_comes_first_in_the_queue_whatever_arrived_after_it() {
+    let lab = lab().await;
+    let (_, ada_id) = stock_label_on_peter_then_ada(&lab, "STOCK-2").await;
     for labels in [["P-1", "P-2"], ["P-3", "P-4"]] {
         let r = lab
             .push_one(&collection(Uuid::new_v4(), fixtures::patient(), labels))
@@ -286,16 +293,7 @@ async fn wrong_blood_in_tube_comes_first_in_the_queue_whatever_arrived_after_it(
 #[tokio::test]
 async fn the_refused_collections_detail_shows_both_collections_side_by_side() {
     let lab = lab().await;
-    let peter = Uuid::new_v4();
-    lab.push_one(&collection(
-        peter,
-        fixtures::patient(),
-        ["STOCK-1", "LAB100"],
-    ))
-    .await;
-    let ada_id = Uuid::new_v4();
-    lab.push_one(&collection(ada_id, ada(), ["STOCK-1", "LAB900"]))
-        .await;
+    let (peter, ada_id) = stock_label_on_peter_then_ada(&lab, "LAB900").await;
     let detail: CollectionDetail = lab
         .app
         .get_ok(
