@@ -87,6 +87,7 @@ pub fn Exceptions() -> impl IntoView {
                 let what = match &n.scope {
                     Scope::Visit => "Whole visit".to_string(),
                     Scope::Test(t) => format!("Test {t}"),
+                    Scope::Order(o) => format!("Order {o}"),
                 };
                 view! {
                     <li data-testid="exception-recorded">

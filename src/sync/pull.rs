@@ -229,6 +229,7 @@ mod tests {
                 name: PersonName::new("Lindqvist", &["Erik"]).unwrap(),
                 birth_date: NaiveDate::from_ymd_opt(1937, 6, 30).unwrap(),
             },
+            alerts: Vec::new(),
         }
     }
 
@@ -243,11 +244,12 @@ mod tests {
                 due_at: None,
                 requisition: None,
                 accessions: Vec::new(),
+                note: None,
+                recollection_reason: None,
             },
             round_id: None,
             fasting: false,
             location: None,
-            note: None,
         }
     }
 

@@ -25,6 +25,7 @@ fn patient(id: &str, mrn: &str, family: &str, given: &str) -> Patient {
             name: PersonName::new(family, &[given]).unwrap(),
             birth_date: NaiveDate::from_ymd_opt(1937, 6, 30).unwrap(),
         },
+        alerts: Vec::new(),
     }
 }
 
@@ -39,11 +40,12 @@ fn order(id: &str, patient: &str, test: &str) -> WorklistOrder {
             due_at: None,
             requisition: None,
             accessions: Vec::new(),
+            note: None,
+            recollection_reason: None,
         },
         round_id: None,
         fasting: false,
         location: Some("Ward 5, room 4".into()),
-        note: None,
     }
 }
 

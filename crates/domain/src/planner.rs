@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::wire::wire_enum;
 
 use crate::catalog::{Handling, Labelling, TestCode, TestDefinition, Timing};
+use crate::collection::OrderId;
 use crate::order_of_draw::{ContainerId, ContainerType};
 use crate::site::SiteConfig;
 
@@ -52,6 +53,10 @@ pub struct PlannedTube {
     pub additive: String,
     /// Tests this tube serves, sorted by code; empty for a discard tube.
     pub tests: Vec<TestCode>,
+    /// Orders this tube serves (one order per test: two orders of one test never share a
+    /// tube); empty for a discard tube, and in records planned before tubes named orders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<OrderId>,
     /// Volume to draw (the tube's draw volume; 0 for a discard tube, which need not be filled).
     pub volume_ml: f64,
     /// Sum of the served tests' minimum volumes.
@@ -261,6 +266,7 @@ fn tube(
         cap: c.cap.clone(),
         additive: c.additive.clone(),
         tests: codes,
+        orders: Vec::new(),
         volume_ml: c.draw_volume_ml,
         required_ml: required as f64 / 1000.0,
         inversions: c.inversions,

@@ -31,6 +31,7 @@ pub fn peter() -> Patient {
             name: PersonName::new("Chalmers", &["Peter", "James"]).unwrap(),
             birth_date: NaiveDate::from_ymd_opt(1974, 12, 25).unwrap(),
         },
+        alerts: Vec::new(),
     }
 }
 
@@ -47,6 +48,8 @@ pub fn order(id: &str, test: &str) -> Order {
         due_at: None,
         requisition: Some("REQ-1001".into()),
         accessions: Vec::new(),
+        note: None,
+        recollection_reason: None,
     }
 }
 

@@ -164,6 +164,7 @@ pub fn record_view(f: &FinalizedCollection, names: &HashMap<String, String>) -> 
         .map(|n| ExceptionView {
             scope: match &n.scope {
                 Scope::Test(code) => code.to_string(),
+                Scope::Order(order) => format!("order {order}"),
                 Scope::Visit => "visit".into(),
             },
             reason: n.reason.code().to_owned(),

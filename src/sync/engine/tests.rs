@@ -172,6 +172,7 @@ fn worklist() -> Worklist {
             name: PersonName::new("Lindqvist", &["Erik"]).unwrap(),
             birth_date: NaiveDate::from_ymd_opt(1937, 6, 30).unwrap(),
         },
+        alerts: Vec::new(),
     };
     let order = Order {
         id: OrderId::parse("o1").unwrap(),
@@ -182,6 +183,8 @@ fn worklist() -> Worklist {
         due_at: None,
         requisition: None,
         accessions: Vec::new(),
+        note: None,
+        recollection_reason: None,
     };
     Worklist {
         device_id: Uuid::nil(),
@@ -193,7 +196,6 @@ fn worklist() -> Worklist {
             round_id: None,
             fasting: false,
             location: None,
-            note: None,
         }],
     }
 }

@@ -11,7 +11,7 @@ use super::orders::OrderStatus;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorklistOrder {
     /// The order as the domain crate defines it (`id`, `patient`, `test`, `priority`,
-    /// `placed_at`, `due_at`, `requisition`).
+    /// `placed_at`, `due_at`, `requisition`, `accessions`, `note`, `recollection_reason`).
     #[serde(flatten)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub order: crate::collection::Order,
@@ -21,8 +21,6 @@ pub struct WorklistOrder {
     pub fasting: bool,
     /// Where the patient is (ward, room, bed, home address): never an identifier.
     pub location: Option<String>,
-    /// Free-text note from the placer.
-    pub note: Option<String>,
 }
 
 /// A round: draws assigned to a device and optionally a collector.

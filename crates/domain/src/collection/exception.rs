@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::CollectorId;
+use super::ids::{CollectorId, OrderId};
 use super::time::DeviceTime;
 use crate::catalog::TestCode;
 use crate::wire::wire_enum;
@@ -34,8 +34,11 @@ impl NotCollectedReason {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "scope", content = "test", rename_all = "kebab-case")]
 pub enum Scope {
-    /// One ordered test.
+    /// Every order of one test (records made before exceptions named orders).
     Test(TestCode),
+    /// One order (of two orders of one test, only that one); on the wire the order id is
+    /// carried in the `test` field, like the other scopes' content.
+    Order(OrderId),
     /// The whole visit.
     Visit,
 }
@@ -46,6 +49,7 @@ impl Scope {
         match self {
             Scope::Visit => "Whole visit".to_string(),
             Scope::Test(t) => t.to_string(),
+            Scope::Order(o) => format!("Order {o}"),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! Rules never read a clock: callers pass the device's `now` and the ids they made, so the same
 //! rules run in the app, on the server and in tests.
 
+mod alert;
+mod body_site;
 mod correction;
 mod draw_list;
 mod error;
@@ -24,6 +26,8 @@ mod tube_label;
 mod void;
 mod wristband;
 
+pub use alert::{AlertKind, PatientAlert, Side};
+pub use body_site::{BodySite, BODY_SITE_SYSTEM};
 pub use draw_list::{sort_draw_list, DrawSection};
 pub use error::CollectionError;
 pub use exception::{NotCollected, NotCollectedReason, Scope};

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::alert::PatientAlert;
 use super::ids::{AccessionNumber, OrderId, PatientId};
 use crate::catalog::TestCode;
 use crate::identification::PatientIdentity;
@@ -36,6 +37,10 @@ pub struct Patient {
     pub id: PatientId,
     /// What identification is checked against.
     pub identity: PatientIdentity,
+    /// Alerts shown on every step of the draw. Not serialised when empty, so records made
+    /// before alerts existed keep their content hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<PatientAlert>,
 }
 
 /// One ordered test for one patient (one FHIR `ServiceRequest`).
@@ -62,4 +67,12 @@ pub struct Order {
     /// made before accessions existed keep their content hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accessions: Vec<AccessionNumber>,
+    /// Free-text note from the placer, shown on the tube card (absent when none, as in records
+    /// made before notes travelled with the order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Why the lab asked for this order to be collected again (a recollection), shown at the
+    /// bedside; absent for first collections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recollection_reason: Option<String>,
 }

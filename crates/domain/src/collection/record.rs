@@ -77,6 +77,7 @@ impl Collection {
                 accession: None,
                 labelled_at: None,
                 window_override: None,
+                last_dose: None,
             })
             .collect();
         let mut sorted = tests;

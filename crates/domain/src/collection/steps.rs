@@ -137,7 +137,11 @@ impl Collection {
         }
         self.check_time(t, at, now)?;
         let window = self.window_check(t, at, override_reason)?;
-        self.tubes[i].drawn = Some(Draw { at, by: by.clone() });
+        self.tubes[i].drawn = Some(Draw {
+            at,
+            by: by.clone(),
+            body_site: None,
+        });
         self.log(now, by, Event::TubeDrawn { tube, at });
         if let Some(w) = window {
             self.log(

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::body_site::BodySite;
 use super::ids::{AccessionNumber, CollectorId};
 use super::time::DeviceTime;
 use crate::planner::PlannedTube;
@@ -27,6 +28,9 @@ pub struct Draw {
     pub at: DeviceTime,
     /// Collector.
     pub by: CollectorId,
+    /// Where the needle went in; absent in records made before sites were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_site: Option<BodySite>,
 }
 
 /// One tube of the collection and what happened to it.
@@ -44,4 +48,8 @@ pub struct TubeRecord {
     pub labelled_at: Option<DeviceTime>,
     /// Confirmation for a draw outside its timed window.
     pub window_override: Option<WindowOverride>,
+    /// When the last dose was given, for a drug level (a trough is judged against the next
+    /// dose, and the lab reads the level against the last one); absent when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_dose: Option<DateTime<Utc>>,
 }

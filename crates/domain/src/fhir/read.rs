@@ -99,6 +99,7 @@ pub fn patient_from_fhir(
             name,
             birth_date,
         },
+        alerts: Vec::new(),
     })
 }
 
@@ -183,6 +184,8 @@ pub fn order_from_fhir(
         due_at,
         requisition: str_at(resource, &["requisition", "value"]).map(str::to_owned),
         accessions: accessions_of_request(resource, &who)?,
+        note: None,
+        recollection_reason: None,
     })
 }
 

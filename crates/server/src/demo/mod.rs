@@ -219,6 +219,7 @@ fn demo_orders(site: &SiteConfig, now: DateTime<Utc>) -> Vec<NewOrder> {
                 name,
                 birth_date: row.birth_date,
             },
+            alerts: Vec::new(),
         };
         // Codes missing from a replaced catalog are left out rather than failing the demo.
         let Ok(test) = TestCode::parse(&row.test) else {
@@ -252,6 +253,8 @@ fn demo_orders(site: &SiteConfig, now: DateTime<Utc>) -> Vec<NewOrder> {
                     .and_then(|a| AccessionNumber::parse(a).ok())
                     .into_iter()
                     .collect(),
+                note: None,
+                recollection_reason: None,
             },
             fasting: definition.fasting,
             location: Some(row.location.clone()),

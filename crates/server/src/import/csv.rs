@@ -144,6 +144,8 @@ fn order_from(row: &Row<'_>, site: &SiteConfig, now: DateTime<Utc>) -> Result<Ne
             Some(text) => super::accessions(text.split(';'), site)?,
             None => Vec::new(),
         },
+        note: row.get("note").map(str::to_owned),
+        recollection_reason: None,
     };
     Ok(NewOrder {
         position: 0,
@@ -155,6 +157,7 @@ fn order_from(row: &Row<'_>, site: &SiteConfig, now: DateTime<Utc>) -> Result<Ne
                 name,
                 birth_date,
             },
+            alerts: Vec::new(),
         },
         order,
         fasting,

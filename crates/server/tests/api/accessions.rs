@@ -70,6 +70,7 @@ fn ada() -> Patient {
             name: PersonName::new("Okafor", &["Ada"]).unwrap(),
             birth_date: NaiveDate::from_ymd_opt(1980, 1, 2).unwrap(),
         },
+        alerts: Vec::new(),
     }
 }
 

@@ -160,6 +160,8 @@ pub fn refused_visit(id: Uuid) -> FinalizedCollection {
     let order = |id: &str, test: &str| Order {
         requisition: None,
         accessions: Vec::new(),
+        note: None,
+        recollection_reason: None,
         ..order(id, test)
     };
     let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];

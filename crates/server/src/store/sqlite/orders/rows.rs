@@ -103,11 +103,12 @@ impl OrderRow {
                     .filter(|a| !a.is_empty())
                     .map(|a| AccessionNumber::parse(a).map_err(corrupt))
                     .collect::<Result<_, _>>()?,
+                note: self.note,
+                recollection_reason: None,
             },
             round_id: self.round_id,
             fasting: self.fasting,
             location: self.location,
-            note: self.note,
         })
     }
 }
@@ -137,5 +138,6 @@ pub(in crate::store::sqlite) fn patient_from(row: PatientRow) -> Result<Patient,
             },
             birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d").map_err(corrupt)?,
         },
+        alerts: Vec::new(),
     })
 }
