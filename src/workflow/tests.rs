@@ -2,7 +2,8 @@ use super::*;
 use chrono::NaiveDate;
 use drawline_domain::api::Worklist;
 use drawline_domain::{
-    Evidence, Mrn, Order, OrderId, PatientId, PatientIdentity, PersonName, Priority, TestCode,
+    collection::BodySite, Evidence, Mrn, Order, OrderId, PatientId, PatientIdentity, PersonName,
+    Priority, TestCode,
 };
 
 fn t(s: &str) -> DeviceTime {
@@ -139,6 +140,16 @@ fn the_labels_another_collection_bound_are_known_with_that_patients_mrn() {
         .unwrap();
     other
         .collection
+        .begin_venipuncture(
+            BodySite::RightAntecubital,
+            Device::EvacuatedHolder,
+            &SiteConfig::default_site(),
+            &by,
+            now,
+        )
+        .unwrap();
+    other
+        .collection
         .record_draw(1, now, None, &by, now)
         .unwrap();
     let printed = device_accession(other.collection.id(), 1);
@@ -151,6 +162,15 @@ fn the_labels_another_collection_bound_are_known_with_that_patients_mrn() {
     let ev = Evidence::from_wristband("DL1|MRN100233|LINDQVIST^ERIK|19370630").unwrap();
     mine.collection
         .identify(&ev, &drawline_domain::IdentifyContext::default(), &by, now)
+        .unwrap();
+    mine.collection
+        .begin_venipuncture(
+            BodySite::RightAntecubital,
+            Device::EvacuatedHolder,
+            &SiteConfig::default_site(),
+            &by,
+            now,
+        )
         .unwrap();
     mine.collection.record_draw(1, now, None, &by, now).unwrap();
     let known = known_labels(mine.collection.id(), None, &[other.collection.clone()]);

@@ -93,6 +93,10 @@ pub struct TestDefinition {
     /// The test gets its own tube(s), shared with no other test.
     #[serde(default)]
     pub exclusive: bool,
+    /// Each order of the test is drawn from its own venipuncture (blood-culture sets: two sets
+    /// from two sites, so a skin contaminant in one set is told apart from a true bacteraemia).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_venipuncture: bool,
     /// The patient should be fasting.
     #[serde(default)]
     pub fasting: bool,

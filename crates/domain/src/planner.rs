@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::wire::wire_enum;
 
 use crate::catalog::{Handling, Labelling, TestCode, TestDefinition, Timing};
-use crate::collection::OrderId;
+use crate::collection::{Order, OrderId};
 use crate::order_of_draw::{ContainerId, ContainerType};
 use crate::site::SiteConfig;
 
@@ -73,6 +73,10 @@ pub struct PlannedTube {
     pub exclusive: bool,
     /// Must be filled to the line (citrate).
     pub fill_to_line: bool,
+    /// The blood-culture set (1, 2, ...) this tube belongs to, for tests each of whose orders is
+    /// drawn from its own venipuncture; absent for every other tube (and in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<u32>,
     /// Labelling rules for this tube.
     pub labelling: Labelling,
     /// Timed draw the tube belongs to, if any.
@@ -123,6 +127,9 @@ fn microlitres(ml: f64) -> u64 {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct GroupKey {
+    // Two orders of one test never share a tube: the n-th order of a test only meets the n-th
+    // orders of other tests.
+    occurrence: u32,
     position: u32,
     exclusive_test: Option<TestCode>,
     handling: Handling,
@@ -156,32 +163,83 @@ impl<'a> Planner<'a> {
         self.plan_codes(&parsed, device)
     }
 
-    /// Plans the tubes for parsed test codes.
+    /// Plans the tubes for parsed test codes (duplicates ignored: one tube set per test).
     pub fn plan_codes(&self, codes: &[TestCode], device: Device) -> Result<TubePlan, PlanError> {
         let mut codes = codes.to_vec();
         // Sorting first is what makes the plan independent of the order the tests were given in.
         codes.sort();
         codes.dedup();
-        if codes.is_empty() {
+        let items: Vec<(Option<OrderId>, TestCode)> =
+            codes.into_iter().map(|c| (None, c)).collect();
+        self.plan_items(&items, &|_, _| false, device, false)
+    }
+
+    /// Plans the tubes for orders: each order is served on its own (two orders of one test get
+    /// two tubes or bottle sets, never one), and every tube names the orders it serves.
+    pub fn plan_orders(&self, orders: &[&Order], device: Device) -> Result<TubePlan, PlanError> {
+        self.plan_remaining(orders, &|_, _| false, device, false)
+    }
+
+    /// Plans what is left to draw of `orders` (all the orders still to collect, so each keeps
+    /// its place, e.g. its blood-culture set number): a container `done` says an order already
+    /// filled is left out. `tubing_primed` is true when blood already ran through this
+    /// venipuncture's tubing, so no discard tube is needed for the air.
+    pub fn plan_remaining(
+        &self,
+        orders: &[&Order],
+        done: &dyn Fn(&OrderId, &ContainerId) -> bool,
+        device: Device,
+        tubing_primed: bool,
+    ) -> Result<TubePlan, PlanError> {
+        let mut items: Vec<(Option<OrderId>, TestCode)> = orders
+            .iter()
+            .map(|o| (Some(o.id.clone()), o.test.clone()))
+            .collect();
+        items.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        self.plan_items(&items, done, device, tubing_primed)
+    }
+
+    fn plan_items(
+        &self,
+        items: &[(Option<OrderId>, TestCode)],
+        done: &dyn Fn(&OrderId, &ContainerId) -> bool,
+        device: Device,
+        tubing_primed: bool,
+    ) -> Result<TubePlan, PlanError> {
+        if items.is_empty() {
             return Err(PlanError::NoTests);
         }
-        let mut tests: Vec<&TestDefinition> = Vec::new();
         let mut unknown = Vec::new();
-        for c in &codes {
-            match self.site.test(c) {
-                Some(t) => tests.push(t),
-                None => unknown.push(c.to_string()),
+        let mut members: Vec<Member<'_>> = Vec::new();
+        for (order, code) in items {
+            match self.site.test(code) {
+                Some(t) => {
+                    let occurrence = members.iter().filter(|m| &m.test.code == code).count() as u32;
+                    members.push(Member {
+                        order: order.clone(),
+                        test: t,
+                        occurrence,
+                    });
+                }
+                None => unknown.push(code.to_string()),
             }
         }
         if !unknown.is_empty() {
+            unknown.sort();
+            unknown.dedup();
             return Err(PlanError::UnknownTests(unknown));
         }
 
         let order = self.site.order_of_draw();
-        let mut groups: BTreeMap<GroupKey, (ContainerId, Vec<&TestDefinition>)> = BTreeMap::new();
-        for t in &tests {
+        let mut groups: BTreeMap<GroupKey, (ContainerId, Vec<&Member<'_>>)> = BTreeMap::new();
+        for m in &members {
+            let t = m.test;
             for c in &t.containers {
+                if m.order.as_ref().is_some_and(|o| done(o, c)) {
+                    continue;
+                }
                 let key = GroupKey {
+                    occurrence: m.occurrence,
                     position: order.position(c).expect("validated site"),
                     exclusive_test: t.exclusive.then(|| t.code.clone()),
                     handling: t.handling,
@@ -192,30 +250,48 @@ impl<'a> Planner<'a> {
                     .entry(key)
                     .or_insert_with(|| (c.clone(), Vec::new()))
                     .1
-                    .push(t);
+                    .push(m);
             }
         }
 
         let mut tubes = Vec::new();
-        for (key, (cid, members)) in groups {
+        for (key, (cid, group)) in groups {
             let container = order.container(&cid).expect("validated site");
-            let bins = if key.exclusive_test.is_some() {
-                members.iter().map(|t| vec![*t]).collect()
+            let bins: Vec<Vec<&Member<'_>>> = if key.exclusive_test.is_some() {
+                group.iter().map(|m| vec![*m]).collect()
             } else {
-                pack(&members, microlitres(container.usable_volume_ml))
+                pack(&group, microlitres(container.usable_volume_ml))
             };
             for bin in bins {
-                tubes.push(tube(
-                    container,
-                    key.position,
-                    &bin,
-                    key.exclusive_test.is_some(),
-                ));
+                let defs: Vec<&TestDefinition> = bin.iter().map(|m| m.test).collect();
+                let mut t = tube(container, key.position, &defs, key.exclusive_test.is_some());
+                let mut ids: Vec<OrderId> = bin.iter().filter_map(|m| m.order.clone()).collect();
+                ids.sort();
+                t.orders = ids;
+                t.set = bin
+                    .iter()
+                    .find(|m| m.test.own_venipuncture)
+                    .map(|m| m.occurrence + 1);
+                tubes.push(t);
             }
         }
-        // BTreeMap order already sorts by position; within a container, by first test.
+        // Each blood-culture set after the first is its own venipuncture, so it comes after
+        // everything drawn with the first; within one venipuncture, the order of draw.
         tubes.sort_by(|a, b| {
-            (a.position, a.handling, &a.tests).cmp(&(b.position, b.handling, &b.tests))
+            (
+                a.set.unwrap_or(1),
+                a.position,
+                a.handling,
+                &a.tests,
+                &a.orders,
+            )
+                .cmp(&(
+                    b.set.unwrap_or(1),
+                    b.position,
+                    b.handling,
+                    &b.tests,
+                    &b.orders,
+                ))
         });
 
         let rule = order.discard();
@@ -224,9 +300,8 @@ impl<'a> Planner<'a> {
                 .container(&t.container)
                 .is_some_and(ContainerType::is_coagulation)
         }) {
-            let needed =
-                (device == Device::Winged && first_coag == 0) || rule.before_any_coagulation;
-            if needed {
+            let air_in_tubing = device == Device::Winged && first_coag == 0 && !tubing_primed;
+            if air_in_tubing || rule.before_any_coagulation {
                 let dc = order.container(&rule.container).expect("validated site");
                 let mut d = tube(
                     dc,
@@ -242,6 +317,14 @@ impl<'a> Planner<'a> {
         }
         Ok(TubePlan { tubes })
     }
+}
+
+/// One order's test (or one test, when planning codes) on its way into a tube.
+#[derive(Debug)]
+struct Member<'t> {
+    order: Option<OrderId>,
+    test: &'t TestDefinition,
+    occurrence: u32,
 }
 
 impl SiteConfig {
@@ -277,6 +360,7 @@ fn tube(
             .map_or(Handling::RoomTemperature, |t| t.handling),
         exclusive,
         fill_to_line: c.fill_to_line,
+        set: None,
         labelling: tests.first().map_or(Labelling::Standard, |t| t.labelling),
         timing: tests.iter().find_map(|t| t.timing.clone()),
         fasting: tests.iter().any(|t| t.fasting),
@@ -285,14 +369,17 @@ fn tube(
 
 /// Packs tests into the fewest tubes of `capacity` µL: exact search for the small groups seen
 /// in practice, first-fit decreasing beyond that.
-fn pack<'t>(tests: &[&'t TestDefinition], capacity: u64) -> Vec<Vec<&'t TestDefinition>> {
-    let mut items: Vec<&TestDefinition> = tests.to_vec();
+fn pack<'m, 't>(members: &[&'m Member<'t>], capacity: u64) -> Vec<Vec<&'m Member<'t>>> {
+    let mut items: Vec<&Member<'t>> = members.to_vec();
     items.sort_by(|a, b| {
-        microlitres(b.min_volume_ml)
-            .cmp(&microlitres(a.min_volume_ml))
-            .then_with(|| a.code.cmp(&b.code))
+        microlitres(b.test.min_volume_ml)
+            .cmp(&microlitres(a.test.min_volume_ml))
+            .then_with(|| a.test.code.cmp(&b.test.code))
     });
-    let sizes: Vec<u64> = items.iter().map(|t| microlitres(t.min_volume_ml)).collect();
+    let sizes: Vec<u64> = items
+        .iter()
+        .map(|m| microlitres(m.test.min_volume_ml))
+        .collect();
     let ffd = first_fit(&sizes, capacity);
     let ffd_bins = ffd.iter().max().map_or(0, |m| m + 1);
     let total: u64 = sizes.iter().sum();

@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use crate::catalog::TestCode;
 use crate::collection::{
-    Collection, CollectionError, CollectionId, CollectorId, DeviceTime, FinalizedCollection,
-    KnownLabels, Order, OrderId, Patient, PatientId, Priority,
+    BodySite, Collection, CollectionError, CollectionId, CollectorId, DeviceTime,
+    FinalizedCollection, KnownLabels, Order, OrderId, Patient, PatientId, Priority,
 };
 use crate::identification::{Evidence, IdentifyContext, Mrn, PatientIdentity, PersonName};
 use crate::planner::Device;
@@ -86,6 +86,7 @@ pub fn complete() -> Collection {
         t("2024-05-01T08:05:00+02:00"),
     )
     .unwrap();
+    venipuncture(&mut c, BodySite::LeftAntecubital);
     for (i, acc) in [(1, "A0001"), (2, "A0002"), (3, "A0003")] {
         let now = t("2024-05-01T08:10:00+02:00");
         c.record_draw(i, now, None, &nurse(), now).unwrap();
@@ -101,7 +102,8 @@ pub fn finalized() -> FinalizedCollection {
         .unwrap()
 }
 
-/// A collection of `orders` started at 08:00 and identified by wristband at 08:05.
+/// A collection of `orders` started at 08:00, identified by wristband at 08:05, and a
+/// venipuncture begun at the left antecubital fossa with the holder it was planned for.
 pub fn identified(orders: Vec<Order>) -> Collection {
     let mut c = started(orders);
     c.identify(
@@ -111,7 +113,21 @@ pub fn identified(orders: Vec<Order>) -> Collection {
         t("2024-05-01T08:05:00+02:00"),
     )
     .unwrap();
+    venipuncture(&mut c, BodySite::LeftAntecubital);
     c
+}
+
+/// Begins a venipuncture at `site` with the collection's device at 08:06 local (+02:00).
+pub fn venipuncture(c: &mut Collection, site: BodySite) {
+    let device = c.device();
+    c.begin_venipuncture(
+        site,
+        device,
+        &SiteConfig::default_site(),
+        &nurse(),
+        t("2024-05-01T08:06:00+02:00"),
+    )
+    .unwrap();
 }
 
 /// Labels drawn tube `tube` with accession `accession` at `now`.

@@ -253,18 +253,27 @@ pub fn outbox_records(
             evidence = evidence.with_manual(Identifier::Mrn(patient.identity.mrn.clone()));
         }
         c.identify(&evidence, &context, &by, now)?;
-        for i in 1..=c.tubes().len() as u32 {
-            c.record_draw(i, now, None, &by, now)?;
-            // The label the app prints: unique to this collection, so never another patient's.
-            let printed = device_accession(CollectionId(id), i);
-            c.label_tube(i, printed.as_str(), &rules, &KnownLabels::new(), &by, now)?;
-        }
-        // Every collection answers the fasting question; only fasting tests require it.
+        c.begin_venipuncture(
+            drawline_domain::collection::BodySite::LeftAntecubital,
+            c.device(),
+            &site,
+            &by,
+            now,
+        )?;
+        // Every collection answers the fasting question before the first tube; only fasting
+        // tests require it.
         c.record_fasting(
             drawline_domain::collection::FastingStatus::Fasting,
             &by,
             now,
         )?;
+        let numbers: Vec<u32> = c.tubes().iter().map(|t| t.index).collect();
+        for i in numbers {
+            c.record_draw(i, now, None, &by, now)?;
+            // The label the app prints: unique to this collection, so never another patient's.
+            let printed = device_accession(CollectionId(id), i);
+            c.label_tube(i, printed.as_str(), &rules, &KnownLabels::new(), &by, now)?;
+        }
         let f = c.finalize(&by, now)?;
         out.push(json!({
             "id": format!("{id}/v1"),

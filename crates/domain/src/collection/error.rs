@@ -110,6 +110,41 @@ pub enum CollectionError {
     /// Already labelled.
     #[error("tube {0} is already labelled")]
     AlreadyLabelled(u32),
+    /// No venipuncture to draw in: none begun, or the last one failed.
+    #[error("record the venipuncture site (and needle or butterfly) before drawing")]
+    NoVenipuncture,
+    /// A site on an arm the patient's alerts restrict.
+    #[error("{}: {alert}. Choose a site on the other side", .site.display())]
+    RestrictedSite {
+        /// The site chosen.
+        site: super::body_site::BodySite,
+        /// The alert that forbids it.
+        alert: String,
+    },
+    /// A blood-culture set drawn in the venipuncture of another set.
+    #[error("blood-culture set {set} must come from its own venipuncture (set {other} was drawn in this one): record a new venipuncture site first")]
+    SeparateVenipuncture {
+        /// The set to draw.
+        set: u32,
+        /// The set already drawn in this venipuncture.
+        other: u32,
+    },
+    /// A blood-culture set drawn at the site of another set.
+    #[error("blood-culture set {set} must come from another site than set {other} ({}): record a new venipuncture at another site", .site.display())]
+    SameSiteAsOtherSet {
+        /// The set to draw.
+        set: u32,
+        /// The set drawn at that site.
+        other: u32,
+        /// The site.
+        site: super::body_site::BodySite,
+    },
+    /// A fasting test is on the plan and fasting was not asked yet.
+    #[error("ask whether the patient is fasting before the first tube ({}) need a fasting patient", .0.iter().map(TestCode::as_str).collect::<Vec<_>>().join(", "))]
+    FastingNotAsked(Vec<TestCode>),
+    /// An order not in this collection.
+    #[error("order {0} is not in this collection")]
+    NotInCollection(OrderId),
     /// A test not in this collection's orders.
     #[error("test {0} is not ordered in this collection")]
     NotOrdered(TestCode),

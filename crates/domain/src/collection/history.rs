@@ -139,6 +139,32 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A venipuncture begun at a site with a device.
+    VenipunctureBegun {
+        /// Its number.
+        number: u32,
+        /// Where.
+        site: super::body_site::BodySite,
+        /// With what.
+        device: crate::planner::Device,
+    },
+    /// A venipuncture attempt failed.
+    AttemptFailed {
+        /// Its number.
+        number: u32,
+        /// What happened.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// What was left to draw was planned again.
+    Replanned {
+        /// The device planned for.
+        device: crate::planner::Device,
+        /// Tubes added.
+        added: Vec<u32>,
+        /// Tubes taken out of the plan (never drawn).
+        removed: Vec<u32>,
+    },
     /// Locked.
     Finalized,
 }

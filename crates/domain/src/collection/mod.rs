@@ -18,11 +18,13 @@ mod label_refusal;
 mod order;
 mod received;
 mod record;
+mod replan;
 mod status;
 mod steps;
 mod time;
 mod tube;
 mod tube_label;
+mod venipuncture;
 mod void;
 mod wristband;
 
@@ -48,6 +50,7 @@ pub use tube::{Draw, TubeRecord, WindowOverride};
 pub use tube_label::{
     device_accession, device_label_tube, judge_tube_label, KnownLabel, KnownLabels,
 };
+pub use venipuncture::{FailedAttempt, Venipuncture};
 
 #[cfg(test)]
 mod tests;

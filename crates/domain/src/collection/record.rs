@@ -11,6 +11,7 @@ use super::order::{Order, Patient};
 use super::status::Status;
 use super::time::DeviceTime;
 use super::tube::TubeRecord;
+use super::venipuncture::Venipuncture;
 use crate::catalog::TestCode;
 use crate::identification::Identification;
 use crate::planner::{Device, Planner};
@@ -43,6 +44,10 @@ pub struct Collection {
     /// serialised) otherwise, so records made before voids existed keep their hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) voided: Option<Void>,
+    /// The venipunctures made, with their sites; absent (and not serialised) in records made
+    /// before sites were recorded, so they keep their hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) venipunctures: Vec<Venipuncture>,
 }
 
 impl Collection {
@@ -65,7 +70,7 @@ impl Collection {
             });
         }
         let tests: Vec<TestCode> = orders.iter().map(|o| o.test.clone()).collect();
-        let plan = Planner::new(site).plan_codes(&tests, device)?;
+        let plan = Planner::new(site).plan_orders(&orders.iter().collect::<Vec<_>>(), device)?;
         let tubes = plan
             .tubes
             .into_iter()
@@ -105,6 +110,7 @@ impl Collection {
             }],
             second_scan_required: site.safety().second_wristband_scan,
             voided: None,
+            venipunctures: Vec::new(),
         })
     }
 
@@ -173,7 +179,8 @@ impl Collection {
         &self.history
     }
 
-    /// The exception covering `test`, if any (a visit exception covers every test).
+    /// The exception covering `test`, if any: one for the test, or the visit. An exception for
+    /// one order of the test is not one for the test (see [`Self::exception_for_order`]).
     pub fn exception_for(&self, test: &TestCode) -> Option<&NotCollected> {
         self.not_collected
             .iter()
@@ -181,12 +188,39 @@ impl Collection {
             .or_else(|| self.not_collected.iter().find(|n| n.scope == Scope::Visit))
     }
 
-    /// Orders whose test a tube serves.
+    /// The exception covering `order`, if any: one for the order, for its test, or the visit.
+    pub fn exception_for_order(&self, order: &Order) -> Option<&NotCollected> {
+        self.not_collected
+            .iter()
+            .find(|n| n.scope == Scope::Order(order.id.clone()))
+            .or_else(|| self.exception_for(&order.test))
+    }
+
+    /// Orders a tube serves: the ones it names, or (records planned before tubes named their
+    /// orders) the orders of its tests.
     pub fn orders_for_tube(&self, tube: &TubeRecord) -> Vec<&Order> {
+        if tube.tube.orders.is_empty() {
+            return self
+                .orders
+                .iter()
+                .filter(|o| tube.tube.tests.contains(&o.test))
+                .collect();
+        }
         self.orders
             .iter()
-            .filter(|o| tube.tube.tests.contains(&o.test))
+            .filter(|o| tube.tube.orders.contains(&o.id))
             .collect()
+    }
+
+    /// Tubes that serve `order`.
+    pub fn tubes_for_order<'a>(&'a self, order: &'a Order) -> impl Iterator<Item = &'a TubeRecord> {
+        self.tubes.iter().filter(move |t| {
+            if t.tube.orders.is_empty() {
+                t.tube.tests.contains(&order.test)
+            } else {
+                t.tube.orders.contains(&order.id)
+            }
+        })
     }
 
     /// True when every test of tube `t` is recorded as not collected (a discard tube never is).
@@ -209,18 +243,17 @@ impl Collection {
             .any(|t| t.drawn.is_some() && self.tube_needed(t) && t.tube.fasting)
     }
 
-    /// Tests neither excepted nor on drawn, labelled tubes.
+    /// Tests of the orders neither excepted nor on drawn, labelled tubes (a test twice when two
+    /// of its orders are unfinished). An order no tube serves is unfinished.
     pub fn unfinished_tests(&self) -> Vec<TestCode> {
         let mut out: Vec<TestCode> = Vec::new();
         for o in &self.orders {
-            if self.exception_for(&o.test).is_some() || out.contains(&o.test) {
+            if self.exception_for_order(o).is_some() {
                 continue;
             }
-            let done = self
-                .tubes
-                .iter()
-                .filter(|t| t.tube.tests.contains(&o.test))
-                .all(|t| t.drawn.is_some() && t.accession.is_some());
+            let mut tubes = self.tubes_for_order(o).peekable();
+            let served = tubes.peek().is_some();
+            let done = served && tubes.all(|t| t.drawn.is_some() && t.accession.is_some());
             if !done {
                 out.push(o.test.clone());
             }
@@ -255,7 +288,11 @@ impl Collection {
     /// True when tube `t` still has something to collect: not a discard tube, and some test on it
     /// is not recorded as not collected.
     pub fn tube_needed(&self, t: &TubeRecord) -> bool {
-        !t.tube.discard && t.tube.tests.iter().any(|c| self.exception_for(c).is_none())
+        !t.tube.discard
+            && self
+                .orders_for_tube(t)
+                .iter()
+                .any(|o| self.exception_for_order(o).is_none())
     }
 
     pub(super) fn refresh_status(&mut self) {

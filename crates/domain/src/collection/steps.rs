@@ -112,8 +112,24 @@ impl Collection {
         Ok(None)
     }
 
-    /// Confirms a tube drawn at `at` (normally the device clock at confirmation). A timed draw
-    /// outside its window needs `override_reason`, which is recorded.
+    /// Tests on tubes still to collect that want a fasting patient: fasting is asked before the
+    /// first tube when there are any.
+    pub fn fasting_tests(&self) -> Vec<crate::catalog::TestCode> {
+        let mut out: Vec<_> = self
+            .tubes
+            .iter()
+            .filter(|t| t.tube.fasting && self.tube_needed(t))
+            .flat_map(|t| t.tube.tests.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Confirms a tube drawn at `at` (normally the device clock at confirmation), in the current
+    /// venipuncture, whose site it records. Fasting must be asked first when a tube wants it; a
+    /// blood-culture set needs its own venipuncture; a timed draw outside its window needs
+    /// `override_reason`, which is recorded.
     pub fn record_draw(
         &mut self,
         tube: u32,
@@ -135,12 +151,19 @@ impl Collection {
         if !t.tube.discard && !self.tube_needed(t) {
             return Err(CollectionError::NothingToCollect(tube));
         }
+        let fasting = self.fasting_tests();
+        if self.fasting.is_none() && !fasting.is_empty() {
+            return Err(CollectionError::FastingNotAsked(fasting));
+        }
+        let venipuncture = self.venipuncture_for(t)?;
+        let (site, number) = (venipuncture.site, venipuncture.number);
         self.check_time(t, at, now)?;
         let window = self.window_check(t, at, override_reason)?;
         self.tubes[i].drawn = Some(Draw {
             at,
             by: by.clone(),
-            body_site: None,
+            body_site: Some(site),
+            venipuncture: Some(number),
         });
         self.log(now, by, Event::TubeDrawn { tube, at });
         if let Some(w) = window {
@@ -311,6 +334,11 @@ impl Collection {
         if let Scope::Test(code) = &scope {
             if !self.orders.iter().any(|o| &o.test == code) {
                 return Err(CollectionError::NotOrdered(code.clone()));
+            }
+        }
+        if let Scope::Order(id) = &scope {
+            if !self.orders.iter().any(|o| &o.id == id) {
+                return Err(CollectionError::NotInCollection(id.clone()));
             }
         }
         self.not_collected.retain(|n| n.scope != scope);

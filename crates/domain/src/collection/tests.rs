@@ -21,6 +21,11 @@ fn a_collection_walks_from_draft_to_finalized() {
     .unwrap();
     assert_eq!(c.status(), Status::Identified);
     let now = t("2024-05-01T08:10:00+02:00");
+    assert_eq!(
+        c.record_draw(1, now, None, &nurse(), now).unwrap_err(),
+        CollectionError::NoVenipuncture
+    );
+    venipuncture(&mut c, BodySite::RightAntecubital);
     c.record_draw(1, now, None, &nurse(), now).unwrap();
     c.record_draw(2, now, None, &nurse(), now).unwrap();
     assert_eq!(c.status(), Status::TubesDrawn);
@@ -31,7 +36,11 @@ fn a_collection_walks_from_draft_to_finalized() {
         .finalize(&nurse(), t("2024-05-01T08:12:00+02:00"))
         .unwrap();
     assert_eq!(f.record().status(), Status::Finalized);
-    assert_eq!(f.record().tubes()[0].drawn.as_ref().unwrap().by, nurse());
+    let draw = f.record().tubes()[0].drawn.clone().unwrap();
+    assert_eq!(draw.by, nurse());
+    assert_eq!(draw.body_site, Some(BodySite::RightAntecubital));
+    assert_eq!(draw.venipuncture, Some(1));
+    assert_eq!(f.record().attempts(), 1);
     assert!(matches!(
         f.record().history().last().unwrap().event,
         Event::Finalized
@@ -272,8 +281,35 @@ fn the_same_content_gives_the_same_fixed_hash() {
     assert_eq!(f.hash(), again.hash());
     assert_eq!(
         f.hash().as_str(),
+        "3156279ebe22d199c657aff3b72bd0df4d85a2d618cb31a694b546622e566b53"
+    );
+}
+
+#[test]
+fn a_record_made_before_venipunctures_and_per_order_tubes_still_reads_and_verifies() {
+    // The `finalized()` fixture as the app stored it before sites, venipunctures and tubes
+    // naming their orders existed; its hash is the one the fixed-hash test pinned then.
+    let json: serde_json::Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/records/finalized-before-venipunctures.json"
+    ))
+    .unwrap();
+    let old = FinalizedCollection::from_json_value(json).unwrap();
+    assert!(old.verify());
+    assert_eq!(
+        old.hash().as_str(),
         "3174b83b0c6a3b847b2cf5815651c09249295b4ebd2aed772dbe85d88eda6a0e"
     );
+    let r = old.record();
+    assert!(r.venipunctures().is_empty());
+    assert!(r.tubes().iter().all(|t| t.tube.orders.is_empty()));
+    // Its tubes still find their orders by test, so it reads and exports as before.
+    let cbc = r
+        .tubes()
+        .iter()
+        .find(|t| t.tube.tests[0].as_str() == "CBC")
+        .unwrap();
+    assert_eq!(r.orders_for_tube(cbc)[0].id.as_str(), "sr-cbc");
+    assert!(r.unfinished_tests().is_empty());
 }
 
 #[test]
@@ -370,15 +406,24 @@ fn an_exception_for_a_test_not_ordered_is_refused() {
 }
 
 #[test]
-fn a_fasting_test_cannot_be_finalized_without_a_fasting_status() {
-    let mut c = first_tube_labelled(vec![order("sr-lipid", "LIPID")], "A1");
+fn fasting_is_asked_before_the_first_tube_when_a_test_requires_it() {
+    let mut c = identified(vec![order("sr-cbc", "CBC"), order("sr-lipid", "LIPID")]);
     let now = draw_time();
+    let cbc = c.tubes().iter().find(|t| !t.tube.fasting).unwrap().index;
+    // Not even the tube that needs no fasting goes first: the answer may change the draw.
+    let e = c.record_draw(cbc, now, None, &nurse(), now).unwrap_err();
     assert_eq!(
-        c.finalize(&nurse(), now).unwrap_err(),
-        CollectionError::FastingNotRecorded
+        e,
+        CollectionError::FastingNotAsked(vec![TestCode::parse("LIPID").unwrap()])
     );
+    assert!(e.to_string().contains("LIPID"), "{e}");
+    assert!(c.tubes().iter().all(|t| t.drawn.is_none()));
     c.record_fasting(FastingStatus::NotFasting, &nurse(), now)
         .unwrap();
+    for i in 1..=2 {
+        c.record_draw(i, now, None, &nurse(), now).unwrap();
+        label(&mut c, i, &format!("A{i}"), now);
+    }
     let f = c.finalize(&nurse(), now).unwrap();
     assert_eq!(f.record().fasting(), Some(FastingStatus::NotFasting));
 }
@@ -558,6 +603,7 @@ fn a_discard_tube_is_neither_needed_nor_excepted_and_never_labelled() {
     assert!(!c.tube_needed(&discard) && !c.tube_excepted(&discard));
     c.identify(&wristband(), &IdentifyContext::default(), &nurse(), now)
         .unwrap();
+    venipuncture(&mut c, BodySite::LeftAntecubital);
     c.record_draw(discard.index, now, None, &nurse(), now)
         .unwrap();
     assert_eq!(c.next_tube_to_label(), None);
@@ -568,6 +614,8 @@ fn fasting_must_be_recorded_once_a_needed_fasting_tube_is_drawn() {
     let mut c = identified(vec![order("sr-lipid", "LIPID")]);
     assert!(!c.fasting_must_be_recorded());
     let now = t("2024-05-01T08:10:00+02:00");
+    c.record_fasting(FastingStatus::Fasting, &nurse(), now)
+        .unwrap();
     c.record_draw(1, now, None, &nurse(), now).unwrap();
     assert!(c.fasting_must_be_recorded());
     c.record_not_collected(

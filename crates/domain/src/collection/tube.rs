@@ -31,6 +31,9 @@ pub struct Draw {
     /// Where the needle went in; absent in records made before sites were recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_site: Option<BodySite>,
+    /// The venipuncture it was drawn in (see `Collection::venipunctures`); absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venipuncture: Option<u32>,
 }
 
 /// One tube of the collection and what happened to it.

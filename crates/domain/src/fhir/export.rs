@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 use crate::catalog::{Handling, TestCode};
 use crate::collection::{
     Collection, DeviceTime, FastingStatus, FinalizedCollection, NotCollectedReason,
+    BODY_SITE_SYSTEM,
 };
 use crate::site::SiteConfig;
 
@@ -90,11 +91,11 @@ pub fn specimens(
     for t in c.tubes().iter().filter(|t| !t.tube.discard) {
         let Some(drawn) = &t.drawn else { continue };
         let container = site.container(&t.tube.container);
-        let collected: Vec<&TestCode> = t
-            .tube
-            .tests
+        let served = c.orders_for_tube(t);
+        let collected: Vec<&TestCode> = served
             .iter()
-            .filter(|x| c.exception_for(x).is_none())
+            .filter(|o| c.exception_for_order(o).is_none())
+            .map(|o| &o.test)
             .collect();
         let mut s = Map::new();
         s.insert("resourceType".into(), json!("Specimen"));
@@ -129,8 +130,7 @@ pub fn specimens(
             "subject".into(),
             json!({"reference": format!("Patient/{}", patient.id), "display": patient.identity.name.display_full()}),
         );
-        let requests: Vec<Value> = c
-            .orders_for_tube(t)
+        let requests: Vec<Value> = served
             .iter()
             .map(|o| json!({"reference": format!("ServiceRequest/{}", o.id)}))
             .collect();
@@ -143,6 +143,12 @@ pub fn specimens(
             "quantity": ml(t.tube.volume_ml),
             "method": {"coding": [{"system": V2_0488, "code": "VENIP", "display": "Venipuncture"}]},
         });
+        if let Some(site) = drawn.body_site {
+            collection["bodySite"] = json!({
+                "coding": [{"system": BODY_SITE_SYSTEM, "code": site.code(), "display": site.display()}],
+                "text": site.display(),
+            });
+        }
         if t.tube.fasting {
             let (code, text) = match c.fasting() {
                 Some(FastingStatus::Fasting) => ("F", "Patient was fasting"),
@@ -183,6 +189,22 @@ pub fn specimens(
         if let Some(timing) = &t.tube.timing {
             notes.push(format!("Timed draw: {}", timing.label));
         }
+        if let Some(dose) = &t.last_dose {
+            notes.push(format!(
+                "Last dose given at {}",
+                dose.format("%Y-%m-%dT%H:%M:%SZ")
+            ));
+        }
+        if let Some(set) = t.tube.set {
+            notes.push(format!("Blood culture set {set}"));
+        }
+        if c.failed_attempts() > 0 {
+            notes.push(format!(
+                "{} venipuncture attempts, {} failed",
+                c.attempts(),
+                c.failed_attempts()
+            ));
+        }
         if let Some(w) = &t.window_override {
             notes.push(format!(
                 "Drawn {} min from target time, outside the ±{} min window: {}",
@@ -192,9 +214,14 @@ pub fn specimens(
         if t.tube.fasting && c.fasting() == Some(FastingStatus::NotFasting) {
             notes.push("Patient NOT fasting; fasting was required".into());
         }
-        for x in &t.tube.tests {
-            if let Some(e) = c.exception_for(x) {
-                notes.push(format!("{x} not collected: {}", e.reason.display()));
+        for o in &served {
+            if let Some(e) = c.exception_for_order(o) {
+                notes.push(format!(
+                    "{} (order {}) not collected: {}",
+                    o.test,
+                    o.id,
+                    e.reason.display()
+                ));
             }
         }
         for h in c.history() {
@@ -225,7 +252,7 @@ pub fn not_collected_tasks(finalized: &FinalizedCollection, ctx: &FhirExport) ->
         .iter()
         .enumerate()
         .filter_map(|(i, o)| {
-            let e = c.exception_for(&o.test)?;
+            let e = c.exception_for_order(o)?;
             let status = if c.voided().is_some() {
                 "entered-in-error"
             } else if e.reason == NotCollectedReason::Cancelled {

@@ -174,12 +174,12 @@ fn finalized_with_exception() -> FinalizedCollection {
             .index
     };
     let (lipid_tube, cbc_tube) = (tube_in("gold-sst"), tube_in("lavender-edta"));
+    c.record_fasting(FastingStatus::NotFasting, &nurse(), now)
+        .unwrap();
     for (i, acc) in [(lipid_tube, "A10"), (cbc_tube, "A11")] {
         c.record_draw(i, now, None, &nurse(), now).unwrap();
         crate::test_support::label(&mut c, i, acc, now);
     }
-    c.record_fasting(FastingStatus::NotFasting, &nurse(), now)
-        .unwrap();
     c.record_not_collected(
         Scope::Test(TestCode::parse("TS").unwrap()),
         NotCollectedReason::Refused,
@@ -542,3 +542,119 @@ fn the_independent_validator_rejects_a_broken_resource() {
     assert!(out.contains("Task.status"), "{out}");
     assert!(out.contains("ServiceRequest.intent"), "{out}");
 }
+
+/// Two troponin orders (0 h and 3 h, the 3 h one not collected), a trough drawn late with a
+/// reason, all drawn in the right antecubital fossa after a failed attempt.
+fn serial_orders_finalized() -> FinalizedCollection {
+    use crate::collection::{BodySite, OrderId};
+    use crate::test_support::{draw_time, label, order};
+    let mut trough = order("sr-vanc", "VANCT");
+    trough.due_at = Some(
+        DateTime::parse_from_rfc3339("2024-05-01T07:00:00+02:00")
+            .unwrap()
+            .with_timezone(&Utc),
+    );
+    let mut c = identified(vec![
+        order("sr-trop-0h", "TROP"),
+        order("sr-trop-3h", "TROP"),
+        trough,
+    ]);
+    let now = draw_time();
+    c.record_failed_attempt(Some("vein collapsed"), &nurse(), now)
+        .unwrap();
+    c.begin_venipuncture(
+        BodySite::RightAntecubital,
+        crate::planner::Device::EvacuatedHolder,
+        &SiteConfig::default_site(),
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    c.except(
+        Scope::Order(OrderId::parse("sr-trop-3h").unwrap()),
+        NotCollectedReason::Unavailable,
+        Some("in CT"),
+        &SiteConfig::default_site(),
+        &nurse(),
+        now,
+    )
+    .unwrap();
+    let numbers: Vec<u32> = c.tubes().iter().map(|t| t.index).collect();
+    for (k, i) in numbers.into_iter().enumerate() {
+        let reason = Some("dose was given late");
+        c.record_draw(i, now, reason, &nurse(), now).unwrap();
+        label(&mut c, i, &format!("S{k}"), now);
+    }
+    c.finalize(&nurse(), now).unwrap()
+}
+
+#[test]
+fn serial_orders_export_one_specimen_per_order_with_the_body_site_and_the_window_reason() {
+    let site = SiteConfig::default_site();
+    let f = serial_orders_finalized();
+    let specs = specimens(&f, &site, &FhirExport::default());
+    let requests: Vec<Vec<&str>> = specs
+        .iter()
+        .map(|s| {
+            s["request"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["reference"].as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    assert!(
+        requests.contains(&vec!["ServiceRequest/sr-trop-0h"]),
+        "{requests:?}"
+    );
+    assert!(!requests.iter().flatten().any(|r| r.ends_with("sr-trop-3h")));
+    for s in &specs {
+        let site = &s["collection"]["bodySite"];
+        assert_eq!(site["coding"][0]["system"], BODY_SITE_SYSTEM_FOR_TESTS);
+        assert_eq!(site["coding"][0]["code"], "RACF");
+        let notes: Vec<&str> = s["note"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["text"].as_str().unwrap())
+            .collect();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("2 venipuncture attempts, 1 failed")),
+            "{notes:?}"
+        );
+        assert_eq!(check_resource(s), Vec::<String>::new());
+    }
+    let trough = specs
+        .iter()
+        .find(|s| s["request"][0]["reference"] == "ServiceRequest/sr-vanc")
+        .unwrap();
+    assert!(trough["note"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["text"].as_str().unwrap().contains("dose was given late")));
+    let tasks = not_collected_tasks(&f, &FhirExport::default());
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(
+        tasks[0]["basedOn"][0]["reference"],
+        "ServiceRequest/sr-trop-3h"
+    );
+    assert_eq!(tasks[0]["statusReason"]["text"], "in CT");
+}
+
+#[test]
+fn an_independent_r4_validator_accepts_serial_orders_body_sites_and_window_reasons() {
+    let site = SiteConfig::default_site();
+    let bundle = collection_bundle(&serial_orders_finalized(), &site, &FhirExport::default());
+    let Some((code, out)) = crate::fhir_validator::run("serial", &[("bundle-serial", &bundle)])
+    else {
+        return;
+    };
+    assert_eq!(code, 0, "the validator refused the export:\n{out}");
+    assert!(out.contains("1 file(s), 0 problem(s)"), "{out}");
+}
+
+const BODY_SITE_SYSTEM_FOR_TESTS: &str = "http://terminology.hl7.org/CodeSystem/v2-0163";

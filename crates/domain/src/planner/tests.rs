@@ -302,3 +302,117 @@ proptest! {
         }
     }
 }
+
+fn orders_of(codes: &[&str]) -> Vec<Order> {
+    codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| crate::test_support::order(&format!("sr-{i}"), c))
+        .collect()
+}
+
+fn plan_orders(codes: &[&str], device: Device) -> TubePlan {
+    let orders = orders_of(codes);
+    let refs: Vec<&Order> = orders.iter().collect();
+    Planner::new(&site()).plan_orders(&refs, device).unwrap()
+}
+
+#[test]
+fn two_orders_of_one_test_never_share_a_tube_though_other_tests_still_do() {
+    // domain.md: "Two orders for the same test are two orders ... One tube may serve several
+    // tests, never two draw times."
+    let plan = plan_orders(&["CBC", "CBC", "HBA1C"], Device::EvacuatedHolder);
+    let lavender: Vec<&PlannedTube> = plan
+        .tubes
+        .iter()
+        .filter(|t| t.container.as_str() == "lavender-edta")
+        .collect();
+    assert_eq!(lavender.len(), 2);
+    let mut ids: Vec<Vec<String>> = lavender
+        .iter()
+        .map(|t| t.orders.iter().map(|o| o.to_string()).collect())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [vec!["sr-0", "sr-2"], vec!["sr-1"]]);
+}
+
+#[test]
+fn two_blood_culture_sets_are_planned_set_by_set_each_with_both_bottles() {
+    // Each set comes from its own venipuncture: set 1 with everything else, set 2 after.
+    let plan = plan_orders(&["BCX", "PT", "BCX"], Device::EvacuatedHolder);
+    let shape: Vec<(&str, Option<u32>, Vec<String>)> = plan
+        .tubes
+        .iter()
+        .map(|t| {
+            (
+                t.container.as_str(),
+                t.set,
+                t.orders.iter().map(|o| o.to_string()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("bc-aerobic", Some(1), vec!["sr-0".to_string()]),
+            ("bc-anaerobic", Some(1), vec!["sr-0".to_string()]),
+            ("light-blue-citrate", None, vec!["sr-1".to_string()]),
+            ("bc-aerobic", Some(2), vec!["sr-2".to_string()]),
+            ("bc-anaerobic", Some(2), vec!["sr-2".to_string()]),
+        ]
+    );
+}
+
+#[test]
+fn a_tubing_that_already_ran_needs_no_discard_tube_for_its_air() {
+    let orders = orders_of(&["PT", "CBC"]);
+    let refs: Vec<&Order> = orders.iter().collect();
+    let s = site();
+    let p = Planner::new(&s);
+    assert!(p.plan_orders(&refs, Device::Winged).unwrap().tubes[0].discard);
+    let after = p
+        .plan_remaining(&refs, &|_, _| false, Device::Winged, true)
+        .unwrap();
+    assert!(after.tubes.iter().all(|t| !t.discard));
+    // A site that wants a discard before any coagulation tube still gets it.
+    let strict = site().with_discard_before_any_coagulation(true);
+    let after = Planner::new(&strict)
+        .plan_remaining(&refs, &|_, _| false, Device::Winged, true)
+        .unwrap();
+    assert!(after.tubes[0].discard);
+}
+
+fn any_orders() -> impl Strategy<Value = Vec<String>> {
+    let all: Vec<String> = site()
+        .catalog()
+        .tests()
+        .iter()
+        .map(|t| t.code.to_string())
+        .collect();
+    proptest::collection::vec(proptest::sample::select(all), 1..12)
+}
+
+proptest! {
+    #[test]
+    fn every_order_is_served_and_no_tube_serves_two_orders_of_one_test(codes in any_orders(), winged: bool) {
+        let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let orders = orders_of(&refs);
+        let device = if winged { Device::Winged } else { Device::EvacuatedHolder };
+        let plan = Planner::new(&site())
+            .plan_orders(&orders.iter().collect::<Vec<_>>(), device)
+            .unwrap();
+        for o in &orders {
+            let def = site().test(&o.test).unwrap().clone();
+            let serving: Vec<&PlannedTube> = plan.tubes.iter().filter(|t| t.orders.contains(&o.id)).collect();
+            prop_assert_eq!(serving.len(), def.containers.len(), "{}", o.id);
+        }
+        for t in &plan.tubes {
+            let tests: Vec<&TestCode> = orders.iter().filter(|o| t.orders.contains(&o.id)).map(|o| &o.test).collect();
+            let mut unique = tests.clone();
+            unique.sort();
+            unique.dedup();
+            prop_assert_eq!(unique.len(), tests.len(), "{:?}", t);
+            prop_assert_eq!(t.discard, t.orders.is_empty());
+        }
+    }
+}

@@ -115,6 +115,14 @@ fn collection(id: Uuid, patient: Patient, labels: [&str; 2]) -> FinalizedCollect
         at("2024-05-01T08:05:00+02:00"),
     )
     .unwrap();
+    c.begin_venipuncture(
+        drawline_domain::collection::BodySite::LeftAntecubital,
+        c.device(),
+        &SiteConfig::default_site(),
+        &nurse,
+        at("2024-05-01T08:06:00+02:00"),
+    )
+    .unwrap();
     let now = at("2024-05-01T08:10:00+02:00");
     for (tube, label) in [(1, labels[0]), (2, labels[1])] {
         c.record_draw(tube, now, None, &nurse, now).unwrap();

@@ -47,6 +47,14 @@ pub fn finalized_collection_with(id: Uuid, accessions: [&str; 2]) -> FinalizedCo
         at("2024-05-01T08:05:00+02:00"),
     )
     .unwrap();
+    c.begin_venipuncture(
+        drawline_domain::collection::BodySite::LeftAntecubital,
+        c.device(),
+        &SiteConfig::default_site(),
+        &nurse,
+        at("2024-05-01T08:06:00+02:00"),
+    )
+    .unwrap();
     let now = at("2024-05-01T08:10:00+02:00");
     for (i, acc) in [(1, accessions[0]), (2, accessions[1])] {
         c.record_draw(i, now, None, &nurse, now).unwrap();
@@ -203,6 +211,14 @@ pub fn identified_after_wrong_bands(id: Uuid, wrong_bands: u32) -> FinalizedColl
         .unwrap()
         .with_stated_name_and_birth_date(&patient().identity);
     c.identify(&stated, &context, &nurse, now).unwrap();
+    c.begin_venipuncture(
+        drawline_domain::collection::BodySite::LeftAntecubital,
+        c.device(),
+        &SiteConfig::default_site(),
+        &nurse,
+        now,
+    )
+    .unwrap();
     let now = at("2024-05-03T08:10:00+02:00");
     for (i, acc) in [(1, "W0001"), (2, "W0002")] {
         c.record_draw(i, now, None, &nurse, now).unwrap();

@@ -185,6 +185,7 @@ fn started_for_other_patient() -> Collection {
         t("2024-05-01T08:05:00+02:00"),
     )
     .unwrap();
+    venipuncture(&mut c, crate::collection::BodySite::RightAntecubital);
     c
 }
 

@@ -35,6 +35,7 @@ fn every_wrong_patient_attempt_is_counted_as_a_mismatch_before_the_draw() {
         t("2024-05-01T08:05:00+02:00"),
     )
     .unwrap();
+    venipuncture(&mut c, crate::collection::BodySite::LeftAntecubital);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();
     assert_eq!(c.hard_stops(HardStopKind::WrongPatient), 2);
@@ -120,6 +121,7 @@ fn a_site_asking_for_a_second_scan_needs_it_after_the_draw_and_a_wrong_band_is_a
         )
         .unwrap_err();
     assert_eq!(early, CollectionError::SecondScanBeforeDraw);
+    venipuncture(&mut c, crate::collection::BodySite::LeftAntecubital);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_draw(1, now, None, &nurse(), now).unwrap();
     label(&mut c, 1, "A0001", now);
