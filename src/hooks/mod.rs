@@ -3,3 +3,4 @@
 pub mod use_collection;
 pub mod use_interval;
 pub mod use_service_worker;
+pub mod use_site;

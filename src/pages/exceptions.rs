@@ -1,12 +1,13 @@
-//! Not collected: a test or the whole visit ends with a coded reason and an optional note.
+//! Not collected: one order or the whole visit ends with a coded reason and an optional note.
 
-use drawline_domain::{NotCollectedReason, Scope, TestCode};
+use drawline_domain::{NotCollectedReason, OrderId, Scope};
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::error_note::ErrorNote;
 use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
+use crate::hooks::use_site::use_site;
 use crate::workflow::{self, Step};
 
 const REASONS: &[NotCollectedReason] = NotCollectedReason::ALL;
@@ -17,6 +18,7 @@ const VISIT: &str = "visit";
 #[component]
 pub fn Exceptions() -> impl IntoView {
     let handle = use_collection(Step::Exceptions);
+    let site = use_site();
     let scope = RwSignal::new(VISIT.to_string());
     let reason = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
@@ -35,12 +37,15 @@ pub fn Exceptions() -> impl IntoView {
             error.set(Some("Choose a reason.".into()));
             return;
         };
+        let Some(config) = site.get_untracked() else {
+            return;
+        };
         let s = scope.get_untracked();
         let chosen = if s == VISIT {
             Scope::Visit
         } else {
-            match TestCode::parse(&s) {
-                Ok(code) => Scope::Test(code),
+            match OrderId::parse(&s) {
+                Ok(id) => Scope::Order(id),
                 Err(e) => {
                     error.set(Some(e.to_string().into()));
                     return;
@@ -49,10 +54,13 @@ pub fn Exceptions() -> impl IntoView {
         };
         let n = note.get_untracked();
         let whole_visit = chosen == Scope::Visit;
-        match next.collection.record_not_collected(
+        // Recorded and planned again in one save: what is left to draw (and its discard tube)
+        // follows the exception at once.
+        match next.collection.except(
             chosen,
             reason,
             Some(n.as_str()),
+            &config,
             &collector,
             workflow::now(),
         ) {
@@ -71,14 +79,27 @@ pub fn Exceptions() -> impl IntoView {
 
     let body = move || {
         let d = handle.data.get()?;
-        let mut tests: Vec<TestCode> = d
-            .collection
-            .orders()
+        let orders = d.collection.orders();
+        // Two orders of one test (serial troponins, two culture sets) are told apart by their
+        // due time and id; each can be marked on its own.
+        let choices: Vec<(String, String)> = orders
             .iter()
-            .map(|o| o.test.clone())
+            .filter(|o| d.collection.exception_for_order(o).is_none())
+            .map(|o| {
+                let twice = orders.iter().filter(|p| p.test == o.test).count() > 1;
+                let mut words = format!("Test {}", o.test);
+                if let Some(due) = o.due_at {
+                    words.push_str(&format!(
+                        ", due {}",
+                        drawline_domain::clock_text::hm(&due.with_timezone(&chrono::Local))
+                    ));
+                }
+                if twice {
+                    words.push_str(&format!(" (order {})", o.id));
+                }
+                (o.id.to_string(), words)
+            })
             .collect();
-        tests.sort();
-        tests.dedup();
         let recorded = d
             .collection
             .not_collected()
@@ -117,9 +138,8 @@ pub fn Exceptions() -> impl IntoView {
                     <select id="exception-scope" data-testid="exception-scope"
                         on:change=move |ev| scope.set(event_target_value(&ev)) prop:value=scope>
                         <option value=VISIT>"The whole visit (every test)"</option>
-                        {tests.into_iter().map(|t| {
-                            let v = t.to_string();
-                            view! { <option value=v.clone()>{format!("Test {v}")}</option> }
+                        {choices.into_iter().map(|(id, words)| {
+                            view! { <option value=id>{words}</option> }
                         }).collect_view()}
                     </select>
                 </div>

@@ -1,16 +1,23 @@
 //! Review and finalize: the whole collection on one screen.
 
-use drawline_domain::collection::FastingStatus;
 use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::error_note::{failure_of, ErrorNote};
+use crate::components::fasting_question::FastingQuestion;
 use crate::components::second_scan::SecondScan;
 use crate::context::{DeviceDb, Revision};
 use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
 use crate::sync::runner::SyncRunner;
 use crate::workflow::{self, Step};
+
+/// ` at <site>` of a draw, when the site was recorded.
+fn site_of(draw: &drawline_domain::collection::Draw) -> String {
+    draw.body_site
+        .map(|s| format!(" at {}", s.display()))
+        .unwrap_or_default()
+}
 
 /// The review screen: finalizing locks the collection and moves it from the drafts to the outbox
 /// in one transaction.
@@ -39,19 +46,6 @@ pub fn Review() -> impl IntoView {
             runner.kick();
         }
     });
-
-    let set_fasting = move |status: FastingStatus| {
-        let Some((mut next, collector)) = handle.edit() else {
-            return;
-        };
-        match next
-            .collection
-            .record_fasting(status, &collector, workflow::now())
-        {
-            Ok(()) => handle.commit(next, Step::Review),
-            Err(e) => error.set(Some(e.into())),
-        }
-    };
 
     let do_finalize = move |_| {
         let Some((data, collector)) = handle.edit() else {
@@ -99,8 +93,8 @@ pub fn Review() -> impl IntoView {
             .map(|t| {
                 let state = match (&t.drawn, &t.accession) {
                     _ if t.tube.discard && t.drawn.is_some() => "discard tube drawn".to_string(),
-                    (Some(dr), Some(a)) => format!("drawn {} · label {a}", drawline_domain::clock_text::hm(&dr.at.local())),
-                    (Some(dr), None) => format!("drawn {} · not labelled", drawline_domain::clock_text::hm(&dr.at.local())),
+                    (Some(dr), Some(a)) => format!("drawn {}{} · label {a}", drawline_domain::clock_text::hm(&dr.at.local()), site_of(dr)),
+                    (Some(dr), None) => format!("drawn {}{} · not labelled", drawline_domain::clock_text::hm(&dr.at.local()), site_of(dr)),
                     (None, _) => "not drawn".to_string(),
                 };
                 let corrections = c.time_corrections(t.index);
@@ -129,8 +123,6 @@ pub fn Review() -> impl IntoView {
                 view! { <li>{what} ": " {n.reason.display()} {n.note.clone().map(|x| format!(" — {x}"))}</li> }
             })
             .collect_view();
-        let fasting_needed = d.fasting_required || c.fasting_must_be_recorded();
-        let current = c.fasting();
         let unfinished = c.unfinished_tests();
         Some(
             view! {
@@ -146,6 +138,11 @@ pub fn Review() -> impl IntoView {
                 })}
                 <section class="card">
                     <p data-testid="review-identification">{ident}</p>
+                    {(c.attempts() > 1).then(|| view! {
+                        <p class="muted" data-testid="review-attempts">
+                            {format!("{} venipuncture attempts, {} failed", c.attempts(), c.failed_attempts())}
+                        </p>
+                    })}
                     <table class="summary">
                         <thead><tr><th scope="col">"#"</th><th scope="col">"Cap"</th><th scope="col">"Tests"</th><th scope="col">"State"</th></tr></thead>
                         <tbody>{tubes}</tbody>
@@ -158,24 +155,7 @@ pub fn Review() -> impl IntoView {
                         </p>
                     })}
                 </section>
-                {fasting_needed.then(|| view! {
-                    <fieldset class="card reasons">
-                        <legend>"Was the patient fasting? (a test asks for it)"</legend>
-                        {FastingStatus::ALL.iter().map(|status| {
-                            let (status, code, text) = (*status, status.as_str(), status.display());
-                            let id = format!("fasting-{code}");
-                            let for_id = id.clone();
-                            view! {
-                                <label class="choice" for=for_id>
-                                    <input type="radio" name="fasting" id=id data-testid=format!("fasting-{code}")
-                                        prop:checked=current == Some(status)
-                                        on:change=move |_| set_fasting(status) />
-                                    {text}
-                                </label>
-                            }
-                        }).collect_view()}
-                    </fieldset>
-                })}
+                <FastingQuestion handle=handle step=Step::Review />
             }
                 .into_any(),
         )

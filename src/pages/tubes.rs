@@ -6,10 +6,13 @@ use leptos::prelude::*;
 
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::error_note::ErrorNote;
+use crate::components::fasting_question::FastingQuestion;
 use crate::components::next_step::NextStep;
 use crate::components::tube_card::TubeCard;
+use crate::components::venipuncture_panel::VenipuncturePanel;
 use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
+use crate::hooks::use_site::use_site;
 use crate::workflow::{self, DraftData, Step};
 
 /// A timed draw outside its window, waiting for the collector's reason.
@@ -39,6 +42,7 @@ fn timing_for(data: &DraftData, tube: &TubeRecord) -> Option<String> {
 #[component]
 pub fn Tubes() -> impl IntoView {
     let handle = use_collection(Step::Tubes);
+    let site = use_site();
     let error = RwSignal::new(None::<AppError>);
     let question = RwSignal::new(None::<WindowQuestion>);
     let reason = RwSignal::new(String::new());
@@ -115,9 +119,16 @@ pub fn Tubes() -> impl IntoView {
             );
         }
         let busy = handle.save.pending();
-        let needle = match d.collection.device() {
-            drawline_domain::Device::Winged => "butterfly (winged) set",
-            drawline_domain::Device::EvacuatedHolder => "straight needle",
+        let needle = d.collection.device().display();
+        // The domain refuses a draw without these; the buttons say so before the tap.
+        let waiting = if d.collection.current_venipuncture().is_none() {
+            Some("Record the venipuncture site first.")
+        } else if d.collection.fasting().is_none()
+            && (d.fasting_required || !d.collection.fasting_tests().is_empty())
+        {
+            Some("Ask whether the patient is fasting first.")
+        } else {
+            None
         };
         let cards = d
             .collection
@@ -156,14 +167,24 @@ pub fn Tubes() -> impl IntoView {
                             class="button primary big"
                             data-testid=format!("mark-drawn-{index}")
                             aria-label=format!("Tube {index} drawn")
-                            disabled=move || busy.get()
+                            disabled=move || busy.get() || waiting.is_some()
                             on:click=move |_| draw(index, None)
                         >
                             "Drawn"
                         </button>
+                        {waiting.map(|w| view! { <p class="hint">{w}</p> })}
                     }
                         .into_any(),
                 };
+                let set = t.tube.set.map(|n| view! {
+                    <p class="badge" data-testid=format!("culture-set-{index}")>
+                        {format!("Blood culture set {n}: its own venipuncture")}
+                    </p>
+                });
+                let site = t.drawn.as_ref().and_then(|dr| dr.body_site).map(|s| view! {
+                    <p class="muted" data-testid=format!("drawn-site-{index}")>{s.display()}</p>
+                });
+                let action = view! { {set} {action} {site} };
                 view! { <TubeCard tube=t.clone() timing=timing.unwrap_or_default()>{action}</TubeCard> }
             })
             .collect_view();
@@ -172,6 +193,8 @@ pub fn Tubes() -> impl IntoView {
         let id = d.id();
         Some(
             view! {
+                <FastingQuestion handle=handle step=Step::Tubes />
+                <VenipuncturePanel handle=handle site=site />
                 <p class="muted">
                     "Planned for a " {needle} ". Draw in this order; invert each tube gently right after drawing."
                 </p>

@@ -18,9 +18,9 @@ wire_enum! {
     /// The collection device, which decides whether a discard tube is needed.
     pub enum Device {
         /// Straight needle in an evacuated tube holder.
-        EvacuatedHolder = "evacuated-holder",
+        EvacuatedHolder = "evacuated-holder" => "straight needle",
         /// Winged (butterfly) set, whose tubing holds air.
-        Winged = "winged",
+        Winged = "winged" => "butterfly (winged set)",
     }
 }
 

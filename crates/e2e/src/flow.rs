@@ -70,7 +70,28 @@ pub async fn start_and_identify(browser: &Browser) -> Result<String> {
     browser
         .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
         .await?;
-    browser.wait_for_path(|p| p.ends_with("/tubes")).await
+    let path = browser.wait_for_path(|p| p.ends_with("/tubes")).await?;
+    prepare_draw(browser, "LACF").await?;
+    Ok(path)
+}
+
+/// On the tubes screen, what comes before the first tube: the fasting question when a test asks
+/// for it (answered "fasting"), then venipuncture 1 at `site` (an HL7 table 0163 code) with the
+/// planned device.
+pub async fn prepare_draw(browser: &Browser, site: &str) -> Result<()> {
+    browser.wait_for("venipuncture").await?;
+    if !browser.texts_of_all("fasting-question").await?.is_empty() {
+        browser.click("fasting-fasting").await?;
+    }
+    begin_venipuncture(browser, site).await
+}
+
+/// Begins a venipuncture at `site` (an HL7 table 0163 code) with the device already chosen.
+pub async fn begin_venipuncture(browser: &Browser, site: &str) -> Result<()> {
+    browser.click(&format!("site-{site}")).await?;
+    browser.click("begin-venipuncture").await?;
+    browser.wait_for("venipuncture-current").await?;
+    Ok(())
 }
 
 /// Acknowledges the hard stop on screen as a collector must: the button stays disabled until the

@@ -64,6 +64,7 @@ async fn draw_and_open_labels(
         .type_into("wristband-scan", &format!("{wristband}{ENTER}"))
         .await?;
     let path = browser.wait_for_path(|p| p.ends_with("/tubes")).await?;
+    flow::prepare_draw(browser, "RACF").await?;
     flow::wait_for_count(browser, "tube-card", tubes).await?;
     for i in 1..=tubes {
         browser.click(&format!("mark-drawn-{i}")).await?;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::alert::PatientAlert;
 use super::body_site::BodySite;
 use super::error::CollectionError;
 use super::history::Event;
@@ -68,6 +69,11 @@ impl Collection {
             .count() as u32
     }
 
+    /// The patient's alert that forbids a venipuncture at `site` (an arm restriction on its side).
+    pub fn site_restriction(&self, site: BodySite) -> Option<&PatientAlert> {
+        self.patient.alerts.iter().find(|a| restricts(a, site))
+    }
+
     /// Tubes drawn in venipuncture `number`.
     pub fn drawn_in(&self, number: u32) -> impl Iterator<Item = &TubeRecord> {
         self.tubes
@@ -91,7 +97,7 @@ impl Collection {
         if self.identification.is_none() {
             return Err(CollectionError::NotIdentified);
         }
-        if let Some(alert) = self.patient.alerts.iter().find(|a| restricts(a, site)) {
+        if let Some(alert) = self.site_restriction(site) {
             return Err(CollectionError::RestrictedSite {
                 site,
                 alert: alert.text.clone(),
@@ -179,7 +185,7 @@ impl Collection {
     }
 }
 
-fn restricts(alert: &super::alert::PatientAlert, site: BodySite) -> bool {
+fn restricts(alert: &PatientAlert, site: BodySite) -> bool {
     alert.kind == super::alert::AlertKind::ArmRestriction
         && site.on_arm()
         && alert.side == Some(site.side())
