@@ -287,9 +287,13 @@ fn record_view(r: &RecordView) -> impl IntoView {
                 <tr>
                     <td>{t.index}</td>
                     <td>{format!("{} ({})", t.cap, t.container)}{t.discard.then_some(" · discard")}</td>
-                    <td>{t.tests.join(", ")}</td>
+                    <td>
+                        {t.tests.join(", ")}
+                        {t.culture_set.map(|n| format!(" · set {n}"))}
+                    </td>
                     <td>
                         {t.drawn_at.map(|x| drawline_domain::clock_text::hms(&x)).unwrap_or_else(|| "not drawn".into())}
+                        {t.body_site.clone().map(|s| view! { <span class="muted label-line" data-testid="tube-site">{format!(" {s}")}</span> })}
                         {time_corrections(r, t.index).map(|c| view! {
                             <span class="muted label-line" data-testid="time-corrected">{format!(" corrected: {c}")}</span>
                         })}
@@ -333,6 +337,8 @@ fn record_view(r: &RecordView) -> impl IntoView {
             <dd>{drawline_domain::clock_text::day_month_hm(&r.started_at)}</dd>
             <dt>"Finalized"</dt>
             <dd>{r.finalized_at.map(|t| drawline_domain::clock_text::day_month_hm(&t)).unwrap_or_default()}</dd>
+            <dt>"Attempts"</dt>
+            <dd data-testid="attempts">{format!("{} venipuncture(s), {} failed", r.attempts, r.failed_attempts)}</dd>
             <dt>"Orders"</dt>
             <dd>{r.orders.iter().map(|o| format!("{} {}", o.id, o.test)).collect::<Vec<_>>().join(", ")}</dd>
         </dl>

@@ -156,6 +156,14 @@ pub fn record_view(f: &FinalizedCollection, names: &HashMap<String, String>) -> 
                 minutes_from_target: w.minutes_from_target,
             }),
             label: label_for(c, t.index, SecondIdentifier::default()).ok(),
+            orders: t.tube.orders.iter().map(ToString::to_string).collect(),
+            body_site: t
+                .drawn
+                .as_ref()
+                .and_then(|d| d.body_site)
+                .map(|s| s.display().to_owned()),
+            venipuncture: t.drawn.as_ref().and_then(|d| d.venipuncture),
+            culture_set: t.tube.set,
         })
         .collect();
     let exceptions = c
@@ -211,6 +219,8 @@ pub fn record_view(f: &FinalizedCollection, names: &HashMap<String, String>) -> 
             .and_then(|s| serde_json::to_value(s).ok().and_then(text)),
         collected_at: collected_at(c),
         tubes,
+        attempts: c.attempts(),
+        failed_attempts: c.failed_attempts(),
         exceptions,
         wrong_patient_stops: c.hard_stops(HardStopKind::WrongPatient),
         wrong_patient_before_draw: c.wrong_patient_before_draw(),

@@ -52,6 +52,18 @@ pub struct TubeView {
     /// The label as printed (drawn and labelled tubes).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub label: Option<crate::label::LabelContent>,
+    /// Orders it serves (empty for a discard tube, and for records made before tubes named them).
+    #[serde(default)]
+    pub orders: Vec<String>,
+    /// Where it was drawn, in words (absent before sites were recorded).
+    #[serde(default)]
+    pub body_site: Option<String>,
+    /// The venipuncture it was drawn in.
+    #[serde(default)]
+    pub venipuncture: Option<u32>,
+    /// Its blood-culture set, for culture bottles.
+    #[serde(default)]
+    pub culture_set: Option<u32>,
 }
 
 /// A recorded not-collected exception.
@@ -125,6 +137,12 @@ pub struct RecordView {
     pub collected_at: Option<DateTime<Utc>>,
     /// Tubes in order of draw.
     pub tubes: Vec<TubeView>,
+    /// Venipuncture attempts (one that drew blood or failed counts).
+    #[serde(default)]
+    pub attempts: u32,
+    /// Of those, the failed ones.
+    #[serde(default)]
+    pub failed_attempts: u32,
     /// Exceptions recorded.
     pub exceptions: Vec<ExceptionView>,
     /// Wrong-patient hard stops the record raised.

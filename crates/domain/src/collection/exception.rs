@@ -1,4 +1,4 @@
-//! Not-collected exceptions: the coded reason, what they cover (one test or the visit) and the record.
+//! Not-collected exceptions: the coded reason, what they cover (one order, one test or the visit) and the record.
 
 use serde::{Deserialize, Serialize};
 

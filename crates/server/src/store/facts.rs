@@ -93,7 +93,7 @@ pub fn record_orders(c: &Collection) -> Vec<RecordOrder> {
         .map(|o| RecordOrder {
             order_id: o.id.as_str().to_owned(),
             patient_id: patient_id.clone(),
-            collected: c.exception_for(&o.test).is_none(),
+            collected: c.exception_for_order(o).is_none(),
             voided: c.voided().is_some(),
         })
         .collect()

@@ -13,6 +13,7 @@ mod health;
 mod identification;
 mod orders;
 mod router;
+mod serial_orders;
 mod store;
 mod supervisor;
 mod sync;
