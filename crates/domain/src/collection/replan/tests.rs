@@ -248,8 +248,13 @@ proptest! {
         }
         // Draw and label everything left, one venipuncture per blood-culture set.
         let mut site = BodySite::ALL.iter().cycle().skip(1);
-        loop {
-            let Some(i) = c.tubes().iter().find(|t| t.drawn.is_none() && (t.tube.discard || c.tube_needed(t))).map(|t| t.index) else { break };
+        let next_to_draw = |c: &Collection| {
+            c.tubes()
+                .iter()
+                .find(|t| t.drawn.is_none() && (t.tube.discard || c.tube_needed(t)))
+                .map(|t| t.index)
+        };
+        while let Some(i) = next_to_draw(&c) {
             match c.record_draw(i, now, None, &nurse(), now) {
                 Ok(()) => {}
                 Err(CollectionError::SeparateVenipuncture { .. }) | Err(CollectionError::SameSiteAsOtherSet { .. }) => {
