@@ -44,6 +44,8 @@ pub fn Tubes() -> impl IntoView {
     let handle = use_collection(Step::Tubes);
     let site = use_site();
     let error = RwSignal::new(None::<AppError>);
+    // A refused draw is said on the card that was tapped, where the collector is looking.
+    let card_error = RwSignal::new(None::<(u32, String)>);
     let question = RwSignal::new(None::<WindowQuestion>);
     let reason = RwSignal::new(String::new());
 
@@ -91,6 +93,7 @@ pub fn Tubes() -> impl IntoView {
         {
             Ok(()) => {
                 error.set(None);
+                card_error.set(None);
                 question.set(None);
                 reason.set(String::new());
                 handle.commit(next, Step::Tubes);
@@ -101,7 +104,7 @@ pub fn Tubes() -> impl IntoView {
                     message: e.to_string(),
                 }));
             }
-            Err(e) => error.set(Some(e.into())),
+            Err(e) => card_error.set(Some((tube, e.to_string()))),
         }
     };
 
@@ -176,15 +179,23 @@ pub fn Tubes() -> impl IntoView {
                     }
                         .into_any(),
                 };
-                let set = t.tube.set.map(|n| view! {
-                    <p class="badge" data-testid=format!("culture-set-{index}")>
-                        {format!("Blood culture set {n}: its own venipuncture")}
-                    </p>
+                let set = t.tube.set.map(|n| {
+                    let words = if n == 1 {
+                        "Blood culture set 1".to_string()
+                    } else {
+                        format!("Blood culture set {n}: its own venipuncture, at another site")
+                    };
+                    view! { <p class="badge" data-testid=format!("culture-set-{index}")>{words}</p> }
                 });
+                let refused = move || {
+                    card_error.get().filter(|(i, _)| *i == index).map(|(_, m)| view! {
+                        <p class="error" role="alert" data-testid=format!("tube-error-{index}")>{m}</p>
+                    })
+                };
                 let site = t.drawn.as_ref().and_then(|dr| dr.body_site).map(|s| view! {
                     <p class="muted" data-testid=format!("drawn-site-{index}")>{s.display()}</p>
                 });
-                let action = view! { {set} {action} {site} };
+                let action = view! { {set} {action} {refused} {site} };
                 view! { <TubeCard tube=t.clone() timing=timing.unwrap_or_default()>{action}</TubeCard> }
             })
             .collect_view();
