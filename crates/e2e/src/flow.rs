@@ -71,7 +71,7 @@ pub async fn start_and_identify(browser: &Browser) -> Result<String> {
         .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
         .await?;
     let path = browser.wait_for_path(|p| p.ends_with("/tubes")).await?;
-    prepare_draw(browser, "LACF").await?;
+    prepare_draw(browser, "RACF").await?;
     Ok(path)
 }
 

@@ -185,7 +185,7 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
             .await?;
         browser.wait_for("venipuncture").await?;
         browser.capture(&shot("06a-venipuncture")).await?;
-        flow::prepare_draw(&browser, "LACF").await?;
+        flow::prepare_draw(&browser, "RACF").await?;
         browser.wait_for("mark-drawn-1").await?;
         browser.click("mark-drawn-1").await?;
         browser.wait_for("drawn-at-1").await?;
