@@ -52,7 +52,8 @@ fn order_of(o: BundleOrder, site: &SiteConfig) -> NewOrder {
         patient: o.patient,
         order: o.order,
         location: o.location,
-        note: o.note,
+        // A bundle gives a patient's Flags and allergies as they are now: none means none.
+        replaces_alerts: true,
         round: None,
     }
 }

@@ -21,8 +21,10 @@ pub struct NewOrder {
     pub fasting: bool,
     /// Where the patient is; never an identifier.
     pub location: Option<String>,
-    /// Placer's note.
-    pub note: Option<String>,
+    /// True when the source speaks for the patient's alerts (any FHIR bundle, a CSV file with an
+    /// `alerts` column): the stored alerts are replaced by `patient.alerts`, none included.
+    /// False keeps the alerts stored before.
+    pub replaces_alerts: bool,
     /// Name of the round to put the order in (created when new); `None` keeps the current one.
     pub round: Option<String>,
 }

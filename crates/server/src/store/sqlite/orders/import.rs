@@ -59,9 +59,11 @@ pub(super) fn upsert_round(
 }
 
 /// Finds the patient by MRN (keeping the stored id) or creates it; `Err(reason)` rejects the row.
+/// With `replaces_alerts`, the patient's alerts become `p.alerts`; without, they are kept.
 fn upsert_patient(
     tx: &Transaction<'_>,
     p: &Patient,
+    replaces_alerts: bool,
     now: DateTime<Utc>,
 ) -> Result<Result<String, String>, StoreError> {
     let mrn = p.identity.mrn.to_string();
@@ -73,12 +75,19 @@ fn upsert_patient(
             r.get(0)
         })
         .optional()?;
+    let alerts = serde_json::to_string(&p.alerts).map_err(corrupt)?;
     if let Some(id) = by_mrn {
         tx.execute(
             "UPDATE patients SET family = ?2, given = ?3, birth_date = ?4, updated_at = ?5
              WHERE id = ?1 AND (family, given, birth_date) IS NOT (?2, ?3, ?4)",
             params![id, family, given, birth, ts(now)],
         )?;
+        if replaces_alerts {
+            tx.execute(
+                "UPDATE patients SET alerts = ?2, updated_at = ?3 WHERE id = ?1 AND alerts IS NOT ?2",
+                params![id, alerts, ts(now)],
+            )?;
+        }
         return Ok(Ok(id));
     }
     let id = p.id.to_string();
@@ -93,9 +102,9 @@ fn upsert_patient(
         )));
     }
     tx.execute(
-        "INSERT INTO patients (id, mrn, family, given, birth_date, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![id, mrn, family, given, birth, ts(now)],
+        "INSERT INTO patients (id, mrn, family, given, birth_date, alerts, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![id, mrn, family, given, birth, alerts, ts(now)],
     )?;
     Ok(Ok(id))
 }
@@ -145,7 +154,7 @@ fn import_one(
             reason,
         });
     };
-    let patient_id = match upsert_patient(tx, &new.patient, now)? {
+    let patient_id = match upsert_patient(tx, &new.patient, new.replaces_alerts, now)? {
         Ok(id) => id,
         Err(reason) => {
             reject(report, reason);
@@ -172,7 +181,7 @@ fn import_one(
         o.requisition.clone(),
         new.fasting,
         new.location.clone(),
-        new.note.clone(),
+        o.note.clone(),
         round_id,
     );
     let existing = tx
