@@ -164,7 +164,8 @@ pub fn Tubes() -> impl IntoView {
                     }
                         .into_any(),
                 };
-                view! { <TubeCard tube=t.clone() timing=timing.unwrap_or_default()>{action}</TubeCard> }
+                let orders = d.collection.orders_for_tube(t).into_iter().cloned().collect::<Vec<_>>();
+                view! { <TubeCard tube=t.clone() timing=timing.unwrap_or_default() orders=orders>{action}</TubeCard> }
             })
             .collect_view();
         let ready = d.collection.status() >= Status::TubesDrawn;
