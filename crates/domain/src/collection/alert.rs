@@ -89,7 +89,10 @@ impl PatientAlert {
     pub fn parse(entry: &str) -> Result<PatientAlert, AlertError> {
         let entry = entry.trim();
         let Some((head, text)) = entry.split_once(':') else {
-            return Err(AlertError::new(entry, format!("no ':' after the kind; {FORMAT_HINT}")));
+            return Err(AlertError::new(
+                entry,
+                format!("no ':' after the kind; {FORMAT_HINT}"),
+            ));
         };
         let text = text.trim();
         let mut words = head.split_whitespace();
@@ -262,7 +265,11 @@ mod tests {
     fn a_bad_entry_refuses_the_list_and_is_named_in_the_message() {
         let cases = [
             ("allergy: Latex; latex allergy", "latex allergy", "no ':'"),
-            ("alergy: Latex", "alergy: Latex", "'alergy' is not an alert kind"),
+            (
+                "alergy: Latex",
+                "alergy: Latex",
+                "'alergy' is not an alert kind",
+            ),
             (
                 "arm-restriction: fistula",
                 "arm-restriction: fistula",

@@ -173,12 +173,18 @@ mod tests {
         assert_eq!(read.reference, "Patient/p1");
         assert_eq!(read.alert.kind, AlertKind::ArmRestriction);
         assert_eq!(read.alert.side, Some(Side::Left));
-        assert_eq!(read.alert.text, "No blood draw or BP, left arm (AV fistula)");
+        assert_eq!(
+            read.alert.text,
+            "No blood draw or BP, left arm (AV fistula)"
+        );
     }
 
     #[test]
     fn an_arm_restriction_flag_that_names_no_side_or_both_is_refused() {
-        for text in ["No draw from the arm with the IV", "No draw left or right arm"] {
+        for text in [
+            "No draw from the arm with the IV",
+            "No draw left or right arm",
+        ] {
             let err = alert_from_fhir(&flag(
                 json!({"coding": [{"code": "arm-restriction"}], "text": text}),
             ))
@@ -259,7 +265,11 @@ mod tests {
             (None, Some("refuted")),
             (Some("active"), Some("entered-in-error")),
         ] {
-            assert_eq!(alert_from_fhir(&allergy(c, v)).unwrap(), None, "{c:?} {v:?}");
+            assert_eq!(
+                alert_from_fhir(&allergy(c, v)).unwrap(),
+                None,
+                "{c:?} {v:?}"
+            );
         }
     }
 
@@ -295,7 +305,12 @@ mod tests {
             .iter()
             .find(|o| o.patient.id.as_str() == "example")
             .unwrap();
-        let texts: Vec<&str> = vanc.patient.alerts.iter().map(|a| a.text.as_str()).collect();
+        let texts: Vec<&str> = vanc
+            .patient
+            .alerts
+            .iter()
+            .map(|a| a.text.as_str())
+            .collect();
         assert_eq!(texts, ["No draw from left arm (fistula)", "Latex"]);
         let other = read
             .orders
@@ -329,17 +344,29 @@ mod tests {
         old["status"] = json!("inactive");
         let read = read(&with_entries(order_bundle(), vec![bad, old]));
         assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
-        assert!(read.problems[0].problem.to_string().contains("names one side"));
+        assert!(read.problems[0]
+            .problem
+            .to_string()
+            .contains("names one side"));
         assert!(read.orders.iter().all(|o| o.patient.alerts.is_empty()));
     }
 
     #[test]
     fn every_note_of_a_request_becomes_the_orders_note() {
         let mut bundle = order_bundle();
-        bundle["entry"][2]["resource"]["note"] =
-            json!([{"text": "Hard stick: use the right hand"}, {"text": " "}, {"text": "Call ward first"}]);
+        bundle["entry"][2]["resource"]["note"] = json!([{"text": "Hard stick: use the right hand"}, {"text": " "}, {"text": "Call ward first"}]);
         let read = read(&bundle);
-        let notes: Vec<Option<&str>> = read.orders.iter().map(|o| o.order.note.as_deref()).collect();
-        assert_eq!(notes, [Some("Hard stick: use the right hand\nCall ward first"), None]);
+        let notes: Vec<Option<&str>> = read
+            .orders
+            .iter()
+            .map(|o| o.order.note.as_deref())
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                Some("Hard stick: use the right hand\nCall ward first"),
+                None
+            ]
+        );
     }
 }

@@ -66,7 +66,9 @@ pub enum EntryProblem {
     },
     /// A Flag or AllergyIntolerance about a patient who is not in the bundle: its alert
     /// would be lost, so it is reported.
-    #[error("{resource}: '{reference}' is not a Patient in this bundle, so its alert is not imported")]
+    #[error(
+        "{resource}: '{reference}' is not a Patient in this bundle, so its alert is not imported"
+    )]
     UnknownAlertSubject {
         /// `Flag/id` or `AllergyIntolerance/id`.
         resource: String,

@@ -340,7 +340,9 @@ mod tests {
                     .all(|o| o.patient.alerts == alerts),
                 "{mrn} is a demo patient with its alerts"
             );
-            assert!(orders.iter().any(|o| o.patient.identity.mrn.as_str() == mrn));
+            assert!(orders
+                .iter()
+                .any(|o| o.patient.identity.mrn.as_str() == mrn));
         }
         let noted: Vec<&str> = orders
             .iter()

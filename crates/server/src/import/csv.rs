@@ -386,7 +386,8 @@ mod tests {
             "{}",
             parsed.problems[0].reason
         );
-        let plain = "order_id,mrn,family,given,birth_date,test\nA1,MRN001,Smith,Jane,1950-07-14,CBC\n";
+        let plain =
+            "order_id,mrn,family,given,birth_date,test\nA1,MRN001,Smith,Jane,1950-07-14,CBC\n";
         let parsed = parse(plain.as_bytes(), &site(), Utc::now()).unwrap();
         assert!(!parsed.orders[0].replaces_alerts);
     }

@@ -123,9 +123,8 @@ async fn csv_alerts_of_a_patients_rows_are_merged_and_sent_with_the_orders_note_
 async fn a_newer_import_replaces_the_alerts_and_the_tablet_pulls_the_change_while_a_file_without_alerts_keeps_them(
 ) {
     let lab = lab().await;
-    let row = |alerts: &str| {
-        format!("{HEADER}\na-1,MRN801,Lindqvist,Erik,1937-06-30,CBC,,{alerts}\n")
-    };
+    let row =
+        |alerts: &str| format!("{HEADER}\na-1,MRN801,Lindqvist,Erik,1937-06-30,CBC,,{alerts}\n");
     lab.import("text/csv", row("allergy: Latex")).await;
     let first: PullResponse = lab.app.pull(&lab.tablet_token, None).await;
     assert_eq!(first.patients[0].alerts.len(), 1);
@@ -141,7 +140,8 @@ async fn a_newer_import_replaces_the_alerts_and_the_tablet_pulls_the_change_whil
         "the changed alerts reach the tablet that holds the patient's orders"
     );
 
-    let without = "order_id,mrn,family,given,birth_date,test\na-1,MRN801,Lindqvist,Erik,1937-06-30,CBC\n";
+    let without =
+        "order_id,mrn,family,given,birth_date,test\na-1,MRN801,Lindqvist,Erik,1937-06-30,CBC\n";
     lab.import("text/csv", without.into()).await;
     assert_eq!(
         lab.alerts_of("MRN801").await,
@@ -149,7 +149,10 @@ async fn a_newer_import_replaces_the_alerts_and_the_tablet_pulls_the_change_whil
     );
 
     lab.import("text/csv", row("")).await;
-    assert!(lab.alerts_of("MRN801").await.is_empty(), "an empty cell clears them");
+    assert!(
+        lab.alerts_of("MRN801").await.is_empty(),
+        "an empty cell clears them"
+    );
 }
 
 #[tokio::test]
@@ -214,7 +217,10 @@ async fn fhir_flags_and_active_allergies_become_the_patients_alerts_and_the_requ
 ) {
     let lab = lab().await;
     let report = lab
-        .import("application/fhir+json", bundle("Patient/pat-lq").to_string())
+        .import(
+            "application/fhir+json",
+            bundle("Patient/pat-lq").to_string(),
+        )
         .await;
     assert!(report.rejected.is_empty(), "{report:?}");
     assert_eq!(
@@ -239,7 +245,10 @@ async fn fhir_flags_and_active_allergies_become_the_patients_alerts_and_the_requ
 async fn a_fhir_flag_for_a_patient_not_in_the_bundle_is_reported_not_dropped() {
     let lab = lab().await;
     let report = lab
-        .import("application/fhir+json", bundle("Patient/somebody-else").to_string())
+        .import(
+            "application/fhir+json",
+            bundle("Patient/somebody-else").to_string(),
+        )
         .await;
     assert_eq!(report.created, 1, "the order still imports");
     assert_eq!(report.rejected.len(), 1, "{report:?}");
