@@ -349,6 +349,14 @@ mod tests {
             .to_string()
             .contains("names one side"));
         assert!(read.orders.iter().all(|o| o.patient.alerts.is_empty()));
+        assert_eq!(
+            read.unread_alerts
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>(),
+            ["example"],
+            "the patient whose alert could not be read is named"
+        );
     }
 
     #[test]

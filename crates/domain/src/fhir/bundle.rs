@@ -9,7 +9,7 @@ use super::read::{
     array_at, label, order_from_fhir, patient_from_fhir, specimen_accession, str_at,
 };
 use crate::catalog::Catalog;
-use crate::collection::{merge_alerts, AccessionNumber, Order, Patient};
+use crate::collection::{merge_alerts, AccessionNumber, Order, Patient, PatientId};
 
 /// Patients and orders read from a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -125,6 +125,10 @@ pub struct BundleEntries {
     pub orders: Vec<BundleOrder>,
     /// Entries not read: the Patients' first, then the rest, each in bundle order.
     pub problems: Vec<BundleProblem>,
+    /// Patients of the bundle with a Flag or AllergyIntolerance that could not be read: their
+    /// alerts here are not the whole story, so an import adds them to what it holds rather
+    /// than replacing it.
+    pub unread_alerts: Vec<PatientId>,
 }
 
 /// A Patient entry, and how ServiceRequests may refer to it.
@@ -214,6 +218,7 @@ pub fn read_bundle(
         }
     }
     // Flags and allergies become their patient's alerts before the orders copy the patient.
+    let mut unread_alerts: Vec<PatientId> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let Some(r) = e.get("resource") else { continue };
         if !str_at(r, &["resourceType"]).is_some_and(|t| ALERT_RESOURCES.contains(&t)) {
@@ -224,6 +229,12 @@ pub fn read_bundle(
             Ok(None) => continue,
             Err(err) => {
                 problem(i, EntryProblem::Invalid(err));
+                let about = str_at(r, &["subject", "reference"])
+                    .or_else(|| str_at(r, &["patient", "reference"]));
+                let patient = about.and_then(|a| known.iter().find(|p| p.is(a)));
+                if let Some(p) = patient.and_then(|p| p.patient.as_ref()) {
+                    unread_alerts.push(p.id.clone());
+                }
                 continue;
             }
         };
@@ -314,6 +325,7 @@ pub fn read_bundle(
         }
     }
     out.orders = orders;
+    out.unread_alerts = unread_alerts;
     out.patients = known.into_iter().filter_map(|k| k.patient).collect();
     Ok(out)
 }

@@ -28,7 +28,8 @@
 //! precautions`. The alerts of all rows of one patient (same MRN) are merged, each once. A
 //! file with an `alerts` column says what the patient's alerts are now, so an import replaces
 //! the stored ones (an empty cell on every row clears them); a file without the column keeps
-//! them. A row with an entry that cannot be read is refused, naming the entry.
+//! them. A row with an entry that cannot be read is refused, naming the entry, and the
+//! patient's other rows then add their alerts without taking any stored one away.
 
 use std::collections::HashMap;
 
@@ -220,6 +221,7 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
     }
     let mut parsed = Parsed::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut unread_alerts: Vec<String> = Vec::new();
     for (n, record) in reader.records().enumerate() {
         // Without a position (an I/O error), count lines: header + rows so far.
         let fallback_line = n as u64 + 2;
@@ -232,6 +234,14 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
                 let line = record.position().map_or(fallback_line, |p| p.line());
                 if record.iter().all(|f| f.trim().is_empty()) {
                     continue;
+                }
+                // A patient with an unreadable alert keeps every alert the lab holds.
+                let alerts_cell = cols.get("alerts").and_then(|i| record.get(*i));
+                if alerts_cell.is_some_and(|a| PatientAlert::parse_list(a).is_err()) {
+                    let mrn = cols.get("mrn").and_then(|i| record.get(*i));
+                    if let Some(mrn) = mrn.and_then(|m| Mrn::parse(m).ok()) {
+                        unread_alerts.push(mrn.to_string());
+                    }
                 }
                 let result = if record.len() != headers.len() {
                     Err(format!(
@@ -273,12 +283,13 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
             }),
         }
     }
-    merge_patient_alerts(&mut parsed.orders);
+    merge_patient_alerts(&mut parsed.orders, &unread_alerts);
     Ok(parsed)
 }
 
-/// Gives every order of a patient (same MRN) the alerts of all that patient's rows, each once.
-fn merge_patient_alerts(orders: &mut [NewOrder]) {
+/// Gives every order of a patient (same MRN) the alerts of all that patient's rows, each once;
+/// the orders of a patient in `unread` (MRNs) add their alerts rather than replace them.
+fn merge_patient_alerts(orders: &mut [NewOrder], unread: &[String]) {
     let mut by_mrn: HashMap<String, Vec<PatientAlert>> = HashMap::new();
     for o in orders.iter() {
         let alerts = by_mrn
@@ -289,6 +300,9 @@ fn merge_patient_alerts(orders: &mut [NewOrder]) {
     for o in orders.iter_mut() {
         if let Some(alerts) = by_mrn.get(o.patient.identity.mrn.as_str()) {
             o.patient.alerts.clone_from(alerts);
+        }
+        if unread.iter().any(|m| m == o.patient.identity.mrn.as_str()) {
+            o.replaces_alerts = false;
         }
     }
 }

@@ -156,6 +156,56 @@ async fn a_newer_import_replaces_the_alerts_and_the_tablet_pulls_the_change_whil
 }
 
 #[tokio::test]
+async fn a_patient_whose_new_alert_cannot_be_read_keeps_every_alert_the_lab_holds() {
+    let lab = lab().await;
+    let first = format!(
+        "{HEADER}\na-1,MRN801,Lindqvist,Erik,1937-06-30,CBC,,arm-restriction left: Fistula\n"
+    );
+    lab.import("text/csv", first).await;
+    let next = format!(
+        "{HEADER}\n\
+         a-1,MRN801,Lindqvist,Erik,1937-06-30,CBC,,allergy: Latex\n\
+         a-2,MRN801,Lindqvist,Erik,1937-06-30,PT,,arm restriction left: Fistula\n"
+    );
+    let report = lab.import("text/csv", next).await;
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert_eq!(
+        lab.alerts_of("MRN801").await,
+        [
+            alert(AlertKind::ArmRestriction, "Fistula", Some(Side::Left)),
+            alert(AlertKind::Allergy, "Latex", None),
+        ],
+        "the readable alert is added, none is taken away"
+    );
+
+    // The same in a FHIR bundle: an unreadable Flag takes nothing away.
+    let mut bundle = bundle("Patient/pat-lq");
+    lab.import("application/fhir+json", bundle.to_string())
+        .await;
+    bundle["entry"][2]["resource"]["code"]["text"] = json!("No blood draw from this arm");
+    bundle["entry"][3]["resource"]["code"]["coding"][0]["display"] = json!("Chlorhexidine");
+    let report = lab
+        .import("application/fhir+json", bundle.to_string())
+        .await;
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert!(report.rejected[0].reason.contains("names one side"));
+    let kept: Vec<String> = lab
+        .alerts_of("MRN901")
+        .await
+        .iter()
+        .map(|a| a.text.clone())
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "No blood draw from the left arm (AV fistula)",
+            "Latex",
+            "Chlorhexidine"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_row_with_a_bad_alert_entry_is_refused_naming_its_line_and_the_entry() {
     let lab = lab().await;
     let csv = format!(

@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde_json::json;
 use uuid::Uuid;
 
+use drawline_domain::collection::{merge_alerts, PatientAlert};
 use drawline_domain::Patient;
 
 use super::rows::{round_from, ROUND_COLUMNS};
@@ -59,7 +60,8 @@ pub(super) fn upsert_round(
 }
 
 /// Finds the patient by MRN (keeping the stored id) or creates it; `Err(reason)` rejects the row.
-/// With `replaces_alerts`, the patient's alerts become `p.alerts`; without, they are kept.
+/// With `replaces_alerts`, the patient's alerts become `p.alerts`; without, `p.alerts` are added
+/// to the stored ones.
 fn upsert_patient(
     tx: &Transaction<'_>,
     p: &Patient,
@@ -82,12 +84,21 @@ fn upsert_patient(
              WHERE id = ?1 AND (family, given, birth_date) IS NOT (?2, ?3, ?4)",
             params![id, family, given, birth, ts(now)],
         )?;
-        if replaces_alerts {
-            tx.execute(
-                "UPDATE patients SET alerts = ?2, updated_at = ?3 WHERE id = ?1 AND alerts IS NOT ?2",
-                params![id, alerts, ts(now)],
-            )?;
-        }
+        let alerts = if replaces_alerts {
+            alerts
+        } else {
+            let stored: String =
+                tx.query_row("SELECT alerts FROM patients WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })?;
+            let mut merged: Vec<PatientAlert> = serde_json::from_str(&stored).map_err(corrupt)?;
+            merge_alerts(&mut merged, p.alerts.iter().cloned());
+            serde_json::to_string(&merged).map_err(corrupt)?
+        };
+        tx.execute(
+            "UPDATE patients SET alerts = ?2, updated_at = ?3 WHERE id = ?1 AND alerts IS NOT ?2",
+            params![id, alerts, ts(now)],
+        )?;
         return Ok(Ok(id));
     }
     let id = p.id.to_string();
