@@ -67,6 +67,19 @@ async fn tube_cards(browser: &Browser, n: usize) -> Result<Vec<String>> {
     browser.texts_of_all("tube-card").await
 }
 
+/// Scrolls the first element with this `data-testid` to the middle of the window, for a
+/// screenshot.
+async fn scroll_to(browser: &Browser, test_id: &str) -> Result<()> {
+    browser
+        .client
+        .execute(
+            "document.querySelector(`[data-testid=\"${arguments[0]}\"]`).scrollIntoView({block: 'center'})",
+            vec![test_id.into()],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Scrolls to the top, so a screenshot shows the banner and the alerts.
 async fn to_top(browser: &Browser) -> Result<()> {
     browser
@@ -118,7 +131,9 @@ async fn alerts_stay_on_every_step_and_the_tube_card_shows_the_note_and_a_recoll
         "{cards:?}"
     );
     to_top(&browser).await?;
-    browser.capture_both_sizes("61-tubes-alerts-note").await?;
+    browser.capture_both_sizes("61-tubes-alerts").await?;
+    scroll_to(&browser, "tube-note").await?;
+    browser.capture_both_sizes("62-tubes-note").await?;
 
     // Not collected (the exceptions screen) shows them too.
     browser.click("go-exceptions").await?;
@@ -184,6 +199,7 @@ async fn alerts_stay_on_every_step_and_the_tube_card_shows_the_note_and_a_recoll
     ensure!(cards[cbc].contains(NOTE), "the note is kept: {cards:?}");
     let reasons = browser.texts_of_all("tube-recollection").await?;
     ensure!(reasons.len() == caps.len(), "{reasons:?}");
-    browser.capture_both_sizes("62-tubes-recollection").await?;
+    scroll_to(&browser, "tube-notes").await?;
+    browser.capture_both_sizes("63-tubes-recollection").await?;
     browser.close().await
 }
