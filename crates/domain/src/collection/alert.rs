@@ -363,6 +363,45 @@ mod tests {
         assert_eq!(json, r#"{"kind":"allergy","text":"Latex"}"#);
     }
 
+    #[test]
+    fn a_finalized_record_keeps_the_alerts_the_note_and_the_reason_and_still_verifies_when_read() {
+        use crate::collection::{Collection, CollectionId, FinalizedCollection, Order};
+        use crate::planner::Device;
+        use crate::test_support::{label, nurse, order, peter, t, wristband};
+
+        let mut patient = peter();
+        patient.alerts =
+            PatientAlert::parse_list("arm-restriction left: Fistula; allergy: Latex").unwrap();
+        let cbc = Order {
+            note: Some("Hard stick".into()),
+            recollection_reason: Some("Haemolysed".into()),
+            ..order("sr-cbc-R1", "CBC")
+        };
+        let mut c = Collection::start(
+            CollectionId(uuid::Uuid::from_u128(0x5f0c_6a3e)),
+            patient.clone(),
+            vec![cbc],
+            &crate::site::SiteConfig::default_site(),
+            Device::EvacuatedHolder,
+            &nurse(),
+            t("2024-05-01T08:00:00+02:00"),
+        )
+        .unwrap();
+        let now = t("2024-05-01T08:10:00+02:00");
+        c.identify(&wristband(), &Default::default(), &nurse(), now)
+            .unwrap();
+        c.record_draw(1, now, None, &nurse(), now).unwrap();
+        label(&mut c, 1, "A0001", now);
+        let f = c.finalize(&nurse(), now).unwrap();
+        let json = serde_json::to_string(&f).unwrap();
+        let read: FinalizedCollection = serde_json::from_str(&json).unwrap();
+        assert!(read.verify());
+        assert_eq!(read.record().patient().alerts, patient.alerts);
+        let o = &read.record().orders()[0];
+        assert_eq!(o.note.as_deref(), Some("Hard stick"));
+        assert_eq!(o.recollection_reason.as_deref(), Some("Haemolysed"));
+    }
+
     fn any_alert() -> impl Strategy<Value = PatientAlert> {
         (
             proptest::sample::select(AlertKind::ALL),
