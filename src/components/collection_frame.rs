@@ -1,8 +1,9 @@
-//! The frame of every collection screen: status bar, steps, patient, loading and failure states.
+//! The frame of every collection screen: status bar, steps, patient and their alerts, loading and failure states.
 
 use leptos::prelude::*;
 
 use crate::components::error_note::ErrorNote;
+use crate::components::patient_alerts::PatientAlerts;
 use crate::components::patient_banner::PatientBanner;
 use crate::components::status_bar::StatusBar;
 use crate::components::step_bar::StepBar;
@@ -26,9 +27,11 @@ pub fn CollectionFrame(
     let header = move || {
         handle.data.get().map(|d| {
             let identified = d.collection.identification().is_some();
+            let alerts = d.collection.patient().alerts.clone();
             view! {
                 <StepBar id=d.id() current=step identified=identified />
                 <PatientBanner data=d />
+                <PatientAlerts alerts=alerts />
             }
         })
     };

@@ -1,7 +1,10 @@
 //! One tube as a large card, its cap colour shown as a swatch and in words.
 
 use drawline_domain::collection::TubeRecord;
+use drawline_domain::Order;
 use leptos::prelude::*;
+
+use crate::components::tube_notes::TubeNotes;
 
 /// CSS colour of a cap named in the site configuration; unknown names get a neutral grey
 /// (the words are always shown, so the colour is never the only cue).
@@ -38,6 +41,9 @@ pub fn TubeCard(
     /// Draw at this time and window, for a timed tube (e.g. `TROUGH due 09:30 ±30 min`).
     #[prop(optional)]
     timing: Option<String>,
+    /// The orders the tube serves, for their notes and recollection reasons.
+    #[prop(optional)]
+    orders: Vec<Order>,
     /// The action or status shown on the card.
     children: Children,
 ) -> impl IntoView {
@@ -88,6 +94,7 @@ pub fn TubeCard(
                     {handling.map(|h| view! { <dt>"Handling"</dt><dd class="strong">{h}</dd> })}
                     {timing.map(|x| view! { <dt>"Timed"</dt><dd class="strong">{x}</dd> })}
                 </dl>
+                <TubeNotes orders=orders />
             </div>
             <div class="tube-action">{children()}</div>
         </article>

@@ -196,7 +196,8 @@ pub fn Tubes() -> impl IntoView {
                     <p class="muted" data-testid=format!("drawn-site-{index}")>{s.display()}</p>
                 });
                 let action = view! { {set} {action} {refused} {site} };
-                view! { <TubeCard tube=t.clone() timing=timing.unwrap_or_default()>{action}</TubeCard> }
+                let orders = d.collection.orders_for_tube(t).into_iter().cloned().collect::<Vec<_>>();
+                view! { <TubeCard tube=t.clone() timing=timing.unwrap_or_default() orders=orders>{action}</TubeCard> }
             })
             .collect_view();
         let ready = d.collection.status() >= Status::TubesDrawn;

@@ -136,6 +136,30 @@ impl Lab {
             .map(|_| ())
     }
 
+    /// Asks, as a supervisor, for every order of a received collection to be collected again,
+    /// for `reason`; answers the new orders' ids.
+    pub async fn recollect(
+        &self,
+        token: &str,
+        collection: Uuid,
+        reason: &str,
+    ) -> Result<Vec<String>> {
+        let body = json!({ "reason": reason });
+        let path = format!("/supervisor/collections/{collection}/recollect");
+        let text = self.post(&path, token, Some(body), "recollect").await?;
+        let made: Value =
+            serde_json::from_str(&text).with_context(|| format!("recollect: {text}"))?;
+        Ok(made["orders"]
+            .as_array()
+            .map(|orders| {
+                orders
+                    .iter()
+                    .filter_map(|o| o["id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// Every collection the device sent (device token), as the lab holds them.
     pub async fn collections(&self, token: &str) -> Result<Vec<CollectionSummary>> {
         self.get("/collections", token).await

@@ -4,6 +4,7 @@
 //! rules run in the app, on the server and in tests.
 
 mod alert;
+mod alert_site;
 mod body_site;
 mod correction;
 mod draw_list;
@@ -28,7 +29,10 @@ mod venipuncture;
 mod void;
 mod wristband;
 
-pub use alert::{AlertKind, PatientAlert, Side};
+pub use alert::{
+    alerts_for_display, merge_alerts, AlertError, AlertKind, PatientAlert, Side, MAX_ALERT_TEXT,
+};
+pub use alert_site::alerts_forbidding;
 pub use body_site::{BodySite, BODY_SITE_SYSTEM};
 pub use draw_list::{sort_draw_list, DrawSection};
 pub use error::CollectionError;

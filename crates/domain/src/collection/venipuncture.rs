@@ -71,7 +71,7 @@ impl Collection {
 
     /// The patient's alert that forbids a venipuncture at `site` (an arm restriction on its side).
     pub fn site_restriction(&self, site: BodySite) -> Option<&PatientAlert> {
-        self.patient.alerts.iter().find(|a| restricts(a, site))
+        self.patient.alerts.iter().find(|a| a.forbids(site))
     }
 
     /// Tubes drawn in venipuncture `number`.
@@ -183,12 +183,6 @@ impl Collection {
         }
         Ok(v)
     }
-}
-
-fn restricts(alert: &PatientAlert, site: BodySite) -> bool {
-    alert.kind == super::alert::AlertKind::ArmRestriction
-        && site.on_arm()
-        && alert.side == Some(site.side())
 }
 
 #[cfg(test)]

@@ -1,14 +1,15 @@
-//! Bundles of Patient and ServiceRequest resources read as orders: entry by entry, or all or nothing.
+//! Bundles of Patient and ServiceRequest resources (and the patients' Flags and allergies) read as orders: entry by entry, or all or nothing.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::alerts::{alert_from_fhir, ALERT_RESOURCES};
 use super::error::FhirError;
 use super::read::{
     array_at, label, order_from_fhir, patient_from_fhir, specimen_accession, str_at,
 };
 use crate::catalog::Catalog;
-use crate::collection::{AccessionNumber, Order, Patient};
+use crate::collection::{merge_alerts, AccessionNumber, Order, Patient, PatientId};
 
 /// Patients and orders read from a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -39,7 +40,7 @@ pub enum EntryProblem {
     #[error("the entry has no resource")]
     NoResource,
     /// A resource other than Patient or ServiceRequest (its type; empty when it has none).
-    #[error("{}: only Patient, ServiceRequest and Specimen resources are imported", shown_type(.0))]
+    #[error("{}: only Patient, ServiceRequest, Specimen, Flag and AllergyIntolerance resources are imported", shown_type(.0))]
     Unsupported(String),
     /// A ServiceRequest that is not `active`.
     #[error("ServiceRequest status is '{status}'; only active requests are imported")]
@@ -63,8 +64,19 @@ pub enum EntryProblem {
         /// The reference.
         reference: String,
     },
+    /// A Flag or AllergyIntolerance about a patient who is not in the bundle: its alert
+    /// would be lost, so it is reported.
+    #[error(
+        "{resource}: '{reference}' is not a Patient in this bundle, so its alert is not imported"
+    )]
+    UnknownAlertSubject {
+        /// `Flag/id` or `AllergyIntolerance/id`.
+        resource: String,
+        /// The patient reference.
+        reference: String,
+    },
     /// A ServiceRequest whose Patient entry could not be read.
-    #[error("subject '{reference}' was rejected, so its order is too")]
+    #[error("subject '{reference}' was rejected, so its order or alert is too")]
     SubjectRejected {
         /// The reference.
         reference: String,
@@ -102,8 +114,6 @@ pub struct BundleOrder {
     pub order: Order,
     /// `locationCode[0].text`: where the patient is.
     pub location: Option<String>,
-    /// `note[0].text`.
-    pub note: Option<String>,
 }
 
 /// A bundle read entry by entry.
@@ -115,6 +125,10 @@ pub struct BundleEntries {
     pub orders: Vec<BundleOrder>,
     /// Entries not read: the Patients' first, then the rest, each in bundle order.
     pub problems: Vec<BundleProblem>,
+    /// Patients of the bundle with a Flag or AllergyIntolerance that could not be read: their
+    /// alerts here are not the whole story, so an import adds them to what it holds rather
+    /// than replacing it.
+    pub unread_alerts: Vec<PatientId>,
 }
 
 /// A Patient entry, and how ServiceRequests may refer to it.
@@ -203,11 +217,51 @@ pub fn read_bundle(
             Err(err) => problem(i, EntryProblem::Invalid(err)),
         }
     }
+    // Flags and allergies become their patient's alerts before the orders copy the patient.
+    let mut unread_alerts: Vec<PatientId> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let Some(r) = e.get("resource") else { continue };
+        if !str_at(r, &["resourceType"]).is_some_and(|t| ALERT_RESOURCES.contains(&t)) {
+            continue;
+        }
+        let read = match alert_from_fhir(r) {
+            Ok(Some(read)) => read,
+            Ok(None) => continue,
+            Err(err) => {
+                problem(i, EntryProblem::Invalid(err));
+                let about = str_at(r, &["subject", "reference"])
+                    .or_else(|| str_at(r, &["patient", "reference"]));
+                let patient = about.and_then(|a| known.iter().find(|p| p.is(a)));
+                if let Some(p) = patient.and_then(|p| p.patient.as_ref()) {
+                    unread_alerts.push(p.id.clone());
+                }
+                continue;
+            }
+        };
+        match known.iter_mut().find(|p| p.is(&read.reference)) {
+            None => problem(
+                i,
+                EntryProblem::UnknownAlertSubject {
+                    resource: label(r),
+                    reference: read.reference,
+                },
+            ),
+            Some(KnownPatient { patient: None, .. }) => problem(
+                i,
+                EntryProblem::SubjectRejected {
+                    reference: read.reference,
+                },
+            ),
+            Some(KnownPatient {
+                patient: Some(p), ..
+            }) => merge_alerts(&mut p.alerts, [read.alert]),
+        }
+    }
     let mut orders = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let Some(r) = e.get("resource") else { continue };
         match str_at(r, &["resourceType"]).unwrap_or("") {
-            "Patient" | "Specimen" => continue,
+            "Patient" | "Specimen" | "Flag" | "AllergyIntolerance" => continue,
             "ServiceRequest" => {}
             other => {
                 problem(i, EntryProblem::Unsupported(other.into()));
@@ -265,13 +319,13 @@ pub fn read_bundle(
                     patient: patient.clone(),
                     order,
                     location: text_at(r, "/locationCode/0/text"),
-                    note: text_at(r, "/note/0/text"),
                 })
             }
             Err(err) => problem(i, EntryProblem::Invalid(err)),
         }
     }
     out.orders = orders;
+    out.unread_alerts = unread_alerts;
     out.patients = known.into_iter().filter_map(|k| k.patient).collect();
     Ok(out)
 }
@@ -299,6 +353,10 @@ pub fn orders_from_bundle(
                 return Err(FhirError::missing(&resource, "subject.reference"))
             }
             EntryProblem::UnknownSubject {
+                resource,
+                reference,
+            }
+            | EntryProblem::UnknownAlertSubject {
                 resource,
                 reference,
             } => {

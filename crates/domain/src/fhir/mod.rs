@@ -1,11 +1,13 @@
-//! FHIR R4 mapping: Patient + ServiceRequest bundles in as orders, finalized collections out as Specimen and Task.
+//! FHIR R4 mapping: Patient + ServiceRequest bundles (with Flag and AllergyIntolerance alerts) in as orders, finalized collections out as Specimen and Task.
 
+mod alerts;
 mod bundle;
 mod check;
 mod error;
 mod export;
 mod read;
 
+pub use alerts::{alert_from_fhir, FhirAlert, ALERT_RESOURCES};
 pub use bundle::{
     orders_from_bundle, read_bundle, BundleEntries, BundleOrder, BundleProblem, EntryProblem,
     ImportedOrders, NotABundle,

@@ -184,9 +184,20 @@ pub fn order_from_fhir(
         due_at,
         requisition: str_at(resource, &["requisition", "value"]).map(str::to_owned),
         accessions: accessions_of_request(resource, &who)?,
-        note: None,
+        note: request_note(resource),
         recollection_reason: None,
     })
+}
+
+/// The placer's note for the collector: every `note[].text` of the request, one per line.
+fn request_note(resource: &Value) -> Option<String> {
+    let lines: Vec<&str> = array_at(resource, &["note"])
+        .iter()
+        .filter_map(|n| str_at(n, &["text"]))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// The accession numbers a `ServiceRequest` carries: its identifiers typed `ACSN` (HL7 v2

@@ -1,6 +1,7 @@
 //! The demo site seeded by `drawline serve --demo`, so a new user sees a real draw list at once.
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use drawline_domain::collection::PatientAlert;
 use drawline_domain::{
     AccessionNumber, Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName,
     Priority, SiteConfig, TestCode,
@@ -179,6 +180,35 @@ struct DemoRow {
     accession: Option<String>,
 }
 
+/// Demo patients' alerts by MRN, in the CSV `alerts` format, so the bedside screens show them.
+const DEMO_ALERTS: [(&str, &str); 3] = [
+    (
+        "MRN100233",
+        "arm-restriction left: No draw from left arm (AV fistula for dialysis); allergy: Latex",
+    ),
+    ("MRN100234", "isolation: Contact precautions (MRSA)"),
+    (
+        "MRN200101",
+        "bleeding-risk: On warfarin: hold pressure 5 minutes",
+    ),
+];
+
+/// Demo placers' notes by MRN and test.
+const DEMO_NOTES: [(&str, &str, &str); 1] = [(
+    "MRN100233",
+    "CBC",
+    "Hard stick: use a butterfly on the right hand",
+)];
+
+/// The demo alerts of a patient (an unreadable list is left out rather than failing the demo).
+fn demo_alerts(mrn: &str) -> Vec<PatientAlert> {
+    DEMO_ALERTS
+        .iter()
+        .find(|(m, _)| *m == mrn)
+        .and_then(|(_, list)| PatientAlert::parse_list(list).ok())
+        .unwrap_or_default()
+}
+
 /// The rows of `orders.csv` (an unreadable row is left out rather than failing the demo).
 fn demo_rows() -> Vec<DemoRow> {
     csv::Reader::from_reader(ORDERS_CSV.as_bytes())
@@ -219,7 +249,7 @@ fn demo_orders(site: &SiteConfig, now: DateTime<Utc>) -> Vec<NewOrder> {
                 name,
                 birth_date: row.birth_date,
             },
-            alerts: Vec::new(),
+            alerts: demo_alerts(&row.mrn),
         };
         // Codes missing from a replaced catalog are left out rather than failing the demo.
         let Ok(test) = TestCode::parse(&row.test) else {
@@ -253,12 +283,15 @@ fn demo_orders(site: &SiteConfig, now: DateTime<Utc>) -> Vec<NewOrder> {
                     .and_then(|a| AccessionNumber::parse(a).ok())
                     .into_iter()
                     .collect(),
-                note: None,
+                note: DEMO_NOTES
+                    .iter()
+                    .find(|(m, t, _)| *m == row.mrn && *t == row.test)
+                    .map(|(_, _, note)| (*note).to_owned()),
                 recollection_reason: None,
             },
             fasting: definition.fasting,
             location: Some(row.location.clone()),
-            note: None,
+            replaces_alerts: true,
             round: Some(row.round.clone()),
         });
     }
@@ -293,5 +326,28 @@ mod tests {
             prelabelled, 7,
             "a few demo orders carry the lab's accessions"
         );
+    }
+
+    #[test]
+    fn a_few_demo_patients_carry_alerts_and_one_order_a_note() {
+        let orders = demo_orders(&SiteConfig::default_site(), Utc::now());
+        for (mrn, list) in DEMO_ALERTS {
+            let alerts = PatientAlert::parse_list(list).expect("every demo alert list reads");
+            assert!(
+                orders
+                    .iter()
+                    .filter(|o| o.patient.identity.mrn.as_str() == mrn)
+                    .all(|o| o.patient.alerts == alerts),
+                "{mrn} is a demo patient with its alerts"
+            );
+            assert!(orders
+                .iter()
+                .any(|o| o.patient.identity.mrn.as_str() == mrn));
+        }
+        let noted: Vec<&str> = orders
+            .iter()
+            .filter_map(|o| o.order.note.as_deref())
+            .collect();
+        assert_eq!(noted.len(), DEMO_NOTES.len());
     }
 }

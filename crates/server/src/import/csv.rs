@@ -20,10 +20,21 @@
 //! | `round` | no | round to put the order in (default: the import's round) |
 //! | `patient_id` | no | logical patient id for a new patient (default `mrn-<MRN>`) |
 //! | `accession` | no | the lab's accession number(s) of the order's pre-labelled tubes, `;`-separated |
+//! | `alerts` | no | the patient's alerts, `;`-separated `kind: text` entries (below) |
+//!
+//! Alerts: each entry is `kind: text`, kind one of `arm-restriction`, `allergy`, `isolation`,
+//! `bleeding-risk`, `other`; an arm restriction names its side after the kind, e.g.
+//! `arm-restriction left: No draw from left arm (fistula); allergy: Latex; isolation: Contact
+//! precautions`. The alerts of all rows of one patient (same MRN) are merged, each once. A
+//! file with an `alerts` column says what the patient's alerts are now, so an import replaces
+//! the stored ones (an empty cell on every row clears them); a file without the column keeps
+//! them. A row with an entry that cannot be read is refused, naming the entry, and the
+//! patient's other rows then add their alerts without taking any stored one away.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use drawline_domain::collection::{merge_alerts, PatientAlert};
 use drawline_domain::{
     Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, Priority, SiteConfig,
     TestCode,
@@ -45,6 +56,7 @@ const OPTIONAL: &[&str] = &[
     "round",
     "patient_id",
     "accession",
+    "alerts",
 ];
 
 /// The documented header, in a good order, for templates and tests.
@@ -147,6 +159,10 @@ fn order_from(row: &Row<'_>, site: &SiteConfig, now: DateTime<Utc>) -> Result<Ne
         note: row.get("note").map(str::to_owned),
         recollection_reason: None,
     };
+    let alerts = match row.get("alerts") {
+        Some(text) => PatientAlert::parse_list(text).map_err(|e| format!("alerts: {e}"))?,
+        None => Vec::new(),
+    };
     Ok(NewOrder {
         position: 0,
         location_in_source: String::new(),
@@ -157,12 +173,12 @@ fn order_from(row: &Row<'_>, site: &SiteConfig, now: DateTime<Utc>) -> Result<Ne
                 name,
                 birth_date,
             },
-            alerts: Vec::new(),
+            alerts,
         },
         order,
         fasting,
         location: row.get("location").map(str::to_owned),
-        note: row.get("note").map(str::to_owned),
+        replaces_alerts: row.cols.contains_key("alerts"),
         round: row.get("round").map(str::to_owned),
     })
 }
@@ -205,6 +221,7 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
     }
     let mut parsed = Parsed::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut unread_alerts: Vec<String> = Vec::new();
     for (n, record) in reader.records().enumerate() {
         // Without a position (an I/O error), count lines: header + rows so far.
         let fallback_line = n as u64 + 2;
@@ -217,6 +234,14 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
                 let line = record.position().map_or(fallback_line, |p| p.line());
                 if record.iter().all(|f| f.trim().is_empty()) {
                     continue;
+                }
+                // A patient with an unreadable alert keeps every alert the lab holds.
+                let alerts_cell = cols.get("alerts").and_then(|i| record.get(*i));
+                if alerts_cell.is_some_and(|a| PatientAlert::parse_list(a).is_err()) {
+                    let mrn = cols.get("mrn").and_then(|i| record.get(*i));
+                    if let Some(mrn) = mrn.and_then(|m| Mrn::parse(m).ok()) {
+                        unread_alerts.push(mrn.to_string());
+                    }
                 }
                 let result = if record.len() != headers.len() {
                     Err(format!(
@@ -258,7 +283,28 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
             }),
         }
     }
+    merge_patient_alerts(&mut parsed.orders, &unread_alerts);
     Ok(parsed)
+}
+
+/// Gives every order of a patient (same MRN) the alerts of all that patient's rows, each once;
+/// the orders of a patient in `unread` (MRNs) add their alerts rather than replace them.
+fn merge_patient_alerts(orders: &mut [NewOrder], unread: &[String]) {
+    let mut by_mrn: HashMap<String, Vec<PatientAlert>> = HashMap::new();
+    for o in orders.iter() {
+        let alerts = by_mrn
+            .entry(o.patient.identity.mrn.to_string())
+            .or_default();
+        merge_alerts(alerts, o.patient.alerts.iter().cloned());
+    }
+    for o in orders.iter_mut() {
+        if let Some(alerts) = by_mrn.get(o.patient.identity.mrn.as_str()) {
+            o.patient.alerts.clone_from(alerts);
+        }
+        if unread.iter().any(|m| m == o.patient.identity.mrn.as_str()) {
+            o.replaces_alerts = false;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -313,5 +359,50 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("unknown column 'colour'"), "{err}");
+    }
+
+    #[test]
+    fn the_alerts_of_a_patients_rows_are_merged_onto_each_of_its_orders_once() {
+        let csv = "order_id,mrn,family,given,birth_date,test,alerts,note\n\
+                   A1,MRN001,Smith,Jane,1950-07-14,CBC,allergy: Latex,\n\
+                   A2,MRN001,Smith,Jane,1950-07-14,BMP,arm-restriction left: Fistula; allergy: Latex,Hard stick\n\
+                   A3,MRN002,Jones,Tom,1960-01-01,CBC,,\n";
+        let parsed = parse(csv.as_bytes(), &site(), Utc::now()).unwrap();
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        let texts = |i: usize| -> Vec<String> {
+            parsed.orders[i]
+                .patient
+                .alerts
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        let both = ["allergy: Latex", "arm-restriction left: Fistula"];
+        assert_eq!(texts(0), both);
+        assert_eq!(texts(1), both);
+        assert!(texts(2).is_empty());
+        assert!(parsed.orders.iter().all(|o| o.replaces_alerts));
+        assert_eq!(parsed.orders[1].order.note.as_deref(), Some("Hard stick"));
+        assert_eq!(parsed.orders[0].order.note, None);
+    }
+
+    #[test]
+    fn a_row_with_a_bad_alert_is_refused_naming_the_entry_and_a_file_without_alerts_keeps_them() {
+        let csv = "order_id,mrn,family,given,birth_date,test,alerts\n\
+                   A1,MRN001,Smith,Jane,1950-07-14,CBC,allergy: Latex; arm-restriction: fistula\n";
+        let parsed = parse(csv.as_bytes(), &site(), Utc::now()).unwrap();
+        assert!(parsed.orders.is_empty());
+        assert_eq!(parsed.problems[0].location, "line 2");
+        assert!(
+            parsed.problems[0]
+                .reason
+                .starts_with("alerts: alert 'arm-restriction: fistula' is not valid"),
+            "{}",
+            parsed.problems[0].reason
+        );
+        let plain =
+            "order_id,mrn,family,given,birth_date,test\nA1,MRN001,Smith,Jane,1950-07-14,CBC\n";
+        let parsed = parse(plain.as_bytes(), &site(), Utc::now()).unwrap();
+        assert!(!parsed.orders[0].replaces_alerts);
     }
 }

@@ -18,9 +18,12 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
     let mut problems: Vec<ImportProblem> = read.problems.into_iter().map(problem_of).collect();
     let mut orders = Vec::new();
     for o in read.orders {
+        // A bundle gives a patient's Flags and allergies as they are now, so they replace what
+        // the lab holds, unless one of them could not be read: then nothing is taken away.
+        let replaces_alerts = !read.unread_alerts.contains(&o.patient.id);
         // The lab's accessions must be in the site's format, like a CSV file's.
         match super::accessions(o.order.accessions.iter().map(|a| a.as_str()), site) {
-            Ok(_) => orders.push(order_of(o, site)),
+            Ok(_) => orders.push(order_of(o, site, replaces_alerts)),
             Err(reason) => problems.push(ImportProblem {
                 position: o.entry,
                 location: entry_at(o.entry),
@@ -44,7 +47,7 @@ fn problem_of(p: BundleProblem) -> ImportProblem {
     }
 }
 
-fn order_of(o: BundleOrder, site: &SiteConfig) -> NewOrder {
+fn order_of(o: BundleOrder, site: &SiteConfig, replaces_alerts: bool) -> NewOrder {
     NewOrder {
         position: o.entry,
         location_in_source: entry_at(o.entry),
@@ -52,7 +55,7 @@ fn order_of(o: BundleOrder, site: &SiteConfig) -> NewOrder {
         patient: o.patient,
         order: o.order,
         location: o.location,
-        note: o.note,
+        replaces_alerts,
         round: None,
     }
 }

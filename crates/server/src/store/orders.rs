@@ -21,8 +21,11 @@ pub struct NewOrder {
     pub fasting: bool,
     /// Where the patient is; never an identifier.
     pub location: Option<String>,
-    /// Placer's note.
-    pub note: Option<String>,
+    /// True when the source speaks for all the patient's alerts (a FHIR bundle, a CSV file with
+    /// an `alerts` column): the stored alerts are replaced by `patient.alerts`, none included.
+    /// False (a file without alerts, or one with an alert that could not be read) adds
+    /// `patient.alerts` to the stored ones and removes none.
+    pub replaces_alerts: bool,
     /// Name of the round to put the order in (created when new); `None` keeps the current one.
     pub round: Option<String>,
 }

@@ -4,6 +4,7 @@ mod fixtures;
 mod helpers;
 
 mod accessions;
+mod alerts;
 mod auth;
 mod cli;
 mod corrections;

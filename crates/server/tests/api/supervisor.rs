@@ -741,7 +741,10 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
         .iter()
         .find(|o| o.order.id.as_str() == "sr-pt-R1")
         .expect("the recollection is on the round's worklist");
-    assert!(order.order.note.as_deref().unwrap().contains("PT clotted"));
+    assert_eq!(
+        order.order.recollection_reason.as_deref(),
+        Some("PT clotted")
+    );
 
     // Every order again, a second time: new ids, never a reused one.
     let again: RecollectResponse = lab

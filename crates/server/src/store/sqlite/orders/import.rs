@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde_json::json;
 use uuid::Uuid;
 
+use drawline_domain::collection::{merge_alerts, PatientAlert};
 use drawline_domain::Patient;
 
 use super::rows::{round_from, ROUND_COLUMNS};
@@ -59,9 +60,12 @@ pub(super) fn upsert_round(
 }
 
 /// Finds the patient by MRN (keeping the stored id) or creates it; `Err(reason)` rejects the row.
+/// With `replaces_alerts`, the patient's alerts become `p.alerts`; without, `p.alerts` are added
+/// to the stored ones.
 fn upsert_patient(
     tx: &Transaction<'_>,
     p: &Patient,
+    replaces_alerts: bool,
     now: DateTime<Utc>,
 ) -> Result<Result<String, String>, StoreError> {
     let mrn = p.identity.mrn.to_string();
@@ -73,11 +77,27 @@ fn upsert_patient(
             r.get(0)
         })
         .optional()?;
+    let alerts = serde_json::to_string(&p.alerts).map_err(corrupt)?;
     if let Some(id) = by_mrn {
         tx.execute(
             "UPDATE patients SET family = ?2, given = ?3, birth_date = ?4, updated_at = ?5
              WHERE id = ?1 AND (family, given, birth_date) IS NOT (?2, ?3, ?4)",
             params![id, family, given, birth, ts(now)],
+        )?;
+        let alerts = if replaces_alerts {
+            alerts
+        } else {
+            let stored: String =
+                tx.query_row("SELECT alerts FROM patients WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })?;
+            let mut merged: Vec<PatientAlert> = serde_json::from_str(&stored).map_err(corrupt)?;
+            merge_alerts(&mut merged, p.alerts.iter().cloned());
+            serde_json::to_string(&merged).map_err(corrupt)?
+        };
+        tx.execute(
+            "UPDATE patients SET alerts = ?2, updated_at = ?3 WHERE id = ?1 AND alerts IS NOT ?2",
+            params![id, alerts, ts(now)],
         )?;
         return Ok(Ok(id));
     }
@@ -93,9 +113,9 @@ fn upsert_patient(
         )));
     }
     tx.execute(
-        "INSERT INTO patients (id, mrn, family, given, birth_date, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![id, mrn, family, given, birth, ts(now)],
+        "INSERT INTO patients (id, mrn, family, given, birth_date, alerts, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![id, mrn, family, given, birth, alerts, ts(now)],
     )?;
     Ok(Ok(id))
 }
@@ -145,7 +165,7 @@ fn import_one(
             reason,
         });
     };
-    let patient_id = match upsert_patient(tx, &new.patient, now)? {
+    let patient_id = match upsert_patient(tx, &new.patient, new.replaces_alerts, now)? {
         Ok(id) => id,
         Err(reason) => {
             reject(report, reason);
@@ -172,7 +192,7 @@ fn import_one(
         o.requisition.clone(),
         new.fasting,
         new.location.clone(),
-        new.note.clone(),
+        o.note.clone(),
         round_id,
     );
     let existing = tx

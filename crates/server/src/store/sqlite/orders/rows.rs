@@ -1,6 +1,7 @@
 //! Reading orders, patients and rounds back from their rows (worklists and pulls share these).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use drawline_domain::collection::PatientAlert;
 use drawline_domain::{
     AccessionNumber, Mrn, Order, OrderId, Patient, PatientId, PatientIdentity, PersonName, TestCode,
 };
@@ -40,10 +41,11 @@ pub(in crate::store::sqlite) const ORDER_COLUMNS: &str =
     "o.id, o.patient_id, o.test_code, o.priority, o.placed_at, o.due_at, o.requisition,
      o.fasting, o.location, o.note, o.round_id,
      (SELECT group_concat(accession, ';') FROM
-        (SELECT x.accession FROM order_accessions x WHERE x.order_id = o.id ORDER BY x.accession))";
+        (SELECT x.accession FROM order_accessions x WHERE x.order_id = o.id ORDER BY x.accession)),
+     o.recollection_reason";
 
 /// How many columns [`ORDER_COLUMNS`] has.
-pub(in crate::store::sqlite) const ORDER_COLUMN_COUNT: usize = 12;
+pub(in crate::store::sqlite) const ORDER_COLUMN_COUNT: usize = 13;
 
 /// An order row as stored, before its codes are parsed.
 pub(in crate::store::sqlite) struct OrderRow {
@@ -62,6 +64,7 @@ pub(in crate::store::sqlite) struct OrderRow {
     round_id: Option<Uuid>,
     /// Lab accessions, `;`-separated.
     accessions: Option<String>,
+    recollection_reason: Option<String>,
 }
 
 impl OrderRow {
@@ -80,6 +83,7 @@ impl OrderRow {
             note: r.get(9)?,
             round_id: opt_uuid_at(r, 10)?,
             accessions: r.get(11)?,
+            recollection_reason: r.get(12)?,
         })
     }
 
@@ -104,7 +108,7 @@ impl OrderRow {
                     .map(|a| AccessionNumber::parse(a).map_err(corrupt))
                     .collect::<Result<_, _>>()?,
                 note: self.note,
-                recollection_reason: None,
+                recollection_reason: self.recollection_reason,
             },
             round_id: self.round_id,
             fasting: self.fasting,
@@ -115,19 +119,26 @@ impl OrderRow {
 
 /// Columns [`patient_from`] reads, for a `patients p` query.
 pub(in crate::store::sqlite) const PATIENT_COLUMNS: &str =
-    "p.id, p.mrn, p.family, p.given, p.birth_date";
+    "p.id, p.mrn, p.family, p.given, p.birth_date, p.alerts";
 
 /// The text of a patient row.
-pub(in crate::store::sqlite) type PatientRow = (String, String, String, String, String);
+pub(in crate::store::sqlite) type PatientRow = (String, String, String, String, String, String);
 
 /// Reads [`PATIENT_COLUMNS`].
 pub(in crate::store::sqlite) fn patient_row(r: &Row<'_>) -> rusqlite::Result<PatientRow> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
 }
 
 /// Parses a patient row.
 pub(in crate::store::sqlite) fn patient_from(row: PatientRow) -> Result<Patient, StoreError> {
-    let (id, mrn, family, given, birth) = row;
+    let (id, mrn, family, given, birth, alerts) = row;
     Ok(Patient {
         id: PatientId::parse(&id).map_err(corrupt)?,
         identity: PatientIdentity {
@@ -138,6 +149,6 @@ pub(in crate::store::sqlite) fn patient_from(row: PatientRow) -> Result<Patient,
             },
             birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d").map_err(corrupt)?,
         },
-        alerts: Vec::new(),
+        alerts: serde_json::from_str::<Vec<PatientAlert>>(&alerts).map_err(corrupt)?,
     })
 }

@@ -34,7 +34,7 @@ pub(super) fn recollect(
             }
         }
     };
-    let reason = rec.event.note.clone().unwrap_or_default();
+    let reason = rec.event.note.clone();
     let mut made = Vec::with_capacity(rec.order_ids.len());
     for original in &rec.order_ids {
         let exists: bool = tx.query_row(
@@ -59,14 +59,15 @@ pub(super) fn recollect(
             }
             n += 1;
         };
-        let note = format!("Recollection of {original}: {reason}");
+        // The placer's note stays the note; the supervisor's reason is shown beside it.
         tx.execute(
             "INSERT INTO orders (id, patient_id, test_code, priority, placed_at, due_at,
-                    requisition, fasting, location, note, round_id, imported_at)
+                    requisition, fasting, location, note, recollection_reason, round_id,
+                    imported_at)
              SELECT ?1, patient_id, test_code, priority, ?2, ?3, requisition, fasting, location,
-                    ?4, COALESCE(?5, round_id), ?2
+                    note, ?4, COALESCE(?5, round_id), ?2
              FROM orders WHERE id = ?6",
-            params![id, ts(at), rec.due_at.map(ts), note, round_id, original],
+            params![id, ts(at), rec.due_at.map(ts), reason, round_id, original],
         )?;
         let (test, patient_id, round): (String, String, Option<String>) = tx.query_row(
             "SELECT test_code, patient_id, round_id FROM orders WHERE id = ?1",
