@@ -367,7 +367,7 @@ mod tests {
     fn a_finalized_record_keeps_the_alerts_the_note_and_the_reason_and_still_verifies_when_read() {
         use crate::collection::{Collection, CollectionId, FinalizedCollection, Order};
         use crate::planner::Device;
-        use crate::test_support::{label, nurse, order, peter, t, wristband};
+        use crate::test_support::{label, nurse, order, peter, t, venipuncture, wristband};
 
         let mut patient = peter();
         patient.alerts =
@@ -390,6 +390,7 @@ mod tests {
         let now = t("2024-05-01T08:10:00+02:00");
         c.identify(&wristband(), &Default::default(), &nurse(), now)
             .unwrap();
+        venipuncture(&mut c, crate::collection::BodySite::RightAntecubital);
         c.record_draw(1, now, None, &nurse(), now).unwrap();
         label(&mut c, 1, "A0001", now);
         let f = c.finalize(&nurse(), now).unwrap();
