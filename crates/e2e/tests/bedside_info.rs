@@ -144,6 +144,17 @@ async fn alerts_stay_on_every_step_and_the_tube_card_shows_the_note_and_a_recoll
     browser.client.back().await?;
     browser.wait_for_path(|p| p.ends_with("/tubes")).await?;
 
+    // The fistula arm cannot be chosen for the venipuncture; the right arm can.
+    browser.wait_for("venipuncture").await?;
+    let left = browser.element("site-LACF").await?;
+    ensure!(
+        !left.is_enabled().await?,
+        "a site on the restricted arm must not be offered"
+    );
+    let why = left.text().await?;
+    ensure!(why.contains("fistula"), "{why}");
+    flow::prepare_draw(&browser, "RACF").await?;
+
     // Draw, then label and review: the alerts stay on each.
     wait_for_count(&browser, "tube-card", caps.len()).await?;
     for i in 1..=caps.len() {
