@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, CatalogData, TestCode, TestDefinition, CATALOG_FILE};
+use crate::catalog::{Catalog, CatalogData, TestCode, TestDefinition, VolumeOf, CATALOG_FILE};
 pub use crate::config_error::{ConfigError, ConfigProblem};
 use crate::order_of_draw::{ContainerType, OrderOfDraw, OrderOfDrawData, ORDER_OF_DRAW_FILE};
 use crate::safety::{SafetyRules, SAFETY_FILE};
@@ -102,14 +102,41 @@ impl SiteConfig {
                         ConfigProblem::UnknownContainer(c.to_string()),
                     ));
                 };
-                if t.min_volume_ml > container.usable_volume_ml {
+                if t.blood_volume_ml() > container.usable_volume_ml {
+                    let of = match t.volume_of {
+                        VolumeOf::Blood => String::new(),
+                        other => format!(" ({} mL of blood for that {other})", t.blood_volume_ml()),
+                    };
                     return Err(ConfigError::new(
                         catalog_file,
                         &entry,
                         ConfigProblem::Invalid(format!(
-                            "min_volume_ml {} is more than the {} mL usable in '{}'",
+                            "min_volume_ml {}{of} is more than the {} mL usable in '{}'",
                             t.min_volume_ml, container.usable_volume_ml, c
                         )),
+                    ));
+                }
+            }
+            let bottles = &t.instructions.bottle_order;
+            if !bottles.is_empty() {
+                let positions: Vec<Option<u32>> = bottles
+                    .iter()
+                    .map(|b| {
+                        t.containers
+                            .contains(b)
+                            .then(|| order_of_draw.position(b))
+                            .flatten()
+                    })
+                    .collect();
+                let in_order = positions.iter().all(Option::is_some)
+                    && positions.windows(2).all(|w| w[0] < w[1]);
+                if !in_order {
+                    return Err(ConfigError::new(
+                        catalog_file,
+                        &entry,
+                        ConfigProblem::Invalid(
+                            "bottle_order must list the test's own containers, each once, in the site's order of draw".into(),
+                        ),
                     ));
                 }
             }
@@ -296,6 +323,6 @@ mod tests {
         let site = SiteConfig::from_dir(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(site.catalog().tests().len(), 1);
-        assert_eq!(site.order_of_draw().containers().len(), 12);
+        assert_eq!(site.order_of_draw().containers().len(), 13);
     }
 }
