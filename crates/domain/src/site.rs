@@ -325,4 +325,76 @@ mod tests {
         assert_eq!(site.catalog().tests().len(), 1);
         assert_eq!(site.order_of_draw().containers().len(), 13);
     }
+
+    fn with_catalog(catalog: &str) -> Result<SiteConfig, ConfigError> {
+        SiteConfig::from_json(
+            (ORDER_OF_DRAW_FILE, DEFAULT_ORDER_OF_DRAW_JSON),
+            ("c.json", catalog),
+        )
+    }
+
+    #[test]
+    fn a_bottle_order_against_the_order_of_draw_is_rejected_naming_the_test() {
+        let e = with_catalog(
+            r#"{"name":"x","tests":[{"code":"BCX","name":"Cultures","containers":["bc-aerobic","bc-anaerobic"],"min_volume_ml":8,"exclusive":true,"instructions":{"bottle_order":["bc-anaerobic","bc-aerobic"]}}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("c.json: tests[0] 'BCX': bottle_order"), "{e}");
+    }
+
+    #[test]
+    fn a_test_on_ice_and_at_37_degrees_is_rejected() {
+        let e = with_catalog(
+            r#"{"name":"x","tests":[{"code":"A","name":"A","containers":["gold-sst"],"min_volume_ml":1,"handling":"on-ice","instructions":{"keep_at_37c":true}}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("both on ice and kept at 37"), "{e}");
+    }
+
+    #[test]
+    fn a_serum_plasma_yield_outside_zero_to_one_is_rejected() {
+        let e = with_catalog(r#"{"name":"x","serum_plasma_yield":1.5,"tests":[]}"#).unwrap_err();
+        assert_eq!(e.entry, "serum_plasma_yield");
+    }
+
+    #[test]
+    fn a_serum_volume_too_large_for_its_tube_once_converted_to_blood_is_rejected() {
+        // 3 mL of serum is 6 mL of blood at the default yield: more than the 5 mL gold tube.
+        let e = with_catalog(
+            r#"{"name":"x","tests":[{"code":"A","name":"A","containers":["gold-sst"],"min_volume_ml":3,"volume_of":"serum"}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("6 mL of blood for that serum"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_instruction_is_refused_naming_the_file() {
+        let e = with_catalog(
+            r#"{"name":"x","tests":[{"code":"A","name":"A","containers":["gold-sst"],"min_volume_ml":1,"instructions":{"shake":true}}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("c.json"), "{e}");
+    }
+
+    #[test]
+    fn the_documented_catalog_entry_example_reads_and_plans_its_blood_volume() {
+        let readme = include_str!("../site/README.md");
+        let section = readme.split("## catalog.json").nth(1).unwrap();
+        let json = section
+            .split("```json")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let site = with_catalog(json).unwrap();
+        let nh3 = site.test(&code("NH3")).unwrap();
+        assert_eq!(nh3.volume_of, VolumeOf::Plasma);
+        assert_eq!(nh3.blood_volume_ml(), 2.0);
+        let plan = site
+            .plan(&["NH3"], crate::planner::Device::EvacuatedHolder)
+            .unwrap();
+        assert_eq!(plan.tubes[0].required_ml, 2.0);
+        assert_eq!(plan.tubes[0].instructions.deliver_within_minutes, Some(30));
+    }
 }
