@@ -19,5 +19,7 @@ pub mod status_bar;
 pub mod step_bar;
 pub mod supervisor_frame;
 pub mod tube_card;
+pub mod tube_instructions;
 pub mod update_banner;
 pub mod wrong_patient_stop;
+pub mod young_child_warning;
