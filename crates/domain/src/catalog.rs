@@ -182,7 +182,13 @@ impl TestDefinition {
     /// blood volume, divided by the catalog's serum/plasma yield for a serum or plasma volume.
     pub fn blood_volume_ml(&self) -> f64 {
         self.blood_ul.map_or_else(
-            || blood_ml(self.min_volume_ml, self.volume_of, DEFAULT_SERUM_PLASMA_YIELD),
+            || {
+                blood_ml(
+                    self.min_volume_ml,
+                    self.volume_of,
+                    DEFAULT_SERUM_PLASMA_YIELD,
+                )
+            },
             |ul| ul as f64 / 1000.0,
         )
     }
@@ -209,10 +215,7 @@ pub struct CatalogData {
     pub name: String,
     /// Share of a blood volume recovered as serum or plasma, for tests whose minimum volume
     /// is one of serum or plasma (0.5 when absent).
-    #[serde(
-        default = "default_yield",
-        skip_serializing_if = "is_default_yield"
-    )]
+    #[serde(default = "default_yield", skip_serializing_if = "is_default_yield")]
     pub serum_plasma_yield: f64,
     /// The tests.
     pub tests: Vec<TestDefinition>,

@@ -115,8 +115,10 @@ impl TubeInstructions {
             on_ice: self.on_ice || other.on_ice,
             protect_from_light: self.protect_from_light || other.protect_from_light,
             keep_at_37c: self.keep_at_37c || other.keep_at_37c,
-            deliver_within_minutes: match (self.deliver_within_minutes, other.deliver_within_minutes)
-            {
+            deliver_within_minutes: match (
+                self.deliver_within_minutes,
+                other.deliver_within_minutes,
+            ) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             },
@@ -212,7 +214,9 @@ mod tests {
         assert_eq!(m.deliver_within_minutes, Some(15));
         assert!(m.on_ice && m.protect_from_light);
         assert_eq!(
-            TubeInstructions::default().merge(ice(30)).deliver_within_minutes,
+            TubeInstructions::default()
+                .merge(ice(30))
+                .deliver_within_minutes,
             Some(30)
         );
     }

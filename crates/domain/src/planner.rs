@@ -363,10 +363,7 @@ fn pack<'t>(tests: &[&'t TestDefinition], capacity: u64) -> Vec<Vec<&'t TestDefi
     let load = |b: &[&TestDefinition]| -> u64 { b.iter().map(|t| volume_ul(t)).sum() };
     let mut left = Vec::new();
     for t in sorted_by_volume(&free) {
-        match bins
-            .iter_mut()
-            .find(|b| load(b) + volume_ul(t) <= capacity)
-        {
+        match bins.iter_mut().find(|b| load(b) + volume_ul(t) <= capacity) {
             Some(b) => b.push(t),
             None => left.push(t),
         }

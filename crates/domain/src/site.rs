@@ -339,7 +339,11 @@ mod tests {
             r#"{"name":"x","tests":[{"code":"BCX","name":"Cultures","containers":["bc-aerobic","bc-anaerobic"],"min_volume_ml":8,"exclusive":true,"instructions":{"bottle_order":["bc-anaerobic","bc-aerobic"]}}]}"#,
         )
         .unwrap_err();
-        assert!(e.to_string().starts_with("c.json: tests[0] 'BCX': bottle_order"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("c.json: tests[0] 'BCX': bottle_order"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -364,7 +368,10 @@ mod tests {
             r#"{"name":"x","tests":[{"code":"A","name":"A","containers":["gold-sst"],"min_volume_ml":3,"volume_of":"serum"}]}"#,
         )
         .unwrap_err();
-        assert!(e.to_string().contains("6 mL of blood for that serum"), "{e}");
+        assert!(
+            e.to_string().contains("6 mL of blood for that serum"),
+            "{e}"
+        );
     }
 
     #[test]

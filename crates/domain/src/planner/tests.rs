@@ -202,7 +202,10 @@ fn pt_aptt_fibrinogen_and_d_dimer_come_from_one_citrate_tube_filled_to_the_line(
     assert_eq!(tube.tests.len(), 4);
     assert!(tube.fill_to_line && tube.instructions.fill_to_line);
     assert_eq!(tube.volume_ml, 2.7);
-    assert_eq!(tube.required_ml, 2.0, "4 x 0.25 mL plasma at a yield of 0.5");
+    assert_eq!(
+        tube.required_ml, 2.0,
+        "4 x 0.25 mL plasma at a yield of 0.5"
+    );
 }
 
 #[test]
