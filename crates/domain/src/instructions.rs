@@ -58,7 +58,7 @@ wire_enum! {
         /// Keep at 37 °C.
         KeepAt37c = "keep-at-37c" => "Keep at 37 °C",
         /// Deliver within N minutes.
-        DeliverWithin = "deliver-within" => "Deliver fast",
+        DeliverWithin = "deliver-within" => "Deliver within",
         /// Fill to the line.
         FillToLine = "fill-to-line" => "Fill to the line",
         /// Bottle order.
@@ -132,11 +132,11 @@ impl TubeInstructions {
     pub fn items(&self) -> Vec<Instruction> {
         let mut out = Vec::new();
         let mut add = |kind: InstructionKind, text: String| {
-            out.push(Instruction {
-                kind,
-                title: kind.display().to_owned(),
-                text,
-            })
+            let title = match (kind, self.deliver_within_minutes) {
+                (InstructionKind::DeliverWithin, Some(m)) => format!("Deliver within {m} min"),
+                _ => kind.display().to_owned(),
+            };
+            out.push(Instruction { kind, title, text })
         };
         if self.on_ice {
             add(
@@ -153,7 +153,7 @@ impl TubeInstructions {
         if let Some(m) = self.deliver_within_minutes {
             add(
                 InstructionKind::DeliverWithin,
-                format!("Deliver to the lab within {m} minutes of the draw."),
+                format!("Take the tube to the lab within {m} minutes of the draw."),
             );
         }
         if self.protect_from_light {
@@ -230,9 +230,10 @@ mod tests {
             [InstructionKind::OnIce, InstructionKind::DeliverWithin]
         );
         assert_eq!(items[0].title, "On ice");
+        assert_eq!(items[1].title, "Deliver within 30 min");
         assert_eq!(
             items[1].text,
-            "Deliver to the lab within 30 minutes of the draw."
+            "Take the tube to the lab within 30 minutes of the draw."
         );
     }
 

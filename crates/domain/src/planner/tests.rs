@@ -221,7 +221,7 @@ fn ammonia_goes_on_ice_to_the_lab_within_30_minutes_and_lactate_within_15() {
         assert_eq!(items[0].kind, InstructionKind::OnIce);
         assert_eq!(
             items[1].text,
-            format!("Deliver to the lab within {minutes} minutes of the draw.")
+            format!("Take the tube to the lab within {minutes} minutes of the draw.")
         );
     }
 }
