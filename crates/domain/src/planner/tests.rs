@@ -414,6 +414,22 @@ fn the_table_lists_tubes_in_order_with_their_tests() {
 }
 
 #[test]
+fn the_table_notes_each_tubes_handling_instructions() {
+    let plan = site()
+        .plan(&["BCX", "NH3", "TS"], Device::EvacuatedHolder)
+        .unwrap();
+    let table = render_table(&plan);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[2].contains("fill bottle 1 of 2"), "{table}");
+    assert!(lines[3].contains("fill bottle 2 of 2"), "{table}");
+    assert!(
+        lines[4].contains("ON ICE; deliver within 30 min"),
+        "{table}"
+    );
+    assert!(lines[5].contains("hand-label"), "{table}");
+}
+
+#[test]
 fn devices_parse_from_their_cli_names() {
     assert_eq!("winged".parse::<Device>().unwrap(), Device::Winged);
     assert_eq!("butterfly".parse::<Device>().unwrap(), Device::Winged);
