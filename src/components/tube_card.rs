@@ -4,6 +4,7 @@ use drawline_domain::collection::TubeRecord;
 use drawline_domain::Order;
 use leptos::prelude::*;
 
+use crate::components::tube_instructions::TubeInstructions;
 use crate::components::tube_notes::TubeNotes;
 
 /// CSS colour of a cap named in the site configuration; unknown names get a neutral grey
@@ -71,8 +72,6 @@ pub fn TubeCard(
     } else {
         format!("{} mL", t.volume_ml)
     };
-    let handling = (t.handling != drawline_domain::Handling::RoomTemperature)
-        .then(|| t.handling.label().to_string());
     view! {
         <article class=class data-testid="tube-card" data-cap=t.cap.clone() data-index=tube.index>
             <div class="cap" style=format!("background:{}", cap_colour(&t.cap)) aria-hidden="true"></div>
@@ -91,7 +90,7 @@ pub fn TubeCard(
                     <dd>{format!("{} times, gently", t.inversions)}</dd>
                     <dt>"Tests"</dt>
                     <dd data-testid="tube-tests">{tests}</dd>
-                    {handling.map(|h| view! { <dt>"Handling"</dt><dd class="strong">{h}</dd> })}
+                    <TubeInstructions tube=t.clone() />
                     {timing.map(|x| view! { <dt>"Timed"</dt><dd class="strong">{x}</dd> })}
                 </dl>
                 <TubeNotes orders=orders />

@@ -15,6 +15,7 @@ use crate::components::error_note::ErrorNote;
 use crate::components::field::TextField;
 use crate::components::scan_field::ScanField;
 use crate::components::wrong_patient_stop::WrongPatientStop;
+use crate::components::young_child_warning::YoungChildWarning;
 use crate::context::DeviceDb;
 use crate::error::AppError;
 use crate::hooks::use_collection::use_collection;
@@ -347,6 +348,7 @@ pub fn Identify() -> impl IntoView {
         <CollectionFrame handle=handle step=Step::Identify>
             {identified_view}
             {twins_notice}
+            {move || handle.data.get().map(|d| view! { <YoungChildWarning birth_date=d.collection.patient().identity.birth_date /> })}
             {form}
         </CollectionFrame>
         <WrongPatientStop handle=handle step=Step::Identify presented=presented />

@@ -34,7 +34,9 @@ impl TestCode {
 }
 
 wire_enum! {
-    /// How a specimen is kept from the draw to the lab; tubes of different handling never share.
+    /// How a specimen is kept from the draw to the lab. On-ice tests never share a tube with
+    /// other tests (cooling changes e.g. potassium); a protect-from-light test may share with
+    /// room-temperature ones, and the whole tube is then protected from light.
     pub enum Handling {
         /// No special handling.
         RoomTemperature = "room-temperature" => "",
@@ -64,6 +66,61 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// What a test's minimum volume is a volume of. Lab directories list serum or plasma
+    /// volumes; the planner packs tubes by blood volume and converts with the catalog's
+    /// `serum_plasma_yield`.
+    #[derive(Default)]
+    pub enum VolumeOf {
+        /// Whole blood, as drawn (the default, so older site files keep their meaning).
+        #[default]
+        Blood = "blood" => "blood",
+        /// Serum, after clotting and centrifugation.
+        Serum = "serum" => "serum",
+        /// Plasma, after centrifugation.
+        Plasma = "plasma" => "plasma",
+    }
+}
+
+/// Share of a blood volume recovered as serum or plasma when the catalog does not say: about
+/// half at a typical haematocrit of 40 to 45 %.
+pub const DEFAULT_SERUM_PLASMA_YIELD: f64 = 0.5;
+
+fn is_blood(v: &VolumeOf) -> bool {
+    *v == VolumeOf::Blood
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Handling a test adds to its tube beyond `handling` (`instructions` in `catalog.json`):
+/// shown to the collector on the tube card and merged when tests share a tube.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestInstructions {
+    /// Keep the specimen at 37 °C from the draw to the lab (e.g. cold agglutinins).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub keep_at_37c: bool,
+    /// Deliver to the lab within this many minutes of the draw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliver_within_minutes: Option<u32>,
+    /// For a test drawn into several bottles: its containers in the order they are filled
+    /// (blood cultures: aerobic first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bottle_order: Vec<ContainerId>,
+    /// The tube is labelled by hand at the bedside (blood bank).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub hand_label: bool,
+}
+
+impl TestInstructions {
+    /// True when the test adds no instruction.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// A timed draw: when the collection must happen relative to the order's target time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Timing {
@@ -85,8 +142,15 @@ pub struct TestDefinition {
     pub loinc: Option<String>,
     /// Containers the test needs (two bottles for blood cultures, one tube otherwise).
     pub containers: Vec<ContainerId>,
-    /// Minimum blood volume per container.
+    /// Minimum volume per container, of blood, serum or plasma as `volume_of` says.
     pub min_volume_ml: f64,
+    /// What `min_volume_ml` measures; blood when absent.
+    #[serde(default, skip_serializing_if = "is_blood")]
+    pub volume_of: VolumeOf,
+    /// Lab section or analyser that runs the test (e.g. `haematology`, `chemistry`): tests of
+    /// different sections never share a tube; a test without one shares with any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
     /// How the specimen is kept.
     #[serde(default = "room_temperature")]
     pub handling: Handling,
@@ -109,6 +173,39 @@ pub struct TestDefinition {
     /// Instruction for the collector.
     #[serde(default)]
     pub note: Option<String>,
+    /// Structured handling the test adds to its tube.
+    #[serde(default, skip_serializing_if = "TestInstructions::is_empty")]
+    pub instructions: TestInstructions,
+    // The blood volume in whole microlitres, set when the catalog is validated.
+    #[serde(skip)]
+    blood_ul: Option<u64>,
+}
+
+impl TestDefinition {
+    /// The blood to draw for this test in one container, in mL: `min_volume_ml` itself for a
+    /// blood volume, divided by the catalog's serum/plasma yield for a serum or plasma volume.
+    pub fn blood_volume_ml(&self) -> f64 {
+        self.blood_ul.map_or_else(
+            || {
+                blood_ml(
+                    self.min_volume_ml,
+                    self.volume_of,
+                    DEFAULT_SERUM_PLASMA_YIELD,
+                )
+            },
+            |ul| ul as f64 / 1000.0,
+        )
+    }
+}
+
+/// The blood volume that yields `volume` mL of `of` when `serum_plasma_yield` of blood is
+/// recovered as serum or plasma (rounded to whole microlitres so sums are exact).
+pub fn blood_ml(volume: f64, of: VolumeOf, serum_plasma_yield: f64) -> f64 {
+    let ml = match of {
+        VolumeOf::Blood => volume,
+        VolumeOf::Serum | VolumeOf::Plasma => volume / serum_plasma_yield,
+    };
+    (ml * 1000.0).round() / 1000.0
 }
 
 fn room_temperature() -> Handling {
@@ -120,8 +217,20 @@ fn room_temperature() -> Handling {
 pub struct CatalogData {
     /// Display name of this catalog.
     pub name: String,
+    /// Share of a blood volume recovered as serum or plasma, for tests whose minimum volume
+    /// is one of serum or plasma (0.5 when absent).
+    #[serde(default = "default_yield", skip_serializing_if = "is_default_yield")]
+    pub serum_plasma_yield: f64,
     /// The tests.
     pub tests: Vec<TestDefinition>,
+}
+
+fn default_yield() -> f64 {
+    DEFAULT_SERUM_PLASMA_YIELD
+}
+
+fn is_default_yield(y: &f64) -> bool {
+    *y == DEFAULT_SERUM_PLASMA_YIELD
 }
 
 /// A validated catalog: codes unique, volumes positive (the site configuration checks the containers).
@@ -129,12 +238,23 @@ pub struct CatalogData {
 #[serde(try_from = "CatalogData", into = "CatalogData")]
 pub struct Catalog {
     name: String,
+    serum_plasma_yield: f64,
     tests: Vec<TestDefinition>,
 }
 
 impl Catalog {
     /// Validates a catalog that is already parsed.
-    pub fn validate(file: &str, data: CatalogData) -> Result<Self, ConfigError> {
+    pub fn validate(file: &str, mut data: CatalogData) -> Result<Self, ConfigError> {
+        let y = data.serum_plasma_yield;
+        if !y.is_finite() || y <= 0.0 || y > 1.0 {
+            return Err(ConfigError::new(
+                file,
+                "serum_plasma_yield",
+                ConfigProblem::Invalid(format!(
+                    "{y} is not a share of the blood: use a number above 0 and at most 1"
+                )),
+            ));
+        }
         for (i, t) in data.tests.iter().enumerate() {
             let entry = format!("tests[{i}] '{}'", t.code);
             let err = |problem| ConfigError::new(file, &entry, problem);
@@ -153,6 +273,21 @@ impl Catalog {
             if t.name.trim().is_empty() {
                 return Err(err(ConfigProblem::Invalid("name must not be empty".into())));
             }
+            if t.section.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                return Err(err(ConfigProblem::Invalid(
+                    "section must not be empty: leave it out to share with any section".into(),
+                )));
+            }
+            if t.handling == Handling::OnIce && t.instructions.keep_at_37c {
+                return Err(err(ConfigProblem::Invalid(
+                    "a test cannot be both on ice and kept at 37 °C".into(),
+                )));
+            }
+            if t.instructions.deliver_within_minutes == Some(0) {
+                return Err(err(ConfigProblem::Invalid(
+                    "deliver_within_minutes must be at least 1".into(),
+                )));
+            }
             if let Some(timing) = &t.timing {
                 if timing.label.trim().is_empty() || timing.window_minutes == 0 {
                     return Err(err(ConfigProblem::Invalid(
@@ -161,10 +296,19 @@ impl Catalog {
                 }
             }
         }
+        for t in &mut data.tests {
+            t.blood_ul = Some((blood_ml(t.min_volume_ml, t.volume_of, y) * 1000.0).round() as u64);
+        }
         Ok(Self {
             name: data.name,
+            serum_plasma_yield: y,
             tests: data.tests,
         })
+    }
+
+    /// Share of a blood volume recovered as serum or plasma.
+    pub fn serum_plasma_yield(&self) -> f64 {
+        self.serum_plasma_yield
     }
 
     /// Display name of the catalog.
@@ -196,6 +340,7 @@ impl From<Catalog> for CatalogData {
     fn from(c: Catalog) -> Self {
         Self {
             name: c.name,
+            serum_plasma_yield: c.serum_plasma_yield,
             tests: c.tests,
         }
     }

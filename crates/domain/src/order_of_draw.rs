@@ -234,7 +234,7 @@ mod tests {
             e.problem,
             ConfigProblem::RepeatedInOrder("bc-aerobic".into())
         );
-        assert!(e.to_string().contains("order[12]"), "{e}");
+        assert!(e.to_string().contains("order[13]"), "{e}");
     }
 
     #[test]

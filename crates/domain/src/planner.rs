@@ -10,6 +10,7 @@ use crate::wire::wire_enum;
 
 use crate::catalog::{Handling, Labelling, TestCode, TestDefinition, Timing};
 use crate::collection::{Order, OrderId};
+use crate::instructions::{Instruction, InstructionKind, TubeInstructions};
 use crate::order_of_draw::{ContainerId, ContainerType};
 use crate::site::SiteConfig;
 
@@ -83,6 +84,24 @@ pub struct PlannedTube {
     pub timing: Option<Timing>,
     /// At least one served test wants a fasting patient.
     pub fasting: bool,
+    /// What the collector must do with the tube once drawn, merged over its tests; absent in
+    /// records planned before tubes carried instructions (see [`PlannedTube::instruction_items`]).
+    #[serde(default, skip_serializing_if = "TubeInstructions::is_empty")]
+    pub instructions: TubeInstructions,
+}
+
+impl PlannedTube {
+    /// The tube's handling instructions in words, most urgent first; for a tube planned before
+    /// tubes carried instructions, those its handling and fill-to-the-line fields still say.
+    pub fn instruction_items(&self) -> Vec<Instruction> {
+        let legacy = TubeInstructions {
+            on_ice: self.handling == Handling::OnIce,
+            protect_from_light: self.handling == Handling::ProtectFromLight,
+            fill_to_line: self.fill_to_line,
+            ..Default::default()
+        };
+        self.instructions.clone().merge(legacy).items()
+    }
 }
 
 /// The tubes to draw, in order of draw. Serialises as a plain JSON array of tubes.
@@ -125,6 +144,28 @@ fn microlitres(ml: f64) -> u64 {
     (ml * 1000.0).round() as u64
 }
 
+/// What a tube is kept at after the draw: tests kept at different temperatures never share a
+/// tube (cooling changes e.g. potassium). Protection from light harms no room-temperature
+/// test, so it is not part of the key: the shared tube is then protected from light.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Temperature {
+    Room,
+    OnIce,
+    Body,
+}
+
+impl Temperature {
+    fn of(t: &TestDefinition) -> Self {
+        if t.handling == Handling::OnIce {
+            Self::OnIce
+        } else if t.instructions.keep_at_37c {
+            Self::Body
+        } else {
+            Self::Room
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct GroupKey {
     // Two orders of one test never share a tube: the n-th order of a test only meets the n-th
@@ -132,9 +173,24 @@ struct GroupKey {
     occurrence: u32,
     position: u32,
     exclusive_test: Option<TestCode>,
-    handling: Handling,
+    temperature: Temperature,
     timing: Option<String>,
     blood_bank: bool,
+}
+
+impl GroupKey {
+    /// The key of `t` drawn into the container at `position` (the lab section is not part of
+    /// it: a test without a section shares with any, so sections are split when packing).
+    fn new(t: &TestDefinition, position: u32) -> Self {
+        Self {
+            occurrence: 0,
+            position,
+            exclusive_test: t.exclusive.then(|| t.code.clone()),
+            temperature: Temperature::of(t),
+            timing: t.timing.as_ref().map(|x| x.label.clone()),
+            blood_bank: t.labelling == Labelling::BloodBank,
+        }
+    }
 }
 
 impl<'a> Planner<'a> {
@@ -240,11 +296,7 @@ impl<'a> Planner<'a> {
                 }
                 let key = GroupKey {
                     occurrence: m.occurrence,
-                    position: order.position(c).expect("validated site"),
-                    exclusive_test: t.exclusive.then(|| t.code.clone()),
-                    handling: t.handling,
-                    timing: t.timing.as_ref().map(|x| x.label.clone()),
-                    blood_bank: t.labelling == Labelling::BloodBank,
+                    ..GroupKey::new(t, order.position(c).expect("validated site"))
                 };
                 groups
                     .entry(key)
@@ -342,7 +394,17 @@ fn tube(
 ) -> PlannedTube {
     let mut codes: Vec<TestCode> = tests.iter().map(|t| t.code.clone()).collect();
     codes.sort();
-    let required: u64 = tests.iter().map(|t| microlitres(t.min_volume_ml)).sum();
+    let required: u64 = tests.iter().map(|t| microlitres(t.blood_volume_ml())).sum();
+    // Any on-ice test makes the tube on ice (they share only with on-ice tests); otherwise
+    // any protect-from-light test wraps the whole tube.
+    let handling = [Handling::OnIce, Handling::ProtectFromLight]
+        .into_iter()
+        .find(|h| tests.iter().any(|t| t.handling == *h))
+        .unwrap_or(Handling::RoomTemperature);
+    let instructions = tests
+        .iter()
+        .map(|t| TubeInstructions::for_test(t, c))
+        .fold(TubeInstructions::default(), TubeInstructions::merge);
     PlannedTube {
         container: c.id.clone(),
         container_name: c.name.clone(),
@@ -355,31 +417,70 @@ fn tube(
         inversions: c.inversions,
         discard: false,
         position,
-        handling: tests
-            .first()
-            .map_or(Handling::RoomTemperature, |t| t.handling),
+        handling,
         exclusive,
         fill_to_line: c.fill_to_line,
         set: None,
         labelling: tests.first().map_or(Labelling::Standard, |t| t.labelling),
         timing: tests.iter().find_map(|t| t.timing.clone()),
         fasting: tests.iter().any(|t| t.fasting),
+        instructions,
     }
+}
+
+/// Packs tests into the fewest tubes of `capacity` µL, tests of different lab sections never
+/// together: each section is packed on its own, then the tests without a section fill the
+/// room left (sections in name order, first fit), and what remains is packed on its own.
+fn pack<'m, 't>(members: &[&'m Member<'t>], capacity: u64) -> Vec<Vec<&'m Member<'t>>> {
+    let mut sections: BTreeMap<&'t str, Vec<&'m Member<'t>>> = BTreeMap::new();
+    let mut free: Vec<&'m Member<'t>> = Vec::new();
+    for m in members {
+        match m.test.section.as_deref() {
+            Some(s) => sections.entry(s).or_default().push(*m),
+            None => free.push(*m),
+        }
+    }
+    if sections.is_empty() {
+        return pack_volumes(&free, capacity);
+    }
+    let mut bins: Vec<Vec<&'m Member<'t>>> = sections
+        .values()
+        .flat_map(|members| pack_volumes(members, capacity))
+        .collect();
+    let load = |b: &[&Member<'_>]| -> u64 { b.iter().map(|m| volume_ul(m.test)).sum() };
+    let mut left = Vec::new();
+    for m in sorted_by_volume(&free) {
+        match bins
+            .iter_mut()
+            .find(|b| load(b) + volume_ul(m.test) <= capacity)
+        {
+            Some(b) => b.push(m),
+            None => left.push(m),
+        }
+    }
+    bins.extend(pack_volumes(&left, capacity));
+    bins
+}
+
+fn volume_ul(t: &TestDefinition) -> u64 {
+    microlitres(t.blood_volume_ml())
+}
+
+fn sorted_by_volume<'m, 't>(members: &[&'m Member<'t>]) -> Vec<&'m Member<'t>> {
+    let mut items: Vec<&'m Member<'t>> = members.to_vec();
+    items.sort_by(|a, b| {
+        volume_ul(b.test)
+            .cmp(&volume_ul(a.test))
+            .then_with(|| a.test.code.cmp(&b.test.code))
+    });
+    items
 }
 
 /// Packs tests into the fewest tubes of `capacity` µL: exact search for the small groups seen
 /// in practice, first-fit decreasing beyond that.
-fn pack<'m, 't>(members: &[&'m Member<'t>], capacity: u64) -> Vec<Vec<&'m Member<'t>>> {
-    let mut items: Vec<&Member<'t>> = members.to_vec();
-    items.sort_by(|a, b| {
-        microlitres(b.test.min_volume_ml)
-            .cmp(&microlitres(a.test.min_volume_ml))
-            .then_with(|| a.test.code.cmp(&b.test.code))
-    });
-    let sizes: Vec<u64> = items
-        .iter()
-        .map(|m| microlitres(m.test.min_volume_ml))
-        .collect();
+fn pack_volumes<'m, 't>(members: &[&'m Member<'t>], capacity: u64) -> Vec<Vec<&'m Member<'t>>> {
+    let items = sorted_by_volume(members);
+    let sizes: Vec<u64> = items.iter().map(|m| volume_ul(m.test)).collect();
     let ffd = first_fit(&sizes, capacity);
     let ffd_bins = ffd.iter().max().map_or(0, |m| m + 1);
     let total: u64 = sizes.iter().sum();
@@ -476,6 +577,25 @@ pub fn render_table(plan: &TubePlan) -> String {
         }
         if t.fasting {
             notes.push("fasting".to_owned());
+        }
+        // Fill to the line and the handling are already noted above.
+        for i in t.instruction_items() {
+            match i.kind {
+                InstructionKind::KeepAt37c => notes.push("keep at 37 °C".to_owned()),
+                InstructionKind::DeliverWithin => notes.push(format!(
+                    "deliver within {} min",
+                    t.instructions.deliver_within_minutes.unwrap_or_default()
+                )),
+                InstructionKind::BottleOrder => {
+                    if let Some(b) = t.instructions.bottle {
+                        notes.push(format!("fill bottle {} of {}", b.place, b.of));
+                    }
+                }
+                InstructionKind::HandLabel => notes.push("hand-label".to_owned()),
+                InstructionKind::OnIce
+                | InstructionKind::ProtectFromLight
+                | InstructionKind::FillToLine => {}
+            }
         }
         let tests = if t.tests.is_empty() {
             "-".to_owned()

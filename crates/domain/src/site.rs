@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, CatalogData, TestCode, TestDefinition, CATALOG_FILE};
+use crate::catalog::{Catalog, CatalogData, TestCode, TestDefinition, VolumeOf, CATALOG_FILE};
 pub use crate::config_error::{ConfigError, ConfigProblem};
 use crate::order_of_draw::{ContainerType, OrderOfDraw, OrderOfDrawData, ORDER_OF_DRAW_FILE};
 use crate::safety::{SafetyRules, SAFETY_FILE};
@@ -102,14 +102,41 @@ impl SiteConfig {
                         ConfigProblem::UnknownContainer(c.to_string()),
                     ));
                 };
-                if t.min_volume_ml > container.usable_volume_ml {
+                if t.blood_volume_ml() > container.usable_volume_ml {
+                    let of = match t.volume_of {
+                        VolumeOf::Blood => String::new(),
+                        other => format!(" ({} mL of blood for that {other})", t.blood_volume_ml()),
+                    };
                     return Err(ConfigError::new(
                         catalog_file,
                         &entry,
                         ConfigProblem::Invalid(format!(
-                            "min_volume_ml {} is more than the {} mL usable in '{}'",
+                            "min_volume_ml {}{of} is more than the {} mL usable in '{}'",
                             t.min_volume_ml, container.usable_volume_ml, c
                         )),
+                    ));
+                }
+            }
+            let bottles = &t.instructions.bottle_order;
+            if !bottles.is_empty() {
+                let positions: Vec<Option<u32>> = bottles
+                    .iter()
+                    .map(|b| {
+                        t.containers
+                            .contains(b)
+                            .then(|| order_of_draw.position(b))
+                            .flatten()
+                    })
+                    .collect();
+                let in_order = positions.iter().all(Option::is_some)
+                    && positions.windows(2).all(|w| w[0] < w[1]);
+                if !in_order {
+                    return Err(ConfigError::new(
+                        catalog_file,
+                        &entry,
+                        ConfigProblem::Invalid(
+                            "bottle_order must list the test's own containers, each once, in the site's order of draw".into(),
+                        ),
                     ));
                 }
             }
@@ -296,6 +323,85 @@ mod tests {
         let site = SiteConfig::from_dir(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(site.catalog().tests().len(), 1);
-        assert_eq!(site.order_of_draw().containers().len(), 12);
+        assert_eq!(site.order_of_draw().containers().len(), 13);
+    }
+
+    fn with_catalog(catalog: &str) -> Result<SiteConfig, ConfigError> {
+        SiteConfig::from_json(
+            (ORDER_OF_DRAW_FILE, DEFAULT_ORDER_OF_DRAW_JSON),
+            ("c.json", catalog),
+        )
+    }
+
+    #[test]
+    fn a_bottle_order_against_the_order_of_draw_is_rejected_naming_the_test() {
+        let e = with_catalog(
+            r#"{"name":"x","tests":[{"code":"BCX","name":"Cultures","containers":["bc-aerobic","bc-anaerobic"],"min_volume_ml":8,"exclusive":true,"instructions":{"bottle_order":["bc-anaerobic","bc-aerobic"]}}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("c.json: tests[0] 'BCX': bottle_order"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_test_on_ice_and_at_37_degrees_is_rejected() {
+        let e = with_catalog(
+            r#"{"name":"x","tests":[{"code":"A","name":"A","containers":["gold-sst"],"min_volume_ml":1,"handling":"on-ice","instructions":{"keep_at_37c":true}}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("both on ice and kept at 37"), "{e}");
+    }
+
+    #[test]
+    fn a_serum_plasma_yield_outside_zero_to_one_is_rejected() {
+        let e = with_catalog(r#"{"name":"x","serum_plasma_yield":1.5,"tests":[]}"#).unwrap_err();
+        assert_eq!(e.entry, "serum_plasma_yield");
+    }
+
+    #[test]
+    fn a_serum_volume_too_large_for_its_tube_once_converted_to_blood_is_rejected() {
+        // 3 mL of serum is 6 mL of blood at the default yield: more than the 5 mL gold tube.
+        let e = with_catalog(
+            r#"{"name":"x","tests":[{"code":"A","name":"A","containers":["gold-sst"],"min_volume_ml":3,"volume_of":"serum"}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("6 mL of blood for that serum"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_instruction_is_refused_naming_the_file() {
+        let e = with_catalog(
+            r#"{"name":"x","tests":[{"code":"A","name":"A","containers":["gold-sst"],"min_volume_ml":1,"instructions":{"shake":true}}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("c.json"), "{e}");
+    }
+
+    #[test]
+    fn the_documented_catalog_entry_example_reads_and_plans_its_blood_volume() {
+        let readme = include_str!("../site/README.md");
+        let section = readme.split("## catalog.json").nth(1).unwrap();
+        let json = section
+            .split("```json")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let site = with_catalog(json).unwrap();
+        let nh3 = site.test(&code("NH3")).unwrap();
+        assert_eq!(nh3.volume_of, VolumeOf::Plasma);
+        assert_eq!(nh3.blood_volume_ml(), 2.0);
+        let plan = site
+            .plan(&["NH3"], crate::planner::Device::EvacuatedHolder)
+            .unwrap();
+        assert_eq!(plan.tubes[0].required_ml, 2.0);
+        assert_eq!(plan.tubes[0].instructions.deliver_within_minutes, Some(30));
     }
 }

@@ -22,6 +22,7 @@
 //! of birth ([`look_alikes`]), name and date of birth are not enough and the MRN is required
 //! ([`IdentifyContext`]).
 
+pub mod age;
 mod context;
 mod error;
 mod evidence;
@@ -33,6 +34,7 @@ mod mrn;
 mod name;
 pub mod wristband;
 
+pub use age::{age_in_years, is_under_two, YOUNG_CHILD_WARNING};
 pub use context::IdentifyContext;
 pub use error::IdentificationError;
 pub use evidence::{parse_birth_date, Evidence, Identifier, PatientIdentity, Presented};

@@ -1,4 +1,5 @@
 use super::*;
+use crate::instructions::InstructionKind;
 use proptest::prelude::*;
 
 fn site() -> SiteConfig {
@@ -95,8 +96,9 @@ fn tests_that_do_not_fit_one_tube_are_spread_over_as_few_tubes_as_possible() {
     assert!(plan.tubes.iter().all(|t| t.required_ml <= 5.0));
 }
 
+/// Cooling changes e.g. potassium: an on-ice test never shares a tube with room-temperature tests.
 #[test]
-fn tests_with_different_handling_never_share_a_tube() {
+fn an_on_ice_test_never_shares_a_tube_with_room_temperature_tests() {
     let plan = site()
         .plan(&["GLU", "LACT", "CMP", "TBIL"], Device::EvacuatedHolder)
         .unwrap();
@@ -108,12 +110,214 @@ fn tests_with_different_handling_never_share_a_tube() {
     assert_eq!(grey.len(), 2);
     assert_eq!(grey[0].handling, Handling::RoomTemperature);
     assert_eq!(grey[1].handling, Handling::OnIce);
-    let gold: Vec<_> = plan
+    assert!(grey[1].instructions.on_ice && !grey[0].instructions.on_ice);
+}
+
+/// Light protection wraps the whole tube and harms no room-temperature test (lab-directory
+/// practice): total bilirubin shares the gold tube with a CMP, and that tube is protected.
+#[test]
+fn total_bilirubin_shares_the_gold_tube_with_a_cmp_which_is_then_protected_from_light() {
+    let plan = site()
+        .plan(&["CMP", "TBIL"], Device::EvacuatedHolder)
+        .unwrap();
+    assert_eq!(containers(&plan), ["gold-sst"]);
+    let gold = &plan.tubes[0];
+    assert_eq!(gold.tests.len(), 2);
+    assert_eq!(gold.handling, Handling::ProtectFromLight);
+    assert!(gold.instructions.protect_from_light);
+    let titles: Vec<_> = gold
+        .instruction_items()
+        .iter()
+        .map(|i| i.title.clone())
+        .collect();
+    assert_eq!(titles, ["Protect from light"]);
+}
+
+/// CLSI GP41 places trace-element tubes by their additive: the serum (clot activator) royal
+/// blue in the serum position with 5 inversions, the K2EDTA one in the EDTA position with 8.
+#[test]
+fn royal_blue_trace_element_tubes_are_drawn_in_the_place_of_their_additive_per_clsi_gp41() {
+    let plan = site()
+        .plan(
+            &["HLA", "PB", "GLU", "CBC", "ZN", "CMP"],
+            Device::EvacuatedHolder,
+        )
+        .unwrap();
+    assert_eq!(
+        containers(&plan),
+        [
+            "gold-sst",
+            "royal-blue-trace",
+            "lavender-edta",
+            "royal-blue-edta",
+            "grey-fluoride",
+            "yellow-acd"
+        ]
+    );
+    let zinc = &plan.tubes[1];
+    assert_eq!(zinc.tests, [TestCode::parse("ZN").unwrap()]);
+    assert_eq!(zinc.inversions, 5);
+    assert_eq!(zinc.additive, "clot activator (trace-element free)");
+    let lead = &plan.tubes[3];
+    assert_eq!(lead.tests, [TestCode::parse("PB").unwrap()]);
+    assert_eq!(lead.inversions, 8);
+    assert_eq!(lead.additive, "K2EDTA (trace-element free)");
+}
+
+/// Tests run by different lab sections or analysers never share a tube: the CBC is
+/// haematology whole blood, BNP chemistry EDTA plasma, so BNP gets its own lavender tube.
+#[test]
+fn bnp_never_shares_the_cbc_tube_because_different_lab_sections_never_share_a_tube() {
+    let plan = site()
+        .plan(&["CBC", "BNP", "ESR"], Device::EvacuatedHolder)
+        .unwrap();
+    assert_eq!(containers(&plan), ["lavender-edta", "lavender-edta"]);
+    let tests: Vec<Vec<&str>> = plan
         .tubes
         .iter()
-        .filter(|t| t.container.as_str() == "gold-sst")
+        .map(|t| t.tests.iter().map(TestCode::as_str).collect())
         .collect();
-    assert_eq!(gold.len(), 2, "TBIL is protected from light, CMP is not");
+    assert_eq!(tests, [vec!["BNP"], vec!["CBC", "ESR"]]);
+}
+
+#[test]
+fn a_test_without_a_section_shares_a_tube_with_any_section() {
+    let plan = site()
+        .plan(&["CBC", "HBA1C"], Device::EvacuatedHolder)
+        .unwrap();
+    assert_eq!(plan.tubes.len(), 1);
+    assert_eq!(plan.tubes[0].tests.len(), 2);
+}
+
+/// The citrate tube is filled to the line whatever is ordered, and its plasma serves every
+/// coagulation test: PT, APTT, fibrinogen and D-dimer list the plasma they use, so together
+/// they fit one 2.7 mL tube.
+#[test]
+fn pt_aptt_fibrinogen_and_d_dimer_come_from_one_citrate_tube_filled_to_the_line() {
+    let plan = site()
+        .plan(&["PT", "APTT", "FIB", "DDIM"], Device::EvacuatedHolder)
+        .unwrap();
+    assert_eq!(containers(&plan), ["light-blue-citrate"]);
+    let tube = &plan.tubes[0];
+    assert_eq!(tube.tests.len(), 4);
+    assert!(tube.fill_to_line && tube.instructions.fill_to_line);
+    assert_eq!(tube.volume_ml, 2.7);
+    assert_eq!(
+        tube.required_ml, 2.0,
+        "4 x 0.25 mL plasma at a yield of 0.5"
+    );
+}
+
+#[test]
+fn ammonia_goes_on_ice_to_the_lab_within_30_minutes_and_lactate_within_15() {
+    let plan = site()
+        .plan(&["NH3", "LACT"], Device::EvacuatedHolder)
+        .unwrap();
+    assert_eq!(containers(&plan), ["green-heparin", "grey-fluoride"]);
+    for (tube, minutes) in plan.tubes.iter().zip([30, 15]) {
+        assert!(tube.instructions.on_ice);
+        assert_eq!(tube.instructions.deliver_within_minutes, Some(minutes));
+        let items = tube.instruction_items();
+        assert_eq!(items[0].kind, InstructionKind::OnIce);
+        assert_eq!(
+            items[1].text,
+            format!("Take the tube to the lab within {minutes} minutes of the draw.")
+        );
+    }
+}
+
+#[test]
+fn the_aerobic_blood_culture_bottle_is_filled_first() {
+    let plan = site().plan(&["BCX"], Device::Winged).unwrap();
+    let places: Vec<_> = plan
+        .tubes
+        .iter()
+        .map(|t| (t.container.as_str(), t.instructions.bottle.unwrap().place))
+        .collect();
+    assert_eq!(places, [("bc-aerobic", 1), ("bc-anaerobic", 2)]);
+    assert_eq!(
+        plan.tubes[0].instruction_items()[0].text,
+        "Fill this bottle first (bottle 1 of 2)."
+    );
+}
+
+#[test]
+fn the_type_and_screen_tube_is_hand_labelled() {
+    let plan = site().plan(&["TS"], Device::EvacuatedHolder).unwrap();
+    assert!(plan.tubes[0].instructions.hand_label);
+    assert_eq!(
+        plan.tubes[0].instruction_items()[0].kind,
+        InstructionKind::HandLabel
+    );
+}
+
+#[test]
+fn a_discard_tube_carries_no_fill_to_the_line_instruction() {
+    let plan = site().plan(&["PT"], Device::Winged).unwrap();
+    assert!(plan.tubes[0].discard);
+    assert!(plan.tubes[0].instruction_items().is_empty());
+}
+
+#[test]
+fn a_tube_planned_before_tubes_carried_instructions_still_shows_its_handling() {
+    let plan = site().plan(&["LACT"], Device::EvacuatedHolder).unwrap();
+    let mut v = serde_json::to_value(&plan).unwrap();
+    v[0].as_object_mut().unwrap().remove("instructions");
+    let old: TubePlan = serde_json::from_value(v).unwrap();
+    assert!(old.tubes[0].instructions.is_empty());
+    let kinds: Vec<_> = old.tubes[0]
+        .instruction_items()
+        .iter()
+        .map(|i| i.kind)
+        .collect();
+    assert_eq!(kinds, [InstructionKind::OnIce]);
+}
+
+/// A site with a 37 °C test and a stricter serum yield, to test what the seed catalog lacks.
+fn warm_site() -> SiteConfig {
+    let catalog = r#"{
+      "name": "warm",
+      "serum_plasma_yield": 0.4,
+      "tests": [
+        {"code": "CMP", "name": "CMP", "containers": ["gold-sst"], "min_volume_ml": 0.8, "volume_of": "serum"},
+        {"code": "CRYO", "name": "Cryoglobulins", "containers": ["gold-sst"], "min_volume_ml": 1,
+         "instructions": {"keep_at_37c": true, "deliver_within_minutes": 60}},
+        {"code": "LDH", "name": "LDH", "containers": ["gold-sst"], "min_volume_ml": 1, "volume_of": "serum"}
+      ]
+    }"#;
+    SiteConfig::from_json(
+        (
+            crate::order_of_draw::ORDER_OF_DRAW_FILE,
+            crate::site::DEFAULT_ORDER_OF_DRAW_JSON,
+        ),
+        ("warm/catalog.json", catalog),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_37_degree_test_never_shares_a_tube_with_room_temperature_tests() {
+    let plan = warm_site()
+        .plan(&["CMP", "CRYO"], Device::EvacuatedHolder)
+        .unwrap();
+    assert_eq!(plan.tubes.len(), 2);
+    let warm = plan
+        .tubes
+        .iter()
+        .find(|t| t.tests == [TestCode::parse("CRYO").unwrap()])
+        .unwrap();
+    assert!(warm.instructions.keep_at_37c);
+    assert_eq!(warm.instruction_items()[0].title, "Keep at 37 °C");
+}
+
+#[test]
+fn a_serum_volume_is_planned_as_the_blood_that_yields_it() {
+    // 0.8 mL + 1 mL serum at a yield of 0.4 is 2 + 2.5 = 4.5 mL of blood: one 5 mL tube.
+    let plan = warm_site()
+        .plan(&["CMP", "LDH"], Device::EvacuatedHolder)
+        .unwrap();
+    assert_eq!(plan.tubes.len(), 1);
+    assert_eq!(plan.tubes[0].required_ml, 4.5);
 }
 
 #[test]
@@ -210,6 +414,22 @@ fn the_table_lists_tubes_in_order_with_their_tests() {
 }
 
 #[test]
+fn the_table_notes_each_tubes_handling_instructions() {
+    let plan = site()
+        .plan(&["BCX", "NH3", "TS"], Device::EvacuatedHolder)
+        .unwrap();
+    let table = render_table(&plan);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[2].contains("fill bottle 1 of 2"), "{table}");
+    assert!(lines[3].contains("fill bottle 2 of 2"), "{table}");
+    assert!(
+        lines[4].contains("ON ICE; deliver within 30 min"),
+        "{table}"
+    );
+    assert!(lines[5].contains("hand-label"), "{table}");
+}
+
+#[test]
 fn devices_parse_from_their_cli_names() {
     assert_eq!("winged".parse::<Device>().unwrap(), Device::Winged);
     assert_eq!("butterfly".parse::<Device>().unwrap(), Device::Winged);
@@ -289,6 +509,24 @@ proptest! {
     fn reordering_the_input_never_changes_the_plan((codes, shuffled, device, strict) in any_order()) {
         let s = site().with_discard_before_any_coagulation(strict);
         prop_assert_eq!(s.plan(&codes, device).unwrap(), s.plan(&shuffled, device).unwrap());
+    }
+
+    #[test]
+    fn the_plan_never_puts_tests_of_two_lab_sections_or_on_ice_and_light_protected_tests_together((codes, _, device, _s) in any_order()) {
+        let s = site();
+        let plan = s.plan(&codes, device).unwrap();
+        for t in &plan.tubes {
+            let defs: Vec<_> = t.tests.iter().map(|c| s.test(c).unwrap()).collect();
+            let mut sections: Vec<&str> = defs.iter().filter_map(|d| d.section.as_deref()).collect();
+            sections.dedup();
+            prop_assert!(sections.len() <= 1, "{:?}", t.tests);
+            if t.handling == Handling::ProtectFromLight || t.instructions.protect_from_light {
+                prop_assert!(defs.iter().all(|d| d.handling != Handling::OnIce), "{:?}", t.tests);
+                prop_assert!(!t.instructions.on_ice);
+            }
+            let ice = defs.iter().filter(|d| d.handling == Handling::OnIce).count();
+            prop_assert!(ice == 0 || ice == defs.len(), "{:?}", t.tests);
+        }
     }
 
     #[test]
