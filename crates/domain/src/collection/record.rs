@@ -43,6 +43,11 @@ pub struct Collection {
     /// serialised) otherwise, so records made before voids existed keep their hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) voided: Option<Void>,
+    /// The site's window either side of a due time for a test without catalog timing (copied
+    /// at start, so the draw checks it). Absent when it is the shipped default, and in records
+    /// made before it was copied, which the shipped default applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) default_window_minutes: Option<u32>,
 }
 
 impl Collection {
@@ -105,6 +110,9 @@ impl Collection {
             }],
             second_scan_required: site.safety().second_wristband_scan,
             voided: None,
+            // Kept only when the site changed it, so records of default sites read as before.
+            default_window_minutes: Some(site.default_window_minutes())
+                .filter(|m| *m != crate::catalog::DEFAULT_WINDOW_MINUTES),
         })
     }
 
