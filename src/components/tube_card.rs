@@ -86,7 +86,7 @@ pub fn TubeCard(
                     <dt>"Tests"</dt>
                     <dd data-testid="tube-tests">{tests}</dd>
                     {handling.map(|h| view! { <dt>"Handling"</dt><dd class="strong">{h}</dd> })}
-                    {timing.map(|x| view! { <dt>"Timed"</dt><dd class="strong">{x}</dd> })}
+                    {timing.map(|x| view! { <dt>"Timed"</dt><dd class="strong" data-testid="tube-timing">{x}</dd> })}
                 </dl>
             </div>
             <div class="tube-action">{children()}</div>

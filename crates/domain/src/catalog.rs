@@ -441,6 +441,24 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_timing_example_reads_as_a_trough() {
+        let readme = include_str!("../site/README.md");
+        let section = readme.split("### Timed draws").nth(1).unwrap();
+        let json = section
+            .split("```json")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let t: Timing = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            (t.before(), t.after(), t.last_dose, t.problem()),
+            (30, 0, true, None)
+        );
+    }
+
+    #[test]
     fn tests_can_be_found_by_loinc() {
         let c = Catalog::validate(CATALOG_FILE, default_data()).unwrap();
         assert_eq!(c.by_loinc("4092-3").unwrap().code.as_str(), "VANCT");

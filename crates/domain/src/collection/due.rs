@@ -4,7 +4,9 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 
 use super::error::CollectionError;
 use super::order::Order;
+use super::record::Collection;
 use super::time::DeviceTime;
+use super::tube::TubeRecord;
 use crate::catalog::{TestCode, Timing};
 use crate::clock_text::hm;
 use crate::site::SiteConfig;
@@ -140,6 +142,38 @@ impl Due {
     }
 }
 
+impl Collection {
+    /// The window tube `tube` is drawn in: the first of its orders with a due time, with the
+    /// tube's catalog timing, or the site's default window for a test without one.
+    pub fn tube_window(&self, tube: &TubeRecord) -> Option<Window> {
+        let default = self
+            .default_window_minutes
+            .unwrap_or(crate::catalog::DEFAULT_WINDOW_MINUTES);
+        self.orders_for_tube(tube)
+            .into_iter()
+            .find_map(|o| o.due_at)
+            .map(|due| Window::new(due, tube.tube.timing.as_ref(), default))
+    }
+
+    /// The tube's timing in words for the tube card, in local time at `offset` (see
+    /// [`Window::words`]); a timed test whose order has no due time says its draw needs a reason.
+    pub fn tube_timing_words(&self, tube: &TubeRecord, offset: &FixedOffset) -> Option<String> {
+        match (self.tube_window(tube), &tube.tube.timing) {
+            (Some(w), _) => Some(w.words(offset)),
+            (None, Some(t)) => Some(format!(
+                "{}: no due time on the order, so drawing needs a reason",
+                t.label
+            )),
+            (None, None) => None,
+        }
+    }
+
+    /// True when tube `tube` is a drug level whose last dose is not recorded yet.
+    pub fn last_dose_missing(&self, tube: &TubeRecord) -> bool {
+        tube.tube.timing.as_ref().is_some_and(|t| t.last_dose) && tube.last_dose.is_none()
+    }
+}
+
 /// Refuses orders that are not due at `now` (their window opens later), naming the first one
 /// and when its window opens: a draw takes only what is due now.
 pub fn ensure_due(
@@ -257,6 +291,26 @@ mod tests {
             bmp.words(&utc),
             "Timed draw: draw 20:30\u{2013}21:30 (target 21:00)"
         );
+    }
+
+    #[test]
+    fn a_tube_card_says_the_trough_window_and_that_a_timed_test_without_due_time_needs_a_reason() {
+        let plus_two = FixedOffset::east_opt(7200).unwrap();
+        let c = identified(vec![timed("VANCT", "2024-05-01T19:00:00Z")]);
+        let tube = &c.tubes()[0];
+        assert_eq!(
+            c.tube_timing_words(tube, &plus_two).as_deref(),
+            Some("TROUGH: draw 20:30\u{2013}21:00, before the 21:00 dose")
+        );
+        assert!(c.last_dose_missing(tube));
+        let c = identified(vec![order("sr-cort", "CORT")]);
+        assert_eq!(
+            c.tube_timing_words(&c.tubes()[0], &plus_two).as_deref(),
+            Some("AM CORTISOL: no due time on the order, so drawing needs a reason")
+        );
+        assert!(!c.last_dose_missing(&c.tubes()[0]));
+        let c = identified(vec![order("sr-cbc", "CBC")]);
+        assert_eq!(c.tube_timing_words(&c.tubes()[0], &plus_two), None);
     }
 
     #[test]
