@@ -236,6 +236,12 @@ pub fn DrawList() -> impl IntoView {
     let revision = Revision::expect();
     let navigate = use_navigate();
     let query = RwSignal::new(String::new());
+    // The clock the "nothing due until" buttons watch: a trough's window opens while the
+    // list is open, and its patient can then be collected without a reload.
+    let clock = RwSignal::new(Utc::now());
+    crate::hooks::use_interval::use_interval(std::time::Duration::from_secs(20), move || {
+        clock.set(Utc::now())
+    });
     let round = LocalResource::new(move || {
         revision.track();
         async move { load(db.0.await?).await }
@@ -309,7 +315,7 @@ pub fn DrawList() -> impl IntoView {
     let list = move || {
         round.get().map(|res| match res {
             Err(e) => view! { <ErrorNote error=AppError::from(e) /> }.into_any(),
-            Ok(r) => render(r, query, start, set_needle, acknowledge).into_any(),
+            Ok(r) => render(r, query, start, set_needle, acknowledge, clock).into_any(),
         })
     };
 
@@ -425,9 +431,10 @@ fn render(
     start: Action<String, Result<String, AppError>>,
     set_needle: Action<Device, Result<(), AppError>>,
     acknowledge: Action<(), Result<(), AppError>>,
+    clock: RwSignal<DateTime<Utc>>,
 ) -> impl IntoView {
     let notices = notices_view(&r, acknowledge);
-    let now = Utc::now();
+    let now = clock.get_untracked();
     let all = rows(&r, now);
     let needle = r.needle;
     let draft_count = r.drafts.len();
@@ -500,7 +507,7 @@ fn render(
                                     <h2 class=format!("section-title {}", section.code())>
                                         {section.title()}
                                     </h2>
-                                    {rows.into_iter().map(|row| patient_card(row, &site, start, now)).collect_view()}
+                                    {rows.into_iter().map(|row| patient_card(row, &site, start, now, clock)).collect_view()}
                                 </section>
                             }
                         })
@@ -516,6 +523,7 @@ fn patient_card(
     site: &SiteConfig,
     start: Action<String, Result<String, AppError>>,
     now: DateTime<Utc>,
+    clock: RwSignal<DateTime<Utc>>,
 ) -> impl IntoView {
     let id = row.patient.identity.clone();
     let pid = row.patient.id.to_string();
@@ -579,12 +587,21 @@ fn patient_card(
             Done::Cancelled => "Cancelled by the lab",
         };
         view! { <span class="badge ok" data-testid="patient-done">{text}</span> }.into_any()
-    } else if row.orders.is_empty() && row.draft.is_none() {
-        // Only timed orders whose window opens later: nothing to draw yet.
-        let when = opens.map(local_hm).unwrap_or_default();
+    } else if let (true, None, Some(opens)) = (row.orders.is_empty(), &row.draft, opens) {
+        // Only timed orders whose window opens later: nothing to draw until it opens.
+        let when = local_hm(opens);
+        let waiting = move || clock.get() < opens;
+        let pid = pid.clone();
         view! {
-            <button class="button" disabled=true data-testid=format!("collect-{}", id.mrn)>
-                {format!("Nothing due until {when}")}
+            <button
+                class=move || if waiting() { "button" } else { "button primary" }
+                disabled=move || waiting() || start.pending().get()
+                data-testid=format!("collect-{}", id.mrn)
+                on:click=move |_| {
+                    start.dispatch(pid.clone());
+                }
+            >
+                {move || if waiting() { format!("Nothing due until {when}") } else { "Collect".to_string() }}
             </button>
         }
         .into_any()

@@ -99,7 +99,9 @@ async fn a_stat_now_is_drawn_alone_and_a_trough_due_in_four_hours_stays_on_the_l
     let listed = browser.texts_of_all("later-order").await?;
     ensure!(listed.contains(&later), "{listed:?}");
     scroll_to_patient(&browser, MRN).await?;
-    browser.capture_both_sizes("40-draw-list-trough-later").await?;
+    browser
+        .capture_both_sizes("40-draw-list-trough-later")
+        .await?;
 
     // The draw plans the troponin's tube only.
     collect(&browser, MRN, WRISTBAND).await?;
@@ -124,7 +126,9 @@ async fn a_stat_now_is_drawn_alone_and_a_trough_due_in_four_hours_stays_on_the_l
     let later_section = browser.text_of("section-later").await?;
     ensure!(later_section.contains("VARGA, Tessa"), "{later_section}");
     scroll_to_patient(&browser, MRN).await?;
-    browser.capture_both_sizes("41-draw-list-after-stat").await?;
+    browser
+        .capture_both_sizes("41-draw-list-after-stat")
+        .await?;
 
     // The trough is due once its window opens, by the rule the list uses.
     let worklist = lab.worklist(&token).await?;
@@ -191,7 +195,9 @@ async fn a_trough_is_drawn_before_its_dose_with_the_last_dose_and_after_it_only_
     );
     ensure!(words == expected, "{words} / {expected}");
     ensure!(!browser.element("mark-drawn-1").await?.is_enabled().await?);
-    browser.capture_both_sizes("42-tubes-trough-last-dose").await?;
+    browser
+        .capture_both_sizes("42-tubes-trough-last-dose")
+        .await?;
     let dose = (Utc::now() - Duration::hours(12)).with_timezone(&Local);
     browser
         .type_into("last-dose-value-1", &dose.format("%H:%M").to_string())
@@ -220,9 +226,17 @@ async fn a_trough_is_drawn_before_its_dose_with_the_last_dose_and_after_it_only_
         question.contains("TROUGH is 2") && question.contains("after its target time"),
         "{question}"
     );
-    ensure!(!browser.element("window-confirm").await?.is_enabled().await?);
+    ensure!(
+        !browser
+            .element("window-confirm")
+            .await?
+            .is_enabled()
+            .await?
+    );
     ensure!(browser.texts_of_all("drawn-at-1").await?.is_empty());
-    browser.capture_both_sizes("43-tubes-trough-past-dose").await?;
+    browser
+        .capture_both_sizes("43-tubes-trough-past-dose")
+        .await?;
     browser.type_into("window-reason", REASON).await?;
     browser.click("window-confirm").await?;
     browser.wait_for("drawn-at-1").await?;
@@ -236,10 +250,7 @@ async fn a_trough_is_drawn_before_its_dose_with_the_last_dose_and_after_it_only_
             let tube = &v.body["record"]["tubes"][0];
             ensure!(tube["last_dose"].is_string(), "{tube}");
             if let Some(w) = tube.get("window_override").filter(|w| !w.is_null()) {
-                ensure!(
-                    w["after_minutes"] == 0 && w["before_minutes"] == 30,
-                    "{w}"
-                );
+                ensure!(w["after_minutes"] == 0 && w["before_minutes"] == 30, "{w}");
                 reasons.push(w["reason"].as_str().unwrap_or_default().to_owned());
             }
         }
