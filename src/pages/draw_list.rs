@@ -119,6 +119,11 @@ fn rows(round: &Round, now: DateTime<Utc>) -> Vec<Row> {
     // The domain's rule orders the list; patients follow their most urgent order.
     let mut orders: Vec<_> = w.orders.iter().map(|o| o.order.clone()).collect();
     sort_draw_list(&mut orders, &round.site, now);
+    let position: HashMap<&str, usize> = orders
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.as_str(), i))
+        .collect();
     let mut grouped: HashMap<&str, Vec<WorklistOrder>> = HashMap::new();
     let mut first: Vec<&drawline_domain::Order> = Vec::new();
     for o in &orders {
@@ -130,7 +135,7 @@ fn rows(round: &Round, now: DateTime<Utc>) -> Vec<Row> {
             list.push((*wo).clone());
         }
     }
-    let mut out: Vec<Row> = Vec::with_capacity(first.len());
+    let mut out: Vec<(usize, Row)> = Vec::with_capacity(first.len());
     for o in first {
         let Some(patient) = patients.get(o.patient.as_str()) else {
             continue;
@@ -151,7 +156,14 @@ fn rows(round: &Round, now: DateTime<Utc>) -> Vec<Row> {
                 Done::Cancelled
             }
         });
-        let section = DrawSection::of(o, &round.site, now);
+        // A patient is placed by their most urgent open order (a collected STAT no longer
+        // holds a trough due tonight at the top).
+        let lead = open.first().map_or(o, |x| &x.order);
+        let section = DrawSection::of(lead, &round.site, now);
+        let place = position
+            .get(lead.id.as_str())
+            .copied()
+            .unwrap_or(usize::MAX);
         // Each open order is judged once: due now, or later with its window.
         let mut due_now = Vec::with_capacity(open.len());
         let mut later = Vec::new();
@@ -161,16 +173,20 @@ fn rows(round: &Round, now: DateTime<Utc>) -> Vec<Row> {
                 _ => due_now.push(x),
             }
         }
-        out.push(Row {
-            patient: (*patient).clone(),
-            orders: if done.is_some() { mine } else { due_now },
-            done,
-            later,
-            section,
-            draft: drafts.get(patient.id.as_str()).cloned(),
-        });
+        out.push((
+            place,
+            Row {
+                patient: (*patient).clone(),
+                orders: if done.is_some() { mine } else { due_now },
+                done,
+                later,
+                section,
+                draft: drafts.get(patient.id.as_str()).cloned(),
+            },
+        ));
     }
-    out
+    out.sort_by_key(|(place, _)| *place);
+    out.into_iter().map(|(_, row)| row).collect()
 }
 
 fn matches(row: &Row, query: &str) -> bool {
