@@ -269,6 +269,39 @@ mod tests {
     }
 
     #[test]
+    fn a_sites_own_default_window_is_kept_in_the_record_and_checked_at_the_draw() {
+        let text = r#"{"name":"x","default_window_minutes":90,"tests":[{"code":"BMP","name":"BMP","containers":["gold-sst"],"min_volume_ml":1}]}"#;
+        let wide = SiteConfig::from_json(
+            (
+                "order-of-draw.json",
+                crate::site::DEFAULT_ORDER_OF_DRAW_JSON,
+            ),
+            ("catalog.json", text),
+        )
+        .unwrap();
+        let start = t("2024-05-01T08:00:00+02:00");
+        let mut c = Collection::start(
+            crate::collection::CollectionId(uuid::Uuid::nil()),
+            peter(),
+            vec![timed("BMP", "2024-05-01T07:30:00Z")],
+            &wide,
+            crate::planner::Device::EvacuatedHolder,
+            &nurse(),
+            start,
+        )
+        .unwrap();
+        c.identify(&wristband(), &Default::default(), &nurse(), start)
+            .unwrap();
+        // 80 minutes early: inside this site's 90, outside the shipped 30.
+        let now = t("2024-05-01T08:10:00+02:00");
+        assert!(c.tube_window(&c.tubes()[0]).unwrap().contains(now.utc));
+        c.record_draw(1, now, None, &nurse(), now).unwrap();
+        assert!(serde_json::to_string(&c)
+            .unwrap()
+            .contains("\"default_window_minutes\":90"));
+    }
+
+    #[test]
     fn the_window_in_words_says_a_trough_comes_before_the_dose() {
         let utc = FixedOffset::east_opt(0).unwrap();
         let plus_two = FixedOffset::east_opt(7200).unwrap();
