@@ -205,6 +205,20 @@ fn local_hm(t: DateTime<Utc>) -> String {
     drawline_domain::clock_text::hm(&t.with_timezone(&chrono::Local))
 }
 
+/// `21:00` today, `00:30 tomorrow`, or the date beyond, in local time: a later draw may be
+/// after midnight.
+fn local_when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let (day, today) = (
+        t.with_timezone(&chrono::Local).date_naive(),
+        now.with_timezone(&chrono::Local).date_naive(),
+    );
+    match (day - today).num_days() {
+        0 => local_hm(t),
+        1 => format!("{} tomorrow", local_hm(t)),
+        _ => format!("{} {}", drawline_domain::clock_text::ymd(&day), local_hm(t)),
+    }
+}
+
 /// What the row says of a timed order due now: its window, and whether it is overdue.
 fn timing_text(site: &SiteConfig, o: &WorklistOrder, now: DateTime<Utc>) -> Option<String> {
     let due = Due::of(&o.order, site, now);
@@ -236,11 +250,11 @@ fn timing_text(site: &SiteConfig, o: &WorklistOrder, now: DateTime<Utc>) -> Opti
 }
 
 /// What the row says of a timed order due later: `Vancomycin trough due 21:00, window opens 20:30`.
-fn later_text(name: &str, w: &Window) -> String {
+fn later_text(name: &str, w: &Window, now: DateTime<Utc>) -> String {
     format!(
         "{name} due {}, window opens {}",
-        local_hm(w.target),
-        local_hm(w.opens())
+        local_when(w.target, now),
+        local_when(w.opens(), now)
     )
 }
 
@@ -581,7 +595,7 @@ fn patient_card(
                     <li data-testid="later-order">
                         <span class="test-code">{o.order.test.to_string()}</span>
                         " "
-                        {later_text(&name_of(o), w)}
+                        {later_text(&name_of(o), w, now)}
                     </li>
                 }
             })
@@ -605,12 +619,12 @@ fn patient_card(
         view! { <span class="badge ok" data-testid="patient-done">{text}</span> }.into_any()
     } else if let (true, None, Some(opens)) = (row.orders.is_empty(), &row.draft, opens) {
         // Only timed orders whose window opens later: nothing to draw until it opens.
-        let when = local_hm(opens);
+        let when = local_when(opens, now);
         let waiting = move || clock.get() < opens;
         let pid = pid.clone();
         view! {
             <button
-                class=move || if waiting() { "button" } else { "button primary" }
+                class=move || if waiting() { "button waiting" } else { "button primary" }
                 disabled=move || waiting() || start.pending().get()
                 data-testid=format!("collect-{}", id.mrn)
                 on:click=move |_| {

@@ -19,6 +19,16 @@ fn local_hm(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%H:%M").to_string()
 }
 
+/// As the draw list says when a later window opens: `HH:MM`, `HH:MM tomorrow` after midnight.
+fn local_when(t: DateTime<Utc>) -> String {
+    let days = (t.with_timezone(&Local).date_naive() - Local::now().date_naive()).num_days();
+    match days {
+        0 => local_hm(t),
+        1 => format!("{} tomorrow", local_hm(t)),
+        _ => t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
 /// Whole seconds, as an RFC 3339 due time.
 fn due_in(minutes: i64) -> DateTime<Utc> {
     let t = Utc::now() + Duration::minutes(minutes);
@@ -87,10 +97,10 @@ async fn a_stat_now_is_drawn_alone_and_a_trough_due_in_four_hours_stays_on_the_l
     import_and_prepare(&browser, &lab, &token, &csv).await?;
 
     // The draw list: the patient under STAT, the troponin due now, the trough later with its time.
-    let opens = local_hm(trough_due - Duration::minutes(30));
+    let opens = local_when(trough_due - Duration::minutes(30));
     let later = format!(
         "VANCT Vancomycin trough due {}, window opens {opens}",
-        local_hm(trough_due)
+        local_when(trough_due)
     );
     let stat_section = browser.text_of("section-stat").await?;
     ensure!(stat_section.contains("VARGA, Tessa"), "{stat_section}");

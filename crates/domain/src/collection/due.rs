@@ -193,6 +193,17 @@ pub fn ensure_due(
     Ok(())
 }
 
+/// A window's sides in words, for messages: `±30 min`, `the 30 min before it`,
+/// `the 60 min after it`, `20 min before to 40 min after`.
+pub(super) fn sides_text(before: u32, after: u32) -> String {
+    match (before, after) {
+        (b, a) if b == a => format!("\u{b1}{b} min"),
+        (b, 0) => format!("the {b} min before it"),
+        (0, a) => format!("the {a} min after it"),
+        (b, a) => format!("{b} min before to {a} min after"),
+    }
+}
+
 /// The test a `NotDueYet` names, for its message.
 pub(super) fn not_due_text(test: &TestCode, opens: &DeviceTime) -> String {
     format!(

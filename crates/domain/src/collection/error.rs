@@ -93,7 +93,7 @@ pub enum CollectionError {
     #[error("a reason is required")]
     ReasonRequired,
     /// Timed draw outside its window without a recorded override.
-    #[error("{label} is {} min {} its target time, outside its window ({before_minutes} min before to {after_minutes} min after): confirm with a reason", .minutes_from_target.abs(), if *.minutes_from_target < 0 { "before" } else { "after" })]
+    #[error("{label} is {} min {} its target time, outside its window ({}): confirm with a reason", .minutes_from_target.abs(), if *.minutes_from_target < 0 { "before" } else { "after" }, super::due::sides_text(*.before_minutes, *.after_minutes))]
     OutsideWindow {
         /// Tube index.
         tube: u32,

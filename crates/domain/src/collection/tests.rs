@@ -244,7 +244,7 @@ fn a_trough_drawn_after_its_dose_time_needs_a_reason_recorded_with_both_sides_of
     let e = c.record_draw(1, now, None, &nurse(), now).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "TROUGH is 20 min after its target time, outside its window (30 min before to 0 min after): confirm with a reason"
+        "TROUGH is 20 min after its target time, outside its window (the 30 min before it): confirm with a reason"
     );
     c.record_draw(1, now, Some("dose given late"), &nurse(), now)
         .unwrap();
@@ -295,6 +295,10 @@ fn a_due_time_on_a_test_without_timing_is_checked_against_the_sites_default_wind
             before_minutes: 30,
             after_minutes: 30,
         }
+    );
+    assert!(
+        e.to_string().contains("outside its window (\u{b1}30 min)"),
+        "{e}"
     );
     let inside = t("2024-05-01T08:31:00+02:00");
     c.record_draw(1, inside, None, &nurse(), inside).unwrap();
