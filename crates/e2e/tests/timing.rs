@@ -193,7 +193,9 @@ async fn a_trough_is_drawn_before_its_dose_with_the_last_dose_and_after_it_only_
     let card = browser.patient_card_text(PAST).await?;
     ensure!(card.contains("overdue"), "{card}");
     scroll_to_patient(&browser, SOON).await?;
-    browser.capture_both_sizes("44-draw-list-troughs-due-now").await?;
+    browser
+        .capture_both_sizes("44-draw-list-troughs-due-now")
+        .await?;
 
     // Due in 10 minutes: inside its window. The card says the window in words, and "Drawn"
     // waits for the last dose.
