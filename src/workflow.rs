@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use drawline_domain::api::{Worklist, WorklistOrder};
-use drawline_domain::collection::KnownLabels;
+use drawline_domain::collection::{ensure_due, Due, KnownLabels};
 use drawline_domain::{
     Collection, CollectionError, CollectionId, CollectorId, Device, DeviceTime,
     FinalizedCollection, Patient, SiteConfig,
@@ -144,6 +144,9 @@ pub enum StartError {
     /// Every order is already finalized.
     #[error("every order for this patient is already collected")]
     NothingOpen,
+    /// Open orders, but none due yet: the first window opens at this local time.
+    #[error("nothing is due yet for this patient: the first window opens at {0}")]
+    NothingDueYet(String),
     /// A rule refused it (e.g. a test missing from the catalog).
     #[error("{0}")]
     Rule(#[from] CollectionError),
@@ -163,7 +166,9 @@ pub fn open_orders<'a>(
         .collect()
 }
 
-/// Starts a collection of `patient`'s open orders, planned for `device`.
+/// Starts a collection of `patient`'s open orders that are due at `now` (STAT, ASAP, urgent and
+/// routine, timed orders inside or past their window), planned for `device`. Orders due later
+/// are left open on the draw list: this collection does not hold them.
 pub fn start(
     worklist: &Worklist,
     site: &SiteConfig,
@@ -178,16 +183,32 @@ pub fn start(
         .iter()
         .find(|p| p.id.as_str() == patient)
         .ok_or(StartError::UnknownPatient)?;
-    let orders = open_orders(worklist, patient, finalized_orders);
-    if orders.is_empty() {
+    let open = open_orders(worklist, patient, finalized_orders);
+    if open.is_empty() {
         return Err(StartError::NothingOpen);
     }
+    let (orders, later): (Vec<&WorklistOrder>, Vec<&WorklistOrder>) = open
+        .into_iter()
+        .partition(|o| Due::of(&o.order, site, now.utc).is_due());
+    if orders.is_empty() {
+        let opens = later
+            .iter()
+            .filter_map(|o| Due::of(&o.order, site, now.utc).window().map(|w| w.opens()))
+            .min()
+            .map(|t| {
+                drawline_domain::clock_text::hm(&DeviceTime::new(t, now.offset_minutes).local())
+            })
+            .unwrap_or_default();
+        return Err(StartError::NothingDueYet(opens));
+    }
+    let due: Vec<drawline_domain::Order> = orders.iter().map(|o| o.order.clone()).collect();
+    ensure_due(&due, site, now)?;
     let location = orders.iter().find_map(|o| o.location.clone());
     let fasting_required = orders.iter().any(|o| o.fasting);
     let collection = Collection::start(
         CollectionId(Uuid::new_v4()),
         p.clone(),
-        orders.iter().map(|o| o.order.clone()).collect(),
+        due,
         site,
         device,
         &collector.collector_id(),

@@ -11,6 +11,7 @@ pub mod field;
 pub mod hard_stop;
 pub mod lab_info;
 pub mod label_preview;
+pub mod last_dose_entry;
 pub mod next_step;
 pub mod patient_alerts;
 pub mod patient_banner;

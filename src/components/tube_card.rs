@@ -91,7 +91,7 @@ pub fn TubeCard(
                     <dt>"Tests"</dt>
                     <dd data-testid="tube-tests">{tests}</dd>
                     <TubeInstructions tube=t.clone() />
-                    {timing.map(|x| view! { <dt>"Timed"</dt><dd class="strong">{x}</dd> })}
+                    {timing.map(|x| view! { <dt>"Timed"</dt><dd class="strong" data-testid="tube-timing">{x}</dd> })}
                 </dl>
                 <TubeNotes orders=orders />
             </div>

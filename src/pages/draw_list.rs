@@ -1,10 +1,10 @@
-//! The draw list: this device's patients and their open orders, STAT, timed, then routine.
+//! The draw list: this device's patients and their open orders, STAT, timed due now, urgent, routine, then timed later.
 
 use std::rc::Rc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use drawline_domain::api::{Worklist, WorklistOrder};
-use drawline_domain::collection::DrawSection;
+use drawline_domain::collection::{DrawSection, Due, Window};
 use drawline_domain::{sort_draw_list, Device, Patient, Priority, SiteConfig};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -76,11 +76,15 @@ async fn load(store: Rc<dyn DraftStore>) -> Result<Round, StorageError> {
     })
 }
 
-/// One patient's row: their open orders in draw-list order.
+/// One patient's row: their open orders in draw-list order, those due now apart from those
+/// whose window opens later.
 #[derive(Clone)]
 struct Row {
     patient: Patient,
+    /// Orders a draw takes now (or, when nothing is open, the collected ones).
     orders: Vec<WorklistOrder>,
+    /// Timed orders whose window opens later, with that window; they stay on the list.
+    later: Vec<(WorklistOrder, Window)>,
     section: DrawSection,
     draft: Option<(String, Step)>,
     done: Option<Done>,
@@ -94,7 +98,7 @@ enum Done {
     Cancelled,
 }
 
-fn rows(round: &Round) -> Vec<Row> {
+fn rows(round: &Round, now: DateTime<Utc>) -> Vec<Row> {
     use std::collections::{HashMap, HashSet};
     let Some(w) = &round.worklist else {
         return Vec::new();
@@ -114,7 +118,12 @@ fn rows(round: &Round) -> Vec<Row> {
         .collect();
     // The domain's rule orders the list; patients follow their most urgent order.
     let mut orders: Vec<_> = w.orders.iter().map(|o| o.order.clone()).collect();
-    sort_draw_list(&mut orders);
+    sort_draw_list(&mut orders, &round.site, now);
+    let position: HashMap<&str, usize> = orders
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.as_str(), i))
+        .collect();
     let mut grouped: HashMap<&str, Vec<WorklistOrder>> = HashMap::new();
     let mut first: Vec<&drawline_domain::Order> = Vec::new();
     for o in &orders {
@@ -126,7 +135,7 @@ fn rows(round: &Round) -> Vec<Row> {
             list.push((*wo).clone());
         }
     }
-    let mut out: Vec<Row> = Vec::with_capacity(first.len());
+    let mut out: Vec<(usize, Row)> = Vec::with_capacity(first.len());
     for o in first {
         let Some(patient) = patients.get(o.patient.as_str()) else {
             continue;
@@ -147,16 +156,37 @@ fn rows(round: &Round) -> Vec<Row> {
                 Done::Cancelled
             }
         });
-        let section = DrawSection::of(o);
-        out.push(Row {
-            patient: (*patient).clone(),
-            done,
-            orders: if open.is_empty() { mine } else { open },
-            section,
-            draft: drafts.get(patient.id.as_str()).cloned(),
-        });
+        // A patient is placed by their most urgent open order (a collected STAT no longer
+        // holds a trough due tonight at the top).
+        let lead = open.first().map_or(o, |x| &x.order);
+        let section = DrawSection::of(lead, &round.site, now);
+        let place = position
+            .get(lead.id.as_str())
+            .copied()
+            .unwrap_or(usize::MAX);
+        // Each open order is judged once: due now, or later with its window.
+        let mut due_now = Vec::with_capacity(open.len());
+        let mut later = Vec::new();
+        for x in open {
+            match Due::of(&x.order, &round.site, now) {
+                Due::Later(w) => later.push((x, w)),
+                _ => due_now.push(x),
+            }
+        }
+        out.push((
+            place,
+            Row {
+                patient: (*patient).clone(),
+                orders: if done.is_some() { mine } else { due_now },
+                done,
+                later,
+                section,
+                draft: drafts.get(patient.id.as_str()).cloned(),
+            },
+        ));
     }
-    out
+    out.sort_by_key(|(place, _)| *place);
+    out.into_iter().map(|(_, row)| row).collect()
 }
 
 fn matches(row: &Row, query: &str) -> bool {
@@ -171,25 +201,61 @@ fn matches(row: &Row, query: &str) -> bool {
         || id.mrn.as_str().to_lowercase().contains(&q)
 }
 
-fn timing_text(site: &SiteConfig, o: &WorklistOrder) -> Option<String> {
-    let due = o.order.due_at?;
-    let timing = site.test(&o.order.test).and_then(|t| t.timing.clone());
-    let local = due.with_timezone(&chrono::Local);
-    let window = timing
-        .as_ref()
-        .map(|t| format!(" ±{} min", t.window_minutes))
-        .unwrap_or_default();
-    let label = timing.map(|t| t.label).unwrap_or_else(|| "Timed".into());
-    let minutes = workflow::minutes_from(Utc::now(), due);
-    let when = if minutes > 0 {
-        format!("in {minutes} min")
-    } else {
-        format!("{} min ago", -minutes)
+fn local_hm(t: DateTime<Utc>) -> String {
+    drawline_domain::clock_text::hm(&t.with_timezone(&chrono::Local))
+}
+
+/// `21:00` today, `00:30 tomorrow`, or the date beyond, in local time: a later draw may be
+/// after midnight.
+fn local_when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let (day, today) = (
+        t.with_timezone(&chrono::Local).date_naive(),
+        now.with_timezone(&chrono::Local).date_naive(),
+    );
+    match (day - today).num_days() {
+        0 => local_hm(t),
+        1 => format!("{} tomorrow", local_hm(t)),
+        _ => format!("{} {}", drawline_domain::clock_text::ymd(&day), local_hm(t)),
+    }
+}
+
+/// What the row says of a timed order due now: its window, and whether it is overdue.
+fn timing_text(site: &SiteConfig, o: &WorklistOrder, now: DateTime<Utc>) -> Option<String> {
+    let due = Due::of(&o.order, site, now);
+    let w = due.window()?;
+    let label = w.label.clone().unwrap_or_else(|| "Timed".into());
+    let window = format!(
+        "window {}\u{2013}{}",
+        local_hm(w.opens()),
+        local_hm(w.closes())
+    );
+    let when = match due {
+        Due::Overdue(_) => format!(
+            "overdue by {} min: drawing needs a reason",
+            workflow::minutes_from(w.closes(), now)
+        ),
+        _ => {
+            let minutes = workflow::minutes_from(now, w.target);
+            if minutes > 0 {
+                format!("in {minutes} min")
+            } else {
+                format!("{} min ago", -minutes)
+            }
+        }
     };
     Some(format!(
-        "{label} due {}{window} ({when})",
-        drawline_domain::clock_text::hm(&local)
+        "{label} due {}, {window} ({when})",
+        local_hm(w.target)
     ))
+}
+
+/// What the row says of a timed order due later: `Vancomycin trough due 21:00, window opens 20:30`.
+fn later_text(name: &str, w: &Window, now: DateTime<Utc>) -> String {
+    format!(
+        "{name} due {}, window opens {}",
+        local_when(w.target, now),
+        local_when(w.opens(), now)
+    )
 }
 
 /// The draw list screen.
@@ -200,6 +266,12 @@ pub fn DrawList() -> impl IntoView {
     let revision = Revision::expect();
     let navigate = use_navigate();
     let query = RwSignal::new(String::new());
+    // The clock the "nothing due until" buttons watch: a trough's window opens while the
+    // list is open, and its patient can then be collected without a reload.
+    let clock = RwSignal::new(Utc::now());
+    crate::hooks::use_interval::use_interval(std::time::Duration::from_secs(20), move || {
+        clock.set(Utc::now())
+    });
     let round = LocalResource::new(move || {
         revision.track();
         async move { load(db.0.await?).await }
@@ -273,7 +345,7 @@ pub fn DrawList() -> impl IntoView {
     let list = move || {
         round.get().map(|res| match res {
             Err(e) => view! { <ErrorNote error=AppError::from(e) /> }.into_any(),
-            Ok(r) => render(r, query, start, set_needle, acknowledge).into_any(),
+            Ok(r) => render(r, query, start, set_needle, acknowledge, clock).into_any(),
         })
     };
 
@@ -389,9 +461,11 @@ fn render(
     start: Action<String, Result<String, AppError>>,
     set_needle: Action<Device, Result<(), AppError>>,
     acknowledge: Action<(), Result<(), AppError>>,
+    clock: RwSignal<DateTime<Utc>>,
 ) -> impl IntoView {
     let notices = notices_view(&r, acknowledge);
-    let all = rows(&r);
+    let now = clock.get_untracked();
+    let all = rows(&r, now);
     let needle = r.needle;
     let draft_count = r.drafts.len();
     let site = r.site.clone();
@@ -459,11 +533,11 @@ fn render(
                         .then(|| {
                             let site = site.clone();
                             view! {
-                                <section class="draw-section" aria-label=section.title()>
-                                    <h2 class=format!("section-title {}", section.title().to_lowercase().replace(' ', "-"))>
+                                <section class="draw-section" aria-label=section.title() data-testid=format!("section-{}", section.code())>
+                                    <h2 class=format!("section-title {}", section.code())>
                                         {section.title()}
                                     </h2>
-                                    {rows.into_iter().map(|row| patient_card(row, &site, start)).collect_view()}
+                                    {rows.into_iter().map(|row| patient_card(row, &site, start, now, clock)).collect_view()}
                                 </section>
                             }
                         })
@@ -478,6 +552,8 @@ fn patient_card(
     row: Row,
     site: &SiteConfig,
     start: Action<String, Result<String, AppError>>,
+    now: DateTime<Utc>,
+    clock: RwSignal<DateTime<Utc>>,
 ) -> impl IntoView {
     let id = row.patient.identity.clone();
     let pid = row.patient.id.to_string();
@@ -490,7 +566,7 @@ fn patient_card(
                 .map(|t| t.name.clone())
                 .unwrap_or_else(|| o.order.test.to_string());
             let prio = o.order.priority;
-            let timing = timing_text(site, o);
+            let timing = timing_text(site, o, now);
             view! {
                 <li>
                     {(prio != Priority::Routine)
@@ -504,7 +580,36 @@ fn patient_card(
             }
         })
         .collect_view();
-    let location = row.orders.iter().find_map(|o| o.location.clone());
+    let name_of = |o: &WorklistOrder| {
+        site.test(&o.order.test)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| o.order.test.to_string())
+    };
+    let opens = row.later.iter().map(|(_, w)| w.opens()).min();
+    let later = (!row.later.is_empty()).then(|| {
+        let items = row
+            .later
+            .iter()
+            .map(|(o, w)| {
+                view! {
+                    <li data-testid="later-order">
+                        <span class="test-code">{o.order.test.to_string()}</span>
+                        " "
+                        {later_text(&name_of(o), w, now)}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <p class="later-title">"Later (not in this draw):"</p>
+            <ul class="tests later">{items}</ul>
+        }
+    });
+    let location = row
+        .orders
+        .iter()
+        .chain(row.later.iter().map(|(o, _)| o))
+        .find_map(|o| o.location.clone());
     let action = if let Some(done) = row.done {
         let text = match done {
             Done::Waiting => "Collected · waiting to sync",
@@ -512,6 +617,24 @@ fn patient_card(
             Done::Cancelled => "Cancelled by the lab",
         };
         view! { <span class="badge ok" data-testid="patient-done">{text}</span> }.into_any()
+    } else if let (true, None, Some(opens)) = (row.orders.is_empty(), &row.draft, opens) {
+        // Only timed orders whose window opens later: nothing to draw until it opens.
+        let when = local_when(opens, now);
+        let waiting = move || clock.get() < opens;
+        let pid = pid.clone();
+        view! {
+            <button
+                class=move || if waiting() { "button waiting" } else { "button primary" }
+                disabled=move || waiting() || start.pending().get()
+                data-testid=format!("collect-{}", id.mrn)
+                on:click=move |_| {
+                    start.dispatch(pid.clone());
+                }
+            >
+                {move || if waiting() { format!("Nothing due until {when}") } else { "Collect".to_string() }}
+            </button>
+        }
+        .into_any()
     } else {
         let label = match row.draft {
             Some((_, step)) => format!("Resume: {}", step.title().to_lowercase()),
@@ -541,7 +664,8 @@ fn patient_card(
                 </p>
                 {location.map(|l| view! { <p class="muted">{l}</p> })}
                 {row.draft.as_ref().map(|_| view! { <span class="badge warn">"Draft in progress"</span> })}
-                <ul class="tests">{tests}</ul>
+                <ul class="tests" data-testid="due-orders">{tests}</ul>
+                {later}
             </div>
             <div class="patient-action">{action}</div>
         </article>

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::components::collection_frame::CollectionFrame;
 use crate::components::error_note::ErrorNote;
 use crate::components::fasting_question::FastingQuestion;
+use crate::components::last_dose_entry::LastDoseEntry;
 use crate::components::next_step::NextStep;
 use crate::components::tube_card::TubeCard;
 use crate::components::venipuncture_panel::VenipuncturePanel;
@@ -23,18 +24,9 @@ struct WindowQuestion {
 }
 
 fn timing_for(data: &DraftData, tube: &TubeRecord) -> Option<String> {
-    let timing = tube.tube.timing.as_ref()?;
-    let due = data
-        .collection
-        .orders_for_tube(tube)
-        .into_iter()
-        .find_map(|o| o.due_at)?;
-    Some(format!(
-        "{} at {} ±{} min",
-        timing.label,
-        drawline_domain::clock_text::hm(&due.with_timezone(&chrono::Local)),
-        timing.window_minutes
-    ))
+    // The domain says the window in words (a trough closes at the dose).
+    data.collection
+        .tube_timing_words(tube, workflow::now().local().offset())
 }
 
 /// The tubes screen: tapping "Drawn" stamps the device clock; a timed draw outside its window
@@ -98,7 +90,9 @@ pub fn Tubes() -> impl IntoView {
                 reason.set(String::new());
                 handle.commit(next, Step::Tubes);
             }
-            Err(e @ CollectionError::OutsideWindow { .. }) => {
+            Err(
+                e @ (CollectionError::OutsideWindow { .. } | CollectionError::NoDueTime { .. }),
+            ) => {
                 question.set(Some(WindowQuestion {
                     tube,
                     message: e.to_string(),
@@ -165,19 +159,27 @@ pub fn Tubes() -> impl IntoView {
                             .into_any()
                     }
                     (None, true) => view! { <p class="badge warn">"Not collected"</p> }.into_any(),
-                    (None, false) => view! {
-                        <button
-                            class="button primary big"
-                            data-testid=format!("mark-drawn-{index}")
-                            aria-label=format!("Tube {index} drawn")
-                            disabled=move || busy.get() || waiting.is_some()
-                            on:click=move |_| draw(index, None)
-                        >
-                            "Drawn"
-                        </button>
-                        {waiting.map(|w| view! { <p class="hint">{w}</p> })}
+                    (None, false) => {
+                        // A drug level: the last dose is recorded before "Drawn" works.
+                        let dose_missing = d.collection.last_dose_missing(t);
+                        let dose = t.tube.timing.as_ref().is_some_and(|x| x.last_dose).then(|| {
+                            view! { <LastDoseEntry handle=handle tube=index recorded=t.last_dose /> }
+                        });
+                        view! {
+                            {dose}
+                            <button
+                                class="button primary big"
+                                data-testid=format!("mark-drawn-{index}")
+                                aria-label=format!("Tube {index} drawn")
+                                disabled=move || busy.get() || dose_missing || waiting.is_some()
+                                on:click=move |_| draw(index, None)
+                            >
+                                "Drawn"
+                            </button>
+                            {waiting.map(|w| view! { <p class="hint">{w}</p> })}
+                        }
+                            .into_any()
                     }
-                        .into_any(),
                 };
                 let set = t.tube.set.map(|n| {
                     let words = if n == 1 {

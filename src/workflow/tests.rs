@@ -291,3 +291,67 @@ fn a_receipt_from_before_corrections_still_reads_and_holds_its_orders() {
     assert_eq!(newest[0].record(), None);
     assert_eq!(held_order_ids(&[], &[back]), ["o4"]);
 }
+
+/// A worklist of one patient: a STAT troponin now, a vancomycin trough due at `trough_due`.
+fn stat_and_trough(trough_due: &str) -> Worklist {
+    let mut stat = order("stat", "p1", "TROP");
+    stat.order.priority = Priority::Stat;
+    let mut trough = order("trough", "p1", "VANCT");
+    trough.order.due_at = Some(t(trough_due).utc);
+    Worklist {
+        orders: vec![stat, trough],
+        ..worklist()
+    }
+}
+
+fn begin_at(w: &Worklist, closed: &[String], now: &str) -> Result<DraftData, StartError> {
+    start(
+        w,
+        &SiteConfig::default_site(),
+        "p1",
+        closed,
+        Device::EvacuatedHolder,
+        collector(),
+        t(now),
+    )
+}
+
+#[test]
+fn a_draw_takes_the_orders_due_now_and_leaves_a_trough_due_tonight_open() {
+    let w = stat_and_trough("2026-11-23T12:00:00+00:00");
+    let d = begin_at(&w, &[], "2026-11-23T08:00:00+00:00").unwrap();
+    let ids: Vec<&str> = d
+        .collection
+        .orders()
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(ids, ["stat"], "only the STAT is drawn now");
+    assert!(d.collection.tubes().iter().all(|t| t.tube.timing.is_none()));
+    // Once the STAT is collected, the trough is still open and is drawn when its window opens.
+    let closed = finalized_order_ids(std::slice::from_ref(&d.collection));
+    let open: Vec<&str> = open_orders(&w, "p1", &closed)
+        .iter()
+        .map(|o| o.order.id.as_str())
+        .collect();
+    assert_eq!(open, ["trough"]);
+    let e = begin_at(&w, &closed, "2026-11-23T11:00:00+00:00").unwrap_err();
+    assert_eq!(e, StartError::NothingDueYet("11:30".into()));
+    assert!(e.to_string().contains("first window opens at 11:30"), "{e}");
+    let later = begin_at(&w, &closed, "2026-11-23T11:40:00+00:00").unwrap();
+    let ids: Vec<&str> = later
+        .collection
+        .orders()
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(ids, ["trough"]);
+}
+
+#[test]
+fn a_trough_inside_its_window_or_past_its_dose_is_drawn_with_the_stat() {
+    for due in ["2026-11-23T08:10:00+00:00", "2026-11-23T07:40:00+00:00"] {
+        let d = begin_at(&stat_and_trough(due), &[], "2026-11-23T08:00:00+00:00").unwrap();
+        assert_eq!(d.collection.orders().len(), 2, "trough due {due}");
+    }
+}

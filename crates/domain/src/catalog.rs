@@ -121,13 +121,69 @@ impl TestInstructions {
     }
 }
 
-/// A timed draw: when the collection must happen relative to the order's target time.
+/// A timed draw: when the collection must happen relative to the order's target time (its due time).
+///
+/// The window is `window_minutes` either side of the target unless `before_minutes` or
+/// `after_minutes` says otherwise for that side: a trough is drawn in the 30 minutes before the
+/// next dose (`before_minutes: 30, after_minutes: 0`). The new fields are absent when not set,
+/// so catalogs and records made before them read, and hash, as they did.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Timing {
     /// Printed on the label, e.g. `TROUGH`.
     pub label: String,
-    /// Allowed distance from the target time, either side.
+    /// Allowed distance from the target time, either side (a side given below overrides it;
+    /// older app versions read only this).
     pub window_minutes: u32,
+    /// Allowed minutes before the target, when not `window_minutes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_minutes: Option<u32>,
+    /// Allowed minutes after the target, when not `window_minutes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_minutes: Option<u32>,
+    /// A drug level: the collector records when the last dose was given before drawing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub last_dose: bool,
+}
+
+impl Timing {
+    /// Minutes the window opens before the target.
+    pub fn before(&self) -> u32 {
+        self.before_minutes.unwrap_or(self.window_minutes)
+    }
+
+    /// Minutes the window stays open after the target.
+    pub fn after(&self) -> u32 {
+        self.after_minutes.unwrap_or(self.window_minutes)
+    }
+
+    /// Why this timing cannot be used, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        if self.label.trim().is_empty() {
+            return Some("timing needs a label (printed on the tube, e.g. TROUGH)".into());
+        }
+        if self.window_minutes == 0 {
+            return Some("timing needs window_minutes of at least one minute (the window either side, read by older app versions too)".into());
+        }
+        const DAY: u32 = 24 * 60;
+        for (field, value) in [
+            ("window_minutes", Some(self.window_minutes)),
+            ("before_minutes", self.before_minutes),
+            ("after_minutes", self.after_minutes),
+        ] {
+            if value.is_some_and(|v| v > DAY) {
+                return Some(format!(
+                    "timing {field} {} is more than a day ({DAY} minutes)",
+                    value.unwrap_or_default()
+                ));
+            }
+        }
+        if self.before() + self.after() == 0 {
+            return Some(
+                "timing before_minutes and after_minutes are both 0: the window must be at least one minute".into(),
+            );
+        }
+        None
+    }
 }
 
 /// One orderable test.
@@ -212,6 +268,14 @@ fn room_temperature() -> Handling {
     Handling::RoomTemperature
 }
 
+/// The window either side of a due time, for a timed order of a test without `timing`, when the
+/// catalog does not set its own `default_window_minutes`.
+pub const DEFAULT_WINDOW_MINUTES: u32 = 30;
+
+fn default_window_minutes() -> u32 {
+    DEFAULT_WINDOW_MINUTES
+}
+
 /// The catalog file as written, before validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogData {
@@ -221,6 +285,9 @@ pub struct CatalogData {
     /// is one of serum or plasma (0.5 when absent).
     #[serde(default = "default_yield", skip_serializing_if = "is_default_yield")]
     pub serum_plasma_yield: f64,
+    /// The window either side of a due time, for a timed order of a test without `timing`.
+    #[serde(default = "default_window_minutes")]
+    pub default_window_minutes: u32,
     /// The tests.
     pub tests: Vec<TestDefinition>,
 }
@@ -239,6 +306,7 @@ fn is_default_yield(y: &f64) -> bool {
 pub struct Catalog {
     name: String,
     serum_plasma_yield: f64,
+    default_window_minutes: u32,
     tests: Vec<TestDefinition>,
 }
 
@@ -252,6 +320,16 @@ impl Catalog {
                 "serum_plasma_yield",
                 ConfigProblem::Invalid(format!(
                     "{y} is not a share of the blood: use a number above 0 and at most 1"
+                )),
+            ));
+        }
+        if data.default_window_minutes == 0 || data.default_window_minutes > 24 * 60 {
+            return Err(ConfigError::new(
+                file,
+                "default_window_minutes",
+                ConfigProblem::Invalid(format!(
+                    "{} is not a window: give 1 to 1440 minutes either side of a due time",
+                    data.default_window_minutes
                 )),
             ));
         }
@@ -288,12 +366,8 @@ impl Catalog {
                     "deliver_within_minutes must be at least 1".into(),
                 )));
             }
-            if let Some(timing) = &t.timing {
-                if timing.label.trim().is_empty() || timing.window_minutes == 0 {
-                    return Err(err(ConfigProblem::Invalid(
-                        "timing needs a label and a window of at least one minute".into(),
-                    )));
-                }
+            if let Some(problem) = t.timing.as_ref().and_then(Timing::problem) {
+                return Err(err(ConfigProblem::Invalid(problem)));
             }
         }
         for t in &mut data.tests {
@@ -302,6 +376,7 @@ impl Catalog {
         Ok(Self {
             name: data.name,
             serum_plasma_yield: y,
+            default_window_minutes: data.default_window_minutes,
             tests: data.tests,
         })
     }
@@ -309,6 +384,11 @@ impl Catalog {
     /// Share of a blood volume recovered as serum or plasma.
     pub fn serum_plasma_yield(&self) -> f64 {
         self.serum_plasma_yield
+    }
+
+    /// The window either side of a due time, for a timed order of a test without `timing`.
+    pub fn default_window_minutes(&self) -> u32 {
+        self.default_window_minutes
     }
 
     /// Display name of the catalog.
@@ -341,6 +421,7 @@ impl From<Catalog> for CatalogData {
         Self {
             name: c.name,
             serum_plasma_yield: c.serum_plasma_yield,
+            default_window_minutes: c.default_window_minutes,
             tests: c.tests,
         }
     }
@@ -392,6 +473,138 @@ mod tests {
         let e = Catalog::from_json("c.json", text).unwrap_err();
         assert!(matches!(e.problem, ConfigProblem::Syntax(_)));
         assert!(e.to_string().starts_with("c.json"), "{e}");
+    }
+
+    fn timing(json: &str) -> Result<Catalog, ConfigError> {
+        let text = format!(
+            r#"{{"name":"x","tests":[{{"code":"A","name":"A","containers":["gold-sst"],"min_volume_ml":1,"timing":{json}}}]}}"#
+        );
+        Catalog::from_json("c.json", &text)
+    }
+
+    #[test]
+    fn a_timing_without_sides_is_symmetric_and_reads_and_writes_as_before() {
+        let old = r#"{"label":"AM CORTISOL","window_minutes":60}"#;
+        let t: Timing = serde_json::from_str(old).unwrap();
+        assert_eq!((t.before(), t.after(), t.last_dose), (60, 60, false));
+        assert_eq!(serde_json::to_string(&t).unwrap(), old);
+    }
+
+    #[test]
+    fn a_side_given_overrides_the_window_on_that_side_only() {
+        let c =
+            timing(r#"{"label":"TROUGH","window_minutes":30,"after_minutes":0,"last_dose":true}"#)
+                .unwrap();
+        let t = c.tests()[0].timing.clone().unwrap();
+        assert_eq!((t.before(), t.after(), t.last_dose), (30, 0, true));
+    }
+
+    #[test]
+    fn a_timing_with_no_window_or_no_label_is_refused_saying_why() {
+        for (json, says) in [
+            (r#"{"label":"T","window_minutes":0}"#, "at least one minute"),
+            (r#"{"label":" ","window_minutes":30}"#, "needs a label"),
+            (
+                r#"{"label":"T","window_minutes":30,"before_minutes":0,"after_minutes":0}"#,
+                "both 0",
+            ),
+            (
+                r#"{"label":"T","window_minutes":30,"before_minutes":2000}"#,
+                "more than a day",
+            ),
+        ] {
+            let e = timing(json).unwrap_err().to_string();
+            assert!(
+                e.contains("tests[0] 'A'") && e.contains(says),
+                "{json}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_window_is_thirty_minutes_unless_the_catalog_says_and_zero_is_refused() {
+        let c = Catalog::validate(CATALOG_FILE, default_data()).unwrap();
+        assert_eq!(c.default_window_minutes(), DEFAULT_WINDOW_MINUTES);
+        let text = r#"{"name":"x","default_window_minutes":45,"tests":[]}"#;
+        assert_eq!(
+            Catalog::from_json("c.json", text)
+                .unwrap()
+                .default_window_minutes(),
+            45
+        );
+        let text = r#"{"name":"x","default_window_minutes":0,"tests":[]}"#;
+        let e = Catalog::from_json("c.json", text).unwrap_err().to_string();
+        assert!(
+            e.contains("default_window_minutes") && e.contains("not a window"),
+            "{e}"
+        );
+    }
+
+    /// The vancomycin trough is drawn in the 30 minutes before the next dose (its order's due
+    /// time), never after it (Rybak et al., Am J Health-Syst Pharm 2009;66:82-98: "trough
+    /// concentrations should be obtained just prior to the next dose"); the peak 60 minutes after
+    /// the end of the infusion (NorDx Laboratories test catalog, VANCP, LOINC 4090-7: "draw blood
+    /// 60 minutes after the end of an intravenous infusion"; red-top tube), the order's due time
+    /// being that target, within 15 minutes either side (our choice: a peak drifts little in a
+    /// quarter hour). Both record the last dose, against which the lab reads the level.
+    #[test]
+    fn the_vancomycin_trough_window_closes_at_the_dose_and_the_peak_has_its_own() {
+        let c = Catalog::validate(CATALOG_FILE, default_data()).unwrap();
+        let timing = |code: &str| {
+            c.get(&TestCode::parse(code).unwrap())
+                .and_then(|t| t.timing.clone())
+                .unwrap()
+        };
+        let trough = timing("VANCT");
+        assert_eq!(
+            (
+                trough.label.as_str(),
+                trough.before(),
+                trough.after(),
+                trough.last_dose
+            ),
+            ("TROUGH", 30, 0, true)
+        );
+        let peak = timing("VANCP");
+        assert_eq!(
+            (
+                peak.label.as_str(),
+                peak.before(),
+                peak.after(),
+                peak.last_dose
+            ),
+            ("PEAK", 15, 15, true)
+        );
+        assert_eq!(
+            c.get(&TestCode::parse("VANCP").unwrap())
+                .unwrap()
+                .loinc
+                .as_deref(),
+            Some("4090-7")
+        );
+        let cortisol = timing("CORT");
+        assert_eq!(
+            (cortisol.before(), cortisol.after(), cortisol.last_dose),
+            (60, 60, false)
+        );
+    }
+
+    #[test]
+    fn the_documented_timing_example_reads_as_a_trough() {
+        let readme = include_str!("../site/README.md");
+        let section = readme.split("### Timed draws").nth(1).unwrap();
+        let json = section
+            .split("```json")
+            .nth(1)
+            .unwrap()
+            .split("```")
+            .next()
+            .unwrap();
+        let t: Timing = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            (t.before(), t.after(), t.last_dose, t.problem()),
+            (30, 0, true, None)
+        );
     }
 
     #[test]

@@ -167,7 +167,9 @@ impl LabelContent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{complete, first_tube_labelled, order, started};
+    use crate::test_support::{
+        complete, draw_time, first_tube_labelled, identified, nurse, order, started, t,
+    };
 
     #[test]
     fn a_label_carries_two_identifiers_barcode_tube_time_and_collector() {
@@ -201,7 +203,13 @@ mod tests {
 
     #[test]
     fn a_trough_label_shows_the_timing_label() {
-        let c = first_tube_labelled(vec![order("sr-vanc", "VANCT")], "V1");
+        let mut c = identified(vec![order("sr-vanc", "VANCT")]);
+        let now = draw_time();
+        c.record_last_dose(1, t("2024-04-30T20:00:00+02:00"), &nurse(), now)
+            .unwrap();
+        c.record_draw(1, now, Some("no due time on the order"), &nurse(), now)
+            .unwrap();
+        crate::test_support::label(&mut c, 1, "V1", now);
         let l = label_for(&c, 1, SecondIdentifier::Mrn).unwrap();
         assert_eq!(l.timing_label.as_deref(), Some("TROUGH"));
         assert!(l.lines().iter().any(|x| x.ends_with("TROUGH")));

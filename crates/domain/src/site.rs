@@ -174,6 +174,12 @@ impl SiteConfig {
         self.catalog.get(code)
     }
 
+    /// The window either side of a due time, for a timed order of a test without catalog
+    /// timing (the catalog's `default_window_minutes`).
+    pub fn default_window_minutes(&self) -> u32 {
+        self.catalog.default_window_minutes()
+    }
+
     /// The container type with this id.
     pub fn container(&self, id: &crate::order_of_draw::ContainerId) -> Option<&ContainerType> {
         self.order_of_draw.container(id)

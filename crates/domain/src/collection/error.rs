@@ -93,17 +93,65 @@ pub enum CollectionError {
     #[error("a reason is required")]
     ReasonRequired,
     /// Timed draw outside its window without a recorded override.
-    #[error("{label} is {minutes_from_target} min from its target time, outside the ±{window_minutes} min window: confirm with a reason")]
+    #[error("{label} is {} min {} its target time, outside its window ({}): confirm with a reason", .minutes_from_target.abs(), if *.minutes_from_target < 0 { "before" } else { "after" }, super::due::sides_text(*.before_minutes, *.after_minutes))]
     OutsideWindow {
+        /// Tube index.
+        tube: u32,
+        /// Timing label (the test code for a test without catalog timing).
+        label: String,
+        /// Signed distance from target.
+        minutes_from_target: i64,
+        /// Minutes the window opens before the target.
+        before_minutes: u32,
+        /// Minutes it stays open after the target.
+        after_minutes: u32,
+    },
+    /// A timed test ordered without a due time: its window cannot be checked, so the draw needs
+    /// a recorded reason, as one outside its window does.
+    #[error("{label} (tube {tube}) is a timed draw but its order has no due time, so its window cannot be checked: confirm with a reason (e.g. the time of the next dose)")]
+    NoDueTime {
         /// Tube index.
         tube: u32,
         /// Timing label.
         label: String,
-        /// Signed distance from target.
-        minutes_from_target: i64,
-        /// Window either side.
-        window_minutes: u32,
     },
+    /// An order whose window opens later is not drawn now.
+    #[error("order {order}: {}", super::due::not_due_text(.test, .opens))]
+    NotDueYet {
+        /// The order.
+        order: OrderId,
+        /// Its test.
+        test: TestCode,
+        /// When its window opens (in the device's offset).
+        opens: super::time::DeviceTime,
+    },
+    /// A drug level drawn before its last dose is recorded.
+    #[error("record when the last dose was given before drawing the {label} (tube {tube})")]
+    LastDoseNeeded {
+        /// Tube index.
+        tube: u32,
+        /// Timing label.
+        label: String,
+    },
+    /// A last dose for a tube that is no drug level.
+    #[error("tube {0} is not a drug level: no last dose is asked for it")]
+    LastDoseNotAsked(u32),
+    /// A last dose later than now.
+    #[error("the last dose at {} is in the future: give the time it was given", crate::clock_text::hm(&.0.local()))]
+    LastDoseInFuture(super::time::DeviceTime),
+    /// A last dose after the tube was drawn.
+    #[error("the last dose at {} is after tube {tube} was drawn at {}: the level is read against the dose before the draw", crate::clock_text::hm(&.at.local()), crate::clock_text::hm(&.drawn.local()))]
+    LastDoseAfterDraw {
+        /// Tube index.
+        tube: u32,
+        /// The dose time given.
+        at: super::time::DeviceTime,
+        /// When the tube was drawn.
+        drawn: super::time::DeviceTime,
+    },
+    /// A last dose too long ago to be the dose a level is timed against.
+    #[error("the last dose at {} is more than {} hours ago: give the time of the most recent dose", crate::clock_text::ymd_hm(&.0.local()), super::last_dose::LAST_DOSE_MAX_AGE_HOURS)]
+    LastDoseTooOld(super::time::DeviceTime),
     /// A scanned tube label refused (wrong blood in tube when it is another patient's).
     #[error(transparent)]
     TubeLabelRefused(#[from] super::label_refusal::TubeLabelRefusal),

@@ -63,6 +63,13 @@ pub enum Event {
         /// Collection instant.
         at: DeviceTime,
     },
+    /// When the last dose of a drug level was given, as the collector recorded it.
+    LastDoseRecorded {
+        /// Tube index.
+        tube: u32,
+        /// The dose time.
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// Drawn outside its timed window with confirmation.
     WindowOverridden {
         /// Tube index.

@@ -8,6 +8,7 @@ mod alert_site;
 mod body_site;
 mod correction;
 mod draw_list;
+mod due;
 mod error;
 mod exception;
 mod fasting;
@@ -16,6 +17,7 @@ mod hard_stop;
 mod history;
 mod ids;
 mod label_refusal;
+mod last_dose;
 mod order;
 mod received;
 mod record;
@@ -35,6 +37,7 @@ pub use alert::{
 pub use alert_site::alerts_forbidding;
 pub use body_site::{BodySite, BODY_SITE_SYSTEM};
 pub use draw_list::{sort_draw_list, DrawSection};
+pub use due::{ensure_due, Due, Window};
 pub use error::CollectionError;
 pub use exception::{NotCollected, NotCollectedReason, Scope};
 pub use fasting::FastingStatus;
@@ -45,6 +48,7 @@ pub use ids::{
     OrderIdError, PatientId, PatientIdError,
 };
 pub use label_refusal::{LabelHolder, TubeLabelProblem, TubeLabelRefusal, TubeLabelRefusalCode};
+pub use last_dose::LAST_DOSE_MAX_AGE_HOURS;
 pub use order::{Order, Patient, Priority};
 pub use received::ReceivedCollectionError;
 pub use record::Collection;

@@ -48,10 +48,17 @@ pub struct Collection {
     /// before sites were recorded, so they keep their hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(super) venipunctures: Vec<Venipuncture>,
+    /// The site's window either side of a due time for a test without catalog timing (copied
+    /// at start, so the draw checks it). Absent when it is the shipped default, and in records
+    /// made before it was copied, which the shipped default applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) default_window_minutes: Option<u32>,
 }
 
 impl Collection {
     /// Starts a collection of `orders` for `patient`, planning the tubes with `site` and `device`.
+    /// Which orders a draw takes is [`super::ensure_due`]'s rule, applied by the caller that picks
+    /// them from the worklist; an order drawn before its window still needs a recorded reason.
     pub fn start(
         id: CollectionId,
         patient: Patient,
@@ -111,6 +118,9 @@ impl Collection {
             second_scan_required: site.safety().second_wristband_scan,
             voided: None,
             venipunctures: Vec::new(),
+            // Kept only when the site changed it, so records of default sites read as before.
+            default_window_minutes: Some(site.default_window_minutes())
+                .filter(|m| *m != crate::catalog::DEFAULT_WINDOW_MINUTES),
         })
     }
 

@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 
+use super::due::Window;
 use super::error::CollectionError;
 use super::exception::{NotCollected, NotCollectedReason, Scope};
 use super::fasting::FastingStatus;
@@ -82,32 +83,57 @@ impl Collection {
         at: DeviceTime,
         override_reason: Option<&str>,
     ) -> Result<Option<WindowOverride>, CollectionError> {
-        let Some(timing) = &tube.tube.timing else {
-            return Ok(None);
-        };
-        let targets = self
-            .orders_for_tube(tube)
-            .into_iter()
-            .filter_map(|o| o.due_at);
-        for target in targets {
-            let minutes = (at.utc - target).num_minutes();
-            if minutes.unsigned_abs() > u64::from(timing.window_minutes) {
-                let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+        let reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+        let timing = tube.tube.timing.as_ref();
+        // Records started before the site default was copied in get the shipped default.
+        let default = self
+            .default_window_minutes
+            .unwrap_or(crate::catalog::DEFAULT_WINDOW_MINUTES);
+        for o in self.orders_for_tube(tube) {
+            let Some(target) = o.due_at else {
+                // A timed test without a due time is never a silent pass.
+                let Some(timing) = timing else { continue };
                 return match reason {
                     Some(reason) => Ok(Some(WindowOverride {
                         reason: reason.to_owned(),
-                        target,
+                        target: at.utc,
                         window_minutes: timing.window_minutes,
-                        minutes_from_target: minutes,
+                        minutes_from_target: 0,
+                        before_minutes: None,
+                        after_minutes: None,
+                        no_due_time: true,
                     })),
-                    None => Err(CollectionError::OutsideWindow {
+                    None => Err(CollectionError::NoDueTime {
                         tube: tube.index,
                         label: timing.label.clone(),
-                        minutes_from_target: minutes,
-                        window_minutes: timing.window_minutes,
                     }),
                 };
+            };
+            let window = Window::new(target, timing, default);
+            if window.contains(at.utc) {
+                continue;
             }
+            let minutes = window.minutes_from_target(at.utc);
+            let (before, after) = (window.before_minutes, window.after_minutes);
+            return match reason {
+                Some(reason) => Ok(Some(WindowOverride {
+                    reason: reason.to_owned(),
+                    target,
+                    // The side the draw fell on; both sides are kept when they differ.
+                    window_minutes: if minutes < 0 { before } else { after },
+                    minutes_from_target: minutes,
+                    before_minutes: (before != after).then_some(before),
+                    after_minutes: (before != after).then_some(after),
+                    no_due_time: false,
+                })),
+                None => Err(CollectionError::OutsideWindow {
+                    tube: tube.index,
+                    label: window.label.unwrap_or_else(|| o.test.to_string()),
+                    minutes_from_target: minutes,
+                    before_minutes: before,
+                    after_minutes: after,
+                }),
+            };
         }
         Ok(None)
     }
@@ -128,8 +154,10 @@ impl Collection {
 
     /// Confirms a tube drawn at `at` (normally the device clock at confirmation), in the current
     /// venipuncture, whose site it records. Fasting must be asked first when a tube wants it; a
-    /// blood-culture set needs its own venipuncture; a timed draw outside its window needs
-    /// `override_reason`, which is recorded.
+    /// blood-culture set needs its own venipuncture; a drug level needs its last dose recorded
+    /// first. A timed draw outside its window (asymmetric where the catalog says, the site
+    /// default for a due time on a test without timing), or of a timed test ordered without a
+    /// due time, needs `override_reason`, which is recorded.
     pub fn record_draw(
         &mut self,
         tube: u32,
@@ -158,6 +186,14 @@ impl Collection {
         let venipuncture = self.venipuncture_for(t)?;
         let (site, number) = (venipuncture.site, venipuncture.number);
         self.check_time(t, at, now)?;
+        if let Some(timing) = t.tube.timing.as_ref().filter(|x| x.last_dose) {
+            if t.last_dose.is_none() {
+                return Err(CollectionError::LastDoseNeeded {
+                    tube,
+                    label: timing.label.clone(),
+                });
+            }
+        }
         let window = self.window_check(t, at, override_reason)?;
         self.tubes[i].drawn = Some(Draw {
             at,
@@ -249,17 +285,9 @@ impl Collection {
             return Err(CollectionError::NotDrawn(tube));
         };
         let Some(at) = drawn.at_local_time(typed) else {
-            // Name what was read, but never echo a whole mistaken scan back.
-            let mut shown: String = typed
-                .trim()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(20)
-                .collect();
-            if typed.trim().chars().count() > 20 {
-                shown.push('…');
-            }
-            return Err(CollectionError::UnreadableTime(shown));
+            return Err(CollectionError::UnreadableTime(super::time::shown_typed(
+                typed,
+            )));
         };
         self.correct_draw_time(tube, at, reason, by, now)
     }

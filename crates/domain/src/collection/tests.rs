@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::*;
@@ -205,6 +205,8 @@ fn trough_order(due: &str) -> Order {
 fn a_timed_draw_outside_its_window_needs_a_recorded_override() {
     let mut c = identified(vec![trough_order("2024-05-01T09:00:00+02:00")]);
     let now = t("2024-05-01T08:10:00+02:00");
+    c.record_last_dose(1, t("2024-04-30T21:00:00+02:00"), &nurse(), now)
+        .unwrap();
     let e = c.record_draw(1, now, None, &nurse(), now).unwrap_err();
     assert_eq!(
         e,
@@ -212,7 +214,8 @@ fn a_timed_draw_outside_its_window_needs_a_recorded_override() {
             tube: 1,
             label: "TROUGH".into(),
             minutes_from_target: -50,
-            window_minutes: 30
+            before_minutes: 30,
+            after_minutes: 0,
         }
     );
     c.record_draw(
@@ -235,8 +238,79 @@ fn a_timed_draw_outside_its_window_needs_a_recorded_override() {
 fn a_timed_draw_inside_its_window_needs_no_override() {
     let mut c = identified(vec![trough_order("2024-05-01T08:30:00+02:00")]);
     let now = t("2024-05-01T08:10:00+02:00");
+    c.record_last_dose(1, t("2024-04-30T20:30:00+02:00"), &nurse(), now)
+        .unwrap();
     c.record_draw(1, now, None, &nurse(), now).unwrap();
     assert!(c.tubes()[0].window_override.is_none());
+}
+
+#[test]
+fn a_trough_drawn_after_its_dose_time_needs_a_reason_recorded_with_both_sides_of_its_window() {
+    let mut c = identified(vec![trough_order("2024-05-01T08:00:00+02:00")]);
+    let now = t("2024-05-01T08:20:00+02:00");
+    c.record_last_dose(1, t("2024-04-30T20:00:00+02:00"), &nurse(), now)
+        .unwrap();
+    let e = c.record_draw(1, now, None, &nurse(), now).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "TROUGH is 20 min after its target time, outside its window (the 30 min before it): confirm with a reason"
+    );
+    c.record_draw(1, now, Some("dose given late"), &nurse(), now)
+        .unwrap();
+    let w = c.tubes()[0].window_override.clone().unwrap();
+    assert_eq!(
+        (
+            w.minutes_from_target,
+            w.window_minutes,
+            w.before_minutes,
+            w.after_minutes
+        ),
+        (20, 0, Some(30), Some(0))
+    );
+}
+
+#[test]
+fn a_timed_test_ordered_without_a_due_time_is_drawn_only_with_a_reason() {
+    let mut c = identified(vec![order("sr-cort", "CORT")]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    let e = c.record_draw(1, now, None, &nurse(), now).unwrap_err();
+    assert_eq!(
+        e,
+        CollectionError::NoDueTime {
+            tube: 1,
+            label: "AM CORTISOL".into()
+        }
+    );
+    assert!(e.to_string().contains("confirm with a reason"), "{e}");
+    c.record_draw(1, now, Some("ordered for this morning"), &nurse(), now)
+        .unwrap();
+    let w = c.tubes()[0].window_override.clone().unwrap();
+    assert!(w.no_due_time && w.reason == "ordered for this morning");
+}
+
+#[test]
+fn a_due_time_on_a_test_without_timing_is_checked_against_the_sites_default_window() {
+    let mut o = order("sr-bmp", "BMP");
+    o.due_at = Some(t("2024-05-01T09:00:00+02:00").utc);
+    let mut c = identified(vec![o]);
+    let now = t("2024-05-01T08:10:00+02:00");
+    let e = c.record_draw(1, now, None, &nurse(), now).unwrap_err();
+    assert_eq!(
+        e,
+        CollectionError::OutsideWindow {
+            tube: 1,
+            label: "BMP".into(),
+            minutes_from_target: -50,
+            before_minutes: 30,
+            after_minutes: 30,
+        }
+    );
+    assert!(
+        e.to_string().contains("outside its window (\u{b1}30 min)"),
+        "{e}"
+    );
+    let inside = t("2024-05-01T08:31:00+02:00");
+    c.record_draw(1, inside, None, &nurse(), inside).unwrap();
 }
 
 #[test]
@@ -511,26 +585,6 @@ fn a_draft_round_trips_through_json_for_storage() {
 }
 
 #[test]
-fn the_draw_list_puts_stat_first_then_timed_draws_by_due_time_then_routine() {
-    let mut routine = order("a-routine", "CBC");
-    routine.placed_at -= Duration::hours(1);
-    let mut stat = order("b-stat", "TROP");
-    stat.priority = Priority::Stat;
-    let late = trough_order("2024-05-01T11:00:00+02:00");
-    let mut early = trough_order("2024-05-01T09:00:00+02:00");
-    early.id = OrderId::parse("c-early").unwrap();
-    let mut urgent = order("d-urgent", "BMP");
-    urgent.priority = Priority::Urgent;
-    let mut list = vec![routine, late, urgent, early, stat];
-    sort_draw_list(&mut list);
-    let ids: Vec<&str> = list.iter().map(|o| o.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        ["b-stat", "c-early", "sr-vanc", "d-urgent", "a-routine"]
-    );
-}
-
-#[test]
 fn priorities_sort_stat_first() {
     let mut p = vec![
         Priority::Routine,
@@ -630,24 +684,6 @@ fn fasting_must_be_recorded_once_a_needed_fasting_tube_is_drawn() {
     )
     .unwrap();
     assert!(!c.fasting_must_be_recorded());
-}
-
-#[test]
-fn the_draw_list_sections_are_stat_then_timed_then_routine() {
-    let mut stat = trough_order("2024-05-01T09:00:00+02:00");
-    stat.priority = Priority::Stat;
-    assert_eq!(DrawSection::of(&stat), DrawSection::Stat);
-    assert_eq!(
-        DrawSection::of(&trough_order("2024-05-01T09:00:00+02:00")),
-        DrawSection::Timed
-    );
-    let mut urgent = order("sr-u", "BMP");
-    urgent.priority = Priority::Urgent;
-    assert_eq!(DrawSection::of(&urgent), DrawSection::Routine);
-    assert_eq!(
-        DrawSection::ALL.map(DrawSection::title),
-        ["STAT", "Timed draws", "Routine"]
-    );
 }
 
 #[test]

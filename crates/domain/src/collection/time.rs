@@ -60,3 +60,18 @@ impl DeviceTime {
         Some(Self::from_local(at))
     }
 }
+
+/// A typed time as an error message shows it: what was read, but never a whole mistaken scan
+/// echoed back (control characters dropped, cut at 20 characters).
+pub(super) fn shown_typed(typed: &str) -> String {
+    let mut shown: String = typed
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(20)
+        .collect();
+    if typed.trim().chars().count() > 20 {
+        shown.push('…');
+    }
+    shown
+}

@@ -15,10 +15,20 @@ pub struct WindowOverride {
     pub reason: String,
     /// Target time of the timed draw.
     pub target: DateTime<Utc>,
-    /// Allowed window either side.
+    /// Allowed window on the side the draw fell (either side for a symmetric window).
     pub window_minutes: u32,
     /// Signed distance of the draw from the target.
     pub minutes_from_target: i64,
+    /// Minutes the window opened before the target, when the window is asymmetric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_minutes: Option<u32>,
+    /// Minutes the window stayed open after the target, when the window is asymmetric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_minutes: Option<u32>,
+    /// A timed test ordered without a due time: `target` is the draw time and the reason says
+    /// why it was drawn then.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_due_time: bool,
 }
 
 /// Who drew a tube and when.
