@@ -57,7 +57,8 @@ async fn scroll_to_patient(browser: &Browser, mrn: &str) -> Result<()> {
     Ok(())
 }
 
-/// Opens `mrn`'s collection from the draw list and scans `wristband`, up to the tubes screen.
+/// Opens `mrn`'s collection from the draw list and scans `wristband`, up to the tubes screen
+/// with venipuncture 1 begun.
 async fn collect(browser: &Browser, mrn: &str, wristband: &str) -> Result<()> {
     browser.click(&format!("collect-{mrn}")).await?;
     browser.wait_for_path(|p| p.ends_with("/identify")).await?;
@@ -65,6 +66,7 @@ async fn collect(browser: &Browser, mrn: &str, wristband: &str) -> Result<()> {
         .type_into("wristband-scan", &format!("{wristband}{ENTER}"))
         .await?;
     browser.wait_for_path(|p| p.ends_with("/tubes")).await?;
+    flow::prepare_draw(browser, "RACF").await?;
     Ok(())
 }
 
