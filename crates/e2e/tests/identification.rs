@@ -170,6 +170,7 @@ async fn a_wrong_wristband_is_acknowledged_then_scan_plus_verbal_reaches_the_sup
         .await?;
     browser.click("confirm-verbal").await?;
     browser.wait_for_path(|p| p.ends_with("/tubes")).await?;
+    flow::prepare_draw(&browser, "RACF").await?;
 
     let tubes = SiteConfig::default_site()
         .plan(&["PT", "APTT", "CBC"], Device::EvacuatedHolder)?
