@@ -278,7 +278,7 @@ pub fn outbox_records(
         }
         c.identify(&evidence, &context, &by, now)?;
         c.begin_venipuncture(
-            drawline_domain::collection::BodySite::LeftAntecubital,
+            drawline_domain::collection::BodySite::RightAntecubital,
             c.device(),
             &site,
             &by,
