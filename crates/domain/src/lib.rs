@@ -12,6 +12,7 @@ pub mod fhir;
 pub mod fhir_validator;
 pub mod hash;
 pub mod identification;
+mod ids;
 pub mod instructions;
 pub mod label;
 mod newtype;

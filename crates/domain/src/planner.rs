@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::wire::wire_enum;
 
 use crate::catalog::{Handling, Labelling, TestCode, TestDefinition, Timing};
-use crate::collection::{Order, OrderId};
+use crate::ids::OrderId;
 use crate::instructions::{Instruction, InstructionKind, TubeInstructions};
 use crate::order_of_draw::{ContainerId, ContainerType};
 use crate::site::SiteConfig;
@@ -230,32 +230,9 @@ impl<'a> Planner<'a> {
         self.plan_items(&items, &|_, _| false, device, false)
     }
 
-    /// Plans the tubes for orders: each order is served on its own (two orders of one test get
-    /// two tubes or bottle sets, never one), and every tube names the orders it serves.
-    pub fn plan_orders(&self, orders: &[&Order], device: Device) -> Result<TubePlan, PlanError> {
-        self.plan_remaining(orders, &|_, _| false, device, false)
-    }
-
-    /// Plans what is left to draw of `orders` (all the orders still to collect, so each keeps
-    /// its place, e.g. its blood-culture set number): a container `done` says an order already
-    /// filled is left out. `tubing_primed` is true when blood already ran through this
-    /// venipuncture's tubing, so no discard tube is needed for the air.
-    pub fn plan_remaining(
-        &self,
-        orders: &[&Order],
-        done: &dyn Fn(&OrderId, &ContainerId) -> bool,
-        device: Device,
-        tubing_primed: bool,
-    ) -> Result<TubePlan, PlanError> {
-        let mut items: Vec<(Option<OrderId>, TestCode)> = orders
-            .iter()
-            .map(|o| (Some(o.id.clone()), o.test.clone()))
-            .collect();
-        items.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
-        self.plan_items(&items, done, device, tubing_primed)
-    }
-
-    fn plan_items(
+    /// Plans `items`: an order (absent when planning bare test codes) and its test, sorted, so
+    /// the n-th order of a test is its n-th occurrence. See `Collection`'s per-order planning.
+    pub(crate) fn plan_items(
         &self,
         items: &[(Option<OrderId>, TestCode)],
         done: &dyn Fn(&OrderId, &ContainerId) -> bool,

@@ -3,10 +3,10 @@
 use super::error::CollectionError;
 use super::finalize::FinalizedCollection;
 use super::history::{Event, Supersedes};
-use super::ids::CollectorId;
 use super::record::Collection;
 use super::status::Status;
 use super::time::DeviceTime;
+use crate::ids::CollectorId;
 
 impl FinalizedCollection {
     /// Starts a correction: a new draft version that names this one as superseded. The reason

@@ -7,7 +7,7 @@ use super::order::Order;
 use super::record::Collection;
 use super::time::DeviceTime;
 use super::tube::TubeRecord;
-use crate::catalog::{TestCode, Timing};
+use crate::catalog::Timing;
 use crate::clock_text::hm;
 use crate::site::SiteConfig;
 
@@ -193,29 +193,10 @@ pub fn ensure_due(
     Ok(())
 }
 
-/// A window's sides in words, for messages: `±30 min`, `the 30 min before it`,
-/// `the 60 min after it`, `20 min before to 40 min after`.
-pub(super) fn sides_text(before: u32, after: u32) -> String {
-    match (before, after) {
-        (b, a) if b == a => format!("\u{b1}{b} min"),
-        (b, 0) => format!("the {b} min before it"),
-        (0, a) => format!("the {a} min after it"),
-        (b, a) => format!("{b} min before to {a} min after"),
-    }
-}
-
-/// The test a `NotDueYet` names, for its message.
-pub(super) fn not_due_text(test: &TestCode, opens: &DeviceTime) -> String {
-    format!(
-        "{test} is not due yet: its window opens at {} ({})",
-        hm(&opens.local()),
-        crate::clock_text::ymd(&opens.local())
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::TestCode;
     use crate::collection::{OrderId, Priority};
     use crate::test_support::*;
     use proptest::prelude::*;

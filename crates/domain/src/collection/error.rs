@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::ids::OrderId;
 use crate::catalog::TestCode;
 use crate::identification::{IdentificationError, WristbandError};
+use crate::ids::OrderId;
 use crate::planner::PlanError;
 
 /// A rule the requested change would break.
@@ -93,7 +93,7 @@ pub enum CollectionError {
     #[error("a reason is required")]
     ReasonRequired,
     /// Timed draw outside its window without a recorded override.
-    #[error("{label} is {} min {} its target time, outside its window ({}): confirm with a reason", .minutes_from_target.abs(), if *.minutes_from_target < 0 { "before" } else { "after" }, super::due::sides_text(*.before_minutes, *.after_minutes))]
+    #[error("{label} is {} min {} its target time, outside its window ({}): confirm with a reason", .minutes_from_target.abs(), if *.minutes_from_target < 0 { "before" } else { "after" }, super::timing_text::sides_text(*.before_minutes, *.after_minutes))]
     OutsideWindow {
         /// Tube index.
         tube: u32,
@@ -116,7 +116,7 @@ pub enum CollectionError {
         label: String,
     },
     /// An order whose window opens later is not drawn now.
-    #[error("order {order}: {}", super::due::not_due_text(.test, .opens))]
+    #[error("order {order}: {}", super::timing_text::not_due_text(.test, .opens))]
     NotDueYet {
         /// The order.
         order: OrderId,
@@ -150,7 +150,7 @@ pub enum CollectionError {
         drawn: super::time::DeviceTime,
     },
     /// A last dose too long ago to be the dose a level is timed against.
-    #[error("the last dose at {} is more than {} hours ago: give the time of the most recent dose", crate::clock_text::ymd_hm(&.0.local()), super::last_dose::LAST_DOSE_MAX_AGE_HOURS)]
+    #[error("the last dose at {} is more than {} hours ago: give the time of the most recent dose", crate::clock_text::ymd_hm(&.0.local()), super::timing_text::LAST_DOSE_MAX_AGE_HOURS)]
     LastDoseTooOld(super::time::DeviceTime),
     /// A scanned tube label refused (wrong blood in tube when it is another patient's).
     #[error(transparent)]

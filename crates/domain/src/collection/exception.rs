@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{CollectorId, OrderId};
 use super::time::DeviceTime;
 use crate::catalog::TestCode;
+use crate::ids::{CollectorId, OrderId};
 use crate::wire::wire_enum;
 
 wire_enum! {

@@ -4,11 +4,11 @@ use serde::{Deserialize, Serialize};
 
 use super::error::CollectionError;
 use super::history::Event;
-use super::ids::CollectorId;
 use super::record::Collection;
 use super::status::Status;
 use super::time::DeviceTime;
 use crate::hash::ContentHash;
+use crate::ids::CollectorId;
 
 impl Collection {
     /// Locks the record and returns the immutable version with its content hash; the draft is

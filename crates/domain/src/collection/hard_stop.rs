@@ -2,11 +2,11 @@
 
 use super::error::CollectionError;
 use super::history::{Event, HardStopKind, HistoryEntry};
-use super::ids::CollectorId;
 use super::label_refusal::TubeLabelRefusalCode;
 use super::record::Collection;
 use super::time::DeviceTime;
 use crate::identification::IdentificationError;
+use crate::ids::CollectorId;
 
 impl Event {
     /// The hard stop this event raised, if it is one.

@@ -4,11 +4,11 @@ use serde::{Deserialize, Serialize};
 
 use super::exception::{NotCollectedReason, Scope};
 use super::fasting::FastingStatus;
-use super::ids::{AccessionNumber, CollectorId};
 use super::time::DeviceTime;
 use crate::catalog::TestCode;
 use crate::hash::ContentHash;
 use crate::identification::{Identification, IdentificationError, WristbandError};
+use crate::ids::{AccessionNumber, CollectorId};
 use crate::wire::wire_enum;
 
 /// One entry of the record's history.

@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{CollectionId, OrderId};
 use crate::accession::ACCESSION_MAX_CHARS;
 use crate::catalog::TestCode;
 use crate::identification::Mrn;
+use crate::ids::{CollectionId, OrderId};
 use crate::wire::wire_enum;
 
 /// Where a known label is held.

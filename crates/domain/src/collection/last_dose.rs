@@ -4,13 +4,10 @@ use chrono::Duration;
 
 use super::error::CollectionError;
 use super::history::Event;
-use super::ids::CollectorId;
 use super::record::Collection;
 use super::time::{shown_typed, DeviceTime, FUTURE_TOLERANCE_SECONDS};
-
-/// How long ago a last dose may be: two days of the longest usual dosing interval (48 hours,
-/// vancomycin in renal impairment) plus a day's slack. An older time is a typing mistake.
-pub const LAST_DOSE_MAX_AGE_HOURS: i64 = 72;
+use super::timing_text::LAST_DOSE_MAX_AGE_HOURS;
+use crate::ids::CollectorId;
 
 impl Collection {
     /// Records when the last dose was given for drug-level tube `tube` (its catalog timing says

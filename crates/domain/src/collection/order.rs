@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::alert::PatientAlert;
-use super::ids::{AccessionNumber, OrderId, PatientId};
 use crate::catalog::TestCode;
 use crate::identification::PatientIdentity;
+use crate::ids::{AccessionNumber, OrderId, PatientId};
 use crate::wire::wire_enum;
 
 wire_enum! {

@@ -2,18 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::attempt::Venipuncture;
 use super::error::CollectionError;
 use super::exception::{NotCollected, Scope};
 use super::fasting::FastingStatus;
 use super::history::{Event, HistoryEntry, Supersedes, Void};
-use super::ids::{CollectionId, CollectorId};
 use super::order::{Order, Patient};
 use super::status::Status;
 use super::time::DeviceTime;
 use super::tube::TubeRecord;
-use super::venipuncture::Venipuncture;
 use crate::catalog::TestCode;
 use crate::identification::Identification;
+use crate::ids::{CollectionId, CollectorId};
 use crate::planner::{Device, Planner};
 use crate::site::SiteConfig;
 

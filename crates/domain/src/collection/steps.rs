@@ -7,12 +7,12 @@ use super::error::CollectionError;
 use super::exception::{NotCollected, NotCollectedReason, Scope};
 use super::fasting::FastingStatus;
 use super::history::Event;
-use super::ids::{AccessionNumber, CollectorId};
 use super::record::Collection;
 use super::time::{DeviceTime, FUTURE_TOLERANCE_SECONDS};
 use super::tube::{Draw, TubeRecord, WindowOverride};
 use super::tube_label::{judge_tube_label, KnownLabels};
 use crate::identification::{identify, Evidence, IdentifyContext};
+use crate::ids::{AccessionNumber, CollectorId};
 use crate::safety::AccessionFormat;
 
 impl Collection {

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::body_site::BodySite;
-use super::ids::{AccessionNumber, CollectorId};
 use super::time::DeviceTime;
+use crate::ids::{AccessionNumber, CollectorId};
 use crate::planner::PlannedTube;
 
 /// A recorded confirmation to draw outside a timed draw's window.

@@ -6,13 +6,13 @@
 //! order. Everything else is refused with a message naming what was read; another patient's
 //! label is a wrong-blood-in-tube hard stop.
 
-use super::ids::{AccessionNumber, CollectionId};
 use super::label_refusal::{LabelHolder, TubeLabelProblem, TubeLabelRefusal};
 use super::order::Order;
 use super::record::Collection;
 use crate::accession::{looks_device_issued, ACCESSION_MAX_CHARS, DEVICE_LABEL_HEX};
 use crate::catalog::TestCode;
 use crate::identification::Mrn;
+use crate::ids::{AccessionNumber, CollectionId};
 use crate::safety::AccessionFormat;
 use crate::scanned::shown;
 

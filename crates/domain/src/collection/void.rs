@@ -3,10 +3,10 @@
 use super::error::CollectionError;
 use super::finalize::FinalizedCollection;
 use super::history::{Event, Void};
-use super::ids::CollectorId;
 use super::status::Status;
 use super::time::DeviceTime;
 use crate::hash::ContentHash;
+use crate::ids::CollectorId;
 
 impl FinalizedCollection {
     /// Voids the collection as entered in error: a new finalized version superseding this one,

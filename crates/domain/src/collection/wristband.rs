@@ -2,12 +2,12 @@
 
 use super::error::CollectionError;
 use super::history::Event;
-use super::ids::CollectorId;
 use super::record::Collection;
 use super::time::DeviceTime;
 use crate::identification::{
     identify, Evidence, IdentificationError, IdentifierKind, IdentifyContext,
 };
+use crate::ids::CollectorId;
 use crate::safety::SafetyRules;
 
 impl Collection {

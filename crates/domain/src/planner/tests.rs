@@ -1,4 +1,5 @@
 use super::*;
+use crate::collection::Order;
 use crate::instructions::InstructionKind;
 use proptest::prelude::*;
 
