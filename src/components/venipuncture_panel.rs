@@ -146,7 +146,7 @@ pub fn VenipuncturePanel(
                         data-testid=format!("device-{}", dv.as_str())
                         on:click=move |_| device.set(Some(dv))
                     >
-                        {dv.display()}
+                        {capitalised(dv.display())}
                     </button>
                 }
             })
@@ -162,6 +162,7 @@ pub fn VenipuncturePanel(
                     })}
                     {attempts}
                     <div class="site-grid" role="group" aria-label="Venipuncture site">{sites}</div>
+                    <p class="muted">"With:"</p>
                     <div class="site-grid devices" role="group" aria-label="Device">{devices}</div>
                     <ErrorNote error=error test_id="venipuncture-error" />
                     <div class="actions">
@@ -212,4 +213,13 @@ pub fn VenipuncturePanel(
         {panel}
         {dialog}
     }
+}
+
+/// `words` with its first letter upper-cased, for a choice standing on its own.
+fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

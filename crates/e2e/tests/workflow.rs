@@ -184,6 +184,13 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
             .type_into("wristband-scan", &format!("{WRISTBAND}{ENTER}"))
             .await?;
         browser.wait_for("venipuncture").await?;
+        browser
+            .client
+            .execute(
+                "document.querySelector('[data-testid=venipuncture]').scrollIntoView();",
+                vec![],
+            )
+            .await?;
         browser.capture(&shot("06a-venipuncture")).await?;
         flow::prepare_draw(&browser, "RACF").await?;
         browser.wait_for("mark-drawn-1").await?;
