@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use drawline_domain::api::{Worklist, WorklistOrder};
-use drawline_domain::collection::{DrawSection, Due, Window};
+use drawline_domain::collection::{alerts_for_display, DrawSection, Due, Window};
 use drawline_domain::{sort_draw_list, Device, Patient, Priority, SiteConfig};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -605,6 +605,14 @@ fn patient_card(
             <ul class="tests later">{items}</ul>
         }
     });
+    // Isolation or an arm restriction matters before the room is entered: the card says so.
+    let alerts = (!row.patient.alerts.is_empty()).then(|| {
+        alerts_for_display(&row.patient.alerts)
+            .iter()
+            .map(|a| format!("{}: {}", a.heading(), a.text))
+            .collect::<Vec<_>>()
+            .join(" \u{b7} ")
+    });
     let location = row
         .orders
         .iter()
@@ -663,6 +671,9 @@ fn patient_card(
                     "DOB " {drawline_domain::clock_text::ymd(&id.birth_date)} " · MRN " {id.mrn.to_string()}
                 </p>
                 {location.map(|l| view! { <p class="muted">{l}</p> })}
+                {alerts.map(|a| view! {
+                    <p class="card-alerts" data-testid="card-alerts"><strong>"Alerts: "</strong>{a}</p>
+                })}
                 {row.draft.as_ref().map(|_| view! { <span class="badge warn">"Draft in progress"</span> })}
                 <ul class="tests" data-testid="due-orders">{tests}</ul>
                 {later}

@@ -315,7 +315,7 @@ fn record_view(r: &RecordView) -> impl IntoView {
                             }
                         })}
                     </td>
-                    <td>{t.window_override.as_ref().map(|w| format!("{} min from target: {}", w.minutes_from_target, w.reason))}</td>
+                    <td>{t.window_override.as_ref().map(|w| if w.summary.is_empty() { format!("{} min from target: {}", w.minutes_from_target, w.reason) } else { w.summary.clone() })}</td>
                 </tr>
             }
         })

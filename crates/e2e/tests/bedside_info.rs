@@ -107,6 +107,14 @@ async fn alerts_stay_on_every_step_and_the_tube_card_shows_the_note_and_a_recoll
         .expect("the CBC tube is lavender");
 
     // Identify: the alerts are there before anything is drawn.
+    // The draw list card already says it, before anyone walks into the room.
+    let card = browser.patient_card_text(PATIENT).await?;
+    ensure!(
+        card.contains("Alerts:")
+            && card.contains("Arm restriction: left arm")
+            && card.contains("Latex"),
+        "{card}"
+    );
     browser.click(&format!("collect-{PATIENT}")).await?;
     browser.wait_for_path(|p| p.ends_with("/identify")).await?;
     alerts_shown(&browser, "identify").await?;

@@ -154,6 +154,7 @@ pub fn record_view(f: &FinalizedCollection, names: &HashMap<String, String>) -> 
                 target: w.target,
                 window_minutes: w.window_minutes,
                 minutes_from_target: w.minutes_from_target,
+                summary: w.summary(),
             }),
             label: label_for(c, t.index, SecondIdentifier::default()).ok(),
             orders: t.tube.orders.iter().map(ToString::to_string).collect(),

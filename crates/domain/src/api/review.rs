@@ -21,6 +21,9 @@ pub struct WindowOverrideView {
     pub window_minutes: u32,
     /// Signed distance of the draw from the target, in minutes.
     pub minutes_from_target: i64,
+    /// The override in words: distance, window (asymmetric sides, or no due time) and reason.
+    #[serde(default)]
+    pub summary: String,
 }
 
 /// One tube of a collection version.

@@ -873,3 +873,36 @@ fn a_typed_draw_time_after_now_is_refused_as_in_the_future() {
         .unwrap_err();
     assert!(matches!(e, CollectionError::InTheFuture { .. }));
 }
+
+#[test]
+fn a_window_override_says_its_distance_window_and_reason_in_words() {
+    let base = WindowOverride {
+        reason: "dose given late".into(),
+        target: DateTime::parse_from_rfc3339("2024-05-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc),
+        window_minutes: 30,
+        minutes_from_target: 20,
+        before_minutes: None,
+        after_minutes: None,
+        no_due_time: false,
+    };
+    assert_eq!(
+        base.summary(),
+        "Drawn 20 min from target time, outside the \u{b1}30 min window: dose given late"
+    );
+    let trough = WindowOverride {
+        before_minutes: Some(30),
+        after_minutes: Some(0),
+        ..base.clone()
+    };
+    assert_eq!(
+        trough.summary(),
+        "Drawn 20 min from target time, outside the window of 30 min before to 0 min after: dose given late"
+    );
+    let undated = WindowOverride {
+        no_due_time: true,
+        ..base
+    };
+    assert!(undated.summary().contains("without a due time"));
+}

@@ -31,6 +31,27 @@ pub struct WindowOverride {
     pub no_due_time: bool,
 }
 
+impl WindowOverride {
+    /// What the override says, for the lab and the supervisor: how far from the target, the
+    /// window, and the reason (or that the order had no due time).
+    pub fn summary(&self) -> String {
+        match (self.no_due_time, self.before_minutes, self.after_minutes) {
+            (true, _, _) => format!(
+                "Timed draw without a due time on its order: {}",
+                self.reason
+            ),
+            (false, Some(before), Some(after)) => format!(
+                "Drawn {} min from target time, outside the window of {before} min before to {after} min after: {}",
+                self.minutes_from_target, self.reason
+            ),
+            _ => format!(
+                "Drawn {} min from target time, outside the \u{b1}{} min window: {}",
+                self.minutes_from_target, self.window_minutes, self.reason
+            ),
+        }
+    }
+}
+
 /// Who drew a tube and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draw {

@@ -206,17 +206,7 @@ pub fn specimens(
             ));
         }
         if let Some(w) = &t.window_override {
-            notes.push(match (w.no_due_time, w.before_minutes, w.after_minutes) {
-                (true, _, _) => format!("Timed draw without a due time on its order: {}", w.reason),
-                (false, Some(before), Some(after)) => format!(
-                    "Drawn {} min from target time, outside the window of {before} min before to {after} min after: {}",
-                    w.minutes_from_target, w.reason
-                ),
-                _ => format!(
-                    "Drawn {} min from target time, outside the ±{} min window: {}",
-                    w.minutes_from_target, w.window_minutes, w.reason
-                ),
-            });
+            notes.push(w.summary());
         }
         if t.tube.fasting && c.fasting() == Some(FastingStatus::NotFasting) {
             notes.push("Patient NOT fasting; fasting was required".into());
