@@ -115,6 +115,10 @@ async fn alerts_stay_on_every_step_and_the_tube_card_shows_the_note_and_a_recoll
             && card.contains("Latex"),
         "{card}"
     );
+    scroll_to(&browser, "card-alerts").await?;
+    browser
+        .capture_both_sizes("59-draw-list-card-alerts")
+        .await?;
     browser.click(&format!("collect-{PATIENT}")).await?;
     browser.wait_for_path(|p| p.ends_with("/identify")).await?;
     alerts_shown(&browser, "identify").await?;
