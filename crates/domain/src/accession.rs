@@ -204,15 +204,7 @@ mod tests {
 
     #[test]
     fn the_documented_safety_json_example_reads() {
-        let readme = include_str!("../site/README.md");
-        let section = readme.split("## safety.json").nth(1).unwrap();
-        let json = section
-            .split("```json")
-            .nth(1)
-            .unwrap()
-            .split("```")
-            .next()
-            .unwrap();
+        let json = crate::test_support::site_readme_json("## safety.json");
         let rules: crate::safety::SafetyRules = serde_json::from_str(json).unwrap();
         assert!(rules.accession.stock_labels);
         assert_eq!(rules.accession.check_digit, CheckDigit::Mod10);

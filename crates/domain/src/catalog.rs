@@ -591,15 +591,7 @@ mod tests {
 
     #[test]
     fn the_documented_timing_example_reads_as_a_trough() {
-        let readme = include_str!("../site/README.md");
-        let section = readme.split("### Timed draws").nth(1).unwrap();
-        let json = section
-            .split("```json")
-            .nth(1)
-            .unwrap()
-            .split("```")
-            .next()
-            .unwrap();
+        let json = crate::test_support::site_readme_json("### Timed draws");
         let t: Timing = serde_json::from_str(json).unwrap();
         assert_eq!(
             (t.before(), t.after(), t.last_dose, t.problem()),

@@ -391,15 +391,7 @@ mod tests {
 
     #[test]
     fn the_documented_catalog_entry_example_reads_and_plans_its_blood_volume() {
-        let readme = include_str!("../site/README.md");
-        let section = readme.split("## catalog.json").nth(1).unwrap();
-        let json = section
-            .split("```json")
-            .nth(1)
-            .unwrap()
-            .split("```")
-            .next()
-            .unwrap();
+        let json = crate::test_support::site_readme_json("## catalog.json");
         let site = with_catalog(json).unwrap();
         let nh3 = site.test(&code("NH3")).unwrap();
         assert_eq!(nh3.volume_of, VolumeOf::Plasma);

@@ -170,6 +170,21 @@ pub fn first_tube_labelled(orders: Vec<Order>, accession: &str) -> Collection {
     c
 }
 
+/// The first ```json block after `heading` in the site data README (`crates/domain/site/README.md`),
+/// so every documented example is read by a test.
+pub fn site_readme_json(heading: &str) -> &'static str {
+    let readme = include_str!("../site/README.md");
+    let section = readme
+        .split(heading)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no '{heading}' in the site README"));
+    section
+        .split("```json")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .unwrap_or_else(|| panic!("no json block after '{heading}' in the site README"))
+}
+
 /// Each of `all` as its (wire code, words) pair, to check a `wire_enum!` table at a glance.
 pub fn codes_and_words<T: Copy>(
     all: &[T],
