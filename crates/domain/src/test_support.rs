@@ -151,6 +151,14 @@ pub fn stock_labels() -> crate::safety::AccessionFormat {
     }
 }
 
+/// A vancomycin trough order `sr-vanc` whose next dose (its due time) is `due`, RFC 3339.
+pub fn trough(due: &str) -> Order {
+    Order {
+        due_at: Some(t(due).utc),
+        ..order("sr-vanc", "VANCT")
+    }
+}
+
 /// 08:10 local (+02:00): the device clock when these fixtures draw and label.
 pub fn draw_time() -> DeviceTime {
     t("2024-05-01T08:10:00+02:00")

@@ -71,19 +71,7 @@ impl Collection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collection::Order;
     use crate::test_support::*;
-    use chrono::{DateTime, Utc};
-
-    fn trough(due: &str) -> Order {
-        let mut o = order("sr-vanc", "VANCT");
-        o.due_at = Some(
-            DateTime::parse_from_rfc3339(due)
-                .unwrap()
-                .with_timezone(&Utc),
-        );
-        o
-    }
 
     #[test]
     fn a_trough_is_not_drawn_until_its_last_dose_is_recorded() {

@@ -191,19 +191,9 @@ fn a_correction_of_a_collection_time_needs_a_reason_and_is_kept_in_history() {
         if *from == t("2024-05-01T08:10:00+02:00") && reason == "confirmed late"));
 }
 
-fn trough_order(due: &str) -> Order {
-    let mut o = order("sr-vanc", "VANCT");
-    o.due_at = Some(
-        DateTime::parse_from_rfc3339(due)
-            .unwrap()
-            .with_timezone(&Utc),
-    );
-    o
-}
-
 #[test]
 fn a_timed_draw_outside_its_window_needs_a_recorded_override() {
-    let mut c = identified(vec![trough_order("2024-05-01T09:00:00+02:00")]);
+    let mut c = identified(vec![trough("2024-05-01T09:00:00+02:00")]);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_last_dose(1, t("2024-04-30T21:00:00+02:00"), &nurse(), now)
         .unwrap();
@@ -236,7 +226,7 @@ fn a_timed_draw_outside_its_window_needs_a_recorded_override() {
 
 #[test]
 fn a_timed_draw_inside_its_window_needs_no_override() {
-    let mut c = identified(vec![trough_order("2024-05-01T08:30:00+02:00")]);
+    let mut c = identified(vec![trough("2024-05-01T08:30:00+02:00")]);
     let now = t("2024-05-01T08:10:00+02:00");
     c.record_last_dose(1, t("2024-04-30T20:30:00+02:00"), &nurse(), now)
         .unwrap();
@@ -246,7 +236,7 @@ fn a_timed_draw_inside_its_window_needs_no_override() {
 
 #[test]
 fn a_trough_drawn_after_its_dose_time_needs_a_reason_recorded_with_both_sides_of_its_window() {
-    let mut c = identified(vec![trough_order("2024-05-01T08:00:00+02:00")]);
+    let mut c = identified(vec![trough("2024-05-01T08:00:00+02:00")]);
     let now = t("2024-05-01T08:20:00+02:00");
     c.record_last_dose(1, t("2024-04-30T20:00:00+02:00"), &nurse(), now)
         .unwrap();

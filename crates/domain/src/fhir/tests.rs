@@ -547,17 +547,11 @@ fn the_independent_validator_rejects_a_broken_resource() {
 /// reason, all drawn in the right antecubital fossa after a failed attempt.
 fn serial_orders_finalized() -> FinalizedCollection {
     use crate::collection::{BodySite, OrderId};
-    use crate::test_support::{draw_time, label, order};
-    let mut trough = order("sr-vanc", "VANCT");
-    trough.due_at = Some(
-        DateTime::parse_from_rfc3339("2024-05-01T07:00:00+02:00")
-            .unwrap()
-            .with_timezone(&Utc),
-    );
+    use crate::test_support::{draw_time, label, order, trough};
     let mut c = identified(vec![
         order("sr-trop-0h", "TROP"),
         order("sr-trop-3h", "TROP"),
-        trough,
+        trough("2024-05-01T07:00:00+02:00"),
     ]);
     let now = draw_time();
     c.record_failed_attempt(Some("vein collapsed"), &nurse(), now)
