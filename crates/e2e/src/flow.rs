@@ -163,6 +163,39 @@ pub async fn jump_to(browser: &Browser, base: &str, from: &str, to: &str) -> Res
     Ok(())
 }
 
+/// Waits until `check` holds for the texts of the elements with this `data-testid`; answers them.
+pub async fn wait_until_texts(
+    browser: &Browser,
+    test_id: &str,
+    check: impl Fn(&[String]) -> bool,
+) -> Result<Vec<String>> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let texts = browser.texts_of_all(test_id).await.unwrap_or_default();
+        if check(&texts) {
+            return Ok(texts);
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "{test_id}: {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Waits until an element with this `data-testid` has a text satisfying `check`; answers it.
+pub async fn wait_until_text(
+    browser: &Browser,
+    test_id: &str,
+    check: impl Fn(&str) -> bool,
+) -> Result<String> {
+    let texts = wait_until_texts(browser, test_id, |texts| texts.iter().any(|t| check(t))).await?;
+    Ok(texts
+        .into_iter()
+        .find(|t| check(t))
+        .expect("the wait ended on a matching text"))
+}
+
 /// Waits until exactly `n` elements carry this `data-testid`.
 pub async fn wait_for_count(browser: &Browser, test_id: &str, n: usize) -> Result<()> {
     let deadline = tokio::time::Instant::now() + PATIENCE;

@@ -33,23 +33,6 @@ fn tubes_for(tests: &[&str]) -> usize {
         .len()
 }
 
-/// Waits until `check` holds for the texts of the elements with this `data-testid`.
-async fn wait_until_texts(
-    browser: &Browser,
-    test_id: &str,
-    check: impl Fn(&[String]) -> bool,
-) -> Result<Vec<String>> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let texts = browser.texts_of_all(test_id).await.unwrap_or_default();
-        if check(&texts) {
-            return Ok(texts);
-        }
-        ensure!(Instant::now() < deadline, "{test_id}: {texts:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 /// From the draw list: opens the patient, scans the wristband, marks `tubes` drawn and opens
 /// the label screen (with the print dialog stubbed). Answers the collection id.
 async fn draw_and_open_labels(
@@ -154,7 +137,7 @@ async fn a_lab_accession_binds_only_to_its_own_patient_and_another_patients_is_a
 
     // A wristband in the tube field is refused with a message naming it, and is no hard stop.
     scan_tube(&browser, CHEN_WRISTBAND).await?;
-    let note = wait_until_texts(&browser, "label-error", |t| {
+    let note = flow::wait_until_texts(&browser, "label-error", |t| {
         t.first().is_some_and(|x| x.contains("wristband"))
     })
     .await?;
@@ -256,13 +239,13 @@ async fn one_stock_label_on_two_offline_tablets_is_refused_for_the_second_patien
     // The lab is back; tablet 1 syncs first, then tablet 2.
     let server = stopped.restart().await?;
     flow::sync_now(&one).await?;
-    wait_until_texts(&one, "waiting-to-sync", |t| {
+    flow::wait_until_texts(&one, "waiting-to-sync", |t| {
         t.first().is_some_and(|x| x == "0 waiting to sync")
     })
     .await?;
     flow::sync_now(&two).await?;
     two.wait_for("needs-attention").await?;
-    let state = wait_until_texts(&two, "record-state", |t| {
+    let state = flow::wait_until_texts(&two, "record-state", |t| {
         t.first()
             .is_some_and(|x| x == "POSSIBLE WRONG BLOOD IN TUBE")
     })
@@ -292,7 +275,7 @@ async fn one_stock_label_on_two_offline_tablets_is_refused_for_the_second_patien
     one.click("sign-in-submit").await?;
     one.wait_for_path(|p| p == "/supervisor/devices").await?;
     one.click("tab-queue").await?;
-    let statuses = wait_until_texts(&one, "queue-status", |t| t.len() == 2).await?;
+    let statuses = flow::wait_until_texts(&one, "queue-status", |t| t.len() == 2).await?;
     ensure!(statuses[0] == "Rejected", "{statuses:?}");
     let items = one
         .client

@@ -21,23 +21,6 @@ const CULTURES_CSV: &str = "order_id,mrn,family,given,birth_date,test,location\n
     okafor-bcx-2,MRN900101,OKAFOR,Nneka,1980-02-02,BCX,Ward 5 bed 9\n\
     okafor-pt,MRN900101,OKAFOR,Nneka,1980-02-02,PT,Ward 5 bed 9\n";
 
-/// Waits until the text of the element with this `data-testid` satisfies `check`.
-async fn wait_until_text(
-    browser: &Browser,
-    test_id: &str,
-    check: impl Fn(&str) -> bool,
-) -> Result<String> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let text = browser.text_of(test_id).await.unwrap_or_default();
-        if check(&text) {
-            return Ok(text);
-        }
-        ensure!(Instant::now() < deadline, "{test_id}: {text:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 /// Imports the culture orders, opens the patient and identifies them by wristband; answers the
 /// collection id.
 async fn open_okafor(browser: &Browser, lab: &Lab) -> Result<(String, Uuid)> {
@@ -141,7 +124,7 @@ async fn two_blood_culture_sets_come_from_two_sites_and_reach_the_lab_with_each_
     }
     // Set 2 from the venipuncture of set 1 is refused, and from the same site too.
     browser.click("mark-drawn-4").await?;
-    let refused = wait_until_text(&browser, "tube-error-4", |t| t.contains("set 2")).await?;
+    let refused = flow::wait_until_text(&browser, "tube-error-4", |t| t.contains("set 2")).await?;
     ensure!(refused.contains("its own venipuncture"), "{refused}");
     browser
         .capture_both_sizes("draw-plan-culture-set-refused")
@@ -149,7 +132,8 @@ async fn two_blood_culture_sets_come_from_two_sites_and_reach_the_lab_with_each_
     browser.click("new-venipuncture").await?;
     flow::begin_venipuncture(&browser, "LACF").await?;
     browser.click("mark-drawn-4").await?;
-    let refused = wait_until_text(&browser, "tube-error-4", |t| t.contains("another site")).await?;
+    let refused =
+        flow::wait_until_text(&browser, "tube-error-4", |t| t.contains("another site")).await?;
     ensure!(refused.contains("Left antecubital fossa"), "{refused}");
     browser.click("new-venipuncture").await?;
     browser.wait_for("begin-venipuncture").await?;

@@ -4,8 +4,6 @@
 //! not manual, at the lab; bad input in the wristband field says what was read; a site that asks
 //! for a second wristband scan finalizes only after the right one.
 
-use std::time::Duration;
-
 use anyhow::{ensure, Result};
 use drawline_domain::{Device, SiteConfig};
 use drawline_e2e::flow::{self, wait_for_count, ENTER, MRN};
@@ -23,26 +21,6 @@ const TWIN_B_WRISTBAND: &str = "DL1|MRN900002|SMITH^JUDY^GIRL^B|20261127";
 const TWINS_CSV: &str = "order_id,mrn,family,given,birth_date,test,location\n\
     twin-a-cbc,MRN900001,SMITH,Judy Girl A,2026-11-27,CBC,NICU cot 1\n\
     twin-b-cbc,MRN900002,SMITH,Judy Girl B,2026-11-27,CBC,NICU cot 2\n";
-
-/// Waits until the text of the element with this `data-testid` satisfies `check`.
-async fn wait_until_text(
-    browser: &Browser,
-    test_id: &str,
-    check: impl Fn(&str) -> bool,
-) -> Result<String> {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let texts = browser.texts_of_all(test_id).await?;
-        if let Some(t) = texts.iter().find(|t| check(t)) {
-            return Ok(t.clone());
-        }
-        ensure!(
-            tokio::time::Instant::now() < deadline,
-            "{test_id}: {texts:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
 
 /// Scrolls the element with this `data-testid` to the top of the window, for a screenshot.
 async fn scroll_to(browser: &Browser, test_id: &str) -> Result<()> {
@@ -82,7 +60,7 @@ async fn twins_on_one_ward_need_the_mrn_and_the_other_twins_wristband_is_a_hard_
         .await?;
     browser.type_into("manual-dob", "2026-11-27").await?;
     browser.click("manual-submit").await?;
-    let refused = wait_until_text(&browser, "manual-error", |t| t.contains("MRN")).await?;
+    let refused = flow::wait_until_text(&browser, "manual-error", |t| t.contains("MRN")).await?;
     ensure!(
         refused
             .contains("another patient on this round has the same family name and date of birth"),
@@ -139,11 +117,12 @@ async fn a_wrong_wristband_is_acknowledged_then_scan_plus_verbal_reaches_the_sup
 
     // Bad input in the wristband field: each says what was read, none changes the record.
     browser.type_into("wristband-scan", ENTER).await?;
-    wait_until_text(&browser, "scan-error", |t| t.contains("blank")).await?;
+    flow::wait_until_text(&browser, "scan-error", |t| t.contains("blank")).await?;
     browser
         .type_into("wristband-scan", &format!("D1A2B3C4D5E-1{ENTER}"))
         .await?;
-    let label = wait_until_text(&browser, "scan-error", |t| t.contains("D1A2B3C4D5E-1")).await?;
+    let label =
+        flow::wait_until_text(&browser, "scan-error", |t| t.contains("D1A2B3C4D5E-1")).await?;
     ensure!(label.contains("tube label"), "{label}");
     browser
         .wait_for_text("identified-badge", "Not identified")
@@ -222,7 +201,7 @@ async fn a_wrong_wristband_is_acknowledged_then_scan_plus_verbal_reaches_the_sup
         .choose("filter-flag", "identification_mismatch")
         .await?;
     wait_for_count(&browser, "queue-item", 1).await?;
-    wait_until_text(&browser, "queue-flag", |t| {
+    flow::wait_until_text(&browser, "queue-flag", |t| {
         t == "Identification mismatch before draw (1 attempt)"
     })
     .await?;
@@ -271,7 +250,7 @@ async fn a_site_that_asks_for_a_second_wristband_scan_finalizes_only_after_the_r
     browser.wait_for("second-scan").await?;
     browser.capture_both_sizes("38-review-second-scan").await?;
     browser.click("finalize").await?;
-    let refused = wait_until_text(&browser, "finalize-error", |t| !t.is_empty()).await?;
+    let refused = flow::wait_until_text(&browser, "finalize-error", |t| !t.is_empty()).await?;
     ensure!(refused.to_lowercase().contains("wristband"), "{refused}");
     ensure!(
         browser.texts_of_all("finalized").await?.is_empty(),
@@ -289,7 +268,8 @@ async fn a_site_that_asks_for_a_second_wristband_scan_finalizes_only_after_the_r
     browser
         .type_into("wristband-rescan", &format!("{}{ENTER}", flow::WRISTBAND))
         .await?;
-    let done = wait_until_text(&browser, "second-scan-state", |t| t.starts_with("Done")).await?;
+    let done =
+        flow::wait_until_text(&browser, "second-scan-state", |t| t.starts_with("Done")).await?;
     ensure!(done.contains("matches"), "{done}");
     browser
         .capture_both_sizes("39-review-second-scan-done")

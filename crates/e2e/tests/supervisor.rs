@@ -1,34 +1,15 @@
 //! Supervisor review end to end: two tablets (two browser profiles) sync, one goes silent with
 //! unsynced work, and a supervisor sees both correctly and reviews a collection.
 
-use std::time::{Duration, Instant};
-
 use anyhow::{ensure, Result};
 use drawline_domain::OrderId;
 use drawline_e2e::flow;
 use drawline_e2e::lab::{self, Lab};
-use drawline_e2e::{Browser, Server, PATIENCE};
-
-/// Waits until `check` holds for the texts of the elements with this `data-testid`.
-async fn wait_until_texts(
-    browser: &Browser,
-    test_id: &str,
-    check: impl Fn(&[String]) -> bool,
-) -> Result<Vec<String>> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let texts = browser.texts_of_all(test_id).await.unwrap_or_default();
-        if check(&texts) {
-            return Ok(texts);
-        }
-        ensure!(Instant::now() < deadline, "{test_id}: {texts:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use drawline_e2e::{Browser, Server};
 
 async fn sync_and_wait(browser: &Browser, waiting: &str) -> Result<()> {
     flow::sync_now(browser).await?;
-    wait_until_texts(browser, "waiting-to-sync", |t| {
+    flow::wait_until_texts(browser, "waiting-to-sync", |t| {
         t.first().is_some_and(|x| x == waiting)
     })
     .await
@@ -86,7 +67,7 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
     a.type_into("pin", "9876").await?;
     a.click("sign-in-submit").await?;
     a.wait_for_path(|p| p == "/supervisor/devices").await?;
-    let risks = wait_until_texts(&a, "device-risk", |t| t.len() == 2).await?;
+    let risks = flow::wait_until_texts(&a, "device-risk", |t| t.len() == 2).await?;
     let cards = a
         .client
         .find_all(fantoccini::Locator::Css("[data-testid=\"device-card\"]"))
@@ -107,10 +88,10 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
     // The queue: the rejection, and the three accepted collections.
     a.click("tab-queue").await?;
     a.choose("filter-status", "rejected").await?;
-    let statuses = wait_until_texts(&a, "queue-status", |t| t == ["Rejected"]).await?;
+    let statuses = flow::wait_until_texts(&a, "queue-status", |t| t == ["Rejected"]).await?;
     ensure!(statuses.len() == 1);
     a.choose("filter-status", "accepted").await?;
-    wait_until_texts(&a, "queue-status", |t| {
+    flow::wait_until_texts(&a, "queue-status", |t| {
         t.len() == 3 && t.iter().all(|s| s.starts_with("Accepted"))
     })
     .await?;
@@ -132,7 +113,7 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
     a.type_into("review-note", "labels checked at the lab")
         .await?;
     a.click("mark-reviewed").await?;
-    let events = wait_until_texts(&a, "review-event", |t| !t.is_empty()).await?;
+    let events = flow::wait_until_texts(&a, "review-event", |t| !t.is_empty()).await?;
     ensure!(
         events[0].contains("Sam")
             && events[0].contains("reviewed")
@@ -143,7 +124,7 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
     a.capture_both_sizes("22-supervisor-collection").await?;
     a.click("back-to-queue").await?;
     a.choose("filter-reviewed", "true").await?;
-    wait_until_texts(&a, "queue-reviewed", |t| t.len() == 1).await?;
-    wait_until_texts(&a, "queue-item", |t| t.len() == 1).await?;
+    flow::wait_until_texts(&a, "queue-reviewed", |t| t.len() == 1).await?;
+    flow::wait_until_texts(&a, "queue-item", |t| t.len() == 1).await?;
     a.close().await
 }
