@@ -127,19 +127,15 @@ fn a_draft_record_reads_back_at_its_step() {
     assert_eq!(Step::parse("garbage"), Step::Identify);
 }
 
-#[test]
-fn the_labels_another_collection_bound_are_known_with_that_patients_mrn() {
-    use drawline_domain::collection::{device_accession, judge_tube_label};
-    let now = t("2026-11-23T08:00:00+00:00");
-    let mut other = begin("p2", &[], Device::EvacuatedHolder).unwrap();
-    let ev = Evidence::from_wristband("DL1|MRN200101|WALKER^EDITH|19370630").unwrap();
+/// `patient`'s collection identified by `wristband`, venipuncture 1 begun and tube 1 drawn at `now`.
+fn first_tube_drawn(patient: &str, wristband: &str, now: DeviceTime) -> DraftData {
     let by = collector().collector_id();
-    other
-        .collection
+    let mut d = begin(patient, &[], Device::EvacuatedHolder).unwrap();
+    let ev = Evidence::from_wristband(wristband).unwrap();
+    d.collection
         .identify(&ev, &drawline_domain::IdentifyContext::default(), &by, now)
         .unwrap();
-    other
-        .collection
+    d.collection
         .begin_venipuncture(
             BodySite::RightAntecubital,
             Device::EvacuatedHolder,
@@ -148,31 +144,23 @@ fn the_labels_another_collection_bound_are_known_with_that_patients_mrn() {
             now,
         )
         .unwrap();
-    other
-        .collection
-        .record_draw(1, now, None, &by, now)
-        .unwrap();
+    d.collection.record_draw(1, now, None, &by, now).unwrap();
+    d
+}
+
+#[test]
+fn the_labels_another_collection_bound_are_known_with_that_patients_mrn() {
+    use drawline_domain::collection::{device_accession, judge_tube_label};
+    let now = t("2026-11-23T08:00:00+00:00");
+    let by = collector().collector_id();
+    let mut other = first_tube_drawn("p2", "DL1|MRN200101|WALKER^EDITH|19370630", now);
     let printed = device_accession(other.collection.id(), 1);
     let rules = drawline_domain::safety::AccessionFormat::default();
     other
         .collection
         .label_tube(1, printed.as_str(), &rules, &KnownLabels::new(), &by, now)
         .unwrap();
-    let mut mine = begin("p1", &[], Device::EvacuatedHolder).unwrap();
-    let ev = Evidence::from_wristband("DL1|MRN100233|LINDQVIST^ERIK|19370630").unwrap();
-    mine.collection
-        .identify(&ev, &drawline_domain::IdentifyContext::default(), &by, now)
-        .unwrap();
-    mine.collection
-        .begin_venipuncture(
-            BodySite::RightAntecubital,
-            Device::EvacuatedHolder,
-            &SiteConfig::default_site(),
-            &by,
-            now,
-        )
-        .unwrap();
-    mine.collection.record_draw(1, now, None, &by, now).unwrap();
+    let mine = first_tube_drawn("p1", "DL1|MRN100233|LINDQVIST^ERIK|19370630", now);
     let known = known_labels(mine.collection.id(), None, &[other.collection.clone()]);
     let refused =
         judge_tube_label(&mine.collection, 1, printed.as_str(), &rules, &known).unwrap_err();
