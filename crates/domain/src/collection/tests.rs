@@ -896,3 +896,43 @@ fn a_window_override_says_its_distance_window_and_reason_in_words() {
     };
     assert!(undated.summary().contains("without a due time"));
 }
+
+#[test]
+fn a_draft_saved_before_venipunctures_existed_resumes_and_finalizes_after_the_upgrade() {
+    // The old fixture's record as a draft left half-way on a tablet before the upgrade: identified,
+    // nothing drawn, tubes that do not name their orders.
+    let json: serde_json::Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/records/finalized-before-venipunctures.json"
+    ))
+    .unwrap();
+    let mut record = json["record"].clone();
+    record["status"] = "identified".into();
+    record["finalized_at"] = serde_json::Value::Null;
+    for tube in record["tubes"].as_array_mut().unwrap() {
+        tube["drawn"] = serde_json::Value::Null;
+        tube["accession"] = serde_json::Value::Null;
+        tube["labelled_at"] = serde_json::Value::Null;
+    }
+    let history = record["history"].as_array_mut().unwrap();
+    history.retain(|h| h["event"]["type"] == "started" || h["event"]["type"] == "identified");
+    let mut c: Collection = serde_json::from_value(record).unwrap();
+    let before: Vec<u32> = c.tubes().iter().map(|t| t.index).collect();
+    let now = draw_time();
+    assert_eq!(
+        c.record_draw(1, now, None, &nurse(), now).unwrap_err(),
+        CollectionError::NoVenipuncture
+    );
+    venipuncture(&mut c, BodySite::RightAntecubital);
+    // Its plan is kept as it was (it cannot be planned again by order).
+    assert_eq!(
+        c.tubes().iter().map(|t| t.index).collect::<Vec<_>>(),
+        before
+    );
+    for i in before {
+        c.record_draw(i, now, None, &nurse(), now).unwrap();
+        label(&mut c, i, &format!("U{i}"), now);
+    }
+    let f = c.finalize(&nurse(), now).unwrap();
+    assert!(f.verify());
+    assert_eq!(f.record().attempts(), 1);
+}
