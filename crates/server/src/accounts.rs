@@ -74,22 +74,47 @@ pub async fn register_device(
     })
 }
 
-/// Adds a person with a hashed PIN.
-pub async fn add_user(
-    store: &dyn Store,
-    username: &str,
-    display_name: &str,
-    role: Role,
-    pin: &str,
-    actor: &str,
-) -> Result<UserView, AccountError> {
-    let username = check_name("user", username)?;
-    let display_name = check_name("display", display_name)?;
+/// Checks a new PIN against the site's shortest length and hashes it off the async workers.
+pub async fn hash_new_pin(pin: &str, min_length: usize) -> Result<String, AccountError> {
+    if pin.chars().count() < min_length {
+        return Err(AccountError::Pin(AuthError::PinShorterThan(min_length)));
+    }
     let pin = pin.to_owned();
     // argon2 is deliberately slow: keep it off the async workers.
-    let pin_hash = tokio::task::spawn_blocking(move || auth::hash_pin(&pin))
+    Ok(tokio::task::spawn_blocking(move || auth::hash_pin(&pin))
         .await
-        .map_err(|e| StoreError::Task(e.to_string()))??;
+        .map_err(|e| StoreError::Task(e.to_string()))??)
+}
+
+/// A person to add, as typed.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPerson<'a> {
+    /// Sign-in name.
+    pub username: &'a str,
+    /// Name on screen and labels.
+    pub display_name: &'a str,
+    /// Role.
+    pub role: Role,
+    /// The PIN in the clear (hashed here, never stored or logged).
+    pub pin: &'a str,
+}
+
+/// Adds a person with a hashed PIN of at least `min_pin_length` characters.
+pub async fn add_user(
+    store: &dyn Store,
+    new: NewPerson<'_>,
+    min_pin_length: usize,
+    actor: &str,
+) -> Result<UserView, AccountError> {
+    let NewPerson {
+        username,
+        display_name,
+        role,
+        pin,
+    } = new;
+    let username = check_name("user", username)?;
+    let display_name = check_name("display", display_name)?;
+    let pin_hash = hash_new_pin(pin, min_pin_length).await?;
     let user = store
         .create_user(NewUser {
             username,

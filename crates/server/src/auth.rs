@@ -40,6 +40,9 @@ pub enum AuthError {
     /// A PIN too short to be a PIN.
     #[error("a PIN needs at least 4 characters")]
     PinTooShort,
+    /// A PIN shorter than the site allows.
+    #[error("a PIN needs at least {0} characters at this site")]
+    PinShorterThan(usize),
 }
 
 /// A new random bearer token with the given prefix: 32 random bytes, URL-safe base 64.

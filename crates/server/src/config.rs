@@ -114,6 +114,8 @@ settings! {
         site_dir: PathBuf, env "DRAWLINE_SITE_DIR";
         /// Base URL of the lab for exported FHIR identifiers.
         fhir_base: String = "https://lab.example.org", env "DRAWLINE_FHIR_BASE";
+        /// Shortest PIN a person may be given or choose.
+        min_pin_length: u32 = 4 as DEFAULT_MIN_PIN_LENGTH, env "DRAWLINE_MIN_PIN_LENGTH";
     }
     /// How `drawline serve` runs.
     serve Config {

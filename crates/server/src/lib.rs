@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod import;
+pub mod limits;
 pub mod review;
 pub mod routes;
 pub mod store;
@@ -25,6 +26,7 @@ use drawline_domain::SiteConfig;
 
 pub use config::Config;
 pub use error::AppError;
+pub use limits::Limits;
 pub use review::ReviewSettings;
 pub use store::{SqliteStore, Store};
 
@@ -67,6 +69,8 @@ pub struct AppState {
     pub sync: SyncSettings,
     /// Thresholds of the supervisor's views.
     pub review: ReviewSettings,
+    /// What the server allows (PIN length, attempts, concurrency, quotas).
+    pub limits: Arc<Limits>,
 }
 
 impl AppState {
@@ -80,6 +84,7 @@ impl AppState {
             fhir: Arc::new(FhirExport::default()),
             sync: SyncSettings::default(),
             review: ReviewSettings::default(),
+            limits: Arc::new(Limits::default()),
         }
     }
 
@@ -99,6 +104,12 @@ impl AppState {
     /// The same state with other sync settings.
     pub fn with_sync(mut self, sync: SyncSettings) -> Self {
         self.sync = sync;
+        self
+    }
+
+    /// The same state with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = Arc::new(limits);
         self
     }
 

@@ -37,7 +37,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_sync(SyncSettings {
             skew_threshold: minutes(settings.skew_threshold_minutes),
         })
-        .with_review(review_settings(&settings));
+        .with_review(review_settings(&settings))
+        .with_limits(limits(&settings));
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("binding {}", settings.addr))?;
@@ -54,6 +55,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
 fn minutes(m: u32) -> chrono::Duration {
     chrono::Duration::minutes(i64::from(m))
+}
+
+/// What the server allows, from the configuration.
+fn limits(settings: &Settings) -> crate::Limits {
+    crate::Limits {
+        min_pin_length: settings.min_pin_length as usize,
+    }
 }
 
 /// The supervisor views' thresholds from the configuration.

@@ -49,7 +49,7 @@ fn read_pin() -> anyhow::Result<String> {
 
 /// Runs a user subcommand.
 pub async fn run(common: &Common, command: UsersCommand) -> anyhow::Result<()> {
-    let (_, store, _) = super::open(common).await?;
+    let (settings, store, _) = super::open(common).await?;
     match command {
         UsersCommand::Add {
             username,
@@ -57,8 +57,19 @@ pub async fn run(common: &Common, command: UsersCommand) -> anyhow::Result<()> {
             role,
         } => {
             let pin = read_pin()?;
-            let user =
-                accounts::add_user(store.as_ref(), &username, &name, role, &pin, "cli").await?;
+            let person = accounts::NewPerson {
+                username: &username,
+                display_name: &name,
+                role,
+                pin: &pin,
+            };
+            let user = accounts::add_user(
+                store.as_ref(),
+                person,
+                settings.min_pin_length as usize,
+                "cli",
+            )
+            .await?;
             println!(
                 "Added {} ({}) as {}; id {}",
                 user.username,

@@ -156,7 +156,13 @@ impl TestApp {
 
     /// Adds a user whose display name is the username.
     pub async fn add_user(&self, username: &str, role: Role, pin: &str) -> UserView {
-        accounts::add_user(self.store.as_ref(), username, username, role, pin, "test")
+        let person = accounts::NewPerson {
+            username,
+            display_name: username,
+            role,
+            pin,
+        };
+        accounts::add_user(self.store.as_ref(), person, 4, "test")
             .await
             .unwrap()
     }
