@@ -1,5 +1,6 @@
 //! The API's routes, one module per resource, collected with their OpenAPI description.
 
+pub mod answers;
 pub mod audit;
 pub mod collections;
 pub mod devices;
@@ -50,12 +51,23 @@ impl Modify for ApiSetup {
         description = "Devices enroll, people sign in, devices pull their worklist and push finalized collections (`/sync/push`, `/sync/pull`); supervisors import orders, manage devices, review what devices sent (`/supervisor/...`) and export collections as FHIR R4. Every error is a JSON problem `{code, message}`."
     ),
     modifiers(&ApiSetup),
-    components(schemas(crate::error::Problem))
+    components(schemas(
+        crate::error::Problem,
+        drawline_domain::api::QueueStatus,
+        drawline_domain::api::QueueFlag
+    ))
 )]
 struct ApiDoc;
 
-/// The API's routes and their OpenAPI document, generated from the same handlers.
+/// The API's routes and their OpenAPI document, generated from the same handlers, with the
+/// answers every route shares added once.
 pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = documented_routes();
+    answers::CommonAnswers.modify(&mut doc);
+    (router, doc)
+}
+
+fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .routes(routes!(enroll::enroll))
