@@ -141,6 +141,7 @@ fn test_all() -> Result<()> {
     step("tools");
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
+    let schemathesis = tools::ensure_schemathesis()?;
 
     step("format");
     run(cmd("cargo").args(["fmt", "--all", "--check"]))?;
@@ -196,6 +197,7 @@ fn test_all() -> Result<()> {
         ])
         .env("DRAWLINE_BIN", &server)
         .env("DRAWLINE_DIST", project_root().join("dist"))
+        .env("SCHEMATHESIS", &schemathesis)
         .env("CHROMEDRIVER", "chromedriver"))?;
 
     println!("\nxtask: every tier passed");

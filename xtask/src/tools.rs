@@ -17,6 +17,9 @@ pub const TERSER_NPM_VERSION: &str = "5.51.4";
 /// FHIR.js (npm `fhir`, FHIR R4 structure definitions and value sets bundled): the independent
 /// validator the tests run on the FHIR export (`tools/fhir-validate.mjs`).
 pub const FHIR_JS_NPM_VERSION: &str = "4.12.0";
+/// schemathesis from PyPI (in a virtualenv under .tools): the property-based API tester the
+/// end-to-end tier runs over the server's OpenAPI document.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// The `version_N` tag Trunk.toml must name for that wasm-opt.
 pub const WASM_OPT_TAG: &str = "version_132";
 /// Debian packages for the browser tests.
@@ -137,6 +140,30 @@ pub fn ensure_build_tools() -> Result<()> {
         &format!("terser@{TERSER_NPM_VERSION}"),
     )?;
     npm_package("fhir", FHIR_JS_NPM_VERSION)
+}
+
+/// Installs schemathesis into `.tools/schemathesis` unless it is there at the pinned version;
+/// answers its executable.
+pub fn ensure_schemathesis() -> Result<PathBuf> {
+    let venv = tools_dir().join("schemathesis");
+    let exe = venv.join("bin").join("schemathesis");
+    if !has_version(&exe, &["--version"], SCHEMATHESIS_VERSION) {
+        eprintln!("xtask: installing schemathesis {SCHEMATHESIS_VERSION} from PyPI");
+        run(cmd("python3").args(["-m", "venv", "--clear"]).arg(&venv))
+            .context("making a Python virtualenv (Debian: apt-get install python3-venv)")?;
+        run(cmd(venv
+            .join("bin")
+            .join("pip")
+            .to_str()
+            .context("venv path is not UTF-8")?)
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        ]))?;
+    }
+    Ok(exe)
 }
 
 /// Installs the library `name` from npm into .tools unless its package.json already says `version`.

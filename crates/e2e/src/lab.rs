@@ -82,6 +82,20 @@ impl Lab {
         serde_json::from_str(&text).with_context(|| format!("{what}: {text}"))
     }
 
+    /// Enrolls a device with its one-time code; answers the device token.
+    pub async fn enroll(&self, code: &str) -> Result<String> {
+        let req = self
+            .http
+            .post(format!("{}/enroll", self.base))
+            .json(&json!({ "code": code }));
+        let text = Self::send(req, "enroll").await?;
+        let body: Value = serde_json::from_str(&text).with_context(|| format!("enroll: {text}"))?;
+        body["token"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("enroll answered no token: {text}"))
+    }
+
     /// Signs a user in on the device whose token is given; answers the session token.
     pub async fn sign_in(&self, device_token: &str, username: &str, pin: &str) -> Result<String> {
         let body = json!({ "username": username, "pin": pin });

@@ -34,9 +34,15 @@ fn common(op: &Operation) -> Vec<(&'static str, &'static str)> {
     ];
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     if secured {
-        out.push(("401", "no token, or one that is unknown, expired or revoked"));
+        out.push((
+            "401",
+            "no token, or one that is unknown, expired or revoked",
+        ));
         out.push(("403", "the token's role or device may not do this"));
-        out.push(("429", "too many requests from this device or user; `Retry-After` says when to try again"));
+        out.push((
+            "429",
+            "too many requests from this device or user; `Retry-After` says when to try again",
+        ));
     }
     if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
         out.push(("400", "a path or query parameter could not be read"));
@@ -44,7 +50,10 @@ fn common(op: &Operation) -> Vec<(&'static str, &'static str)> {
     if op.request_body.is_some() {
         out.push(("400", "the body is not JSON of the expected shape"));
         out.push(("413", "the body is too large"));
-        out.push(("415", "the body is not `application/json` (or the route's declared type)"));
+        out.push((
+            "415",
+            "the body is not `application/json` (or the route's declared type)",
+        ));
         out.push(("422", "the body is readable but a value is not acceptable"));
     }
     out

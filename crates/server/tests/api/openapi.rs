@@ -55,16 +55,25 @@ async fn every_route_documents_the_answers_the_layers_around_it_can_give() {
     for (method, path, op) in operations(&doc) {
         let responses = &op["responses"];
         for status in ["408", "500", "503"] {
-            assert!(responses[status].is_object(), "{method} {path} lacks {status}");
+            assert!(
+                responses[status].is_object(),
+                "{method} {path} lacks {status}"
+            );
         }
         if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
             for status in ["401", "403", "429"] {
-                assert!(responses[status].is_object(), "{method} {path} lacks {status}");
+                assert!(
+                    responses[status].is_object(),
+                    "{method} {path} lacks {status}"
+                );
             }
         }
         if op["requestBody"].is_object() {
             for status in ["400", "413", "415", "422"] {
-                assert!(responses[status].is_object(), "{method} {path} lacks {status}");
+                assert!(
+                    responses[status].is_object(),
+                    "{method} {path} lacks {status}"
+                );
             }
         }
         if op["parameters"].as_array().is_some_and(|p| !p.is_empty()) {
@@ -90,4 +99,16 @@ async fn a_route_keeps_its_own_description_of_an_answer_it_documents_itself() {
         .as_str()
         .unwrap()
         .contains("MAX_PUSH_RECORDS"));
+}
+
+#[tokio::test]
+async fn enums_are_documented_with_their_wire_spellings() {
+    let app = spawn_app().await;
+    let doc: Value = app.get_public("/openapi.json").await;
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["Role"]["enum"],
+        serde_json::json!(["collector", "supervisor", "admin"])
+    );
+    assert_eq!(schemas["DeviceStatus"]["enum"][1], "enrolled");
 }
