@@ -30,17 +30,29 @@ pub struct SpecimenQuery {
               (status = 403, body = Problem)))]
 pub async fn specimens(
     State(state): State<AppState>,
-    _: Supervisor,
+    Supervisor(supervisor): Supervisor,
     ApiQuery(q): ApiQuery<SpecimenQuery>,
 ) -> Result<impl IntoResponse, AppError> {
-    let bundle = export::specimen_bundle(
-        state.store.as_ref(),
-        &state.site,
-        &state.fhir,
-        q.since,
-        Utc::now(),
-    )
-    .await?;
+    let now = Utc::now();
+    let bundle =
+        export::specimen_bundle(state.store.as_ref(), &state.site, &state.fhir, q.since, now)
+            .await?;
+    // An export reads every patient's collections at once: audited like a single read.
+    let entries = bundle["entry"].as_array().map_or(0, Vec::len);
+    state
+        .store
+        .audit(
+            crate::store::AuditEntry {
+                actor: supervisor.actor(),
+                action: "fhir.exported".into(),
+                subject: None,
+                detail: Some(
+                    serde_json::json!({ "entries": entries, "since": q.since }).to_string(),
+                ),
+            },
+            now,
+        )
+        .await?;
     Ok((
         [(header::CONTENT_TYPE, "application/fhir+json")],
         Json(bundle),

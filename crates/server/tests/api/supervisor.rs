@@ -814,3 +814,39 @@ async fn versions_stored_before_the_review_migration_gain_their_facts_when_the_s
     assert_eq!(tests, r#"["PT","CBC"]"#);
     drop(store);
 }
+
+#[tokio::test]
+async fn every_supervisor_read_of_a_collection_and_every_fhir_export_is_in_the_audit_log() {
+    let (lab, id) = lab_with_collection().await;
+    assert_eq!(lab.app.audited("collection.viewed").await, 0);
+    lab.detail(id).await;
+    lab.detail(id).await;
+    let log = lab.app.store.audit_log(50).await.unwrap();
+    let views: Vec<_> = log
+        .iter()
+        .filter(|a| a.action == "collection.viewed")
+        .collect();
+    assert_eq!(views.len(), 2);
+    assert_eq!(
+        views[0].subject.as_deref(),
+        Some(&*format!("collection:{id}"))
+    );
+    assert!(views[0].actor.starts_with("user:"), "{}", views[0].actor);
+
+    let _: Value = lab.app.get_ok("/fhir/Specimen", &lab.supervisor).await;
+    let exports: Vec<_> = lab
+        .app
+        .store
+        .audit_log(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "fhir.exported")
+        .collect();
+    assert_eq!(exports.len(), 1);
+    assert!(exports[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("\"entries\""));
+}

@@ -181,7 +181,7 @@ fn detail_of(
               (status = 404, body = Problem)))]
 pub async fn detail(
     State(state): State<AppState>,
-    _: Supervisor,
+    Supervisor(supervisor): Supervisor,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<CollectionDetail>, AppError> {
     let records = state
@@ -190,5 +190,19 @@ pub async fn detail(
         .await?
         .ok_or_else(|| not_found(id))?;
     let names = user_names(&state).await?;
-    Ok(Json(detail_of(&state, id, records, &names, Utc::now())))
+    let now = Utc::now();
+    // Reading a patient's collection is itself a record: who looked, at what, when.
+    state
+        .store
+        .audit(
+            crate::store::AuditEntry {
+                actor: supervisor.actor(),
+                action: "collection.viewed".into(),
+                subject: Some(format!("collection:{id}")),
+                detail: None,
+            },
+            now,
+        )
+        .await?;
+    Ok(Json(detail_of(&state, id, records, &names, now)))
 }
