@@ -39,6 +39,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         })
         .with_review(review_settings(&settings))
         .with_limits(limits(&settings));
+    // The dummy hash a missing user's PIN is checked against is made before the first sign-in.
+    state.pins.warm_up().await;
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("binding {}", settings.addr))?;
@@ -61,6 +63,11 @@ fn minutes(m: u32) -> chrono::Duration {
 fn limits(settings: &Settings) -> crate::Limits {
     crate::Limits {
         min_pin_length: settings.min_pin_length as usize,
+        sign_in_failures_per_device: settings.sign_in_device_limit,
+        sign_in_failures_per_user: settings.sign_in_user_limit,
+        sign_in_window: minutes(settings.sign_in_window_minutes),
+        pin_hash_workers: settings.pin_hash_workers as usize,
+        pin_hash_wait: std::time::Duration::from_secs(u64::from(settings.pin_hash_wait_seconds)),
     }
 }
 

@@ -85,6 +85,7 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervisor::add_note))
         .routes(routes!(supervisor::resolve))
         .routes(routes!(supervisor::recollect))
+        .routes(routes!(supervisor::unlock_user))
         .split_for_parts()
 }
 

@@ -15,6 +15,7 @@ mod identification;
 mod orders;
 mod router;
 mod serial_orders;
+mod sign_in_limit;
 mod store;
 mod supervisor;
 mod sync;
