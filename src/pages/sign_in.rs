@@ -7,10 +7,10 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 
+use crate::components::error_note::failure_of;
 use crate::components::field::{RequestForm, TextField};
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
-use crate::components::error_note::failure_of;
 use crate::context::{Auth, DeviceDb, RecentUser, Revision};
 use crate::error::AppError;
 use crate::hooks::use_interval::use_interval;
@@ -64,7 +64,9 @@ pub fn SignIn() -> impl IntoView {
     // The lab's Retry-After, counted down every second; the fields keep what was typed.
     let wait = RwSignal::new(None::<Wait>);
     let now_ms = RwSignal::new(js_sys::Date::now());
-    use_interval(Duration::from_secs(1), move || now_ms.set(js_sys::Date::now()));
+    use_interval(Duration::from_secs(1), move || {
+        now_ms.set(js_sys::Date::now())
+    });
 
     let recent = LocalResource::new(move || async move {
         let store = db.0.await.ok()?;

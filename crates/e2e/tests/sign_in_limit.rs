@@ -24,7 +24,9 @@ async fn five_wrong_pins_show_a_live_countdown_until_a_supervisor_unlocks() -> R
     let browser = Browser::start().await?;
     browser.client.goto(&server.base).await?;
     browser.wait_for_path(|p| p == "/enroll").await?;
-    browser.type_into("enroll-code", server.demo_code()?).await?;
+    browser
+        .type_into("enroll-code", server.demo_code()?)
+        .await?;
     browser.click("enroll-submit").await?;
     browser.wait_for_path(|p| p == "/sign-in").await?;
 
@@ -40,7 +42,10 @@ async fn five_wrong_pins_show_a_live_countdown_until_a_supervisor_unlocks() -> R
         // Wait for the answer: the button is enabled again when the request is over.
         flow::wait_until_text(&browser, "sign-in-submit", |t| t == "Sign in").await?;
     }
-    ensure!(presses >= 6, "the lab checks five wrong PINs before it says wait ({presses})");
+    ensure!(
+        presses >= 6,
+        "the lab checks five wrong PINs before it says wait ({presses})"
+    );
 
     let first = browser.text_of("sign-in-wait").await?;
     ensure!(
@@ -55,7 +60,10 @@ async fn five_wrong_pins_show_a_live_countdown_until_a_supervisor_unlocks() -> R
     );
     // It counts down by itself.
     let later = flow::wait_until_text(&browser, "sign-in-wait", |t| t != first).await?;
-    ensure!(later.starts_with("Too many wrong PINs for amara."), "{later}");
+    ensure!(
+        later.starts_with("Too many wrong PINs for amara."),
+        "{later}"
+    );
     // Nothing typed was lost.
     ensure!(input_value(&browser, "username").await? == "amara");
     ensure!(input_value(&browser, "pin").await? == "0000");
@@ -66,7 +74,10 @@ async fn five_wrong_pins_show_a_live_countdown_until_a_supervisor_unlocks() -> R
     let device = flow::device_token(&browser).await?;
     let supervisor = lab.sign_in(&device, "sam", "9876").await?;
     let unlock = reqwest::Client::new()
-        .post(format!("{}/api/v1/supervisor/users/amara/unlock", server.base))
+        .post(format!(
+            "{}/api/v1/supervisor/users/amara/unlock",
+            server.base
+        ))
         .bearer_auth(&supervisor)
         .send()
         .await?;

@@ -130,7 +130,10 @@ mod tests {
     async fn a_pin_checks_against_its_hash_and_never_against_the_dummy() {
         let pool = PinPool::new(1, Duration::from_secs(30));
         let hash = pool.hash("2468".into()).await.unwrap().unwrap();
-        assert!(pool.verify("2468".into(), Some(hash.clone())).await.unwrap());
+        assert!(pool
+            .verify("2468".into(), Some(hash.clone()))
+            .await
+            .unwrap());
         assert!(!pool.verify("2469".into(), Some(hash)).await.unwrap());
         assert!(!pool.verify("2468".into(), None).await.unwrap());
         assert_eq!((pool.checks(), pool.dummy_checks()), (3, 1));

@@ -53,7 +53,8 @@ impl SignInPolicy {
         // A limit of 0 would lock everybody out for good; one attempt is the least allowed.
         let limit = limit.max(1) as usize;
         let since = now - self.window;
-        let mut counted: Vec<DateTime<Utc>> = times.iter().copied().filter(|t| *t > since).collect();
+        let mut counted: Vec<DateTime<Utc>> =
+            times.iter().copied().filter(|t| *t > since).collect();
         if counted.len() < limit {
             return None;
         }

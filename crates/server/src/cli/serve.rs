@@ -115,4 +115,26 @@ mod tests {
             ReviewSettings::default().unsynced_warning
         );
     }
+
+    #[test]
+    fn the_sign_in_limits_and_pin_workers_are_the_configured_values() {
+        let defaults = limits(&Config::default().resolve_with(FileConfig::default()));
+        assert_eq!(defaults, crate::Limits::default());
+        let mut settings = Config::default().resolve_with(FileConfig::default());
+        settings.sign_in_device_limit = 3;
+        settings.sign_in_user_limit = 7;
+        settings.sign_in_window_minutes = 30;
+        settings.pin_hash_workers = 4;
+        settings.pin_hash_wait_seconds = 5;
+        let policy = limits(&settings).sign_in_policy();
+        assert_eq!(
+            (policy.per_device, policy.per_user, policy.window),
+            (3, 7, chrono::Duration::minutes(30))
+        );
+        assert_eq!(limits(&settings).pin_hash_workers, 4);
+        assert_eq!(
+            limits(&settings).pin_hash_wait,
+            std::time::Duration::from_secs(5)
+        );
+    }
 }

@@ -101,7 +101,11 @@ async fn a_burst_of_thirty_wrong_pins_checks_five_and_then_even_the_right_pin_wa
     let answers = burst(&app, 30, &tablet.token, "amara", "0000").await;
     assert_eq!(count(&answers, 401), per_device, "{answers:?}");
     assert_eq!(count(&answers, 429), 30 - per_device, "{answers:?}");
-    assert_eq!(pins.checks(), per_device as u64, "no more PINs checked than the limit");
+    assert_eq!(
+        pins.checks(),
+        per_device as u64,
+        "no more PINs checked than the limit"
+    );
     assert_eq!(app.audited("session.sign_in_failed").await, per_device);
     for a in answers.iter().filter(|a| a.status == 429) {
         assert_eq!(a.code, "too_many_attempts");
@@ -127,7 +131,10 @@ async fn a_burst_of_thirty_wrong_pins_checks_five_and_then_even_the_right_pin_wa
         .sqlite()
         .query_row("SELECT COUNT(*) FROM sign_in_failures", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(left, 0, "a success forgets the failures and its own attempt");
+    assert_eq!(
+        left, 0,
+        "a success forgets the failures and its own attempt"
+    );
 }
 
 #[tokio::test]
@@ -160,7 +167,10 @@ async fn failures_on_several_tablets_stop_the_user_on_every_tablet_at_the_user_l
 
     // A third tablet has seen no failure, yet the user is stopped there too.
     let fresh = sign_in(&app, &tablets[2].token, "amara", "1234").await;
-    assert_eq!((fresh.status, fresh.code.as_str()), (429, "too_many_attempts"));
+    assert_eq!(
+        (fresh.status, fresh.code.as_str()),
+        (429, "too_many_attempts")
+    );
     let wait = fresh.retry_after.unwrap();
     assert!((1..=window_secs()).contains(&wait), "{wait}");
     // Another person on that tablet is not.
@@ -298,7 +308,10 @@ async fn a_missing_or_inactive_user_takes_the_path_of_a_wrong_pin() {
         sign_in(&app, &tablet.token, "nobody", "1234").await;
     }
     let limited = sign_in(&app, &tablet.token, "nobody", "1234").await;
-    assert_eq!((limited.status, limited.code.as_str()), (429, "too_many_attempts"));
+    assert_eq!(
+        (limited.status, limited.code.as_str()),
+        (429, "too_many_attempts")
+    );
 }
 
 #[tokio::test]
@@ -319,7 +332,10 @@ async fn a_pin_shorter_than_the_site_minimum_is_checked_and_refused_like_any_wro
     let body: Value = short.json().await.unwrap();
     assert_eq!(body["code"], "bad_credentials");
     let message = body["message"].as_str().unwrap();
-    assert!(!message.contains('6') && !message.contains("short"), "{message}");
+    assert!(
+        !message.contains('6') && !message.contains("short"),
+        "{message}"
+    );
     assert_eq!(pins.checks(), 1);
 }
 
@@ -331,6 +347,7 @@ fn drawline(args: &[&str], db: &std::path::Path, pin: &str) -> Output {
         .env("DRAWLINE_PIN", pin)
         .env_remove("DRAWLINE_CONFIG")
         .env_remove("DRAWLINE_MIN_PIN_LENGTH")
+        .env_remove("DRAWLINE_SITE_DIR")
         .output()
         .unwrap()
 }
@@ -340,7 +357,11 @@ fn the_command_line_refuses_a_short_pin_by_the_site_setting_and_unlocks_a_user()
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("lab.sqlite");
     let add = ["users", "add", "amara", "--name", "Amara Osei"];
-    let short = drawline(&[&add[..], &["--min-pin-length", "6"]].concat(), &db, "1234");
+    let short = drawline(
+        &[&add[..], &["--min-pin-length", "6"]].concat(),
+        &db,
+        "1234",
+    );
     assert!(!short.status.success());
     let err = String::from_utf8_lossy(&short.stderr);
     assert!(
@@ -348,7 +369,11 @@ fn the_command_line_refuses_a_short_pin_by_the_site_setting_and_unlocks_a_user()
         "{err}"
     );
     let added = drawline(&add, &db, "1234");
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
 
     let conn = rusqlite::Connection::open(&db).unwrap();
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
@@ -360,7 +385,11 @@ fn the_command_line_refuses_a_short_pin_by_the_site_setting_and_unlocks_a_user()
         .unwrap();
     }
     let unlocked = drawline(&["users", "unlock", "amara"], &db, "");
-    assert!(unlocked.status.success(), "{}", String::from_utf8_lossy(&unlocked.stderr));
+    assert!(
+        unlocked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unlocked.stderr)
+    );
     assert!(String::from_utf8_lossy(&unlocked.stdout).contains("forgot 2"));
     let left: i64 = conn
         .query_row("SELECT COUNT(*) FROM sign_in_failures", [], |r| r.get(0))

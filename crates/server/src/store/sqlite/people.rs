@@ -7,8 +7,8 @@ use uuid::Uuid;
 use super::connection::SqliteStore;
 use super::row::{all, conversion, lenient_clock_at, opt_time_at, time_at, ts, uuid_at};
 use crate::api::{DeviceStatus, DeviceView, Heartbeat, HeartbeatView, Role, UserView};
-use crate::store::error::StoreError;
 use crate::sign_in_limit::{Gate, SignInPolicy};
+use crate::store::error::StoreError;
 use crate::store::people::{
     AttemptOutcome, Device, NewSession, NewUser, PeopleStore, SessionRecord, SignInAttempt,
     SignInGate, UserCredentials,
