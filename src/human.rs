@@ -15,6 +15,18 @@ pub fn age_text(seconds: i64) -> String {
     }
 }
 
+/// A wait counting down, to the second: "42 s", "4 min 5 s", "1 h 3 min".
+pub fn wait_text(seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
+    if h > 0 {
+        format!("{h} h {m} min")
+    } else if m > 0 {
+        format!("{m} min {s} s")
+    } else {
+        format!("{s} s")
+    }
+}
+
 /// Local wall-clock time of an instant: "23 Nov 14:05".
 pub fn when(t: &chrono::DateTime<chrono::Utc>) -> String {
     drawline_domain::clock_text::day_month_hm(&t.with_timezone(&chrono::Local))
@@ -53,6 +65,18 @@ mod tests {
             (-5, "0 s"),
         ] {
             assert_eq!(age_text(seconds), text);
+        }
+    }
+
+    #[test]
+    fn a_wait_counts_down_in_the_units_a_person_waits_in() {
+        for (seconds, text) in [
+            (0, "0 s"),
+            (42, "42 s"),
+            (245, "4 min 5 s"),
+            (3780, "1 h 3 min"),
+        ] {
+            assert_eq!(wait_text(seconds), text);
         }
     }
 

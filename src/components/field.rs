@@ -139,6 +139,10 @@ pub fn RequestForm<I, O, F>(
     error_test_id: &'static str,
     /// The fields.
     children: Children,
+    /// The error shown under the form, when not the action's own (e.g. a page that shows some
+    /// errors its own way).
+    #[prop(optional, into)]
+    error: Option<Signal<Option<AppError>>>,
 ) -> impl IntoView
 where
     I: Send + Sync + 'static,
@@ -156,6 +160,6 @@ where
                 {move || if pending.get() { pending_label } else { label }}
             </button>
         </form>
-        <ErrorNote error=failure_of(action) test_id=error_test_id />
+        <ErrorNote error=error.unwrap_or_else(|| failure_of(action)) test_id=error_test_id />
     }
 }

@@ -15,6 +15,19 @@ pub enum SyncError {
         /// The problem's human message, or the status text.
         message: String,
     },
+    /// The server refused for now and said when to try again (`Retry-After`): too many failed
+    /// sign-ins (429) or too busy (503).
+    #[error("{message}")]
+    RetryLater {
+        /// HTTP status code (429 or 503).
+        status: u16,
+        /// The problem's stable code, e.g. `too_many_attempts` or `busy`.
+        code: String,
+        /// The problem's human message.
+        message: String,
+        /// Seconds to wait, from the `Retry-After` header.
+        retry_after_secs: u64,
+    },
     /// The server's answer was not what this app version understands.
     #[error("unexpected answer from the lab server: {0}")]
     Protocol(String),

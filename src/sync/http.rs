@@ -61,16 +61,37 @@ async fn call<T: serde::de::DeserializeOwned>(
     .as_string()
     .unwrap_or_default();
     if !response.ok() {
-        let message = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(String::from))
-            .unwrap_or_else(|| response.status_text());
+        let problem = serde_json::from_str::<serde_json::Value>(&text).ok();
+        let field = |name: &str| {
+            problem
+                .as_ref()
+                .and_then(|v| v.get(name).and_then(|m| m.as_str()).map(String::from))
+        };
+        let message = field("message").unwrap_or_else(|| response.status_text());
+        let retry_after = response.headers().get("Retry-After").ok().flatten();
+        if let Some(retry_after_secs) = retry_after_seconds(response.status(), retry_after) {
+            return Err(SyncError::RetryLater {
+                status: response.status(),
+                code: field("code").unwrap_or_default(),
+                message,
+                retry_after_secs,
+            });
+        }
         return Err(SyncError::Server {
             status: response.status(),
             message,
         });
     }
     serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()))
+}
+
+/// The wait a 429 or 503 answer asks for: its `Retry-After` in whole seconds (the lab never
+/// sends the HTTP-date form); `None` for other answers or a header that is not a number.
+fn retry_after_seconds(status: u16, header: Option<String>) -> Option<u64> {
+    if !matches!(status, 429 | 503) {
+        return None;
+    }
+    header?.trim().parse().ok()
 }
 
 /// GETs an API path (relative to `/api/v1`) from the server that served the app and parses its JSON.
@@ -178,5 +199,22 @@ impl Transport for Http {
 
     async fn site(&self, token: &str) -> Result<SiteConfig, SyncError> {
         get_json_auth("/site", token).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_after_seconds;
+
+    #[test]
+    fn only_a_429_or_503_with_a_number_of_seconds_asks_to_retry_later() {
+        assert_eq!(retry_after_seconds(429, Some("240".into())), Some(240));
+        assert_eq!(retry_after_seconds(503, Some(" 2 ".into())), Some(2));
+        assert_eq!(retry_after_seconds(503, None), None);
+        assert_eq!(retry_after_seconds(401, Some("5".into())), None);
+        assert_eq!(
+            retry_after_seconds(429, Some("Wed, 21 Oct 2015 07:28:00 GMT".into())),
+            None
+        );
     }
 }

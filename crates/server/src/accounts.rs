@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::api::{EnrollmentCode, Role, UserView};
 use crate::auth::{self, AuthError};
+use crate::pin_pool::{Busy, PinPool};
 use crate::store::{AuditEntry, NewUser, Store, StoreError};
 
 /// Why an account operation failed.
@@ -18,6 +19,9 @@ pub enum AccountError {
     /// Storage failed or refused (e.g. a taken name).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Every PIN worker stayed busy: try again shortly.
+    #[error(transparent)]
+    Busy(#[from] Busy),
 }
 
 /// Longest device, user or round name accepted.
@@ -74,16 +78,17 @@ pub async fn register_device(
     })
 }
 
-/// Checks a new PIN against the site's shortest length and hashes it off the async workers.
-pub async fn hash_new_pin(pin: &str, min_length: usize) -> Result<String, AccountError> {
+/// Checks a new PIN against the site's shortest length and hashes it through the bounded
+/// Argon2 workers (off the async workers, never more at once than the pool allows).
+pub async fn hash_new_pin(
+    pins: &PinPool,
+    pin: &str,
+    min_length: usize,
+) -> Result<String, AccountError> {
     if pin.chars().count() < min_length {
         return Err(AccountError::Pin(AuthError::PinShorterThan(min_length)));
     }
-    let pin = pin.to_owned();
-    // argon2 is deliberately slow: keep it off the async workers.
-    Ok(tokio::task::spawn_blocking(move || auth::hash_pin(&pin))
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))??)
+    Ok(pins.hash(pin.to_owned()).await??)
 }
 
 /// A person to add, as typed.
@@ -99,9 +104,10 @@ pub struct NewPerson<'a> {
     pub pin: &'a str,
 }
 
-/// Adds a person with a hashed PIN of at least `min_pin_length` characters.
+/// Adds a person with a PIN of at least `min_pin_length` characters, hashed through `pins`.
 pub async fn add_user(
     store: &dyn Store,
+    pins: &PinPool,
     new: NewPerson<'_>,
     min_pin_length: usize,
     actor: &str,
@@ -114,7 +120,7 @@ pub async fn add_user(
     } = new;
     let username = check_name("user", username)?;
     let display_name = check_name("display", display_name)?;
-    let pin_hash = hash_new_pin(pin, min_pin_length).await?;
+    let pin_hash = hash_new_pin(pins, pin, min_pin_length).await?;
     let user = store
         .create_user(NewUser {
             username,
@@ -138,4 +144,33 @@ pub async fn add_user(
         )
         .await?;
     Ok(user)
+}
+
+/// Forgets every failed sign-in of a user on every device, so they can sign in again at once;
+/// audited. Answers the user and how many failures were forgotten, or `None` when no such user.
+pub async fn unlock_user(
+    store: &dyn Store,
+    username: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(UserView, u64)>, AccountError> {
+    let Some(user) = store.user_by_username(username.trim()).await? else {
+        return Ok(None);
+    };
+    let cleared = store.clear_user_sign_in_failures(&user.username).await?;
+    store
+        .audit(
+            AuditEntry {
+                actor: actor.to_owned(),
+                action: "user.unlocked".into(),
+                subject: Some(format!("user:{}", user.id)),
+                detail: Some(
+                    serde_json::json!({ "username": user.username, "cleared_failures": cleared })
+                        .to_string(),
+                ),
+            },
+            now,
+        )
+        .await?;
+    Ok(Some((user, cleared)))
 }

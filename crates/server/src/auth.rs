@@ -23,10 +23,6 @@ pub const SESSION_TOKEN_PREFIX: &str = "dls_";
 pub const ENROLLMENT_CODE_LIFETIME: Duration = Duration::hours(24);
 /// How long a sign-in lasts (a long shift).
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
-/// Failed sign-ins allowed per user and device within [`SIGN_IN_WINDOW`].
-pub const MAX_FAILED_SIGN_INS: u32 = 5;
-/// The window over which failed sign-ins are counted.
-pub const SIGN_IN_WINDOW: Duration = Duration::minutes(15);
 
 /// Crockford base 32: no I, L, O or U, so a code read aloud or typed is hard to get wrong.
 const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";

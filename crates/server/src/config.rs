@@ -144,6 +144,20 @@ settings! {
         /// Flag collections that reached the lab more than this many minutes after the draw.
         late_sync_minutes: u32 = 240 as DEFAULT_LATE_SYNC_MINUTES,
             env "DRAWLINE_LATE_SYNC_MINUTES";
+        /// Failed sign-ins allowed for one user on one device within the sign-in window.
+        sign_in_device_limit: u32 = 5 as DEFAULT_SIGN_IN_DEVICE_LIMIT,
+            env "DRAWLINE_SIGN_IN_DEVICE_LIMIT";
+        /// Failed sign-ins allowed for one user across every device within the sign-in window.
+        sign_in_user_limit: u32 = 10 as DEFAULT_SIGN_IN_USER_LIMIT,
+            env "DRAWLINE_SIGN_IN_USER_LIMIT";
+        /// How many minutes a failed sign-in counts against its user.
+        sign_in_window_minutes: u32 = 15 as DEFAULT_SIGN_IN_WINDOW_MINUTES,
+            env "DRAWLINE_SIGN_IN_WINDOW_MINUTES";
+        /// PIN checks and hashes (Argon2, about 19 MiB each) run at once.
+        pin_hash_workers: u32 = 2 as DEFAULT_PIN_HASH_WORKERS, env "DRAWLINE_PIN_HASH_WORKERS";
+        /// Seconds a sign-in waits for a PIN worker before it is answered 503 busy.
+        pin_hash_wait_seconds: u32 = 2 as DEFAULT_PIN_HASH_WAIT_SECONDS,
+            env "DRAWLINE_PIN_HASH_WAIT_SECONDS";
     }
 }
 

@@ -52,6 +52,12 @@ pub enum AppError {
     /// The request conflicts with what the server holds.
     #[error("{0}")]
     Conflict(String),
+    /// Every PIN worker stayed busy (too many sign-ins at once); try again shortly.
+    #[error("busy checking other PINs; retry in {retry_after_secs} s")]
+    Busy {
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
 }
 
 impl AppError {
@@ -141,13 +147,23 @@ impl IntoResponse for AppError {
                 let mut res = problem(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too_many_attempts",
-                    format!("Too many failed sign-ins for this user on this device; try again in {retry_after_secs} seconds."),
+                    format!("Too many failed sign-ins for this user; try again in {retry_after_secs} seconds, or ask a supervisor to unlock."),
                 );
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 res
             }
             AppError::Conflict(m) => problem(StatusCode::CONFLICT, "conflict", m),
+            AppError::Busy { retry_after_secs } => {
+                let mut res = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    format!("The lab server is busy checking other sign-ins; try again in {retry_after_secs} seconds."),
+                );
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                res
+            }
         }
     }
 }

@@ -11,8 +11,10 @@ pub mod export;
 pub mod extract;
 pub mod import;
 pub mod limits;
+pub mod pin_pool;
 pub mod review;
 pub mod routes;
+pub mod sign_in_limit;
 pub mod store;
 
 use std::sync::Arc;
@@ -71,6 +73,8 @@ pub struct AppState {
     pub review: ReviewSettings,
     /// What the server allows (PIN length, attempts, concurrency, quotas).
     pub limits: Arc<Limits>,
+    /// The bounded Argon2 workers every PIN check and hash goes through (sized by `limits`).
+    pub pins: Arc<pin_pool::PinPool>,
 }
 
 impl AppState {
@@ -85,6 +89,7 @@ impl AppState {
             sync: SyncSettings::default(),
             review: ReviewSettings::default(),
             limits: Arc::new(Limits::default()),
+            pins: Arc::new(pin_pool::PinPool::for_limits(&Limits::default())),
         }
     }
 
@@ -109,6 +114,7 @@ impl AppState {
 
     /// The same state with other limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.pins = Arc::new(pin_pool::PinPool::for_limits(&limits));
         self.limits = Arc::new(limits);
         self
     }

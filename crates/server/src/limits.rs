@@ -5,12 +5,42 @@
 pub struct Limits {
     /// Shortest PIN a person may be given or choose (a site setting).
     pub min_pin_length: usize,
+    /// Failed sign-ins allowed for one user name on one device within `sign_in_window`.
+    pub sign_in_failures_per_device: u32,
+    /// Failed sign-ins allowed for one user name across every device within `sign_in_window`.
+    pub sign_in_failures_per_user: u32,
+    /// How long a failed sign-in counts against its user.
+    pub sign_in_window: chrono::Duration,
+    /// Argon2 computations (PIN checks and hashes) run at once; each takes about 19 MiB.
+    pub pin_hash_workers: usize,
+    /// How long a sign-in waits for an Argon2 worker before it is answered 503 `busy`.
+    pub pin_hash_wait: std::time::Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             min_pin_length: crate::config::DEFAULT_MIN_PIN_LENGTH as usize,
+            sign_in_failures_per_device: crate::config::DEFAULT_SIGN_IN_DEVICE_LIMIT,
+            sign_in_failures_per_user: crate::config::DEFAULT_SIGN_IN_USER_LIMIT,
+            sign_in_window: chrono::Duration::minutes(i64::from(
+                crate::config::DEFAULT_SIGN_IN_WINDOW_MINUTES,
+            )),
+            pin_hash_workers: crate::config::DEFAULT_PIN_HASH_WORKERS as usize,
+            pin_hash_wait: std::time::Duration::from_secs(u64::from(
+                crate::config::DEFAULT_PIN_HASH_WAIT_SECONDS,
+            )),
+        }
+    }
+}
+
+impl Limits {
+    /// The sign-in attempt limit these settings make.
+    pub fn sign_in_policy(&self) -> crate::sign_in_limit::SignInPolicy {
+        crate::sign_in_limit::SignInPolicy {
+            per_device: self.sign_in_failures_per_device,
+            per_user: self.sign_in_failures_per_user,
+            window: self.sign_in_window,
         }
     }
 }

@@ -39,6 +39,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         })
         .with_review(review_settings(&settings))
         .with_limits(limits(&settings));
+    // The dummy hash a missing user's PIN is checked against is made before the first sign-in.
+    state.pins.warm_up().await;
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("binding {}", settings.addr))?;
@@ -61,6 +63,11 @@ fn minutes(m: u32) -> chrono::Duration {
 fn limits(settings: &Settings) -> crate::Limits {
     crate::Limits {
         min_pin_length: settings.min_pin_length as usize,
+        sign_in_failures_per_device: settings.sign_in_device_limit,
+        sign_in_failures_per_user: settings.sign_in_user_limit,
+        sign_in_window: minutes(settings.sign_in_window_minutes),
+        pin_hash_workers: settings.pin_hash_workers as usize,
+        pin_hash_wait: std::time::Duration::from_secs(u64::from(settings.pin_hash_wait_seconds)),
     }
 }
 
@@ -106,6 +113,28 @@ mod tests {
         assert_eq!(
             review.unsynced_warning,
             ReviewSettings::default().unsynced_warning
+        );
+    }
+
+    #[test]
+    fn the_sign_in_limits_and_pin_workers_are_the_configured_values() {
+        let defaults = limits(&Config::default().resolve_with(FileConfig::default()));
+        assert_eq!(defaults, crate::Limits::default());
+        let mut settings = Config::default().resolve_with(FileConfig::default());
+        settings.sign_in_device_limit = 3;
+        settings.sign_in_user_limit = 7;
+        settings.sign_in_window_minutes = 30;
+        settings.pin_hash_workers = 4;
+        settings.pin_hash_wait_seconds = 5;
+        let policy = limits(&settings).sign_in_policy();
+        assert_eq!(
+            (policy.per_device, policy.per_user, policy.window),
+            (3, 7, chrono::Duration::minutes(30))
+        );
+        assert_eq!(limits(&settings).pin_hash_workers, 4);
+        assert_eq!(
+            limits(&settings).pin_hash_wait,
+            std::time::Duration::from_secs(5)
         );
     }
 }

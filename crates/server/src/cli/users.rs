@@ -1,4 +1,4 @@
-//! `drawline users`: add people with a hashed PIN, and list them.
+//! `drawline users`: add people with a hashed PIN, list them, and unlock one after failed sign-ins.
 
 use std::io::BufRead;
 
@@ -25,6 +25,11 @@ pub enum UsersCommand {
     },
     /// List people and their roles.
     List,
+    /// Forget a person's failed sign-ins on every device, so they can sign in again at once.
+    Unlock {
+        /// Sign-in name.
+        username: String,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -63,19 +68,37 @@ pub async fn run(common: &Common, command: UsersCommand) -> anyhow::Result<()> {
                 role,
                 pin: &pin,
             };
-            let user = accounts::add_user(
-                store.as_ref(),
-                person,
-                settings.min_pin_length as usize,
-                "cli",
-            )
-            .await?;
+            let min_length = settings.min_pin_length as usize;
+            // One PIN, hashed in this process alone: a pool of its own.
+            let pins = crate::pin_pool::PinPool::for_limits(&crate::Limits::default());
+            let user = accounts::add_user(store.as_ref(), &pins, person, min_length, "cli")
+                .await
+                .map_err(|e| match e {
+                    accounts::AccountError::Pin(crate::auth::AuthError::PinShorterThan(n)) => {
+                        anyhow::anyhow!(
+                            "the PIN is too short: this site needs at least {n} characters \
+                             (setting min_pin_length); {username} was not added"
+                        )
+                    }
+                    e => e.into(),
+                })?;
             println!(
                 "Added {} ({}) as {}; id {}",
                 user.username,
                 user.display_name,
                 role.as_str(),
                 user.id
+            );
+        }
+        UsersCommand::Unlock { username } => {
+            let Some((user, cleared)) =
+                accounts::unlock_user(store.as_ref(), &username, "cli", chrono::Utc::now()).await?
+            else {
+                bail!("no user named {username}");
+            };
+            println!(
+                "Unlocked {}: forgot {cleared} failed sign-in(s) on every device",
+                user.username
             );
         }
         UsersCommand::List => {

@@ -136,6 +136,8 @@ async fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<(), AccountError>
     })?;
     store.put_site_config("site", &json).await?;
     let mut users: Vec<UserView> = Vec::new();
+    // Seeding runs alone, before serving: its PINs are hashed one at a time, in a pool of its own.
+    let pins = crate::pin_pool::PinPool::for_limits(&crate::Limits::default());
     for u in DEMO_USERS {
         let person = accounts::NewPerson {
             username: u.username,
@@ -144,7 +146,7 @@ async fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<(), AccountError>
             pin: u.pin,
         };
         // The demo's PINs are short on purpose (they are printed); the floor still applies.
-        users.push(accounts::add_user(store, person, 4, "demo").await?);
+        users.push(accounts::add_user(store, &pins, person, 4, "demo").await?);
     }
     let code = auth::new_enrollment_code();
     let device = store

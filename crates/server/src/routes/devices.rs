@@ -20,6 +20,9 @@ impl From<AccountError> for AppError {
             AccountError::InvalidName(m) => AppError::unprocessable("invalid_name", m),
             AccountError::Pin(p) => AppError::unprocessable("invalid_pin", p.to_string()),
             AccountError::Store(s) => AppError::Storage(s),
+            AccountError::Busy(b) => AppError::Busy {
+                retry_after_secs: b.retry_after_secs,
+            },
         }
     }
 }

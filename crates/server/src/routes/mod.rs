@@ -97,6 +97,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervisor::add_note))
         .routes(routes!(supervisor::resolve))
         .routes(routes!(supervisor::recollect))
+        .routes(routes!(supervisor::unlock_user))
         .split_for_parts()
 }
 

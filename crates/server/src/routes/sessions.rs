@@ -1,26 +1,35 @@
-//! People signing in on an enrolled device, with failed attempts rate limited per user and device.
+//! People signing in on an enrolled device, with failed attempts limited per user on each device and across devices.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 
-use crate::api::{DeviceRef, Me, SessionResponse, SignInRequest};
+use crate::api::{DeviceRef, Me, SessionResponse, SignInRequest, UserView};
 use crate::auth::{self, BearerToken, Caller, SignedIn, SESSION_TOKEN_PREFIX};
 use crate::error::Problem;
 use crate::extract::ApiJson;
-use crate::store::{AuditEntry, NewSession};
+use crate::store::{AttemptOutcome, AuditEntry, NewSession, SignInGate};
 use crate::{AppError, AppState};
 
 /// Longest PIN or password read: argon2 over megabytes would be a cheap way to burn the CPU.
 const MAX_PIN_CHARS: usize = 128;
 
 /// Signs a person in on the calling device; answers a session token carrying their role.
+///
+/// The attempt is counted (per user on this device and per user across devices) before its PIN
+/// is checked, in one store transaction, so a burst of guesses checks no more PINs than the
+/// limit. A missing or inactive user's PIN is checked against a dummy hash: the same work, the
+/// same answer and the same count as a wrong PIN.
 #[utoipa::path(post, path = "/sessions", tag = "sessions", request_body = SignInRequest,
     security(("bearer" = [])),
     responses((status = 200, body = SessionResponse),
               (status = 401, description = "no device token, or wrong user or PIN", body = Problem),
-              (status = 429, description = "too many failed sign-ins", body = Problem)))]
+              (status = 422, description = "user name empty or too long, PIN too long", body = Problem),
+              (status = 429, description = "too many failed sign-ins for this user (on this device or across devices); `Retry-After` says when the next try is allowed", body = Problem,
+               headers(("Retry-After" = u64, description = "seconds until the oldest counted failure leaves the window"))),
+              (status = 503, description = "`busy`: every PIN worker stayed busy; `Retry-After` says when to try again", body = Problem,
+               headers(("Retry-After" = u64, description = "seconds to wait")))))]
 pub async fn sign_in(
     State(state): State<AppState>,
     caller: Caller,
@@ -35,38 +44,33 @@ pub async fn sign_in(
             "The user name is empty or too long.",
         ));
     }
+    // Only an absurd length is refused before the check; a PIN shorter than the site's
+    // minimum is checked like any other, so the answer says nothing about the site's PIN rule.
     if req.pin.chars().count() > MAX_PIN_CHARS {
         return Err(AppError::unprocessable(
             "invalid_pin",
             "The PIN is too long.",
         ));
     }
-    let failures = state
+    let policy = state.limits.sign_in_policy();
+    let attempt = match state
         .store
-        .sign_in_failures(&username, device.id, now - auth::SIGN_IN_WINDOW)
-        .await?;
-    if failures >= auth::MAX_FAILED_SIGN_INS {
-        return Err(AppError::TooManyAttempts {
-            retry_after_secs: auth::SIGN_IN_WINDOW.num_seconds() as u64,
-        });
-    }
-    let creds = state.store.user_credentials(&username).await?;
-    let pin = req.pin;
-    let user = match creds.filter(|c| c.active) {
-        Some(c) => {
-            let hash = c.pin_hash.clone();
-            let ok = tokio::task::spawn_blocking(move || auth::verify_pin(&pin, &hash))
-                .await
-                .unwrap_or(false);
-            ok.then_some(c.user)
+        .begin_sign_in(&username, device.id, now, policy)
+        .await?
+    {
+        SignInGate::Open(attempt) => attempt,
+        SignInGate::Closed { retry_after_secs } => {
+            return Err(AppError::TooManyAttempts { retry_after_secs })
         }
-        None => None,
     };
-    let Some(user) = user else {
-        state
-            .store
-            .record_sign_in_failure(&username, device.id, now)
-            .await?;
+    let checked = check_pin(&state, &username, req.pin).await;
+    let outcome = match &checked {
+        Ok(Some(_)) => AttemptOutcome::Succeeded,
+        Ok(None) => AttemptOutcome::Failed,
+        Err(_) => AttemptOutcome::NotChecked,
+    };
+    state.store.finish_sign_in(&attempt, outcome).await?;
+    let Some(user) = checked? else {
         state
             .store
             .audit(
@@ -84,10 +88,6 @@ pub async fn sign_in(
             "The user name or PIN is wrong.",
         ));
     };
-    state
-        .store
-        .clear_sign_in_failures(&username, device.id)
-        .await?;
     let token = auth::new_token(SESSION_TOKEN_PREFIX);
     let expires_at = now + auth::SESSION_LIFETIME;
     state
@@ -116,6 +116,29 @@ pub async fn sign_in(
         expires_at,
         user,
     }))
+}
+
+/// The user whose PIN this is, or `None` for a wrong PIN or a missing or inactive user (checked
+/// against the dummy hash, so both take the same path); an error when no PIN was checked.
+async fn check_pin(
+    state: &AppState,
+    username: &str,
+    pin: String,
+) -> Result<Option<UserView>, AppError> {
+    let creds = state
+        .store
+        .user_credentials(username)
+        .await?
+        .filter(|c| c.active);
+    let hash = creds.as_ref().map(|c| c.pin_hash.clone());
+    let matched = state
+        .pins
+        .verify(pin, hash)
+        .await
+        .map_err(|b| AppError::Busy {
+            retry_after_secs: b.retry_after_secs,
+        })?;
+    Ok(creds.filter(|_| matched).map(|c| c.user))
 }
 
 /// Ends the calling session; its token stops working at once.

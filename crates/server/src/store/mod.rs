@@ -16,6 +16,7 @@ pub use audit::{AuditEntry, AuditRecord, AuditStore};
 pub use error::StoreError;
 pub use facts::RecordFacts;
 pub use orders::{Assignment, CancelOutcome, NewOrder, OrderStore};
+pub use people::{AttemptOutcome, SignInAttempt, SignInGate};
 pub use people::{Device, NewSession, NewUser, PeopleStore, SessionRecord, UserCredentials};
 pub use review::{
     AccessionClashRecord, CollectionRecords, ConflictResolution, DeviceActivity, NewReviewEvent,

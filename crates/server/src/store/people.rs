@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::error::StoreError;
 use crate::api::{DeviceView, Role, UserView};
+use crate::sign_in_limit::SignInPolicy;
 
 /// A device row (never its secrets).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,43 @@ pub struct NewUser {
     pub role: Role,
     /// argon2 PHC string of the PIN.
     pub pin_hash: String,
+}
+
+/// A sign-in attempt recorded before its PIN is checked; it counts against the limit until
+/// [`PeopleStore::finish_sign_in`] settles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInAttempt {
+    /// The attempt's row.
+    pub id: i64,
+    /// The user name as typed (trimmed).
+    pub username: String,
+    /// The device it was made on.
+    pub device_id: Uuid,
+    /// When it began.
+    pub at: DateTime<Utc>,
+}
+
+/// What [`PeopleStore::begin_sign_in`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInGate {
+    /// Under both limits: the attempt is recorded and its PIN may be checked.
+    Open(SignInAttempt),
+    /// At a limit: nothing was recorded and no PIN may be checked.
+    Closed {
+        /// Whole seconds until the oldest failure keeping it closed leaves the window.
+        retry_after_secs: u64,
+    },
+}
+
+/// How a recorded sign-in attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// The PIN was right: the user's failures on that device are forgotten.
+    Succeeded,
+    /// The PIN was wrong (or the user missing or inactive): the attempt stays, as a failure.
+    Failed,
+    /// No PIN was checked (the server was busy or failed): the attempt is forgotten.
+    NotChecked,
 }
 
 /// A new session.
@@ -79,20 +117,25 @@ pub trait PeopleStore: Send + Sync + 'static {
     }
     /// Every person.
     async fn list_users(&self) -> Result<Vec<UserView>, StoreError>;
-    /// Failed sign-ins for this user name on this device since `since`.
-    async fn sign_in_failures(
+    /// In one transaction: counts this user name's recent attempts (failures and attempts being
+    /// checked) on this device and on every device, and when `policy` allows another, records
+    /// it as pending before its PIN is checked, so concurrent attempts count each other.
+    async fn begin_sign_in(
         &self,
         username: &str,
         device_id: Uuid,
-        since: DateTime<Utc>,
-    ) -> Result<u32, StoreError>;
-    /// Records a failed sign-in.
-    async fn record_sign_in_failure(
+        now: DateTime<Utc>,
+        policy: SignInPolicy,
+    ) -> Result<SignInGate, StoreError>;
+    /// Settles an attempt from [`PeopleStore::begin_sign_in`] once its PIN was checked (or not).
+    async fn finish_sign_in(
         &self,
-        username: &str,
-        device_id: Uuid,
-        at: DateTime<Utc>,
+        attempt: &SignInAttempt,
+        outcome: AttemptOutcome,
     ) -> Result<(), StoreError>;
+    /// Forgets every failed sign-in of a user name on every device (a supervisor's unlock);
+    /// answers how many were forgotten.
+    async fn clear_user_sign_in_failures(&self, username: &str) -> Result<u64, StoreError>;
     /// Forgets failed sign-ins after a successful one.
     async fn clear_sign_in_failures(
         &self,

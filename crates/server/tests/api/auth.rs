@@ -161,7 +161,7 @@ async fn a_device_cannot_read_another_devices_collection() {
 async fn failed_sign_ins_are_rate_limited_per_user_and_device() {
     let (app, device) = spawn_enrolled().await;
     app.add_user("amara", Role::Collector, "1234").await;
-    for _ in 0..drawline_server::auth::MAX_FAILED_SIGN_INS {
+    for _ in 0..drawline_server::Limits::default().sign_in_failures_per_device {
         assert_problem(
             app.sign_in_with(&device.token, "amara", "0000"),
             401,

@@ -162,7 +162,8 @@ impl TestApp {
             role,
             pin,
         };
-        accounts::add_user(self.store.as_ref(), person, 4, "test")
+        let pins = drawline_server::pin_pool::PinPool::for_limits(&Default::default());
+        accounts::add_user(self.store.as_ref(), &pins, person, 4, "test")
             .await
             .unwrap()
     }

@@ -16,6 +16,7 @@ mod openapi;
 mod orders;
 mod router;
 mod serial_orders;
+mod sign_in_limit;
 mod store;
 mod supervisor;
 mod sync;

@@ -7,9 +7,11 @@ use uuid::Uuid;
 use super::connection::SqliteStore;
 use super::row::{all, conversion, lenient_clock_at, opt_time_at, time_at, ts, uuid_at};
 use crate::api::{DeviceStatus, DeviceView, Heartbeat, HeartbeatView, Role, UserView};
+use crate::sign_in_limit::{Gate, SignInPolicy};
 use crate::store::error::StoreError;
 use crate::store::people::{
-    Device, NewSession, NewUser, PeopleStore, SessionRecord, UserCredentials,
+    AttemptOutcome, Device, NewSession, NewUser, PeopleStore, SessionRecord, SignInAttempt,
+    SignInGate, UserCredentials,
 };
 
 /// Columns [`user_from`] reads, for a `users u` join.
@@ -195,36 +197,103 @@ impl PeopleStore for SqliteStore {
         .await
     }
 
-    async fn sign_in_failures(
+    async fn begin_sign_in(
         &self,
         username: &str,
         device_id: Uuid,
-        since: DateTime<Utc>,
-    ) -> Result<u32, StoreError> {
+        now: DateTime<Utc>,
+        policy: SignInPolicy,
+    ) -> Result<SignInGate, StoreError> {
         let username = username.to_owned();
         self.with_conn(move |c| {
-            Ok(c.query_row(
-                "SELECT COUNT(*) FROM sign_in_failures WHERE username = ?1 AND device_id = ?2 AND at >= ?3",
-                params![username, device_id.to_string(), ts(since)],
-                |r| r.get(0),
-            )?)
+            // IMMEDIATE takes the write lock before counting, so another process (or a second
+            // connection) cannot count the same rows and both go on to check a PIN.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let since = ts(now - policy.window);
+            tx.execute("DELETE FROM sign_in_failures WHERE at <= ?1", [&since])?;
+            let device = device_id.to_string();
+            let rows: Vec<(String, DateTime<Utc>)> = all(
+                &tx,
+                "SELECT device_id, at FROM sign_in_failures WHERE username = ?1 AND at > ?2",
+                params![username, since],
+                |r| Ok((r.get(0)?, time_at(r, 1)?)),
+            )?;
+            let on_any_device: Vec<DateTime<Utc>> = rows.iter().map(|(_, at)| *at).collect();
+            let on_device: Vec<DateTime<Utc>> = rows
+                .iter()
+                .filter(|(d, _)| *d == device)
+                .map(|(_, at)| *at)
+                .collect();
+            let gate = match policy.gate(now, &on_device, &on_any_device) {
+                Gate::Closed { retry_after_secs } => SignInGate::Closed { retry_after_secs },
+                Gate::Open => {
+                    tx.execute(
+                        "INSERT INTO sign_in_failures (username, device_id, at, pending)
+                         VALUES (?1, ?2, ?3, 1)",
+                        params![username, device, ts(now)],
+                    )?;
+                    SignInGate::Open(SignInAttempt {
+                        id: tx.last_insert_rowid(),
+                        username,
+                        device_id,
+                        at: now,
+                    })
+                }
+            };
+            tx.commit()?;
+            Ok(gate)
         })
         .await
     }
 
-    async fn record_sign_in_failure(
+    async fn finish_sign_in(
         &self,
-        username: &str,
-        device_id: Uuid,
-        at: DateTime<Utc>,
+        attempt: &SignInAttempt,
+        outcome: AttemptOutcome,
     ) -> Result<(), StoreError> {
+        let attempt = attempt.clone();
+        self.with_conn(move |c| {
+            let (id, device) = (attempt.id, attempt.device_id.to_string());
+            match outcome {
+                // Other attempts still being checked on the device keep their rows: each is
+                // settled by its own outcome.
+                AttemptOutcome::Succeeded => c.execute(
+                    "DELETE FROM sign_in_failures
+                     WHERE username = ?1 AND device_id = ?2 AND (pending = 0 OR id = ?3)",
+                    params![attempt.username, device, id],
+                )?,
+                AttemptOutcome::Failed => {
+                    let n = c.execute(
+                        "UPDATE sign_in_failures SET pending = 0 WHERE id = ?1",
+                        [id],
+                    )?;
+                    if n == 0 {
+                        // Unlocked (or pruned) while its PIN was being checked: a wrong PIN
+                        // still counts.
+                        c.execute(
+                            "INSERT INTO sign_in_failures (username, device_id, at) VALUES (?1, ?2, ?3)",
+                            params![attempt.username, device, ts(attempt.at)],
+                        )?;
+                    }
+                    n
+                }
+                AttemptOutcome::NotChecked => {
+                    c.execute("DELETE FROM sign_in_failures WHERE id = ?1", [id])?
+                }
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    async fn clear_user_sign_in_failures(&self, username: &str) -> Result<u64, StoreError> {
         let username = username.to_owned();
         self.with_conn(move |c| {
-            c.execute(
-                "INSERT INTO sign_in_failures (username, device_id, at) VALUES (?1, ?2, ?3)",
-                params![username, device_id.to_string(), ts(at)],
+            let n = c.execute(
+                "DELETE FROM sign_in_failures WHERE username = ?1",
+                [username],
             )?;
-            Ok(())
+            Ok(n as u64)
         })
         .await
     }
