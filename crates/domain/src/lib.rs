@@ -12,6 +12,7 @@ pub mod fhir;
 pub mod fhir_validator;
 pub mod hash;
 pub mod identification;
+pub mod instant_range;
 mod ids;
 pub mod instructions;
 pub mod label;
