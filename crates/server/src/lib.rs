@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod import;
+pub mod instants;
 pub mod limits;
 pub mod review;
 pub mod routes;

@@ -79,6 +79,9 @@ pub async fn queue(
 ) -> Result<Response, AppError> {
     // Taken first, so a change made while this answer is built is after it, not lost.
     let now = Utc::now().trunc_subsecs(6);
+    crate::instants::check_utc_field("from", q.from.as_ref())?;
+    crate::instants::check_utc_field("to", q.to.as_ref())?;
+    crate::instants::check_utc_field("changed_since", q.changed_since.as_ref())?;
     if let (Some(from), Some(to)) = (q.from, q.to) {
         if from > to {
             return Err(invalid_query("`from` is after `to`"));
@@ -137,6 +140,7 @@ pub async fn queue(
         total: rows.total,
         items: rows.items,
         next_cursor,
+        unreadable: state.store.unreadable_rows().await?,
     };
     Ok((
         [(header::ETAG, etag_value), (header::CACHE_CONTROL, cache)],

@@ -11,6 +11,7 @@ mod review;
 mod row;
 mod site;
 mod sync;
+mod unreadable;
 #[cfg(test)]
 mod tests;
 

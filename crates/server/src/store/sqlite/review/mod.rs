@@ -13,7 +13,7 @@ use self::queue::OPEN_ATTEMPT;
 use super::connection::SqliteStore;
 use super::people::{list_devices, user_from, USER_COLUMNS};
 use super::row::{opt_time_at, time_at};
-use crate::api::ReviewEvent;
+use crate::api::{ReviewEvent, UnreadableRow};
 use crate::store::error::StoreError;
 use crate::store::review::{
     CollectionRecords, ConflictResolution, DeviceActivity, NewReviewEvent, QueueFilter, QueueRows,
@@ -106,6 +106,10 @@ impl ReviewStore for SqliteStore {
 
     async fn review_queue(&self, filter: QueueFilter) -> Result<QueueRows, StoreError> {
         self.with_conn(move |c| queue::queue(c, filter)).await
+    }
+
+    async fn unreadable_rows(&self) -> Result<Vec<UnreadableRow>, StoreError> {
+        self.with_conn(|c| super::unreadable::unreadable_rows(c)).await
     }
 
     async fn review_stamp(&self) -> Result<String, StoreError> {
