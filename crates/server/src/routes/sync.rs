@@ -84,6 +84,9 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
             )
         }
     };
+    if let Some(bad) = crate::instants::first_bad_instant(&rec.collection) {
+        return reject(push_codes::INVALID_TIME, bad);
+    }
     if let Err(e) = ContentHash::parse(&rec.content_hash) {
         return reject(push_codes::MALFORMED_RECORD, e.to_string());
     }
@@ -189,6 +192,7 @@ pub async fn push(
             ),
         });
     }
+    crate::instants::check_field("device_clock", Some(&req.device_clock))?;
     let received_at = Utc::now().trunc_subsecs(6);
     let skew = (req.device_clock.with_timezone(&Utc) - received_at).num_seconds();
     let threshold = state.sync.skew_threshold.num_seconds();
@@ -268,7 +272,8 @@ pub fn decode_cursor(text: &str) -> Option<PullCursor> {
     security(("bearer" = [])),
     responses((status = 200, body = PullResponse),
               (status = 400, description = "unreadable query or cursor", body = Problem),
-              (status = 401, body = Problem)))]
+              (status = 401, body = Problem),
+              (status = 422, description = "`invalid_time`: a device clock outside the years or offsets the lab takes", body = Problem)))]
 pub async fn pull(
     State(state): State<AppState>,
     caller: Caller,
@@ -279,6 +284,7 @@ pub async fn pull(
         decode_cursor,
         "pull without a cursor to start over",
     )?;
+    crate::instants::check_field("device_clock", q.device_clock.as_ref())?;
     let limit = q
         .limit
         .map_or(MAX_PULL_ORDERS, |l| (l as usize).clamp(1, MAX_PULL_ORDERS));

@@ -69,7 +69,8 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
     responses((status = 200, body = QueuePage, headers(("ETag" = String))),
               (status = 304, description = "nothing changed since the `If-None-Match` ETag"),
               (status = 400, description = "unreadable filter or cursor", body = Problem),
-              (status = 401, body = Problem), (status = 403, body = Problem)))]
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 422, description = "`invalid_time`: a filter time outside the years the lab takes", body = Problem)))]
 pub async fn queue(
     State(state): State<AppState>,
     _: Supervisor,
