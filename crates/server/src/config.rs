@@ -144,6 +144,17 @@ settings! {
         /// Flag collections that reached the lab more than this many minutes after the draw.
         late_sync_minutes: u32 = 240 as DEFAULT_LATE_SYNC_MINUTES,
             env "DRAWLINE_LATE_SYNC_MINUTES";
+        /// Pushes one device may make per minute; more are answered 429 with Retry-After.
+        max_pushes_per_minute: u32 = 60 as DEFAULT_MAX_PUSHES_PER_MINUTE,
+            env "DRAWLINE_MAX_PUSHES_PER_MINUTE";
+        /// Refused versions whose whole body the lab keeps per device per UTC day; beyond it
+        /// only their hash, size and refusal.
+        max_kept_refusals_per_day: u32 = 200 as DEFAULT_MAX_KEPT_REFUSALS_PER_DAY,
+            env "DRAWLINE_MAX_KEPT_REFUSALS_PER_DAY";
+        /// Record bodies the lab stores for one device, in MiB; a push that would store more is
+        /// refused (507) and kept on the device.
+        max_stored_mib_per_device: u32 = 2048 as DEFAULT_MAX_STORED_MIB_PER_DEVICE,
+            env "DRAWLINE_MAX_STORED_MIB_PER_DEVICE";
     }
 }
 

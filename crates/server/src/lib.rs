@@ -12,6 +12,7 @@ pub mod extract;
 pub mod import;
 pub mod instants;
 pub mod limits;
+pub mod quota;
 pub mod review;
 pub mod routes;
 pub mod store;
@@ -72,6 +73,8 @@ pub struct AppState {
     pub review: ReviewSettings,
     /// What the server allows (PIN length, attempts, concurrency, quotas).
     pub limits: Arc<Limits>,
+    /// Each device's recent pushes, against `limits.max_pushes_per_minute`.
+    pub push_rate: Arc<quota::PushRate>,
 }
 
 impl AppState {
@@ -86,6 +89,7 @@ impl AppState {
             sync: SyncSettings::default(),
             review: ReviewSettings::default(),
             limits: Arc::new(Limits::default()),
+            push_rate: Arc::new(quota::PushRate::default()),
         }
     }
 

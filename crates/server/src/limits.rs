@@ -5,12 +5,30 @@
 pub struct Limits {
     /// Shortest PIN a person may be given or choose (a site setting).
     pub min_pin_length: usize,
+    /// Pushes one device may make per `push_rate_window`; more are answered 429
+    /// `quota_exceeded` with `Retry-After`.
+    pub max_pushes_per_minute: u32,
+    /// The window `max_pushes_per_minute` counts in: a minute (tests shorten it).
+    pub push_rate_window: std::time::Duration,
+    /// Refused versions (conflicts, rejections) whose whole body the lab keeps per device per
+    /// UTC day; beyond it only their hash, size and refusal are kept (`body_not_kept`).
+    pub max_kept_refusals_per_day: u32,
+    /// Bytes of record bodies the lab stores for one device; a push that would store more is
+    /// answered 507 `storage_quota_exceeded` and the device keeps its records to send later.
+    pub max_stored_bytes_per_device: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             min_pin_length: crate::config::DEFAULT_MIN_PIN_LENGTH as usize,
+            max_pushes_per_minute: crate::config::DEFAULT_MAX_PUSHES_PER_MINUTE,
+            push_rate_window: std::time::Duration::from_secs(60),
+            max_kept_refusals_per_day: crate::config::DEFAULT_MAX_KEPT_REFUSALS_PER_DAY,
+            max_stored_bytes_per_device: u64::from(
+                crate::config::DEFAULT_MAX_STORED_MIB_PER_DEVICE,
+            ) * 1024
+                * 1024,
         }
     }
 }

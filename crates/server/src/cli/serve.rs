@@ -61,6 +61,10 @@ fn minutes(m: u32) -> chrono::Duration {
 fn limits(settings: &Settings) -> crate::Limits {
     crate::Limits {
         min_pin_length: settings.min_pin_length as usize,
+        max_pushes_per_minute: settings.max_pushes_per_minute,
+        max_kept_refusals_per_day: settings.max_kept_refusals_per_day,
+        max_stored_bytes_per_device: u64::from(settings.max_stored_mib_per_device) * 1024 * 1024,
+        ..crate::Limits::default()
     }
 }
 
