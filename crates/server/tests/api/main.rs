@@ -13,6 +13,8 @@ mod fuzz;
 mod health;
 mod identification;
 mod orders;
+mod poison_rows;
+mod quotas;
 mod router;
 mod serial_orders;
 mod store;
