@@ -17,7 +17,8 @@ pub fn invalid_time(field: &str, e: InstantError) -> AppError {
 /// The first time in a pushed record the lab does not take, as a rejection reason that names
 /// the field (`collection.tubes[0].drawn_at.utc`) and never its value.
 pub fn first_bad_instant(collection: &serde_json::Value) -> Option<String> {
-    drawline_domain::instant_range::first_bad_instant(collection, "collection").map(|b| b.to_string())
+    drawline_domain::instant_range::first_bad_instant(collection, "collection")
+        .map(|b| b.to_string())
 }
 
 /// Checks an optional instant with its offset (a device clock).

@@ -27,10 +27,17 @@ impl PushRate {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         // Devices that went quiet are dropped, so the map holds only the active ones.
         if recent.len() > 64 {
-            recent.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < window));
+            recent.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < window)
+            });
         }
         let times = recent.entry(device).or_default();
-        while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
             times.pop_front();
         }
         if times.len() >= max as usize {
@@ -59,12 +66,23 @@ mod tests {
         let t0 = Instant::now();
         let window = Duration::from_secs(60);
         assert_eq!(rate.admit(a, t0, 2, window), Ok(()));
-        assert_eq!(rate.admit(a, t0 + Duration::from_secs(10), 2, window), Ok(()));
-        let wait = rate.admit(a, t0 + Duration::from_secs(20), 2, window).unwrap_err();
+        assert_eq!(
+            rate.admit(a, t0 + Duration::from_secs(10), 2, window),
+            Ok(())
+        );
+        let wait = rate
+            .admit(a, t0 + Duration::from_secs(20), 2, window)
+            .unwrap_err();
         assert_eq!(wait, Duration::from_secs(40));
         // Another device is not held back by the first.
-        assert_eq!(rate.admit(b, t0 + Duration::from_secs(20), 2, window), Ok(()));
-        assert_eq!(rate.admit(a, t0 + Duration::from_secs(60), 2, window), Ok(()));
+        assert_eq!(
+            rate.admit(b, t0 + Duration::from_secs(20), 2, window),
+            Ok(())
+        );
+        assert_eq!(
+            rate.admit(a, t0 + Duration::from_secs(60), 2, window),
+            Ok(())
+        );
     }
 
     #[test]

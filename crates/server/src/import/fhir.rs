@@ -46,7 +46,9 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
 /// Why an order's placed or due time is not one the lab takes, naming the field.
 fn bad_time(o: &BundleOrder) -> Option<String> {
     use drawline_domain::instant_range::check_utc;
-    let placed = check_utc(&o.order.placed_at).err().map(|e| format!("authoredOn: {e}"));
+    let placed = check_utc(&o.order.placed_at)
+        .err()
+        .map(|e| format!("authoredOn: {e}"));
     let due = o.order.due_at.as_ref().and_then(|t| check_utc(t).err());
     placed.or_else(|| due.map(|e| format!("occurrenceDateTime: {e}")))
 }

@@ -58,11 +58,18 @@ async fn a_push_with_a_year_ten_thousand_or_an_offset_no_zone_has_is_rejected_al
         assert!(reason.starts_with("collection."), "{reason}");
         assert!(!reason.contains("10000") && !reason.contains("25:00") && !reason.contains("1500"));
     }
-    assert!(out.results[3].reason.as_deref().unwrap().contains("offset_minutes"));
+    assert!(out.results[3]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("offset_minutes"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM collections"), 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM collection_versions"), 1);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM push_attempts WHERE body IS NOT NULL"),
+        count(
+            &app,
+            "SELECT COUNT(*) FROM push_attempts WHERE body IS NOT NULL"
+        ),
         0
     );
 }
@@ -71,7 +78,10 @@ async fn a_push_with_a_year_ten_thousand_or_an_offset_no_zone_has_is_rejected_al
 async fn a_device_clock_in_year_ten_thousand_or_off_every_time_zone_is_refused_422() {
     let (app, _, token) = spawn_tablet().await;
     let f = fixtures::finalized_collection(Uuid::new_v4());
-    let mut body = push_body(vec![fixtures::record(&f)], chrono::Utc::now().fixed_offset());
+    let mut body = push_body(
+        vec![fixtures::record(&f)],
+        chrono::Utc::now().fixed_offset(),
+    );
     body["device_clock"] = json!("+10000-01-01T00:00:00Z");
     let res = app.push_raw(&token, &body).await;
     assert_eq!(res.status(), 422);
@@ -81,7 +91,10 @@ async fn a_device_clock_in_year_ten_thousand_or_off_every_time_zone_is_refused_4
     assert_eq!(res.status(), 422);
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["code"], "invalid_time");
-    assert!(problem["message"].as_str().unwrap().starts_with("device_clock:"));
+    assert!(problem["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("device_clock:"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM collections"), 0);
 
     for clock in ["+10000-01-01T00:00:00Z", "2026-01-01T00:00:00+14:30"] {
@@ -94,7 +107,12 @@ async fn a_device_clock_in_year_ten_thousand_or_off_every_time_zone_is_refused_4
         assert_eq!(res.status(), 422, "{clock}");
         assert_eq!(problem_code(res).await, "invalid_time");
         let beat = json!({"device_clock": clock, "queue_length": 0});
-        let res = app.post("/heartbeat", &token).json(&beat).send().await.unwrap();
+        let res = app
+            .post("/heartbeat", &token)
+            .json(&beat)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422, "{clock}");
     }
 }
@@ -109,7 +127,10 @@ async fn a_recollection_due_in_year_ten_thousand_is_refused_422_and_makes_no_ord
     let id = f.record().id().0;
     for due in ["+10000-01-01T00:00:00Z", "1970-01-01T00:00:00Z"] {
         let res = app
-            .post(&format!("/supervisor/collections/{id}/recollect"), &supervisor)
+            .post(
+                &format!("/supervisor/collections/{id}/recollect"),
+                &supervisor,
+            )
             .json(&json!({"reason": "haemolysed", "due_at": due}))
             .send()
             .await
@@ -136,8 +157,14 @@ async fn an_order_import_with_a_time_past_2099_names_the_row_and_imports_the_res
     let reason = rejected[0]["reason"].as_str().unwrap();
     assert!(reason.starts_with("due_at:"), "{reason}");
     assert!(!reason.contains("9999"), "{reason}");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders WHERE id = 't-1'"), 1);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders WHERE id = 't-2'"), 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM orders WHERE id = 't-1'"),
+        1
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM orders WHERE id = 't-2'"),
+        0
+    );
 }
 
 /// The supervisor's queue page.
@@ -177,7 +204,12 @@ async fn a_poison_collection_row_leaves_the_queue_export_and_lists_answering_wit
     let page = queue(&app, &supervisor).await;
     let ids: Vec<_> = page.items.iter().map(|i| i.collection_id).collect();
     assert_eq!(ids, vec![good_id]);
-    assert!(has(&page.unreadable, "queue", "collection", &bad_id.to_string()));
+    assert!(has(
+        &page.unreadable,
+        "queue",
+        "collection",
+        &bad_id.to_string()
+    ));
 
     let res = app.get("/fhir/Specimen", &supervisor).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -201,8 +233,18 @@ async fn a_poison_collection_row_leaves_the_queue_export_and_lists_answering_wit
 
     let overview: DevicesOverview = app.get_ok("/supervisor/devices", &supervisor).await;
     let bad_version = format!("{bad_id}/1");
-    assert!(has(&overview.unreadable, "fhir_export", "collection_version", &bad_version));
-    assert!(has(&overview.unreadable, "collections", "collection", &bad_id.to_string()));
+    assert!(has(
+        &overview.unreadable,
+        "fhir_export",
+        "collection_version",
+        &bad_version
+    ));
+    assert!(has(
+        &overview.unreadable,
+        "collections",
+        "collection",
+        &bad_id.to_string()
+    ));
     // Logged and listed by id only: nothing of the record travels with it.
     let listed = serde_json::to_string(&overview.unreadable).unwrap();
     assert!(!listed.contains("CHALMERS") && !listed.contains("10000"));
@@ -218,7 +260,12 @@ async fn a_poison_collection_row_leaves_the_queue_export_and_lists_answering_wit
         .unwrap();
     let page = queue(&app, &supervisor).await;
     assert_eq!(page.items.len(), 2);
-    assert!(!has(&page.unreadable, "queue", "collection", &bad_id.to_string()));
+    assert!(!has(
+        &page.unreadable,
+        "queue",
+        "collection",
+        &bad_id.to_string()
+    ));
 }
 
 #[tokio::test]
@@ -270,8 +317,18 @@ async fn garbage_json_in_a_stored_row_or_the_audit_log_does_not_take_the_lists_d
     assert!(res.status() != 503, "{}", res.status());
 
     let page = queue(&app, &supervisor).await;
-    assert!(has(&page.unreadable, "audit_log", "audit_entry", &poison_seq.to_string()));
-    assert!(has(&page.unreadable, "fhir_export", "collection_version", &format!("{bad_id}/1")));
+    assert!(has(
+        &page.unreadable,
+        "audit_log",
+        "audit_entry",
+        &poison_seq.to_string()
+    ));
+    assert!(has(
+        &page.unreadable,
+        "fhir_export",
+        "collection_version",
+        &format!("{bad_id}/1")
+    ));
 }
 
 #[tokio::test]
@@ -280,7 +337,11 @@ async fn an_order_due_in_year_ten_thousand_leaves_the_pull_and_worklist_answerin
     let (app, _, token) = spawn_tablet().await;
     let (_, supervisor) = app.supervisor().await;
     let before = app.pull(&token, None).await;
-    let mut ids: Vec<_> = before.orders.iter().map(|o| o.order.order.id.to_string()).collect();
+    let mut ids: Vec<_> = before
+        .orders
+        .iter()
+        .map(|o| o.order.order.id.to_string())
+        .collect();
     ids.sort();
     assert!(ids.len() >= 2, "{ids:?}");
     let poisoned = ids[0].clone();
@@ -293,18 +354,57 @@ async fn an_order_due_in_year_ten_thousand_leaves_the_pull_and_worklist_answerin
         .unwrap();
 
     let full = app.pull(&token, None).await;
-    let pulled: Vec<_> = full.orders.iter().map(|o| o.order.order.id.to_string()).collect();
+    let pulled: Vec<_> = full
+        .orders
+        .iter()
+        .map(|o| o.order.order.id.to_string())
+        .collect();
     assert_eq!(pulled.len(), ids.len() - 1);
     assert!(!pulled.contains(&poisoned));
     // A change pull (by cursor) outlives it too.
     let since = app.pull(&token, Some(&before.next_cursor)).await;
-    assert!(since.orders.iter().all(|o| o.order.order.id.to_string() != poisoned));
+    assert!(since
+        .orders
+        .iter()
+        .all(|o| o.order.order.id.to_string() != poisoned));
 
     let worklist: Worklist = app.get_ok("/worklist", &token).await;
-    let listed: Vec<_> = worklist.orders.iter().map(|o| o.order.id.to_string()).collect();
+    let listed: Vec<_> = worklist
+        .orders
+        .iter()
+        .map(|o| o.order.id.to_string())
+        .collect();
     assert_eq!(listed.len(), ids.len() - 1);
 
     let overview: DevicesOverview = app.get_ok("/supervisor/devices", &supervisor).await;
     assert!(has(&overview.unreadable, "pull", "order", &poisoned));
     assert!(has(&overview.unreadable, "worklist", "order", &poisoned));
+}
+
+#[tokio::test]
+async fn a_poison_heartbeat_or_session_leaves_its_device_on_the_devices_overview() {
+    let (app, device, token) = spawn_tablet().await;
+    let (_, supervisor) = app.supervisor().await;
+    app.add_user("nurse", drawline_server::api::Role::Collector, "2468")
+        .await;
+    app.sign_in(&token, "nurse", "2468").await;
+    app.push(&token, vec![]).await;
+    let db = app.sqlite();
+    db.execute(
+        "INSERT INTO heartbeats (device_id, received_at, device_clock, queue_length, source)
+         VALUES (?1, '+10000-01-01T00:00:00.000000Z', NULL, 0, 'pull')",
+        [device.to_string()],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE sessions SET created_at = '+10000-01-01T00:00:00.000000Z' WHERE device_id = ?1",
+        [device.to_string()],
+    )
+    .unwrap();
+    let overview: DevicesOverview = app.get_ok("/supervisor/devices", &supervisor).await;
+    let listed = overview.devices.iter().find(|d| d.id == device).unwrap();
+    assert_eq!(listed.collector, None);
+    assert!(has(&overview.unreadable, "devices", "device", &device.to_string()));
+    let res = app.get("/devices", &supervisor).send().await.unwrap();
+    assert_eq!(res.status(), 200);
 }

@@ -32,7 +32,10 @@ async fn a_device_over_its_pushes_per_minute_gets_429_with_retry_after_and_then_
     let f = fixtures::finalized_collection(Uuid::new_v4());
     app.push(&token, vec![]).await;
     app.push(&token, vec![]).await;
-    let body = push_body(vec![fixtures::record(&f)], chrono::Utc::now().fixed_offset());
+    let body = push_body(
+        vec![fixtures::record(&f)],
+        chrono::Utc::now().fixed_offset(),
+    );
     let res = app.push_raw(&token, &body).await;
     assert_eq!(res.status(), 429);
     let wait: u64 = res.headers()["retry-after"]
@@ -76,7 +79,10 @@ async fn a_device_over_its_kept_refusals_gets_body_not_kept_and_the_database_sto
     // Versions 1 of the same id with other contents: conflicts.
     let conflicting = |n: usize| {
         let (a, b) = (format!("A1{n:03}"), format!("A2{n:03}"));
-        fixtures::record(&fixtures::finalized_collection_with(id, [a.as_str(), b.as_str()]))
+        fixtures::record(&fixtures::finalized_collection_with(
+            id,
+            [a.as_str(), b.as_str()],
+        ))
     };
     let out = app.push(&token, vec![conflicting(0), conflicting(1)]).await;
     assert!(out
@@ -88,9 +94,7 @@ async fn a_device_over_its_kept_refusals_gets_body_not_kept_and_the_database_sto
     let pages_before = count(&app, "PRAGMA page_count");
     assert!(before.0 > 0);
 
-    let out = app
-        .push(&token, (2..40).map(conflicting).collect())
-        .await;
+    let out = app.push(&token, (2..40).map(conflicting).collect()).await;
     for r in &out.results {
         assert_eq!(r.outcome, RecordOutcome::Conflict);
         assert_eq!(r.code.as_deref(), Some("body_not_kept"));
@@ -110,7 +114,10 @@ async fn a_device_over_its_kept_refusals_gets_body_not_kept_and_the_database_sto
     let one_body = before.0 / 2;
     let page_size = count(&app, "PRAGMA page_size");
     let grown = (count(&app, "PRAGMA page_count") - pages_before) * page_size;
-    assert!(grown < 10 * one_body, "{grown} bytes for 38 refusals of {one_body}");
+    assert!(
+        grown < 10 * one_body,
+        "{grown} bytes for 38 refusals of {one_body}"
+    );
 }
 
 #[tokio::test]

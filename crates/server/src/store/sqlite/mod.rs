@@ -11,8 +11,8 @@ mod review;
 mod row;
 mod site;
 mod sync;
-mod unreadable;
 #[cfg(test)]
 mod tests;
+mod unreadable;
 
 pub use connection::SqliteStore;

@@ -27,7 +27,12 @@ pub(super) type RowId = (&'static str, String);
 
 /// Notes a row `list` left out, and logs it by id (never its content).
 pub(super) fn note(c: &Connection, list: &str, (kind, id): &RowId) -> Result<(), StoreError> {
-    tracing::warn!(list, kind, id, "a stored row cannot be read back; left out of the list");
+    tracing::warn!(
+        list,
+        kind,
+        id,
+        "a stored row cannot be read back; left out of the list"
+    );
     c.execute(
         "INSERT INTO unreadable_rows (list, kind, id, first_seen_at, last_seen_at)
          VALUES (?1, ?2, ?3, ?4, ?4)

@@ -9,9 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use self::versions::{
-    receipt_from, version_from, version_id, RECEIPT_COLUMNS, VERSION_COLUMNS,
-};
+use self::versions::{receipt_from, version_from, version_id, RECEIPT_COLUMNS, VERSION_COLUMNS};
 use super::connection::SqliteStore;
 use super::row::{corrupt, time_at, ts, uuid_at};
 use super::unreadable::{readable, text_at};

@@ -34,7 +34,6 @@ fn result(
     }
 }
 
-
 /// Checks the record's orders against the lab's; `Err` is a rejection, `Ok` lists cancelled orders.
 fn check_orders(
     tx: &Transaction<'_>,
@@ -354,7 +353,11 @@ impl Usage {
             )
             .optional()?
             .unwrap_or(0);
-        let day = push.received_at.date_naive().and_time(NaiveTime::MIN).and_utc();
+        let day = push
+            .received_at
+            .date_naive()
+            .and_time(NaiveTime::MIN)
+            .and_utc();
         let kept_today: u32 = tx.query_row(
             "SELECT COUNT(*) FROM push_attempts
              WHERE device_id = ?1 AND outcome IN ('conflict', 'rejected') AND body IS NOT NULL
@@ -422,8 +425,13 @@ fn audit_summary(
         return Ok(());
     }
     let mut codes = std::collections::BTreeMap::<&str, usize>::new();
-    for r in results.iter().filter(|r| r.outcome != RecordOutcome::Accepted) {
-        *codes.entry(r.code.as_deref().unwrap_or("none")).or_default() += 1;
+    for r in results
+        .iter()
+        .filter(|r| r.outcome != RecordOutcome::Accepted)
+    {
+        *codes
+            .entry(r.code.as_deref().unwrap_or("none"))
+            .or_default() += 1;
     }
     let detail = json!({
         "records": results.len(),
@@ -434,6 +442,13 @@ fn audit_summary(
         "codes": codes,
     });
     let subject = Some(push.device_id.to_string());
-    audit_json(tx, &push.actor, "sync.push_refusals", subject, detail, push.received_at)?;
+    audit_json(
+        tx,
+        &push.actor,
+        "sync.push_refusals",
+        subject,
+        detail,
+        push.received_at,
+    )?;
     Ok(())
 }

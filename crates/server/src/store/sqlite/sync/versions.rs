@@ -52,9 +52,7 @@ pub(in crate::store::sqlite) fn version_from(
 }
 
 /// A version row's id for the unreadable-rows list: `collection id/version`, from [`VERSION_COLUMNS`].
-pub(in crate::store::sqlite) fn version_id(
-    r: &Row<'_>,
-) -> crate::store::sqlite::unreadable::RowId {
+pub(in crate::store::sqlite) fn version_id(r: &Row<'_>) -> crate::store::sqlite::unreadable::RowId {
     use crate::store::sqlite::unreadable::text_at;
     (
         "collection_version",
