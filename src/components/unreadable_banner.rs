@@ -16,7 +16,14 @@ pub fn unreadable_text(rows: &[UnreadableRow]) -> Option<String> {
     let named: Vec<String> = rows
         .iter()
         .take(NAMED)
-        .map(|r| format!("{} {} ({})", r.kind.replace('_', " "), r.id, r.list.replace('_', " ")))
+        .map(|r| {
+            format!(
+                "{} {} ({})",
+                r.kind.replace('_', " "),
+                r.id,
+                r.list.replace('_', " ")
+            )
+        })
         .collect();
     let more = n.saturating_sub(NAMED);
     let rest = if more > 0 {
@@ -73,15 +80,24 @@ mod tests {
     #[test]
     fn one_unreadable_row_is_named_by_kind_and_id() {
         let text = unreadable_text(&[row("collection_version", "abc/1")]).unwrap();
-        assert!(text.starts_with("1 stored record could not be read and is left out"), "{text}");
-        assert!(text.contains("collection version abc/1 (fhir export)"), "{text}");
+        assert!(
+            text.starts_with("1 stored record could not be read and is left out"),
+            "{text}"
+        );
+        assert!(
+            text.contains("collection version abc/1 (fhir export)"),
+            "{text}"
+        );
     }
 
     #[test]
     fn many_unreadable_rows_name_five_and_count_the_rest() {
         let rows: Vec<_> = (0..8).map(|i| row("order", &format!("o-{i}"))).collect();
         let text = unreadable_text(&rows).unwrap();
-        assert!(text.starts_with("8 stored records could not be read and are"), "{text}");
+        assert!(
+            text.starts_with("8 stored records could not be read and are"),
+            "{text}"
+        );
         assert!(text.contains("order o-4 (fhir export)") && !text.contains("o-5"));
         assert!(text.contains(" and 3 more."), "{text}");
     }

@@ -6,9 +6,9 @@ use drawline_domain::api::{DeviceOverview, DeviceStatus, RiskLevel};
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::components::unreadable_banner::UnreadableBanner;
 use crate::components::error_note::{failure_of, ErrorNote};
 use crate::components::supervisor_frame::SupervisorFrame;
+use crate::components::unreadable_banner::UnreadableBanner;
 use crate::context::Auth;
 use crate::error::AppError;
 use crate::hooks::use_interval::use_interval;

@@ -404,7 +404,12 @@ async fn a_poison_heartbeat_or_session_leaves_its_device_on_the_devices_overview
     let overview: DevicesOverview = app.get_ok("/supervisor/devices", &supervisor).await;
     let listed = overview.devices.iter().find(|d| d.id == device).unwrap();
     assert_eq!(listed.collector, None);
-    assert!(has(&overview.unreadable, "devices", "device", &device.to_string()));
+    assert!(has(
+        &overview.unreadable,
+        "devices",
+        "device",
+        &device.to_string()
+    ));
     let res = app.get("/devices", &supervisor).send().await.unwrap();
     assert_eq!(res.status(), 200);
 }
