@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use drawline_server::api::RecordOutcome;
+use drawline_server::store::AuditStore;
 use drawline_server::Limits;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -192,4 +193,34 @@ async fn fifty_bad_pushes_write_one_audit_row_each_with_codes_and_no_record_text
     assert_eq!(summary["rejected"], 4);
     assert_eq!(summary["codes"]["malformed_record"], 3);
     assert_eq!(summary["codes"]["hash_mismatch"], 1);
+}
+
+#[tokio::test]
+async fn a_review_note_and_a_cancel_reason_stay_out_of_the_audit_log() {
+    let (app, _, token) = spawn_tablet().await;
+    let (_, supervisor) = app.supervisor().await;
+    let res = app
+        .post("/orders/sr-pt/cancel", &supervisor)
+        .json(&json!({"reason": "CHALMERS went home"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let f = fixtures::finalized_collection(Uuid::new_v4());
+    app.push_collections(&token, &[&f]).await;
+    let id = f.record().id().0;
+    let res = app
+        .post(&format!("/supervisor/collections/{id}/notes"), &supervisor)
+        .json(&json!({"text": "CHALMERS bruised easily"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let log = app.store.audit_log(100).await.unwrap();
+    assert!(log.iter().any(|a| a.action == "collection.noted"));
+    assert!(log.iter().any(|a| a.action == "order.cancelled"));
+    for a in &log {
+        let detail = a.detail.as_deref().unwrap_or_default();
+        assert!(!detail.contains("CHALMERS"), "{}: {detail}", a.action);
+    }
 }
