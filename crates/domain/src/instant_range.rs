@@ -102,10 +102,15 @@ pub fn parse_instant(text: &str) -> Result<DateTime<FixedOffset>, InstantError> 
 }
 
 /// Whether a text has the shape of a date and time (an optionally signed year of four or more
-/// digits, month, day, then `T` or a space and an hour): the texts [`first_bad_instant`] checks.
-/// A date alone (a birth date) is not an instant.
+/// digits, month, day, then `T` or a space and an hour, and nothing but digits and the signs a
+/// date and time uses): the texts [`first_bad_instant`] checks. A date alone (a birth date) is
+/// not an instant, nor free text that starts with one ("2026-01-01T10:00 redrawn").
 pub fn looks_like_instant(text: &str) -> bool {
     let b = text.trim().as_bytes();
+    let instant_chars = |c: &u8| c.is_ascii_digit() || b"+-:.TtZz ".contains(c);
+    if b.len() > 64 || !b.iter().all(instant_chars) {
+        return false;
+    }
     let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
     let year_start = i;
     while b.get(i).is_some_and(u8::is_ascii_digit) {
@@ -233,6 +238,7 @@ mod tests {
             "on 2026-01-01T10:00Z",
             "",
             "+12-01-01T00:00Z",
+            "2026-01-01T10:00 redrawn after a faint",
         ] {
             assert!(!looks_like_instant(text), "{text}");
         }

@@ -5,6 +5,8 @@
 //! skipped, logged by id, and kept in `unreadable_rows` for the supervisor to see and have fixed;
 //! a row that reads again later is forgotten there.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Params, Row};
 
@@ -42,15 +44,22 @@ pub(super) fn note(c: &Connection, list: &str, (kind, id): &RowId) -> Result<(),
     Ok(())
 }
 
-/// Forgets rows `list` noted before and has now read: someone fixed them.
+/// Forgets rows `list` noted before and has now read: someone fixed them. Only the few noted
+/// rows are looked for among those read, so a long list costs one small query.
 pub(super) fn forget(c: &Connection, list: &str, read: &[RowId]) -> Result<(), StoreError> {
-    let noted: bool = c.query_row(
-        "SELECT EXISTS (SELECT 1 FROM unreadable_rows WHERE list = ?1)",
+    let noted: HashSet<(String, String)> = all(
+        c,
+        "SELECT kind, id FROM unreadable_rows WHERE list = ?1",
         [list],
-        |r| r.get(0),
-    )?;
-    if noted {
-        for (kind, id) in read {
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?
+    .into_iter()
+    .collect();
+    if noted.is_empty() {
+        return Ok(());
+    }
+    for (kind, id) in read {
+        if noted.contains(&((*kind).to_owned(), id.clone())) {
             c.execute(
                 "DELETE FROM unreadable_rows WHERE list = ?1 AND kind = ?2 AND id = ?3",
                 params![list, kind, id],

@@ -137,7 +137,8 @@ fn cancel_order(
         params![order_id, ts(now), reason],
     )?;
     // The reason is free text (it may name the patient): it stays on the order, never in the log.
-    let detail = json!({ "reason_given": reason.is_some(), "previous_status": view.status.as_str() });
+    let detail =
+        json!({ "reason_given": reason.is_some(), "previous_status": view.status.as_str() });
     let subject = Some(format!("order:{order_id}"));
     audit_json(&tx, &actor, "order.cancelled", subject, detail, now)?;
     let view = status_view(&tx, order_id)?.ok_or(StoreError::Missing("order"))?;
