@@ -240,10 +240,10 @@ pub struct QueuePage {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnreadableRow {
     /// The list that found it: `queue`, `collection_detail`, `fhir_export`, `pull`, `worklist`,
-    /// `collections`, `audit_log`.
+    /// `collections`, `receipts`, `audit_log`, `devices`, `heartbeats`.
     pub list: String,
-    /// What kind of row: `collection`, `collection_version`, `push_attempt`, `order`,
-    /// `audit_entry`, `review_event`.
+    /// What kind of row: `collection`, `collection_version`, `push_attempt`, `order`, `patient`,
+    /// `receipt`, `audit_entry`, `device`, `heartbeat`.
     pub kind: String,
     /// Its id (a collection id, `collection id/version`, an order id, a sequence number).
     pub id: String,

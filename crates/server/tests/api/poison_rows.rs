@@ -412,4 +412,12 @@ async fn a_poison_heartbeat_or_session_leaves_its_device_on_the_devices_overview
     ));
     let res = app.get("/devices", &supervisor).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    let path = format!("/devices/{device}/heartbeats");
+    let beats: Vec<Value> = app.get_ok(&path, &supervisor).await;
+    assert!(!beats.is_empty());
+    let page = queue(&app, &supervisor).await;
+    assert!(page
+        .unreadable
+        .iter()
+        .any(|r| r.list == "heartbeats" && r.kind == "heartbeat"));
 }
