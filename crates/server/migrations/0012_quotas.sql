@@ -13,6 +13,8 @@ CREATE TABLE unreadable_rows (
 -- The size of a refused push's body in bytes, kept also when the body itself is not (a device
 -- over its daily quota of kept refusals).
 ALTER TABLE push_attempts ADD COLUMN body_bytes INTEGER;
+-- A device's refusals of today, counted at every push against its daily quotas.
+CREATE INDEX push_attempts_device_received ON push_attempts(device_id, received_at);
 UPDATE push_attempts SET body_bytes = LENGTH(CAST(body AS BLOB)) WHERE body IS NOT NULL;
 
 -- Bytes of record bodies each device made the lab store (its versions and its kept refusals),

@@ -151,6 +151,10 @@ settings! {
         /// only their hash, size and refusal.
         max_kept_refusals_per_day: u32 = 200 as DEFAULT_MAX_KEPT_REFUSALS_PER_DAY,
             env "DRAWLINE_MAX_KEPT_REFUSALS_PER_DAY";
+        /// Records the lab did not store (resends, conflicts, rejections) recorded one by one per
+        /// device per UTC day; beyond, only counted in the push's audit entry.
+        max_recorded_attempts_per_day: u32 = 10000 as DEFAULT_MAX_RECORDED_ATTEMPTS_PER_DAY,
+            env "DRAWLINE_MAX_RECORDED_ATTEMPTS_PER_DAY";
         /// Record bodies the lab stores for one device, in MiB; a push that would store more is
         /// refused (507) and kept on the device.
         max_stored_mib_per_device: u32 = 2048 as DEFAULT_MAX_STORED_MIB_PER_DEVICE,

@@ -13,6 +13,9 @@ pub struct Limits {
     /// Refused versions (conflicts, rejections) whose whole body the lab keeps per device per
     /// UTC day; beyond it only their hash, size and refusal are kept (`body_not_kept`).
     pub max_kept_refusals_per_day: u32,
+    /// Records the lab did not store (resends, conflicts, rejections) it records one by one per
+    /// device per UTC day; beyond, they are only counted in the push's audit summary.
+    pub max_recorded_attempts_per_day: u32,
     /// Bytes of record bodies the lab stores for one device; a push that would store more is
     /// answered 507 `storage_quota_exceeded` and the device keeps its records to send later.
     pub max_stored_bytes_per_device: u64,
@@ -25,6 +28,7 @@ impl Default for Limits {
             max_pushes_per_minute: crate::config::DEFAULT_MAX_PUSHES_PER_MINUTE,
             push_rate_window: std::time::Duration::from_secs(60),
             max_kept_refusals_per_day: crate::config::DEFAULT_MAX_KEPT_REFUSALS_PER_DAY,
+            max_recorded_attempts_per_day: crate::config::DEFAULT_MAX_RECORDED_ATTEMPTS_PER_DAY,
             max_stored_bytes_per_device: u64::from(
                 crate::config::DEFAULT_MAX_STORED_MIB_PER_DEVICE,
             ) * 1024

@@ -63,6 +63,7 @@ fn limits(settings: &Settings) -> crate::Limits {
         min_pin_length: settings.min_pin_length as usize,
         max_pushes_per_minute: settings.max_pushes_per_minute,
         max_kept_refusals_per_day: settings.max_kept_refusals_per_day,
+        max_recorded_attempts_per_day: settings.max_recorded_attempts_per_day,
         max_stored_bytes_per_device: u64::from(settings.max_stored_mib_per_device) * 1024 * 1024,
         ..crate::Limits::default()
     }

@@ -224,6 +224,7 @@ pub async fn push(
         quota: crate::store::PushQuota {
             max_stored_bytes: state.limits.max_stored_bytes_per_device,
             max_kept_refusals_per_day: state.limits.max_kept_refusals_per_day,
+            max_recorded_attempts_per_day: state.limits.max_recorded_attempts_per_day,
         },
     };
     let results = state.store.sync_push(push).await?;

@@ -116,6 +116,9 @@ pub struct PushQuota {
     /// Refused bodies (conflicts, rejections) kept whole per device per UTC day; beyond it
     /// only their hash, size and refusal.
     pub max_kept_refusals_per_day: u32,
+    /// Records the lab did not store (resends, conflicts, rejections) recorded one by one per
+    /// device per UTC day; beyond it they are only counted in the push's audit summary.
+    pub max_recorded_attempts_per_day: u32,
 }
 
 impl Default for PushQuota {
@@ -123,6 +126,7 @@ impl Default for PushQuota {
         Self {
             max_stored_bytes: u64::MAX,
             max_kept_refusals_per_day: u32::MAX,
+            max_recorded_attempts_per_day: u32::MAX,
         }
     }
 }

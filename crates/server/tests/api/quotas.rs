@@ -224,3 +224,28 @@ async fn a_review_note_and_a_cancel_reason_stay_out_of_the_audit_log() {
         assert!(!detail.contains("CHALMERS"), "{}: {detail}", a.action);
     }
 }
+
+#[tokio::test]
+async fn a_device_over_its_recorded_refusals_of_the_day_is_counted_not_recorded_one_by_one() {
+    let (app, token) = tablet_with(Limits {
+        max_recorded_attempts_per_day: 5,
+        ..Limits::default()
+    })
+    .await;
+    let records: Vec<Value> = (0..8).map(|i| json!({"id": i})).collect();
+    let out = app.push(&token, records).await;
+    assert!(out
+        .results
+        .iter()
+        .all(|r| r.outcome == RecordOutcome::Rejected
+            && r.code.as_deref() == Some("malformed_record")));
+    let out = app.push(&token, vec![json!(1), json!(2)]).await;
+    assert_eq!(out.results.len(), 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM push_attempts"), 5);
+    let unrecorded = count(
+        &app,
+        "SELECT SUM(json_extract(detail, '$.unrecorded')) FROM audit_log
+         WHERE action = 'sync.push_refusals'",
+    );
+    assert_eq!(unrecorded, 5);
+}

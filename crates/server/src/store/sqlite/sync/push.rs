@@ -216,6 +216,14 @@ fn record_attempt(
         RecordOutcome::Conflict => "conflict",
         RecordOutcome::Rejected => "rejected",
     };
+    // Over the day's quota of recorded attempts, only the push's audit summary counts it.
+    if !usage.may_record_attempt() {
+        return Ok(if a.body.is_some() && outcome != "duplicate" {
+            Kept::HashOnly
+        } else {
+            Kept::Whole
+        });
+    }
     let cid = r.id.to_string();
     let skew = (a.device_clock.with_timezone(&Utc) - push.received_at).num_seconds();
     // A resend adds nothing the lab does not hold: only conflicts and rejections keep the body.
@@ -304,7 +312,7 @@ pub(super) fn push(c: &mut Connection, mut push: SyncPush) -> Result<Vec<PushRes
         results.push(r);
     }
     usage.save(&tx)?;
-    audit_summary(&tx, &push, &results)?;
+    audit_summary(&tx, &push, &results, usage.unrecorded)?;
     tx.commit()?;
     Ok(results)
 }
@@ -322,7 +330,7 @@ enum Kept {
 fn body_not_kept(mut r: PushResult) -> PushResult {
     let was = r.code.take().unwrap_or_default();
     r.reason = Some(format!(
-        "{was}: {}. The lab kept only this version's hash: the device is over its quota of \
+        "{was}: {}. The lab kept no copy of this version: the device is over its quota of \
          refused versions kept per day (or of stored bytes); the tablet keeps the record.",
         r.reason.as_deref().unwrap_or("refused")
     ));
@@ -340,6 +348,10 @@ struct Usage {
     added: u64,
     /// Refused bodies kept whole today, this push's included.
     kept_today: u32,
+    /// Attempts recorded today, this push's included.
+    attempts_today: u32,
+    /// This push's attempts over the day's quota, not recorded.
+    unrecorded: u32,
 }
 
 impl Usage {
@@ -358,12 +370,12 @@ impl Usage {
             .date_naive()
             .and_time(NaiveTime::MIN)
             .and_utc();
-        let kept_today: u32 = tx.query_row(
-            "SELECT COUNT(*) FROM push_attempts
-             WHERE device_id = ?1 AND outcome IN ('conflict', 'rejected') AND body IS NOT NULL
-               AND received_at >= ?2",
+        let (kept_today, attempts_today): (u32, u32) = tx.query_row(
+            "SELECT COALESCE(SUM(outcome IN ('conflict', 'rejected') AND body IS NOT NULL), 0),
+                    COUNT(*)
+             FROM push_attempts WHERE device_id = ?1 AND received_at >= ?2",
             params![device_id, ts(day)],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok(Self {
             device_id,
@@ -371,6 +383,8 @@ impl Usage {
             stored: u64::try_from(stored).unwrap_or(0),
             added: 0,
             kept_today,
+            attempts_today,
+            unrecorded: 0,
         })
     }
 
@@ -388,6 +402,16 @@ impl Usage {
         }
         self.added += bytes;
         Ok(())
+    }
+
+    /// Counts an attempt to record; `false` (and counted as unrecorded) over the day's quota.
+    fn may_record_attempt(&mut self) -> bool {
+        if self.attempts_today >= self.quota.max_recorded_attempts_per_day {
+            self.unrecorded += 1;
+            return false;
+        }
+        self.attempts_today += 1;
+        true
     }
 
     fn may_keep_refusal(&self, bytes: u64) -> bool {
@@ -419,6 +443,7 @@ fn audit_summary(
     tx: &Transaction<'_>,
     push: &SyncPush,
     results: &[PushResult],
+    unrecorded: u32,
 ) -> Result<(), StoreError> {
     let count = |o: RecordOutcome| results.iter().filter(|r| r.outcome == o).count();
     if count(RecordOutcome::Accepted) == results.len() {
@@ -440,6 +465,7 @@ fn audit_summary(
         "conflict": count(RecordOutcome::Conflict),
         "rejected": count(RecordOutcome::Rejected),
         "codes": codes,
+        "unrecorded": unrecorded,
     });
     let subject = Some(push.device_id.to_string());
     audit_json(
