@@ -24,6 +24,7 @@ pub mod supervisor_frame;
 pub mod tube_card;
 pub mod tube_instructions;
 pub mod tube_notes;
+pub mod unreadable_banner;
 pub mod update_banner;
 pub mod venipuncture_panel;
 pub mod wrong_patient_stop;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::components::error_note::{failure_of, ErrorNote};
 use crate::components::supervisor_frame::SupervisorFrame;
+use crate::components::unreadable_banner::UnreadableBanner;
 use crate::context::Auth;
 use crate::error::AppError;
 use crate::hooks::use_interval::use_interval;
@@ -50,6 +51,9 @@ pub fn SupervisorDevices() -> impl IntoView {
         <SupervisorFrame>
             <div class="screen" data-testid="supervisor-devices">
                 <h1>"Devices"</h1>
+                <UnreadableBanner rows=Signal::derive(move || {
+                    data.get().and_then(|r| r.ok()).map(|o| o.unreadable).unwrap_or_default()
+                }) />
                 <ErrorNote error=failure_of(revoke) />
                 <Transition fallback=|| view! { <p class="muted">"Asking the lab…"</p> }>
                     {move || {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::components::error_note::ErrorNote;
 use crate::components::field::{SelectField, TextField};
 use crate::components::supervisor_frame::SupervisorFrame;
+use crate::components::unreadable_banner::UnreadableBanner;
 use crate::context::{Auth, QueueFilters};
 use crate::error::AppError;
 use crate::hooks::use_interval::use_interval;
@@ -74,6 +75,9 @@ pub fn SupervisorQueue() -> impl IntoView {
                         </p>
                     })
                 }}
+                <UnreadableBanner rows=Signal::derive(move || {
+                    data.get().and_then(|r| r.ok()).map(|page| page.unreadable).unwrap_or_default()
+                }) />
                 <form class="filters card" on:submit=|ev| ev.prevent_default()>
                     <SelectField label="Status" id="filter-status" value=filters.status options=&STATUSES />
                     <SelectField label="Flag" id="filter-flag" value=filters.flag options=&FLAGS />

@@ -349,7 +349,7 @@ mod tests {
         };
         assert!(matches!(Failure::of(&server(401)), Failure::Reenroll(_)));
         assert!(matches!(Failure::of(&server(403)), Failure::Reenroll(_)));
-        for s in [408, 429, 500, 502, 503] {
+        for s in [408, 429, 500, 502, 503, 507] {
             assert!(
                 matches!(Failure::of(&server(s)), Failure::Transient(_)),
                 "{s}"

@@ -13,6 +13,7 @@ pub mod fhir_validator;
 pub mod hash;
 pub mod identification;
 mod ids;
+pub mod instant_range;
 pub mod instructions;
 pub mod label;
 mod newtype;

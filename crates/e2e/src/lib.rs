@@ -110,6 +110,11 @@ impl Server {
             .context("a fresh demo server prints an enrollment code")
     }
 
+    /// Its SQLite database file, for a test that must plant what no request can (a poison row).
+    pub fn database(&self) -> PathBuf {
+        self.db_dir.path().join("e2e.sqlite")
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port

@@ -158,6 +158,21 @@ settings! {
         /// Seconds a sign-in waits for a PIN worker before it is answered 503 busy.
         pin_hash_wait_seconds: u32 = 2 as DEFAULT_PIN_HASH_WAIT_SECONDS,
             env "DRAWLINE_PIN_HASH_WAIT_SECONDS";
+        /// Pushes one device may make per minute; more are answered 429 with Retry-After.
+        max_pushes_per_minute: u32 = 60 as DEFAULT_MAX_PUSHES_PER_MINUTE,
+            env "DRAWLINE_MAX_PUSHES_PER_MINUTE";
+        /// Refused versions whose whole body the lab keeps per device per UTC day; beyond it
+        /// only their hash, size and refusal.
+        max_kept_refusals_per_day: u32 = 200 as DEFAULT_MAX_KEPT_REFUSALS_PER_DAY,
+            env "DRAWLINE_MAX_KEPT_REFUSALS_PER_DAY";
+        /// Records the lab did not store (resends, conflicts, rejections) recorded one by one per
+        /// device per UTC day; beyond, only counted in the push's audit entry.
+        max_recorded_attempts_per_day: u32 = 10000 as DEFAULT_MAX_RECORDED_ATTEMPTS_PER_DAY,
+            env "DRAWLINE_MAX_RECORDED_ATTEMPTS_PER_DAY";
+        /// Record bodies the lab stores for one device, in MiB; a push that would store more is
+        /// refused (507) and kept on the device.
+        max_stored_mib_per_device: u32 = 2048 as DEFAULT_MAX_STORED_MIB_PER_DEVICE,
+            env "DRAWLINE_MAX_STORED_MIB_PER_DEVICE";
     }
 }
 

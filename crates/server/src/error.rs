@@ -58,6 +58,19 @@ pub enum AppError {
         /// Seconds to wait before trying again.
         retry_after_secs: u64,
     },
+    /// A device went over one of its quotas (pushes per minute, stored bytes); nothing was
+    /// stored, and the same request may be sent again after `retry_after_secs`.
+    #[error("{message}")]
+    QuotaExceeded {
+        /// 429 (too many pushes) or 507 (too much stored).
+        status: StatusCode,
+        /// Stable code.
+        code: &'static str,
+        /// Human message.
+        message: String,
+        /// Seconds until trying again makes sense.
+        retry_after_secs: u64,
+    },
 }
 
 impl AppError {
@@ -120,6 +133,21 @@ impl IntoResponse for AppError {
             AppError::Storage(StoreError::Conflict(m)) => {
                 problem(StatusCode::CONFLICT, "conflict", m)
             }
+            AppError::Storage(StoreError::OverQuota { stored, limit }) => {
+                AppError::QuotaExceeded {
+                    status: StatusCode::INSUFFICIENT_STORAGE,
+                    code: "storage_quota_exceeded",
+                    message: format!(
+                        "This device has {} MiB of records stored at the lab, its quota is {} MiB: \
+                         nothing of this push was stored. The tablet keeps its records; ask the lab \
+                         to raise the quota.",
+                        stored / (1024 * 1024),
+                        limit / (1024 * 1024)
+                    ),
+                    retry_after_secs: 600,
+                }
+                .into_response()
+            }
             AppError::Storage(e) => {
                 tracing::error!(error = %e, "storage failure");
                 problem(
@@ -160,6 +188,17 @@ impl IntoResponse for AppError {
                     "busy",
                     format!("The lab server is busy checking other sign-ins; try again in {retry_after_secs} seconds."),
                 );
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                res
+            }
+            AppError::QuotaExceeded {
+                status,
+                code,
+                message,
+                retry_after_secs,
+            } => {
+                let mut res = problem(status, code, message);
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 res

@@ -10,8 +10,10 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod import;
+pub mod instants;
 pub mod limits;
 pub mod pin_pool;
+pub mod quota;
 pub mod review;
 pub mod routes;
 pub mod sign_in_limit;
@@ -75,6 +77,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// The bounded Argon2 workers every PIN check and hash goes through (sized by `limits`).
     pub pins: Arc<pin_pool::PinPool>,
+    /// Each device's recent pushes, against `limits.max_pushes_per_minute`.
+    pub push_rate: Arc<quota::PushRate>,
 }
 
 impl AppState {
@@ -90,6 +94,7 @@ impl AppState {
             review: ReviewSettings::default(),
             limits: Arc::new(Limits::default()),
             pins: Arc::new(pin_pool::PinPool::for_limits(&Limits::default())),
+            push_rate: Arc::new(quota::PushRate::default()),
         }
     }
 

@@ -15,6 +15,20 @@ pub struct Limits {
     pub pin_hash_workers: usize,
     /// How long a sign-in waits for an Argon2 worker before it is answered 503 `busy`.
     pub pin_hash_wait: std::time::Duration,
+    /// Pushes one device may make per `push_rate_window`; more are answered 429
+    /// `quota_exceeded` with `Retry-After`.
+    pub max_pushes_per_minute: u32,
+    /// The window `max_pushes_per_minute` counts in: a minute (tests shorten it).
+    pub push_rate_window: std::time::Duration,
+    /// Refused versions (conflicts, rejections) whose whole body the lab keeps per device per
+    /// UTC day; beyond it only their hash, size and refusal are kept (`body_not_kept`).
+    pub max_kept_refusals_per_day: u32,
+    /// Records the lab did not store (resends, conflicts, rejections) it records one by one per
+    /// device per UTC day; beyond, they are only counted in the push's audit summary.
+    pub max_recorded_attempts_per_day: u32,
+    /// Bytes of record bodies the lab stores for one device; a push that would store more is
+    /// answered 507 `storage_quota_exceeded` and the device keeps its records to send later.
+    pub max_stored_bytes_per_device: u64,
 }
 
 impl Default for Limits {
@@ -30,6 +44,14 @@ impl Default for Limits {
             pin_hash_wait: std::time::Duration::from_secs(u64::from(
                 crate::config::DEFAULT_PIN_HASH_WAIT_SECONDS,
             )),
+            max_pushes_per_minute: crate::config::DEFAULT_MAX_PUSHES_PER_MINUTE,
+            push_rate_window: std::time::Duration::from_secs(60),
+            max_kept_refusals_per_day: crate::config::DEFAULT_MAX_KEPT_REFUSALS_PER_DAY,
+            max_recorded_attempts_per_day: crate::config::DEFAULT_MAX_RECORDED_ATTEMPTS_PER_DAY,
+            max_stored_bytes_per_device: u64::from(
+                crate::config::DEFAULT_MAX_STORED_MIB_PER_DEVICE,
+            ) * 1024
+                * 1024,
         }
     }
 }

@@ -62,6 +62,12 @@ pub mod push_codes {
     /// `accepted` (a notice, not a failure): an order in the collection was cancelled on the
     /// server; the specimen is recorded all the same and the order stays cancelled.
     pub const ORDER_CANCELLED: &str = "order_cancelled";
+    /// A time in the record is outside the years the lab takes or has an offset no time zone
+    /// uses (`instant_range`); the reason names the field, never its value.
+    pub const INVALID_TIME: &str = "invalid_time";
+    /// The device kept more refused bodies today than the lab keeps: the refusal is recorded
+    /// (hash and size), the body is not. A notice code beside `conflict` or `rejected`.
+    pub const BODY_NOT_KEPT: &str = "body_not_kept";
 }
 
 /// The finalized version a pushed correction replaces, as the push names it.

@@ -229,4 +229,24 @@ pub struct QueuePage {
     pub items: Vec<QueueItem>,
     /// Cursor of the next page; absent on the last.
     pub next_cursor: Option<String>,
+    /// Stored rows a list could not read back (left out of it), for the supervisor to have fixed.
+    #[serde(default)]
+    pub unreadable: Vec<UnreadableRow>,
+}
+
+/// A stored row the lab could not read back, so every list leaves it out: what it is and its id,
+/// never its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnreadableRow {
+    /// The list that found it: `queue`, `collection_detail`, `fhir_export`, `pull`, `worklist`,
+    /// `collections`, `receipts`, `audit_log`, `devices`, `heartbeats`.
+    pub list: String,
+    /// What kind of row: `collection`, `collection_version`, `push_attempt`, `order`, `patient`,
+    /// `receipt`, `audit_entry`, `device`, `heartbeat`.
+    pub kind: String,
+    /// Its id (a collection id, `collection id/version`, an order id, a sequence number).
+    pub id: String,
+    /// When a list last found it unreadable.
+    pub seen_at: DateTime<Utc>,
 }

@@ -125,4 +125,7 @@ pub struct DevicesOverview {
     pub thresholds: ReviewThresholds,
     /// Sorted by risk (critical first), then oldest unsynced work, then queue length, then name.
     pub devices: Vec<DeviceOverview>,
+    /// Stored rows a list could not read back (left out of it).
+    #[serde(default)]
+    pub unreadable: Vec<super::UnreadableRow>,
 }

@@ -68,6 +68,11 @@ fn limits(settings: &Settings) -> crate::Limits {
         sign_in_window: minutes(settings.sign_in_window_minutes),
         pin_hash_workers: settings.pin_hash_workers as usize,
         pin_hash_wait: std::time::Duration::from_secs(u64::from(settings.pin_hash_wait_seconds)),
+        max_pushes_per_minute: settings.max_pushes_per_minute,
+        max_kept_refusals_per_day: settings.max_kept_refusals_per_day,
+        max_recorded_attempts_per_day: settings.max_recorded_attempts_per_day,
+        max_stored_bytes_per_device: u64::from(settings.max_stored_mib_per_device) * 1024 * 1024,
+        ..crate::Limits::default()
     }
 }
 

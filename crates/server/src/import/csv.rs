@@ -82,11 +82,20 @@ impl Row<'_> {
 }
 
 fn instant(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            format!("{name} '{text}' is not an RFC 3339 instant such as 2025-03-01T08:00:00Z")
-        })
+    use drawline_domain::instant_range::{check_utc, parse_instant, InstantError};
+    match parse_instant(text) {
+        // Checked again in UTC: the lab stores it so (23:00-05:00 on 31 December 2099 is 2100).
+        Ok(t) => {
+            let t = t.with_timezone(&Utc);
+            check_utc(&t)
+                .map(|()| t)
+                .map_err(|e| format!("{name}: {e}"))
+        }
+        Err(InstantError::Unreadable) => Err(format!(
+            "{name} '{text}' is not an RFC 3339 instant such as 2025-03-01T08:00:00Z"
+        )),
+        Err(e) => Err(format!("{name}: {e}")),
+    }
 }
 
 fn flag(text: &str) -> Result<bool, String> {

@@ -21,6 +21,15 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
         // A bundle gives a patient's Flags and allergies as they are now, so they replace what
         // the lab holds, unless one of them could not be read: then nothing is taken away.
         let replaces_alerts = !read.unread_alerts.contains(&o.patient.id);
+        // An order time the lab could not read back is refused here, with the entry named.
+        if let Some(reason) = bad_time(&o) {
+            problems.push(ImportProblem {
+                position: o.entry,
+                location: entry_at(o.entry),
+                reason,
+            });
+            continue;
+        }
         // The lab's accessions must be in the site's format, like a CSV file's.
         match super::accessions(o.order.accessions.iter().map(|a| a.as_str()), site) {
             Ok(_) => orders.push(order_of(o, site, replaces_alerts)),
@@ -32,6 +41,16 @@ pub fn parse(body: &[u8], site: &SiteConfig, now: DateTime<Utc>) -> Result<Parse
         }
     }
     Ok(Parsed { orders, problems })
+}
+
+/// Why an order's placed or due time is not one the lab takes, naming the field.
+fn bad_time(o: &BundleOrder) -> Option<String> {
+    use drawline_domain::instant_range::check_utc;
+    let placed = check_utc(&o.order.placed_at)
+        .err()
+        .map(|e| format!("authoredOn: {e}"));
+    let due = o.order.due_at.as_ref().and_then(|t| check_utc(t).err());
+    placed.or_else(|| due.map(|e| format!("occurrenceDateTime: {e}")))
 }
 
 /// Where a bundle entry is, as the import report names it.

@@ -88,24 +88,27 @@ pub struct ReceiptsQuery {
 #[utoipa::path(get, path = "/receipts", tag = "collections", params(ReceiptsQuery),
     security(("bearer" = [])),
     responses((status = 200, body = Vec<Receipt>), (status = 400, body = Problem),
-              (status = 401, body = Problem)))]
+              (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn receipts(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ReceiptsQuery>,
 ) -> Result<Json<Vec<Receipt>>, AppError> {
+    crate::instants::check_utc_field("since", q.since.as_ref())?;
     Ok(Json(state.store.receipts(caller.device.id, q.since).await?))
 }
 
 /// The device reports what it still holds unsynced.
 #[utoipa::path(post, path = "/heartbeat", tag = "collections", request_body = Heartbeat,
     security(("bearer" = [])),
-    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem)))]
+    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 422, body = Problem)))]
 pub async fn heartbeat(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(beat): ApiJson<Heartbeat>,
 ) -> Result<StatusCode, AppError> {
+    crate::instants::check_field("device_clock", beat.device_clock.as_ref())?;
     if beat.last_error.as_ref().is_some_and(|e| e.len() > 2000) {
         return Err(AppError::unprocessable(
             "invalid_body",

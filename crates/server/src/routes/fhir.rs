@@ -27,12 +27,13 @@ pub struct SpecimenQuery {
     responses((status = 200, description = "FHIR R4 Bundle (searchset)", body = Object,
                content_type = "application/fhir+json"),
               (status = 400, body = Problem), (status = 401, body = Problem),
-              (status = 403, body = Problem)))]
+              (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn specimens(
     State(state): State<AppState>,
     Supervisor(supervisor): Supervisor,
     ApiQuery(q): ApiQuery<SpecimenQuery>,
 ) -> Result<impl IntoResponse, AppError> {
+    crate::instants::check_utc_field("since", q.since.as_ref())?;
     let now = Utc::now();
     let bundle =
         export::specimen_bundle(state.store.as_ref(), &state.site, &state.fhir, q.since, now)

@@ -84,6 +84,9 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
             )
         }
     };
+    if let Some(bad) = crate::instants::first_bad_instant(&rec.collection) {
+        return reject(push_codes::INVALID_TIME, bad);
+    }
     if let Err(e) = ContentHash::parse(&rec.content_hash) {
         return reject(push_codes::MALFORMED_RECORD, e.to_string());
     }
@@ -173,7 +176,9 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
               (status = 401, body = Problem),
               (status = 413, description = "more than MAX_PUSH_RECORDS records, or too large a body", body = Problem),
               (status = 415, body = Problem), (status = 422, body = Problem),
-              (status = 503, description = "storage failed; nothing of the batch was stored", body = Problem)))]
+              (status = 429, description = "`quota_exceeded`: too many pushes from this device; see Retry-After", body = Problem),
+              (status = 503, description = "storage failed; nothing of the batch was stored", body = Problem),
+              (status = 507, description = "`storage_quota_exceeded`: the device's stored records reached its quota; nothing was stored", body = Problem)))]
 pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
@@ -189,6 +194,8 @@ pub async fn push(
             ),
         });
     }
+    crate::instants::check_field("device_clock", Some(&req.device_clock))?;
+    admit_push(&state, caller.device.id)?;
     let received_at = Utc::now().trunc_subsecs(6);
     let skew = (req.device_clock.with_timezone(&Utc) - received_at).num_seconds();
     let threshold = state.sync.skew_threshold.num_seconds();
@@ -214,6 +221,11 @@ pub async fn push(
             },
         },
         items,
+        quota: crate::store::PushQuota {
+            max_stored_bytes: state.limits.max_stored_bytes_per_device,
+            max_kept_refusals_per_day: state.limits.max_kept_refusals_per_day,
+            max_recorded_attempts_per_day: state.limits.max_recorded_attempts_per_day,
+        },
     };
     let results = state.store.sync_push(push).await?;
     let flagged = skew.abs() > threshold;
@@ -230,6 +242,30 @@ pub async fn push(
         clock_skew_flagged: flagged,
         results,
     }))
+}
+
+/// Counts a push against the device's pushes per minute; over it, 429 `quota_exceeded` with
+/// `Retry-After` (the tablet keeps its records and sends them then).
+fn admit_push(state: &AppState, device: Uuid) -> Result<(), AppError> {
+    let limits = &state.limits;
+    let (max, window) = (limits.max_pushes_per_minute, limits.push_rate_window);
+    state
+        .push_rate
+        .admit(device, std::time::Instant::now(), max, window)
+        .map_err(|wait| {
+            let secs = crate::quota::retry_after_secs(wait);
+            tracing::warn!(device = %device, retry_after_secs = secs, "push rate quota exceeded");
+            AppError::QuotaExceeded {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: "quota_exceeded",
+                message: format!(
+                    "This device sent {max} pushes within {} s, as many as the lab takes; \
+                     nothing of this one was stored. Send it again in {secs} s.",
+                    window.as_secs()
+                ),
+                retry_after_secs: secs,
+            }
+        })
 }
 
 const CURSOR_VERSION: &str = "c1";
@@ -268,7 +304,8 @@ pub fn decode_cursor(text: &str) -> Option<PullCursor> {
     security(("bearer" = [])),
     responses((status = 200, body = PullResponse),
               (status = 400, description = "unreadable query or cursor", body = Problem),
-              (status = 401, body = Problem)))]
+              (status = 401, body = Problem),
+              (status = 422, description = "`invalid_time`: a device clock outside the years or offsets the lab takes", body = Problem)))]
 pub async fn pull(
     State(state): State<AppState>,
     caller: Caller,
@@ -279,6 +316,7 @@ pub async fn pull(
         decode_cursor,
         "pull without a cursor to start over",
     )?;
+    crate::instants::check_field("device_clock", q.device_clock.as_ref())?;
     let limit = q
         .limit
         .map_or(MAX_PULL_ORDERS, |l| (l as usize).clamp(1, MAX_PULL_ORDERS));

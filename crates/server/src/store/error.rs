@@ -23,6 +23,14 @@ pub enum StoreError {
     /// The write would break a uniqueness rule the caller can fix (e.g. a taken name).
     #[error("{0}")]
     Conflict(String),
+    /// Storing this would take a device over its stored-bytes quota; nothing was stored.
+    #[error("device over its storage quota: {stored} of {limit} bytes stored")]
+    OverQuota {
+        /// Bytes the device has stored.
+        stored: u64,
+        /// Bytes it may store.
+        limit: u64,
+    },
     /// A stored value could not be read back (corrupt or hand-edited row).
     #[error("corrupt row: {0}")]
     Corrupt(String),

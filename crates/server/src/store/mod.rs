@@ -26,8 +26,8 @@ pub use review::{
 pub use site::SiteStore;
 pub use sqlite::SqliteStore;
 pub use sync::{
-    NewCollectionVersion, NewHeartbeat, PullCursor, PullPage, RecordOrder, SyncItem, SyncPush,
-    SyncRecord, SyncStore,
+    NewCollectionVersion, NewHeartbeat, PullCursor, PullPage, PushQuota, RecordOrder, SyncItem,
+    SyncPush, SyncRecord, SyncStore,
 };
 
 /// Everything the HTTP layer and the command line need from storage: every small trait at once,

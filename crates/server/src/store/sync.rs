@@ -103,6 +103,32 @@ pub struct SyncPush {
     pub heartbeat: NewHeartbeat,
     /// The records.
     pub items: Vec<SyncItem>,
+    /// What the device may make the lab keep.
+    pub quota: PushQuota,
+}
+
+/// What one device may make the lab keep (`Limits`); the default keeps everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushQuota {
+    /// Bytes of record bodies stored for the device, at most; a push that would store more
+    /// stores nothing (`StoreError::OverQuota`).
+    pub max_stored_bytes: u64,
+    /// Refused bodies (conflicts, rejections) kept whole per device per UTC day; beyond it
+    /// only their hash, size and refusal.
+    pub max_kept_refusals_per_day: u32,
+    /// Records the lab did not store (resends, conflicts, rejections) recorded one by one per
+    /// device per UTC day; beyond it they are only counted in the push's audit summary.
+    pub max_recorded_attempts_per_day: u32,
+}
+
+impl Default for PushQuota {
+    fn default() -> Self {
+        Self {
+            max_stored_bytes: u64::MAX,
+            max_kept_refusals_per_day: u32::MAX,
+            max_recorded_attempts_per_day: u32::MAX,
+        }
+    }
 }
 
 /// Where a device's previous pull ended: a database epoch and a change sequence number.

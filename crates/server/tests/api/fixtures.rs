@@ -113,6 +113,7 @@ pub fn push_of(
                 })
             })
             .collect(),
+        quota: drawline_server::store::PushQuota::default(),
     }
 }
 

@@ -14,6 +14,8 @@ mod health;
 mod identification;
 mod openapi;
 mod orders;
+mod poison_rows;
+mod quotas;
 mod router;
 mod serial_orders;
 mod sign_in_limit;

@@ -208,6 +208,7 @@ pub async fn recollect(
     State(state): State<AppState>,
     CollectionAction { who, id, req }: CollectionAction<RecollectRequest>,
 ) -> Result<(StatusCode, Json<RecollectResponse>), AppError> {
+    crate::instants::check_utc_field("due_at", req.due_at.as_ref())?;
     let reason = note_text("the reason", Some(req.reason))?.ok_or_else(|| {
         AppError::unprocessable("invalid_reason", "a recollection needs a reason")
     })?;

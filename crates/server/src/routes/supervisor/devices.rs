@@ -33,5 +33,6 @@ pub async fn devices(
         server_time: now,
         thresholds: state.review.thresholds(skew),
         devices,
+        unreadable: state.store.unreadable_rows().await?,
     }))
 }

@@ -69,7 +69,8 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
     responses((status = 200, body = QueuePage, headers(("ETag" = String))),
               (status = 304, description = "nothing changed since the `If-None-Match` ETag"),
               (status = 400, description = "unreadable filter or cursor", body = Problem),
-              (status = 401, body = Problem), (status = 403, body = Problem)))]
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 422, description = "`invalid_time`: a filter time outside the years the lab takes", body = Problem)))]
 pub async fn queue(
     State(state): State<AppState>,
     _: Supervisor,
@@ -79,6 +80,9 @@ pub async fn queue(
 ) -> Result<Response, AppError> {
     // Taken first, so a change made while this answer is built is after it, not lost.
     let now = Utc::now().trunc_subsecs(6);
+    crate::instants::check_utc_field("from", q.from.as_ref())?;
+    crate::instants::check_utc_field("to", q.to.as_ref())?;
+    crate::instants::check_utc_field("changed_since", q.changed_since.as_ref())?;
     if let (Some(from), Some(to)) = (q.from, q.to) {
         if from > to {
             return Err(invalid_query("`from` is after `to`"));
@@ -137,6 +141,7 @@ pub async fn queue(
         total: rows.total,
         items: rows.items,
         next_cursor,
+        unreadable: state.store.unreadable_rows().await?,
     };
     Ok((
         [(header::ETAG, etag_value), (header::CACHE_CONTROL, cache)],

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::error::StoreError;
 use crate::api::{
     ConflictChoice, DeviceView, QueueItem, QueueQuery, RecollectedOrder, RecordOutcome,
-    ReviewAction, ReviewEvent, UserView,
+    ReviewAction, ReviewEvent, UnreadableRow, UserView,
 };
 
 /// A device with what the supervisor's devices view adds to it.
@@ -136,6 +136,8 @@ pub trait ReviewStore: Send + Sync + 'static {
     async fn device_activity(&self) -> Result<Vec<DeviceActivity>, StoreError>;
     /// One page of the review queue.
     async fn review_queue(&self, filter: QueueFilter) -> Result<QueueRows, StoreError>;
+    /// Stored rows the lists left out because they do not read back (kind and id only).
+    async fn unreadable_rows(&self) -> Result<Vec<UnreadableRow>, StoreError>;
     /// Changes whenever anything the review queue shows changes (for `ETag`s).
     async fn review_stamp(&self) -> Result<String, StoreError>;
     /// Everything stored about a collection id; `None` when the lab never heard of it.

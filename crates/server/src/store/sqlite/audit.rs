@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 
 use super::connection::SqliteStore;
-use super::row::{all, time_at, ts};
+use super::row::{time_at, ts};
+use super::unreadable::{readable, text_at};
 use crate::store::audit::{AuditEntry, AuditRecord, AuditStore};
 use crate::store::error::StoreError;
 
@@ -46,14 +47,16 @@ pub(super) fn audit_json(
     audit_in(conn, &entry, at)
 }
 
-/// The audit entries matching `filter` (a `WHERE ... ORDER BY ... LIMIT` tail).
+/// The audit entries matching `filter` (a `WHERE ... ORDER BY ... LIMIT` tail); an entry that
+/// does not read back is left out and noted.
 pub(super) fn audit_records(
     c: &Connection,
     filter: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<AuditRecord>, StoreError> {
     let sql = format!("SELECT seq, at, actor, action, subject, detail FROM audit_log {filter}");
-    all(c, &sql, params, audit_record)
+    let id = |r: &Row<'_>| ("audit_entry", text_at(r, 0));
+    Ok(readable(c, "audit_log", &sql, params, id, audit_record)?.rows)
 }
 
 fn audit_record(r: &Row<'_>) -> rusqlite::Result<AuditRecord> {

@@ -15,6 +15,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0007_voids.sql"),
     include_str!("../../../migrations/0008_alerts.sql"),
     include_str!("../../../migrations/0009_sign_in_attempts.sql"),
+    include_str!("../../../migrations/0012_quotas.sql"),
 ];
 
 /// Brings the schema up to the newest version.

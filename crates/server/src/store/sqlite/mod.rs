@@ -13,5 +13,6 @@ mod site;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod unreadable;
 
 pub use connection::SqliteStore;

@@ -107,7 +107,8 @@ pub(super) fn list_devices(c: &Connection) -> Result<Vec<DeviceView>, StoreError
                 (None, true) => DeviceStatus::Enrolled,
                 (None, false) => DeviceStatus::Pending,
             };
-            let last_heartbeat = match opt_time_at(r, 7)? {
+            // An unreadable heartbeat time reads as none: heartbeats are advisory.
+            let last_heartbeat = match opt_time_at(r, 7).ok().flatten() {
                 None => None,
                 Some(received_at) => Some(HeartbeatView {
                     received_at,

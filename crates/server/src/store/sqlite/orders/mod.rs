@@ -15,6 +15,7 @@ use self::rows::{
 use super::audit::audit_json;
 use super::connection::SqliteStore;
 use super::row::{all, corrupt, opt_time_at, ts};
+use super::unreadable::{note, readable, text_at};
 use crate::api::{ImportReport, OrderStatus, OrderStatusView, RoundView, Worklist, WorklistOrder};
 use crate::store::error::StoreError;
 use crate::store::orders::{Assignment, CancelOutcome, NewOrder, OrderStore};
@@ -47,19 +48,28 @@ pub(super) fn order_status(text: &str) -> Result<OrderStatus, StoreError> {
 fn worklist(c: &Connection, device_id: Uuid, now: DateTime<Utc>) -> Result<Worklist, StoreError> {
     let device = device_id.to_string();
     let rounds = device_rounds(c, &device)?;
-    let rows = all(
+    // An order that does not read back is left out (and noted); the rest of the worklist goes.
+    let rows = readable(
         c,
+        "worklist",
         &format!(
             "SELECT {ORDER_COLUMNS} FROM orders o JOIN rounds r ON r.id = o.round_id
              WHERE r.device_id = ?1 AND o.status = 'open'"
         ),
         [&device],
+        |r| ("order", text_at(r, 0)),
         OrderRow::from_row,
-    )?;
-    let mut orders = rows
-        .into_iter()
-        .map(OrderRow::into_worklist_order)
-        .collect::<Result<Vec<_>, _>>()?;
+    )?
+    .rows;
+    let mut orders = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.id.clone();
+        match row.into_worklist_order() {
+            Ok(o) => orders.push(o),
+            Err(StoreError::Corrupt(_)) => note(c, "worklist", &("order", id))?,
+            Err(e) => return Err(e),
+        }
+    }
     // STAT first, then timed draws by due time, then routine (the draw-list order of the domain doc).
     orders.sort_by(|a, b| {
         let key = |o: &WorklistOrder| {
@@ -73,7 +83,7 @@ fn worklist(c: &Connection, device_id: Uuid, now: DateTime<Utc>) -> Result<Workl
         };
         key(a).cmp(&key(b))
     });
-    let patients = all(
+    let rows = all(
         c,
         &format!(
             "SELECT DISTINCT {PATIENT_COLUMNS}
@@ -83,10 +93,20 @@ fn worklist(c: &Connection, device_id: Uuid, now: DateTime<Utc>) -> Result<Workl
         ),
         [&device],
         patient_row,
-    )?
-    .into_iter()
-    .map(patient_from)
-    .collect::<Result<Vec<_>, _>>()?;
+    )?;
+    let mut patients = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.0.clone();
+        match patient_from(row) {
+            Ok(p) => patients.push(p),
+            Err(StoreError::Corrupt(_)) => {
+                note(c, "worklist", &("patient", id.clone()))?;
+                // Its orders cannot be collected without the patient: left out too.
+                orders.retain(|o| o.order.patient.as_str() != id);
+            }
+            Err(e) => return Err(e),
+        }
+    }
     Ok(Worklist {
         device_id,
         generated_at: now,
@@ -116,7 +136,9 @@ fn cancel_order(
         "UPDATE orders SET status = 'cancelled', cancelled_at = ?2, cancel_reason = ?3 WHERE id = ?1",
         params![order_id, ts(now), reason],
     )?;
-    let detail = json!({ "reason": reason, "previous_status": view.status.as_str() });
+    // The reason is free text (it may name the patient): it stays on the order, never in the log.
+    let detail =
+        json!({ "reason_given": reason.is_some(), "previous_status": view.status.as_str() });
     let subject = Some(format!("order:{order_id}"));
     audit_json(&tx, &actor, "order.cancelled", subject, detail, now)?;
     let view = status_view(&tx, order_id)?.ok_or(StoreError::Missing("order"))?;

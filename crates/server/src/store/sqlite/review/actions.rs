@@ -48,7 +48,9 @@ pub(super) fn insert_review(
         ],
     )?;
     let id = tx.last_insert_rowid();
-    let detail = json!({ "review_event": id, "note": e.note, "detail": e.detail });
+    // The note is free text (it may name the patient): it stays in `review_events`, which the
+    // audit entry points to, and never enters the append-only log.
+    let detail = json!({ "review_event": id, "noted": e.note.is_some(), "detail": e.detail });
     audit_json(tx, &e.actor, audit_action(e.action), Some(cid), detail, at)?;
     let sql = format!("{} WHERE r.id = ?1", review_select());
     Ok(tx.query_row(&sql, [id], review_from)?)

@@ -7,8 +7,9 @@ use crate::api::{ConflictChoice, DeviceRef, PatientSummary, PersonRef, QueueFlag
 use crate::store::error::StoreError;
 use crate::store::review::{QueueFilter, QueueRows};
 use crate::store::sqlite::row::{
-    all, code_at, code_of, from_code, named, opt_json_at, opt_time_at, time_at, ts, uuid_at,
+    code_at, code_of, from_code, named, opt_json_at, opt_time_at, time_at, ts, uuid_at,
 };
+use crate::store::sqlite::unreadable::{readable, text_at, RowId};
 
 /// A conflict or rejection still waiting on the device and on a supervisor: not resolved, not
 /// reviewed since it arrived, and not stored since by a later push.
@@ -180,6 +181,16 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
     })
 }
 
+/// What a queue row is, from its key: a stored collection (`c:<id>`) or a push attempt (`a:<n>`).
+fn queue_row_id(r: &Row<'_>) -> RowId {
+    let key = text_at(r, 0);
+    match key.split_once(':') {
+        Some(("c", id)) => ("collection", id.to_owned()),
+        Some(("a", n)) => ("push_attempt", n.trim_start_matches('0').to_owned()),
+        _ => ("queue_item", key),
+    }
+}
+
 /// One page of the queue under `filter`, with the count of every page.
 pub(super) fn queue(c: &Connection, filter: QueueFilter) -> Result<QueueRows, StoreError> {
     let q = &filter.query;
@@ -215,16 +226,20 @@ pub(super) fn queue(c: &Connection, filter: QueueFilter) -> Result<QueueRows, St
         values.push((":after_key", SqlValue::Text(key.clone())));
     }
     values.push((":limit", SqlValue::Integer(i64::from(filter.limit) + 1)));
-    let mut items = all(
+    // A row that does not read back is left out (and noted), never the whole page.
+    let read = readable(
         c,
+        "queue",
         &format!(
             "{base} SELECT {QUEUE_COLUMNS} FROM q {WHERE_FILTERS}
              ORDER BY wbit DESC, received_at DESC, item_key DESC LIMIT :limit"
         ),
         named(&values).as_slice(),
+        queue_row_id,
         |r| queue_item(r, &filter),
     )?;
-    let has_more = items.len() > filter.limit as usize;
+    let mut items = read.rows;
+    let has_more = read.seen > filter.limit as usize;
     items.truncate(filter.limit as usize);
     Ok(QueueRows {
         total,

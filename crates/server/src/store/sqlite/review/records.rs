@@ -19,7 +19,8 @@ use crate::store::sqlite::people::{user_from, USER_COLUMNS};
 use crate::store::sqlite::row::{
     all, code_at, conversion, from_code, opt_json_at, opt_time_at, time_at, uuid_at,
 };
-use crate::store::sqlite::sync::versions::{version_from, VERSION_COLUMNS};
+use crate::store::sqlite::sync::versions::{version_from, version_id, VERSION_COLUMNS};
+use crate::store::sqlite::unreadable::{note, readable, text_at};
 
 /// Reads a review event from [`review_select`]'s columns.
 pub(super) fn review_from(r: &Row<'_>) -> rusqlite::Result<ReviewEvent> {
@@ -77,38 +78,49 @@ pub(super) fn collection_records(
     id: Uuid,
 ) -> Result<Option<CollectionRecords>, StoreError> {
     let cid = id.to_string();
-    let owner: Option<(Uuid, String, u32, DateTime<Utc>)> = c
+    // An unreadable receive time is left out (and noted), not the whole detail.
+    let owner: Option<(Uuid, String, u32, Option<DateTime<Utc>>)> = c
         .query_row(
             "SELECT c.device_id, d.name, c.latest_version, c.last_received_at
              FROM collections c JOIN devices d ON d.id = c.device_id WHERE c.id = ?1",
             [&cid],
-            |r| Ok((uuid_at(r, 0)?, r.get(1)?, r.get(2)?, time_at(r, 3)?)),
+            |r| Ok((uuid_at(r, 0)?, r.get(1)?, r.get(2)?, time_at(r, 3).ok())),
         )
         .optional()?;
-    let versions = all(
+    if owner.as_ref().is_some_and(|o| o.3.is_none()) {
+        note(c, "collection_detail", &("collection", cid.clone()))?;
+    }
+    // A version or push that does not read back is left out (and noted), not the whole detail.
+    let versions = readable(
         c,
+        "collection_detail",
         &format!(
             "SELECT {VERSION_COLUMNS}, v.resolved_from_attempt FROM collection_versions v
              WHERE v.collection_id = ?1 ORDER BY v.version"
         ),
         [&cid],
+        version_id,
         |r| {
             Ok(StoredVersion {
                 view: version_from(r)?,
                 resolved_from_attempt: r.get(8)?,
             })
         },
-    )?;
-    let attempts = all(
+    )?
+    .rows;
+    let attempts = readable(
         c,
+        "collection_detail",
         "SELECT a.id, a.device_id, d.name, a.version, a.outcome, a.code, a.reason,
                 a.content_hash, a.body, a.received_at, a.clock_skew_seconds, a.resolution,
                 a.resolved_at, a.resolved_by
          FROM push_attempts a JOIN devices d ON d.id = a.device_id
          WHERE a.collection_id = ?1 ORDER BY a.id",
         [&cid],
+        |r| ("push_attempt", text_at(r, 0)),
         attempt_from,
-    )?;
+    )?
+    .rows;
     let device = match (&owner, attempts.last()) {
         (Some((id, name, _, _)), _) => DeviceRef {
             id: *id,
@@ -131,7 +143,7 @@ pub(super) fn collection_records(
     Ok(Some(CollectionRecords {
         device,
         latest_version: owner.as_ref().map(|o| o.2),
-        last_received_at: owner.map(|o| o.3),
+        last_received_at: owner.and_then(|o| o.3),
         versions,
         attempts,
         reviews,

@@ -7,7 +7,8 @@ use uuid::Uuid;
 use crate::api::{DeviceHeartbeat, Heartbeat};
 use crate::store::error::StoreError;
 use crate::store::sqlite::people::heartbeat_from;
-use crate::store::sqlite::row::{all, time_at, ts};
+use crate::store::sqlite::row::{time_at, ts};
+use crate::store::sqlite::unreadable::{readable, text_at};
 use crate::store::sync::NewHeartbeat;
 
 /// How a heartbeat reached the server, as stored beside it.
@@ -85,12 +86,15 @@ pub(super) fn device_heartbeats(
     device_id: Uuid,
     limit: u32,
 ) -> Result<Vec<DeviceHeartbeat>, StoreError> {
-    all(
+    // A heartbeat that does not read back is left out (and noted), not the whole list.
+    let read = readable(
         c,
+        "heartbeats",
         "SELECT received_at, source, app_version, clock_skew_seconds, device_clock, queue_length,
-                oldest_unsynced_seconds, last_error
+                oldest_unsynced_seconds, last_error, id
          FROM heartbeats WHERE device_id = ?1 ORDER BY id DESC LIMIT ?2",
         params![device_id.to_string(), limit],
+        |r| ("heartbeat", text_at(r, 8)),
         |r| {
             let h = heartbeat_from(r, 4)?;
             Ok(DeviceHeartbeat {
@@ -104,5 +108,6 @@ pub(super) fn device_heartbeats(
                 last_error: h.last_error,
             })
         },
-    )
+    )?;
+    Ok(read.rows)
 }

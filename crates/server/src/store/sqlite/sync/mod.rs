@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use self::versions::{receipt_from, version_from, RECEIPT_COLUMNS, VERSION_COLUMNS};
+use self::versions::{receipt_from, version_from, version_id, RECEIPT_COLUMNS, VERSION_COLUMNS};
 use super::connection::SqliteStore;
-use super::row::{all, corrupt, time_at, ts, uuid_at};
+use super::row::{corrupt, time_at, ts, uuid_at};
+use super::unreadable::{readable, text_at};
 use crate::api::{
     CollectionSummary, CollectionVersionView, DeviceHeartbeat, Heartbeat, PushResult, Receipt,
 };
@@ -47,12 +48,14 @@ impl SyncStore for SqliteStore {
         device_id: Option<Uuid>,
     ) -> Result<Vec<CollectionSummary>, StoreError> {
         self.with_conn(move |c| {
-            all(
+            let read = readable(
                 c,
+                "collections",
                 "SELECT id, device_id, latest_version, first_received_at, last_received_at
                  FROM collections WHERE ?1 IS NULL OR device_id = ?1
                  ORDER BY last_received_at DESC, id",
                 [device_id.map(|d| d.to_string())],
+                |r| ("collection", text_at(r, 0)),
                 |r| {
                     Ok(CollectionSummary {
                         id: uuid_at(r, 0)?,
@@ -62,7 +65,8 @@ impl SyncStore for SqliteStore {
                         last_received_at: time_at(r, 4)?,
                     })
                 },
-            )
+            )?;
+            Ok(read.rows)
         })
         .await
     }
@@ -76,7 +80,8 @@ impl SyncStore for SqliteStore {
                 "SELECT {VERSION_COLUMNS} FROM collection_versions v WHERE v.collection_id = ?1
                  ORDER BY v.version"
             );
-            all(c, &sql, [collection_id.to_string()], version_from)
+            let id = [collection_id.to_string()];
+            Ok(readable(c, "collections", &sql, id, version_id, version_from)?.rows)
         })
         .await
     }
@@ -108,7 +113,8 @@ impl SyncStore for SqliteStore {
                  WHERE ?1 IS NULL OR v.received_at >= ?1
                  ORDER BY v.received_at, v.collection_id"
             );
-            all(c, &sql, [since.map(ts)], version_from)
+            let since = [since.map(ts)];
+            Ok(readable(c, "fhir_export", &sql, since, version_id, version_from)?.rows)
         })
         .await
     }
@@ -124,12 +130,15 @@ impl SyncStore for SqliteStore {
                  WHERE device_id = ?1 AND (?2 IS NULL OR received_at >= ?2)
                  ORDER BY received_at, collection_id, version"
             );
-            all(
+            let read = readable(
                 c,
+                "receipts",
                 &sql,
                 params![device_id.to_string(), since.map(ts)],
+                |r| ("receipt", text_at(r, 0)),
                 receipt_from,
-            )
+            )?;
+            Ok(read.rows)
         })
         .await
     }

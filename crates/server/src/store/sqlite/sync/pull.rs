@@ -16,7 +16,8 @@ use crate::store::sqlite::orders::rows::{
     device_rounds, patient_from, patient_row, OrderRow, ORDER_COLUMNS, ORDER_COLUMN_COUNT,
     PATIENT_COLUMNS,
 };
-use crate::store::sqlite::row::{all, opt_time_at};
+use crate::store::sqlite::row::opt_time_at;
+use crate::store::sqlite::unreadable::{note, readable, text_at};
 use crate::store::sync::{PullCursor, PullPage};
 
 /// The order columns, then what a pull adds; `?1` is the pulling device.
@@ -77,18 +78,23 @@ pub(super) fn changes(
     let full = since.is_none();
     let rounds = device_rounds(tx, &device)?;
     let columns = sync_order_columns();
-    let mut rows = match &since {
-        None => all(
+    // An order that does not read back is left out (and noted); the rest of the worklist goes.
+    let order_id = |r: &Row<'_>| ("order", text_at(r, 0));
+    let read = match &since {
+        None => readable(
             tx,
+            "pull",
             &format!(
                 "SELECT {columns} FROM orders o JOIN rounds r ON r.id = o.round_id
                  WHERE r.device_id = ?1 AND o.status = 'open' ORDER BY o.change_seq"
             ),
             [&device],
+            order_id,
             sync_row,
         )?,
-        Some(c) => all(
+        Some(c) => readable(
             tx,
+            "pull",
             &format!(
                 "SELECT {columns} FROM orders o LEFT JOIN rounds r ON r.id = o.round_id
                  WHERE o.change_seq > ?2
@@ -97,10 +103,12 @@ pub(super) fn changes(
                  ORDER BY o.change_seq LIMIT ?3"
             ),
             params![device, c.seq, (limit + 1).min(i64::MAX as usize) as i64],
+            order_id,
             sync_row,
         )?,
     };
-    let has_more = !full && rows.len() > limit;
+    let has_more = !full && read.seen > limit;
+    let mut rows = read.rows;
     rows.truncate(if full { rows.len() } else { limit });
     let next_seq = match rows.last() {
         Some(last) if has_more => last.seq,
@@ -112,18 +120,33 @@ pub(super) fn changes(
             params![device, row.order.id],
         )?;
     }
-    let patient_ids: BTreeSet<&str> = rows.iter().map(|r| r.order.patient.as_str()).collect();
-    let patients = patient_ids
-        .iter()
-        .map(|id| {
-            let sql = format!("SELECT {PATIENT_COLUMNS} FROM patients p WHERE p.id = ?1");
-            patient_from(tx.query_row(&sql, [id], patient_row)?)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let orders = rows
-        .into_iter()
-        .map(sync_order)
-        .collect::<Result<Vec<_>, _>>()?;
+    let patient_ids: BTreeSet<String> = rows.iter().map(|r| r.order.patient.clone()).collect();
+    let mut patients = Vec::with_capacity(patient_ids.len());
+    let mut unreadable_patients = BTreeSet::new();
+    for id in patient_ids {
+        let sql = format!("SELECT {PATIENT_COLUMNS} FROM patients p WHERE p.id = ?1");
+        match patient_from(tx.query_row(&sql, [&id], patient_row)?) {
+            Ok(p) => patients.push(p),
+            Err(StoreError::Corrupt(_)) => {
+                note(tx, "pull", &("patient", id.clone()))?;
+                unreadable_patients.insert(id);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let mut orders = Vec::with_capacity(rows.len());
+    for row in rows {
+        // An order whose patient does not read back cannot be collected from this pull.
+        if unreadable_patients.contains(&row.order.patient) {
+            continue;
+        }
+        let id = row.order.id.clone();
+        match sync_order(row) {
+            Ok(o) => orders.push(o),
+            Err(StoreError::Corrupt(_)) => note(tx, "pull", &("order", id))?,
+            Err(e) => return Err(e),
+        }
+    }
     Ok(PullPage {
         next: PullCursor {
             epoch,

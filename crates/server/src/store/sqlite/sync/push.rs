@@ -2,7 +2,7 @@
 //!
 //! Refused pushes get their audit entries in the same transaction.
 
-use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+use chrono::{DateTime, FixedOffset, NaiveTime, SubsecRound, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
 use crate::store::sqlite::audit::audit_json;
 use crate::store::sqlite::facts::insert_facts;
 use crate::store::sqlite::row::ts;
-use crate::store::sync::{SyncItem, SyncPush, SyncRecord};
+use crate::store::sync::{PushQuota, SyncItem, SyncPush, SyncRecord};
 
 fn result(
     id: Uuid,
@@ -32,17 +32,6 @@ fn result(
         code: code.map(str::to_owned),
         reason,
     }
-}
-
-fn audit_refusal(tx: &Transaction<'_>, push: &SyncPush, r: &PushResult) -> Result<(), StoreError> {
-    let action = match r.outcome {
-        RecordOutcome::Conflict => "collection.conflict",
-        _ => "collection.rejected",
-    };
-    let detail = json!({ "version": r.version, "code": r.code, "reason": r.reason });
-    let subject = Some(r.id.to_string());
-    audit_json(tx, &push.actor, action, subject, detail, push.received_at)?;
-    Ok(())
 }
 
 /// Checks the record's orders against the lab's; `Err` is a rejection, `Ok` lists cancelled orders.
@@ -212,26 +201,52 @@ impl<'a> AttemptRecord<'a> {
 }
 
 /// Records a push the lab did not store as a new version, for the supervisor's review queue.
+/// A refused body is kept whole while the device is within its daily quota of kept refusals
+/// and its stored bytes; beyond, only its hash and size: the answer says whether it was kept.
 fn record_attempt(
     tx: &Transaction<'_>,
     push: &SyncPush,
     r: &PushResult,
     a: AttemptRecord<'_>,
-) -> Result<(), StoreError> {
+    usage: &mut Usage,
+) -> Result<Kept, StoreError> {
     let outcome = match r.outcome {
-        RecordOutcome::Accepted => return Ok(()),
+        RecordOutcome::Accepted => return Ok(Kept::Whole),
         RecordOutcome::Duplicate => "duplicate",
         RecordOutcome::Conflict => "conflict",
         RecordOutcome::Rejected => "rejected",
     };
+    // Over the day's quota of recorded attempts, only the push's audit summary counts it.
+    if !usage.may_record_attempt() {
+        return Ok(if a.body.is_some() && outcome != "duplicate" {
+            Kept::HashOnly
+        } else {
+            Kept::Whole
+        });
+    }
     let cid = r.id.to_string();
     let skew = (a.device_clock.with_timezone(&Utc) - push.received_at).num_seconds();
     // A resend adds nothing the lab does not hold: only conflicts and rejections keep the body.
     let body = a.body.filter(|_| outcome != "duplicate");
+    let text = body.map(Value::to_string);
+    let bytes = text.as_ref().map(|t| t.len() as u64);
+    let kept = match bytes {
+        Some(n) if usage.may_keep_refusal(n) => {
+            usage.kept_refusal(n);
+            Kept::Whole
+        }
+        Some(_) => Kept::HashOnly,
+        None => Kept::Whole,
+    };
+    let (body, text) = match kept {
+        Kept::Whole => (body, text),
+        Kept::HashOnly => (None, None),
+    };
     tx.execute(
         "INSERT INTO push_attempts (device_id, collection_id, version, outcome, code, reason,
-                content_hash, supersedes, body, device_clock, clock_skew_seconds, received_at, actor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                content_hash, supersedes, body, device_clock, clock_skew_seconds, received_at, actor,
+                body_bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             push.device_id.to_string(),
             cid,
@@ -241,17 +256,18 @@ fn record_attempt(
             r.reason,
             a.content_hash,
             a.supersedes,
-            body.map(Value::to_string),
+            text,
             a.device_clock.to_rfc3339(),
             skew,
             ts(push.received_at),
             push.actor,
+            bytes,
         ],
     )?;
     if let (Some(body), Some(hash)) = (body, a.content_hash) {
         insert_facts(tx, &cid, hash, body)?;
     }
-    Ok(())
+    Ok(kept)
 }
 
 /// Stores a push batch; a storage error stores none of it.
@@ -262,6 +278,7 @@ pub(super) fn push(c: &mut Connection, mut push: SyncPush) -> Result<Vec<PushRes
     // from two processes, are serialised, and the second one finds the first's receipt.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     insert_heartbeat(&tx, push.device_id, &push.heartbeat, push.received_at)?;
+    let mut usage = Usage::of(&tx, &push)?;
     let mut results = Vec::with_capacity(push.items.len());
     for item in &push.items {
         // A storage error returns early and drops `tx`: nothing of the batch is stored.
@@ -280,13 +297,184 @@ pub(super) fn push(c: &mut Connection, mut push: SyncPush) -> Result<Vec<PushRes
             ),
             SyncItem::Record(rec) => push_record(&tx, &push, rec)?,
         };
-        if matches!(r.outcome, RecordOutcome::Rejected | RecordOutcome::Conflict) {
-            audit_refusal(&tx, &push, &r)?;
+        if let (RecordOutcome::Accepted, SyncItem::Record(rec)) = (r.outcome, item) {
+            // Over the device's stored bytes, the whole push is refused: nothing is stored and
+            // the tablet keeps every record to send again.
+            usage.store(rec.version.body.to_string().len() as u64)?;
         }
         // What the lab did not store is kept for the supervisor's review queue.
-        record_attempt(&tx, &push, &r, AttemptRecord::of(item, &push))?;
+        let mut r = r;
+        if record_attempt(&tx, &push, &r, AttemptRecord::of(item, &push), &mut usage)?
+            == Kept::HashOnly
+        {
+            r = body_not_kept(r);
+        }
         results.push(r);
     }
+    usage.save(&tx)?;
+    audit_summary(&tx, &push, &results, usage.unrecorded)?;
     tx.commit()?;
     Ok(results)
+}
+
+/// Whether a refused push's body was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kept {
+    /// Whole (or there was none).
+    Whole,
+    /// Only its hash and size: the device is over a quota.
+    HashOnly,
+}
+
+/// The refusal as the device hears it when the lab kept no copy of the body.
+fn body_not_kept(mut r: PushResult) -> PushResult {
+    let was = r.code.take().unwrap_or_default();
+    r.reason = Some(format!(
+        "{was}: {}. The lab kept no copy of this version: the device is over its quota of \
+         refused versions kept per day (or of stored bytes); the tablet keeps the record.",
+        r.reason.as_deref().unwrap_or("refused")
+    ));
+    r.code = Some(push_codes::BODY_NOT_KEPT.into());
+    r
+}
+
+/// What a device made the lab store, against its quota, during one push.
+struct Usage {
+    device_id: String,
+    quota: PushQuota,
+    /// Bytes stored before this push.
+    stored: u64,
+    /// Bytes this push adds.
+    added: u64,
+    /// Refused bodies kept whole today, this push's included.
+    kept_today: u32,
+    /// Attempts recorded today, this push's included.
+    attempts_today: u32,
+    /// This push's attempts over the day's quota, not recorded.
+    unrecorded: u32,
+}
+
+impl Usage {
+    fn of(tx: &Transaction<'_>, push: &SyncPush) -> Result<Self, StoreError> {
+        let device_id = push.device_id.to_string();
+        let stored: i64 = tx
+            .query_row(
+                "SELECT stored_bytes FROM device_usage WHERE device_id = ?1",
+                [&device_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let day = push
+            .received_at
+            .date_naive()
+            .and_time(NaiveTime::MIN)
+            .and_utc();
+        let (kept_today, attempts_today): (u32, u32) = tx.query_row(
+            "SELECT COALESCE(SUM(outcome IN ('conflict', 'rejected') AND body IS NOT NULL), 0),
+                    COUNT(*)
+             FROM push_attempts WHERE device_id = ?1 AND received_at >= ?2",
+            params![device_id, ts(day)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(Self {
+            device_id,
+            quota: push.quota,
+            stored: u64::try_from(stored).unwrap_or(0),
+            added: 0,
+            kept_today,
+            attempts_today,
+            unrecorded: 0,
+        })
+    }
+
+    fn total(&self) -> u64 {
+        self.stored.saturating_add(self.added)
+    }
+
+    /// Counts a stored version; over the quota nothing of the push may be stored.
+    fn store(&mut self, bytes: u64) -> Result<(), StoreError> {
+        if self.total().saturating_add(bytes) > self.quota.max_stored_bytes {
+            return Err(StoreError::OverQuota {
+                stored: self.total(),
+                limit: self.quota.max_stored_bytes,
+            });
+        }
+        self.added += bytes;
+        Ok(())
+    }
+
+    /// Counts an attempt to record; `false` (and counted as unrecorded) over the day's quota.
+    fn may_record_attempt(&mut self) -> bool {
+        if self.attempts_today >= self.quota.max_recorded_attempts_per_day {
+            self.unrecorded += 1;
+            return false;
+        }
+        self.attempts_today += 1;
+        true
+    }
+
+    fn may_keep_refusal(&self, bytes: u64) -> bool {
+        self.kept_today < self.quota.max_kept_refusals_per_day
+            && self.total().saturating_add(bytes) <= self.quota.max_stored_bytes
+    }
+
+    fn kept_refusal(&mut self, bytes: u64) {
+        self.kept_today += 1;
+        self.added += bytes;
+    }
+
+    fn save(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        if self.added > 0 {
+            tx.execute(
+                "INSERT INTO device_usage (device_id, stored_bytes) VALUES (?1, ?2)
+                 ON CONFLICT (device_id) DO UPDATE SET stored_bytes = stored_bytes + excluded.stored_bytes",
+                params![self.device_id, i64::try_from(self.added).unwrap_or(i64::MAX)],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// One audit entry for what a push did not store (duplicates, conflicts, rejections): counts by
+/// outcome and by code, never a reason or record text, so a device sending bad records cannot
+/// grow the append-only log by one row per record nor put patient data in it.
+fn audit_summary(
+    tx: &Transaction<'_>,
+    push: &SyncPush,
+    results: &[PushResult],
+    unrecorded: u32,
+) -> Result<(), StoreError> {
+    let count = |o: RecordOutcome| results.iter().filter(|r| r.outcome == o).count();
+    if count(RecordOutcome::Accepted) == results.len() {
+        return Ok(());
+    }
+    let mut codes = std::collections::BTreeMap::<&str, usize>::new();
+    for r in results
+        .iter()
+        .filter(|r| r.outcome != RecordOutcome::Accepted)
+    {
+        *codes
+            .entry(r.code.as_deref().unwrap_or("none"))
+            .or_default() += 1;
+    }
+    let detail = json!({
+        "records": results.len(),
+        "accepted": count(RecordOutcome::Accepted),
+        "duplicate": count(RecordOutcome::Duplicate),
+        "conflict": count(RecordOutcome::Conflict),
+        "rejected": count(RecordOutcome::Rejected),
+        "codes": codes,
+        "unrecorded": unrecorded,
+    });
+    let subject = Some(push.device_id.to_string());
+    audit_json(
+        tx,
+        &push.actor,
+        "sync.push_refusals",
+        subject,
+        detail,
+        push.received_at,
+    )?;
+    Ok(())
 }

@@ -51,6 +51,15 @@ pub(in crate::store::sqlite) fn version_from(
     })
 }
 
+/// A version row's id for the unreadable-rows list: `collection id/version`, from [`VERSION_COLUMNS`].
+pub(in crate::store::sqlite) fn version_id(r: &Row<'_>) -> crate::store::sqlite::unreadable::RowId {
+    use crate::store::sqlite::unreadable::text_at;
+    (
+        "collection_version",
+        format!("{}/{}", text_at(r, 0), text_at(r, 1)),
+    )
+}
+
 /// What the server already holds under a pushed collection id.
 pub(in crate::store::sqlite) enum Existing {
     /// Another device's collection.
