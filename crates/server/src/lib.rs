@@ -11,9 +11,11 @@ pub mod export;
 pub mod extract;
 pub mod import;
 pub mod limits;
+pub mod offload;
 pub mod review;
 pub mod routes;
 pub mod store;
+pub mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,8 +124,13 @@ impl AppState {
 
 /// The whole HTTP application: the API plus, when `dist` is given, the built PWA.
 pub fn app(state: AppState, dist: Option<&std::path::Path>) -> Router {
+    let limits = state.limits.clone();
     let api = routes::api_router()
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            transport::in_flight::InFlight::new(limits.max_in_flight),
+            transport::in_flight::limit,
+        ))
         .with_state(state);
     let router = Router::new().nest(drawline_domain::api::API_PREFIX, api);
     match dist {
@@ -137,5 +144,13 @@ pub fn app(state: AppState, dist: Option<&std::path::Path>) -> Router {
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(
         routes::panic_response,
     ))
+    .layer(axum::middleware::from_fn_with_state(
+        limits.body_read_timeout,
+        transport::body_timeout::limit,
+    ))
     .layer(tower_http::trace::TraceLayer::new_for_http())
+    .layer(axum::middleware::from_fn_with_state(
+        transport::security_headers::SecurityHeaders::new(dist),
+        transport::security_headers::add,
+    ))
 }
