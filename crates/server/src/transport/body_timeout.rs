@@ -76,15 +76,25 @@ pub async fn limit(State(timeout): State<Duration>, req: Request, next: Next) ->
     });
     let handled = next.run(req);
     tokio::pin!(handled);
-    tokio::select! {
+    tokio::pin!(timed_out);
+    let res = tokio::select! {
         res = &mut handled => res,
-        Ok(()) = timed_out => problem(
-            StatusCode::REQUEST_TIMEOUT,
-            CODE,
-            format!(
-                "The request body did not arrive within {} seconds; send it again.",
-                timeout.as_secs()
-            ),
-        ),
+        Ok(()) = &mut timed_out => return too_slow(timeout),
+    };
+    // The handler may have answered the failed body itself (as a 400) in the same poll.
+    match timed_out.try_recv() {
+        Ok(()) => too_slow(timeout),
+        Err(_) => res,
     }
+}
+
+fn too_slow(timeout: Duration) -> Response {
+    problem(
+        StatusCode::REQUEST_TIMEOUT,
+        CODE,
+        format!(
+            "The request body did not arrive within {} seconds; send it again.",
+            timeout.as_secs()
+        ),
+    )
 }
