@@ -56,7 +56,9 @@ where
         } else {
             axum::Json::<T>::from_bytes(&bytes)
         };
-        parsed.map(|axum::Json(value)| ApiJson(value)).map_err(AppError::from)
+        parsed
+            .map(|axum::Json(value)| ApiJson(value))
+            .map_err(AppError::from)
     }
 }
 

@@ -123,7 +123,12 @@ async fn over_the_connection_cap_a_client_gets_503_with_retry_after_and_slow_cli
         // One that connects and never sends a byte.
         slow.push(TcpStream::connect(served.addr).await.unwrap());
     }
-    let res = served.client.get(served.url("/health")).send().await.unwrap();
+    let res = served
+        .client
+        .get(served.url("/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()["retry-after"], "1");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
@@ -143,7 +148,12 @@ async fn over_the_connection_cap_a_client_gets_503_with_retry_after_and_slow_cli
     for s in &mut slow {
         read_until_closed(s).await;
     }
-    let res = served.client.get(served.url("/health")).send().await.unwrap();
+    let res = served
+        .client
+        .get(served.url("/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 }
 
@@ -161,7 +171,12 @@ async fn health_answers_while_slow_clients_hold_connections_under_the_cap() {
         slow.push(TcpStream::connect(served.addr).await.unwrap());
     }
     for _ in 0..5 {
-        let res = served.client.get(served.url("/health")).send().await.unwrap();
+        let res = served
+            .client
+            .get(served.url("/health"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
     }
     drop(slow);
@@ -216,7 +231,12 @@ async fn over_the_in_flight_cap_the_api_answers_503_busy_and_health_still_answer
     assert_eq!(busy.headers()["retry-after"], "1");
     let problem: Value = busy.json().await.unwrap();
     assert_eq!(problem["code"], "busy");
-    let res = served.client.get(served.url("/health")).send().await.unwrap();
+    let res = served
+        .client
+        .get(served.url("/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200, "health is never turned away");
 
     // Once the slow ones are answered (408), the API works again.
@@ -251,11 +271,20 @@ async fn api_answers_errors_and_static_files_carry_the_security_headers() {
         format!("<!doctype html><title>x</title><script type=module>{loader}</script>"),
     )
     .unwrap();
-    std::fs::write(dist.path().join("app-0123456789abcdef.js"), "export default 1").unwrap();
+    std::fs::write(
+        dist.path().join("app-0123456789abcdef.js"),
+        "export default 1",
+    )
+    .unwrap();
     let served = spawn_served(Limits::default(), Some(dist.path()), None).await;
     let base = format!("http://{}", served.addr);
 
-    let health = served.client.get(served.url("/health")).send().await.unwrap();
+    let health = served
+        .client
+        .get(served.url("/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     assert_security_headers(&health);
     let missing = served.client.get(served.url("/nope")).send().await.unwrap();
@@ -311,7 +340,10 @@ async fn https_serves_with_the_configured_certificate_and_sends_hsts() {
     let url = format!("https://localhost:{}/api/v1/health", served.addr.port());
     let res = client.get(&url).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000");
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 
     // Plain HTTP to the HTTPS port gets no answer from the app.
@@ -339,7 +371,10 @@ fn serve_with_a_certificate_but_no_key_refuses_to_start_and_names_what_is_missin
     let out = serve_binary(&["--tls-cert", cert.to_str().unwrap()], dir.path());
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--tls-cert was given without --tls-key"), "{err}");
+    assert!(
+        err.contains("--tls-cert was given without --tls-key"),
+        "{err}"
+    );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("serving at"));
 }
 
@@ -360,7 +395,10 @@ fn serve_with_a_key_file_that_is_not_pem_refuses_to_start_and_names_the_file() {
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not-a-key.txt") && err.contains("no PEM"), "{err}");
+    assert!(
+        err.contains("not-a-key.txt") && err.contains("no PEM"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -434,7 +472,10 @@ async fn a_big_batch_is_checked_off_the_workers_with_one_result_per_record_in_or
         .map(|i| json!({ "id": i, "junk": "y".repeat(8 * 1024) }))
         .collect();
     let res = app
-        .push_raw(&token, &push_body(records, chrono::Utc::now().fixed_offset()))
+        .push_raw(
+            &token,
+            &push_body(records, chrono::Utc::now().fixed_offset()),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let answer: PushResponse = res.json().await.unwrap();
