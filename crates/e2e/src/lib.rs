@@ -457,7 +457,9 @@ impl Browser {
         let source = "window.__cspViolations = [];
             document.addEventListener('securitypolicyviolation', (e) =>
               window.__cspViolations.push(
-                `${e.violatedDirective} blocked ${e.blockedURI} ${e.sample || ''}`));";
+                `${e.violatedDirective} blocked ${e.blockedURI} ${e.sample || ''} at ` +
+                `${e.sourceFile}:${e.lineNumber} on ` +
+                `${e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 160) : e.target}`));";
         self.cdp(
             "Page.addScriptToEvaluateOnNewDocument",
             serde_json::json!({ "source": source }),

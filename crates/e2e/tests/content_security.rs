@@ -39,18 +39,21 @@ async fn a_whole_collection_runs_under_the_strict_policy_without_a_violation() -
     flow::start_and_identify(&browser).await?;
     flow::wait_for_count(&browser, "tube-card", demo_tubes()).await?;
     // The cap colours are set through the CSSOM, which the policy allows.
-    let cap = browser
+    let caps = browser
         .client
         .execute(
-            "return getComputedStyle(document.querySelector('.cap')).backgroundColor;",
+            "return [...document.querySelectorAll('[data-testid=tube-card] .cap')]
+               .map(e => getComputedStyle(e).backgroundColor);",
             vec![],
         )
         .await?;
-    let cap = cap.as_str().unwrap_or_default();
+    let caps: Vec<String> = serde_json::from_value(caps)?;
+    ensure!(caps.len() == demo_tubes(), "{caps:?}");
     ensure!(
-        !cap.is_empty() && cap != "rgba(0, 0, 0, 0)",
-        "cap colour {cap:?}"
+        caps.iter().all(|c| c != "rgba(0, 0, 0, 0)"),
+        "a cap without its colour: {caps:?}"
     );
+    browser.capture_both_sizes("tubes-under-csp").await?;
     flow::draw_label_and_review(&browser, demo_tubes()).await?;
     browser.click("finalize").await?;
     browser.wait_for("finalized").await?;

@@ -34,7 +34,9 @@ pub async fn limit(State(permits): State<InFlight>, req: Request, next: Next) ->
         return next.run(req).await;
     }
     let Ok(_permit) = permits.0.clone().try_acquire_owned() else {
-        tracing::warn!("in-flight limit reached; answering 503");
+        if super::throttle::now_and_then() {
+            tracing::warn!("in-flight limit reached; answering 503");
+        }
         let mut res = problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "busy",

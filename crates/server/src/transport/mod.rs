@@ -11,6 +11,7 @@ mod first_read;
 pub mod in_flight;
 mod overload;
 pub mod security_headers;
+pub mod throttle;
 pub mod tls;
 
 use std::future::Future;
@@ -113,10 +114,12 @@ pub async fn serve(
                 });
             }
             Err(_) => {
-                tracing::warn!(
-                    max = transport.max_connections,
-                    "connection limit reached; answering 503"
-                );
+                if throttle::now_and_then() {
+                    tracing::warn!(
+                        max = transport.max_connections,
+                        "connection limit reached; answering 503"
+                    );
+                }
                 let served = served.clone();
                 tokio::spawn(async move { served.refuse(stream).await });
             }
