@@ -56,10 +56,11 @@ impl Served {
     pub(super) async fn serve(&self, stream: TcpStream, watcher: Watcher) {
         match &self.tls {
             None => self.serve_io(stream, watcher).await,
-            Some(acceptor) => match self.handshake(acceptor, stream).await {
-                Some(tls) => self.serve_io(tls, watcher).await,
-                None => {}
-            },
+            Some(acceptor) => {
+                if let Some(tls) = self.handshake(acceptor, stream).await {
+                    self.serve_io(tls, watcher).await;
+                }
+            }
         }
     }
 

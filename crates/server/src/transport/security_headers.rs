@@ -47,7 +47,7 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
             .split(|c: char| c.is_ascii_whitespace())
             .any(|a| a == "src" || a.starts_with("src="));
         if !has_src {
-            let digest = Sha256::digest(html[tag_end + 1..close].as_bytes());
+            let digest = Sha256::digest(&html.as_bytes()[tag_end + 1..close]);
             hashes.push(format!(
                 "'sha256-{}'",
                 base64::engine::general_purpose::STANDARD.encode(digest)
