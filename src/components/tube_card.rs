@@ -74,7 +74,9 @@ pub fn TubeCard(
     };
     view! {
         <article class=class data-testid="tube-card" data-cap=t.cap.clone() data-index=tube.index>
-            <div class="cap" style=format!("background:{}", cap_colour(&t.cap)) aria-hidden="true"></div>
+            // Set through the CSSOM (`style:`), not a `style` attribute: the lab's
+            // Content-Security-Policy forbids inline style attributes.
+            <div class="cap" style:background=cap_colour(&t.cap) aria-hidden="true"></div>
             <div class="tube-body">
                 <h3>
                     <span class="tube-index">{tube.index} ". "</span>

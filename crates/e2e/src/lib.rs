@@ -456,6 +456,33 @@ impl Browser {
             .await?)
     }
 
+    /// From the next page loaded on, records every Content-Security-Policy violation the page
+    /// reports (the script runs before the page's own, outside the policy).
+    pub async fn watch_csp_violations(&self) -> Result<()> {
+        let source = "window.__cspViolations = [];
+            document.addEventListener('securitypolicyviolation', (e) =>
+              window.__cspViolations.push(
+                `${e.violatedDirective} blocked ${e.blockedURI} ${e.sample || ''} at ` +
+                `${e.sourceFile}:${e.lineNumber} on ` +
+                `${e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 160) : e.target}`));";
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": source }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The violations the current page reported since it loaded (see `watch_csp_violations`).
+    pub async fn csp_violations(&self) -> Result<Vec<String>> {
+        let v = self
+            .client
+            .execute("return window.__cspViolations || null;", vec![])
+            .await?;
+        anyhow::ensure!(!v.is_null(), "the page is not watched for CSP violations");
+        Ok(serde_json::from_value(v)?)
+    }
+
     /// Saves a screenshot and checks the screen fits the tablet's width: gloved hands cannot
     /// scroll sideways, so no screen may be wider than the window.
     pub async fn capture(&self, path: &std::path::Path) -> Result<()> {

@@ -173,6 +173,21 @@ settings! {
         /// refused (507) and kept on the device.
         max_stored_mib_per_device: u32 = 2048 as DEFAULT_MAX_STORED_MIB_PER_DEVICE,
             env "DRAWLINE_MAX_STORED_MIB_PER_DEVICE";
+        /// PEM certificate chain to serve HTTPS with (needs --tls-key).
+        tls_cert: PathBuf, env "DRAWLINE_TLS_CERT";
+        /// PEM private key of --tls-cert.
+        tls_key: PathBuf, env "DRAWLINE_TLS_KEY";
+        /// Connections served at once; more are answered 503 with Retry-After and closed (keep it
+        /// well under the process's open-file limit).
+        max_connections: u32 = 512 as DEFAULT_MAX_CONNECTIONS, env "DRAWLINE_MAX_CONNECTIONS";
+        /// API requests worked on at once (health aside); more are answered 503 busy.
+        max_in_flight: u32 = 64 as DEFAULT_MAX_IN_FLIGHT, env "DRAWLINE_MAX_IN_FLIGHT";
+        /// Seconds a client has to send a request's headers (and an idle connection is kept).
+        header_read_timeout_seconds: u32 = 10 as DEFAULT_HEADER_READ_TIMEOUT_SECONDS,
+            env "DRAWLINE_HEADER_READ_TIMEOUT_SECONDS";
+        /// Seconds a client has, after its headers, to send the whole body (else 408).
+        body_read_timeout_seconds: u32 = 20 as DEFAULT_BODY_READ_TIMEOUT_SECONDS,
+            env "DRAWLINE_BODY_READ_TIMEOUT_SECONDS";
     }
 }
 

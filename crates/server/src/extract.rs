@@ -1,6 +1,8 @@
 //! Request extractors whose rejections are JSON problems, so malformed input never gets a plain-text error.
 
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{
+    BytesRejection, JsonRejection, MissingJsonContentType, PathRejection, QueryRejection,
+};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 
@@ -24,10 +26,53 @@ pub fn cursor<T>(
     }
 }
 
-/// `axum::Json` with problem rejections.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// `axum::Json` with problem rejections; a body above [`BLOCKING_PARSE_BYTES`] is parsed off the
+/// async workers.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+/// JSON bodies longer than this are parsed on the blocking pool: parsing a few MiB takes long
+/// enough to hold up every other request sharing the async worker.
+pub const BLOCKING_PARSE_BYTES: usize = 64 * 1024;
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        // The same steps and rejections as `axum::Json`: content type, body (with its size
+        // limit), then the parse.
+        if !json_content_type(req.headers()) {
+            return Err(JsonRejection::from(MissingJsonContentType::default()).into());
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(JsonRejection::from)?;
+        let parsed = if bytes.len() > BLOCKING_PARSE_BYTES {
+            crate::offload::off_workers(move || axum::Json::<T>::from_bytes(&bytes)).await
+        } else {
+            axum::Json::<T>::from_bytes(&bytes)
+        };
+        parsed
+            .map(|axum::Json(value)| ApiJson(value))
+            .map_err(AppError::from)
+    }
+}
+
+/// `application/json` or any `+json` type, as `axum::Json` accepts.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| {
+            m.type_() == "application"
+                && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+        })
+}
 
 /// `axum::extract::Path` with problem rejections.
 #[derive(Debug, FromRequestParts)]

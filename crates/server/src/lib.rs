@@ -12,12 +12,14 @@ pub mod extract;
 pub mod import;
 pub mod instants;
 pub mod limits;
+pub mod offload;
 pub mod pin_pool;
 pub mod quota;
 pub mod review;
 pub mod routes;
 pub mod sign_in_limit;
 pub mod store;
+pub mod transport;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,8 +135,13 @@ impl AppState {
 
 /// The whole HTTP application: the API plus, when `dist` is given, the built PWA.
 pub fn app(state: AppState, dist: Option<&std::path::Path>) -> Router {
+    let limits = state.limits.clone();
     let api = routes::api_router()
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            transport::in_flight::InFlight::new(limits.max_in_flight),
+            transport::in_flight::limit,
+        ))
         .with_state(state);
     let router = Router::new().nest(drawline_domain::api::API_PREFIX, api);
     match dist {
@@ -148,5 +155,13 @@ pub fn app(state: AppState, dist: Option<&std::path::Path>) -> Router {
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(
         routes::panic_response,
     ))
+    .layer(axum::middleware::from_fn_with_state(
+        limits.body_read_timeout,
+        transport::body_timeout::limit,
+    ))
     .layer(tower_http::trace::TraceLayer::new_for_http())
+    .layer(axum::middleware::from_fn_with_state(
+        transport::security_headers::SecurityHeaders::new(dist),
+        transport::security_headers::add,
+    ))
 }

@@ -29,6 +29,14 @@ pub struct Limits {
     /// Bytes of record bodies the lab stores for one device; a push that would store more is
     /// answered 507 `storage_quota_exceeded` and the device keeps its records to send later.
     pub max_stored_bytes_per_device: u64,
+    /// Connections served at once; one more is answered 503 with `Retry-After` and closed.
+    pub max_connections: usize,
+    /// API requests worked on at once (`/health` aside); one more is answered 503 `busy`.
+    pub max_in_flight: usize,
+    /// Time a client has to send a request's headers; also how long an idle connection is kept.
+    pub header_read_timeout: std::time::Duration,
+    /// Time a client has, once its headers arrived, to send the whole body (else 408).
+    pub body_read_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -52,6 +60,14 @@ impl Default for Limits {
                 crate::config::DEFAULT_MAX_STORED_MIB_PER_DEVICE,
             ) * 1024
                 * 1024,
+            max_connections: crate::config::DEFAULT_MAX_CONNECTIONS as usize,
+            max_in_flight: crate::config::DEFAULT_MAX_IN_FLIGHT as usize,
+            header_read_timeout: std::time::Duration::from_secs(u64::from(
+                crate::config::DEFAULT_HEADER_READ_TIMEOUT_SECONDS,
+            )),
+            body_read_timeout: std::time::Duration::from_secs(u64::from(
+                crate::config::DEFAULT_BODY_READ_TIMEOUT_SECONDS,
+            )),
         }
     }
 }

@@ -5,11 +5,17 @@ use drawline_domain::fhir::FhirExport;
 
 use super::{load_site, open_store};
 use crate::config::{Config, Settings};
+use crate::transport::Transport;
 use crate::{app, demo, AppState, ReviewSettings, SyncSettings};
 
 /// Runs the server with graceful shutdown.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = config.resolve()?;
+    // Before anything else: a half-given or unreadable TLS setting must not start a plain server.
+    let tls = crate::transport::tls::configure(
+        settings.tls_cert.as_deref(),
+        settings.tls_key.as_deref(),
+    )?;
     let store = open_store(&settings)?;
     if settings.demo {
         let access = demo::prepare(store.as_ref()).await?;
@@ -45,18 +51,24 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", settings.addr))?;
     let addr = listener.local_addr()?;
+    let mut transport = Transport::from_limits(&state.limits);
+    if let Some(tls) = tls {
+        transport = transport.with_tls(tls);
+    }
     // Printed (not only logged) so scripts and people can find the server.
-    println!("Drawline is serving at http://{addr}/");
-    tracing::info!(%addr, db = %settings.db.display(), "listening");
-    axum::serve(listener, app(state, dist))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    println!("Drawline is serving at {}://{addr}/", transport.scheme());
+    tracing::info!(%addr, db = %settings.db.display(), tls = transport.tls.is_some(), "listening");
+    crate::transport::serve(listener, app(state, dist), transport, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
 fn minutes(m: u32) -> chrono::Duration {
     chrono::Duration::minutes(i64::from(m))
+}
+
+fn seconds(s: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(s))
 }
 
 /// What the server allows, from the configuration.
@@ -72,6 +84,10 @@ fn limits(settings: &Settings) -> crate::Limits {
         max_kept_refusals_per_day: settings.max_kept_refusals_per_day,
         max_recorded_attempts_per_day: settings.max_recorded_attempts_per_day,
         max_stored_bytes_per_device: u64::from(settings.max_stored_mib_per_device) * 1024 * 1024,
+        max_connections: settings.max_connections as usize,
+        max_in_flight: settings.max_in_flight as usize,
+        header_read_timeout: seconds(settings.header_read_timeout_seconds),
+        body_read_timeout: seconds(settings.body_read_timeout_seconds),
         ..crate::Limits::default()
     }
 }

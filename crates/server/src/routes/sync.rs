@@ -200,11 +200,20 @@ pub async fn push(
     let skew = (req.device_clock.with_timezone(&Utc) - received_at).num_seconds();
     let threshold = state.sync.skew_threshold.num_seconds();
     let device_clock = req.device_clock;
-    let items: Vec<SyncItem> = req
-        .records
-        .into_iter()
-        .map(|v| check_record(v, device_clock))
-        .collect();
+    let records_len = req.records.len();
+    let records = req.records;
+    let check = move || -> Vec<SyncItem> {
+        records
+            .into_iter()
+            .map(|v| check_record(v, device_clock))
+            .collect()
+    };
+    // Checking means parsing and hashing each record: a big batch goes off the async workers.
+    let items = if records_len > BLOCKING_CHECK_RECORDS {
+        crate::offload::off_workers(check).await
+    } else {
+        check()
+    };
     let push = SyncPush {
         device_id: caller.device.id,
         actor: caller.actor(),
@@ -267,6 +276,8 @@ fn admit_push(state: &AppState, device: Uuid) -> Result<(), AppError> {
             }
         })
 }
+/// Batches of more records than this are checked on the blocking pool.
+const BLOCKING_CHECK_RECORDS: usize = 8;
 
 const CURSOR_VERSION: &str = "c1";
 

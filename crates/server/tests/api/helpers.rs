@@ -82,8 +82,15 @@ async fn serve(
 ) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = app(adjust(AppState::new(store.clone())), None);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let state = adjust(AppState::new(store.clone()));
+    let transport = drawline_server::transport::Transport::from_limits(&state.limits);
+    let router = app(state, None);
+    tokio::spawn(drawline_server::transport::serve(
+        listener,
+        router,
+        transport,
+        std::future::pending(),
+    ));
     TestApp {
         base: format!("http://{addr}"),
         store,

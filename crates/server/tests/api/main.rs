@@ -23,3 +23,4 @@ mod store;
 mod supervisor;
 mod sync;
 mod sync_process;
+mod transport;
