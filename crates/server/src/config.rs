@@ -144,6 +144,9 @@ settings! {
         /// Flag collections that reached the lab more than this many minutes after the draw.
         late_sync_minutes: u32 = 240 as DEFAULT_LATE_SYNC_MINUTES,
             env "DRAWLINE_LATE_SYNC_MINUTES";
+        /// Ask a tablet to rotate its device token once the token is older than this many days.
+        device_token_max_age_days: u32 = 30 as DEFAULT_DEVICE_TOKEN_MAX_AGE_DAYS,
+            env "DRAWLINE_DEVICE_TOKEN_MAX_AGE_DAYS";
     }
 }
 

@@ -61,6 +61,7 @@ fn minutes(m: u32) -> chrono::Duration {
 fn limits(settings: &Settings) -> crate::Limits {
     crate::Limits {
         min_pin_length: settings.min_pin_length as usize,
+        device_token_max_age_days: settings.device_token_max_age_days,
     }
 }
 

@@ -20,6 +20,7 @@ impl From<AccountError> for AppError {
             AccountError::InvalidName(m) => AppError::unprocessable("invalid_name", m),
             AccountError::Pin(p) => AppError::unprocessable("invalid_pin", p.to_string()),
             AccountError::Store(s) => AppError::Storage(s),
+            AccountError::UnknownUser(name) => AppError::NotFound(format!("no user {name}")),
         }
     }
 }

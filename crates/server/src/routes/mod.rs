@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod collections;
+pub mod device_token;
 pub mod devices;
 pub mod enroll;
 pub mod fhir;
@@ -11,6 +12,7 @@ pub mod sessions;
 pub mod static_files;
 pub mod supervisor;
 pub mod sync;
+pub mod users;
 pub mod worklist;
 
 use std::sync::Arc;
@@ -85,6 +87,13 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervisor::add_note))
         .routes(routes!(supervisor::resolve))
         .routes(routes!(supervisor::recollect))
+        .routes(routes!(users::list))
+        .routes(routes!(users::deactivate))
+        .routes(routes!(users::activate))
+        .routes(routes!(users::reset_pin))
+        .routes(routes!(users::end_sessions))
+        .routes(routes!(users::change_own_pin))
+        .routes(routes!(device_token::rotate))
         .split_for_parts()
 }
 

@@ -12,6 +12,7 @@ mod export;
 mod fuzz;
 mod health;
 mod identification;
+mod life_cycle;
 mod orders;
 mod router;
 mod serial_orders;
