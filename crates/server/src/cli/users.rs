@@ -1,5 +1,4 @@
-//! `drawline users`: add people with a hashed PIN, list them, deactivate and reactivate them, reset
-//! their PINs and end their sessions.
+//! `drawline users`: add and list people, deactivate and reactivate them, reset PINs, end sessions.
 
 use std::io::BufRead;
 

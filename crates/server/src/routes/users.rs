@@ -1,5 +1,4 @@
-//! People's life cycle: supervisors list people, deactivate and reactivate them, reset their PINs
-//! and end their sessions; anyone signed in changes their own PIN.
+//! People's life cycle: supervisors deactivate, reactivate, reset PINs, end sessions; anyone signed in changes their own PIN.
 
 use axum::extract::State;
 use axum::http::StatusCode;
