@@ -1,8 +1,9 @@
 //! The sync loop without the browser, so it is tested natively with a fake lab.
 //!
-//! It pushes the outbox batch by batch (settling, quarantining, splitting a refused batch down
-//! to the one bad record), pulls the worklist and the site, backs off after failures, and runs
-//! one sync at a time. [`super::runner`] connects it to Leptos and the browser; the tests drive
+//! It pushes the outbox batch by batch with the device token (settling, quarantining, splitting a
+//! refused batch down to the one bad record), pulls the worklist and the site with the signed-in
+//! person's session (patient data never goes to the bare device token), rotates the device token
+//! when the lab asks, backs off after failures, and runs one sync at a time. [`super::runner`] connects it to Leptos and the browser; the tests drive
 //! it with a memory store and a scripted transport.
 
 use std::cell::RefCell;
@@ -10,12 +11,13 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use chrono::{DateTime, FixedOffset};
-use drawline_domain::api::{EnrollResponse, PullQuery, SiteVersion, MAX_PUSH_RECORDS};
+use drawline_domain::api::{EnrollResponse, Heartbeat, PullQuery, SiteVersion, MAX_PUSH_RECORDS};
 
 use super::pull::{self, OrderNotice, NOTICES};
 use super::push::{self, Failure, Settlement};
+use super::rotation::{self, Rotated};
 use super::transport::Transport;
-use crate::storage::keys::{TypedRecords, PULL_CURSOR, SITE, SITE_HASH, WORKLIST};
+use crate::storage::keys::{TypedRecords, DEVICE, PULL_CURSOR, SESSION, SITE, SITE_HASH, WORKLIST};
 use crate::storage::{Attention, DraftStore, OutboxItem, StorageError};
 use crate::workflow;
 
@@ -68,6 +70,22 @@ pub trait Host {
     fn synced(&self);
     /// Something was written to the store: lists and counts should read it again.
     fn stored(&self);
+    /// The device's token was rotated: this enrollment (already stored) is the one to use now.
+    fn set_device(&self, device: EnrollResponse);
+    /// The lab ended the session with this token (its removal is already stored): the person is
+    /// signed out on the tablet.
+    fn signed_out(&self, token: &str);
+}
+
+/// How a pull went, when the lab answered.
+enum Pulled {
+    /// The worklist is up to date; the lab asked for a new device token.
+    Done {
+        /// `rotate_token` of any page.
+        rotate: bool,
+    },
+    /// The lab no longer takes the session (ended, expired, the person deactivated).
+    SessionEnded,
 }
 
 #[derive(Default)]
@@ -213,10 +231,86 @@ impl<T: Transport> Engine<T> {
             ));
         }
         let store = self.host.store().await.map_err(sync_failure)?;
+        // The outbox goes out with the device token, whether anyone is signed in or not.
         self.push_all(&store, &device.token).await?;
-        self.pull_all(&store, &device.token, device.device_id)
-            .await?;
+        let session = store.read(SESSION).await.map_err(sync_failure)?;
+        let rotate = match pull::pull_token(session.as_ref(), self.host.now()) {
+            Some(token) => match self.pull_all(&store, token, device.device_id).await? {
+                Pulled::Done { rotate } => rotate,
+                Pulled::SessionEnded => {
+                    self.sign_out(&store, token).await?;
+                    self.beat(&store, &device.token).await?;
+                    false
+                }
+            },
+            // Nobody signed in: no patient data comes down, but the lab still hears the tablet.
+            None => {
+                self.beat(&store, &device.token).await?;
+                false
+            }
+        };
+        if rotate {
+            self.rotate(&store, &device).await?;
+        }
         Ok(())
+    }
+
+    /// Signs out on the tablet after the lab ended the session with `token`: only the session is
+    /// removed, every draft and outbox record stays. A newer sign-in meanwhile is left alone.
+    async fn sign_out(&self, store: &Rc<dyn DraftStore>, token: &str) -> Result<(), Failure> {
+        let stored = store.read(SESSION).await.map_err(sync_failure)?;
+        if stored.as_ref().is_some_and(|s| s.token == token) {
+            store.remove(SESSION).await.map_err(sync_failure)?;
+        }
+        self.host.signed_out(token);
+        self.host.stored();
+        Ok(())
+    }
+
+    /// Tells the lab what the tablet still holds unsynced, when no pull carries it.
+    async fn beat(&self, store: &Rc<dyn DraftStore>, token: &str) -> Result<(), Failure> {
+        let outbox = store.list_outbox().await.map_err(sync_failure)?;
+        let now = self.host.now();
+        let (queue_length, oldest) = push::queue_stats(&outbox, now);
+        let beat = Heartbeat {
+            device_clock: Some(now),
+            queue_length,
+            oldest_unsynced_seconds: oldest,
+            last_error: self.last_error(),
+        };
+        self.transport
+            .heartbeat(token, &beat)
+            .await
+            .map_err(|e| Failure::of(&e))
+    }
+
+    /// Trades the device token for a new one: stored first, then used at once (a heartbeat), so
+    /// the lab retires the old one. A lost or unusable answer keeps the old token, which still
+    /// works; the next pull asks again.
+    async fn rotate(
+        &self,
+        store: &Rc<dyn DraftStore>,
+        device: &EnrollResponse,
+    ) -> Result<(), Failure> {
+        let answer = match self.transport.rotate(&device.token).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                return match Failure::of(&e) {
+                    Failure::Reenroll(why) => Err(Failure::Reenroll(why)),
+                    _ => Ok(()),
+                }
+            }
+        };
+        let Rotated::Replace(new) = rotation::accept(device, answer) else {
+            return Ok(());
+        };
+        store.write(DEVICE, &new).await.map_err(sync_failure)?;
+        self.host.set_device(new.clone());
+        match self.beat(store, &new.token).await {
+            // The new token is stored: if it cannot be used now, the next push uses it.
+            Err(Failure::Reenroll(why)) => Err(Failure::Reenroll(why)),
+            _ => Ok(()),
+        }
     }
 
     async fn push_all(&self, store: &Rc<dyn DraftStore>, token: &str) -> Result<(), Failure> {
@@ -314,8 +408,9 @@ impl<T: Transport> Engine<T> {
         store: &Rc<dyn DraftStore>,
         token: &str,
         device_id: uuid::Uuid,
-    ) -> Result<(), Failure> {
+    ) -> Result<Pulled, Failure> {
         self.host.phase(Phase::Pulling);
+        let mut rotate = false;
         // A bounded number of pages: a server that always says "more" cannot spin the tablet.
         for _ in 0..100 {
             let cursor = store.read(PULL_CURSOR).await.map_err(sync_failure)?;
@@ -331,11 +426,12 @@ impl<T: Transport> Engine<T> {
                 last_error: self.last_error(),
                 limit: None,
             };
-            let response = self
-                .transport
-                .pull(token, &query)
-                .await
-                .map_err(|e| Failure::of(&e))?;
+            let response = match self.transport.pull(token, &query).await {
+                Ok(response) => response,
+                Err(e) if pull::session_ended(&e) => return Ok(Pulled::SessionEnded),
+                Err(e) => return Err(Failure::of(&e)),
+            };
+            rotate |= response.rotate_token;
             let held = held_orders(store).await.map_err(sync_failure)?;
             let stored = store.read(WORKLIST).await.map_err(sync_failure)?;
             let (worklist, notices) = pull::apply(stored.as_ref(), &response, &held, device_id);
@@ -359,7 +455,7 @@ impl<T: Transport> Engine<T> {
                 break;
             }
         }
-        Ok(())
+        Ok(Pulled::Done { rotate })
     }
 
     async fn refresh_site(

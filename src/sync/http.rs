@@ -3,8 +3,8 @@
 //! `fetch` with a timeout, JSON in and out, the server's problem message on errors.
 
 use drawline_domain::api::{
-    EnrollRequest, EnrollResponse, Health, PullQuery, PullResponse, PushRequest, PushResponse,
-    SessionResponse, SignInRequest, API_PREFIX,
+    EnrollRequest, EnrollResponse, Health, Heartbeat, PullQuery, PullResponse, PushRequest,
+    PushResponse, SessionResponse, SignInRequest, API_PREFIX,
 };
 use drawline_domain::SiteConfig;
 use wasm_bindgen::{JsCast, JsValue};
@@ -82,7 +82,9 @@ async fn call<T: serde::de::DeserializeOwned>(
             message,
         });
     }
-    serde_json::from_str(&text).map_err(|e| SyncError::Protocol(e.to_string()))
+    // A 204 has no body: it reads as JSON `null`, i.e. `()`.
+    let text = if text.is_empty() { "null" } else { &text };
+    serde_json::from_str(text).map_err(|e| SyncError::Protocol(e.to_string()))
 }
 
 /// The wait a 429 or 503 answer asks for: its `Retry-After` in whole seconds (the lab never
@@ -199,6 +201,14 @@ impl Transport for Http {
 
     async fn site(&self, token: &str) -> Result<SiteConfig, SyncError> {
         get_json_auth("/site", token).await
+    }
+
+    async fn heartbeat(&self, token: &str, beat: &Heartbeat) -> Result<(), SyncError> {
+        post_json("/heartbeat", Some(token), beat).await
+    }
+
+    async fn rotate(&self, token: &str) -> Result<EnrollResponse, SyncError> {
+        call("POST", "/devices/current/token", Some(token), None).await
     }
 }
 

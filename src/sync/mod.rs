@@ -5,6 +5,7 @@ pub mod error;
 pub mod http;
 pub mod pull;
 pub mod push;
+pub mod rotation;
 pub mod runner;
 pub mod supervisor;
 pub mod transport;

@@ -5,11 +5,28 @@
 
 use std::collections::HashSet;
 
-use drawline_domain::api::{OrderStatus, PullResponse, Worklist, WorklistOrder};
+use chrono::{DateTime, FixedOffset};
+use drawline_domain::api::{OrderStatus, PullResponse, SessionResponse, Worklist, WorklistOrder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::error::SyncError;
 use crate::storage::keys::WorklistKey;
+
+/// The token a pull goes with: the live session's. Patient data goes only to a person signed in
+/// on the tablet, so with nobody signed in, or a session past its end on the tablet's clock, there
+/// is no pull at all (and nothing to warn about: pushing goes on with the device token).
+pub fn pull_token(session: Option<&SessionResponse>, now: DateTime<FixedOffset>) -> Option<&str> {
+    session
+        .filter(|s| s.expires_at > now)
+        .map(|s| s.token.as_str())
+}
+
+/// Whether a failed pull means the session is over (ended, expired, the person deactivated or
+/// their PIN reset): the tablet then signs out, keeping every draft and outbox record.
+pub fn session_ended(error: &SyncError) -> bool {
+    matches!(error, SyncError::Server { status: 401, .. })
+}
 
 /// Worklist store record of the order notices (cancelled, left the round) not yet acknowledged.
 pub const NOTICES: WorklistKey<Vec<OrderNotice>> = WorklistKey::new("notices");
@@ -277,6 +294,7 @@ mod tests {
                 catalog_hash: "c".into(),
                 order_of_draw_hash: "o".into(),
             },
+            rotate_token: false,
         }
     }
 
@@ -387,5 +405,42 @@ mod tests {
         let all = merge_notices(n1.clone(), n1);
         assert_eq!(all.len(), 1);
         assert!(n2.is_empty(), "an order already gone raises nothing new");
+    }
+
+    fn session(expires_at: &str) -> SessionResponse {
+        SessionResponse {
+            token: "dls_live".into(),
+            expires_at: DateTime::parse_from_rfc3339(expires_at).unwrap().to_utc(),
+            user: drawline_domain::api::UserView {
+                id: Uuid::nil(),
+                username: "amara".into(),
+                display_name: "Amara Okafor".into(),
+                role: drawline_domain::api::Role::Collector,
+            },
+        }
+    }
+
+    #[test]
+    fn a_pull_goes_only_with_a_session_that_has_not_ended_on_the_tablets_clock() {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T08:00:00+01:00").unwrap();
+        let live = session("2026-11-23T19:00:00+01:00");
+        assert_eq!(pull_token(Some(&live), now), Some("dls_live"));
+        assert_eq!(
+            pull_token(Some(&session("2026-11-23T07:00:00Z")), now),
+            None
+        );
+        assert_eq!(pull_token(None, now), None);
+    }
+
+    #[test]
+    fn only_a_401_on_the_pull_ends_the_session() {
+        let server = |status| SyncError::Server {
+            status,
+            message: String::new(),
+        };
+        assert!(session_ended(&server(401)));
+        for other in [server(403), server(500), SyncError::Offline] {
+            assert!(!session_ended(&other), "{other:?}");
+        }
     }
 }

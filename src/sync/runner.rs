@@ -1,7 +1,8 @@
 //! Runs sync in the browser: the [`Engine`] on IndexedDB and `fetch`, its state in signals.
 //!
 //! Sync starts when the enrollment is read, when the connection returns, after a finalize, on a
-//! timer while records wait, and on "Sync now"; "Prepare for round" runs one and reports.
+//! timer while records wait, and on "Sync now"; "Prepare for round" runs one and reports. The
+//! worklist comes down only while someone is signed in; the outbox goes up regardless.
 
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -113,6 +114,23 @@ impl Host for BrowserHost {
 
     fn stored(&self) {
         self.0.revision.bump();
+    }
+
+    fn set_device(&self, device: EnrollResponse) {
+        self.0.auth.device.set(Some(device));
+    }
+
+    fn signed_out(&self, token: &str) {
+        let auth = self.0.auth;
+        if auth
+            .session
+            .get_untracked()
+            .is_some_and(|s| s.token == token)
+        {
+            crate::storage::boot_hints::update(|h| h.signed_in = false);
+            // The screens that need a person send to the sign-in screen; drafts stay.
+            auth.session.set(None);
+        }
     }
 }
 

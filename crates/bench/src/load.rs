@@ -78,6 +78,13 @@ pub async fn measure(devices: usize, rounds: usize, batch: usize) -> Result<Load
     let demo = launch::enroll(&http, &server.base, &server.enrollment_code).await?;
     let worklist = Lab::new(&server.base).worklist(&demo).await?;
     let tokens = enroll_devices(&server, &http, devices).await?;
+    // Pulls carry patient data: each device pulls as a collector signed in on it, and pushes with
+    // its device token.
+    let lab = Lab::new(&server.base);
+    let mut sessions = Vec::with_capacity(devices);
+    for token in &tokens {
+        sessions.push(lab.reader(token).await?);
+    }
     let total = devices * rounds * batch;
     // Bodies are built before the clock starts: the load measures the server, not the client.
     // One device's records at a time, so only the serialised bodies stay in memory.
@@ -94,7 +101,7 @@ pub async fn measure(devices: usize, rounds: usize, batch: usize) -> Result<Load
     let base = Arc::new(server.base.clone());
     let started = Instant::now();
     let mut set = JoinSet::new();
-    for (token, mine) in tokens.iter().cloned().zip(bodies) {
+    for ((token, session), mine) in tokens.iter().cloned().zip(sessions).zip(bodies) {
         let (http, base) = (http.clone(), base.clone());
         set.spawn(async move {
             let mut push_ms = Vec::new();
@@ -123,7 +130,7 @@ pub async fn measure(devices: usize, rounds: usize, batch: usize) -> Result<Load
                 }
                 let req = http
                     .get(format!("{base}/api/v1/sync/pull"))
-                    .bearer_auth(&token)
+                    .bearer_auth(&session)
                     .query(&q);
                 let text = timed(req, t, &mut pull_ms, "pull").await?;
                 let v: Value = serde_json::from_str(&text)?;

@@ -14,6 +14,9 @@ use drawline_domain::{
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+/// The demo site's collector and PIN, as `drawline serve --demo` seeds them.
+pub const DEMO_COLLECTOR: (&str, &str) = ("amara", "1234");
+
 /// A client of one server's `/api/v1`.
 pub struct Lab {
     base: String,
@@ -174,14 +177,22 @@ impl Lab {
             .unwrap_or_default())
     }
 
-    /// Every collection the device sent (device token), as the lab holds them.
-    pub async fn collections(&self, token: &str) -> Result<Vec<CollectionSummary>> {
-        self.get("/collections", token).await
+    /// A session of the demo collector `amara` on the device whose token is given: the lab gives
+    /// patient data (worklist, collections) only to a person signed in on the device.
+    pub async fn reader(&self, device_token: &str) -> Result<String> {
+        self.sign_in(device_token, DEMO_COLLECTOR.0, DEMO_COLLECTOR.1)
+            .await
     }
 
-    /// Every received version of one collection.
+    /// Every collection the device sent (given its device token), as the lab holds them.
+    pub async fn collections(&self, token: &str) -> Result<Vec<CollectionSummary>> {
+        self.get("/collections", &self.reader(token).await?).await
+    }
+
+    /// Every received version of one collection (given the device token of the device that sent it).
     pub async fn versions(&self, token: &str, id: Uuid) -> Result<Vec<CollectionVersionView>> {
-        self.get(&format!("/collections/{id}"), token).await
+        let session = self.reader(token).await?;
+        self.get(&format!("/collections/{id}"), &session).await
     }
 
     /// Imports lab orders as CSV (a supervisor's token) into `round`; answers the import report.
@@ -208,9 +219,9 @@ impl Lab {
             .await
     }
 
-    /// The device's worklist.
+    /// The device's worklist (given its device token).
     pub async fn worklist(&self, token: &str) -> Result<Worklist> {
-        self.get("/worklist", token).await
+        self.get("/worklist", &self.reader(token).await?).await
     }
 
     /// Everything the lab holds about one collection, as a supervisor reads it.

@@ -422,3 +422,44 @@ async fn a_revoked_tablet_stops_syncing_asks_to_be_enrolled_again_and_keeps_its_
     );
     browser.close().await
 }
+
+#[tokio::test]
+#[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
+async fn with_nobody_signed_in_the_tablet_still_sends_its_outbox_and_pulls_no_patient_data(
+) -> Result<()> {
+    let t = proxied_tablet_with(3).await?;
+    t.browser.click("sign-out").await?;
+    t.browser.wait_for_path(|p| p == "/sign-in").await?;
+    // A fresh start with nobody signed in: from here on no pull may leave the tablet.
+    t.browser
+        .client
+        .goto(&format!("{}/sign-in", t.proxy.base))
+        .await?;
+    t.browser.wait_for_path(|p| p == "/sign-in").await?;
+    let pulls = t.proxy.stats().pulls;
+    flow::inject_outbox(&t.browser, t.records.clone()).await?;
+    // Sync starts by itself when the app starts; nobody can press "Sync now".
+    t.browser
+        .client
+        .goto(&format!("{}/sign-in", t.proxy.base))
+        .await?;
+    let deadline = Instant::now() + SYNC_PATIENCE;
+    loop {
+        let [_, outbox, _] = flow::store_keys(&t.browser).await?;
+        if outbox.is_empty() {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("{} still in the outbox with nobody signed in", outbox.len());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_lab_holds_exactly(&t.lab, &t.token, &t.expected).await?;
+    let stats = t.proxy.stats();
+    ensure!(stats.pushes > 0, "{stats:?}");
+    ensure!(
+        stats.pulls == pulls,
+        "a pull left the tablet with nobody signed in: {stats:?}"
+    );
+    t.browser.close().await
+}

@@ -22,6 +22,9 @@ pub enum AccountError {
     /// Every PIN worker stayed busy: try again shortly.
     #[error(transparent)]
     Busy(#[from] Busy),
+    /// No person has this sign-in name.
+    #[error("no user {0}")]
+    UnknownUser(String),
 }
 
 /// Longest device, user or round name accepted.
@@ -173,4 +176,130 @@ pub async fn unlock_user(
         )
         .await?;
     Ok(Some((user, cleared)))
+}
+
+/// The person with this sign-in name, active or not.
+pub async fn find_user(store: &dyn Store, username: &str) -> Result<UserView, AccountError> {
+    store
+        .user_by_username(username.trim())
+        .await?
+        .ok_or_else(|| AccountError::UnknownUser(username.trim().to_owned()))
+}
+
+/// Whether someone with role `actor` may deactivate, reactivate, reset the PIN of or end the
+/// sessions of someone with role `target`: a supervisor manages collectors; only an admin manages
+/// supervisors and admins, so a supervisor's stolen session cannot take over another supervisor.
+pub fn may_manage(actor: Role, target: Role) -> bool {
+    actor == Role::Admin || (actor >= Role::Supervisor && target == Role::Collector)
+}
+
+/// Writes one audit entry about a person: their user name and how many sessions ended, never a PIN.
+async fn audit_user(
+    store: &dyn Store,
+    actor: &str,
+    action: &str,
+    user: &UserView,
+    sessions_ended: u32,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
+    store
+        .audit(
+            AuditEntry {
+                actor: actor.to_owned(),
+                action: action.to_owned(),
+                subject: Some(format!("user:{}", user.id)),
+                detail: Some(
+                    serde_json::json!({
+                        "username": user.username,
+                        "sessions_ended": sessions_ended,
+                    })
+                    .to_string(),
+                ),
+            },
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Stops a person from signing in and ends every session of theirs at once (`active: false`),
+/// or lets them sign in again (`active: true`; their ended sessions stay ended). Answers the
+/// sessions ended.
+pub async fn set_active(
+    store: &dyn Store,
+    user: &UserView,
+    active: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<u32, AccountError> {
+    let ended = store.set_user_active(user.id, active, now).await?;
+    let action = if active {
+        "user.activated"
+    } else {
+        "user.deactivated"
+    };
+    audit_user(store, actor, action, user, ended, now).await?;
+    Ok(ended)
+}
+
+/// Gives a person a new PIN chosen for them and ends every session of theirs. Answers the
+/// sessions ended.
+pub async fn reset_pin(
+    store: &dyn Store,
+    user: &UserView,
+    pins: &PinPool,
+    pin: &str,
+    min_pin_length: usize,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<u32, AccountError> {
+    let hash = hash_new_pin(pins, pin, min_pin_length).await?;
+    let ended = store.set_user_pin(user.id, &hash, None, now).await?;
+    audit_user(store, actor, "user.pin_reset", user, ended, now).await?;
+    Ok(ended)
+}
+
+/// A signed-in person's own new PIN (the old one already checked); every other session of theirs
+/// ends, the one whose token hash is `keep` goes on. Answers the sessions ended.
+pub async fn change_own_pin(
+    store: &dyn Store,
+    user: &UserView,
+    pins: &PinPool,
+    new_pin: &str,
+    min_pin_length: usize,
+    keep: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<u32, AccountError> {
+    let hash = hash_new_pin(pins, new_pin, min_pin_length).await?;
+    let ended = store.set_user_pin(user.id, &hash, Some(keep), now).await?;
+    audit_user(store, actor, "user.pin_changed", user, ended, now).await?;
+    Ok(ended)
+}
+
+/// Ends every live session of a person, on every device. Answers how many.
+pub async fn end_sessions(
+    store: &dyn Store,
+    user: &UserView,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<u32, AccountError> {
+    let ended = store.end_user_sessions(user.id, now).await?;
+    audit_user(store, actor, "user.sessions_ended", user, ended, now).await?;
+    Ok(ended)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_supervisor_manages_collectors_and_only_an_admin_manages_supervisors() {
+        assert!(may_manage(Role::Supervisor, Role::Collector));
+        assert!(!may_manage(Role::Supervisor, Role::Supervisor));
+        assert!(!may_manage(Role::Supervisor, Role::Admin));
+        assert!(may_manage(Role::Admin, Role::Supervisor));
+        assert!(may_manage(Role::Admin, Role::Admin));
+        assert!(!may_manage(Role::Collector, Role::Collector));
+    }
 }

@@ -188,6 +188,9 @@ settings! {
         /// Seconds a client has, after its headers, to send the whole body (else 408).
         body_read_timeout_seconds: u32 = 20 as DEFAULT_BODY_READ_TIMEOUT_SECONDS,
             env "DRAWLINE_BODY_READ_TIMEOUT_SECONDS";
+        /// Ask a tablet to rotate its device token once the token is older than this many days.
+        device_token_max_age_days: u32 = 30 as DEFAULT_DEVICE_TOKEN_MAX_AGE_DAYS,
+            env "DRAWLINE_DEVICE_TOKEN_MAX_AGE_DAYS";
     }
 }
 

@@ -37,6 +37,10 @@ pub struct Limits {
     pub header_read_timeout: std::time::Duration,
     /// Time a client has, once its headers arrived, to send the whole body (else 408).
     pub body_read_timeout: std::time::Duration,
+    /// A device token older than this many days is due for rotation: pulls tell the tablet to
+    /// get a new one. The old token is never refused for its age (a tablet must never be locked
+    /// out with unsynced work); revoking a device is how a token is stopped.
+    pub device_token_max_age_days: u32,
 }
 
 impl Default for Limits {
@@ -68,6 +72,7 @@ impl Default for Limits {
             body_read_timeout: std::time::Duration::from_secs(u64::from(
                 crate::config::DEFAULT_BODY_READ_TIMEOUT_SECONDS,
             )),
+            device_token_max_age_days: crate::config::DEFAULT_DEVICE_TOKEN_MAX_AGE_DAYS,
         }
     }
 }

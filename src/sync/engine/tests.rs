@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use drawline_domain::api::{
-    EnrollResponse, PullQuery, PullResponse, PushRequest, PushResponse, PushResult, Receipt,
-    RecordOutcome, SiteVersion, Worklist, WorklistOrder,
+    EnrollResponse, Heartbeat, PullQuery, PullResponse, PushRequest, PushResponse, PushResult,
+    Receipt, RecordOutcome, Role, SessionResponse, SiteVersion, UserView, Worklist, WorklistOrder,
 };
 use drawline_domain::{
     Device, DeviceTime, NotCollectedReason, Order, OrderId, Patient, PatientId, PatientIdentity,
@@ -18,6 +18,7 @@ use futures::FutureExt;
 use uuid::Uuid;
 
 use super::{Engine, Host, Phase};
+use crate::storage::keys::{TypedRecords, DEVICE, SESSION};
 use crate::storage::{DraftStore, MemoryStore, OutboxItem, StorageError};
 use crate::sync::push::{retry_delay_ms, RECHECK_MS};
 use crate::sync::transport::Transport;
@@ -35,21 +36,48 @@ struct Log {
     attention: Cell<usize>,
     error: RefCell<Option<String>>,
     synced: Cell<u32>,
+    /// Session tokens the loop signed out.
+    signed_out: RefCell<Vec<String>>,
 }
 
 struct FakeHost {
     store: Rc<MemoryStore>,
     log: Log,
+    device: RefCell<EnrollResponse>,
+}
+
+/// The tablet's enrollment before any rotation.
+fn enrollment() -> EnrollResponse {
+    EnrollResponse {
+        device_id: Uuid::nil(),
+        device_name: "Ward 5 tablet".into(),
+        token: "dld_device-token".into(),
+    }
+}
+
+/// A session of `amara` that ends at `expires_at`.
+fn session(expires_at: &str) -> SessionResponse {
+    SessionResponse {
+        token: "dls_session".into(),
+        expires_at: DateTime::parse_from_rfc3339(expires_at).unwrap().to_utc(),
+        user: UserView {
+            id: Uuid::nil(),
+            username: "amara".into(),
+            display_name: "Amara Okafor".into(),
+            role: Role::Collector,
+        },
+    }
+}
+
+/// A session that lasts the whole shift around [`clock`].
+fn live_session() -> SessionResponse {
+    session("2026-11-23T19:00:00+01:00")
 }
 
 #[async_trait::async_trait(?Send)]
 impl Host for FakeHost {
     fn device(&self) -> Option<EnrollResponse> {
-        Some(EnrollResponse {
-            device_id: Uuid::nil(),
-            device_name: "Ward 5 tablet".into(),
-            token: "device-token".into(),
-        })
+        Some(self.device.borrow().clone())
     }
     fn online(&self) -> bool {
         true
@@ -78,33 +106,53 @@ impl Host for FakeHost {
         self.log.synced.set(self.log.synced.get() + 1);
     }
     fn stored(&self) {}
+    fn set_device(&self, device: EnrollResponse) {
+        *self.device.borrow_mut() = device;
+    }
+    fn signed_out(&self, token: &str) {
+        self.log.signed_out.borrow_mut().push(token.to_owned());
+    }
 }
 
 type PushScript = Box<dyn Fn(&PushRequest) -> Result<PushResponse, SyncError>>;
 
 /// A lab that answers pushes by script and every pull with nothing new.
+#[derive(Default)]
 struct FakeLab {
-    answer: PushScript,
+    answer: Option<PushScript>,
     /// The collection ids of each push, in order.
     pushes: RefCell<Vec<Vec<Uuid>>>,
     pulls: Cell<u32>,
     /// Called during each push, e.g. to trigger sync meanwhile.
     during_push: RefCell<Option<Box<dyn Fn()>>>,
+    /// The token of every call, in order: `push <token>`, `pull <token>`, and so on.
+    calls: RefCell<Vec<String>>,
+    /// Pulls answer this failure instead of a page.
+    pull_fails: RefCell<Option<SyncError>>,
+    /// Pulls ask for a new device token.
+    rotate_asked: Cell<bool>,
+    /// The answer to a rotation: a new token, or a failure.
+    rotation: RefCell<Option<Result<EnrollResponse, SyncError>>>,
 }
 
 #[async_trait::async_trait(?Send)]
 impl Transport for Rc<FakeLab> {
-    async fn push(&self, _: &str, request: &PushRequest) -> Result<PushResponse, SyncError> {
+    async fn push(&self, token: &str, request: &PushRequest) -> Result<PushResponse, SyncError> {
+        self.calls.borrow_mut().push(format!("push {token}"));
         self.pushes
             .borrow_mut()
             .push(request.records.iter().map(|r| r.id).collect());
         if let Some(hook) = self.during_push.borrow().as_ref() {
             hook();
         }
-        (self.answer)(request)
+        (self.answer.as_ref().expect("a push answer"))(request)
     }
 
-    async fn pull(&self, _: &str, query: &PullQuery) -> Result<PullResponse, SyncError> {
+    async fn pull(&self, token: &str, query: &PullQuery) -> Result<PullResponse, SyncError> {
+        self.calls.borrow_mut().push(format!("pull {token}"));
+        if let Some(e) = self.pull_fails.borrow().clone() {
+            return Err(e);
+        }
         self.pulls.set(self.pulls.get() + 1);
         Ok(PullResponse {
             server_time: Utc::now(),
@@ -115,11 +163,22 @@ impl Transport for Rc<FakeLab> {
             patients: vec![],
             orders: vec![],
             site: SiteVersion::of(&SiteConfig::default_site()),
+            rotate_token: self.rotate_asked.get(),
         })
     }
 
     async fn site(&self, _: &str) -> Result<SiteConfig, SyncError> {
         Ok(SiteConfig::default_site())
+    }
+
+    async fn heartbeat(&self, token: &str, _: &Heartbeat) -> Result<(), SyncError> {
+        self.calls.borrow_mut().push(format!("heartbeat {token}"));
+        Ok(())
+    }
+
+    async fn rotate(&self, token: &str) -> Result<EnrollResponse, SyncError> {
+        self.calls.borrow_mut().push(format!("rotate {token}"));
+        self.rotation.borrow().clone().expect("a rotation answer")
     }
 }
 
@@ -238,18 +297,20 @@ struct Rig {
     ids: Vec<Uuid>,
 }
 
+/// A signed-in tablet with `waiting` records in its outbox, and a lab answering pushes so.
 fn rig(waiting: usize, answer: PushScript) -> Rig {
     let store = Rc::new(MemoryStore::new());
     let ids = block_on(finalized(&store, waiting));
+    block_on(store.write(DEVICE, &enrollment())).unwrap();
+    block_on(store.write(SESSION, &live_session())).unwrap();
     let host = Rc::new(FakeHost {
         store,
         log: Log::default(),
+        device: RefCell::new(enrollment()),
     });
     let lab = Rc::new(FakeLab {
-        answer,
-        pushes: RefCell::default(),
-        pulls: Cell::new(0),
-        during_push: RefCell::default(),
+        answer: Some(answer),
+        ..FakeLab::default()
     });
     let engine = Rc::new(Engine::new(host.clone(), lab.clone()));
     Rig {
@@ -272,6 +333,22 @@ impl Rig {
     fn last_phase(&self) -> Phase {
         self.host.log.phases.borrow().last().cloned().unwrap()
     }
+
+    fn calls(&self) -> Vec<String> {
+        self.lab.calls.borrow().clone()
+    }
+
+    fn stored_session(&self) -> Option<SessionResponse> {
+        block_on(self.host.store.read(SESSION)).unwrap()
+    }
+
+    fn stored_device(&self) -> EnrollResponse {
+        block_on(self.host.store.read(DEVICE)).unwrap().unwrap()
+    }
+}
+
+fn accept_all() -> PushScript {
+    Box::new(|q| Ok(answer_each(q, |_| RecordOutcome::Accepted)))
 }
 
 #[test]
@@ -295,7 +372,7 @@ fn a_conflict_is_quarantined_while_the_rest_of_the_batch_syncs() {
     let r = rig(3, Box::new(|_| unreachable!()));
     let refused = r.ids[1];
     let lab = Rc::new(FakeLab {
-        answer: Box::new(move |q| {
+        answer: Some(Box::new(move |q| {
             Ok(answer_each(q, |id| {
                 if id == refused {
                     RecordOutcome::Conflict
@@ -303,10 +380,8 @@ fn a_conflict_is_quarantined_while_the_rest_of_the_batch_syncs() {
                     RecordOutcome::Accepted
                 }
             }))
-        }),
-        pushes: RefCell::default(),
-        pulls: Cell::new(0),
-        during_push: RefCell::default(),
+        })),
+        ..FakeLab::default()
     });
     let engine = Engine::new(r.host.clone(), lab.clone());
     assert_eq!(block_on(engine.run()), Some(Some(RECHECK_MS)));
@@ -394,4 +469,141 @@ fn a_trigger_during_a_run_causes_exactly_one_more_run() {
     assert_eq!(r.lab.pulls.get(), 2, "one run, then exactly one more");
     assert!(!r.engine.running());
     assert_eq!(r.host.log.synced.get(), 1);
+}
+
+#[test]
+fn the_push_goes_with_the_device_token_and_the_pull_with_the_session() {
+    let r = rig(1, accept_all());
+    assert_eq!(block_on(r.engine.run()), Some(Some(RECHECK_MS)));
+    assert_eq!(r.calls(), ["push dld_device-token", "pull dls_session"]);
+}
+
+#[test]
+fn with_nobody_signed_in_the_outbox_still_goes_and_the_pull_is_skipped_without_an_error() {
+    let r = rig(2, accept_all());
+    block_on(r.host.store.remove(SESSION)).unwrap();
+    assert_eq!(block_on(r.engine.run()), Some(Some(RECHECK_MS)));
+    assert_eq!(
+        r.calls(),
+        ["push dld_device-token", "heartbeat dld_device-token"]
+    );
+    assert!(r.outbox().is_empty());
+    assert_eq!(r.receipts(), 2);
+    assert_eq!(r.lab.pulls.get(), 0);
+    assert_eq!(*r.host.log.error.borrow(), None);
+    assert_eq!(r.last_phase(), Phase::Idle);
+}
+
+#[test]
+fn a_session_past_its_end_on_the_tablets_clock_is_not_used_for_a_pull() {
+    let r = rig(0, accept_all());
+    block_on(
+        r.host
+            .store
+            .write(SESSION, &session("2026-11-23T06:00:00Z")),
+    )
+    .unwrap();
+    assert_eq!(block_on(r.engine.run()), Some(Some(RECHECK_MS)));
+    assert_eq!(r.calls(), ["heartbeat dld_device-token"]);
+    assert_eq!(*r.host.log.error.borrow(), None);
+}
+
+#[test]
+fn a_401_on_the_pull_signs_out_on_the_tablet_and_keeps_every_draft_and_outbox_record() {
+    let r = rig(2, Box::new(|_| unreachable!()));
+    let kept = r.ids[0];
+    let lab = Rc::new(FakeLab {
+        answer: Some(Box::new(move |q| {
+            Ok(answer_each(q, |id| {
+                if id == kept {
+                    RecordOutcome::Conflict
+                } else {
+                    RecordOutcome::Accepted
+                }
+            }))
+        })),
+        pull_fails: RefCell::new(Some(status(401))),
+        ..FakeLab::default()
+    });
+    let draft = crate::storage::Draft {
+        id: "draft-1".into(),
+        step: "identify".into(),
+        saved_at: clock().to_rfc3339(),
+        data: serde_json::json!({}),
+    };
+    block_on(r.host.store.put_draft(&draft)).unwrap();
+    let engine = Engine::new(r.host.clone(), lab.clone());
+    assert_eq!(block_on(engine.run()), Some(Some(RECHECK_MS)));
+    assert!(r.stored_session().is_none(), "signed out on the tablet");
+    assert_eq!(*r.host.log.signed_out.borrow(), ["dls_session"]);
+    assert_eq!(*r.host.log.error.borrow(), None, "no error banner");
+    assert_eq!(r.outbox().len(), 1, "the quarantined record stays");
+    assert_eq!(block_on(r.host.store.count_drafts()).unwrap(), 1);
+    assert_eq!(
+        *lab.calls.borrow(),
+        [
+            "push dld_device-token",
+            "pull dls_session",
+            "heartbeat dld_device-token"
+        ]
+    );
+    // The next run pushes and beats, and pulls nothing until someone signs in again.
+    lab.calls.borrow_mut().clear();
+    block_on(engine.run());
+    assert_eq!(*lab.calls.borrow(), ["heartbeat dld_device-token"]);
+}
+
+#[test]
+fn when_the_lab_asks_the_tablet_stores_a_new_token_then_uses_it_and_sends_with_it_from_then_on() {
+    let r = rig(0, accept_all());
+    r.lab.rotate_asked.set(true);
+    let new = EnrollResponse {
+        token: "dld_new-token".into(),
+        ..enrollment()
+    };
+    *r.lab.rotation.borrow_mut() = Some(Ok(new.clone()));
+    assert_eq!(block_on(r.engine.run()), Some(Some(RECHECK_MS)));
+    assert_eq!(
+        r.calls(),
+        [
+            "pull dls_session",
+            "rotate dld_device-token",
+            "heartbeat dld_new-token"
+        ]
+    );
+    assert_eq!(r.stored_device().token, new.token);
+    assert_eq!(r.host.device.borrow().token, new.token);
+
+    r.lab.rotate_asked.set(false);
+    r.lab.calls.borrow_mut().clear();
+    block_on(finalized(&r.host.store, 1));
+    block_on(r.engine.run());
+    assert_eq!(r.calls(), ["push dld_new-token", "pull dls_session"]);
+}
+
+#[test]
+fn a_lost_rotation_answer_keeps_the_old_token_and_asks_again_at_the_next_pull() {
+    let r = rig(0, accept_all());
+    r.lab.rotate_asked.set(true);
+    *r.lab.rotation.borrow_mut() = Some(Err(SyncError::Offline));
+    assert_eq!(block_on(r.engine.run()), Some(Some(RECHECK_MS)));
+    assert_eq!(r.stored_device().token, enrollment().token);
+    assert_eq!(*r.host.log.error.borrow(), None);
+    r.lab.calls.borrow_mut().clear();
+    block_on(r.engine.run());
+    assert_eq!(r.calls(), ["pull dls_session", "rotate dld_device-token"]);
+}
+
+#[test]
+fn a_rotation_answer_for_another_device_is_never_stored() {
+    let r = rig(0, accept_all());
+    r.lab.rotate_asked.set(true);
+    *r.lab.rotation.borrow_mut() = Some(Ok(EnrollResponse {
+        device_id: Uuid::new_v4(),
+        device_name: "Someone else".into(),
+        token: "dld_theirs".into(),
+    }));
+    block_on(r.engine.run());
+    assert_eq!(r.stored_device().token, enrollment().token);
+    assert_eq!(r.host.device.borrow().token, enrollment().token);
 }

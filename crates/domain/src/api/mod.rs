@@ -4,6 +4,7 @@
 //! signed-in supervisor (or admin).
 
 mod orders;
+mod people;
 mod push;
 mod queue;
 mod review;
@@ -12,6 +13,7 @@ mod session;
 mod worklist;
 
 pub use orders::*;
+pub use people::*;
 pub use push::*;
 pub use queue::*;
 pub use review::*;

@@ -154,4 +154,8 @@ pub struct PullResponse {
     pub orders: Vec<SyncOrder>,
     /// The site configuration version.
     pub site: SiteVersion,
+    /// The device token is older than the lab allows: get a new one (`POST /devices/current/token`)
+    /// and use it from then on. Absent from older servers, so it defaults to false.
+    #[serde(default)]
+    pub rotate_token: bool,
 }

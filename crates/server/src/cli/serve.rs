@@ -88,6 +88,7 @@ fn limits(settings: &Settings) -> crate::Limits {
         max_in_flight: settings.max_in_flight as usize,
         header_read_timeout: seconds(settings.header_read_timeout_seconds),
         body_read_timeout: seconds(settings.body_read_timeout_seconds),
+        device_token_max_age_days: settings.device_token_max_age_days,
         ..crate::Limits::default()
     }
 }

@@ -1,8 +1,10 @@
-//! `drawline users`: add people with a hashed PIN, list them, and unlock one after failed sign-ins.
+//! `drawline users`: add and list people, deactivate and reactivate them, reset PINs, end sessions,
+//! and unlock one after failed sign-ins.
 
 use std::io::BufRead;
 
 use anyhow::{bail, Context};
+use chrono::Utc;
 
 use crate::accounts;
 use crate::api::Role;
@@ -23,10 +25,30 @@ pub enum UsersCommand {
         #[arg(long, default_value = "collector", value_parser = parse_role)]
         role: Role,
     },
-    /// List people and their roles.
+    /// List people, their roles, whether they may sign in and their live sessions.
     List,
     /// Forget a person's failed sign-ins on every device, so they can sign in again at once.
     Unlock {
+        /// Sign-in name.
+        username: String,
+    },
+    /// Stop a person from signing in; every session of theirs ends at once.
+    Deactivate {
+        /// Sign-in name.
+        username: String,
+    },
+    /// Let a deactivated person sign in again.
+    Activate {
+        /// Sign-in name.
+        username: String,
+    },
+    /// Give a person a new PIN (read like `users add`'s); every session of theirs ends.
+    ResetPin {
+        /// Sign-in name.
+        username: String,
+    },
+    /// End every session of a person, on every device.
+    EndSessions {
         /// Sign-in name.
         username: String,
     },
@@ -102,15 +124,48 @@ pub async fn run(common: &Common, command: UsersCommand) -> anyhow::Result<()> {
             );
         }
         UsersCommand::List => {
-            for u in store.list_users().await? {
+            for a in store.list_accounts(Utc::now()).await? {
+                let u = a.user;
+                let state = if a.active { "active" } else { "inactive" };
                 println!(
-                    "{:<36}  {:<16}  {:<10}  {}",
+                    "{:<36}  {:<16}  {:<10}  {:<8}  {:>2} sessions  {}",
                     u.id,
                     u.username,
                     u.role.as_str(),
+                    state,
+                    a.live_sessions,
                     u.display_name
                 );
             }
+        }
+        UsersCommand::Deactivate { username } => {
+            let user = accounts::find_user(store.as_ref(), &username).await?;
+            let ended =
+                accounts::set_active(store.as_ref(), &user, false, "cli", Utc::now()).await?;
+            println!("Deactivated {}; {ended} session(s) ended", user.username);
+        }
+        UsersCommand::Activate { username } => {
+            let user = accounts::find_user(store.as_ref(), &username).await?;
+            accounts::set_active(store.as_ref(), &user, true, "cli", Utc::now()).await?;
+            println!("{} may sign in again", user.username);
+        }
+        UsersCommand::ResetPin { username } => {
+            let user = accounts::find_user(store.as_ref(), &username).await?;
+            let pin = read_pin()?;
+            let min = settings.min_pin_length as usize;
+            let pins = crate::pin_pool::PinPool::for_limits(&crate::Limits::default());
+            let ended =
+                accounts::reset_pin(store.as_ref(), &user, &pins, &pin, min, "cli", Utc::now())
+                    .await?;
+            println!(
+                "New PIN set for {}; {ended} session(s) ended",
+                user.username
+            );
+        }
+        UsersCommand::EndSessions { username } => {
+            let user = accounts::find_user(store.as_ref(), &username).await?;
+            let ended = accounts::end_sessions(store.as_ref(), &user, "cli", Utc::now()).await?;
+            println!("{ended} session(s) of {} ended", user.username);
         }
     }
     Ok(())

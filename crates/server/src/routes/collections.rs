@@ -9,16 +9,13 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::api::{CollectionSummary, CollectionVersionView, Heartbeat, Receipt, Role};
-use crate::auth::Caller;
+use crate::auth::{Caller, SignedIn};
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{AppError, AppState};
 
-fn is_supervisor(caller: &Caller) -> bool {
-    caller
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role >= Role::Supervisor)
+fn is_supervisor(caller: &SignedIn) -> bool {
+    caller.user.role >= Role::Supervisor
 }
 
 /// Filter of `GET /collections`.
@@ -29,14 +26,15 @@ pub struct ListQuery {
     pub device: Option<Uuid>,
 }
 
-/// Collections sent by the calling device; a signed-in supervisor sees every device's.
+/// Collections sent by the calling device, for a person signed in on it (never the bare device
+/// token); a signed-in supervisor sees every device's.
 #[utoipa::path(get, path = "/collections", tag = "collections", params(ListQuery),
     security(("bearer" = [])),
     responses((status = 200, body = Vec<CollectionSummary>), (status = 401, body = Problem),
               (status = 403, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<CollectionSummary>>, AppError> {
     let device = if is_supervisor(&caller) {
@@ -53,14 +51,15 @@ pub async fn list(
     Ok(Json(state.store.list_collections(device).await?))
 }
 
-/// Every received version of one collection, oldest first.
+/// Every received version of one collection, oldest first, for a person signed in on the device
+/// that sent it (or a supervisor).
 #[utoipa::path(get, path = "/collections/{id}", tag = "collections",
     params(("id" = Uuid, Path, description = "collection id")), security(("bearer" = [])),
     responses((status = 200, body = Vec<CollectionVersionView>), (status = 401, body = Problem),
               (status = 404, description = "no such collection, or another device's", body = Problem)))]
 pub async fn versions(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<CollectionVersionView>>, AppError> {
     let not_found = || AppError::NotFound(format!("no collection {id} for this device"));
@@ -84,14 +83,14 @@ pub struct ReceiptsQuery {
     pub since: Option<DateTime<Utc>>,
 }
 
-/// The server's receipts for the calling device's collections.
+/// The server's receipts for the calling device's collections, for a person signed in on it.
 #[utoipa::path(get, path = "/receipts", tag = "collections", params(ReceiptsQuery),
     security(("bearer" = [])),
     responses((status = 200, body = Vec<Receipt>), (status = 400, body = Problem),
               (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn receipts(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     ApiQuery(q): ApiQuery<ReceiptsQuery>,
 ) -> Result<Json<Vec<Receipt>>, AppError> {
     crate::instants::check_utc_field("since", q.since.as_ref())?;

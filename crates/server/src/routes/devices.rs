@@ -23,6 +23,7 @@ impl From<AccountError> for AppError {
             AccountError::Busy(b) => AppError::Busy {
                 retry_after_secs: b.retry_after_secs,
             },
+            AccountError::UnknownUser(name) => AppError::NotFound(format!("no user {name}")),
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod answers;
 pub mod audit;
 pub mod collections;
+pub mod device_token;
 pub mod devices;
 pub mod enroll;
 pub mod fhir;
@@ -12,6 +13,7 @@ pub mod sessions;
 pub mod static_files;
 pub mod supervisor;
 pub mod sync;
+pub mod users;
 pub mod worklist;
 
 use std::sync::Arc;
@@ -98,6 +100,13 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervisor::resolve))
         .routes(routes!(supervisor::recollect))
         .routes(routes!(supervisor::unlock_user))
+        .routes(routes!(users::list))
+        .routes(routes!(users::deactivate))
+        .routes(routes!(users::activate))
+        .routes(routes!(users::reset_pin))
+        .routes(routes!(users::end_sessions))
+        .routes(routes!(users::change_own_pin))
+        .routes(routes!(device_token::rotate))
         .split_for_parts()
 }
 

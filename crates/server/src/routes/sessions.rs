@@ -120,7 +120,7 @@ pub async fn sign_in(
 
 /// The user whose PIN this is, or `None` for a wrong PIN or a missing or inactive user (checked
 /// against the dummy hash, so both take the same path); an error when no PIN was checked.
-async fn check_pin(
+pub(crate) async fn check_pin(
     state: &AppState,
     username: &str,
     pin: String,

@@ -16,7 +16,7 @@ use crate::api::{
     push_codes, PullQuery, PullResponse, PushRecord, PushRequest, PushResponse, MAX_PULL_ORDERS,
     MAX_PUSH_RECORDS,
 };
-use crate::auth::Caller;
+use crate::auth::{Caller, SignedIn};
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::store::{
@@ -311,15 +311,19 @@ pub fn decode_cursor(text: &str) -> Option<PullCursor> {
 /// patients, orders with their status (cancelled ones included), the device's rounds and the
 /// site configuration version. Without a cursor (or with one this database cannot continue) it
 /// answers the whole worklist with `full: true`. Also records the device's heartbeat.
+///
+/// Patient data: only for a person signed in on the device (its session token), never for the
+/// bare device token. `rotate_token` asks the tablet to rotate a device token older than the lab
+/// allows.
 #[utoipa::path(get, path = "/sync/pull", tag = "sync", params(PullQuery),
     security(("bearer" = [])),
     responses((status = 200, body = PullResponse),
               (status = 400, description = "unreadable query or cursor", body = Problem),
-              (status = 401, body = Problem),
+              (status = 401, description = "no session: `sign_in_required`", body = Problem),
               (status = 422, description = "`invalid_time`: a device clock outside the years or offsets the lab takes", body = Problem)))]
 pub async fn pull(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>, AppError> {
     let cursor = crate::extract::cursor(
@@ -355,6 +359,11 @@ pub async fn pull(
         patients: page.patients,
         orders: page.orders,
         site: state.site_version.as_ref().clone(),
+        rotate_token: crate::routes::device_token::rotation_due(
+            caller.device.token_issued_at,
+            now,
+            state.limits.device_token_max_age_days,
+        ),
     }))
 }
 

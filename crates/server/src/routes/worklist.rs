@@ -5,19 +5,24 @@ use axum::Json;
 use chrono::Utc;
 
 use crate::api::Worklist;
-use crate::auth::Caller;
+use crate::auth::{Caller, SignedIn};
 use crate::error::Problem;
 use crate::{AppError, AppState};
 
-/// The open orders of the rounds assigned to the calling device (and no other device's).
+/// The open orders of the rounds assigned to the calling device (and no other device's). Patient
+/// data: only for a person signed in on the device, never for the bare device token.
 #[utoipa::path(get, path = "/worklist", tag = "worklist", security(("bearer" = [])),
-    responses((status = 200, body = Worklist), (status = 401, body = Problem)))]
+    responses((status = 200, body = Worklist),
+              (status = 401, description = "no session: `sign_in_required`", body = Problem)))]
 pub async fn worklist(
     State(state): State<AppState>,
-    caller: Caller,
+    signed_in: SignedIn,
 ) -> Result<Json<Worklist>, AppError> {
     Ok(Json(
-        state.store.worklist(caller.device.id, Utc::now()).await?,
+        state
+            .store
+            .worklist(signed_in.device.id, Utc::now())
+            .await?,
     ))
 }
 

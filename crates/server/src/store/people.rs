@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::error::StoreError;
-use crate::api::{DeviceView, Role, UserView};
+use crate::api::{DeviceView, Role, UserAccount, UserView};
 use crate::sign_in_limit::SignInPolicy;
 
 /// A device row (never its secrets).
@@ -16,6 +16,8 @@ pub struct Device {
     pub name: String,
     /// When it was revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When its current token was issued (at enrollment or the last rotation that was used).
+    pub token_issued_at: Option<DateTime<Utc>>,
 }
 
 /// A user with the hash needed to check a PIN.
@@ -189,4 +191,36 @@ pub trait PeopleStore: Send + Sync + 'static {
     ) -> Result<Option<SessionRecord>, StoreError>;
     /// Ends a session.
     async fn end_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Every person, whether they may sign in, and how many live sessions they hold at `now`.
+    async fn list_accounts(&self, now: DateTime<Utc>) -> Result<Vec<UserAccount>, StoreError>;
+    /// Lets a person sign in again, or stops them: deactivating ends every session of theirs in
+    /// the same transaction. Answers the sessions ended; `Missing` when no such user.
+    async fn set_user_active(
+        &self,
+        user_id: Uuid,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
+    /// Replaces a person's PIN hash and, in the same transaction, ends their live sessions except
+    /// the one whose token hash is `keep`. Answers the sessions ended; `Missing` when no such user.
+    async fn set_user_pin(
+        &self,
+        user_id: Uuid,
+        pin_hash: &str,
+        keep: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
+    /// Ends every live session of a person; answers how many.
+    async fn end_user_sessions(&self, user_id: Uuid, now: DateTime<Utc>)
+        -> Result<u32, StoreError>;
+    /// Issues a new token for an unrevoked, enrolled device. The current token keeps working
+    /// until the new one is first used (then it dies); issuing again replaces a new token that was
+    /// never used. False when the device is unknown, revoked or not enrolled.
+    async fn rotate_device_token(
+        &self,
+        device_id: Uuid,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }

@@ -333,7 +333,8 @@ async fn the_refused_collections_detail_shows_both_collections_side_by_side() {
 #[tokio::test]
 async fn csv_accessions_reach_the_devices_worklist() {
     let lab = lab().await;
-    let worklist: Worklist = lab.app.get_ok("/worklist", &lab.tablet_token).await;
+    let reader = lab.app.collector_on(&lab.tablet_token).await;
+    let worklist: Worklist = lab.app.get_ok("/worklist", &reader).await;
     let accessions = |id: &str| -> Vec<String> {
         worklist
             .orders
@@ -349,7 +350,7 @@ async fn csv_accessions_reach_the_devices_worklist() {
     assert_eq!(accessions("b-cbc"), ["LAB900", "LAB901"]);
     assert_eq!(accessions("sr-cbc"), ["LAB100"]);
     assert!(accessions("sr-pt").is_empty());
-    let pulled = lab.app.pull(&lab.tablet_token, None).await;
+    let pulled = lab.app.pull(&reader, None).await;
     let json = serde_json::to_value(&pulled).unwrap();
     assert!(
         json.to_string().contains("LAB901"),

@@ -46,7 +46,8 @@ impl Lab {
     }
 
     async fn worklist(&self) -> Worklist {
-        self.app.get_ok("/worklist", &self.tablet_token).await
+        let reader = self.app.collector_on(&self.tablet_token).await;
+        self.app.get_ok("/worklist", &reader).await
     }
 
     /// The alerts the worklist sends for the patient with this MRN.
@@ -110,7 +111,8 @@ async fn csv_alerts_of_a_patients_rows_are_merged_and_sent_with_the_orders_note_
     assert_eq!(note("a-2"), None);
 
     // The sync pull carries the same patient alerts.
-    let pull: PullResponse = lab.app.pull(&lab.tablet_token, None).await;
+    let reader = lab.app.collector_on(&lab.tablet_token).await;
+    let pull: PullResponse = lab.app.pull(&reader, None).await;
     let patient = pull
         .patients
         .iter()
@@ -126,14 +128,12 @@ async fn a_newer_import_replaces_the_alerts_and_the_tablet_pulls_the_change_whil
     let row =
         |alerts: &str| format!("{HEADER}\na-1,MRN801,Lindqvist,Erik,1937-06-30,CBC,,{alerts}\n");
     lab.import("text/csv", row("allergy: Latex")).await;
-    let first: PullResponse = lab.app.pull(&lab.tablet_token, None).await;
+    let reader = lab.app.collector_on(&lab.tablet_token).await;
+    let first: PullResponse = lab.app.pull(&reader, None).await;
     assert_eq!(first.patients[0].alerts.len(), 1);
 
     lab.import("text/csv", row("allergy: Chlorhexidine")).await;
-    let next: PullResponse = lab
-        .app
-        .pull(&lab.tablet_token, Some(&first.next_cursor))
-        .await;
+    let next: PullResponse = lab.app.pull(&reader, Some(&first.next_cursor)).await;
     assert_eq!(
         next.patients.first().map(|p| p.alerts.clone()),
         Some(vec![alert(AlertKind::Allergy, "Chlorhexidine", None)]),
@@ -367,7 +367,8 @@ async fn a_recollection_keeps_the_placers_note_and_carries_the_supervisors_reaso
     assert_eq!(cbc.note, None);
     assert_eq!(cbc.recollection_reason.as_deref(), Some("Haemolysed"));
 
-    let pull: PullResponse = lab.app.pull(&lab.tablet_token, None).await;
+    let reader = lab.app.collector_on(&lab.tablet_token).await;
+    let pull: PullResponse = lab.app.pull(&reader, None).await;
     let pulled = pull
         .orders
         .iter()

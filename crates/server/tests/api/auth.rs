@@ -1,7 +1,7 @@
 //! Enrollment, sign-in and every way a request can be refused, on a real socket.
 
 use drawline_server::api::{Me, Role, Worklist};
-use drawline_server::store::AuditStore;
+use drawline_server::store::{AuditStore, PeopleStore};
 use serde_json::json;
 
 use crate::fixtures;
@@ -73,13 +73,14 @@ async fn a_revoked_device_and_its_sessions_fail_at_once() {
     app.add_user("amara", Role::Collector, "1234").await;
     let session = app.sign_in(&device.token, "amara", "1234").await;
     assert_eq!(
-        app.get("/worklist", &device.token)
+        app.get("/worklist", &session)
             .send()
             .await
             .unwrap()
             .status(),
         200
     );
+    assert_status(app.get("/site", &device.token), 200).await;
 
     assert_status(
         app.post(
@@ -91,8 +92,9 @@ async fn a_revoked_device_and_its_sessions_fail_at_once() {
     .await;
 
     for token in [&device.token, &session] {
-        assert_problem(app.get("/worklist", token), 401, "invalid_token").await;
+        assert_problem(app.get("/site", token), 401, "invalid_token").await;
     }
+    assert_problem(app.get("/worklist", &session), 401, "invalid_token").await;
     let audit = app.store.audit_log(50).await.unwrap();
     assert!(audit.iter().any(|a| a.action == "device.revoked"));
 }
@@ -120,9 +122,13 @@ async fn a_device_sees_only_the_worklist_assigned_to_it() {
     assert_status(app.post_csv(&supervisor, fixtures::orders_csv()), 200).await;
     app.assign_round("Ward 2", theirs.device_id).await;
 
-    let w: Worklist = app.get_ok("/worklist", &mine.token).await;
+    let w: Worklist = app
+        .get_ok("/worklist", &app.collector_on(&mine.token).await)
+        .await;
     assert!(w.orders.is_empty() && w.patients.is_empty());
-    let w: Worklist = app.get_ok("/worklist", &theirs.token).await;
+    let w: Worklist = app
+        .get_ok("/worklist", &app.collector_on(&theirs.token).await)
+        .await;
     assert_eq!(w.orders.len(), 3);
     assert_eq!(w.patients.len(), 2);
     assert_eq!(w.orders[0].order.priority, drawline_domain::Priority::Stat);
@@ -136,22 +142,24 @@ async fn a_device_cannot_read_another_devices_collection() {
     let id = uuid::Uuid::new_v4();
     let f = fixtures::finalized_collection(id);
     fixtures::push_stored(app.store.as_ref(), owner.device_id, &f).await;
+    let (owner, other) = (
+        app.collector_on(&owner.token).await,
+        app.collector_on(&other.token).await,
+    );
 
-    assert_status(app.get(&format!("/collections/{id}"), &owner.token), 200).await;
+    assert_status(app.get(&format!("/collections/{id}"), &owner), 200).await;
     assert_problem(
-        app.get(&format!("/collections/{id}"), &other.token),
+        app.get(&format!("/collections/{id}"), &other),
         404,
         "not_found",
     )
     .await;
 
-    let list: Vec<serde_json::Value> = app.get_ok("/collections", &other.token).await;
+    let list: Vec<serde_json::Value> = app.get_ok("/collections", &other).await;
     assert!(list.is_empty());
+    let owner_id = app.store.device_by_name("Owner").await.unwrap().unwrap().id;
     assert_status(
-        app.get(
-            &format!("/collections?device={}", owner.device_id),
-            &other.token,
-        ),
+        app.get(&format!("/collections?device={owner_id}"), &other),
         403,
     )
     .await;

@@ -183,3 +183,54 @@ fn orders_cancel_cancels_an_open_order_once_and_refuses_an_unknown_one() {
         "no order nope",
     );
 }
+
+/// `drawline users ...` with the PIN in `DRAWLINE_PIN`.
+fn users_with_pin(args: &[&str], db: &std::path::Path, pin: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drawline"))
+        .arg("users")
+        .args(args)
+        .env("DRAWLINE_DB", db)
+        .env("DRAWLINE_PIN", pin)
+        .env_remove("DRAWLINE_CONFIG")
+        .env_remove("DRAWLINE_SITE_DIR")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn users_deactivate_activate_reset_pin_and_end_sessions_from_the_command_line() {
+    let (_dir, db) = lab();
+    let add = ["add", "amara", "--name", "Amara Okafor"];
+    assert_succeeded(&users_with_pin(&add, &db, "1234"));
+    let list = |db| stdout(&drawline(&["users", "list"], db));
+    assert!(list(&db).contains("active"), "{}", list(&db));
+
+    assert_succeeded(&drawline(&["users", "deactivate", "amara"], &db));
+    assert!(list(&db).contains("inactive"), "{}", list(&db));
+    assert_succeeded(&drawline(&["users", "activate", "amara"], &db));
+    assert!(!list(&db).contains("inactive"));
+
+    assert_fails_naming(
+        users_with_pin(&["reset-pin", "amara"], &db, "12"),
+        "at least 4",
+    );
+    let out = users_with_pin(&["reset-pin", "amara"], &db, "8642");
+    assert_succeeded(&out);
+    assert!(stdout(&out).contains("0 session(s) ended"));
+    let store = drawline_server::SqliteStore::open(&db).unwrap();
+    let creds = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(drawline_server::store::PeopleStore::user_credentials(
+            &store, "amara",
+        ))
+        .unwrap()
+        .unwrap();
+    assert!(drawline_server::auth::verify_pin("8642", &creds.pin_hash));
+    assert!(!drawline_server::auth::verify_pin("1234", &creds.pin_hash));
+    let out = drawline(&["users", "end-sessions", "amara"], &db);
+    assert_succeeded(&out);
+    assert_fails_naming(
+        drawline(&["users", "deactivate", "nobody"], &db),
+        "no user nobody",
+    );
+}

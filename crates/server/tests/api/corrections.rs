@@ -157,7 +157,8 @@ async fn a_void_reopens_the_orders_it_covered_and_a_correction_marks_them_by_wha
     let id = Uuid::new_v4();
     let v1 = fixtures::finalized_collection(id);
     lab.push_accepted(&v1).await;
-    let first = lab.app.pull(&lab.device_token, None).await;
+    let reader = lab.app.collector_on(&lab.device_token).await;
+    let first = lab.app.pull(&reader, None).await;
     assert!(
         first
             .orders
@@ -188,10 +189,7 @@ async fn a_void_reopens_the_orders_it_covered_and_a_correction_marks_them_by_wha
         .unwrap();
     let v2 = draft.finalize(&nurse, now).unwrap();
     lab.push_accepted(&v2).await;
-    let after_correction = lab
-        .app
-        .pull(&lab.device_token, Some(&first.next_cursor))
-        .await;
+    let after_correction = lab.app.pull(&reader, Some(&first.next_cursor)).await;
     assert_eq!(
         status_after(&after_correction, "sr-pt"),
         Some(OrderStatus::NotCollected)
@@ -201,11 +199,11 @@ async fn a_void_reopens_the_orders_it_covered_and_a_correction_marks_them_by_wha
         .await;
     let after_void = lab
         .app
-        .pull(&lab.device_token, Some(&after_correction.next_cursor))
+        .pull(&reader, Some(&after_correction.next_cursor))
         .await;
     assert_eq!(status_after(&after_void, "sr-pt"), Some(OrderStatus::Open));
     assert_eq!(status_after(&after_void, "sr-cbc"), Some(OrderStatus::Open));
-    let full = lab.app.pull(&lab.device_token, None).await;
+    let full = lab.app.pull(&reader, None).await;
     assert!(full
         .orders
         .iter()

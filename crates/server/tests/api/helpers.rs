@@ -15,6 +15,11 @@ use uuid::Uuid;
 
 use crate::fixtures;
 
+/// The collector [`TestApp::collector_on`] signs in, and their PIN.
+pub const READER: &str = "reader";
+/// The PIN of [`READER`].
+pub const READER_PIN: &str = "2468";
+
 /// The app version every test push and pull reports.
 pub const APP_VERSION: &str = "0.2.0-test";
 
@@ -193,6 +198,17 @@ impl TestApp {
         s.token
     }
 
+    /// A collector signed in on the device whose token is given: answers the session token. Patient
+    /// data (worklist, pull, collections, receipts) goes only to a session, never to a bare
+    /// device token. The collector `reader` (PIN `2468`) is added on first use.
+    pub async fn collector_on(&self, device_token: &str) -> String {
+        use drawline_server::store::PeopleStore;
+        if self.store.user_by_username(READER).await.unwrap().is_none() {
+            self.add_user(READER, Role::Collector, READER_PIN).await;
+        }
+        self.sign_in(device_token, READER, READER_PIN).await
+    }
+
     /// An enrolled device with a signed-in supervisor: answers (device id, session token).
     pub async fn supervisor(&self) -> (Uuid, String) {
         let device = self.enroll("Lab office PC").await;
@@ -262,7 +278,8 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
-    /// `GET /sync/pull` after a cursor (or from the start); the pull must succeed.
+    /// `GET /sync/pull` after a cursor (or from the start) with a session token (see
+    /// [`TestApp::collector_on`]); the pull must succeed.
     pub async fn pull(&self, token: &str, cursor: Option<&str>) -> PullResponse {
         let mut query: Vec<(&str, String)> = vec![
             ("queue_length", "0".into()),

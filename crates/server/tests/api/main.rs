@@ -12,6 +12,7 @@ mod export;
 mod fuzz;
 mod health;
 mod identification;
+mod life_cycle;
 mod openapi;
 mod orders;
 mod poison_rows;

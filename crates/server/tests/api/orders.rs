@@ -180,7 +180,8 @@ async fn a_supervisor_assigns_a_round_to_a_device_and_it_appears_on_that_worklis
         200,
     )
     .await;
-    let w: drawline_server::api::Worklist = app.get_ok("/worklist", &tablet.token).await;
+    let reader = app.collector_on(&tablet.token).await;
+    let w: drawline_server::api::Worklist = app.get_ok("/worklist", &reader).await;
     assert_eq!(w.orders.len(), 3);
     let timed = w
         .orders

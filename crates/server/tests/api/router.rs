@@ -151,6 +151,13 @@ async fn the_openapi_document_describes_every_route_and_the_bearer_scheme() {
         "/supervisor/collections/{id}/notes",
         "/supervisor/collections/{id}/resolve",
         "/supervisor/collections/{id}/recollect",
+        "/supervisor/users",
+        "/supervisor/users/{username}/deactivate",
+        "/supervisor/users/{username}/activate",
+        "/supervisor/users/{username}/reset-pin",
+        "/supervisor/users/{username}/end-sessions",
+        "/me/pin",
+        "/devices/current/token",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not documented");
     }

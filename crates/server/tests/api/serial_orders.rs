@@ -32,7 +32,7 @@ async fn one_of_two_troponins_not_collected_leaves_the_other_collected_at_the_la
     assign_round(app.store.as_ref(), "Ward 3", tablet.device_id).await;
     app.add_user("amara", Role::Collector, "1234").await;
     let collector = app.sign_in(&tablet.token, "amara", "1234").await;
-    let first = app.pull(&tablet.token, None).await;
+    let first = app.pull(&collector, None).await;
 
     let mut c = identified(vec![
         order("sr-trop-0h", "TROP"),
@@ -60,7 +60,7 @@ async fn one_of_two_troponins_not_collected_leaves_the_other_collected_at_the_la
     let r = app.push(&collector, vec![fixtures::record(&f)]).await;
     assert!(r.results[0].outcome.is_synced(), "{r:?}");
 
-    let after = app.pull(&tablet.token, Some(&first.next_cursor)).await;
+    let after = app.pull(&collector, Some(&first.next_cursor)).await;
     let status = |id: &str| {
         after
             .orders

@@ -735,7 +735,8 @@ async fn a_recollection_makes_new_open_orders_the_rounds_device_pulls() {
     assert_eq!(made.orders[0].patient_id, "example");
     assert_eq!(made.event.action, ReviewAction::RecollectionRequested);
 
-    let worklist: Worklist = lab.app.get_ok("/worklist", &lab.tablet_token).await;
+    let reader = lab.app.collector_on(&lab.tablet_token).await;
+    let worklist: Worklist = lab.app.get_ok("/worklist", &reader).await;
     let order = worklist
         .orders
         .iter()

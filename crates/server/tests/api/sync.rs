@@ -365,8 +365,9 @@ async fn every_push_and_pull_records_a_heartbeat_a_supervisor_can_read() {
     });
     let res = app.push_raw(&token, &body).await;
     assert_eq!(res.status(), 200);
+    let reader = app.collector_on(&token).await;
     assert_status(
-        app.get("/sync/pull", &token).query(&[
+        app.get("/sync/pull", &reader).query(&[
             ("queue_length", "3"),
             ("oldest_unsynced_seconds", "60"),
             ("last_error", "timeout"),
@@ -408,7 +409,8 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
     assert_status(app.post_csv(&sup, fixtures::orders_csv()), 200).await;
     app.assign_round("Ward 2", d.device_id).await;
 
-    let first = app.pull(&d.token, None).await;
+    let reader = app.collector_on(&d.token).await;
+    let first = app.pull(&reader, None).await;
     assert!(first.full);
     assert!(!first.has_more);
     assert_eq!(first.orders.len(), 3);
@@ -420,7 +422,7 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
         .all(|o| o.status == OrderStatus::Open && o.on_worklist));
     assert_eq!(first.site.hash.len(), 64);
 
-    let nothing = app.pull(&d.token, Some(&first.next_cursor)).await;
+    let nothing = app.pull(&reader, Some(&first.next_cursor)).await;
     assert!(!nothing.full);
     assert!(nothing.orders.is_empty() && nothing.patients.is_empty());
 
@@ -430,7 +432,7 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
         200,
     )
     .await;
-    let changed = app.pull(&d.token, Some(&nothing.next_cursor)).await;
+    let changed = app.pull(&reader, Some(&nothing.next_cursor)).await;
     assert!(!changed.full);
     assert_eq!(changed.orders.len(), 1);
     let o = &changed.orders[0];
@@ -441,20 +443,21 @@ async fn a_pull_with_a_cursor_returns_only_changes_since_and_cancelled_orders_wi
     assert_eq!(changed.patients.len(), 1);
 
     // The same cursor again (an answer lost on the way) gives the same changes.
-    let again = app.pull(&d.token, Some(&nothing.next_cursor)).await;
+    let again = app.pull(&reader, Some(&nothing.next_cursor)).await;
     assert_eq!(again.orders, changed.orders);
-    let after = app.pull(&d.token, Some(&changed.next_cursor)).await;
+    let after = app.pull(&reader, Some(&changed.next_cursor)).await;
     assert!(after.orders.is_empty());
 
     // A full pull leaves the cancelled order out.
-    let full = app.pull(&d.token, None).await;
+    let full = app.pull(&reader, None).await;
     assert_eq!(full.orders.len(), 2);
 }
 
 #[tokio::test]
 async fn an_accepted_collection_marks_its_orders_collected_and_the_next_pull_says_so() {
     let (app, _, token) = spawn_tablet().await;
-    let first = app.pull(&token, None).await;
+    let reader = app.collector_on(&token).await;
+    let first = app.pull(&reader, None).await;
     assert_eq!(first.orders.len(), 2);
     app.push(
         &token,
@@ -463,13 +466,13 @@ async fn an_accepted_collection_marks_its_orders_collected_and_the_next_pull_say
         ))],
     )
     .await;
-    let changed = app.pull(&token, Some(&first.next_cursor)).await;
+    let changed = app.pull(&reader, Some(&first.next_cursor)).await;
     assert_eq!(changed.orders.len(), 2);
     assert!(changed
         .orders
         .iter()
         .all(|o| o.status == OrderStatus::Collected));
-    let worklist: Value = app.get_ok("/worklist", &token).await;
+    let worklist: Value = app.get_ok("/worklist", &reader).await;
     assert_eq!(worklist["orders"].as_array().unwrap().len(), 0);
 }
 
@@ -514,15 +517,16 @@ async fn an_order_whose_round_moves_to_another_device_is_reported_off_the_workli
     let app = spawn_app().await;
     let (_, token) = app.device_with_orders("Tablet A").await;
     let other = app.enroll("Tablet B").await;
-    let first = app.pull(&token, None).await;
+    let reader = app.collector_on(&token).await;
+    let first = app.pull(&reader, None).await;
     assert_eq!(first.orders.len(), 2);
     app.assign_round("Ward 1", other.device_id).await;
 
-    let changed = app.pull(&token, Some(&first.next_cursor)).await;
+    let changed = app.pull(&reader, Some(&first.next_cursor)).await;
     assert_eq!(changed.orders.len(), 2);
     assert!(changed.orders.iter().all(|o| !o.on_worklist));
     assert!(changed.rounds.is_empty());
-    let theirs = app.pull(&other.token, None).await;
+    let theirs = app.pull(&app.collector_on(&other.token).await, None).await;
     assert_eq!(theirs.orders.len(), 2);
     assert!(theirs.orders.iter().all(|o| o.on_worklist));
 }
@@ -531,7 +535,8 @@ async fn an_order_whose_round_moves_to_another_device_is_reported_off_the_workli
 async fn a_pull_with_a_small_limit_pages_through_every_change_once() {
     let app = spawn_app().await;
     let d = app.enroll("Ward tablet").await;
-    let first = app.pull(&d.token, None).await;
+    let reader = app.collector_on(&d.token).await;
+    let first = app.pull(&reader, None).await;
     assert!(first.orders.is_empty());
     app.seed_collection_orders(d.device_id).await;
     let (_, sup) = app.supervisor().await;
@@ -547,7 +552,7 @@ async fn a_pull_with_a_small_limit_pages_through_every_change_once() {
     let mut seen = Vec::new();
     loop {
         let res = app
-            .get("/sync/pull", &d.token)
+            .get("/sync/pull", &reader)
             .query(&[("cursor", cursor.as_str()), ("limit", "2")])
             .send()
             .await
@@ -568,6 +573,7 @@ async fn a_pull_with_a_small_limit_pages_through_every_change_once() {
 async fn a_cursor_the_server_did_not_issue_is_a_400_and_one_from_another_database_gives_a_full_pull(
 ) {
     let (app, _, token) = spawn_tablet().await;
+    let token = app.collector_on(&token).await;
     assert_problem(
         app.get("/sync/pull?cursor=garbage", &token),
         400,
@@ -577,6 +583,7 @@ async fn a_cursor_the_server_did_not_issue_is_a_400_and_one_from_another_databas
 
     let elsewhere = spawn_app().await;
     let (_, other_token) = elsewhere.device_with_orders("Tablet").await;
+    let other_token = elsewhere.collector_on(&other_token).await;
     let foreign = elsewhere.pull(&other_token, None).await.next_cursor;
     let page = app.pull(&token, Some(&foreign)).await;
     assert!(page.full);
@@ -613,9 +620,7 @@ async fn push_and_pull_need_a_token_of_an_unrevoked_device() {
     .await;
     assert_status(app.client.get(app.url("/sync/pull")), 401).await;
 
-    app.add_user("nurse", drawline_server::api::Role::Collector, "2468")
-        .await;
-    let session = app.sign_in(&token, "nurse", "2468").await;
+    let session = app.collector_on(&token).await;
     assert_eq!(app.pull(&session, None).await.orders.len(), 2);
 
     assert!(app.store.revoke_device(device, Utc::now()).await.unwrap());

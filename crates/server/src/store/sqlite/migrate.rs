@@ -16,6 +16,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0008_alerts.sql"),
     include_str!("../../../migrations/0009_sign_in_attempts.sql"),
     include_str!("../../../migrations/0012_quotas.sql"),
+    include_str!("../../../migrations/0010_life_cycle.sql"),
 ];
 
 /// Brings the schema up to the newest version.

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::connection::SqliteStore;
 use super::row::{all, conversion, lenient_clock_at, opt_time_at, time_at, ts, uuid_at};
-use crate::api::{DeviceStatus, DeviceView, Heartbeat, HeartbeatView, Role, UserView};
+use crate::api::{DeviceStatus, DeviceView, Heartbeat, HeartbeatView, Role, UserAccount, UserView};
 use crate::sign_in_limit::{Gate, SignInPolicy};
 use crate::store::error::StoreError;
 use crate::store::people::{
@@ -30,15 +30,32 @@ pub(super) fn user_from(row: &Row<'_>, at: usize) -> rusqlite::Result<UserView> 
     })
 }
 
-const DEVICE_COLUMNS: &str = "id, name, revoked_at";
+const DEVICE_COLUMNS: &str = "id, name, revoked_at, token_issued_at";
 
-/// Reads a device from `id, name, revoked_at` starting at column `at`.
+/// Reads a device from `id, name, revoked_at, token_issued_at` starting at column `at`.
 fn device_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Device> {
     Ok(Device {
         id: uuid_at(row, at)?,
         name: row.get(at + 1)?,
         revoked_at: opt_time_at(row, at + 2)?,
+        token_issued_at: opt_time_at(row, at + 3)?,
     })
+}
+
+/// Ends the live sessions of a user, except the one whose token hash is `keep`.
+fn end_sessions_of(
+    c: &Connection,
+    user_id: Uuid,
+    keep: Option<&str>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<u32> {
+    let n = c.execute(
+        "UPDATE sessions SET ended_at = ?2
+         WHERE user_id = ?1 AND ended_at IS NULL AND expires_at > ?2
+           AND (?3 IS NULL OR token_hash <> ?3)",
+        params![user_id.to_string(), ts(now), keep],
+    )?;
+    Ok(n as u32)
 }
 
 /// Turns a broken uniqueness rule into a `Conflict` the caller can fix.
@@ -334,6 +351,7 @@ impl PeopleStore for SqliteStore {
                 id,
                 name,
                 revoked_at: None,
+                token_issued_at: None,
             })
         })
         .await
@@ -389,12 +407,15 @@ impl PeopleStore for SqliteStore {
             // concurrent requests.
             tx.execute(
                 "UPDATE devices SET enrollment_code_hash = NULL, enrollment_expires_at = NULL,
-                        token_hash = ?2, enrolled_at = ?3, last_seen_at = ?3
+                        token_hash = ?2, enrolled_at = ?3, last_seen_at = ?3, token_issued_at = ?3
                  WHERE id = ?1",
                 params![device.id.to_string(), token_hash, ts(now)],
             )?;
             tx.commit()?;
-            Ok(Some(device))
+            Ok(Some(Device {
+                token_issued_at: Some(now),
+                ..device
+            }))
         })
         .await
     }
@@ -404,12 +425,37 @@ impl PeopleStore for SqliteStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Device>, StoreError> {
-        let sql = format!(
-            "SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL"
-        );
-        let params = vec![token_hash.to_owned()];
-        self.seen_by_token(sql, params, now, |r| device_from(r, 0), |d| d.id)
-            .await
+        let token_hash = token_hash.to_owned();
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            // The first use of a rotated token makes it the device's token: the old one dies.
+            tx.execute(
+                "UPDATE devices SET token_hash = pending_token_hash,
+                        token_issued_at = pending_token_issued_at,
+                        pending_token_hash = NULL, pending_token_issued_at = NULL
+                 WHERE pending_token_hash = ?1 AND revoked_at IS NULL",
+                [&token_hash],
+            )?;
+            let found = tx
+                .query_row(
+                    &format!(
+                        "SELECT {DEVICE_COLUMNS} FROM devices
+                         WHERE token_hash = ?1 AND revoked_at IS NULL"
+                    ),
+                    [&token_hash],
+                    |r| device_from(r, 0),
+                )
+                .optional()?;
+            if let Some(d) = &found {
+                tx.execute(
+                    "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+                    params![d.id.to_string(), ts(now)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(found)
+        })
+        .await
     }
 
     async fn device(&self, id: Uuid) -> Result<Option<Device>, StoreError> {
@@ -470,7 +516,7 @@ impl PeopleStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>, StoreError> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, d.id, d.name, d.revoked_at, s.expires_at
+            "SELECT {USER_COLUMNS}, d.id, d.name, d.revoked_at, d.token_issued_at, s.expires_at
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              JOIN devices d ON d.id = s.device_id
@@ -481,7 +527,7 @@ impl PeopleStore for SqliteStore {
             Ok(SessionRecord {
                 user: user_from(r, 0)?,
                 device: device_from(r, 4)?,
-                expires_at: time_at(r, 7)?,
+                expires_at: time_at(r, 8)?,
             })
         };
         let params = vec![token_hash.to_owned(), ts(now)];
@@ -497,6 +543,104 @@ impl PeopleStore for SqliteStore {
                 params![token_hash, ts(now)],
             )?;
             Ok(())
+        })
+        .await
+    }
+    async fn list_accounts(&self, now: DateTime<Utc>) -> Result<Vec<UserAccount>, StoreError> {
+        self.with_conn(move |c| {
+            let sql = format!(
+                "SELECT {USER_COLUMNS}, u.active,
+                        (SELECT COUNT(*) FROM sessions s
+                         WHERE s.user_id = u.id AND s.ended_at IS NULL AND s.expires_at > ?1)
+                 FROM users u ORDER BY u.username"
+            );
+            all(c, &sql, [ts(now)], |r| {
+                let active: bool = r.get(4)?;
+                let live: u32 = r.get(5)?;
+                Ok(UserAccount {
+                    user: user_from(r, 0)?,
+                    active,
+                    // A deactivated person's sessions do not work, whatever their rows say.
+                    live_sessions: if active { live } else { 0 },
+                })
+            })
+        })
+        .await
+    }
+
+    async fn set_user_active(
+        &self,
+        user_id: Uuid,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE users SET active = ?2 WHERE id = ?1",
+                params![user_id.to_string(), active],
+            )?;
+            if n == 0 {
+                return Err(StoreError::Missing("user"));
+            }
+            let ended = if active {
+                0
+            } else {
+                end_sessions_of(&tx, user_id, None, now)?
+            };
+            tx.commit()?;
+            Ok(ended)
+        })
+        .await
+    }
+
+    async fn set_user_pin(
+        &self,
+        user_id: Uuid,
+        pin_hash: &str,
+        keep: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let (pin_hash, keep) = (pin_hash.to_owned(), keep.map(str::to_owned));
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE users SET pin_hash = ?2 WHERE id = ?1",
+                params![user_id.to_string(), pin_hash],
+            )?;
+            if n == 0 {
+                return Err(StoreError::Missing("user"));
+            }
+            let ended = end_sessions_of(&tx, user_id, keep.as_deref(), now)?;
+            tx.commit()?;
+            Ok(ended)
+        })
+        .await
+    }
+
+    async fn end_user_sessions(
+        &self,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        self.with_conn(move |c| Ok(end_sessions_of(c, user_id, None, now)?))
+            .await
+    }
+
+    async fn rotate_device_token(
+        &self,
+        device_id: Uuid,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.with_conn(move |c| {
+            let n = c.execute(
+                "UPDATE devices SET pending_token_hash = ?2, pending_token_issued_at = ?3
+                 WHERE id = ?1 AND token_hash IS NOT NULL AND revoked_at IS NULL",
+                params![device_id.to_string(), token_hash, ts(now)],
+            )?;
+            Ok(n > 0)
         })
         .await
     }
