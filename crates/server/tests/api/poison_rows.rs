@@ -99,7 +99,7 @@ async fn a_device_clock_in_year_ten_thousand_or_off_every_time_zone_is_refused_4
 
     for clock in ["+10000-01-01T00:00:00Z", "2026-01-01T00:00:00+14:30"] {
         let res = app
-            .get("/sync/pull", &token)
+            .get("/sync/pull", &app.collector_on(&token).await)
             .query(&[("device_clock", clock)])
             .send()
             .await
@@ -221,7 +221,11 @@ async fn a_poison_collection_row_leaves_the_queue_export_and_lists_answering_wit
     assert_eq!(res.status(), 200);
     let list: Vec<Value> = res.json().await.unwrap();
     assert_eq!(list.len(), 1);
-    let res = app.get("/collections", &token).send().await.unwrap();
+    let res = app
+        .get("/collections", &app.collector_on(&token).await)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 
     let res = app
@@ -335,8 +339,9 @@ async fn garbage_json_in_a_stored_row_or_the_audit_log_does_not_take_the_lists_d
 async fn an_order_due_in_year_ten_thousand_leaves_the_pull_and_worklist_answering_with_the_other_orders(
 ) {
     let (app, _, token) = spawn_tablet().await;
+    let session = app.collector_on(&token).await;
     let (_, supervisor) = app.supervisor().await;
-    let before = app.pull(&token, None).await;
+    let before = app.pull(&session, None).await;
     let mut ids: Vec<_> = before
         .orders
         .iter()
@@ -353,7 +358,7 @@ async fn an_order_due_in_year_ten_thousand_leaves_the_pull_and_worklist_answerin
         )
         .unwrap();
 
-    let full = app.pull(&token, None).await;
+    let full = app.pull(&session, None).await;
     let pulled: Vec<_> = full
         .orders
         .iter()
@@ -362,13 +367,13 @@ async fn an_order_due_in_year_ten_thousand_leaves_the_pull_and_worklist_answerin
     assert_eq!(pulled.len(), ids.len() - 1);
     assert!(!pulled.contains(&poisoned));
     // A change pull (by cursor) outlives it too.
-    let since = app.pull(&token, Some(&before.next_cursor)).await;
+    let since = app.pull(&session, Some(&before.next_cursor)).await;
     assert!(since
         .orders
         .iter()
         .all(|o| o.order.order.id.to_string() != poisoned));
 
-    let worklist: Worklist = app.get_ok("/worklist", &token).await;
+    let worklist: Worklist = app.get_ok("/worklist", &session).await;
     let listed: Vec<_> = worklist
         .orders
         .iter()
