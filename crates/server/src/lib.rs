@@ -11,6 +11,7 @@ pub mod export;
 pub mod extract;
 pub mod import;
 pub mod limits;
+pub mod revalidate;
 pub mod review;
 pub mod routes;
 pub mod store;

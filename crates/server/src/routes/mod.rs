@@ -84,6 +84,7 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervisor::mark_reviewed))
         .routes(routes!(supervisor::add_note))
         .routes(routes!(supervisor::resolve))
+        .routes(routes!(supervisor::resolve_hold))
         .routes(routes!(supervisor::recollect))
         .split_for_parts()
 }

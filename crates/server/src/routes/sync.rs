@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use base64::Engine;
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
-use drawline_domain::{ContentHash, FinalizedCollection, ReceivedCollectionError};
+use drawline_domain::collection::{invalid_field, FUTURE_TOLERANCE_SECONDS};
+use drawline_domain::{ContentHash, FinalizedCollection, IdentifyContext, ReceivedCollectionError};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -17,6 +18,7 @@ use crate::api::{
     MAX_PUSH_RECORDS,
 };
 use crate::auth::Caller;
+use crate::revalidate::{self, FactsWanted, Verdict};
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::store::{
@@ -59,6 +61,15 @@ fn cut(text: Option<String>, max: usize) -> Option<String> {
 
 /// Checks one pushed record with the domain crate: everything that needs no database.
 pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncItem {
+    read_record(value, device_clock).0
+}
+
+/// [`check_record`], with the collection read when it passed (for re-validation). No reason
+/// quotes the record's text: serde's messages are replaced by the field they fail on.
+fn read_record(
+    value: Value,
+    device_clock: DateTime<FixedOffset>,
+) -> (SyncItem, Option<FinalizedCollection>) {
     let id = value
         .get("id")
         .and_then(Value::as_str)
@@ -69,23 +80,31 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
         .and_then(Value::as_u64)
         .and_then(|v| u32::try_from(v).ok())
         .unwrap_or(0);
-    let reject = |code: &'static str, reason: String| SyncItem::Rejected {
-        id,
-        version,
-        code,
-        reason,
+    let reject = |code: &'static str, reason: String| {
+        (
+            SyncItem::Rejected {
+                id,
+                version,
+                code,
+                reason,
+            },
+            None,
+        )
     };
-    let rec: PushRecord = match serde_json::from_value(value) {
+    let rec: PushRecord = match serde_path_to_error::deserialize(value) {
         Ok(r) => r,
         Err(e) => {
             return reject(
                 push_codes::MALFORMED_RECORD,
-                format!("not a push record: {e}"),
+                format!("not a push record: {}", invalid_field(&e)),
             )
         }
     };
-    if let Err(e) = ContentHash::parse(&rec.content_hash) {
-        return reject(push_codes::MALFORMED_RECORD, e.to_string());
+    if ContentHash::parse(&rec.content_hash).is_err() {
+        return reject(
+            push_codes::MALFORMED_RECORD,
+            "content_hash is not 64 lower-case hex digits".into(),
+        );
     }
     let f = match FinalizedCollection::from_json_value(rec.collection) {
         Ok(f) => f,
@@ -137,9 +156,14 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
     let orders = crate::store::facts::record_orders(r);
     let body = match serde_json::to_value(&f) {
         Ok(b) => b,
-        Err(e) => return reject(push_codes::INVALID_RECORD, e.to_string()),
+        Err(_) => {
+            return reject(
+                push_codes::INVALID_RECORD,
+                "the collection cannot be written back as JSON".into(),
+            )
+        }
     };
-    SyncItem::Record(SyncRecord {
+    let item = SyncItem::Record(SyncRecord {
         version: NewCollectionVersion {
             collection_id: rec.id,
             version: rec.version,
@@ -157,7 +181,41 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
             .iter()
             .filter_map(|t| t.accession.as_ref().map(ToString::to_string))
             .collect(),
-    })
+        verdict: Verdict::default(),
+    });
+    (item, Some(f))
+}
+
+/// Re-validates the records that passed the domain checks against the lab's facts, gathered in
+/// one store call; each gets its verdict.
+async fn revalidate_all(
+    state: &AppState,
+    device_id: Uuid,
+    read: Vec<(SyncItem, Option<FinalizedCollection>)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<SyncItem>, AppError> {
+    let mut wanted = FactsWanted::new(device_id);
+    for f in read.iter().filter_map(|(_, f)| f.as_ref()) {
+        wanted.add(f.record());
+    }
+    let facts = state.store.push_facts(wanted).await?;
+    let ctx = revalidate::Context {
+        now,
+        skew_allowance: state
+            .sync
+            .skew_threshold
+            .max(chrono::Duration::seconds(FUTURE_TOLERANCE_SECONDS)),
+        identify: IdentifyContext::new(state.site.safety()),
+    };
+    Ok(read
+        .into_iter()
+        .map(|(mut item, f)| {
+            if let (SyncItem::Record(rec), Some(f)) = (&mut item, f) {
+                rec.verdict = revalidate::revalidate(f.record(), &facts, &ctx);
+            }
+            item
+        })
+        .collect())
 }
 
 /// Sends a batch of finalized collections; answers one result per record, in order.
@@ -193,11 +251,12 @@ pub async fn push(
     let skew = (req.device_clock.with_timezone(&Utc) - received_at).num_seconds();
     let threshold = state.sync.skew_threshold.num_seconds();
     let device_clock = req.device_clock;
-    let items: Vec<SyncItem> = req
+    let read: Vec<_> = req
         .records
         .into_iter()
-        .map(|v| check_record(v, device_clock))
+        .map(|v| read_record(v, device_clock))
         .collect();
+    let items = revalidate_all(&state, caller.device.id, read, received_at).await?;
     let push = SyncPush {
         device_id: caller.device.id,
         actor: caller.actor(),

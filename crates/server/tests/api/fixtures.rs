@@ -110,6 +110,7 @@ pub fn push_of(
                     orders: Vec::new(),
                     patient_id: String::new(),
                     labels: Vec::new(),
+                    verdict: Default::default(),
                 })
             })
             .collect(),
@@ -130,11 +131,19 @@ pub async fn push_stored(store: &impl SyncStore, device_id: Uuid, f: &FinalizedC
 }
 
 /// The lab orders `finalized_collection` covers (`sr-pt`, `sr-cbc` for MRN 12345, patient id
-/// `example`), in round `Ward 1`.
+/// `example`), in round `Ward 1`, placed when the domain's fixture orders were (before every
+/// fixture draw, as the lab checks).
 pub const COLLECTION_ORDERS_CSV: &str =
-    "order_id,patient_id,mrn,family,given,birth_date,test,round\n\
-     sr-pt,example,12345,Chalmers,Peter James,1974-12-25,PT,Ward 1\n\
-     sr-cbc,example,12345,Chalmers,Peter James,1974-12-25,CBC,Ward 1\n";
+    "order_id,patient_id,mrn,family,given,birth_date,test,round,placed_at\n\
+     sr-pt,example,12345,Chalmers,Peter James,1974-12-25,PT,Ward 1,2024-05-01T06:00:00Z\n\
+     sr-cbc,example,12345,Chalmers,Peter James,1974-12-25,CBC,Ward 1,2024-05-01T06:00:00Z\n";
+
+/// When the fixture orders were placed (the lab refuses a draw before it).
+pub const PLACED_AT: &str = "2024-05-01T06:00:00Z";
+
+/// The people the fixture collections name (`nurse-1`, `nurse-2`, `nurse-3`): the lab knows
+/// them as active collectors, as it knows every signed-in user a tablet records.
+pub const FIXTURE_COLLECTORS: [&str; 3] = ["nurse-1", "nurse-2", "nurse-3"];
 
 /// A small CSV of orders for round `Ward 2`.
 pub fn orders_csv() -> String {

@@ -14,6 +14,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0006_identification.sql"),
     include_str!("../../../migrations/0007_voids.sql"),
     include_str!("../../../migrations/0008_alerts.sql"),
+    include_str!("../../../migrations/0011_revalidation.sql"),
 ];
 
 /// Brings the schema up to the newest version.

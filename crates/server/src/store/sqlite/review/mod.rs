@@ -1,6 +1,7 @@
 //! Supervisor review in SQLite: device activity, the queue, one collection, review actions.
 
 mod actions;
+mod hold;
 mod queue;
 mod recollect;
 mod records;
@@ -16,7 +17,8 @@ use super::row::{opt_time_at, time_at};
 use crate::api::ReviewEvent;
 use crate::store::error::StoreError;
 use crate::store::review::{
-    CollectionRecords, ConflictResolution, DeviceActivity, NewReviewEvent, QueueFilter, QueueRows,
+    CollectionRecords, ConflictResolution, DeviceActivity, HoldOutcome, HoldResolution,
+    NewReviewEvent, QueueFilter, QueueRows,
     RecollectOutcome, Recollection, ResolveOutcome, ReviewStore,
 };
 
@@ -138,6 +140,15 @@ impl ReviewStore for SqliteStore {
             actions::resolve_conflict(tx, resolution, at)
         })
         .await
+    }
+
+    async fn resolve_hold(
+        &self,
+        resolution: HoldResolution,
+        at: DateTime<Utc>,
+    ) -> Result<HoldOutcome, StoreError> {
+        self.review_action(at, move |tx, at| hold::resolve_hold(tx, resolution, at))
+            .await
     }
 
     async fn recollect(
