@@ -300,16 +300,16 @@ pub async fn seed_collection_orders(store: &SqliteStore, device_id: Uuid) {
 }
 
 /// Makes `fixtures::FIXTURE_COLLECTORS` active collectors of the lab in the database at `db`,
-/// under their recorded ids (the app records a signed-in user's id; the fixtures' ids are
-/// fixed, which the API's user ids are not). Nobody can sign in as them.
+/// under the ids the fixtures record (the app records a signed-in user's id; the fixtures' ids
+/// are fixed, which the API's user ids are not). Nobody can sign in as them (no PIN hash).
 pub fn add_fixture_collectors(db: &std::path::Path) {
     let c = rusqlite::Connection::open(db).unwrap();
     c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-    for id in fixtures::FIXTURE_COLLECTORS {
+    for (id, username) in fixtures::FIXTURE_COLLECTORS {
         c.execute(
             "INSERT OR IGNORE INTO users (id, username, display_name, role, pin_hash, active, created_at)
-             VALUES (?1, ?1, ?1, 'collector', '!', 1, ?2)",
-            rusqlite::params![id, Utc::now().to_rfc3339()],
+             VALUES (?1, ?2, ?2, 'collector', '!', 1, ?3)",
+            rusqlite::params![id, username, Utc::now().to_rfc3339()],
         )
         .unwrap();
     }

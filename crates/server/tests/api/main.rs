@@ -13,6 +13,7 @@ mod fuzz;
 mod health;
 mod identification;
 mod orders;
+mod revalidate;
 mod router;
 mod serial_orders;
 mod store;
