@@ -24,6 +24,10 @@ pub use verdict::{held_note, Refusal, Verdict};
 pub struct Context {
     /// The lab's clock when the push arrived.
     pub now: DateTime<Utc>,
+    /// The device's clock at the push, as it said. A tablet whose clock is wrong still syncs
+    /// (its receipts are flagged for clock skew): a time is refused only when it is wrong by the
+    /// lab's clock and by the device's own alike.
+    pub device_now: DateTime<Utc>,
     /// How far a device clock may be from the lab's before a time counts as in the future, or
     /// as before the order was placed (the site's clock skew threshold).
     pub skew_allowance: Duration,

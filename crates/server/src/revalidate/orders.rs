@@ -72,7 +72,10 @@ fn check_order(c: &Collection, o: &Order, lab: &OrderFacts, ctx: &Context) -> Re
     let carried = &patient.identity;
     let evidence = Evidence::new()
         .with(Identifier::Name(carried.name.clone()), CaptureMethod::Scan)
-        .with(Identifier::DateOfBirth(carried.birth_date), CaptureMethod::Scan)
+        .with(
+            Identifier::DateOfBirth(carried.birth_date),
+            CaptureMethod::Scan,
+        )
         .with(Identifier::Mrn(carried.mrn.clone()), CaptureMethod::Scan);
     if let Err(IdentificationError::Mismatch { mismatched }) =
         identify(&evidence, lab_patient, &ctx.identify)
@@ -80,11 +83,13 @@ fn check_order(c: &Collection, o: &Order, lab: &OrderFacts, ctx: &Context) -> Re
         let words: Vec<String> = mismatched.iter().map(ToString::to_string).collect();
         return Err(mismatch(&words.join(" and ")));
     }
+    // A draw time read on a slow device clock is moved by the clock's error at the push: it is
+    // refused only when it is before the order by the device's time and by the lab's alike.
     let earliest = lab.placed_at - ctx.skew_allowance;
-    if c
-        .tubes_for_order(o)
+    let device_ahead = ctx.device_now - ctx.now;
+    if c.tubes_for_order(o)
         .filter_map(|t| t.drawn.as_ref())
-        .any(|d| d.at.utc < earliest)
+        .any(|d| d.at.utc.max(d.at.utc - device_ahead) < earliest)
     {
         return Err(Refusal::new(
             push_codes::TIME_BEFORE_ORDER,

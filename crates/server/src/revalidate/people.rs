@@ -13,7 +13,11 @@ use super::verdict::Refusal;
 pub fn recorded_people(c: &Collection) -> impl Iterator<Item = &CollectorId> {
     std::iter::once(c.started_by())
         .chain(c.history().iter().map(|e| &e.by))
-        .chain(c.tubes().iter().filter_map(|t| t.drawn.as_ref().map(|d| &d.by)))
+        .chain(
+            c.tubes()
+                .iter()
+                .filter_map(|t| t.drawn.as_ref().map(|d| &d.by)),
+        )
         .chain(c.venipunctures().iter().map(|v| &v.by))
         .chain(c.not_collected().iter().map(|n| &n.by))
         .chain(c.voided().map(|v| &v.by))

@@ -35,7 +35,8 @@ pub fn check(c: &Collection, ctx: &Context) -> Result<(), Refusal> {
              not-collected reason",
         ));
     }
-    let latest = ctx.now + ctx.skew_allowance;
+    // Later than the lab's clock and than the device's own at the push: made up, not skewed.
+    let latest = ctx.now.max(ctx.device_now) + ctx.skew_allowance;
     let mut times = c
         .tubes()
         .iter()
@@ -47,8 +48,8 @@ pub fn check(c: &Collection, ctx: &Context) -> Result<(), Refusal> {
         return Err(Refusal::new(
             push_codes::TIME_IN_FUTURE,
             format!(
-                "a draw or the finalization is later than the lab's clock by more than the {} \
-                 minutes of clock difference allowed",
+                "a draw or the finalization is later than the lab's clock and the device's own \
+                 by more than the {} minutes of clock difference allowed",
                 ctx.skew_allowance.num_minutes()
             ),
         ));

@@ -7,10 +7,12 @@ use serde_json::Value;
 use super::*;
 
 fn ctx() -> Context {
+    let now = DateTime::parse_from_rfc3339("2024-05-01T07:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
     Context {
-        now: DateTime::parse_from_rfc3339("2024-05-01T07:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc),
+        now,
+        device_now: now,
         skew_allowance: Duration::minutes(5),
         identify: IdentifyContext::default(),
     }
@@ -90,15 +92,42 @@ fn a_correction_by_an_active_colleague_passes_after_the_first_collector_left() {
     let colleague = drawline_domain::CollectorId::parse("phleb-007").unwrap();
     let now = drawline_domain::test_support::t("2024-05-01T08:30:00+02:00");
     let mut next = f.start_correction("fasting", &colleague, now).unwrap();
-    next.record_fasting(drawline_domain::collection::FastingStatus::Fasting, &colleague, now)
-        .unwrap();
+    next.record_fasting(
+        drawline_domain::collection::FastingStatus::Fasting,
+        &colleague,
+        now,
+    )
+    .unwrap();
     let c = next.finalize(&colleague, now).unwrap().record().clone();
     let mut lab = facts(&c);
-    lab.users.insert(nurse().as_str().to_owned(), UserFacts { active: false });
+    lab.users
+        .insert(nurse().as_str().to_owned(), UserFacts { active: false });
     lab.users
         .insert(colleague.as_str().to_owned(), UserFacts { active: true });
     assert_eq!(revalidate(&c, &lab, &ctx()), Verdict::default());
     lab.users
         .insert(colleague.as_str().to_owned(), UserFacts { active: false });
     assert_eq!(refused(&c, &lab).code, push_codes::INACTIVE_COLLECTOR);
+}
+
+#[test]
+fn a_tablet_clock_hours_fast_still_passes_but_a_time_past_its_own_clock_does_not() {
+    let c = finalized().record().clone();
+    let lab = facts(&c);
+    // The lab's clock reads 04:00 while the tablet drew at 06:10 by a clock three hours fast.
+    let skewed = Context {
+        now: ctx().now - Duration::hours(3),
+        device_now: ctx().now,
+        ..ctx()
+    };
+    assert_eq!(revalidate(&c, &lab, &skewed), Verdict::default());
+    let honest = Context {
+        now: ctx().now - Duration::hours(3),
+        device_now: ctx().now - Duration::hours(3),
+        ..ctx()
+    };
+    match revalidate(&c, &lab, &honest) {
+        Verdict::Rejected(r) => assert_eq!(r.code, push_codes::TIME_IN_FUTURE),
+        v => panic!("not refused: {v:?}"),
+    }
 }

@@ -18,9 +18,9 @@ use crate::api::{
     MAX_PUSH_RECORDS,
 };
 use crate::auth::Caller;
-use crate::revalidate::{self, FactsWanted, Verdict};
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::revalidate::{self, FactsWanted, Verdict};
 use crate::store::{
     NewCollectionVersion, NewHeartbeat, PullCursor, SyncItem, SyncPush, SyncRecord,
 };
@@ -193,6 +193,7 @@ async fn revalidate_all(
     device_id: Uuid,
     read: Vec<(SyncItem, Option<FinalizedCollection>)>,
     now: DateTime<Utc>,
+    device_now: DateTime<Utc>,
 ) -> Result<Vec<SyncItem>, AppError> {
     let mut wanted = FactsWanted::new(device_id);
     for f in read.iter().filter_map(|(_, f)| f.as_ref()) {
@@ -201,6 +202,7 @@ async fn revalidate_all(
     let facts = state.store.push_facts(wanted).await?;
     let ctx = revalidate::Context {
         now,
+        device_now,
         skew_allowance: state
             .sync
             .skew_threshold
@@ -222,7 +224,12 @@ async fn revalidate_all(
 ///
 /// Same id and content hash again: `duplicate` with the original receipt. Same id, other hash,
 /// not correctly superseding the latest version: `conflict`. Invalid: `rejected` with a stable
-/// `code` (see `push_codes`); it never affects the other records. The batch is stored in one
+/// `code` (see `push_codes`); it never affects the other records. Every version is re-validated
+/// against the lab (see `revalidate`): identification present and matching the order's patient,
+/// a tube or a coded exception per order, times neither in the future nor before the order, the
+/// people it names active users. An order not on the device's rounds (or unknown: the answer
+/// does not tell) is `accepted` with `held_off_round`: stored, held for a supervisor, the lab's
+/// orders untouched. No reason quotes patient data or the record's text. The batch is stored in one
 /// transaction: a failure stores none of it (answered 503, safe to resend). Also records the
 /// device's heartbeat and flags receipts when the device clock is off by more than the lab allows.
 #[utoipa::path(post, path = "/sync/push", tag = "sync", request_body = PushRequest,
@@ -256,7 +263,8 @@ pub async fn push(
         .into_iter()
         .map(|v| read_record(v, device_clock))
         .collect();
-    let items = revalidate_all(&state, caller.device.id, read, received_at).await?;
+    let device_now = device_clock.with_timezone(&Utc);
+    let items = revalidate_all(&state, caller.device.id, read, received_at, device_now).await?;
     let push = SyncPush {
         device_id: caller.device.id,
         actor: caller.actor(),

@@ -20,7 +20,8 @@ use crate::helpers::{spawn_app, TestApp};
 
 /// Peter (MRN 12345, patient `example`) and Ada (MRN 67890, patient `pat-b`), PT and CBC each;
 /// each CBC carries a lab accession.
-const ORDERS_CSV: &str = "order_id,patient_id,mrn,family,given,birth_date,test,round,accession,placed_at\n\
+const ORDERS_CSV: &str =
+    "order_id,patient_id,mrn,family,given,birth_date,test,round,accession,placed_at\n\
     sr-pt,example,12345,Chalmers,Peter James,1974-12-25,PT,Ward 1,,2024-05-01T06:00:00Z\n\
     sr-cbc,example,12345,Chalmers,Peter James,1974-12-25,CBC,Ward 1,LAB100,2024-05-01T06:00:00Z\n\
     b-pt,pat-b,67890,Okafor,Ada,1980-01-02,PT,Ward 1,,2024-05-01T06:00:00Z\n\

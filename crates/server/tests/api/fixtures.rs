@@ -148,8 +148,11 @@ pub const NURSE_3: &str = "00000000-0000-4000-8000-00000000a003";
 
 /// The people the fixture collections name, with their user names: the lab knows them as
 /// active collectors (see `helpers::add_fixture_collectors`).
-pub const FIXTURE_COLLECTORS: [(&str, &str); 3] =
-    [(NURSE_1, "nurse-1"), (NURSE_2, "nurse-2"), (NURSE_3, "nurse-3")];
+pub const FIXTURE_COLLECTORS: [(&str, &str); 3] = [
+    (NURSE_1, "nurse-1"),
+    (NURSE_2, "nurse-2"),
+    (NURSE_3, "nurse-3"),
+];
 
 /// The same finalized record made by [`NURSE_1`], a user of the lab: the domain's fixtures
 /// record `phleb-042`, whom no lab knows (re-hashed; only the collector's id changes).

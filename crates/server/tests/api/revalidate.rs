@@ -96,7 +96,9 @@ fn stored_versions(app: &TestApp) -> i64 {
 
 fn order_status(app: &TestApp, id: &str) -> String {
     app.sqlite()
-        .query_row("SELECT status FROM orders WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT status FROM orders WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
         .unwrap()
 }
 
@@ -107,7 +109,10 @@ async fn an_order_of_another_devices_round_is_held_for_the_supervisor_and_not_re
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let r = push_one(&app, &stranger.token, fixtures::record(&f)).await;
     assert_eq!(r.outcome, RecordOutcome::Accepted, "{r:?}");
-    assert!(r.receipt.is_some(), "stored, so the tablet's record is not lost");
+    assert!(
+        r.receipt.is_some(),
+        "stored, so the tablet's record is not lost"
+    );
     assert_eq!(r.code.as_deref(), Some(push_codes::HELD_OFF_ROUND));
     assert_quotes_no_patient(r.reason.as_deref().unwrap());
     // The other tablet's order is not marked collected.
@@ -125,7 +130,9 @@ async fn an_order_of_another_devices_round_is_held_for_the_supervisor_and_not_re
     let page: QueuePage = app.get_ok("/supervisor/queue", &sup).await;
     let held: Vec<_> = page.items.iter().take(2).collect();
     assert!(held.iter().all(|i| i.flags.off_round), "{page:?}");
-    assert!(held.iter().all(|i| i.code.as_deref() == Some(push_codes::HELD_OFF_ROUND)));
+    assert!(held
+        .iter()
+        .all(|i| i.code.as_deref() == Some(push_codes::HELD_OFF_ROUND)));
     let item = page
         .items
         .iter()
@@ -147,7 +154,11 @@ async fn an_order_of_another_devices_round_is_held_for_the_supervisor_and_not_re
     assert_eq!(order_status(&app, "sr-pt"), "collected");
     assert_eq!(order_status(&app, "sr-cbc"), "collected");
     let after: QueuePage = app.get_ok("/supervisor/queue?flag=off_round", &sup).await;
-    assert_eq!(after.items.len(), 1, "only the unknown order's collection is still held");
+    assert_eq!(
+        after.items.len(),
+        1,
+        "only the unknown order's collection is still held"
+    );
     // Resolved once: a second decision has nothing to resolve.
     let again = app
         .post(
@@ -174,7 +185,10 @@ async fn a_patient_with_the_wrong_mrn_is_refused_naming_the_mrn_only() {
     let (app, _, token) = spawn_tablet().await;
     let record = fabricated(|r| r["patient"]["identity"]["mrn"] = "99999".into());
     let r = push_one(&app, &token, record.clone()).await;
-    assert!(r.reason.as_deref().unwrap().ends_with("on the MRN"), "{r:?}");
+    assert!(
+        r.reason.as_deref().unwrap().ends_with("on the MRN"),
+        "{r:?}"
+    );
     assert!(!r.reason.as_deref().unwrap().contains("99999"));
     refused_with(&app, &token, record, push_codes::IDENTIFICATION_MISMATCH).await;
 }
@@ -184,7 +198,10 @@ async fn a_patient_with_the_wrong_name_is_refused() {
     let (app, _, token) = spawn_tablet().await;
     let record = fabricated(|r| r["patient"]["identity"]["name"]["family"] = "Chalmerz".into());
     let r = push_one(&app, &token, record.clone()).await;
-    assert!(r.reason.as_deref().unwrap().ends_with("on the name"), "{r:?}");
+    assert!(
+        r.reason.as_deref().unwrap().ends_with("on the name"),
+        "{r:?}"
+    );
     refused_with(&app, &token, record, push_codes::IDENTIFICATION_MISMATCH).await;
 }
 
@@ -193,7 +210,13 @@ async fn a_patient_with_the_wrong_date_of_birth_is_refused() {
     let (app, _, token) = spawn_tablet().await;
     let record = fabricated(|r| r["patient"]["identity"]["birth_date"] = "1974-12-24".into());
     let r = push_one(&app, &token, record.clone()).await;
-    assert!(r.reason.as_deref().unwrap().ends_with("on the date of birth"), "{r:?}");
+    assert!(
+        r.reason
+            .as_deref()
+            .unwrap()
+            .ends_with("on the date of birth"),
+        "{r:?}"
+    );
     refused_with(&app, &token, record, push_codes::IDENTIFICATION_MISMATCH).await;
 }
 
@@ -218,7 +241,8 @@ async fn a_draw_time_in_the_future_is_refused() {
 #[tokio::test]
 async fn a_draw_time_before_the_order_was_placed_is_refused() {
     let (app, _, token) = spawn_tablet().await;
-    let record = fabricated(|r| r["tubes"][0]["drawn"]["at"]["utc"] = "2024-04-30T06:00:00Z".into());
+    let record =
+        fabricated(|r| r["tubes"][0]["drawn"]["at"]["utc"] = "2024-04-30T06:00:00Z".into());
     refused_with(&app, &token, record, push_codes::TIME_BEFORE_ORDER).await;
 }
 
@@ -238,7 +262,10 @@ async fn a_collector_who_is_not_a_user_of_the_lab_is_refused() {
 async fn a_collector_who_is_no_longer_active_is_refused() {
     let (app, _, token) = spawn_tablet().await;
     app.sqlite()
-        .execute("UPDATE users SET active = 0 WHERE id = ?1", [fixtures::NURSE_1])
+        .execute(
+            "UPDATE users SET active = 0 WHERE id = ?1",
+            [fixtures::NURSE_1],
+        )
         .unwrap();
     let f = fixtures::finalized_collection(Uuid::new_v4());
     refused_with(
@@ -309,7 +336,10 @@ async fn a_resend_of_a_stored_version_is_a_duplicate_even_after_its_collector_le
     let first = push_one(&app, &token, fixtures::record(&f)).await;
     assert_eq!(first.outcome, RecordOutcome::Accepted, "{first:?}");
     app.sqlite()
-        .execute("UPDATE users SET active = 0 WHERE id = ?1", [fixtures::NURSE_1])
+        .execute(
+            "UPDATE users SET active = 0 WHERE id = ?1",
+            [fixtures::NURSE_1],
+        )
         .unwrap();
     let again = push_one(&app, &token, fixtures::record(&f)).await;
     assert_eq!(again.outcome, RecordOutcome::Duplicate);

@@ -10,7 +10,8 @@ use drawline_server::api::{OrderStatus, Role};
 use crate::fixtures;
 use crate::helpers::{assign_round, spawn_app};
 
-const TROPONINS_CSV: &str = "order_id,patient_id,mrn,family,given,birth_date,test,round,placed_at\n\
+const TROPONINS_CSV: &str =
+    "order_id,patient_id,mrn,family,given,birth_date,test,round,placed_at\n\
      sr-trop-0h,example,12345,Chalmers,Peter James,1974-12-25,TROP,Ward 3,2024-05-01T06:00:00Z\n\
      sr-trop-3h,example,12345,Chalmers,Peter James,1974-12-25,TROP,Ward 3,2024-05-01T06:00:00Z\n";
 

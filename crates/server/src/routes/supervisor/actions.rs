@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::detail::not_found;
 use crate::api::{
-    push_codes, ResolveHoldRequest, NoteRequest, RecollectRequest, RecollectResponse, ResolveConflictRequest, ReviewAction,
-    ReviewEvent, ReviewRequest, MAX_REVIEW_NOTE_CHARS,
+    push_codes, NoteRequest, RecollectRequest, RecollectResponse, ResolveConflictRequest,
+    ResolveHoldRequest, ReviewAction, ReviewEvent, ReviewRequest, MAX_REVIEW_NOTE_CHARS,
 };
 use crate::auth::{SignedIn, Supervisor};
 use crate::error::Problem;
@@ -17,8 +17,8 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::routes::trimmed_text;
 use crate::store::facts::read_finalized;
 use crate::store::{
-    CollectionRecords, ConflictResolution, HoldOutcome, HoldResolution, NewReviewEvent, RecollectOutcome, Recollection,
-    ResolveOutcome,
+    CollectionRecords, ConflictResolution, HoldOutcome, HoldResolution, NewReviewEvent,
+    RecollectOutcome, Recollection, ResolveOutcome,
 };
 use crate::{accounts, AppError, AppState};
 

@@ -46,7 +46,8 @@ pub(super) fn resolve_hold(
     }
     if res.decision == HoldDecision::Release {
         let body: Value = serde_json::from_str(&body).map_err(corrupt)?;
-        let f = read_finalized(&body).ok_or_else(|| corrupt("a stored version is not finalized"))?;
+        let f =
+            read_finalized(&body).ok_or_else(|| corrupt("a stored version is not finalized"))?;
         let record = f.record();
         let patient_id = record.patient().id.as_str();
         let labels: Vec<String> = record

@@ -18,8 +18,8 @@ use crate::api::ReviewEvent;
 use crate::store::error::StoreError;
 use crate::store::review::{
     CollectionRecords, ConflictResolution, DeviceActivity, HoldOutcome, HoldResolution,
-    NewReviewEvent, QueueFilter, QueueRows,
-    RecollectOutcome, Recollection, ResolveOutcome, ReviewStore,
+    NewReviewEvent, QueueFilter, QueueRows, RecollectOutcome, Recollection, ResolveOutcome,
+    ReviewStore,
 };
 
 /// Every device with what the supervisor's devices view adds to it.

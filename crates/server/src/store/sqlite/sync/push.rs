@@ -171,7 +171,8 @@ fn hold(
             ts(push.received_at)
         ],
     )?;
-    let detail = json!({ "version": version, "code": push_codes::HELD_OFF_ROUND, "findings": findings });
+    let detail =
+        json!({ "version": version, "code": push_codes::HELD_OFF_ROUND, "findings": findings });
     audit_json(
         tx,
         &push.actor,
