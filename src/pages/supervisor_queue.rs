@@ -30,9 +30,10 @@ const REVIEWED: [(&str, &str); 3] = [
     ("true", "Reviewed"),
 ];
 
-const FLAGS: [(&str, &str); 10] = [
+const FLAGS: [(&str, &str); 11] = [
     ("", "Any flag"),
     ("wrong_blood_in_tube", "Possible wrong blood in tube"),
+    ("off_round", "Collected off round (held)"),
     ("clock_skew", "Clock skew"),
     ("synced_late", "Synced late"),
     ("outside_window", "Timed draw outside window"),
@@ -176,6 +177,9 @@ fn queue_item(item: QueueItem) -> impl IntoView {
     }
     if f.exception {
         flags.push(format!("Not collected: {}", item.exceptions.join(", ")));
+    }
+    if f.off_round {
+        flags.push("Collected off round: held for a supervisor".into());
     }
     if f.manual_identification {
         flags.push("Manual identification".into());

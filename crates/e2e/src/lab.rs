@@ -106,6 +106,21 @@ impl Lab {
             .await
     }
 
+    /// The user id the app records for a demo user (signed in with `pin` on the device whose
+    /// token is given): what a collection made by them names, and what the lab checks.
+    pub async fn user_id(&self, device_token: &str, username: &str, pin: &str) -> Result<String> {
+        let body = json!({ "username": username, "pin": pin });
+        let text = self
+            .post("/sessions", device_token, Some(body), "sign in")
+            .await?;
+        let body: Value =
+            serde_json::from_str(&text).with_context(|| format!("sign in: {text}"))?;
+        body["user"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("sign in answered no user id: {text}"))
+    }
+
     /// Registers a new device as a supervisor; answers its one-time enrollment code.
     pub async fn new_device(&self, token: &str, name: &str) -> Result<String> {
         let body = json!({ "name": name });
@@ -248,7 +263,7 @@ pub fn fhir_validate(resources: &[(&str, &Value)]) -> Result<()> {
 
 /// `count` finalized collections of the worklist's patients, made with the domain crate the way
 /// the app makes them (identified, every tube drawn and labelled), as outbox records the app
-/// stores. Each has its own UUID; patients repeat when `count` exceeds them.
+/// stores. `collector` is the collector's user id (see [`Lab::user_id`]), as the app records it. Each has its own UUID; patients repeat when `count` exceeds them.
 pub fn outbox_records(
     worklist: &Worklist,
     collector: &str,

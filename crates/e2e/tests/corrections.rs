@@ -237,7 +237,8 @@ async fn a_time_correction_a_corrected_and_a_voided_collection_reach_the_lab_wit
     worklist
         .patients
         .retain(|p| p.identity.mrn.as_str() != flow::MRN);
-    let record = lab::outbox_records(&worklist, "amara", 1, lab::now())?.remove(0);
+    let amara = lab.user_id(&token, "amara", "1234").await?;
+    let record = lab::outbox_records(&worklist, &amara, 1, lab::now())?.remove(0);
     let b: Uuid = record["collection_id"].as_str().context("id")?.parse()?;
     let b_patient = worklist
         .patients

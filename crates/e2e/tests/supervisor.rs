@@ -2,7 +2,6 @@
 //! unsynced work, and a supervisor sees both correctly and reviews a collection.
 
 use anyhow::{ensure, Result};
-use drawline_domain::OrderId;
 use drawline_e2e::flow;
 use drawline_e2e::lab::{self, Lab};
 use drawline_e2e::{Browser, Server};
@@ -38,25 +37,24 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
         .await?;
     a.wait_for("supervisors-only").await?;
 
-    // Tablet B: one collection the lab takes, one it rejects (an order it does not know).
+    // Tablet B: one collection the lab takes, one it rejects (a collector it does not know).
     let b = Browser::start().await?;
     flow::enroll_and_sign_in_as(&b, &server.base, &code_b, "ben", "2345").await?;
-    let mut unknown = worklist.clone();
-    for o in &mut unknown.orders {
-        o.order.id = OrderId::parse(&format!("gone-{}", o.order.id))?;
-    }
-    let mut records = lab::outbox_records(&worklist, "ben", 1, lab::now())?;
-    records.extend(lab::outbox_records(&unknown, "ben", 1, lab::now())?);
+    let ben = lab.user_id(&token_a, "ben", "2345").await?;
+    let stranger = "00000000-0000-4000-8000-00000000dead";
+    let mut records = lab::outbox_records(&worklist, &ben, 1, lab::now())?;
+    records.extend(lab::outbox_records(&worklist, stranger, 1, lab::now())?);
     flow::inject_outbox(&b, records).await?;
     sync_and_wait(&b, "1 waiting to sync").await?;
     b.wait_for("needs-attention").await?;
     let reason = b.text_of("record-reason").await?;
-    ensure!(reason.contains("not known to the lab"), "{reason}");
+    ensure!(reason.contains("not a user of the lab"), "{reason}");
     // B goes silent holding that record.
     drop(b.kill().await?);
 
     // Tablet A syncs two collections.
-    let records = lab::outbox_records(&worklist, "amara", 2, lab::now())?;
+    let amara = lab.user_id(&token_a, "amara", "1234").await?;
+    let records = lab::outbox_records(&worklist, &amara, 2, lab::now())?;
     flow::inject_outbox(&a, records).await?;
     sync_and_wait(&a, "0 waiting to sync").await?;
 

@@ -119,7 +119,8 @@ async fn proxied_tablet_with(queued: usize) -> Result<ProxiedTablet> {
     wait_until_ready_offline(&browser).await?;
     let token = flow::device_token(&browser).await?;
     let lab = Lab::new(&server.base);
-    let records = lab::outbox_records(&lab.worklist(&token).await?, "amara", queued, lab::now())?;
+    let amara = lab.user_id(&token, "amara", "1234").await?;
+    let records = lab::outbox_records(&lab.worklist(&token).await?, &amara, queued, lab::now())?;
     let expected = ids_of(&records);
     Ok(ProxiedTablet {
         server,
@@ -399,10 +400,11 @@ async fn a_revoked_tablet_stops_syncing_asks_to_be_enrolled_again_and_keeps_its_
 ) -> Result<()> {
     let (_server, browser, token, lab) = enrolled_tablet_with_lab().await?;
     let worklist = lab.worklist(&token).await?;
+    let amara = lab.user_id(&token, "amara", "1234").await?;
     let supervisor = lab.sign_in(&token, "sam", "9876").await?;
     lab.revoke_device(&supervisor, "Demo tablet").await?;
 
-    let records = lab::outbox_records(&worklist, "amara", 2, lab::now())?;
+    let records = lab::outbox_records(&worklist, &amara, 2, lab::now())?;
     flow::inject_outbox(&browser, records).await?;
     flow::sync_now(&browser).await?;
     let deadline = Instant::now() + PATIENCE;

@@ -119,7 +119,32 @@ impl From<JsonRejection> for AppError {
             JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
             _ => "unreadable_body",
         };
-        too_large_or(r.status(), code, r.body_text())
+        let text = match &r {
+            JsonRejection::JsonDataError(_) => without_input(&r.body_text()),
+            _ => r.body_text(),
+        };
+        too_large_or(r.status(), code, text)
+    }
+}
+
+/// A JSON data error that names the field and not the value: serde's message quotes what it read
+/// (`invalid type: string "..."`, ``unknown variant `...` ``), which may be patient data. Only
+/// "missing field" messages, which name one of our own fields, are kept whole.
+pub fn without_input(text: &str) -> String {
+    const PREFIX: &str = "Failed to deserialize the JSON body into the target type: ";
+    let rest = text.strip_prefix(PREFIX).unwrap_or(text);
+    if rest.contains("missing field `") && !rest.contains('"') {
+        return text.to_owned();
+    }
+    // `path: message`, the path being field names and indexes (no blanks); else no path.
+    let path = rest.split_once(": ").map(|(p, _)| p).filter(|p| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
+    });
+    match path {
+        Some(p) => format!("{PREFIX}field `{p}` has a value of the wrong type or form"),
+        None => format!("{PREFIX}a value has the wrong type or form"),
     }
 }
 
@@ -139,5 +164,25 @@ impl From<PathRejection> for AppError {
 impl From<QueryRejection> for AppError {
     fn from(r: QueryRejection) -> Self {
         AppError::bad_request("invalid_query", r.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_input;
+
+    #[test]
+    fn a_json_data_error_names_the_field_and_never_the_value() {
+        let serde = "Failed to deserialize the JSON body into the target type: \
+                     records[0].version: invalid type: string \"Chalmers\", expected u32 at line 1 column 9";
+        let text = without_input(serde);
+        assert!(text.contains("records[0].version"), "{text}");
+        assert!(!text.contains("Chalmers"), "{text}");
+        let variant = "Failed to deserialize the JSON body into the target type: \
+                       role: unknown variant `Peter 12345`, expected one of `collector`";
+        assert!(!without_input(variant).contains("Peter"));
+        let missing =
+            "Failed to deserialize the JSON body into the target type: missing field `pin`";
+        assert_eq!(without_input(missing), missing);
     }
 }

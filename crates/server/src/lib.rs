@@ -15,6 +15,7 @@ pub mod limits;
 pub mod offload;
 pub mod pin_pool;
 pub mod quota;
+pub mod revalidate;
 pub mod review;
 pub mod routes;
 pub mod sign_in_limit;

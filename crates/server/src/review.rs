@@ -80,6 +80,8 @@ pub fn flags(
         // A stored version never is: the lab refuses wrong blood in tube, so only a refused
         // push attempt carries this flag (the queue reads it from the refusal's code).
         wrong_blood_in_tube: false,
+        // A hold is the lab's state, not the record's: the queue reads it from `held_versions`.
+        off_round: false,
     }
 }
 

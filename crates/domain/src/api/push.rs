@@ -49,13 +49,39 @@ pub mod push_codes {
     pub const SUPERSEDES_MISMATCH: &str = "supersedes_mismatch";
     /// `rejected`: the collection id belongs to a collection another device sent.
     pub const ANOTHER_DEVICE: &str = "another_device";
-    /// `rejected`: an order in the collection is unknown to the lab.
+    /// No longer answered: an order the lab does not know is, to the device, like an order of
+    /// another device's rounds (the answer must not tell which): held as [`HELD_OFF_ROUND`].
     pub const UNKNOWN_ORDER: &str = "unknown_order";
-    /// `rejected`: an order in the collection is, on the lab server, for another patient.
+    /// `rejected`: an order of the device's rounds is, on the lab server, for another patient.
     pub const PATIENT_MISMATCH: &str = "patient_mismatch";
     /// `rejected`: a tube label of the collection is already bound to another patient's
     /// collection, or is an accession of another patient's order: possible wrong blood in tube.
     pub const WRONG_BLOOD_IN_TUBE: &str = "wrong_blood_in_tube";
+    /// `rejected`: the collection names no order.
+    pub const NO_ORDERS: &str = "no_orders";
+    /// `rejected`: a tube was drawn but the record holds no positive identification (two
+    /// identifiers matched).
+    pub const IDENTIFICATION_MISSING: &str = "identification_missing";
+    /// `rejected`: the patient the record names does not match the order's patient on the lab
+    /// server on an identifier (name, date of birth or MRN); the reason names the identifier only.
+    pub const IDENTIFICATION_MISMATCH: &str = "identification_mismatch";
+    /// `rejected`: an order of the collection has neither a drawn, labelled tube nor a coded
+    /// not-collected exception.
+    pub const NO_TUBE_OR_EXCEPTION: &str = "no_tube_or_exception";
+    /// `rejected`: a draw or the finalization is later than the lab's clock (beyond the clock
+    /// skew the lab allows).
+    pub const TIME_IN_FUTURE: &str = "time_in_future";
+    /// `rejected`: a tube was drawn before its order was placed (beyond the clock skew allowed).
+    pub const TIME_BEFORE_ORDER: &str = "time_before_order";
+    /// `rejected`: a person the record names (the collector or another entry's author) is not a
+    /// user of the lab.
+    pub const UNKNOWN_COLLECTOR: &str = "unknown_collector";
+    /// `rejected`: a person who made this version is not an active user of the lab.
+    pub const INACTIVE_COLLECTOR: &str = "inactive_collector";
+    /// `accepted` (a notice): an order of the collection is not on this device's rounds (or not
+    /// known to the lab: the answer does not say which). The record is stored but held for a
+    /// supervisor as "collected off round"; the lab's orders are not changed until released.
+    pub const HELD_OFF_ROUND: &str = "held_off_round";
     /// `conflict`: the lab holds another version under this id and the record does not correctly
     /// declare the (latest) version it supersedes.
     pub const VERSION_CONFLICT: &str = "version_conflict";

@@ -57,6 +57,9 @@ wire_enum! {
         IdentificationMismatch = "identification_mismatch",
         /// Voided as entered in error.
         Voided = "voided",
+        /// Held for a supervisor as collected off round: an order was not on the pushing
+        /// device's rounds. Shown first until resolved.
+        OffRound = "off_round",
     }
 }
 
@@ -85,6 +88,9 @@ pub struct QueueFlags {
     /// See [`QueueFlag::Voided`].
     #[serde(default)]
     pub voided: bool,
+    /// See [`QueueFlag::OffRound`].
+    #[serde(default)]
+    pub off_round: bool,
 }
 
 impl QueueFlags {
@@ -99,6 +105,7 @@ impl QueueFlags {
             || self.wrong_blood_in_tube
             || self.identification_mismatch
             || self.voided
+            || self.off_round
     }
 }
 

@@ -379,6 +379,28 @@ pub struct ResolveConflictRequest {
     pub note: Option<String>,
 }
 
+wire_enum! {
+    /// What a supervisor decides about a collection held as collected off round.
+    pub enum HoldDecision {
+        /// The collection stands for its orders: they take its statuses (collected, not
+        /// collected) and its tube labels are bound, as for any accepted collection.
+        Release = "release",
+        /// The collection stays stored as received; the lab's orders are left as they are.
+        Dismiss = "dismiss",
+    }
+}
+
+/// Body of `POST /api/v1/supervisor/collections/{id}/hold`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResolveHoldRequest {
+    /// Release or dismiss.
+    pub decision: HoldDecision,
+    /// Why.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// Body of `POST /api/v1/supervisor/collections/{id}/recollect`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -53,7 +53,7 @@ pub use finalize::FinalizedCollection;
 pub use history::{Event, HardStopKind, HistoryEntry, Supersedes, Void};
 pub use label_refusal::{LabelHolder, TubeLabelProblem, TubeLabelRefusal, TubeLabelRefusalCode};
 pub use order::{Order, Patient, Priority};
-pub use received::ReceivedCollectionError;
+pub use received::{invalid_field, ReceivedCollectionError};
 pub use record::Collection;
 pub use status::Status;
 pub use time::{DeviceTime, FUTURE_TOLERANCE_SECONDS};

@@ -26,6 +26,16 @@ pub struct Identification {
     pub method: CaptureMethod,
 }
 
+impl Identification {
+    /// True when it holds what a positive identification needs: the name and a second
+    /// identifier (date of birth or MRN). A record read from elsewhere (a push) is checked with
+    /// it, as [`identify`] only ever makes such identifications.
+    pub fn is_positive(&self) -> bool {
+        let has = |k| self.matched.iter().any(|m| m.kind == k);
+        has(IdentifierKind::Name) && (has(IdentifierKind::DateOfBirth) || has(IdentifierKind::Mrn))
+    }
+}
+
 /// How weak a capture method is: a repeated identifier keeps its weakest capture.
 fn weakness(m: CaptureMethod) -> u8 {
     match m {
@@ -85,9 +95,11 @@ pub fn identify(
     if context.mrn_required && has(IdentifierKind::Name) && !has(IdentifierKind::Mrn) {
         return Err(IdentificationError::MrnRequired);
     }
-    if !(has(IdentifierKind::Name)
-        && (has(IdentifierKind::DateOfBirth) || has(IdentifierKind::Mrn)))
-    {
+    let positive = Identification {
+        matched: matched.clone(),
+        method: CaptureMethod::Manual,
+    };
+    if !positive.is_positive() {
         if room_offered {
             return Err(IdentificationError::RoomOrBedIsNotAnIdentifier);
         }

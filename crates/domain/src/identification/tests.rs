@@ -261,3 +261,27 @@ fn capture_methods_read_as_the_record_says_them() {
     );
     assert_eq!(IdentifierKind::DateOfBirth.to_string(), "date of birth");
 }
+
+#[test]
+fn an_identification_is_positive_only_with_the_name_and_a_second_identifier() {
+    let made = identify(
+        &Evidence::from_wristband("DL1|MRN0012345|CHALMERS^PETER^JAMES|19741225").unwrap(),
+        &peter(),
+        &IdentifyContext::default(),
+    )
+    .unwrap();
+    assert!(made.is_positive());
+    let name_only = Identification {
+        matched: vec![MatchedIdentifier {
+            kind: IdentifierKind::Name,
+            method: CaptureMethod::Scan,
+        }],
+        method: CaptureMethod::Scan,
+    };
+    assert!(!name_only.is_positive());
+    let none = Identification {
+        matched: Vec::new(),
+        method: CaptureMethod::Manual,
+    };
+    assert!(!none.is_positive());
+}

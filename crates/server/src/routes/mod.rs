@@ -98,6 +98,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(supervisor::mark_reviewed))
         .routes(routes!(supervisor::add_note))
         .routes(routes!(supervisor::resolve))
+        .routes(routes!(supervisor::resolve_hold))
         .routes(routes!(supervisor::recollect))
         .routes(routes!(supervisor::unlock_user))
         .routes(routes!(users::list))

@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use base64::Engine;
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
-use drawline_domain::{ContentHash, FinalizedCollection, ReceivedCollectionError};
+use drawline_domain::collection::{invalid_field, FUTURE_TOLERANCE_SECONDS};
+use drawline_domain::{ContentHash, FinalizedCollection, IdentifyContext, ReceivedCollectionError};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -19,6 +20,7 @@ use crate::api::{
 use crate::auth::{Caller, SignedIn};
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::revalidate::{self, FactsWanted, Verdict};
 use crate::store::{
     NewCollectionVersion, NewHeartbeat, PullCursor, SyncItem, SyncPush, SyncRecord,
 };
@@ -59,6 +61,15 @@ fn cut(text: Option<String>, max: usize) -> Option<String> {
 
 /// Checks one pushed record with the domain crate: everything that needs no database.
 pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncItem {
+    read_record(value, device_clock).0
+}
+
+/// [`check_record`], with the collection read when it passed (for re-validation). No reason
+/// quotes the record's text: serde's messages are replaced by the field they fail on.
+fn read_record(
+    value: Value,
+    device_clock: DateTime<FixedOffset>,
+) -> (SyncItem, Option<FinalizedCollection>) {
     let id = value
         .get("id")
         .and_then(Value::as_str)
@@ -69,26 +80,34 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
         .and_then(Value::as_u64)
         .and_then(|v| u32::try_from(v).ok())
         .unwrap_or(0);
-    let reject = |code: &'static str, reason: String| SyncItem::Rejected {
-        id,
-        version,
-        code,
-        reason,
+    let reject = |code: &'static str, reason: String| {
+        (
+            SyncItem::Rejected {
+                id,
+                version,
+                code,
+                reason,
+            },
+            None,
+        )
     };
-    let rec: PushRecord = match serde_json::from_value(value) {
+    let rec: PushRecord = match serde_path_to_error::deserialize(value) {
         Ok(r) => r,
         Err(e) => {
             return reject(
                 push_codes::MALFORMED_RECORD,
-                format!("not a push record: {e}"),
+                format!("not a push record: {}", invalid_field(&e)),
             )
         }
     };
     if let Some(bad) = crate::instants::first_bad_instant(&rec.collection) {
         return reject(push_codes::INVALID_TIME, bad);
     }
-    if let Err(e) = ContentHash::parse(&rec.content_hash) {
-        return reject(push_codes::MALFORMED_RECORD, e.to_string());
+    if ContentHash::parse(&rec.content_hash).is_err() {
+        return reject(
+            push_codes::MALFORMED_RECORD,
+            "content_hash is not 64 lower-case hex digits".into(),
+        );
     }
     let f = match FinalizedCollection::from_json_value(rec.collection) {
         Ok(f) => f,
@@ -140,9 +159,14 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
     let orders = crate::store::facts::record_orders(r);
     let body = match serde_json::to_value(&f) {
         Ok(b) => b,
-        Err(e) => return reject(push_codes::INVALID_RECORD, e.to_string()),
+        Err(_) => {
+            return reject(
+                push_codes::INVALID_RECORD,
+                "the collection cannot be written back as JSON".into(),
+            )
+        }
     };
-    SyncItem::Record(SyncRecord {
+    let item = SyncItem::Record(SyncRecord {
         version: NewCollectionVersion {
             collection_id: rec.id,
             version: rec.version,
@@ -160,14 +184,55 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
             .iter()
             .filter_map(|t| t.accession.as_ref().map(ToString::to_string))
             .collect(),
-    })
+        verdict: Verdict::default(),
+    });
+    (item, Some(f))
+}
+
+/// Re-validates the records that passed the domain checks against the lab's facts, gathered in
+/// one store call; each gets its verdict.
+async fn revalidate_all(
+    state: &AppState,
+    device_id: Uuid,
+    read: Vec<(SyncItem, Option<FinalizedCollection>)>,
+    now: DateTime<Utc>,
+    device_now: DateTime<Utc>,
+) -> Result<Vec<SyncItem>, AppError> {
+    let mut wanted = FactsWanted::new(device_id);
+    for f in read.iter().filter_map(|(_, f)| f.as_ref()) {
+        wanted.add(f.record());
+    }
+    let facts = state.store.push_facts(wanted).await?;
+    let ctx = revalidate::Context {
+        now,
+        device_now,
+        skew_allowance: state
+            .sync
+            .skew_threshold
+            .max(chrono::Duration::seconds(FUTURE_TOLERANCE_SECONDS)),
+        identify: IdentifyContext::new(state.site.safety()),
+    };
+    Ok(read
+        .into_iter()
+        .map(|(mut item, f)| {
+            if let (SyncItem::Record(rec), Some(f)) = (&mut item, f) {
+                rec.verdict = revalidate::revalidate(f.record(), &facts, &ctx);
+            }
+            item
+        })
+        .collect())
 }
 
 /// Sends a batch of finalized collections; answers one result per record, in order.
 ///
 /// Same id and content hash again: `duplicate` with the original receipt. Same id, other hash,
 /// not correctly superseding the latest version: `conflict`. Invalid: `rejected` with a stable
-/// `code` (see `push_codes`); it never affects the other records. The batch is stored in one
+/// `code` (see `push_codes`); it never affects the other records. Every version is re-validated
+/// against the lab (see `revalidate`): identification present and matching the order's patient,
+/// a tube or a coded exception per order, times neither in the future nor before the order, the
+/// people it names active users. An order not on the device's rounds (or unknown: the answer
+/// does not tell) is `accepted` with `held_off_round`: stored, held for a supervisor, the lab's
+/// orders untouched. No reason quotes patient data or the record's text. The batch is stored in one
 /// transaction: a failure stores none of it (answered 503, safe to resend). Also records the
 /// device's heartbeat and flags receipts when the device clock is off by more than the lab allows.
 #[utoipa::path(post, path = "/sync/push", tag = "sync", request_body = PushRequest,
@@ -202,18 +267,20 @@ pub async fn push(
     let device_clock = req.device_clock;
     let records_len = req.records.len();
     let records = req.records;
-    let check = move || -> Vec<SyncItem> {
+    let read_all = move || -> Vec<_> {
         records
             .into_iter()
-            .map(|v| check_record(v, device_clock))
+            .map(|v| read_record(v, device_clock))
             .collect()
     };
-    // Checking means parsing and hashing each record: a big batch goes off the async workers.
-    let items = if records_len > BLOCKING_CHECK_RECORDS {
-        crate::offload::off_workers(check).await
+    // Reading means parsing and hashing each record: a big batch goes off the async workers.
+    let read = if records_len > BLOCKING_CHECK_RECORDS {
+        crate::offload::off_workers(read_all).await
     } else {
-        check()
+        read_all()
     };
+    let device_now = device_clock.with_timezone(&Utc);
+    let items = revalidate_all(&state, caller.device.id, read, received_at, device_now).await?;
     let push = SyncPush {
         device_id: caller.device.id,
         actor: caller.actor(),

@@ -19,9 +19,9 @@ pub use orders::{Assignment, CancelOutcome, NewOrder, OrderStore};
 pub use people::{AttemptOutcome, SignInAttempt, SignInGate};
 pub use people::{Device, NewSession, NewUser, PeopleStore, SessionRecord, UserCredentials};
 pub use review::{
-    AccessionClashRecord, CollectionRecords, ConflictResolution, DeviceActivity, NewReviewEvent,
-    PushAttempt, QueueFilter, QueueRows, RecollectOutcome, Recollection, ResolveOutcome,
-    ReviewStore, StoredVersion,
+    AccessionClashRecord, CollectionRecords, ConflictResolution, DeviceActivity, HoldOutcome,
+    HoldResolution, NewReviewEvent, PushAttempt, QueueFilter, QueueRows, RecollectOutcome,
+    Recollection, ResolveOutcome, ReviewStore, StoredVersion,
 };
 pub use site::SiteStore;
 pub use sqlite::SqliteStore;

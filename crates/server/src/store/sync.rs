@@ -68,6 +68,9 @@ pub struct SyncRecord {
     pub patient_id: String,
     /// The tube labels (accessions) it binds.
     pub labels: Vec<String>,
+    /// What re-validation against the lab's facts decided (applied after the duplicate check,
+    /// so a resend of a stored version is always `duplicate`).
+    pub verdict: crate::revalidate::Verdict,
 }
 
 /// One record of a push, in the order sent.
@@ -163,6 +166,12 @@ pub trait SyncStore: Send + Sync + 'static {
     /// Stores a sync push in one transaction (records, order statuses, heartbeat, audit) and
     /// answers one result per item, in order. A storage failure stores none of it.
     async fn sync_push(&self, push: SyncPush) -> Result<Vec<PushResult>, StoreError>;
+    /// The lab's facts a push is re-validated against, in one read: the orders its records name
+    /// (patient, status, placing time, on the device's rounds or not) and the people (active).
+    async fn push_facts(
+        &self,
+        wanted: crate::revalidate::FactsWanted,
+    ) -> Result<crate::revalidate::LabFacts, StoreError>;
     /// A device's worklist changes after `cursor` (the whole worklist when `None` or when the
     /// cursor is not from this database), at most `limit` orders; records the heartbeat.
     async fn sync_pull(

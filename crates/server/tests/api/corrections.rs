@@ -109,7 +109,7 @@ async fn a_correction_and_a_void_are_stored_as_versions_with_their_reasons() {
         ]
     );
     let void = d.versions[2].voided.as_ref().unwrap();
-    assert_eq!(void.by.id, "nurse-1");
+    assert_eq!(void.by.id, fixtures::NURSE_1);
     assert_eq!(void.at.to_rfc3339(), "2024-05-01T09:30:00+02:00");
     assert!(d.versions[2].standing);
     assert!(d.versions[2].flags.voided && d.versions[2].flags.corrected);
@@ -173,7 +173,7 @@ async fn a_void_reopens_the_orders_it_covered_and_a_correction_marks_them_by_wha
             .map(|o| o.status)
     };
     // A correction that records PT as not collected marks it so; CBC stays collected.
-    let nurse = drawline_domain::CollectorId::parse("nurse-1").unwrap();
+    let nurse = drawline_domain::CollectorId::parse(fixtures::NURSE_1).unwrap();
     let now = fixtures::at("2024-05-01T09:00:00+02:00");
     let mut draft = v1.start_correction("PT tube clotted", &nurse, now).unwrap();
     draft

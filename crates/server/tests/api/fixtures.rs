@@ -36,7 +36,7 @@ pub fn finalized_collection(id: Uuid) -> FinalizedCollection {
 
 /// The same collection with other tube accession numbers (so another content hash).
 pub fn finalized_collection_with(id: Uuid, accessions: [&str; 2]) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-1").unwrap();
+    let nurse = CollectorId::parse(NURSE_1).unwrap();
     let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];
     let mut c = start(id, orders, &nurse, "2024-05-01T08:00:00+02:00");
     let wristband = Evidence::from_wristband("DL1|12345|CHALMERS^PETER^JAMES|19741225").unwrap();
@@ -110,6 +110,7 @@ pub fn push_of(
                     orders: Vec::new(),
                     patient_id: String::new(),
                     labels: Vec::new(),
+                    verdict: Default::default(),
                 })
             })
             .collect(),
@@ -131,11 +132,39 @@ pub async fn push_stored(store: &impl SyncStore, device_id: Uuid, f: &FinalizedC
 }
 
 /// The lab orders `finalized_collection` covers (`sr-pt`, `sr-cbc` for MRN 12345, patient id
-/// `example`), in round `Ward 1`.
+/// `example`), in round `Ward 1`, placed when the domain's fixture orders were (before every
+/// fixture draw, as the lab checks).
 pub const COLLECTION_ORDERS_CSV: &str =
-    "order_id,patient_id,mrn,family,given,birth_date,test,round\n\
-     sr-pt,example,12345,Chalmers,Peter James,1974-12-25,PT,Ward 1\n\
-     sr-cbc,example,12345,Chalmers,Peter James,1974-12-25,CBC,Ward 1\n";
+    "order_id,patient_id,mrn,family,given,birth_date,test,round,placed_at\n\
+     sr-pt,example,12345,Chalmers,Peter James,1974-12-25,PT,Ward 1,2024-05-01T06:00:00Z\n\
+     sr-cbc,example,12345,Chalmers,Peter James,1974-12-25,CBC,Ward 1,2024-05-01T06:00:00Z\n";
+
+/// The collector of most fixture collections: a user of the lab (user name `nurse-1`), as the
+/// app records the signed-in user's id.
+pub const NURSE_1: &str = "00000000-0000-4000-8000-00000000a001";
+/// The collector of [`refused_visit`] (user name `nurse-2`).
+pub const NURSE_2: &str = "00000000-0000-4000-8000-00000000a002";
+/// The collector of [`identified_after_wrong_bands`] (user name `nurse-3`).
+pub const NURSE_3: &str = "00000000-0000-4000-8000-00000000a003";
+
+/// The people the fixture collections name, with their user names: the lab knows them as
+/// active collectors (see `helpers::add_fixture_collectors`).
+pub const FIXTURE_COLLECTORS: [(&str, &str); 3] = [
+    (NURSE_1, "nurse-1"),
+    (NURSE_2, "nurse-2"),
+    (NURSE_3, "nurse-3"),
+];
+
+/// The same finalized record made by [`NURSE_1`], a user of the lab: the domain's fixtures
+/// record `phleb-042`, whom no lab knows (re-hashed; only the collector's id changes).
+pub fn made_by_lab_user(f: &FinalizedCollection) -> FinalizedCollection {
+    let text = serde_json::to_string(f.record())
+        .unwrap()
+        .replace("\"phleb-042\"", &format!("\"{NURSE_1}\""));
+    let record: Collection = serde_json::from_str(&text).unwrap();
+    let hash = drawline_domain::ContentHash::of(&record).unwrap();
+    serde_json::from_value(serde_json::json!({ "record": record, "hash": hash })).unwrap()
+}
 
 /// A small CSV of orders for round `Ward 2`.
 pub fn orders_csv() -> String {
@@ -153,7 +182,7 @@ pub fn record(f: &FinalizedCollection) -> Value {
 
 /// The next version of a collection: the same draw with the fasting status recorded.
 pub fn correction_of(f: &FinalizedCollection) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-1").unwrap();
+    let nurse = CollectorId::parse(NURSE_1).unwrap();
     let now = at("2024-05-01T09:00:00+02:00");
     let mut next = f
         .start_correction("fasting status was not recorded", &nurse, now)
@@ -165,7 +194,7 @@ pub fn correction_of(f: &FinalizedCollection) -> FinalizedCollection {
 
 /// A visit the patient refused, identified by typing name and date of birth.
 pub fn refused_visit(id: Uuid) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-2").unwrap();
+    let nurse = CollectorId::parse(NURSE_2).unwrap();
     let order = |id: &str, test: &str| Order {
         requisition: None,
         accessions: Vec::new(),
@@ -198,7 +227,7 @@ pub fn refused_visit(id: Uuid) -> FinalizedCollection {
 /// wristband, each acknowledged), then identified by an MRN-only wristband with name and date
 /// of birth stated by the patient (scan + verbal).
 pub fn identified_after_wrong_bands(id: Uuid, wrong_bands: u32) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-3").unwrap();
+    let nurse = CollectorId::parse(NURSE_3).unwrap();
     let orders = vec![order("sr-pt", "PT"), order("sr-cbc", "CBC")];
     let mut c = start(id, orders, &nurse, "2024-05-03T08:00:00+02:00");
     let context = IdentifyContext::default();
@@ -232,7 +261,7 @@ pub fn identified_after_wrong_bands(id: Uuid, wrong_bands: u32) -> FinalizedColl
 
 /// The next version of a collection voiding it as entered in error.
 pub fn void_of(f: &FinalizedCollection, reason: &str) -> FinalizedCollection {
-    let nurse = CollectorId::parse("nurse-1").unwrap();
+    let nurse = CollectorId::parse(NURSE_1).unwrap();
     f.void(reason, &nurse, at("2024-05-01T09:30:00+02:00"))
         .unwrap()
 }

@@ -228,6 +228,13 @@ impl TestApp {
     /// assigned to the device.
     pub async fn seed_collection_orders(&self, device_id: Uuid) {
         seed_collection_orders(self.store.as_ref(), device_id).await;
+        self.add_fixture_collectors();
+    }
+
+    /// Makes the people the fixture collections name users of the lab (see
+    /// [`add_fixture_collectors`]).
+    pub fn add_fixture_collectors(&self) {
+        add_fixture_collectors(&self.dir.path().join("test.sqlite"));
     }
 
     /// Assigns a round to a device.
@@ -315,6 +322,22 @@ pub async fn seed_collection_orders(store: &SqliteStore, device_id: Uuid) {
     .unwrap();
     assert!(report.rejected.is_empty(), "{report:?}");
     assign_round(store, "Ward 1", device_id).await;
+}
+
+/// Makes `fixtures::FIXTURE_COLLECTORS` active collectors of the lab in the database at `db`,
+/// under the ids the fixtures record (the app records a signed-in user's id; the fixtures' ids
+/// are fixed, which the API's user ids are not). Nobody can sign in as them (no PIN hash).
+pub fn add_fixture_collectors(db: &std::path::Path) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    for (id, username) in fixtures::FIXTURE_COLLECTORS {
+        c.execute(
+            "INSERT OR IGNORE INTO users (id, username, display_name, role, pin_hash, active, created_at)
+             VALUES (?1, ?2, ?2, 'collector', '!', 1, ?3)",
+            rusqlite::params![id, username, Utc::now().to_rfc3339()],
+        )
+        .unwrap();
+    }
 }
 
 /// Assigns a round to a device, through the store.

@@ -17,6 +17,7 @@ mod openapi;
 mod orders;
 mod poison_rows;
 mod quotas;
+mod revalidate;
 mod router;
 mod serial_orders;
 mod sign_in_limit;

@@ -10,9 +10,10 @@ use drawline_server::api::{OrderStatus, Role};
 use crate::fixtures;
 use crate::helpers::{assign_round, spawn_app};
 
-const TROPONINS_CSV: &str = "order_id,patient_id,mrn,family,given,birth_date,test,round\n\
-     sr-trop-0h,example,12345,Chalmers,Peter James,1974-12-25,TROP,Ward 3\n\
-     sr-trop-3h,example,12345,Chalmers,Peter James,1974-12-25,TROP,Ward 3\n";
+const TROPONINS_CSV: &str =
+    "order_id,patient_id,mrn,family,given,birth_date,test,round,placed_at\n\
+     sr-trop-0h,example,12345,Chalmers,Peter James,1974-12-25,TROP,Ward 3,2024-05-01T06:00:00Z\n\
+     sr-trop-3h,example,12345,Chalmers,Peter James,1974-12-25,TROP,Ward 3,2024-05-01T06:00:00Z\n";
 
 #[tokio::test]
 async fn one_of_two_troponins_not_collected_leaves_the_other_collected_at_the_lab() {
@@ -30,6 +31,7 @@ async fn one_of_two_troponins_not_collected_leaves_the_other_collected_at_the_la
     .unwrap();
     assert!(report.rejected.is_empty(), "{report:?}");
     assign_round(app.store.as_ref(), "Ward 3", tablet.device_id).await;
+    app.add_fixture_collectors();
     app.add_user("amara", Role::Collector, "1234").await;
     let collector = app.sign_in(&tablet.token, "amara", "1234").await;
     let first = app.pull(&collector, None).await;
@@ -56,7 +58,7 @@ async fn one_of_two_troponins_not_collected_leaves_the_other_collected_at_the_la
         c.tubes()[0].drawn.as_ref().unwrap().body_site,
         Some(BodySite::LeftAntecubital)
     );
-    let f = c.finalize(&nurse(), now).unwrap();
+    let f = fixtures::made_by_lab_user(&c.finalize(&nurse(), now).unwrap());
     let r = app.push(&collector, vec![fixtures::record(&f)]).await;
     assert!(r.results[0].outcome.is_synced(), "{r:?}");
 

@@ -350,7 +350,7 @@ async fn the_queue_lists_accepted_resent_conflicting_and_rejected_pushes_with_fl
     assert_eq!(accepted.collection_id, id);
     assert_eq!(accepted.duplicate_resends, 1);
     assert_eq!(accepted.device.name, "Ward 1 tablet");
-    assert_eq!(accepted.collector.as_ref().unwrap().id, "nurse-1");
+    assert_eq!(accepted.collector.as_ref().unwrap().id, fixtures::NURSE_1);
     assert_eq!(accepted.tests, ["PT", "CBC"]);
     // Drawn in 2024, received now.
     assert!(accepted.flags.synced_late);
@@ -522,7 +522,7 @@ async fn a_collection_detail_shows_every_version_tube_by_tube_with_its_history_a
     assert!(d.versions[1].flags.corrected);
     let r = d.versions[0].record.as_ref().unwrap();
     assert_eq!(r.patient.mrn, "12345");
-    assert_eq!(r.collector.id, "nurse-1");
+    assert_eq!(r.collector.id, fixtures::NURSE_1);
     assert_eq!(r.identification_method.as_deref(), Some("scan"));
     assert_eq!(r.tubes.len(), 2);
     for t in &r.tubes {

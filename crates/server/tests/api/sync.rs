@@ -170,23 +170,27 @@ async fn a_collection_another_device_sent_is_rejected_for_a_second_device() {
 }
 
 #[tokio::test]
-async fn a_collection_for_orders_the_lab_does_not_know_is_rejected() {
+async fn a_collection_for_orders_the_lab_does_not_know_is_stored_and_held_not_rejected() {
     let (app, d) = spawn_enrolled().await;
+    app.add_fixture_collectors();
     let f = fixtures::finalized_collection(Uuid::new_v4());
     let out = app.push(&d.token, vec![fixtures::record(&f)]).await;
-    assert_eq!(out.results[0].outcome, RecordOutcome::Rejected);
-    assert_eq!(out.results[0].code.as_deref(), Some("unknown_order"));
-    assert!(out.results[0].reason.as_deref().unwrap().contains("sr-pt"));
+    assert_eq!(out.results[0].outcome, RecordOutcome::Accepted);
+    assert_eq!(out.results[0].code.as_deref(), Some("held_off_round"));
+    // Whether the lab knows the order is not the device's to learn.
+    assert!(!out.results[0].reason.as_deref().unwrap().contains("sr-pt"));
 }
 
 #[tokio::test]
 async fn a_collection_for_an_order_of_another_patient_on_the_server_is_rejected() {
     let (app, d) = spawn_enrolled().await;
+    app.add_fixture_collectors();
     let csv = "order_id,mrn,family,given,birth_date,test,round\n\
                sr-pt,MRN999,Other,Person,1960-01-01,PT,Ward 1\n\
                sr-cbc,MRN999,Other,Person,1960-01-01,CBC,Ward 1\n";
     let (_, sup) = app.supervisor().await;
     assert_status(app.post_csv(&sup, csv), 200).await;
+    app.assign_round("Ward 1", d.device_id).await;
     let out = app
         .push(
             &d.token,
@@ -196,6 +200,11 @@ async fn a_collection_for_an_order_of_another_patient_on_the_server_is_rejected(
         )
         .await;
     assert_eq!(out.results[0].code.as_deref(), Some("patient_mismatch"));
+    // It names neither patient: not the lab's patient id, nor the record's.
+    let reason = out.results[0].reason.as_deref().unwrap();
+    for secret in ["MRN999", "Other", "example", "12345", "Chalmers"] {
+        assert!(!reason.contains(secret), "{reason}");
+    }
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::fixtures;
-use crate::helpers::seed_collection_orders;
+use crate::helpers::{add_fixture_collectors, seed_collection_orders};
 
 /// Starts the server on a free port; answers the process and its base URL.
 fn start(db: &Path, dir: &Path) -> (Child, String) {
@@ -72,6 +72,7 @@ async fn a_server_killed_in_the_middle_of_a_batch_then_restarted_stores_each_rec
             .await
             .unwrap();
         seed_collection_orders(&store, code.device_id).await;
+        add_fixture_collectors(&db);
         (code.code, code.device_id)
     };
     // Generous: a shared 2-core machine under load can take long over 200 records, and a

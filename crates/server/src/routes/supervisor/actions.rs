@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::detail::not_found;
 use crate::api::{
-    NoteRequest, RecollectRequest, RecollectResponse, ResolveConflictRequest, ReviewAction,
-    ReviewEvent, ReviewRequest, MAX_REVIEW_NOTE_CHARS,
+    push_codes, NoteRequest, RecollectRequest, RecollectResponse, ResolveConflictRequest,
+    ResolveHoldRequest, ReviewAction, ReviewEvent, ReviewRequest, MAX_REVIEW_NOTE_CHARS,
 };
 use crate::auth::{SignedIn, Supervisor};
 use crate::error::Problem;
@@ -17,8 +17,8 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::routes::trimmed_text;
 use crate::store::facts::read_finalized;
 use crate::store::{
-    CollectionRecords, ConflictResolution, NewReviewEvent, RecollectOutcome, Recollection,
-    ResolveOutcome,
+    CollectionRecords, ConflictResolution, HoldOutcome, HoldResolution, NewReviewEvent,
+    RecollectOutcome, Recollection, ResolveOutcome,
 };
 use crate::{accounts, AppError, AppState};
 
@@ -176,6 +176,47 @@ pub async fn resolve(
         ResolveOutcome::CannotStand(why) => Err(AppError::unprocessable(
             "cannot_stand",
             format!("push attempt {} cannot stand: {why}", req.attempt_id),
+        )),
+    }
+}
+
+/// Resolves a collection held as collected off round (an order was not on the pushing device's
+/// rounds): `release` applies it to the lab as an accepted push would have (its orders take its
+/// statuses, its tube labels are bound); `dismiss` leaves the lab's orders as they are. The
+/// collection stays stored either way. Recorded as a review and written to the audit log.
+#[utoipa::path(post, path = "/supervisor/collections/{id}/hold", tag = "supervisor",
+    params(("id" = Uuid, Path, description = "collection id")),
+    request_body = ResolveHoldRequest, security(("bearer" = [])),
+    responses((status = 200, body = ReviewEvent), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, description = "the lab stores no such collection", body = Problem),
+              (status = 409, description = "nothing of the collection is held", body = Problem),
+              (status = 415, body = Problem),
+              (status = 422, description = "a tube label is another patient's: it cannot be released", body = Problem)))]
+pub async fn resolve_hold(
+    State(state): State<AppState>,
+    CollectionAction { who, id, req }: CollectionAction<ResolveHoldRequest>,
+) -> Result<Json<ReviewEvent>, AppError> {
+    let note = note_text("the note", req.note)?;
+    let resolution = HoldResolution {
+        decision: req.decision,
+        event: event(&who, id, ReviewAction::Reviewed, note),
+    };
+    match state.store.resolve_hold(resolution, Utc::now()).await? {
+        HoldOutcome::Resolved(e) => {
+            tracing::info!(collection = %id, user = %who.user.id, decision = req.decision.as_str(),
+                "hold resolved");
+            Ok(Json(e))
+        }
+        HoldOutcome::NotFound => Err(not_found(id)),
+        HoldOutcome::NotHeld => Err(AppError::BadRequest {
+            status: StatusCode::CONFLICT,
+            code: "not_held",
+            message: format!("nothing of collection {id} is held for a supervisor"),
+        }),
+        HoldOutcome::CannotRelease(why) => Err(AppError::unprocessable(
+            push_codes::WRONG_BLOOD_IN_TUBE,
+            format!("collection {id} cannot be released: {why}"),
         )),
     }
 }

@@ -104,6 +104,28 @@ pub enum ResolveOutcome {
     CannotStand(String),
 }
 
+/// A supervisor's decision on a collection held as collected off round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldResolution {
+    /// Release or dismiss.
+    pub decision: crate::api::HoldDecision,
+    /// The review event (a `reviewed` event whose detail names the decision).
+    pub event: NewReviewEvent,
+}
+
+/// What resolving a hold did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HoldOutcome {
+    /// Resolved now.
+    Resolved(ReviewEvent),
+    /// The lab stores no such collection.
+    NotFound,
+    /// Nothing of the collection is held (never, or resolved before).
+    NotHeld,
+    /// It cannot be released: a tube label is another patient's (possible wrong blood in tube).
+    CannotRelease(String),
+}
+
 /// A request to collect some orders again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recollection {
@@ -157,6 +179,13 @@ pub trait ReviewStore: Send + Sync + 'static {
         resolution: ConflictResolution,
         at: DateTime<Utc>,
     ) -> Result<ResolveOutcome, StoreError>;
+    /// Resolves a collection held as collected off round: released (its orders take its
+    /// statuses, its labels are bound) or dismissed; recorded and audited.
+    async fn resolve_hold(
+        &self,
+        resolution: HoldResolution,
+        at: DateTime<Utc>,
+    ) -> Result<HoldOutcome, StoreError>;
     /// Copies orders as new open orders, recording and auditing the request.
     async fn recollect(
         &self,

@@ -28,16 +28,18 @@ pub(crate) struct AccessionHolder {
 }
 
 impl AccessionHolder {
-    /// Why a record binding it for another patient is refused.
+    /// Why a record binding it for another patient is refused. It names the label (the
+    /// device's own) and nothing of the other patient, their order or collection: the device
+    /// may not read them (a supervisor sees both collections side by side).
     pub fn reason(&self) -> String {
         let held = match (&self.collection_id, &self.order_id) {
-            (Some(c), _) => format!("is already bound to collection {c}"),
-            (None, Some(o)) => format!("belongs to order {o}"),
-            (None, None) => "is held".to_owned(),
+            (Some(_), _) => "is already bound to a collection",
+            (None, Some(_)) => "is the accession of an order",
+            (None, None) => "is held",
         };
         format!(
-            "possible wrong blood in tube: tube label {} {held} of another patient (MRN {})",
-            self.accession, self.patient_mrn
+            "possible wrong blood in tube: tube label {} {held} of another patient",
+            self.accession
         )
     }
 }

@@ -15,8 +15,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0007_voids.sql"),
     include_str!("../../../migrations/0008_alerts.sql"),
     include_str!("../../../migrations/0009_sign_in_attempts.sql"),
-    include_str!("../../../migrations/0012_quotas.sql"),
-    include_str!("../../../migrations/0010_life_cycle.sql"),
+    include_str!("../../../migrations/0010_quotas.sql"),
+    include_str!("../../../migrations/0011_life_cycle.sql"),
+    include_str!("../../../migrations/0012_revalidation.sql"),
 ];
 
 /// Brings the schema up to the newest version.

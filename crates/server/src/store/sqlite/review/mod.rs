@@ -1,6 +1,7 @@
 //! Supervisor review in SQLite: device activity, the queue, one collection, review actions.
 
 mod actions;
+mod hold;
 mod queue;
 mod recollect;
 mod records;
@@ -17,8 +18,9 @@ use super::unreadable::{is_unreadable, note};
 use crate::api::{DeviceView, ReviewEvent, UnreadableRow};
 use crate::store::error::StoreError;
 use crate::store::review::{
-    CollectionRecords, ConflictResolution, DeviceActivity, NewReviewEvent, QueueFilter, QueueRows,
-    RecollectOutcome, Recollection, ResolveOutcome, ReviewStore,
+    CollectionRecords, ConflictResolution, DeviceActivity, HoldOutcome, HoldResolution,
+    NewReviewEvent, QueueFilter, QueueRows, RecollectOutcome, Recollection, ResolveOutcome,
+    ReviewStore,
 };
 
 /// Every device with what the supervisor's devices view adds to it.
@@ -163,6 +165,15 @@ impl ReviewStore for SqliteStore {
             actions::resolve_conflict(tx, resolution, at)
         })
         .await
+    }
+
+    async fn resolve_hold(
+        &self,
+        resolution: HoldResolution,
+        at: DateTime<Utc>,
+    ) -> Result<HoldOutcome, StoreError> {
+        self.review_action(at, move |tx, at| hold::resolve_hold(tx, resolution, at))
+            .await
     }
 
     async fn recollect(

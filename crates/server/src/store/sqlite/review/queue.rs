@@ -34,13 +34,15 @@ fn queue_base() -> String {
                      WHERE a.collection_id = c.id AND a.outcome = 'duplicate') AS duplicates,
                    (SELECT MAX(a.received_at) FROM push_attempts a
                      WHERE a.collection_id = c.id AND a.outcome = 'duplicate') AS last_duplicate_at,
-                   0 AS quarantined, v.collector_id AS version_collector
+                   0 AS quarantined, v.collector_id AS version_collector,
+                   (SELECT h.note FROM held_versions h WHERE h.collection_id = c.id
+                     AND h.resolution IS NULL ORDER BY h.version DESC LIMIT 1) AS held_note
             FROM collections c
             JOIN collection_versions v ON v.collection_id = c.id AND v.version = c.latest_version
             UNION ALL
             SELECT 'a:' || printf('%012d', a.id), 0, a.collection_id, a.version, a.outcome, a.code,
                    a.reason, a.id, a.device_id, a.content_hash, a.received_at, a.clock_skew_seconds,
-                   a.resolution, a.resolved_at, 0, NULL, {OPEN_ATTEMPT}, NULL
+                   a.resolution, a.resolved_at, 0, NULL, {OPEN_ATTEMPT}, NULL, NULL
             FROM push_attempts a WHERE a.outcome IN ('conflict', 'rejected')
         ),
         joined AS (
@@ -63,7 +65,9 @@ fn queue_base() -> String {
         ),
         q AS (
             -- Possible wrong blood in tube comes before everything else, whatever the filters.
-            SELECT joined.*, (COALESCE(code, '') = 'wrong_blood_in_tube') AS wbit,
+            -- So does a collection held as collected off round, until a supervisor resolves it.
+            SELECT joined.*, (COALESCE(code, '') = 'wrong_blood_in_tube'
+                              OR held_note IS NOT NULL) AS wbit,
                    MAX(received_at, COALESCE(last_duplicate_at, ''),
                                  COALESCE(last_review_at, ''), COALESCE(resolved_at, '')) AS changed_at
             FROM joined
@@ -88,7 +92,8 @@ const WHERE_FILTERS: &str = "
            OR (:flag = 'wrong_blood_in_tube' AND code = 'wrong_blood_in_tube')
            OR (:flag = 'identification_mismatch' AND wrong_patient_stops > 0)
 
-           OR (:flag = 'voided' AND voided = 1))
+           OR (:flag = 'voided' AND voided = 1)
+           OR (:flag = 'off_round' AND held_note IS NOT NULL))
       AND (:device IS NULL OR device_id = :device)
       AND (:collector IS NULL OR collector_id = :collector OR collector_username = :collector)
       AND (:patient IS NULL OR patient_id = :patient OR patient_mrn = :patient
@@ -106,7 +111,7 @@ const QUEUE_COLUMNS: &str = "item_key, stored, collection_id, version, outcome, 
     attempt_id, device_id, device_name, received_at, skew, resolution, duplicates, quarantined,
     patient_id, patient_mrn, patient_name, collector_id, collector_name, tests, collected_at,
     outside_window, exceptions, manual_identification, reviewed_at, notes, changed_at,
-    wrong_patient_stops, wrong_patient_before_draw, voided";
+    wrong_patient_stops, wrong_patient_before_draw, voided, held_note";
 
 fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> {
     let stored: bool = r.get(1)?;
@@ -124,14 +129,20 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
     let wrong_patient_stops: Option<u32> = r.get(28)?;
     let wrong_patient_before_draw: Option<u32> = r.get(29)?;
     let reviewed_at = opt_time_at(r, 25)?.filter(|at| *at >= received_at);
+    let held_note: Option<String> = r.get(31)?;
+    let off_round = held_note.is_some();
     let sync_delay_seconds = collected_at.map(|at| (received_at - at).num_seconds());
     Ok(QueueItem {
         key: r.get(0)?,
         collection_id: uuid_at(r, 2)?,
         version,
         status,
-        code: r.get(5)?,
-        reason: r.get(6)?,
+        code: if off_round {
+            Some(crate::api::push_codes::HELD_OFF_ROUND.to_owned())
+        } else {
+            r.get(5)?
+        },
+        reason: held_note.or(r.get(6)?),
         attempt_id: r.get(7)?,
         device: DeviceRef {
             id: uuid_at(r, 8)?,
@@ -168,6 +179,7 @@ fn queue_item(r: &Row<'_>, filter: &QueueFilter) -> rusqlite::Result<QueueItem> 
                 == Some(crate::api::push_codes::WRONG_BLOOD_IN_TUBE),
             identification_mismatch: wrong_patient_stops.unwrap_or(0) > 0,
             voided: r.get::<_, Option<bool>>(30)?.unwrap_or(false),
+            off_round,
         },
         wrong_patient_stops: wrong_patient_stops.unwrap_or(0),
         wrong_patient_before_draw: wrong_patient_before_draw.unwrap_or(0),

@@ -1,6 +1,7 @@
 //! Sync in SQLite: pushes and pulls, the collection versions and receipts they leave, heartbeats.
 
 mod heartbeats;
+mod lab_facts;
 mod pull;
 mod push;
 pub(super) mod versions;
@@ -23,6 +24,14 @@ use crate::store::sync::{NewHeartbeat, PullCursor, PullPage, SyncPush, SyncStore
 impl SyncStore for SqliteStore {
     async fn sync_push(&self, push: SyncPush) -> Result<Vec<PushResult>, StoreError> {
         self.with_conn(move |c| push::push(c, push)).await
+    }
+
+    async fn push_facts(
+        &self,
+        wanted: crate::revalidate::FactsWanted,
+    ) -> Result<crate::revalidate::LabFacts, StoreError> {
+        self.with_conn(move |c| lab_facts::lab_facts(c, &wanted))
+            .await
     }
 
     async fn sync_pull(

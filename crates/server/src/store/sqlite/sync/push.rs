@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use super::heartbeats::insert_heartbeat;
 use super::versions::{existing, insert_version, mark_orders, version_conflict, Arrival, Existing};
-use crate::api::{push_codes, OrderStatus, PushResult, RecordOutcome};
+use crate::api::{push_codes, PushResult, RecordOutcome};
+use crate::revalidate::{held_note, Verdict};
 use crate::store::error::StoreError;
 use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
 use crate::store::sqlite::audit::audit_json;
@@ -32,45 +33,6 @@ fn result(
         code: code.map(str::to_owned),
         reason,
     }
-}
-
-/// Checks the record's orders against the lab's; `Err` is a rejection, `Ok` lists cancelled orders.
-fn check_orders(
-    tx: &Transaction<'_>,
-    rec: &SyncRecord,
-) -> Result<Result<Vec<String>, (&'static str, String)>, StoreError> {
-    let mut cancelled = Vec::new();
-    for o in &rec.orders {
-        let row: Option<(String, String)> = tx
-            .query_row(
-                "SELECT patient_id, status FROM orders WHERE id = ?1",
-                [&o.order_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        match row {
-            None => {
-                return Ok(Err((
-                    push_codes::UNKNOWN_ORDER,
-                    format!("order {} is not known to the lab", o.order_id),
-                )))
-            }
-            Some((patient, _)) if patient != o.patient_id => {
-                return Ok(Err((
-                    push_codes::PATIENT_MISMATCH,
-                    format!(
-                        "order {} is for patient {patient} on the lab server, not {}",
-                        o.order_id, o.patient_id
-                    ),
-                )))
-            }
-            Some((_, status)) if status == OrderStatus::Cancelled.as_str() => {
-                cancelled.push(o.order_id.clone());
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(Ok(cancelled))
 }
 
 fn push_record(
@@ -103,9 +65,12 @@ fn push_record(
         }
         Existing::Current(latest) => latest,
     };
-    let cancelled = match check_orders(tx, rec)? {
-        Ok(cancelled) => cancelled,
-        Err((code, reason)) => return Ok(rejected(code, reason)),
+    // Re-validation's refusals come after the duplicate check: a resend of a stored version is
+    // `duplicate` whatever the lab's facts say now.
+    let (cancelled, held) = match &rec.verdict {
+        Verdict::Rejected(r) => return Ok(rejected(r.code, r.reason.clone())),
+        Verdict::Accepted { cancelled } => (cancelled.as_slice(), None),
+        Verdict::Held { findings } => (&[][..], Some(findings)),
     };
     // Before anything else about versions: a tube label of another patient is never stored.
     let cid = id.to_string();
@@ -148,6 +113,15 @@ fn push_record(
         detail,
         push.received_at,
     )?;
+    let mut r = result(id, version, RecordOutcome::Accepted, None, None);
+    r.receipt = Some(receipt);
+    if let Some(findings) = held {
+        // Stored, so nothing is lost, but the lab's orders and labels wait for a supervisor.
+        hold(tx, push, &cid, version, findings)?;
+        r.code = Some(push_codes::HELD_OFF_ROUND.into());
+        r.reason = Some(Verdict::HELD_REASON.into());
+        return Ok(r);
+    }
     mark_orders(tx, &rec.orders)?;
     bind_labels(
         tx,
@@ -157,8 +131,6 @@ fn push_record(
         &rec.labels,
         push.received_at,
     )?;
-    let mut r = result(id, version, RecordOutcome::Accepted, None, None);
-    r.receipt = Some(receipt);
     if !cancelled.is_empty() {
         r.code = Some(push_codes::ORDER_CANCELLED.into());
         r.reason = Some(format!(
@@ -167,6 +139,38 @@ fn push_record(
         ));
     }
     Ok(r)
+}
+
+/// Holds a stored version for a supervisor as collected off round, audited.
+fn hold(
+    tx: &Transaction<'_>,
+    push: &SyncPush,
+    cid: &str,
+    version: u32,
+    findings: &[&str],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO held_versions (collection_id, version, code, note, held_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            cid,
+            version,
+            push_codes::HELD_OFF_ROUND,
+            held_note(findings),
+            ts(push.received_at)
+        ],
+    )?;
+    let detail =
+        json!({ "version": version, "code": push_codes::HELD_OFF_ROUND, "findings": findings });
+    audit_json(
+        tx,
+        &push.actor,
+        "collection.held",
+        Some(cid.to_owned()),
+        detail,
+        push.received_at,
+    )?;
+    Ok(())
 }
 
 /// What a push attempt to record carries beyond its outcome.
