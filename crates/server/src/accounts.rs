@@ -222,6 +222,17 @@ async fn audit_user(
     Ok(())
 }
 
+/// A new PIN as typed, with what it is checked against and hashed by.
+#[derive(Clone, Copy)]
+pub struct NewPin<'a> {
+    /// The Argon2 workers the hash waits for.
+    pub pins: &'a PinPool,
+    /// The PIN in the clear (hashed here, never stored or logged).
+    pub pin: &'a str,
+    /// The site's shortest PIN.
+    pub min_length: usize,
+}
+
 /// Stops a person from signing in and ends every session of theirs at once (`active: false`),
 /// or lets them sign in again (`active: true`; their ended sessions stay ended). Answers the
 /// sessions ended.
@@ -247,13 +258,11 @@ pub async fn set_active(
 pub async fn reset_pin(
     store: &dyn Store,
     user: &UserView,
-    pins: &PinPool,
-    pin: &str,
-    min_pin_length: usize,
+    new: NewPin<'_>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<u32, AccountError> {
-    let hash = hash_new_pin(pins, pin, min_pin_length).await?;
+    let hash = hash_new_pin(new.pins, new.pin, new.min_length).await?;
     let ended = store.set_user_pin(user.id, &hash, None, now).await?;
     audit_user(store, actor, "user.pin_reset", user, ended, now).await?;
     Ok(ended)
@@ -264,14 +273,12 @@ pub async fn reset_pin(
 pub async fn change_own_pin(
     store: &dyn Store,
     user: &UserView,
-    pins: &PinPool,
-    new_pin: &str,
-    min_pin_length: usize,
+    new: NewPin<'_>,
     keep: &str,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<u32, AccountError> {
-    let hash = hash_new_pin(pins, new_pin, min_pin_length).await?;
+    let hash = hash_new_pin(new.pins, new.pin, new.min_length).await?;
     let ended = store.set_user_pin(user.id, &hash, Some(keep), now).await?;
     audit_user(store, actor, "user.pin_changed", user, ended, now).await?;
     Ok(ended)

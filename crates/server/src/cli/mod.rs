@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API under /api/v1 and the built PWA at /.
-    Serve(Config),
+    Serve(Box<Config>),
     /// Plan the tubes for a set of tests, in order of draw.
     Plan(plan::PlanArgs),
     /// Register, list and revoke devices.
@@ -73,7 +73,7 @@ pub enum Command {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(config) => serve::serve(config).await,
+        Command::Serve(config) => serve::serve(*config).await,
         Command::Plan(args) => plan::plan(args),
         Command::Devices { common, command } => devices::run(&common, command).await,
         Command::Users { common, command } => users::run(&common, command).await,

@@ -154,9 +154,18 @@ pub async fn run(common: &Common, command: UsersCommand) -> anyhow::Result<()> {
             let pin = read_pin()?;
             let min = settings.min_pin_length as usize;
             let pins = crate::pin_pool::PinPool::for_limits(&crate::Limits::default());
-            let ended =
-                accounts::reset_pin(store.as_ref(), &user, &pins, &pin, min, "cli", Utc::now())
-                    .await?;
+            let ended = accounts::reset_pin(
+                store.as_ref(),
+                &user,
+                accounts::NewPin {
+                    pins: &pins,
+                    pin: &pin,
+                    min_length: min,
+                },
+                "cli",
+                Utc::now(),
+            )
+            .await?;
             println!(
                 "New PIN set for {}; {ended} session(s) ended",
                 user.username

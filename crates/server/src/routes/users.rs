@@ -114,9 +114,11 @@ pub async fn reset_pin(
     let ended = accounts::reset_pin(
         state.store.as_ref(),
         &user,
-        &state.pins,
-        &req.pin,
-        state.limits.min_pin_length,
+        accounts::NewPin {
+            pins: &state.pins,
+            pin: &req.pin,
+            min_length: state.limits.min_pin_length,
+        },
         &who.actor(),
         Utc::now(),
     )
@@ -208,9 +210,11 @@ pub async fn change_own_pin(
     let ended = accounts::change_own_pin(
         state.store.as_ref(),
         user,
-        &state.pins,
-        &req.new_pin,
-        state.limits.min_pin_length,
+        accounts::NewPin {
+            pins: &state.pins,
+            pin: &req.new_pin,
+            min_length: state.limits.min_pin_length,
+        },
         &auth::token_hash(&token),
         &signed_in.actor(),
         now,
