@@ -127,5 +127,5 @@ pub struct DevicesOverview {
     pub devices: Vec<DeviceOverview>,
     /// Stored rows a list could not read back (left out of it).
     #[serde(default)]
-    pub unreadable: Vec<super::UnreadableRow>,
+    pub unreadable: Vec<super::queue::UnreadableRow>,
 }

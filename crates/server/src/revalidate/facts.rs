@@ -7,7 +7,7 @@ use drawline_domain::api::OrderStatus;
 use drawline_domain::{Collection, PatientIdentity};
 use uuid::Uuid;
 
-use super::people::recorded_people;
+use drawline_domain::CollectorId;
 
 /// What the store must look up for a push: its device, the orders and people its records name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,4 +68,20 @@ pub struct LabFacts {
     pub orders: HashMap<String, OrderFacts>,
     /// By user id.
     pub users: HashMap<String, UserFacts>,
+}
+
+/// Every person the record names: who started it, the author of every history entry, and
+/// whoever a draw, a venipuncture, an exception or a void names (a fabricated record need not
+/// keep them in step with its history).
+pub fn recorded_people(c: &Collection) -> impl Iterator<Item = &CollectorId> {
+    std::iter::once(c.started_by())
+        .chain(c.history().iter().map(|e| &e.by))
+        .chain(
+            c.tubes()
+                .iter()
+                .filter_map(|t| t.drawn.as_ref().map(|d| &d.by)),
+        )
+        .chain(c.venipunctures().iter().map(|v| &v.by))
+        .chain(c.not_collected().iter().map(|n| &n.by))
+        .chain(c.voided().map(|v| &v.by))
 }

@@ -4,24 +4,8 @@ use drawline_domain::api::push_codes;
 use drawline_domain::collection::Event;
 use drawline_domain::{Collection, CollectorId};
 
-use super::facts::LabFacts;
+use super::facts::{recorded_people, LabFacts};
 use super::verdict::Refusal;
-
-/// Every person the record names: who started it, the author of every history entry, and
-/// whoever a draw, a venipuncture, an exception or a void names (a fabricated record need not
-/// keep them in step with its history).
-pub fn recorded_people(c: &Collection) -> impl Iterator<Item = &CollectorId> {
-    std::iter::once(c.started_by())
-        .chain(c.history().iter().map(|e| &e.by))
-        .chain(
-            c.tubes()
-                .iter()
-                .filter_map(|t| t.drawn.as_ref().map(|d| &d.by)),
-        )
-        .chain(c.venipunctures().iter().map(|v| &v.by))
-        .chain(c.not_collected().iter().map(|n| &n.by))
-        .chain(c.voided().map(|v| &v.by))
-}
 
 /// The people who made this version: the authors of the entries from its own correction (or
 /// void) on; every author for a first version. Earlier versions' authors only need to exist, so
