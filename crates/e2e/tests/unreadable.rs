@@ -15,7 +15,8 @@ async fn a_supervisor_sees_every_readable_collection_and_a_banner_naming_the_unr
     flow::enroll_at(&a, &server).await?;
     let token = flow::device_token(&a).await?;
     let worklist = lab.worklist(&token).await?;
-    let records = lab::outbox_records(&worklist, "amara", 2, lab::now())?;
+    let amara = lab.user_id(&token, "amara", "1234").await?;
+    let records = lab::outbox_records(&worklist, &amara, 2, lab::now())?;
     flow::inject_outbox(&a, records).await?;
     flow::sync_now(&a).await?;
     flow::wait_until_texts(&a, "waiting-to-sync", |t| {
