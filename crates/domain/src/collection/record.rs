@@ -168,6 +168,10 @@ impl Collection {
     pub fn tubes(&self) -> &[TubeRecord] {
         &self.tubes
     }
+    /// The accession labels bound to the tubes, in tube order: what the lab binds to the patient.
+    pub fn accessions(&self) -> impl Iterator<Item = &super::AccessionNumber> {
+        self.tubes.iter().filter_map(|t| t.accession.as_ref())
+    }
     /// Recorded exceptions.
     pub fn not_collected(&self) -> &[NotCollected] {
         &self.not_collected

@@ -541,6 +541,8 @@ fn one_accession_cannot_label_two_tubes() {
     let e = c
         .label_tube(2, "A1", &stock_labels(), &KnownLabels::new(), &nurse(), now)
         .unwrap_err();
+    let bound: Vec<&str> = c.accessions().map(|a| a.as_str()).collect();
+    assert_eq!(bound, ["A1"]);
     assert!(matches!(
         e,
         CollectionError::TubeLabelRefused(TubeLabelRefusal {

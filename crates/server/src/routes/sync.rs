@@ -179,11 +179,7 @@ fn read_record(
         supersedes_hash: own.map(|s| s.1),
         orders,
         patient_id: r.patient().id.as_str().to_owned(),
-        labels: r
-            .tubes()
-            .iter()
-            .filter_map(|t| t.accession.as_ref().map(ToString::to_string))
-            .collect(),
+        labels: r.accessions().map(ToString::to_string).collect(),
         verdict: Verdict::default(),
     });
     (item, Some(f))

@@ -82,6 +82,22 @@ fn holder(
     })
 }
 
+/// The first of `labels` another patient holds: such a label is never stored or bound, not even
+/// by a supervisor's choice.
+pub(crate) fn first_held_by_another_patient<'a>(
+    c: &Connection,
+    labels: impl IntoIterator<Item = &'a str>,
+    collection_id: &str,
+    patient_id: &str,
+) -> Result<Option<AccessionHolder>, StoreError> {
+    for label in labels {
+        if let Some(h) = held_by_another_patient(c, label, collection_id, patient_id)? {
+            return Ok(Some(h));
+        }
+    }
+    Ok(None)
+}
+
 /// The holder of `accession` when it is another patient's than `patient_id`: a label another
 /// collection bound (never `collection_id` itself, so a correction keeps its labels), else an
 /// accession of another patient's order.

@@ -12,7 +12,7 @@ use crate::api::{ConflictChoice, RecordOutcome, ReviewAction, ReviewEvent};
 use crate::store::error::StoreError;
 use crate::store::facts::{read_finalized, record_orders};
 use crate::store::review::{ConflictResolution, NewReviewEvent, ResolveOutcome};
-use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
+use crate::store::sqlite::accessions::{bind_labels, first_held_by_another_patient};
 use crate::store::sqlite::audit::audit_json;
 use crate::store::sqlite::row::{code_of, corrupt, from_code, ts};
 use crate::store::sqlite::sync::versions::{held, insert_version, mark_orders, Arrival};
@@ -195,15 +195,10 @@ fn store_attempt_as_version(
     let record = finalized.record();
     // A label another patient holds is never stored, not even by a supervisor's choice.
     let patient_id = record.patient().id.as_str();
-    let labels: Vec<String> = record
-        .tubes()
-        .iter()
-        .filter_map(|t| t.accession.as_ref().map(ToString::to_string))
-        .collect();
-    for label in &labels {
-        if let Some(h) = held_by_another_patient(tx, label, &a.collection_id, patient_id)? {
-            return Ok(Err(h.reason()));
-        }
+    let labels: Vec<String> = record.accessions().map(ToString::to_string).collect();
+    let label_texts = labels.iter().map(String::as_str);
+    if let Some(h) = first_held_by_another_patient(tx, label_texts, &a.collection_id, patient_id)? {
+        return Ok(Err(h.reason()));
     }
     let device_clock = DateTime::parse_from_rfc3339(&a.device_clock).map_err(corrupt)?;
     let v = NewCollectionVersion {

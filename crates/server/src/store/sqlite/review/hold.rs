@@ -9,7 +9,7 @@ use crate::api::HoldDecision;
 use crate::store::error::StoreError;
 use crate::store::facts::{read_finalized, record_orders};
 use crate::store::review::{HoldOutcome, HoldResolution};
-use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
+use crate::store::sqlite::accessions::{bind_labels, first_held_by_another_patient};
 use crate::store::sqlite::row::{code_of, corrupt, ts};
 use crate::store::sqlite::sync::versions::mark_orders;
 
@@ -50,16 +50,10 @@ pub(super) fn resolve_hold(
             read_finalized(&body).ok_or_else(|| corrupt("a stored version is not finalized"))?;
         let record = f.record();
         let patient_id = record.patient().id.as_str();
-        let labels: Vec<String> = record
-            .tubes()
-            .iter()
-            .filter_map(|t| t.accession.as_ref().map(ToString::to_string))
-            .collect();
-        // A label another patient holds is never bound, not even by a supervisor's choice.
-        for label in &labels {
-            if let Some(h) = held_by_another_patient(&tx, label, &cid, patient_id)? {
-                return Ok(HoldOutcome::CannotRelease(h.reason()));
-            }
+        let labels: Vec<String> = record.accessions().map(ToString::to_string).collect();
+        let label_texts = labels.iter().map(String::as_str);
+        if let Some(h) = first_held_by_another_patient(&tx, label_texts, &cid, patient_id)? {
+            return Ok(HoldOutcome::CannotRelease(h.reason()));
         }
         mark_orders(&tx, &record_orders(record))?;
         bind_labels(&tx, &cid, version, patient_id, &labels, at)?;

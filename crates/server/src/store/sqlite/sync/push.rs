@@ -12,7 +12,7 @@ use super::versions::{existing, insert_version, mark_orders, version_conflict, A
 use crate::api::{push_codes, PushResult, RecordOutcome};
 use crate::revalidate::{held_note, Verdict};
 use crate::store::error::StoreError;
-use crate::store::sqlite::accessions::{bind_labels, held_by_another_patient};
+use crate::store::sqlite::accessions::{bind_labels, first_held_by_another_patient};
 use crate::store::sqlite::audit::audit_json;
 use crate::store::sqlite::facts::insert_facts;
 use crate::store::sqlite::row::ts;
@@ -74,10 +74,9 @@ fn push_record(
     };
     // Before anything else about versions: a tube label of another patient is never stored.
     let cid = id.to_string();
-    for label in &rec.labels {
-        if let Some(holder) = held_by_another_patient(tx, label, &cid, &rec.patient_id)? {
-            return Ok(rejected(push_codes::WRONG_BLOOD_IN_TUBE, holder.reason()));
-        }
+    let labels = rec.labels.iter().map(String::as_str);
+    if let Some(holder) = first_held_by_another_patient(tx, labels, &cid, &rec.patient_id)? {
+        return Ok(rejected(push_codes::WRONG_BLOOD_IN_TUBE, holder.reason()));
     }
     if let Some(reason) = version_conflict(tx, latest, v, rec.supersedes_hash.as_deref())? {
         return Ok(result(
