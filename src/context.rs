@@ -133,6 +133,33 @@ impl Auth {
     }
 }
 
+/// The screen lock over whatever was open, and the data key it guards.
+#[derive(Clone, Copy)]
+pub struct Lock {
+    /// The lock screen covers the app (idle, "Lock" tapped, or started with nobody unlocked).
+    pub locked: RwSignal<bool>,
+    /// The data key in memory, shared with the store.
+    pub vault: StoredValue<crate::storage::Vault, LocalStorage>,
+}
+
+impl Lock {
+    /// The app's lock, provided by the root; panics outside it (a programming error).
+    pub fn expect() -> Self {
+        expect_context()
+    }
+}
+
+/// The lab revoked this tablet: what it had delivered is wiped, what it had not is kept sealed.
+#[derive(Clone, Copy)]
+pub struct Revoked(pub RwSignal<bool>);
+
+impl Revoked {
+    /// The app's revoked flag, provided by the root; panics outside it (a programming error).
+    pub fn expect() -> Self {
+        expect_context()
+    }
+}
+
 /// A new version of the app is installed and waiting: offered as "Update ready: reload".
 #[derive(Clone, Copy)]
 pub struct UpdateReady(pub RwSignal<bool>);

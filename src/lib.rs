@@ -3,6 +3,7 @@
 pub mod app;
 pub mod components;
 pub mod context;
+pub mod crypto;
 pub mod error;
 pub mod hooks;
 pub mod human;

@@ -57,6 +57,17 @@ pub struct RecentUser {
     pub display_name: String,
 }
 
+/// Who is signed in, as the lock screen shows it: no token, no patient data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    /// User id.
+    pub user_id: String,
+    /// Sign-in name.
+    pub username: String,
+    /// Full name.
+    pub display_name: String,
+}
+
 /// This device's enrollment.
 pub const DEVICE: SettingKey<EnrollResponse> = SettingKey::new("device");
 /// The signed-in session.
@@ -70,6 +81,17 @@ pub const SITE_HASH: SettingKey<String> = SettingKey::new("site_hash");
 /// The needle the collector uses (it decides the discard tube); stored as its text,
 /// `evacuated-holder` or `winged`.
 pub const NEEDLE: SettingKey<Device> = SettingKey::new("needle");
+
+/// The data key wrapped by the PIN of each person who signed in here online (clear: it is
+/// ciphertext, and the lock screen reads it before anything is unlocked).
+pub const KEY_WRAPS: SettingKey<Vec<crate::crypto::PinWrap>> = SettingKey::new("key_wraps");
+/// Who is signed in, without the session's token (clear: the lock screen names them).
+pub const SIGNED_IN: SettingKey<SignedIn> = SettingKey::new("signed_in");
+/// The lab's public key, which finalized records are sealed to.
+pub const LAB_KEY: SettingKey<drawline_domain::api::PublicJwk> = SettingKey::new("lab_key");
+/// This database's random marker, also kept in a cookie and told to the lab at enrollment, so
+/// an evicted database is noticed instead of starting silently empty.
+pub const DB_MARKER: SettingKey<String> = SettingKey::new("db_marker");
 
 /// The downloaded worklist.
 pub const WORKLIST: WorklistKey<Worklist> = WorklistKey::new("worklist");

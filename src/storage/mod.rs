@@ -11,9 +11,11 @@ pub mod raw;
 pub mod records;
 pub mod schema;
 pub mod store;
+pub mod vault;
 
 pub use error::StorageError;
 pub use idb::IdbStore;
 pub use memory::MemoryStore;
 pub use records::{Attention, Draft, OutboxItem, ReceiptRecord};
 pub use store::DraftStore;
+pub use vault::Vault;

@@ -132,6 +132,8 @@ pub async fn enroll(code: &str) -> Result<EnrollResponse, SyncError> {
         "/enroll",
         None,
         &EnrollRequest {
+            db_marker: None,
+            previous_marker: None,
             code: code.trim().to_uppercase(),
         },
     )

@@ -409,6 +409,8 @@ mod tests {
 
     fn session(expires_at: &str) -> SessionResponse {
         SessionResponse {
+            data_key: None,
+            lab_key: None,
             token: "dls_live".into(),
             expires_at: DateTime::parse_from_rfc3339(expires_at).unwrap().to_utc(),
             user: drawline_domain::api::UserView {

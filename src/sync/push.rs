@@ -70,6 +70,7 @@ pub fn push_request(
         }
     }
     let request = PushRequest {
+        sealed: Vec::new(),
         device_clock: now,
         app_version: Some(app_version.to_owned()),
         queue_length,

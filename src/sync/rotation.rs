@@ -34,6 +34,7 @@ pub fn accept(current: &EnrollResponse, answer: EnrollResponse) -> Rotated {
         return Rotated::Keep("the lab answered with the token already held".into());
     }
     Rotated::Replace(EnrollResponse {
+        lab_key: None,
         // The name is the lab's; a renamed device shows its new name.
         device_name: answer.device_name,
         ..answer
@@ -47,6 +48,7 @@ mod tests {
 
     fn enrollment(id: Uuid, token: &str) -> EnrollResponse {
         EnrollResponse {
+            lab_key: None,
             device_id: id,
             device_name: "Ward 5 tablet".into(),
             token: token.into(),

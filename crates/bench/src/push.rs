@@ -23,6 +23,7 @@ pub fn push_record(outbox: &Value) -> Result<PushRecord> {
 /// The serialised push of these outbox records by a device that says `queue_length` wait.
 pub fn push_body(outbox: &[Value], queue_length: usize) -> Result<Vec<u8>> {
     let req = PushRequest {
+        sealed: Vec::new(),
         device_clock: lab::now(),
         app_version: Some("bench".into()),
         queue_length: queue_length as u32,

@@ -76,4 +76,83 @@ pub struct SafetyRules {
     /// Ask for a second wristband scan before finalize.
     #[serde(default)]
     pub second_wristband_scan: bool,
+    /// When an idle tablet locks itself.
+    #[serde(default)]
+    pub auto_lock: AutoLock,
+}
+
+/// How long a tablet may sit untouched before it locks to the PIN screen (`"auto_lock":
+/// {"after_minutes": 5}` in `safety.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "AutoLockData")]
+pub struct AutoLock {
+    /// Idle minutes before the lock, 1 to 60.
+    pub after_minutes: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AutoLockData {
+    after_minutes: u32,
+}
+
+impl AutoLock {
+    /// The lock a site gets when it says nothing: five minutes, a bedside draw's pause at most.
+    pub const DEFAULT_MINUTES: u32 = 5;
+    /// The longest a site may choose: an unattended tablet must not stay open for hours.
+    pub const MAX_MINUTES: u32 = 60;
+
+    /// Idle milliseconds before the lock.
+    pub fn after_ms(&self) -> u64 {
+        u64::from(self.after_minutes) * 60_000
+    }
+}
+
+impl Default for AutoLock {
+    fn default() -> Self {
+        Self {
+            after_minutes: Self::DEFAULT_MINUTES,
+        }
+    }
+}
+
+impl TryFrom<AutoLockData> for AutoLock {
+    type Error = String;
+    fn try_from(d: AutoLockData) -> Result<Self, String> {
+        if (1..=Self::MAX_MINUTES).contains(&d.after_minutes) {
+            Ok(Self {
+                after_minutes: d.after_minutes,
+            })
+        } else {
+            Err(format!(
+                "auto_lock.after_minutes must be 1 to {} (got {})",
+                Self::MAX_MINUTES,
+                d.after_minutes
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod auto_lock_tests {
+    use super::*;
+
+    #[test]
+    fn a_site_that_says_nothing_locks_after_five_minutes() {
+        let rules: SafetyRules = serde_json::from_str("{}").unwrap();
+        assert_eq!(rules.auto_lock.after_minutes, 5);
+        assert_eq!(rules.auto_lock.after_ms(), 300_000);
+    }
+
+    #[test]
+    fn a_lock_of_zero_or_over_an_hour_is_refused_with_the_rule() {
+        for bad in [0, 61] {
+            let json = format!(r#"{{"auto_lock": {{"after_minutes": {bad}}}}}"#);
+            let err = serde_json::from_str::<SafetyRules>(&json).unwrap_err();
+            assert!(err.to_string().contains("1 to 60"), "{err}");
+        }
+        let ok: SafetyRules =
+            serde_json::from_str(r#"{"auto_lock": {"after_minutes": 2}}"#).unwrap();
+        assert_eq!(ok.auto_lock.after_minutes, 2);
+    }
 }

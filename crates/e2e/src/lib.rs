@@ -456,6 +456,23 @@ impl Browser {
             .await?)
     }
 
+    /// Cuts this browser off the network (or reconnects it) as the tablet's own radio would:
+    /// fetches fail and the page gets its `offline`/`online` events, whatever the lab does.
+    pub async fn set_offline(&self, offline: bool) -> Result<()> {
+        self.cdp("Network.enable", serde_json::json!({})).await?;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({
+                "offline": offline,
+                "latency": 0,
+                "downloadThroughput": -1,
+                "uploadThroughput": -1,
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// From the next page loaded on, records every Content-Security-Policy violation the page
     /// reports (the script runs before the page's own, outside the policy).
     pub async fn watch_csp_violations(&self) -> Result<()> {

@@ -236,13 +236,16 @@ async fn one_stock_label_on_two_offline_tablets_is_refused_for_the_second_patien
     flow::wait_for_count(&two, "label-preview", 1).await?;
     review_and_finalize(&two).await?;
 
-    // The lab is back; tablet 1 syncs first, then tablet 2.
+    // The lab is back; tablet 1 syncs first, then tablet 2. Tablet 2 stays out of signal until
+    // then: its own retry timer would otherwise race tablet 1 to the lab.
+    two.set_offline(true).await?;
     let server = stopped.restart().await?;
     flow::sync_now(&one).await?;
     flow::wait_until_texts(&one, "waiting-to-sync", |t| {
         t.first().is_some_and(|x| x == "0 waiting to sync")
     })
     .await?;
+    two.set_offline(false).await?;
     flow::sync_now(&two).await?;
     two.wait_for("needs-attention").await?;
     let state = flow::wait_until_texts(&two, "record-state", |t| {

@@ -418,6 +418,7 @@ mod tests {
     ) -> DeviceOverview {
         let activity = DeviceActivity {
             device: DeviceView {
+                storage_lost_at: None,
                 id: uuid::Uuid::nil(),
                 name: "Tablet".into(),
                 status: DeviceStatus::Enrolled,

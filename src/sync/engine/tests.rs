@@ -49,6 +49,7 @@ struct FakeHost {
 /// The tablet's enrollment before any rotation.
 fn enrollment() -> EnrollResponse {
     EnrollResponse {
+        lab_key: None,
         device_id: Uuid::nil(),
         device_name: "Ward 5 tablet".into(),
         token: "dld_device-token".into(),
@@ -58,6 +59,8 @@ fn enrollment() -> EnrollResponse {
 /// A session of `amara` that ends at `expires_at`.
 fn session(expires_at: &str) -> SessionResponse {
     SessionResponse {
+        data_key: None,
+        lab_key: None,
         token: "dls_session".into(),
         expires_at: DateTime::parse_from_rfc3339(expires_at).unwrap().to_utc(),
         user: UserView {
@@ -558,6 +561,7 @@ fn when_the_lab_asks_the_tablet_stores_a_new_token_then_uses_it_and_sends_with_i
     let r = rig(0, accept_all());
     r.lab.rotate_asked.set(true);
     let new = EnrollResponse {
+        lab_key: None,
         token: "dld_new-token".into(),
         ..enrollment()
     };
@@ -599,6 +603,7 @@ fn a_rotation_answer_for_another_device_is_never_stored() {
     let r = rig(0, accept_all());
     r.lab.rotate_asked.set(true);
     *r.lab.rotation.borrow_mut() = Some(Ok(EnrollResponse {
+        lab_key: None,
         device_id: Uuid::new_v4(),
         device_name: "Someone else".into(),
         token: "dld_theirs".into(),

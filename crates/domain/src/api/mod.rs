@@ -9,6 +9,7 @@ mod push;
 mod queue;
 mod review;
 mod risk;
+mod sealed;
 mod session;
 mod worklist;
 
@@ -18,6 +19,7 @@ pub use push::*;
 pub use queue::*;
 pub use review::*;
 pub use risk::*;
+pub use sealed::*;
 pub use session::*;
 pub use worklist::*;
 

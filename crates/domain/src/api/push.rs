@@ -167,6 +167,11 @@ pub struct PushRequest {
     pub last_error: Option<String>,
     /// At most [`MAX_PUSH_RECORDS`] records; answered one result each, in the same order.
     pub records: Vec<PushRecord>,
+    /// Records sealed to the lab's public key (what a tablet sends when nobody has unlocked its
+    /// own copy); answered exactly like `records`, after them. Together at most
+    /// [`MAX_PUSH_RECORDS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sealed: Vec<crate::api::SealedRecord>,
 }
 
 wire_enum! {

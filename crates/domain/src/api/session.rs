@@ -31,6 +31,13 @@ impl Health {
 pub struct EnrollRequest {
     /// The one-time code printed by `drawline devices enroll NAME`, e.g. `K7QF-2M9X-WP4D`.
     pub code: String,
+    /// A random marker the tablet also keeps in its database (and outside it, in a cookie), so
+    /// the lab can tell when a tablet's storage was evicted and it enrolled again empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_marker: Option<String>,
+    /// The marker of the database this browser had before, when the tablet found it gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_marker: Option<String>,
 }
 
 /// Answer of `POST /api/v1/enroll`: the device token, shown once and never again.
@@ -43,6 +50,10 @@ pub struct EnrollResponse {
     pub device_name: String,
     /// Bearer token for every later request of this device (`Authorization: Bearer ...`).
     pub token: String,
+    /// The lab's public key: finalized records are sealed to it, so they can be sent (or handed
+    /// over in a file) when nobody is signed in on the tablet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lab_key: Option<crate::api::PublicJwk>,
 }
 
 /// Body of `POST /api/v1/sessions`, sent with the device token.
@@ -91,6 +102,14 @@ pub struct SessionResponse {
     pub expires_at: DateTime<Utc>,
     /// Who signed in.
     pub user: UserView,
+    /// This device's data key (32 bytes, base64url): what the tablet encrypts its patient data
+    /// with. Given only to a person signed in on this device; the tablet keeps it wrapped by the
+    /// person's PIN, never in the clear.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_key: Option<String>,
+    /// The lab's public key, as in [`EnrollResponse::lab_key`] (for tablets enrolled before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lab_key: Option<crate::api::PublicJwk>,
 }
 
 /// A device as the device itself sees it.
@@ -170,6 +189,10 @@ pub struct DeviceView {
     pub last_seen_at: Option<DateTime<Utc>>,
     /// Latest heartbeat.
     pub last_heartbeat: Option<HeartbeatView>,
+    /// When a browser enrolled again naming this device's database marker as the one it lost:
+    /// the tablet's storage was evicted, and whatever it had not synced is gone from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_lost_at: Option<DateTime<Utc>>,
 }
 
 /// Body of `POST /api/v1/devices`.

@@ -61,6 +61,7 @@ pub async fn rotate(
         .await?;
     tracing::info!(device = %device.id, "device token rotated");
     Ok(Json(EnrollResponse {
+        lab_key: None,
         device_id: device.id,
         device_name: device.name,
         token,

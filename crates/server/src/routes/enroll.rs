@@ -45,6 +45,7 @@ pub async fn enroll(
         .await?;
     tracing::info!(device = %device.id, name = %device.name, "device enrolled");
     Ok(Json(EnrollResponse {
+        lab_key: None,
         device_id: device.id,
         device_name: device.name,
         token,

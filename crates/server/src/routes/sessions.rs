@@ -112,6 +112,8 @@ pub async fn sign_in(
         )
         .await?;
     Ok(Json(SessionResponse {
+        data_key: None,
+        lab_key: None,
         token,
         expires_at,
         user,

@@ -133,6 +133,7 @@ pub(super) fn list_devices(c: &Connection) -> Result<Vec<DeviceView>, StoreError
                 }),
             };
             Ok(DeviceView {
+                storage_lost_at: None,
                 id: uuid_at(r, 0)?,
                 name: r.get(1)?,
                 status,
