@@ -262,6 +262,7 @@ pub fn outbox_item(finalized: &FinalizedCollection) -> OutboxItem {
             .unwrap_or_default(),
         data: serde_json::to_value(finalized).expect("a finalized record always serialises"),
         attention: None,
+        sealed: None,
     }
 }
 

@@ -49,6 +49,7 @@ fn item(collection: &str, version: u32) -> OutboxItem {
         finalized_at: "2026-11-23T09:05:00Z".into(),
         data: serde_json::json!({ "record": {} }),
         attention: None,
+        sealed: None,
     }
 }
 

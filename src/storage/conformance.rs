@@ -53,6 +53,7 @@ fn outbox_item(collection: &str, version: u32) -> OutboxItem {
         finalized_at: "2026-11-23T08:30:00+01:00".into(),
         data: json!({ "record": { "status": "finalized" }, "hash": "x" }),
         attention: None,
+        sealed: None,
     }
 }
 

@@ -34,6 +34,11 @@ pub struct OutboxItem {
     /// the device with the reason, and no longer sent, so it never blocks the rest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attention: Option<Attention>,
+    /// The record sealed to the lab's public key at finalize: what is pushed, and what an
+    /// emergency export carries, readable by the lab alone and sendable while the tablet is
+    /// locked. `None` for records finalized before the tablet knew the lab's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<drawline_domain::api::Sealed>,
 }
 
 /// Why an outbox record needs a person: the lab's answer, kept with the record.

@@ -227,6 +227,7 @@ mod tests {
             finalized_at: finalized_at.into(),
             data: serde_json::json!({}),
             attention: None,
+            sealed: None,
         }
     }
 
