@@ -7,7 +7,7 @@ use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Ro
 use leptos_router::path;
 
 use crate::components::update_banner::UpdateBanner;
-use crate::context::{Auth, DeviceDb, QueueFilters, Revision};
+use crate::context::{Auth, DeviceDb, Lock, QueueFilters, Revision, Revoked};
 use crate::hooks::use_service_worker::{use_service_worker, UseServiceWorkerReturn};
 use crate::pages::drafts::Drafts;
 use crate::pages::draw_list::DrawList;
@@ -25,23 +25,35 @@ use crate::pages::supervisor_devices::SupervisorDevices;
 use crate::pages::supervisor_queue::SupervisorQueue;
 use crate::pages::sync_queue::SyncQueue;
 use crate::pages::tubes::Tubes;
-use crate::storage::{schema, DraftStore, IdbStore};
+use crate::storage::{schema, DraftStore, EncryptedStore, IdbStore, Vault};
 use crate::sync::runner::SyncRunner;
 
 /// Root component: provides context and routes.
 #[component]
 pub fn App() -> impl IntoView {
-    let db = DeviceDb(LocalResource::new(|| async {
-        IdbStore::open(schema::DB_NAME)
-            .await
-            .map(|s| Rc::new(s) as Rc<dyn DraftStore>)
+    let vault = Vault::new();
+    let lock = Lock {
+        locked: RwSignal::new(false),
+        vault: StoredValue::new_local(vault.clone()),
+    };
+    provide_context(lock);
+    let revoked = Revoked(RwSignal::new(false));
+    provide_context(revoked);
+    // Patient data reaches IndexedDB only through the encrypting store.
+    let db = DeviceDb(LocalResource::new(move || {
+        let vault = vault.clone();
+        async move {
+            IdbStore::open(schema::DB_NAME)
+                .await
+                .map(|s| Rc::new(EncryptedStore::new(Rc::new(s), vault)) as Rc<dyn DraftStore>)
+        }
     }));
     provide_context(db);
     let revision = Revision(RwSignal::new(0));
     provide_context(revision);
-    let auth = Auth::load(db);
+    let auth = Auth::load(db, lock);
     provide_context(auth);
-    let runner = SyncRunner::new(db, auth, revision);
+    let runner = SyncRunner::new(db, auth, revision, lock, revoked);
     provide_context(runner);
     runner.install();
     provide_context(QueueFilters::new());

@@ -6,7 +6,7 @@ use drawline_domain::api::{EnrollResponse, SessionResponse};
 use leptos::prelude::*;
 
 use crate::storage::boot_hints::{self, BootHints};
-use crate::storage::keys::{TypedRecords, DEVICE, SESSION};
+use crate::storage::keys::{TypedRecords, DEVICE, SESSION, SIGNED_IN};
 use crate::storage::{DraftStore, StorageError};
 use crate::workflow::Collector;
 
@@ -74,8 +74,10 @@ impl Auth {
         expect_context()
     }
 
-    /// Reads enrollment and session from the store into fresh signals.
-    pub fn load(db: DeviceDb) -> Self {
+    /// Reads enrollment and session from the store into fresh signals. The session is
+    /// encrypted: when nobody has unlocked the tablet yet but someone is signed in, the app
+    /// starts under the lock screen and [`Auth::resume`] reads it after the unlock.
+    pub fn load(db: DeviceDb, lock: Lock) -> Self {
         let auth = Self {
             loaded: RwSignal::new(false),
             device: RwSignal::new(None),
@@ -87,7 +89,15 @@ impl Auth {
             let result = async {
                 let store = db.0.await?;
                 let device = store.read(DEVICE).await?;
-                let session = store.read(SESSION).await?;
+                let session = match store.read(SESSION).await {
+                    Err(StorageError::Locked) => {
+                        if store.read(SIGNED_IN).await?.is_some() {
+                            lock.locked.set(true);
+                        }
+                        None
+                    }
+                    other => other?,
+                };
                 Ok::<_, StorageError>((device, session))
             }
             .await;
@@ -95,7 +105,6 @@ impl Auth {
                 Ok((device, session)) => {
                     boot_hints::update(|h| {
                         h.enrolled = device.is_some();
-                        h.signed_in = session.is_some();
                     });
                     auth.device.set(device);
                     auth.session.set(session);
@@ -105,6 +114,15 @@ impl Auth {
             auth.loaded.set(true);
         });
         auth
+    }
+
+    /// Reads the session again once the vault is open (after an unlock).
+    pub async fn resume(&self, db: DeviceDb) -> Result<(), StorageError> {
+        let store = db.0.await?;
+        let session = store.read(SESSION).await?;
+        store.encrypt_in_place().await?;
+        self.session.set(session);
+        Ok(())
     }
 
     /// The signed-in user is a supervisor (or an admin): the review screens are theirs.

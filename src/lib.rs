@@ -12,6 +12,7 @@ pub mod pages;
 pub mod round;
 pub mod storage;
 pub mod sync;
+pub mod unlock;
 pub mod workflow;
 
 pub use app::App;

@@ -3,10 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::context::{Auth, DeviceDb, OfflineReady, Revision, ServiceWorkerState};
+use crate::context::{Auth, DeviceDb, Lock, OfflineReady, Revision, ServiceWorkerState};
 use crate::human::skew_text;
-use crate::storage::boot_hints;
-use crate::storage::keys::{TypedRecords, SESSION};
+
 use crate::sync::runner::{Phase, SyncRunner};
 
 fn navigator_online() -> bool {
@@ -22,6 +21,7 @@ pub fn StatusBar() -> impl IntoView {
     let DeviceDb(db) = DeviceDb::expect();
     let revision = Revision::expect();
     let auth = Auth::expect();
+    let lock = Lock::expect();
     let OfflineReady(sw_state) = OfflineReady::expect();
     let (online, set_online) = signal(navigator_online());
     let on = window_event_listener(leptos::ev::online, move |_| set_online.set(true));
@@ -53,10 +53,9 @@ pub fn StatusBar() -> impl IntoView {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             if let Ok(store) = db.await {
-                // Drafts stay on the device: the next collector can see and resume them.
-                let _ = store.remove(SESSION).await;
+                // Drafts stay on the device, encrypted: the next collector can resume them.
+                let _ = crate::unlock::close(store.as_ref(), &lock.vault.get_value()).await;
             }
-            boot_hints::update(|h| h.signed_in = false);
             auth.session.set(None);
             navigate("/sign-in", Default::default());
         });

@@ -11,12 +11,11 @@ use crate::components::error_note::failure_of;
 use crate::components::field::{RequestForm, TextField};
 use crate::components::lab_info::LabInfo;
 use crate::components::status_bar::StatusBar;
-use crate::context::{Auth, DeviceDb, RecentUser, Revision};
+use crate::context::{Auth, DeviceDb, Lock, RecentUser, Revision};
 use crate::error::AppError;
 use crate::hooks::use_interval::use_interval;
 use crate::human::wait_text;
-use crate::storage::boot_hints;
-use crate::storage::keys::{self, TypedRecords, SESSION};
+use crate::storage::keys::{self, TypedRecords};
 use crate::sync::runner::SyncRunner;
 use crate::sync::{self, SyncError};
 
@@ -56,6 +55,7 @@ fn local_hm(ms: f64) -> String {
 pub fn SignIn() -> impl IntoView {
     let db = DeviceDb::expect();
     let auth = Auth::expect();
+    let lock = Lock::expect();
     let revision = Revision::expect();
     let navigate = use_navigate();
     let username = RwSignal::new(String::new());
@@ -103,8 +103,9 @@ pub fn SignIn() -> impl IntoView {
                     e => e.into(),
                 })?;
             let store = db.0.await?;
-            store.write(SESSION, &session).await?;
-            boot_hints::update(|h| h.signed_in = true);
+            crate::unlock::open_at_sign_in(store.as_ref(), &lock.vault.get_value(), &session, &pin)
+                .await?;
+            lock.locked.set(false);
             let mut users: Vec<RecentUser> = store
                 .read(keys::RECENT_USERS)
                 .await

@@ -21,6 +21,12 @@ pub enum StorageError {
     /// A record could not be turned into or read back from a stored value.
     #[error("a stored record could not be read or written: {0}")]
     Serialization(String),
+    /// The record is encrypted and nobody has unlocked the tablet.
+    #[error("the tablet is locked; unlock it with your PIN to continue")]
+    Locked,
+    /// A stored record did not decrypt under this tablet's data key.
+    #[error("a stored record could not be decrypted: {0}")]
+    Undecryptable(String),
     /// Any other failure reported by the database.
     #[error("the device database failed: {0}")]
     Database(String),
@@ -35,6 +41,8 @@ impl StorageError {
             StorageError::Blocked => "Close the other Drawline tabs or windows, then reload this page. Nothing is lost.",
             StorageError::NewerVersion => "Reload the page. Nothing is lost.",
             StorageError::AlreadyFinalized(_) => "It is safe in the outbox. Go back to the draw list.",
+            StorageError::Locked => "Unlock the tablet with your PIN. Nothing is lost.",
+            StorageError::Undecryptable(_) => "Call the lab: the record is kept as it is, and sealed copies of finalized collections still reach the lab.",
             StorageError::Serialization(_) | StorageError::Database(_) => "Try again. If it keeps failing, call the lab: nothing already saved is lost.",
         }
     }

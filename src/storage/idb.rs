@@ -178,8 +178,8 @@ impl IdbStore {
         self.put_value(store, &record).await
     }
 
-    async fn delete_setting_value(&self, key: &str) -> Result<(), StorageError> {
-        let (tx, s) = self.store(SETTINGS, TransactionMode::ReadWrite)?;
+    async fn delete_value(&self, store: &str, key: &str) -> Result<(), StorageError> {
+        let (tx, s) = self.store(store, TransactionMode::ReadWrite)?;
         s.delete(JsValue::from_str(key)).await.map_err(from_rexie)?;
         committed(tx).await
     }
@@ -327,7 +327,7 @@ impl DraftStore for IdbStore {
     }
 
     async fn delete_setting(&self, key: &str) -> Result<(), StorageError> {
-        self.delete_setting_value(key).await
+        self.delete_value(SETTINGS, key).await
     }
 
     async fn get_worklist(&self, id: &str) -> Result<Option<serde_json::Value>, StorageError> {
@@ -336,5 +336,16 @@ impl DraftStore for IdbStore {
 
     async fn put_worklist(&self, id: &str, data: &serde_json::Value) -> Result<(), StorageError> {
         self.put_named(WORKLIST, id, data).await
+    }
+
+    async fn delete_worklist(&self, id: &str) -> Result<(), StorageError> {
+        self.delete_value(WORKLIST, id).await
+    }
+
+    async fn delete_receipt(&self, id: &str) -> Result<(), StorageError> {
+        // Strict like every other write of the receipts store: a wipe is not undone by a crash.
+        let tx = raw::strict_transaction(&self.db, &[RECEIPTS])?;
+        raw::issued(object_store(&tx, RECEIPTS)?.delete(&JsValue::from_str(id)))?;
+        raw::done(&tx).await
     }
 }

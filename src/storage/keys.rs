@@ -95,6 +95,8 @@ pub const DB_MARKER: SettingKey<String> = SettingKey::new("db_marker");
 
 /// The downloaded worklist.
 pub const WORKLIST: WorklistKey<Worklist> = WorklistKey::new("worklist");
+/// The id of the worklist record of order notices (`sync::pull::NOTICES`).
+pub const NOTICES_ID: &str = "notices";
 /// The site configuration (catalog and order of draw).
 pub const SITE: WorklistKey<SiteConfig> = WorklistKey::new("site");
 

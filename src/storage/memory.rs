@@ -122,6 +122,16 @@ impl DraftStore for MemoryStore {
         self.put_named(WORKLIST, id, data);
         Ok(())
     }
+
+    async fn delete_worklist(&self, id: &str) -> Result<(), StorageError> {
+        self.named.borrow_mut().remove(&(WORKLIST, id.to_owned()));
+        Ok(())
+    }
+
+    async fn delete_receipt(&self, id: &str) -> Result<(), StorageError> {
+        self.receipts.borrow_mut().remove(id);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

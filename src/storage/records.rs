@@ -1,5 +1,6 @@
 //! The records the device keeps: drafts, finalized versions waiting in the outbox, receipts.
 
+use drawline_domain::FinalizedCollection;
 use serde::{Deserialize, Serialize};
 
 /// One in-progress collection as saved on every change.
@@ -89,5 +90,46 @@ impl OutboxItem {
     /// The outbox key of a collection version.
     pub fn key(collection_id: &str, version: u32) -> String {
         format!("{collection_id}/v{version}")
+    }
+}
+
+/// What a receipt says about its collection, read out of the finalized record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptDetails {
+    /// Patient id.
+    pub patient_id: String,
+    /// "Name · MRN".
+    pub patient_label: String,
+    /// Order ids the collection covered.
+    pub order_ids: Vec<String>,
+    /// The version voided the collection.
+    pub voided: bool,
+}
+
+impl ReceiptDetails {
+    /// The details of a finalized record; empty when `data` is not one (still encrypted, or
+    /// unreadable).
+    pub fn of(data: &serde_json::Value) -> Self {
+        let Ok(f) = crate::json_value::from_value::<FinalizedCollection>(data) else {
+            return Self::default();
+        };
+        let r = f.record();
+        let who = &r.patient().identity;
+        Self {
+            patient_id: r.patient().id.to_string(),
+            patient_label: format!("{} · {}", who.name.display_full(), who.mrn),
+            order_ids: r.orders().iter().map(|o| o.id.to_string()).collect(),
+            voided: r.voided().is_some(),
+        }
+    }
+
+    /// The details a receipt carries.
+    pub fn from_receipt(r: &ReceiptRecord) -> Self {
+        Self {
+            patient_id: r.patient_id.clone(),
+            patient_label: r.patient_label.clone(),
+            order_ids: r.order_ids.clone(),
+            voided: r.voided,
+        }
     }
 }

@@ -42,4 +42,13 @@ pub trait DraftStore {
     async fn get_worklist(&self, id: &str) -> Result<Option<serde_json::Value>, StorageError>;
     /// Replaces a downloaded worklist record.
     async fn put_worklist(&self, id: &str, data: &serde_json::Value) -> Result<(), StorageError>;
+    /// Removes a downloaded worklist record; removing a missing one is not an error.
+    async fn delete_worklist(&self, id: &str) -> Result<(), StorageError>;
+    /// Removes a receipt (the lab holds the collection); removing a missing one is not an error.
+    async fn delete_receipt(&self, id: &str) -> Result<(), StorageError>;
+    /// Encrypts what an earlier version stored in the clear (only an encrypting store has
+    /// anything to do); answers how many records it rewrote.
+    async fn encrypt_in_place(&self) -> Result<u32, StorageError> {
+        Ok(0)
+    }
 }

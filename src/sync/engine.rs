@@ -18,7 +18,7 @@ use super::push::{self, Failure, Settlement};
 use super::rotation::{self, Rotated};
 use super::transport::Transport;
 use crate::storage::keys::{TypedRecords, DEVICE, PULL_CURSOR, SESSION, SITE, SITE_HASH, WORKLIST};
-use crate::storage::{Attention, DraftStore, OutboxItem, StorageError};
+use crate::storage::{wipe, Attention, DraftStore, OutboxItem, StorageError};
 use crate::workflow;
 
 /// The app version sent with every push and pull.
@@ -75,6 +75,8 @@ pub trait Host {
     /// The lab ended the session with this token (its removal is already stored): the person is
     /// signed out on the tablet.
     fn signed_out(&self, token: &str);
+    /// The lab revoked this device; what it had delivered is wiped, and this is what it kept.
+    fn revoked(&self, kept: wipe::Kept);
 }
 
 /// How a pull went, when the lab answered.
@@ -146,7 +148,7 @@ impl<T: Transport> Engine<T> {
         let delay = loop {
             let result = self.cycle().await;
             let again = std::mem::take(&mut self.state.borrow_mut().again);
-            if again && !matches!(result, Err(Failure::Reenroll(_))) {
+            if again && !matches!(result, Err(Failure::Reenroll(_)) | Err(Failure::Revoked(_))) {
                 continue;
             }
             break self.finish(result);
@@ -180,7 +182,7 @@ impl<T: Transport> Engine<T> {
                 host.phase(Phase::Idle);
                 Some(push::RECHECK_MS)
             }
-            Err(Failure::Reenroll(why)) => {
+            Err(Failure::Reenroll(why)) | Err(Failure::Revoked(why)) => {
                 self.set_error(Some(why.clone()));
                 host.phase(Phase::Reenroll(why));
                 None
@@ -222,6 +224,21 @@ impl<T: Transport> Engine<T> {
     }
 
     async fn cycle(&self) -> Result<(), Failure> {
+        let result = self.exchange().await;
+        if let Err(Failure::Revoked(_)) = &result {
+            // Wiped before anything else happens: a revoked tablet keeps only what the lab
+            // does not have yet.
+            let store = self.host.store().await.map_err(sync_failure)?;
+            let kept = wipe::wipe_delivered(store.as_ref())
+                .await
+                .map_err(sync_failure)?;
+            self.host.revoked(kept);
+            self.host.stored();
+        }
+        result
+    }
+
+    async fn exchange(&self) -> Result<(), Failure> {
         let Some(device) = self.host.device() else {
             return Ok(());
         };
@@ -233,7 +250,11 @@ impl<T: Transport> Engine<T> {
         let store = self.host.store().await.map_err(sync_failure)?;
         // The outbox goes out with the device token, whether anyone is signed in or not.
         self.push_all(&store, &device.token).await?;
-        let session = store.read(SESSION).await.map_err(sync_failure)?;
+        // A locked tablet cannot read its session (it is encrypted): it only pushes and beats.
+        let session = match store.read(SESSION).await {
+            Err(StorageError::Locked) => None,
+            other => other.map_err(sync_failure)?,
+        };
         let rotate = match pull::pull_token(session.as_ref(), self.host.now()) {
             Some(token) => match self.pull_all(&store, token, device.device_id).await? {
                 Pulled::Done { rotate } => rotate,

@@ -28,6 +28,9 @@ pub enum SyncError {
         /// Seconds to wait, from the `Retry-After` header.
         retry_after_secs: u64,
     },
+    /// The lab revoked this device (403 `device_revoked`): it wipes what it delivered.
+    #[error("{0}")]
+    Revoked(String),
     /// The server's answer was not what this app version understands.
     #[error("unexpected answer from the lab server: {0}")]
     Protocol(String),

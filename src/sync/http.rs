@@ -77,6 +77,9 @@ async fn call<T: serde::de::DeserializeOwned>(
                 retry_after_secs,
             });
         }
+        if response.status() == 403 && field("code").as_deref() == Some("device_revoked") {
+            return Err(SyncError::Revoked(message));
+        }
         return Err(SyncError::Server {
             status: response.status(),
             message,

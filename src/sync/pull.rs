@@ -29,7 +29,8 @@ pub fn session_ended(error: &SyncError) -> bool {
 }
 
 /// Worklist store record of the order notices (cancelled, left the round) not yet acknowledged.
-pub const NOTICES: WorklistKey<Vec<OrderNotice>> = WorklistKey::new("notices");
+pub const NOTICES: WorklistKey<Vec<OrderNotice>> =
+    WorklistKey::new(crate::storage::keys::NOTICES_ID);
 
 /// Why an order the collector knew about changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

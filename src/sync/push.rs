@@ -4,10 +4,12 @@
 //! before trying again.
 
 use chrono::{DateTime, FixedOffset};
-use drawline_domain::api::{PushRecord, PushRequest, PushResponse, RecordOutcome};
+use drawline_domain::api::{PushRecord, PushRequest, PushResponse, RecordOutcome, SealedRecord};
 use drawline_domain::FinalizedCollection;
 
 use super::error::SyncError;
+use crate::crypto::Envelope;
+use crate::storage::records::ReceiptDetails;
 use crate::storage::{Attention, OutboxItem, ReceiptRecord};
 
 /// First retry after a transient failure, in milliseconds.
@@ -18,9 +20,14 @@ pub const RETRY_MAX_MS: u32 = 60_000;
 /// How often to look again while records wait and nothing failed (a timer trigger).
 pub const RECHECK_MS: u32 = 30_000;
 
-/// The records that may be sent: not quarantined, oldest finalized first.
+/// The records that may be sent: not quarantined, and readable now (sealed to the lab, or
+/// decrypted because someone unlocked the tablet), oldest finalized first.
 pub fn sendable(items: &[OutboxItem]) -> Vec<&OutboxItem> {
-    let mut out: Vec<&OutboxItem> = items.iter().filter(|i| i.attention.is_none()).collect();
+    let mut out: Vec<&OutboxItem> = items
+        .iter()
+        .filter(|i| i.attention.is_none())
+        .filter(|i| i.sealed.is_some() || !Envelope::is_envelope(&i.data))
+        .collect();
     out.sort_by(|a, b| {
         a.finalized_at
             .cmp(&b.finalized_at)
@@ -63,14 +70,25 @@ pub fn push_request(
     let (queue_length, oldest_unsynced_seconds) = queue_stats(all, now);
     let mut records = Vec::with_capacity(batch.len());
     let mut broken = Vec::new();
+    let mut sealed = Vec::new();
     for item in batch {
+        // The sealed copy when there is one: the same record, and sendable while locked.
+        if let (Some(seal), Ok(id)) = (&item.sealed, item.collection_id.parse::<uuid::Uuid>()) {
+            sealed.push(SealedRecord {
+                id,
+                version: item.version,
+                hash: item.hash.clone(),
+                sealed: seal.clone(),
+            });
+            continue;
+        }
         match crate::json_value::from_value::<FinalizedCollection>(&item.data) {
             Ok(f) => records.push(PushRecord::from_finalized(&f)),
             Err(e) => broken.push(unreadable(item, e.to_string(), now)),
         }
     }
     let request = PushRequest {
-        sealed: Vec::new(),
+        sealed,
         device_clock: now,
         app_version: Some(app_version.to_owned()),
         queue_length,
@@ -137,32 +155,20 @@ pub fn settle(
 }
 
 fn receipt_record(item: &OutboxItem, receipt: &drawline_domain::api::Receipt) -> ReceiptRecord {
-    let record = crate::json_value::from_value::<FinalizedCollection>(&item.data).ok();
-    let voided = record
-        .as_ref()
-        .is_some_and(|f| f.record().voided().is_some());
-    let (patient_id, patient_label, order_ids) = record
-        .map(|f| {
-            let r = f.record();
-            let who = &r.patient().identity;
-            (
-                r.patient().id.to_string(),
-                format!("{} · {}", who.name.display_full(), who.mrn),
-                r.orders().iter().map(|o| o.id.to_string()).collect(),
-            )
-        })
-        .unwrap_or_default();
+    // While the tablet is locked the record is still an envelope: the receipt keeps it as it
+    // is, and what it says is read out of it once someone unlocks.
+    let details = ReceiptDetails::of(&item.data);
     ReceiptRecord {
         id: item.id.clone(),
         collection_id: item.collection_id.clone(),
         version: item.version,
         hash: item.hash.clone(),
-        patient_id,
-        patient_label,
-        order_ids,
+        patient_id: details.patient_id,
+        patient_label: details.patient_label,
+        order_ids: details.order_ids,
         finalized_at: item.finalized_at.clone(),
         receipt: serde_json::to_value(receipt).unwrap_or_default(),
-        voided,
+        voided: details.voided,
         data: Some(item.data.clone()),
     }
 }
@@ -177,12 +183,16 @@ pub enum Failure {
     Reenroll(String),
     /// The lab refused the whole request as malformed: isolate the record that causes it.
     Refused(String),
+    /// The lab revoked this device: what it delivered is wiped, the rest kept sealed, and sync
+    /// stops.
+    Revoked(String),
 }
 
 impl Failure {
     /// Classifies a failed call.
     pub fn of(error: &SyncError) -> Self {
         match error {
+            SyncError::Revoked(why) => Failure::Revoked(why.clone()),
             SyncError::Server {
                 status: 401 | 403, ..
             } => Failure::Reenroll(error.human()),
@@ -284,6 +294,56 @@ mod tests {
         assert_eq!(order, [b.to_string(), a.to_string()]);
         let (n, oldest) = queue_stats(&items, t("2026-11-23T08:00:00+00:00"));
         assert_eq!((n, oldest), (3, Some(7200)));
+    }
+
+    fn sealed_copy() -> drawline_domain::api::Sealed {
+        drawline_domain::api::Sealed {
+            epk: drawline_domain::api::PublicJwk {
+                kty: "EC".into(),
+                crv: "P-256".into(),
+                x: "x".into(),
+                y: "y".into(),
+            },
+            iv: "iv".into(),
+            ct: "ct".into(),
+        }
+    }
+
+    #[test]
+    fn a_sealed_record_goes_sealed_and_a_locked_record_without_a_seal_waits_unharmed() {
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut sealed = item(a, 1, "2026-11-23T07:00:00+00:00");
+        // Locked: its data is still an envelope, but its sealed copy can go.
+        sealed.data = serde_json::json!({"drawline_enc": 1, "iv": "i", "ct": "c"});
+        sealed.sealed = Some(sealed_copy());
+        let mut waiting = item(b, 1, "2026-11-23T06:00:00+00:00");
+        waiting.data = serde_json::json!({"drawline_enc": 1, "iv": "i", "ct": "c"});
+        let items = vec![sealed.clone(), waiting];
+        let ready: Vec<OutboxItem> = sendable(&items).into_iter().cloned().collect();
+        assert_eq!(ready, vec![sealed]);
+        let (request, broken) =
+            push_request(&ready, &items, t("2026-11-23T08:00:00+00:00"), "1", None);
+        assert!(broken.is_empty(), "nothing is quarantined for being locked");
+        assert!(request.records.is_empty());
+        assert_eq!(request.sealed.len(), 1);
+        assert_eq!((request.sealed[0].id, request.sealed[0].version), (a, 1));
+        assert_eq!(request.sealed[0].hash, "h1");
+        assert_eq!(request.queue_length, 2);
+    }
+
+    #[test]
+    fn the_lab_revoking_the_device_is_told_apart_from_an_unknown_token() {
+        assert!(matches!(
+            Failure::of(&SyncError::Revoked("revoked".into())),
+            Failure::Revoked(_)
+        ));
+        assert!(matches!(
+            Failure::of(&SyncError::Server {
+                status: 401,
+                message: "unknown".into()
+            }),
+            Failure::Reenroll(_)
+        ));
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub use super::engine::{held_orders, load_notices, Phase, APP_VERSION};
 use super::engine::{Engine, Host};
 use super::http::Http;
 use super::push::Failure;
-use crate::context::{Auth, DeviceDb, Revision};
+use crate::context::{Auth, DeviceDb, Lock, Revision, Revoked};
 use crate::storage::{DraftStore, StorageError};
 
 /// What "Prepare for round" found.
@@ -56,6 +56,8 @@ pub struct SyncRunner {
     auth: Auth,
     db: DeviceDb,
     revision: Revision,
+    lock: Lock,
+    revoked: Revoked,
     /// Set once in [`SyncRunner::new`]: the engine reports to this runner's signals.
     engine: StoredValue<Option<Rc<Engine<Http>>>, LocalStorage>,
     timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
@@ -127,10 +129,22 @@ impl Host for BrowserHost {
             .get_untracked()
             .is_some_and(|s| s.token == token)
         {
-            crate::storage::boot_hints::update(|h| h.signed_in = false);
-            // The screens that need a person send to the sign-in screen; drafts stay.
+            // The screens that need a person send to the sign-in screen; drafts stay, and
+            // the key is forgotten with the session.
+            let (db, vault) = (self.0.db, self.0.lock.vault.get_value());
+            leptos::task::spawn_local(async move {
+                if let Ok(store) = db.0.await {
+                    let _ = crate::unlock::close(store.as_ref(), &vault).await;
+                }
+            });
             auth.session.set(None);
         }
+    }
+
+    fn revoked(&self, _kept: crate::storage::wipe::Kept) {
+        self.0.lock.vault.with_value(|v| v.close());
+        self.0.auth.session.set(None);
+        self.0.revoked.0.set(true);
     }
 }
 
@@ -146,7 +160,7 @@ pub async fn sleep_ms(ms: u32) {
 
 impl SyncRunner {
     /// A runner on the app's database and enrollment; call [`SyncRunner::install`] once.
-    pub fn new(db: DeviceDb, auth: Auth, revision: Revision) -> Self {
+    pub fn new(db: DeviceDb, auth: Auth, revision: Revision, lock: Lock, revoked: Revoked) -> Self {
         let runner = Self {
             phase: RwSignal::new(Phase::Idle),
             sending: RwSignal::new(HashSet::new()),
@@ -157,6 +171,8 @@ impl SyncRunner {
             auth,
             db,
             revision,
+            lock,
+            revoked,
             engine: StoredValue::new_local(None),
             timer: StoredValue::new_local(None),
         };
@@ -239,7 +255,10 @@ impl SyncRunner {
             self.kick();
         }
         result.map_err(|f| match f {
-            Failure::Transient(w) | Failure::Refused(w) | Failure::Reenroll(w) => w,
+            Failure::Transient(w)
+            | Failure::Refused(w)
+            | Failure::Reenroll(w)
+            | Failure::Revoked(w) => w,
         })?;
         let store = self.db.0.await.map_err(|e| e.to_string())?;
         let (worklist, site) = crate::round::load_round(&store)

@@ -38,6 +38,8 @@ struct Log {
     synced: Cell<u32>,
     /// Session tokens the loop signed out.
     signed_out: RefCell<Vec<String>>,
+    /// What a revoked tablet kept.
+    revoked: Cell<Option<crate::storage::wipe::Kept>>,
 }
 
 struct FakeHost {
@@ -114,6 +116,9 @@ impl Host for FakeHost {
     }
     fn signed_out(&self, token: &str) {
         self.log.signed_out.borrow_mut().push(token.to_owned());
+    }
+    fn revoked(&self, kept: crate::storage::wipe::Kept) {
+        self.log.revoked.set(Some(kept));
     }
 }
 
@@ -611,4 +616,54 @@ fn a_rotation_answer_for_another_device_is_never_stored() {
     block_on(r.engine.run());
     assert_eq!(r.stored_device().token, enrollment().token);
     assert_eq!(r.host.device.borrow().token, enrollment().token);
+}
+
+#[test]
+fn a_revoked_tablet_wipes_what_the_lab_holds_and_keeps_exactly_its_unsynced_records() {
+    // Two records go through; then the lab revokes the tablet before the third is sent.
+    let r = rig(2, accept_all());
+    assert_eq!(block_on(r.engine.run()), Some(Some(RECHECK_MS)));
+    assert_eq!(r.receipts(), 2);
+    let unsynced = block_on(finalized(&r.host.store, 1));
+    block_on(
+        r.host
+            .store
+            .put_worklist("worklist", &serde_json::json!({"patients": ["Ada"]})),
+    )
+    .unwrap();
+    block_on(
+        r.host
+            .store
+            .put_setting("key_wraps", &serde_json::json!([{"user_id": "u"}])),
+    )
+    .unwrap();
+    let lab = Rc::new(FakeLab {
+        answer: Some(Box::new(|_| {
+            Err(SyncError::Revoked("this device was revoked".into()))
+        })),
+        ..FakeLab::default()
+    });
+    let engine = Engine::new(r.host.clone(), lab);
+    assert_eq!(block_on(engine.run()), Some(None), "sync stops");
+    let kept: Vec<String> = r.outbox().into_iter().map(|i| i.collection_id).collect();
+    assert_eq!(kept, vec![unsynced[0].to_string()]);
+    assert_eq!(r.receipts(), 0);
+    assert_eq!(
+        block_on(r.host.store.get_worklist("worklist")).unwrap(),
+        None
+    );
+    assert_eq!(
+        block_on(r.host.store.get_setting("key_wraps")).unwrap(),
+        None
+    );
+    assert!(r.stored_session().is_none());
+    assert_eq!(
+        r.host.log.revoked.get(),
+        Some(crate::storage::wipe::Kept {
+            outbox: 1,
+            drafts: 0
+        })
+    );
+    // The enrollment stays: the tablet can still be handed over and its outbox exported.
+    assert_eq!(r.stored_device().device_id, enrollment().device_id);
 }
