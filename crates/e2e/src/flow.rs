@@ -296,6 +296,25 @@ pub async fn inject_outbox(browser: &Browser, records: Vec<Value>) -> Result<()>
     .map(|_| ())
 }
 
+/// Every record of every store of the tablet's database, as JSON text: what someone who copied
+/// the browser profile would read.
+pub async fn raw_database(browser: &Browser) -> Result<String> {
+    let v = idb(
+        browser,
+        "const names = Array.from(db.objectStoreNames);
+         const tx = db.transaction(names);
+         const out = {};
+         for (const s of names) {
+           const r = tx.objectStore(s).getAll();
+           r.onsuccess = () => { out[s] = r.result; };
+         }
+         tx.oncomplete = () => finish(JSON.stringify(out));",
+        vec![],
+    )
+    .await?;
+    Ok(v.as_str().unwrap_or_default().to_owned())
+}
+
 /// Keys of the drafts, outbox and receipts stores, in that order.
 pub async fn store_keys(browser: &Browser) -> Result<[Vec<String>; 3]> {
     let v = idb(
