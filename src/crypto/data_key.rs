@@ -37,8 +37,8 @@ impl Envelope {
 impl DataKey {
     /// Imports the lab-issued key (32 bytes, base64url) as a non-extractable AES-GCM key.
     pub async fn from_raw_b64u(raw: &str) -> Result<Self, CryptoError> {
-        let mut bytes = b64::decode(raw)
-            .map_err(|e| CryptoError::Malformed(format!("the data key is {e}")))?;
+        let mut bytes =
+            b64::decode(raw).map_err(|e| CryptoError::Malformed(format!("the data key is {e}")))?;
         let key = Self::from_raw(&bytes).await;
         bytes.fill(0);
         key

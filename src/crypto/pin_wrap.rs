@@ -118,7 +118,8 @@ async fn pin_key(pin: &str, salt: &[u8], iterations: u32) -> Result<CryptoKey, C
     .await;
     subtle::wipe_js(&pin_bytes);
     let base: CryptoKey = base?.unchecked_into();
-    let params = Pbkdf2Params::new_with_str("PBKDF2", "SHA-256", iterations, &subtle::js_bytes(salt));
+    let params =
+        Pbkdf2Params::new_with_str("PBKDF2", "SHA-256", iterations, &subtle::js_bytes(salt));
     let kek = subtle::browser(subtle.derive_key_with_object_and_object(
         &params,
         &base,

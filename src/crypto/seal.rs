@@ -3,7 +3,9 @@
 use drawline_domain::api::{PublicJwk, Sealed, SEAL_INFO};
 use js_sys::Object;
 use wasm_bindgen::JsCast;
-use web_sys::{CryptoKey, CryptoKeyPair, EcKeyGenParams, EcKeyImportParams, EcdhKeyDeriveParams, HkdfParams};
+use web_sys::{
+    CryptoKey, CryptoKeyPair, EcKeyGenParams, EcKeyImportParams, EcdhKeyDeriveParams, HkdfParams,
+};
 
 use super::{b64, subtle, CryptoError};
 
@@ -96,12 +98,8 @@ async fn import_lab_key(lab: &PublicJwk) -> Result<CryptoKey, CryptoError> {
             )));
         }
     }
-    let jwk: Object = subtle::object(&[
-        ("kty", "EC"),
-        ("crv", P256),
-        ("x", &lab.x),
-        ("y", &lab.y),
-    ])?;
+    let jwk: Object =
+        subtle::object(&[("kty", "EC"), ("crv", P256), ("x", &lab.x), ("y", &lab.y)])?;
     let params = EcKeyImportParams::new(ECDH);
     params.set_named_curve(P256);
     let key = subtle::settle(subtle::subtle()?.import_key_with_object(
