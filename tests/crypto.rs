@@ -54,7 +54,7 @@ fn b64u(bytes: &[u8]) -> String {
 /// The reverse of [`b64u`] through `atob`.
 fn un_b64u(text: &str) -> Vec<u8> {
     let mut standard = text.replace('-', "+").replace('_', "/");
-    while standard.len() % 4 != 0 {
+    while !standard.len().is_multiple_of(4) {
         standard.push('=');
     }
     web_sys::window()

@@ -40,7 +40,7 @@ impl DataKey {
         let mut bytes =
             b64::decode(raw).map_err(|e| CryptoError::Malformed(format!("the data key is {e}")))?;
         let key = Self::from_raw(&bytes).await;
-        bytes.fill(0);
+        subtle::wipe(&mut bytes);
         key
     }
 

@@ -42,7 +42,7 @@ impl PinWrap {
         let mut raw = b64::decode(raw_key)
             .map_err(|e| CryptoError::Malformed(format!("the data key is {e}")))?;
         let wrapped = Self::wrap_bytes(&raw, pin, user_id, username).await;
-        raw.fill(0);
+        subtle::wipe(&mut raw);
         wrapped
     }
 
@@ -93,7 +93,7 @@ impl PinWrap {
         let mut raw = subtle::buffer_bytes(&plain);
         subtle::wipe_js(&plain);
         let key = DataKey::from_raw(&raw).await;
-        raw.fill(0);
+        subtle::wipe(&mut raw);
         key
     }
 }

@@ -98,6 +98,16 @@ pub(crate) fn wipe_js(buffer: &JsValue) {
     view.fill(0, 0, view.length());
 }
 
+/// Overwrites secret bytes in wasm memory with zeros. Volatile writes, because the optimiser
+/// may drop plain stores to memory that is freed right after.
+pub(crate) fn wipe(bytes: &mut [u8]) {
+    for byte in bytes.iter_mut() {
+        // SAFETY: `byte` is a valid, aligned, exclusive reference.
+        unsafe { std::ptr::write_volatile(byte, 0) };
+    }
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+}
+
 /// AES-GCM parameters: `iv`, `aad` as additional data, 128-bit tag.
 pub(crate) fn gcm_params(iv: &[u8], aad: &[u8]) -> AesGcmParams {
     let params = AesGcmParams::new_with_u8_array(AES_GCM, &js_bytes(iv));
@@ -119,13 +129,12 @@ pub(crate) async fn gcm_encrypt(
 ) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
     let iv = random(IV_LEN)?;
     let subtle = subtle()?;
-    let ct = browser(subtle.encrypt_with_object_and_js_u8_array(
-        &gcm_params(&iv, aad),
-        key,
-        &js_bytes(plaintext),
-    ))
-    .await?;
-    Ok((iv, buffer_bytes(&ct)))
+    let data = js_bytes(plaintext);
+    let ct = browser(subtle.encrypt_with_object_and_js_u8_array(&gcm_params(&iv, aad), key, &data))
+        .await;
+    // The JS copy may be a raw key (a PIN wrap) or a record: do not leave it for the collector.
+    wipe_js(&data);
+    Ok((iv, buffer_bytes(&ct?)))
 }
 
 /// Decrypts AES-GCM: `Ok(None)` when the tag does not verify (wrong key, altered data, other
@@ -181,4 +190,14 @@ pub(crate) fn string_field(object: &JsValue, name: &str) -> Result<String, Crypt
         .ok()
         .and_then(|v| v.as_string())
         .ok_or_else(|| CryptoError::Browser(format!("WebCrypto gave a key without {name:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wiping_leaves_only_zeros() {
+        let mut secret = vec![0xa5u8; 32];
+        super::wipe(&mut secret);
+        assert_eq!(secret, [0u8; 32]);
+    }
 }
