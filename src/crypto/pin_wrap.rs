@@ -1,7 +1,6 @@
 //! The data key wrapped by one collector's PIN, so they can unlock the tablet offline.
 
 use serde::{Deserialize, Serialize};
-
 use wasm_bindgen::JsCast;
 use web_sys::{CryptoKey, Pbkdf2Params};
 
