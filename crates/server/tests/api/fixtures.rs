@@ -91,7 +91,7 @@ pub fn push_of(
         actor: format!("device:{device_id}"),
         received_at,
         skew_threshold_seconds: 5 * 60,
-        heartbeat: NewHeartbeat {
+        heartbeat: Some(NewHeartbeat {
             source: "push",
             app_version: None,
             heartbeat: Heartbeat {
@@ -100,7 +100,7 @@ pub fn push_of(
                 oldest_unsynced_seconds: None,
                 last_error: None,
             },
-        },
+        }),
         items: versions
             .into_iter()
             .map(|version| {
