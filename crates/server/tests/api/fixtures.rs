@@ -166,6 +166,18 @@ pub fn made_by_lab_user(f: &FinalizedCollection) -> FinalizedCollection {
     serde_json::from_value(serde_json::json!({ "record": record, "hash": hash })).unwrap()
 }
 
+/// The same finalized record made by someone who is no user of the lab (re-hashed): the lab's
+/// re-validation refuses it `unknown_collector`.
+pub fn made_by_stranger(f: &FinalizedCollection) -> FinalizedCollection {
+    let stranger = Uuid::new_v4().to_string();
+    let text = serde_json::to_string(f.record())
+        .unwrap()
+        .replace(NURSE_1, &stranger);
+    let record: Collection = serde_json::from_str(&text).unwrap();
+    let hash = drawline_domain::ContentHash::of(&record).unwrap();
+    serde_json::from_value(serde_json::json!({ "record": record, "hash": hash })).unwrap()
+}
+
 /// A small CSV of orders for round `Ward 2`.
 pub fn orders_csv() -> String {
     "order_id,mrn,family,given,birth_date,test,priority,due_at,location,round\n\
