@@ -314,14 +314,20 @@ mod tests {
             DEFAULT_UNSYNCED_CRITICAL_MINUTES
         );
         assert_eq!(s.late_sync_minutes, DEFAULT_LATE_SYNC_MINUTES);
-        assert_eq!(s.lab_key_path(), PathBuf::from("drawline.sqlite.lab-key.json"));
+        assert_eq!(
+            s.lab_key_path(),
+            PathBuf::from("drawline.sqlite.lab-key.json")
+        );
     }
 
     #[test]
     fn the_lab_key_file_follows_the_database_unless_it_is_set() {
         let file: FileConfig = toml::from_str("db = \"/srv/lab/x.sqlite\"").unwrap();
         let s = Config::default().resolve_with(file);
-        assert_eq!(s.lab_key_path(), PathBuf::from("/srv/lab/x.sqlite.lab-key.json"));
+        assert_eq!(
+            s.lab_key_path(),
+            PathBuf::from("/srv/lab/x.sqlite.lab-key.json")
+        );
         let file: FileConfig = toml::from_str("lab_key_file = \"/etc/drawline/key.json\"").unwrap();
         let s = Config::default().resolve_with(file);
         assert_eq!(s.lab_key_path(), PathBuf::from("/etc/drawline/key.json"));

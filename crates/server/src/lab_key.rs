@@ -180,7 +180,13 @@ pub fn seal(lab_public: &PublicJwk, aad: &[u8], plaintext: &[u8]) -> Result<Seal
     let mut iv = [0u8; IV_BYTES];
     OsRng.fill_bytes(&mut iv);
     let ct = cipher
-        .encrypt(Nonce::from_slice(&iv), Payload { msg: plaintext, aad })
+        .encrypt(
+            Nonce::from_slice(&iv),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .map_err(|_| SealError::Open)?;
     Ok(Sealed {
         epk: jwk_of(&ephemeral.public_key()),
@@ -255,9 +261,8 @@ impl LabKey {
             Err(e) => return Err(damaged(format!("it cannot be read ({e})"))),
         };
         // serde's message could quote a value; say only which rule the file breaks.
-        let jwk: PrivateJwk = serde_json::from_slice(&text).map_err(|_| {
-            damaged("it is not a JSON Web Key with kty, crv, x, y and d".into())
-        })?;
+        let jwk: PrivateJwk = serde_json::from_slice(&text)
+            .map_err(|_| damaged("it is not a JSON Web Key with kty, crv, x, y and d".into()))?;
         if jwk.kty != "EC" || jwk.crv != "P-256" {
             return Err(damaged("it is not a P-256 key (kty EC, crv P-256)".into()));
         }
@@ -266,7 +271,9 @@ impl LabKey {
         let secret = SecretKey::from_slice(&d)
             .map_err(|_| damaged("its private key d is not a P-256 private key".into()))?;
         let key = Self::from_secret(secret);
-        if key.public.x != jwk.x.trim_end_matches('=') || key.public.y != jwk.y.trim_end_matches('=') {
+        if key.public.x != jwk.x.trim_end_matches('=')
+            || key.public.y != jwk.y.trim_end_matches('=')
+        {
             return Err(damaged(
                 "its public key x, y is not the public key of its private key d".into(),
             ));
@@ -314,12 +321,11 @@ impl LabKey {
     /// record inside is the one its clear `id`, `version` and `hash` name.
     pub fn open(&self, rec: &SealedRecord) -> Result<PushRecord, SealError> {
         let json = self.open_bytes(&rec.sealed, rec.aad().as_bytes())?;
-        let opened: PushRecord = serde_path_to_error::deserialize(
-            &mut serde_json::Deserializer::from_slice(&json),
-        )
-        .map_err(|e| {
-            SealError::NotARecord(drawline_domain::collection::invalid_field(&e))
-        })?;
+        let opened: PushRecord =
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&json))
+                .map_err(|e| {
+                    SealError::NotARecord(drawline_domain::collection::invalid_field(&e))
+                })?;
         if opened.id != rec.id {
             return Err(SealError::Disagrees("id"));
         }
@@ -443,7 +449,10 @@ mod tests {
         let path = dir.path().join("k.json");
         std::fs::write(&path, "{\"kty\":\"EC\"").unwrap();
         let err = LabKey::load_or_create(&path).unwrap_err().to_string();
-        assert!(err.contains("cannot be used") && err.contains("backup"), "{err}");
+        assert!(
+            err.contains("cannot be used") && err.contains("backup"),
+            "{err}"
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"kty\":\"EC\"");
     }
 

@@ -14,8 +14,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::api::{
-    push_codes, SealedRecord, PullQuery, PullResponse, PushRecord, PushRequest, PushResponse, MAX_PULL_ORDERS,
-    MAX_PUSH_RECORDS,
+    push_codes, PullQuery, PullResponse, PushRecord, PushRequest, PushResponse, SealedRecord,
+    MAX_PULL_ORDERS, MAX_PUSH_RECORDS,
 };
 use crate::auth::{Caller, SignedIn};
 use crate::error::Problem;

@@ -31,7 +31,11 @@ async fn sign_in_answers_the_signed_in_devices_data_key_the_same_every_time_and_
     let c = sign_in(&app, &two.token, "amara", "1357").await;
     let key = a.data_key.clone().unwrap();
     assert_eq!(URL_SAFE_NO_PAD.decode(&key).unwrap().len(), 32);
-    assert_eq!(b.data_key.as_ref(), Some(&key), "same device, another person");
+    assert_eq!(
+        b.data_key.as_ref(),
+        Some(&key),
+        "same device, another person"
+    );
     let other = c.data_key.unwrap();
     assert_eq!(URL_SAFE_NO_PAD.decode(&other).unwrap().len(), 32);
     assert_ne!(other, key);
@@ -44,7 +48,8 @@ async fn no_route_but_sign_in_answers_the_data_key_and_no_audit_entry_holds_it()
     app.add_user("amara", Role::Collector, "1357").await;
     let session = sign_in(&app, &tablet.token, "amara", "1357").await;
     let key = session.data_key.unwrap();
-    let standard = base64::engine::general_purpose::STANDARD.encode(URL_SAFE_NO_PAD.decode(&key).unwrap());
+    let standard =
+        base64::engine::general_purpose::STANDARD.encode(URL_SAFE_NO_PAD.decode(&key).unwrap());
     let hex_key = hex::encode(URL_SAFE_NO_PAD.decode(&key).unwrap());
 
     let mut answers = Vec::new();
@@ -62,7 +67,11 @@ async fn no_route_but_sign_in_answers_the_data_key_and_no_audit_entry_holds_it()
         assert_eq!(res.status(), 200, "{path}");
         answers.push(res.text().await.unwrap());
     }
-    let rotated = app.post("/devices/current/token", &tablet.token).send().await.unwrap();
+    let rotated = app
+        .post("/devices/current/token", &tablet.token)
+        .send()
+        .await
+        .unwrap();
     answers.push(rotated.text().await.unwrap());
     answers.push(app.audit_text());
     for text in &answers {

@@ -6,9 +6,7 @@ use std::process::{Command, Output};
 
 use chrono::Utc;
 use drawline_domain::FinalizedCollection;
-use drawline_server::api::{
-    export_checksum, OutboxExport, PushRecord, RecordOutcome,
-};
+use drawline_server::api::{export_checksum, OutboxExport, PushRecord, RecordOutcome};
 use drawline_server::lab_key::{seal_record, LabKey};
 use drawline_server::store::{AuditStore, PeopleStore, SyncStore};
 use uuid::Uuid;
@@ -56,7 +54,12 @@ impl Lab {
             .iter()
             .map(|f| seal_record(self.key.public_jwk(), &PushRecord::from_finalized(f)).unwrap())
             .collect();
-        OutboxExport::new(self.device, "Tablet".into(), Utc::now().fixed_offset(), records)
+        OutboxExport::new(
+            self.device,
+            "Tablet".into(),
+            Utc::now().fixed_offset(),
+            records,
+        )
     }
 
     /// Writes the file; answers its path.
@@ -134,10 +137,18 @@ async fn a_file_with_an_altered_count_or_checksum_or_format_is_refused_whole_and
         let out = lab.import(&lab.write(export));
         assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
         assert!(stderr(&out).contains(says), "{}", stderr(&out));
-        assert!(stderr(&out).contains("nothing was imported"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("nothing was imported"),
+            "{}",
+            stderr(&out)
+        );
     }
     let path = lab.app.dir.path().join("not-json.json");
-    std::fs::write(&path, "{\"format\": \"drawline-outbox/1\", \"count\": \"CHALMERS\"}").unwrap();
+    std::fs::write(
+        &path,
+        "{\"format\": \"drawline-outbox/1\", \"count\": \"CHALMERS\"}",
+    )
+    .unwrap();
     let out = lab.import(&path);
     assert_eq!(out.status.code(), Some(1));
     assert!(!stderr(&out).contains("CHALMERS"), "{}", stderr(&out));
@@ -153,7 +164,11 @@ async fn a_file_of_a_device_the_lab_does_not_know_is_refused_whole() {
     export.device_id = Uuid::new_v4();
     let out = lab.import(&lab.write(&export));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(&format!("no device {}", export.device_id)), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("no device {}", export.device_id)),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(stored_versions(&lab.app, lab.device).await, 0);
 }
 
@@ -178,20 +193,38 @@ async fn a_good_file_imports_once_a_second_import_is_all_duplicates_and_the_tabl
     let file = lab.write(&lab.export(&[&a, &b]));
 
     let out = lab.import(&file);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let text = stdout(&out);
     assert!(text.contains(&line(&a, "accepted")), "{text}");
     assert!(text.contains(&line(&b, "accepted")), "{text}");
-    assert!(text.contains("2 records: 2 accepted, 0 duplicate, 0 conflict, 0 rejected"), "{text}");
-    assert!(!text.contains("CHALMERS") && !text.contains("Chalmers"), "{text}");
+    assert!(
+        text.contains("2 records: 2 accepted, 0 duplicate, 0 conflict, 0 rejected"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("CHALMERS") && !text.contains("Chalmers"),
+        "{text}"
+    );
     let receipts = lab.app.store.receipts(lab.device, None).await.unwrap();
     assert_eq!(receipts.len(), 2);
 
     let again = lab.import(&file);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     let text = stdout(&again);
-    assert!(text.contains(&line(&a, "duplicate")) && text.contains(&line(&b, "duplicate")), "{text}");
-    assert!(text.contains("2 records: 0 accepted, 2 duplicate"), "{text}");
+    assert!(
+        text.contains(&line(&a, "duplicate")) && text.contains(&line(&b, "duplicate")),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 records: 0 accepted, 2 duplicate"),
+        "{text}"
+    );
     assert_eq!(lab.app.audited("outbox.imported").await, 2);
 
     // The tablet comes back online and sends what it still holds: a plain and a sealed copy.
@@ -206,12 +239,20 @@ async fn a_good_file_imports_once_a_second_import_is_all_duplicates_and_the_tabl
     for r in &out.results {
         assert_eq!(r.outcome, RecordOutcome::Duplicate);
         let receipt = r.receipt.as_ref().unwrap();
-        assert!(receipts.contains(receipt), "{receipt:?} is not the import's");
+        assert!(
+            receipts.contains(receipt),
+            "{receipt:?} is not the import's"
+        );
     }
     assert_eq!(stored_versions(&lab.app, lab.device).await, 2);
     assert_eq!(lab.app.audited("collection.received").await, 2);
     // An import is not the tablet talking: no heartbeat was recorded for it.
-    let beats = lab.app.store.device_heartbeats(lab.device, 10).await.unwrap();
+    let beats = lab
+        .app
+        .store
+        .device_heartbeats(lab.device, 10)
+        .await
+        .unwrap();
     assert_eq!(beats.len(), 1, "only the tablet's own push");
 }
 
@@ -219,16 +260,31 @@ async fn a_good_file_imports_once_a_second_import_is_all_duplicates_and_the_tabl
 async fn a_revoked_tablets_export_is_imported_under_that_tablet() {
     let lab = Lab::new().await;
     let a = fixtures::finalized_collection(Uuid::new_v4());
-    assert!(lab.app.store.revoke_device(lab.device, Utc::now()).await.unwrap());
+    assert!(lab
+        .app
+        .store
+        .revoke_device(lab.device, Utc::now())
+        .await
+        .unwrap());
     let out = lab.import(&lab.write(&lab.export(&[&a])));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
-        lab.app.store.collection_owner(a.record().id().0).await.unwrap(),
+        lab.app
+            .store
+            .collection_owner(a.record().id().0)
+            .await
+            .unwrap(),
         Some(lab.device)
     );
     let audit = lab.app.store.audit_log(20).await.unwrap();
-    let entry = audit.iter().find(|e| e.action == "outbox.imported").unwrap();
-    assert_eq!(entry.subject.as_deref(), Some(format!("device:{}", lab.device).as_str()));
+    let entry = audit
+        .iter()
+        .find(|e| e.action == "outbox.imported")
+        .unwrap();
+    assert_eq!(
+        entry.subject.as_deref(),
+        Some(format!("device:{}", lab.device).as_str())
+    );
     let detail: serde_json::Value = serde_json::from_str(entry.detail.as_deref().unwrap()).unwrap();
     assert_eq!(detail["accepted"], 1);
     assert_eq!(detail["records"], 1);
@@ -245,15 +301,35 @@ async fn a_record_that_fails_re_validation_or_a_reforged_seal_is_reported_and_th
     // Someone alters a record and recomputes the checksum: the file passes, the seal does not.
     let other_iv = export.records[0].sealed.iv.clone();
     export.records[2].sealed.iv = other_iv;
-    export = OutboxExport::new(export.device_id, export.device_name, export.exported_at, export.records);
+    export = OutboxExport::new(
+        export.device_id,
+        export.device_name,
+        export.exported_at,
+        export.records,
+    );
 
     let out = lab.import(&lab.write(&export));
-    assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let text = stdout(&out);
     assert!(text.contains(&line(&good, "accepted")), "{text}");
-    assert!(text.contains(&line(&stranger, "rejected unknown_collector")), "{text}");
-    assert!(text.contains(&line(&forged, "rejected unreadable_seal")), "{text}");
-    assert!(text.contains("3 records: 1 accepted, 0 duplicate, 0 conflict, 2 rejected"), "{text}");
+    assert!(
+        text.contains(&line(&stranger, "rejected unknown_collector")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&line(&forged, "rejected unreadable_seal")),
+        "{text}"
+    );
+    assert!(
+        text.contains("3 records: 1 accepted, 0 duplicate, 0 conflict, 2 rejected"),
+        "{text}"
+    );
     assert_eq!(stored_versions(&lab.app, lab.device).await, 1);
 
     // The refusals wait in the lab's queue as refused pushes do.

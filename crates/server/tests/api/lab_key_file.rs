@@ -70,7 +70,12 @@ fn stop(mut child: Child) {
     child.wait().unwrap();
 }
 
-async fn push(client: &reqwest::Client, base: &str, token: &str, body: &serde_json::Value) -> PushResponse {
+async fn push(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: &serde_json::Value,
+) -> PushResponse {
     let res = client
         .post(format!("{base}/api/v1/sync/push"))
         .bearer_auth(token)
@@ -134,7 +139,11 @@ async fn a_damaged_lab_key_file_stops_the_server_with_a_clear_message_and_is_lef
     let (dir, db, _) = lab().await;
     let key_file = dir.path().join("lab.sqlite.lab-key.json");
     let log = dir.path().join("serve.log");
-    for damaged in ["", "{\"kty\":\"EC\",\"crv\":\"P-256\"", "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\",\"d\":\"AA\"}"] {
+    for damaged in [
+        "",
+        "{\"kty\":\"EC\",\"crv\":\"P-256\"",
+        "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\",\"d\":\"AA\"}",
+    ] {
         std::fs::write(&key_file, damaged).unwrap();
         let mut child = serve(&db, dir.path(), &log).spawn().unwrap();
         let started = Instant::now();
@@ -153,7 +162,10 @@ async fn a_damaged_lab_key_file_stops_the_server_with_a_clear_message_and_is_lef
         std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
         assert!(!out.contains("serving"), "{out}");
         let err = std::fs::read_to_string(&log).unwrap();
-        assert!(err.contains("lab key file") && err.contains("cannot be used"), "{err}");
+        assert!(
+            err.contains("lab key file") && err.contains("cannot be used"),
+            "{err}"
+        );
         assert!(err.contains("restore it from the backup"), "{err}");
         assert_eq!(std::fs::read_to_string(&key_file).unwrap(), damaged);
     }
@@ -163,13 +175,25 @@ async fn a_damaged_lab_key_file_stops_the_server_with_a_clear_message_and_is_lef
 async fn no_log_line_holds_the_data_key_or_the_labs_private_key() {
     let (dir, db, code) = lab().await;
     let add = Command::new(env!("CARGO_BIN_EXE_drawline"))
-        .args(["users", "add", "amara", "--name", "Amara Obi", "--role", "collector"])
+        .args([
+            "users",
+            "add",
+            "amara",
+            "--name",
+            "Amara Obi",
+            "--role",
+            "collector",
+        ])
         .env("DRAWLINE_DB", &db)
         .env("DRAWLINE_PIN", "1357")
         .env_remove("DRAWLINE_CONFIG")
         .output()
         .unwrap();
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
     let log = dir.path().join("serve.log");
     let client = reqwest::Client::new();
     let (server, base) = start(&db, dir.path(), &log);
@@ -216,6 +240,9 @@ async fn no_log_line_holds_the_data_key_or_the_labs_private_key() {
     assert!(log.lines().count() > 5, "the log was written: {log}");
     for line in log.lines() {
         assert!(!line.contains(&keys[0]), "the data key in the log: {line}");
-        assert!(!line.contains(private), "the lab's private key in the log: {line}");
+        assert!(
+            !line.contains(private),
+            "the lab's private key in the log: {line}"
+        );
     }
 }

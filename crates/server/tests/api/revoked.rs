@@ -23,7 +23,10 @@ async fn a_revoked_devices_token_its_sessions_and_its_pending_token_get_403_devi
         .await
         .unwrap();
     assert_status(
-        app.post(&format!("/devices/{}/revoke", tablet.device_id), &supervisor),
+        app.post(
+            &format!("/devices/{}/revoke", tablet.device_id),
+            &supervisor,
+        ),
         204,
     )
     .await;

@@ -14,7 +14,14 @@ use crate::helpers::{assert_problem, sealed, sealed_push_body, spawn_app};
 /// Nothing of the fixture patient (name, birth date) is in `text`. (Not the MRN, `12345`: it can
 /// turn up by chance inside a hash or an id.)
 fn names_no_patient(text: &str) {
-    for word in ["CHALMERS", "Chalmers", "PETER", "Peter", "19741225", "1974-12-25"] {
+    for word in [
+        "CHALMERS",
+        "Chalmers",
+        "PETER",
+        "Peter",
+        "19741225",
+        "1974-12-25",
+    ] {
         assert!(!text.contains(word), "{word} in {text}");
     }
 }
@@ -85,11 +92,23 @@ async fn a_tampered_seal_a_seal_to_another_lab_a_seal_for_another_record_and_a_d
         outcomes,
         vec![
             (good_plain.record().id().0, RecordOutcome::Accepted, None),
-            (tampered.record().id().0, RecordOutcome::Rejected, unreadable),
-            (elsewhere.record().id().0, RecordOutcome::Rejected, unreadable),
+            (
+                tampered.record().id().0,
+                RecordOutcome::Rejected,
+                unreadable
+            ),
+            (
+                elsewhere.record().id().0,
+                RecordOutcome::Rejected,
+                unreadable
+            ),
             (good_sealed.record().id().0, RecordOutcome::Accepted, None),
             (moved.record().id().0, RecordOutcome::Rejected, unreadable),
-            (disagreeing.record().id().0, RecordOutcome::Rejected, unreadable),
+            (
+                disagreeing.record().id().0,
+                RecordOutcome::Rejected,
+                unreadable
+            ),
         ]
     );
     let reason = |i: usize| out.results[i].reason.clone().unwrap();
@@ -120,7 +139,11 @@ async fn a_sealed_record_that_is_no_sealed_record_or_holds_no_push_record_is_unr
         .push_sealed(
             &tablet.token,
             vec![],
-            vec![json!({ "id": id, "iv": "x" }), not_a_record, sealed(&lab, &good)],
+            vec![
+                json!({ "id": id, "iv": "x" }),
+                not_a_record,
+                sealed(&lab, &good),
+            ],
         )
         .await;
     assert_eq!(out.results.len(), 3);
@@ -190,7 +213,9 @@ async fn a_sealed_record_takes_the_plain_records_checks_and_re_validation() {
     let tablet = app.tablet_enrollment("Tablet").await;
     let lab = tablet.lab_key.clone().unwrap();
     let stranger = fixtures::made_by_stranger(&fixtures::finalized_collection(Uuid::new_v4()));
-    let plain = app.push(&tablet.token, vec![fixtures::record(&stranger)]).await;
+    let plain = app
+        .push(&tablet.token, vec![fixtures::record(&stranger)])
+        .await;
     let sealed_out = app
         .push_sealed(&tablet.token, vec![], vec![sealed(&lab, &stranger)])
         .await;

@@ -10,7 +10,12 @@ use uuid::Uuid;
 
 use crate::helpers::{assert_problem, spawn_supervised, TestApp};
 
-async fn enroll_marked(app: &TestApp, name: &str, marker: &str, previous: Option<&str>) -> EnrollResponse {
+async fn enroll_marked(
+    app: &TestApp,
+    name: &str,
+    marker: &str,
+    previous: Option<&str>,
+) -> EnrollResponse {
     let code = accounts::register_device(app.store.as_ref(), name, "test", Utc::now())
         .await
         .unwrap();
@@ -36,26 +41,52 @@ async fn enrolling_with_a_previous_marker_marks_the_device_that_had_it_storage_l
     let before = Utc::now();
     let old = enroll_marked(&app, "Tablet", "marker-one", None).await;
     let bystander = enroll_marked(&app, "Other tablet", "marker-two", None).await;
-    assert_eq!(device(&app, &supervisor, old.device_id).await.storage_lost_at, None);
+    assert_eq!(
+        device(&app, &supervisor, old.device_id)
+            .await
+            .storage_lost_at,
+        None
+    );
 
     let new = enroll_marked(&app, "Tablet again", "marker-three", Some("marker-one")).await;
-    let lost = device(&app, &supervisor, old.device_id).await.storage_lost_at.unwrap();
+    let lost = device(&app, &supervisor, old.device_id)
+        .await
+        .storage_lost_at
+        .unwrap();
     assert!(lost >= before && lost <= Utc::now());
-    assert_eq!(device(&app, &supervisor, bystander.device_id).await.storage_lost_at, None);
-    assert_eq!(device(&app, &supervisor, new.device_id).await.storage_lost_at, None);
+    assert_eq!(
+        device(&app, &supervisor, bystander.device_id)
+            .await
+            .storage_lost_at,
+        None
+    );
+    assert_eq!(
+        device(&app, &supervisor, new.device_id)
+            .await
+            .storage_lost_at,
+        None
+    );
 
     let audit = app.store.audit_log(50).await.unwrap();
     let entry = audit
         .iter()
         .find(|a| a.action == "device.storage_lost")
         .unwrap();
-    assert_eq!(entry.subject.as_deref(), Some(format!("device:{}", old.device_id).as_str()));
+    assert_eq!(
+        entry.subject.as_deref(),
+        Some(format!("device:{}", old.device_id).as_str())
+    );
     assert_eq!(entry.actor, format!("device:{}", new.device_id));
     assert!(!app.audit_text().contains("marker-one"), "ids only");
 
     // Named again later: it was lost when it was first seen lost.
     enroll_marked(&app, "Tablet third", "marker-four", Some("marker-one")).await;
-    assert_eq!(device(&app, &supervisor, old.device_id).await.storage_lost_at, Some(lost));
+    assert_eq!(
+        device(&app, &supervisor, old.device_id)
+            .await
+            .storage_lost_at,
+        Some(lost)
+    );
 }
 
 #[tokio::test]
@@ -63,7 +94,12 @@ async fn a_previous_marker_nobody_had_marks_nothing_and_a_bad_marker_keeps_the_c
     let (app, supervisor) = spawn_supervised().await;
     let old = enroll_marked(&app, "Tablet", "marker-one", None).await;
     enroll_marked(&app, "New tablet", "marker-two", Some("never-seen")).await;
-    assert_eq!(device(&app, &supervisor, old.device_id).await.storage_lost_at, None);
+    assert_eq!(
+        device(&app, &supervisor, old.device_id)
+            .await
+            .storage_lost_at,
+        None
+    );
     assert_eq!(app.audited("device.storage_lost").await, 0);
 
     let code = accounts::register_device(app.store.as_ref(), "Third", "test", Utc::now())
@@ -79,5 +115,8 @@ async fn a_previous_marker_nobody_had_marks_nothing_and_a_bad_marker_keeps_the_c
         )
         .await;
     }
-    assert_eq!(app.enroll_with(&code.code).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.enroll_with(&code.code).send().await.unwrap().status(),
+        200
+    );
 }

@@ -538,7 +538,9 @@ impl PeopleStore for SqliteStore {
                 <[u8; DATA_KEY_BYTES]>::try_from(k.as_slice())
                     .map(DataKey)
                     // Never replaced: a new key would make what the tablet holds unreadable.
-                    .map_err(|_| StoreError::corrupt(format!("device {id}: data key is not 32 bytes")))
+                    .map_err(|_| {
+                        StoreError::corrupt(format!("device {id}: data key is not 32 bytes"))
+                    })
             })
             .transpose()
         })
