@@ -99,6 +99,14 @@ pub async fn run(common: &Common, file: PathBuf) -> anyhow::Result<()> {
     let export = read_export(&file)?;
     crate::instants::check_field("exported_at", Some(&export.exported_at))
         .map_err(|e| anyhow::anyhow!("{} is refused whole: {e}", file.display()))?;
+    let db = common.resolve()?.db;
+    // Opening a missing database would make an empty one, which knows no device.
+    if !db.exists() {
+        bail!(
+            "no lab database at {} (set --db or DRAWLINE_DB); nothing was imported",
+            db.display()
+        );
+    }
     let (settings, store, site) = super::open(common).await?;
     let Some(device) = store.device(export.device_id).await? else {
         bail!(

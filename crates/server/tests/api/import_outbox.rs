@@ -173,7 +173,7 @@ async fn a_file_of_a_device_the_lab_does_not_know_is_refused_whole() {
 }
 
 #[tokio::test]
-async fn without_the_lab_key_file_nothing_is_imported_and_no_new_key_is_made() {
+async fn without_the_lab_key_file_or_the_database_nothing_is_imported_and_neither_is_made() {
     let lab = Lab::new().await;
     let file = lab.write(&lab.export(&[&fixtures::finalized_collection(Uuid::new_v4())]));
     let missing = lab.key_dir.path().join("elsewhere.json");
@@ -182,6 +182,12 @@ async fn without_the_lab_key_file_nothing_is_imported_and_no_new_key_is_made() {
     assert!(stderr(&out).contains("no lab key file"), "{}", stderr(&out));
     assert!(!missing.exists());
     assert_eq!(stored_versions(&lab.app, lab.device).await, 0);
+
+    let no_db = lab.key_dir.path().join("no.sqlite");
+    let out = import_with(&file, &no_db, &lab.key_file());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no lab database"), "{}", stderr(&out));
+    assert!(!no_db.exists());
 }
 
 #[tokio::test]
