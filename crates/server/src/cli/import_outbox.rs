@@ -97,8 +97,18 @@ pub fn read_export(file: &Path) -> anyhow::Result<OutboxExport> {
 /// Runs `drawline import-outbox FILE`.
 pub async fn run(common: &Common, file: PathBuf) -> anyhow::Result<()> {
     let export = read_export(&file)?;
-    crate::instants::check_field("exported_at", Some(&export.exported_at))
-        .map_err(|e| anyhow::anyhow!("{} is refused whole: {e}", file.display()))?;
+    // A tablet whose clock is far off (reset to 1970) must still hand its work over: its records'
+    // own times are checked one by one, and the lab's clock stands in for the file's.
+    let device_clock = match crate::instants::check_field("exported_at", Some(&export.exported_at))
+    {
+        Ok(()) => export.exported_at,
+        Err(_) => {
+            println!(
+                "The file's export time is outside the years the lab takes (the tablet's clock is off): the lab's clock stands in for it."
+            );
+            Utc::now().fixed_offset()
+        }
+    };
     let db = common.resolve()?.db;
     // Opening a missing database would make an empty one, which knows no device.
     if !db.exists() {
@@ -137,7 +147,7 @@ pub async fn run(common: &Common, file: PathBuf) -> anyhow::Result<()> {
         let batch = Batch {
             device_id: device.id,
             actor: IMPORT_ACTOR.into(),
-            device_clock: export.exported_at,
+            device_clock,
             heartbeat: None,
             flag_skew: false,
             records: Vec::new(),

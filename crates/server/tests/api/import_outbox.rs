@@ -263,6 +263,32 @@ async fn a_good_file_imports_once_a_second_import_is_all_duplicates_and_the_tabl
 }
 
 #[tokio::test]
+async fn a_file_from_a_tablet_whose_clock_was_reset_still_imports_its_records() {
+    let lab = Lab::new().await;
+    let a = fixtures::finalized_collection(Uuid::new_v4());
+    let mut export = lab.export(&[&a]);
+    export.exported_at = chrono::DateTime::parse_from_rfc3339("1970-01-01T00:00:00Z").unwrap();
+    let out = lab.import(&lab.write(&export));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("the lab's clock stands in"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains(&line(&a, "accepted")),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test]
 async fn a_revoked_tablets_export_is_imported_under_that_tablet() {
     let lab = Lab::new().await;
     let a = fixtures::finalized_collection(Uuid::new_v4());
