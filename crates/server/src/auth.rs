@@ -139,6 +139,18 @@ fn invalid_token() -> AppError {
     )
 }
 
+/// Code of the 403 answered to any request with the token of a revoked device or a session of one.
+pub const DEVICE_REVOKED: &str = "device_revoked";
+
+/// The 403 [`DEVICE_REVOKED`] answer.
+pub fn device_revoked() -> AppError {
+    AppError::forbidden(
+        DEVICE_REVOKED,
+        "This device was revoked by the lab: it can no longer sync or sign anyone in. Hand it to a \
+         supervisor; what it has not sent stays on it, encrypted.",
+    )
+}
+
 /// The raw bearer token of a request, for routes that act on the token itself (sign out).
 pub struct BearerToken(pub String);
 
@@ -179,7 +191,13 @@ impl Caller {
         } else {
             None
         };
-        caller.ok_or_else(invalid_token)
+        match caller {
+            Some(caller) => Ok(caller),
+            // Only on the way out: the tablet wipes what it has delivered on this answer, so it
+            // must differ from an unknown or expired token.
+            None if state.store.token_of_revoked_device(&hash).await? => Err(device_revoked()),
+            None => Err(invalid_token()),
+        }
     }
 
     /// The actor named in the audit log.

@@ -116,6 +116,10 @@ settings! {
         fhir_base: String = "https://lab.example.org", env "DRAWLINE_FHIR_BASE";
         /// Shortest PIN a person may be given or choose.
         min_pin_length: u32 = 4 as DEFAULT_MIN_PIN_LENGTH, env "DRAWLINE_MIN_PIN_LENGTH";
+        /// The lab's private key (a P-256 JWK) that opens records tablets seal to the lab; made
+        /// on first start when missing, never replaced. Back it up with the database [default:
+        /// beside the database, `<database file name>.lab-key.json`].
+        lab_key_file: PathBuf, env "DRAWLINE_LAB_KEY_FILE";
     }
     /// How `drawline serve` runs.
     serve Config {
@@ -210,6 +214,15 @@ fn builtin<T: std::str::FromStr>(text: &str) -> T {
         .unwrap_or_else(|_| panic!("the built-in default {text:?} is invalid"))
 }
 
+impl Settings {
+    /// The lab key file: `lab_key_file`, else `<database file name>.lab-key.json` beside the database.
+    pub fn lab_key_path(&self) -> PathBuf {
+        self.lab_key_file
+            .clone()
+            .unwrap_or_else(|| crate::lab_key::default_path(&self.db))
+    }
+}
+
 /// Why the configuration could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -301,6 +314,23 @@ mod tests {
             DEFAULT_UNSYNCED_CRITICAL_MINUTES
         );
         assert_eq!(s.late_sync_minutes, DEFAULT_LATE_SYNC_MINUTES);
+        assert_eq!(
+            s.lab_key_path(),
+            PathBuf::from("drawline.sqlite.lab-key.json")
+        );
+    }
+
+    #[test]
+    fn the_lab_key_file_follows_the_database_unless_it_is_set() {
+        let file: FileConfig = toml::from_str("db = \"/srv/lab/x.sqlite\"").unwrap();
+        let s = Config::default().resolve_with(file);
+        assert_eq!(
+            s.lab_key_path(),
+            PathBuf::from("/srv/lab/x.sqlite.lab-key.json")
+        );
+        let file: FileConfig = toml::from_str("lab_key_file = \"/etc/drawline/key.json\"").unwrap();
+        let s = Config::default().resolve_with(file);
+        assert_eq!(s.lab_key_path(), PathBuf::from("/etc/drawline/key.json"));
     }
 
     #[test]

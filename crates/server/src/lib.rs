@@ -11,6 +11,7 @@ pub mod export;
 pub mod extract;
 pub mod import;
 pub mod instants;
+pub mod lab_key;
 pub mod limits;
 pub mod offload;
 pub mod pin_pool;
@@ -82,6 +83,9 @@ pub struct AppState {
     pub pins: Arc<pin_pool::PinPool>,
     /// Each device's recent pushes, against `limits.max_pushes_per_minute`.
     pub push_rate: Arc<quota::PushRate>,
+    /// The lab's key pair: its public half goes to the tablets, its private half opens the
+    /// records they seal to it.
+    pub lab_key: Arc<lab_key::LabKey>,
 }
 
 impl AppState {
@@ -98,7 +102,16 @@ impl AppState {
             limits: Arc::new(Limits::default()),
             pins: Arc::new(pin_pool::PinPool::for_limits(&Limits::default())),
             push_rate: Arc::new(quota::PushRate::default()),
+            // A fresh key for in-memory and test databases; `drawline serve` and the CLI load the
+            // key file beside the database (`with_lab_key`).
+            lab_key: Arc::new(lab_key::LabKey::generate()),
         }
+    }
+
+    /// The same state with the lab's key pair from its file.
+    pub fn with_lab_key(mut self, key: lab_key::LabKey) -> Self {
+        self.lab_key = Arc::new(key);
+        self
     }
 
     /// The same state with another site configuration (and its version).

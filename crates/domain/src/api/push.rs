@@ -94,6 +94,11 @@ pub mod push_codes {
     /// The device kept more refused bodies today than the lab keeps: the refusal is recorded
     /// (hash and size), the body is not. A notice code beside `conflict` or `rejected`.
     pub const BODY_NOT_KEPT: &str = "body_not_kept";
+    /// `rejected`: a sealed record (`PushRequest::sealed`, or a record of an outbox export) that
+    /// does not open with the lab's key (altered, sealed to another lab, bound to another record),
+    /// or whose sealed content is not the record its clear `id`, `version` and `hash` name. The
+    /// reason says which check failed, never the content.
+    pub const UNREADABLE_SEAL: &str = "unreadable_seal";
 }
 
 /// The finalized version a pushed correction replaces, as the push names it.

@@ -2,6 +2,7 @@
 
 pub mod devices;
 pub mod export;
+pub mod import_outbox;
 pub mod orders;
 pub mod plan;
 pub mod serve;
@@ -68,6 +69,16 @@ pub enum Command {
         #[command(subcommand)]
         command: export::ExportCommand,
     },
+    /// Take a tablet's emergency export (its unsynced collections, sealed to this lab) exactly
+    /// once, as if the tablet had pushed them. Exits with status 1 when the file is refused
+    /// whole (damaged, altered, unknown device) and 2 when some record was refused.
+    ImportOutbox {
+        /// Database and site options.
+        #[command(flatten)]
+        common: Common,
+        /// The export file the tablet made.
+        file: std::path::PathBuf,
+    },
 }
 
 /// Runs a parsed command line.
@@ -79,6 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Users { common, command } => users::run(&common, command).await,
         Command::Orders { common, command } => orders::run(&common, command).await,
         Command::Export { common, command } => export::run(&common, command).await,
+        Command::ImportOutbox { common, file } => import_outbox::run(&common, file).await,
     }
 }
 

@@ -16,6 +16,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         settings.tls_cert.as_deref(),
         settings.tls_key.as_deref(),
     )?;
+    // Also before anything else: a damaged key file stops the server rather than a new key
+    // making every record already sealed to the lab unreadable.
+    let lab_key = crate::lab_key::LabKey::load_or_create(&settings.lab_key_path())?;
     let store = open_store(&settings)?;
     if settings.demo {
         let access = demo::prepare(store.as_ref()).await?;
@@ -44,7 +47,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             skew_threshold: minutes(settings.skew_threshold_minutes),
         })
         .with_review(review_settings(&settings))
-        .with_limits(limits(&settings));
+        .with_limits(limits(&settings))
+        .with_lab_key(lab_key);
     // The dummy hash a missing user's PIN is checked against is made before the first sign-in.
     state.pins.warm_up().await;
     let listener = tokio::net::TcpListener::bind(settings.addr)

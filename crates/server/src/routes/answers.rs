@@ -36,9 +36,12 @@ fn common(op: &Operation) -> Vec<(&'static str, &'static str)> {
     if secured {
         out.push((
             "401",
-            "no token, or one that is unknown, expired or revoked",
+            "no token, or one that is unknown or expired (a session ended)",
         ));
-        out.push(("403", "the token's role or device may not do this"));
+        out.push((
+            "403",
+            "the token's role or device may not do this; `device_revoked`: the device (or the device of the session) was revoked",
+        ));
         out.push((
             "429",
             "too many requests from this device or user; `Retry-After` says when to try again",

@@ -29,7 +29,8 @@ pub fn rotation_due(
 /// token works until the new one is first used; asking again before that replaces the new one.
 #[utoipa::path(post, path = "/devices/current/token", tag = "devices", security(("bearer" = [])),
     responses((status = 200, description = "the new token, shown once", body = EnrollResponse),
-              (status = 401, body = Problem)))]
+              (status = 401, body = Problem),
+              (status = 403, description = "`device_revoked`: the device was revoked", body = Problem)))]
 pub async fn rotate(
     State(state): State<AppState>,
     caller: Caller,
@@ -42,10 +43,8 @@ pub async fn rotate(
         .rotate_device_token(device.id, &auth::token_hash(&token), now)
         .await?
     {
-        return Err(AppError::unauthorized(
-            "invalid_token",
-            "The device is revoked; enroll it again.",
-        ));
+        // Revoked between the token check and now.
+        return Err(auth::device_revoked());
     }
     state
         .store
@@ -61,7 +60,7 @@ pub async fn rotate(
         .await?;
     tracing::info!(device = %device.id, "device token rotated");
     Ok(Json(EnrollResponse {
-        lab_key: None,
+        lab_key: Some(state.lab_key.public_jwk().clone()),
         device_id: device.id,
         device_name: device.name,
         token,

@@ -3,6 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use chrono::Utc;
 
 use crate::api::{DeviceRef, Me, SessionResponse, SignInRequest, UserView};
@@ -15,7 +17,9 @@ use crate::{AppError, AppState};
 /// Longest PIN or password read: argon2 over megabytes would be a cheap way to burn the CPU.
 const MAX_PIN_CHARS: usize = 128;
 
-/// Signs a person in on the calling device; answers a session token carrying their role.
+/// Signs a person in on the calling device; answers a session token carrying their role, the
+/// calling device's data key (`data_key`, base64url: the key its tablet encrypts patient data
+/// with, for no other device and from no other route) and the lab's public key.
 ///
 /// The attempt is counted (per user on this device and per user across devices) before its PIN
 /// is checked, in one store transaction, so a burst of guesses checks no more PINs than the
@@ -25,6 +29,7 @@ const MAX_PIN_CHARS: usize = 128;
     security(("bearer" = [])),
     responses((status = 200, body = SessionResponse),
               (status = 401, description = "no device token, or wrong user or PIN", body = Problem),
+              (status = 403, description = "`device_revoked`: the device was revoked", body = Problem),
               (status = 422, description = "user name empty or too long, PIN too long", body = Problem),
               (status = 429, description = "too many failed sign-ins for this user (on this device or across devices); `Retry-After` says when the next try is allowed", body = Problem,
                headers(("Retry-After" = u64, description = "seconds until the oldest counted failure leaves the window"))),
@@ -88,6 +93,12 @@ pub async fn sign_in(
             "The user name or PIN is wrong.",
         ));
     };
+    // This device's key only, made now for a device registered before data keys existed.
+    let data_key = state
+        .store
+        .device_data_key(device.id)
+        .await?
+        .ok_or(crate::store::StoreError::Missing("device"))?;
     let token = auth::new_token(SESSION_TOKEN_PREFIX);
     let expires_at = now + auth::SESSION_LIFETIME;
     state
@@ -112,8 +123,8 @@ pub async fn sign_in(
         )
         .await?;
     Ok(Json(SessionResponse {
-        data_key: None,
-        lab_key: None,
+        data_key: Some(URL_SAFE_NO_PAD.encode(data_key.0)),
+        lab_key: Some(state.lab_key.public_jwk().clone()),
         token,
         expires_at,
         user,

@@ -14,12 +14,13 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::api::{
-    push_codes, PullQuery, PullResponse, PushRecord, PushRequest, PushResponse, MAX_PULL_ORDERS,
-    MAX_PUSH_RECORDS,
+    push_codes, PullQuery, PullResponse, PushRecord, PushRequest, PushResponse, SealedRecord,
+    MAX_PULL_ORDERS, MAX_PUSH_RECORDS,
 };
 use crate::auth::{Caller, SignedIn};
 use crate::error::Problem;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::lab_key::LabKey;
 use crate::revalidate::{self, FactsWanted, Verdict};
 use crate::store::{
     NewCollectionVersion, NewHeartbeat, PullCursor, SyncItem, SyncPush, SyncRecord,
@@ -44,6 +45,8 @@ pub struct PushEnvelope {
     #[serde(default)]
     last_error: Option<String>,
     records: Vec<Value>,
+    #[serde(default)]
+    sealed: Vec<Value>,
 }
 
 fn cut(text: Option<String>, max: usize) -> Option<String> {
@@ -231,11 +234,18 @@ async fn revalidate_all(
 /// orders untouched. No reason quotes patient data or the record's text. The batch is stored in one
 /// transaction: a failure stores none of it (answered 503, safe to resend). Also records the
 /// device's heartbeat and flags receipts when the device clock is off by more than the lab allows.
+///
+/// `sealed` records (sealed to the lab's public key) are answered after `records`, one result
+/// each: each is opened with the lab's key and then takes exactly the plain record's path, so a
+/// record is `duplicate` with its original receipt whether it came plain or sealed before. A
+/// seal that does not open, or whose content is not the record its clear id, version and hash
+/// name, is that record's own `rejected` `unreadable_seal`.
 #[utoipa::path(post, path = "/sync/push", tag = "sync", request_body = PushRequest,
     security(("bearer" = [])),
     responses((status = 200, body = PushResponse), (status = 400, body = Problem),
               (status = 401, body = Problem),
-              (status = 413, description = "more than MAX_PUSH_RECORDS records, or too large a body", body = Problem),
+              (status = 403, description = "`device_revoked`: the device was revoked", body = Problem),
+              (status = 413, description = "more than MAX_PUSH_RECORDS records and sealed records together, or too large a body", body = Problem),
               (status = 415, body = Problem), (status = 422, body = Problem),
               (status = 429, description = "`quota_exceeded`: too many pushes from this device; see Retry-After", body = Problem),
               (status = 503, description = "storage failed; nothing of the batch was stored", body = Problem),
@@ -245,44 +255,22 @@ pub async fn push(
     caller: Caller,
     ApiJson(req): ApiJson<PushEnvelope>,
 ) -> Result<Json<PushResponse>, AppError> {
-    if req.records.len() > MAX_PUSH_RECORDS {
+    let sent = req.records.len() + req.sealed.len();
+    if sent > MAX_PUSH_RECORDS {
         return Err(AppError::BadRequest {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "batch_too_large",
-            message: format!(
-                "{} records in one push; send at most {MAX_PUSH_RECORDS}",
-                req.records.len()
-            ),
+            message: format!("{sent} records in one push; send at most {MAX_PUSH_RECORDS}"),
         });
     }
     crate::instants::check_field("device_clock", Some(&req.device_clock))?;
     admit_push(&state, caller.device.id)?;
-    let received_at = Utc::now().trunc_subsecs(6);
-    let skew = (req.device_clock.with_timezone(&Utc) - received_at).num_seconds();
-    let threshold = state.sync.skew_threshold.num_seconds();
     let device_clock = req.device_clock;
-    let records_len = req.records.len();
-    let records = req.records;
-    let read_all = move || -> Vec<_> {
-        records
-            .into_iter()
-            .map(|v| read_record(v, device_clock))
-            .collect()
-    };
-    // Reading means parsing and hashing each record: a big batch goes off the async workers.
-    let read = if records_len > BLOCKING_CHECK_RECORDS {
-        crate::offload::off_workers(read_all).await
-    } else {
-        read_all()
-    };
-    let device_now = device_clock.with_timezone(&Utc);
-    let items = revalidate_all(&state, caller.device.id, read, received_at, device_now).await?;
-    let push = SyncPush {
+    let batch = Batch {
         device_id: caller.device.id,
         actor: caller.actor(),
-        received_at,
-        skew_threshold_seconds: threshold,
-        heartbeat: NewHeartbeat {
+        device_clock,
+        heartbeat: Some(NewHeartbeat {
             source: "push",
             app_version: cut(req.app_version, MAX_APP_VERSION_BYTES),
             heartbeat: crate::api::Heartbeat {
@@ -291,7 +279,99 @@ pub async fn push(
                 oldest_unsynced_seconds: req.oldest_unsynced_seconds,
                 last_error: cut(req.last_error, MAX_LAST_ERROR_BYTES),
             },
-        },
+        }),
+        flag_skew: true,
+        records: req.records,
+        sealed: req.sealed,
+    };
+    let stored = store_batch(&state, batch).await?;
+    let results = stored.results;
+    let count = |o: crate::api::RecordOutcome| results.iter().filter(|r| r.outcome == o).count();
+    tracing::info!(device = %caller.device.id, records = results.len(),
+        accepted = count(crate::api::RecordOutcome::Accepted),
+        duplicate = count(crate::api::RecordOutcome::Duplicate),
+        conflict = count(crate::api::RecordOutcome::Conflict),
+        rejected = count(crate::api::RecordOutcome::Rejected),
+        clock_skew_seconds = stored.skew_seconds, clock_skew_flagged = stored.skew_flagged, "sync push");
+    Ok(Json(PushResponse {
+        server_time: stored.received_at,
+        clock_skew_seconds: stored.skew_seconds,
+        clock_skew_flagged: stored.skew_flagged,
+        results,
+    }))
+}
+
+/// A batch of records to store as one push of a device: what `POST /sync/push` received, or
+/// what `drawline import-outbox` carries for the device that exported it.
+#[derive(Debug)]
+pub struct Batch {
+    /// The device the records are stored for (it owns them).
+    pub device_id: Uuid,
+    /// Who, for the audit log.
+    pub actor: String,
+    /// The device's clock when it sent them (when it exported them, for an import).
+    pub device_clock: DateTime<FixedOffset>,
+    /// The device's sync state; `None` when the device itself did not send the batch.
+    pub heartbeat: Option<NewHeartbeat>,
+    /// Whether receipts are flagged for clock skew. An import's clock is when the file was made,
+    /// not when the lab received it: its distance from the lab's clock is no skew.
+    pub flag_skew: bool,
+    /// Plain records, raw JSON (each checked on its own).
+    pub records: Vec<Value>,
+    /// Sealed records, raw JSON (each opened and checked on its own); answered after `records`.
+    pub sealed: Vec<Value>,
+}
+
+/// What [`store_batch`] stored and answered.
+#[derive(Debug)]
+pub struct StoredBatch {
+    /// The lab's receive time.
+    pub received_at: DateTime<Utc>,
+    /// Device clock minus receive time, in seconds.
+    pub skew_seconds: i64,
+    /// The skew is beyond what the lab allows (never for a batch with `flag_skew` off).
+    pub skew_flagged: bool,
+    /// One per record: `records` first, then `sealed`, each in the order given.
+    pub results: Vec<crate::api::PushResult>,
+}
+
+/// Checks, opens (sealed records), re-validates and stores a batch as one push: the one path
+/// every record takes into the lab, whether pushed plain, pushed sealed or imported from a file.
+/// At most [`MAX_PUSH_RECORDS`] records and sealed records together (the caller checks).
+pub async fn store_batch(state: &AppState, batch: Batch) -> Result<StoredBatch, AppError> {
+    let received_at = Utc::now().trunc_subsecs(6);
+    let device_clock = batch.device_clock;
+    let skew = (device_clock.with_timezone(&Utc) - received_at).num_seconds();
+    let threshold = if batch.flag_skew {
+        state.sync.skew_threshold.num_seconds()
+    } else {
+        i64::MAX
+    };
+    let count = batch.records.len() + batch.sealed.len();
+    let (records, sealed) = (batch.records, batch.sealed);
+    let lab_key = state.lab_key.clone();
+    let read_all = move || -> Vec<_> {
+        let plain = records.into_iter().map(|v| read_record(v, device_clock));
+        let opened = sealed
+            .into_iter()
+            .map(|v| read_sealed(&lab_key, v, device_clock));
+        plain.chain(opened).collect()
+    };
+    // Reading means parsing and hashing each record (and an ECDH per seal): a big batch goes
+    // off the async workers.
+    let read = if count > BLOCKING_CHECK_RECORDS {
+        crate::offload::off_workers(read_all).await
+    } else {
+        read_all()
+    };
+    let device_now = device_clock.with_timezone(&Utc);
+    let items = revalidate_all(state, batch.device_id, read, received_at, device_now).await?;
+    let push = SyncPush {
+        device_id: batch.device_id,
+        actor: batch.actor,
+        received_at,
+        skew_threshold_seconds: threshold,
+        heartbeat: batch.heartbeat,
         items,
         quota: crate::store::PushQuota {
             max_stored_bytes: state.limits.max_stored_bytes_per_device,
@@ -300,20 +380,55 @@ pub async fn push(
         },
     };
     let results = state.store.sync_push(push).await?;
-    let flagged = skew.abs() > threshold;
-    let count = |o: crate::api::RecordOutcome| results.iter().filter(|r| r.outcome == o).count();
-    tracing::info!(device = %caller.device.id, records = results.len(),
-        accepted = count(crate::api::RecordOutcome::Accepted),
-        duplicate = count(crate::api::RecordOutcome::Duplicate),
-        conflict = count(crate::api::RecordOutcome::Conflict),
-        rejected = count(crate::api::RecordOutcome::Rejected),
-        clock_skew_seconds = skew, clock_skew_flagged = flagged, "sync push");
-    Ok(Json(PushResponse {
-        server_time: received_at,
-        clock_skew_seconds: skew,
-        clock_skew_flagged: flagged,
+    Ok(StoredBatch {
+        received_at,
+        skew_seconds: skew,
+        skew_flagged: skew.abs() > threshold,
         results,
-    }))
+    })
+}
+
+/// Opens one sealed record with the lab's key, then reads the record inside exactly as a plain
+/// one ([`read_record`]). A seal that is malformed, does not open, or holds another record than
+/// its clear fields name is rejected `unreadable_seal`; the reason never quotes the content.
+fn read_sealed(
+    lab_key: &LabKey,
+    value: Value,
+    device_clock: DateTime<FixedOffset>,
+) -> (SyncItem, Option<FinalizedCollection>) {
+    let id = value
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .unwrap_or(Uuid::nil());
+    let version = value
+        .get("version")
+        .and_then(Value::as_u64)
+        .and_then(|v| u32::try_from(v).ok())
+        .unwrap_or(0);
+    let reject = |reason: String| {
+        (
+            SyncItem::Rejected {
+                id,
+                version,
+                code: push_codes::UNREADABLE_SEAL,
+                reason,
+            },
+            None,
+        )
+    };
+    let sealed: SealedRecord = match serde_path_to_error::deserialize(value) {
+        Ok(s) => s,
+        Err(e) => return reject(format!("not a sealed record: {}", invalid_field(&e))),
+    };
+    let record = match lab_key.open(&sealed) {
+        Ok(r) => r,
+        Err(e) => return reject(e.to_string()),
+    };
+    match serde_json::to_value(record) {
+        Ok(v) => read_record(v, device_clock),
+        Err(_) => reject("the sealed record cannot be read back as JSON".into()),
+    }
 }
 
 /// Counts a push against the device's pushes per minute; over it, 429 `quota_exceeded` with

@@ -17,6 +17,7 @@ pub use error::StoreError;
 pub use facts::RecordFacts;
 pub use orders::{Assignment, CancelOutcome, NewOrder, OrderStore};
 pub use people::{AttemptOutcome, SignInAttempt, SignInGate};
+pub use people::{DataKey, DbMarkers, Enrolled, DATA_KEY_BYTES};
 pub use people::{Device, NewSession, NewUser, PeopleStore, SessionRecord, UserCredentials};
 pub use review::{
     AccessionClashRecord, CollectionRecords, ConflictResolution, DeviceActivity, HoldOutcome,

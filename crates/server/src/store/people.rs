@@ -20,6 +20,37 @@ pub struct Device {
     pub token_issued_at: Option<DateTime<Utc>>,
 }
 
+/// Length of a device's data key, in bytes (AES-256).
+pub const DATA_KEY_BYTES: usize = 32;
+
+/// A device's data key: what its tablet encrypts patient data with. Its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DataKey(pub [u8; DATA_KEY_BYTES]);
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(..)")
+    }
+}
+
+/// What a browser says about its database when it enrolls (see `EnrollRequest`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DbMarkers {
+    /// The marker of the database the browser enrolls with; kept on the device.
+    pub db_marker: Option<String>,
+    /// The marker of a database the browser had before and found gone.
+    pub previous_marker: Option<String>,
+}
+
+/// An enrollment completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolled {
+    /// The device now enrolled.
+    pub device: Device,
+    /// Other devices whose database marker the browser named as lost: marked storage-lost now.
+    pub storage_lost: Vec<Uuid>,
+}
+
 /// A user with the hash needed to check a PIN.
 #[derive(Debug, Clone)]
 pub struct UserCredentials {
@@ -159,13 +190,17 @@ pub trait PeopleStore: Send + Sync + 'static {
         code_hash: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Exchanges a valid, unexpired, unused code for the token hash; the code cannot be used again.
+    /// Exchanges a valid, unexpired, unused code for the token hash; the code cannot be used
+    /// again. In the same transaction, keeps the browser's database marker on the device and,
+    /// when `markers.previous_marker` is another device's marker, marks that device's storage as
+    /// lost (`storage_lost_at`, the first time only).
     async fn complete_enrollment(
         &self,
         code_hash: &str,
         token_hash: &str,
+        markers: DbMarkers,
         now: DateTime<Utc>,
-    ) -> Result<Option<Device>, StoreError>;
+    ) -> Result<Option<Enrolled>, StoreError>;
     /// The unrevoked device holding this token, marked as seen now.
     async fn device_by_token(
         &self,
@@ -174,6 +209,13 @@ pub trait PeopleStore: Send + Sync + 'static {
     ) -> Result<Option<Device>, StoreError>;
     /// A device by id, revoked or not.
     async fn device(&self, id: Uuid) -> Result<Option<Device>, StoreError>;
+    /// Whether this token hash is (or was about to become) the token of a revoked device, or a
+    /// session opened on one: such a caller is told the device was revoked, not that its token
+    /// is unknown.
+    async fn token_of_revoked_device(&self, token_hash: &str) -> Result<bool, StoreError>;
+    /// A device's data key, made (32 random bytes) and kept at its first use when the device
+    /// has none yet (registered before data keys existed); `None` when no such device.
+    async fn device_data_key(&self, device_id: Uuid) -> Result<Option<DataKey>, StoreError>;
     /// A device by name, revoked or not.
     async fn device_by_name(&self, name: &str) -> Result<Option<Device>, StoreError>;
     /// Every device with its latest heartbeat.

@@ -102,8 +102,9 @@ pub struct SyncPush {
     pub received_at: DateTime<Utc>,
     /// A device clock further than this from the server's is flagged.
     pub skew_threshold_seconds: i64,
-    /// The device's sync state.
-    pub heartbeat: NewHeartbeat,
+    /// The device's sync state; `None` when the records did not come from the device itself
+    /// (`drawline import-outbox`), so nothing is said about its queue or its last contact.
+    pub heartbeat: Option<NewHeartbeat>,
     /// The records.
     pub items: Vec<SyncItem>,
     /// What the device may make the lab keep.

@@ -91,10 +91,11 @@ async fn a_revoked_device_and_its_sessions_fail_at_once() {
     )
     .await;
 
+    // 403 `device_revoked`, not 401: the tablet wipes what it delivered on this answer only.
     for token in [&device.token, &session] {
-        assert_problem(app.get("/site", token), 401, "invalid_token").await;
+        assert_problem(app.get("/site", token), 403, "device_revoked").await;
     }
-    assert_problem(app.get("/worklist", &session), 401, "invalid_token").await;
+    assert_problem(app.get("/worklist", &session), 403, "device_revoked").await;
     let audit = app.store.audit_log(50).await.unwrap();
     assert!(audit.iter().any(|a| a.action == "device.revoked"));
 }

@@ -91,7 +91,7 @@ pub fn push_of(
         actor: format!("device:{device_id}"),
         received_at,
         skew_threshold_seconds: 5 * 60,
-        heartbeat: NewHeartbeat {
+        heartbeat: Some(NewHeartbeat {
             source: "push",
             app_version: None,
             heartbeat: Heartbeat {
@@ -100,7 +100,7 @@ pub fn push_of(
                 oldest_unsynced_seconds: None,
                 last_error: None,
             },
-        },
+        }),
         items: versions
             .into_iter()
             .map(|version| {
@@ -161,6 +161,18 @@ pub fn made_by_lab_user(f: &FinalizedCollection) -> FinalizedCollection {
     let text = serde_json::to_string(f.record())
         .unwrap()
         .replace("\"phleb-042\"", &format!("\"{NURSE_1}\""));
+    let record: Collection = serde_json::from_str(&text).unwrap();
+    let hash = drawline_domain::ContentHash::of(&record).unwrap();
+    serde_json::from_value(serde_json::json!({ "record": record, "hash": hash })).unwrap()
+}
+
+/// The same finalized record made by someone who is no user of the lab (re-hashed): the lab's
+/// re-validation refuses it `unknown_collector`.
+pub fn made_by_stranger(f: &FinalizedCollection) -> FinalizedCollection {
+    let stranger = Uuid::new_v4().to_string();
+    let text = serde_json::to_string(f.record())
+        .unwrap()
+        .replace(NURSE_1, &stranger);
     let record: Collection = serde_json::from_str(&text).unwrap();
     let hash = drawline_domain::ContentHash::of(&record).unwrap();
     serde_json::from_value(serde_json::json!({ "record": record, "hash": hash })).unwrap()

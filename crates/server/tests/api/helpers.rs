@@ -366,6 +366,62 @@ pub fn push_body(records: Vec<Value>, device_clock: DateTime<FixedOffset>) -> Va
     })
 }
 
+/// A push body carrying plain `records` and `sealed` records (answered after the plain ones).
+pub fn sealed_push_body(
+    records: Vec<Value>,
+    sealed: Vec<Value>,
+    device_clock: DateTime<FixedOffset>,
+) -> Value {
+    let mut body = push_body(records, device_clock);
+    body["queue_length"] = json!(body["records"].as_array().map_or(0, Vec::len) + sealed.len());
+    body["sealed"] = json!(sealed);
+    body
+}
+
+/// A finalized collection sealed to the lab's public key, as a tablet nobody unlocked pushes it.
+pub fn sealed(lab: &drawline_server::api::PublicJwk, f: &FinalizedCollection) -> Value {
+    let record = drawline_server::api::PushRecord::from_finalized(f);
+    serde_json::to_value(drawline_server::lab_key::seal_record(lab, &record).unwrap()).unwrap()
+}
+
+/// A push body of one collection sealed to the lab, the device clock right.
+pub fn seal_push_of(lab: &drawline_server::api::PublicJwk, f: &FinalizedCollection) -> Value {
+    sealed_push_body(vec![], vec![sealed(lab, f)], Utc::now().fixed_offset())
+}
+
+impl TestApp {
+    /// Pushes plain and sealed records with the device clock right; the push must succeed.
+    pub async fn push_sealed(
+        &self,
+        token: &str,
+        records: Vec<Value>,
+        sealed: Vec<Value>,
+    ) -> PushResponse {
+        let body = sealed_push_body(records, sealed, Utc::now().fixed_offset());
+        let res = self.push_raw(token, &body).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// The whole audit log as text (actors, actions, subjects, details), to look for leaks.
+    pub fn audit_text(&self) -> String {
+        let c = self.sqlite();
+        let mut stmt = c
+            .prepare("SELECT actor || ' ' || action || ' ' || COALESCE(subject, '') || ' ' || COALESCE(detail, '') FROM audit_log")
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+    }
+
+    /// An enrolled tablet with the orders `fixtures::finalized_collection` covers: its
+    /// enrollment (device id, token, the lab's public key).
+    pub async fn tablet_enrollment(&self, name: &str) -> EnrollResponse {
+        let d = self.enroll(name).await;
+        self.seed_collection_orders(d.device_id).await;
+        d
+    }
+}
+
 /// The `code` of a problem answer.
 pub async fn problem_code(res: Response) -> String {
     let body: Value = res.json().await.unwrap();

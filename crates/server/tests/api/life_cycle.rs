@@ -381,8 +381,8 @@ async fn a_revoked_device_cannot_rotate_its_token() {
     .await;
     assert_problem(
         app.post("/devices/current/token", &tablet.token),
-        401,
-        "invalid_token",
+        403,
+        "device_revoked",
     )
     .await;
 }

@@ -635,9 +635,9 @@ async fn push_and_pull_need_a_token_of_an_unrevoked_device() {
     assert!(app.store.revoke_device(device, Utc::now()).await.unwrap());
     for t in [&token, &session] {
         let res = app.push_raw(t, &body).await;
-        assert_eq!(res.status(), 401);
-        assert_eq!(problem_code(res).await, "invalid_token");
-        assert_problem(app.get("/sync/pull", t), 401, "invalid_token").await;
+        assert_eq!(res.status(), 403);
+        assert_eq!(problem_code(res).await, "device_revoked");
+        assert_problem(app.get("/sync/pull", t), 403, "device_revoked").await;
     }
     assert_eq!(stored_versions(&app, device).await, 0);
 }

@@ -18,6 +18,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0010_quotas.sql"),
     include_str!("../../../migrations/0011_life_cycle.sql"),
     include_str!("../../../migrations/0012_revalidation.sql"),
+    include_str!("../../../migrations/0013_device_keys.sql"),
 ];
 
 /// Brings the schema up to the newest version.

@@ -10,9 +10,17 @@ use crate::api::{DeviceStatus, DeviceView, Heartbeat, HeartbeatView, Role, UserA
 use crate::sign_in_limit::{Gate, SignInPolicy};
 use crate::store::error::StoreError;
 use crate::store::people::{
-    AttemptOutcome, Device, NewSession, NewUser, PeopleStore, SessionRecord, SignInAttempt,
-    SignInGate, UserCredentials,
+    AttemptOutcome, DataKey, DbMarkers, Device, Enrolled, NewSession, NewUser, PeopleStore,
+    SessionRecord, SignInAttempt, SignInGate, UserCredentials, DATA_KEY_BYTES,
 };
+
+/// 32 fresh random bytes from the operating system: a device's data key.
+fn new_data_key() -> [u8; DATA_KEY_BYTES] {
+    use rand::RngCore;
+    let mut key = [0u8; DATA_KEY_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    key
+}
 
 /// Columns [`user_from`] reads, for a `users u` join.
 pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role";
@@ -111,7 +119,7 @@ pub(super) fn list_devices(c: &Connection) -> Result<Vec<DeviceView>, StoreError
         c,
         "SELECT d.id, d.name, d.token_hash IS NOT NULL, d.created_at, d.enrolled_at, d.revoked_at,
                 d.last_seen_at, h.received_at, h.device_clock, h.queue_length,
-                h.oldest_unsynced_seconds, h.last_error
+                h.oldest_unsynced_seconds, h.last_error, d.storage_lost_at
          FROM devices d
          LEFT JOIN heartbeats h ON h.id = (SELECT MAX(id) FROM heartbeats WHERE device_id = d.id)
          ORDER BY d.name",
@@ -133,7 +141,7 @@ pub(super) fn list_devices(c: &Connection) -> Result<Vec<DeviceView>, StoreError
                 }),
             };
             Ok(DeviceView {
-                storage_lost_at: None,
+                storage_lost_at: opt_time_at(r, 12)?,
                 id: uuid_at(r, 0)?,
                 name: r.get(1)?,
                 status,
@@ -343,9 +351,17 @@ impl PeopleStore for SqliteStore {
         self.with_conn(move |c| {
             let id = Uuid::new_v4();
             c.execute(
-                "INSERT INTO devices (id, name, enrollment_code_hash, enrollment_expires_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id.to_string(), name, code_hash, ts(expires_at), ts(Utc::now())],
+                "INSERT INTO devices (id, name, enrollment_code_hash, enrollment_expires_at, created_at,
+                        data_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id.to_string(),
+                    name,
+                    code_hash,
+                    ts(expires_at),
+                    ts(Utc::now()),
+                    &new_data_key()[..]
+                ],
             )
             .map_err(|e| taken(e, || format!("a device named {name} already exists")))?;
             Ok(Device {
@@ -385,8 +401,9 @@ impl PeopleStore for SqliteStore {
         &self,
         code_hash: &str,
         token_hash: &str,
+        markers: DbMarkers,
         now: DateTime<Utc>,
-    ) -> Result<Option<Device>, StoreError> {
+    ) -> Result<Option<Enrolled>, StoreError> {
         let (code_hash, token_hash) = (code_hash.to_owned(), token_hash.to_owned());
         self.with_conn(move |c| {
             let tx = c.transaction()?;
@@ -404,18 +421,41 @@ impl PeopleStore for SqliteStore {
             let Some(device) = device else {
                 return Ok(None);
             };
+            let id = device.id.to_string();
             // Clearing the code in the same transaction makes it single-use even under
             // concurrent requests.
             tx.execute(
                 "UPDATE devices SET enrollment_code_hash = NULL, enrollment_expires_at = NULL,
-                        token_hash = ?2, enrolled_at = ?3, last_seen_at = ?3, token_issued_at = ?3
+                        token_hash = ?2, enrolled_at = ?3, last_seen_at = ?3, token_issued_at = ?3,
+                        db_marker = ?4
                  WHERE id = ?1",
-                params![device.id.to_string(), token_hash, ts(now)],
+                params![id, token_hash, ts(now), markers.db_marker],
             )?;
+            let storage_lost = match &markers.previous_marker {
+                None => Vec::new(),
+                Some(previous) => {
+                    let lost: Vec<Uuid> = all(
+                        &tx,
+                        "SELECT id FROM devices WHERE db_marker = ?1 AND id <> ?2",
+                        params![previous, id],
+                        |r| uuid_at(r, 0),
+                    )?;
+                    // The first time it was seen lost is when the tablet's work went missing.
+                    tx.execute(
+                        "UPDATE devices SET storage_lost_at = COALESCE(storage_lost_at, ?3)
+                         WHERE db_marker = ?1 AND id <> ?2",
+                        params![previous, id, ts(now)],
+                    )?;
+                    lost
+                }
+            };
             tx.commit()?;
-            Ok(Some(Device {
-                token_issued_at: Some(now),
-                ..device
+            Ok(Some(Enrolled {
+                device: Device {
+                    token_issued_at: Some(now),
+                    ..device
+                },
+                storage_lost,
             }))
         })
         .await
@@ -462,6 +502,49 @@ impl PeopleStore for SqliteStore {
     async fn device(&self, id: Uuid) -> Result<Option<Device>, StoreError> {
         self.with_conn(move |c| device_where(c, "id", &id.to_string()))
             .await
+    }
+
+    async fn token_of_revoked_device(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.with_conn(move |c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM devices WHERE revoked_at IS NOT NULL
+                                  AND (token_hash = ?1 OR pending_token_hash = ?1))
+                     OR EXISTS (SELECT 1 FROM sessions s JOIN devices d ON d.id = s.device_id
+                                WHERE s.token_hash = ?1 AND d.revoked_at IS NOT NULL)",
+                [token_hash],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn device_data_key(&self, device_id: Uuid) -> Result<Option<DataKey>, StoreError> {
+        self.with_conn(move |c| {
+            let tx = c.transaction()?;
+            let id = device_id.to_string();
+            // A device registered before data keys existed gets its key now, once.
+            tx.execute(
+                "UPDATE devices SET data_key = ?2 WHERE id = ?1 AND data_key IS NULL",
+                params![id, &new_data_key()[..]],
+            )?;
+            let key: Option<Vec<u8>> = tx
+                .query_row("SELECT data_key FROM devices WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            tx.commit()?;
+            key.map(|k| {
+                <[u8; DATA_KEY_BYTES]>::try_from(k.as_slice())
+                    .map(DataKey)
+                    // Never replaced: a new key would make what the tablet holds unreadable.
+                    .map_err(|_| {
+                        StoreError::corrupt(format!("device {id}: data key is not 32 bytes"))
+                    })
+            })
+            .transpose()
+        })
+        .await
     }
 
     async fn device_by_name(&self, name: &str) -> Result<Option<Device>, StoreError> {

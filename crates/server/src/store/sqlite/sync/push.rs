@@ -189,8 +189,8 @@ impl<'a> AttemptRecord<'a> {
                 body: None,
                 device_clock: push
                     .heartbeat
-                    .heartbeat
-                    .device_clock
+                    .as_ref()
+                    .and_then(|h| h.heartbeat.device_clock)
                     .unwrap_or_else(|| push.received_at.fixed_offset()),
             },
             SyncItem::Record(rec) => Self {
@@ -280,7 +280,9 @@ pub(super) fn push(c: &mut Connection, mut push: SyncPush) -> Result<Vec<PushRes
     // IMMEDIATE takes the write lock before the first read: two pushes of the same record, even
     // from two processes, are serialised, and the second one finds the first's receipt.
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    insert_heartbeat(&tx, push.device_id, &push.heartbeat, push.received_at)?;
+    if let Some(heartbeat) = &push.heartbeat {
+        insert_heartbeat(&tx, push.device_id, heartbeat, push.received_at)?;
+    }
     let mut usage = Usage::of(&tx, &push)?;
     let mut results = Vec::with_capacity(push.items.len());
     for item in &push.items {
