@@ -6,13 +6,17 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::components::lock_gate::LockGate;
+use crate::components::storage_lost::StorageLost;
+use crate::components::storage_not_persistent::StorageNotPersistent;
 use crate::components::update_banner::UpdateBanner;
-use crate::context::{Auth, DeviceDb, QueueFilters, Revision};
+use crate::context::{Auth, DeviceDb, Lock, QueueFilters, Revision, Revoked};
 use crate::hooks::use_service_worker::{use_service_worker, UseServiceWorkerReturn};
 use crate::pages::drafts::Drafts;
 use crate::pages::draw_list::DrawList;
 use crate::pages::enroll::Enroll;
 use crate::pages::exceptions::Exceptions;
+use crate::pages::handover::Handover;
 use crate::pages::home::Home;
 use crate::pages::identify::Identify;
 use crate::pages::label::Label;
@@ -25,7 +29,7 @@ use crate::pages::supervisor_devices::SupervisorDevices;
 use crate::pages::supervisor_queue::SupervisorQueue;
 use crate::pages::sync_queue::SyncQueue;
 use crate::pages::tubes::Tubes;
-use crate::storage::{schema, DraftStore, IdbStore};
+use crate::storage::{schema, DraftStore, IdbStore, Vault};
 use crate::sync::runner::SyncRunner;
 
 /// Root component: provides context and routes.
@@ -45,6 +49,11 @@ pub fn App() -> impl IntoView {
     provide_context(runner);
     runner.install();
     provide_context(QueueFilters::new());
+    provide_context(Lock {
+        locked: RwSignal::new(false),
+        vault: StoredValue::new_local(Vault::new()),
+    });
+    provide_context(Revoked(RwSignal::new(false)));
     let UseServiceWorkerReturn {
         offline_ready,
         update_ready,
@@ -54,7 +63,10 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
+            <LockGate>
             <UpdateBanner />
+            <StorageLost />
+            <StorageNotPersistent />
             <main class="app">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
@@ -64,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/drafts") view=Drafts />
                     <Route path=path!("/sync") view=SyncQueue />
                     <Route path=path!("/settings") view=Settings />
+                    <Route path=path!("/handover") view=Handover />
                     <ParentRoute path=path!("/supervisor") view=Outlet>
                         <Route path=path!("") view=|| view! { <Redirect path="/supervisor/devices" /> } />
                         <Route path=path!("devices") view=SupervisorDevices />
@@ -80,6 +93,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                 </Routes>
             </main>
+            </LockGate>
         </Router>
     }
 }

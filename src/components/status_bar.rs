@@ -3,10 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::context::{Auth, DeviceDb, OfflineReady, Revision, ServiceWorkerState};
+use crate::context::{Auth, DeviceDb, Lock, OfflineReady, Revision, ServiceWorkerState};
 use crate::human::skew_text;
-use crate::storage::boot_hints;
-use crate::storage::keys::{TypedRecords, SESSION};
+use crate::sign_out::sign_out;
 use crate::sync::runner::{Phase, SyncRunner};
 
 fn navigator_online() -> bool {
@@ -16,10 +15,12 @@ fn navigator_online() -> bool {
 }
 
 /// Always visible: online or offline, how many collections wait to sync, unfinished drafts,
-/// whether the app starts offline, and who is signed in.
+/// whether the app starts offline, and who is signed in (with "Lock" and "Sign out").
 #[component]
 pub fn StatusBar() -> impl IntoView {
-    let DeviceDb(db) = DeviceDb::expect();
+    let device_db = DeviceDb::expect();
+    let DeviceDb(db) = device_db;
+    let lock = Lock::expect();
     let revision = Revision::expect();
     let auth = Auth::expect();
     let OfflineReady(sw_state) = OfflineReady::expect();
@@ -52,12 +53,8 @@ pub fn StatusBar() -> impl IntoView {
     let sign_out = move |_| {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            if let Ok(store) = db.await {
-                // Drafts stay on the device: the next collector can see and resume them.
-                let _ = store.remove(SESSION).await;
-            }
-            boot_hints::update(|h| h.signed_in = false);
-            auth.session.set(None);
+            // Drafts stay on the device: the next collector can see and resume them.
+            sign_out(device_db, auth, lock).await;
             navigate("/sign-in", Default::default());
         });
     };
@@ -134,6 +131,14 @@ pub fn StatusBar() -> impl IntoView {
                             <span class="who" data-testid="signed-in-as">
                                 {s.user.display_name.clone()}
                             </span>
+                            <button
+                                class="button small"
+                                title="Lock the screen now; your PIN unlocks it"
+                                on:click=move |_| lock.locked.set(true)
+                                data-testid="lock-now"
+                            >
+                                "Lock"
+                            </button>
                             <button class="button small" on:click=sign_out.clone() data-testid="sign-out">
                                 "Sign out"
                             </button>

@@ -5,6 +5,7 @@ pub mod conformance;
 pub mod error;
 pub mod idb;
 pub mod keys;
+pub mod marker;
 pub mod memory;
 pub mod quota;
 pub mod raw;
