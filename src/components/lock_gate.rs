@@ -8,7 +8,7 @@ use crate::components::lock_screen::LockScreen;
 use crate::components::revoked_screen::RevokedScreen;
 use crate::context::{Auth, DeviceDb, Lock, Revoked};
 use crate::hooks::use_idle::{use_idle, UseIdleReturn};
-use crate::round;
+use crate::storage::keys::{TypedRecords, SITE};
 
 /// The one screen reachable under the cover: the emergency hand-over needs no key.
 pub const UNCOVERED_PATH: &str = "/handover";
@@ -77,7 +77,7 @@ pub fn LockGate(
         lock.locked.track();
         async move {
             let store = db.0.await.ok()?;
-            let (_, site) = round::load_round(&store).await.ok()?;
+            let site = store.read(SITE).await.ok()??;
             Some(site.safety().auto_lock.after_ms())
         }
     });

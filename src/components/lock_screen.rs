@@ -23,8 +23,8 @@ pub fn LockScreen() -> impl IntoView {
     let navigate = use_navigate();
     let pin = RwSignal::new(String::new());
     let pin_input = NodeRef::<Input>::new();
-    // No PIN can unlock any more (wrap deleted or never stored): only signing in online.
-    let must_sign_in = RwSignal::new(false);
+    // No PIN can unlock any more (wrap deleted or never stored): why, and only signing in online.
+    let must_sign_in = RwSignal::new(None::<String>);
 
     // Who is signed in, as stored for this screen (the session's name until it is).
     let who = LocalResource::new(move || async move {
@@ -46,7 +46,7 @@ pub fn LockScreen() -> impl IntoView {
                 Ok(()) => Ok(()),
                 Err(e) => {
                     if e.must_sign_in() {
-                        must_sign_in.set(true);
+                        must_sign_in.set(Some(e.to_string()));
                         // Nobody can unlock: the key leaves memory at once.
                         lock.vault.with_value(Vault::close);
                     }
@@ -99,10 +99,10 @@ pub fn LockScreen() -> impl IntoView {
                     </strong>
                 </p>
                 {move || {
-                    if must_sign_in.get() {
+                    if let Some(why) = must_sign_in.get() {
                         view! {
                             <p class="error" role="alert" data-testid="unlock-error">
-                                {UnlockError::WrapDeleted.to_string()}
+                                {why}
                             </p>
                         }
                             .into_any()
@@ -133,10 +133,12 @@ pub fn LockScreen() -> impl IntoView {
                 <p class="muted">"Everything you were doing is kept as it was: unlocking takes you back to it."</p>
                 <div class="actions">
                     <button class="button" type="button" data-testid="switch-user" on:click=switch_user>
-                        {move || if must_sign_in.get() { "Sign in again" } else { "Sign in as someone else" }}
+                        {move || if must_sign_in.with(Option::is_some) { "Sign in again" } else { "Sign in as someone else" }}
                     </button>
-                    <a class="button quiet-link" href="/handover" data-testid="lock-handover">"Emergency hand-over"</a>
                 </div>
+                <p class="secondary-links">
+                    <a href="/handover" data-testid="lock-handover">"Emergency hand-over"</a>
+                </p>
             </section>
         </div>
     }

@@ -28,7 +28,7 @@ pub fn StorageNotPersistent() -> impl IntoView {
         <Show when=show>
             <div class="storage-warning" role="status" data-testid="storage-not-persistent">
                 <span>
-                    "This browser may clear Drawline's data when the tablet runs low on space. Install Drawline on the home screen or allow it to store data, and sync often."
+                    "The browser may clear Drawline's data when space runs low: install Drawline on the home screen or allow storage, and sync often."
                 </span>
                 <span class="storage-warning-actions">
                     <button class="button small" type="button" data-testid="storage-protect" on:click=move |_| { ask.dispatch(()); }>

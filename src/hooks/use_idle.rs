@@ -50,7 +50,8 @@ pub fn use_idle(after: Signal<u64>) -> UseIdleReturn<impl Fn() + Clone> {
         "wheel",
         "scroll",
     ] {
-        // Captured at the window, so scrolling inside a list and keys in a field both count.
+        // Listened to on the window: pointer, key and touch events bubble up from any field or
+        // list (a touch scroll starts with a touch); `scroll` is the page's own.
         handles.push(window_event_listener_untyped(name, move |_| touched()));
     }
     handles.push(window_event_listener_untyped(

@@ -131,7 +131,12 @@ pub fn Handover() -> impl IntoView {
                                         {(p.unsealed > 0)
                                             .then(|| view! {
                                                 <p class="notice" data-testid="handover-unsealed">
-                                                    {format!("{} finalized before this tablet had the lab's key {} not in the file: sign in and sync to seal them.", collections(p.unsealed), if p.unsealed == 1 { "is" } else { "are" })}
+                                                    {format!(
+                                                        "{} finalized before this tablet had the lab's key {}: sign in and sync to seal {}.",
+                                                        collections(p.unsealed),
+                                                        if p.unsealed == 1 { "is not in the file" } else { "are not in the file" },
+                                                        if p.unsealed == 1 { "it" } else { "them" },
+                                                    )}
                                                 </p>
                                             })}
                                         {(p.unreadable > 0)
