@@ -39,7 +39,14 @@ pub fn RevokedScreen() -> impl IntoView {
                     }}
                 </p>
                 <p>
-                    "They are sealed so that only the lab can read them. What the lab had already received, and the round's patient list, are deleted from this tablet."
+                    {move || {
+                        if kept.get().flatten() == Some(1) {
+                            "It is sealed so that only the lab can read it."
+                        } else {
+                            "They are sealed so that only the lab can read them."
+                        }
+                    }}
+                    " What the lab had already received, and the round's patient list, are deleted from this tablet."
                 </p>
                 <p class="strong">"Hand this tablet to a supervisor."</p>
                 <div class="actions">

@@ -13,6 +13,18 @@ use drawline_e2e::lab::{self, Lab};
 use drawline_e2e::{Browser, Server, PATIENCE};
 use serde_json::{json, Value};
 
+/// How many tubes the demo patient's collection takes (PT, APTT, CBC).
+fn demo_tubes() -> usize {
+    drawline_domain::SiteConfig::default_site()
+        .plan(
+            &["PT", "APTT", "CBC"],
+            drawline_domain::Device::EvacuatedHolder,
+        )
+        .expect("demo tests are in the default catalog")
+        .tubes
+        .len()
+}
+
 /// The first part of the demo wristband, as a scanner interrupted mid-scan leaves it.
 const HALF_SCAN: &str = "DL1|MRN1002";
 
@@ -303,7 +315,11 @@ async fn the_hand_over_file_holds_the_sealed_undelivered_records_oldest_first_wi
     browser.wait_for_text("handover-count", "0").await?;
     browser.wait_for("handover-empty").await?;
     ensure!(
-        !browser.element("handover-download").await?.is_enabled().await?,
+        !browser
+            .element("handover-download")
+            .await?
+            .is_enabled()
+            .await?,
         "an empty file cannot be downloaded"
     );
     browser.capture_both_sizes("handover-empty").await?;
@@ -352,7 +368,9 @@ async fn the_hand_over_file_holds_the_sealed_undelivered_records_oldest_first_wi
         .goto(&format!("{}/handover", server.base))
         .await?;
     browser.wait_for_text("handover-count", "2").await?;
-    browser.wait_for_text("handover-checksum", &checksum).await?;
+    browser
+        .wait_for_text("handover-checksum", &checksum)
+        .await?;
     let unsealed = browser.text_of("handover-unsealed").await?;
     ensure!(
         unsealed.starts_with("1 collection") && unsealed.contains("sign in and sync"),
@@ -428,10 +446,7 @@ async fn unlocking_with_the_pin_returns_to_the_same_draft_exactly_as_it_was() ->
     browser.type_into("unlock-pin", "1234").await?;
     browser.click("unlock-submit").await?;
     flow::wait_for_count(&browser, "lock-screen", 0).await?;
-    ensure!(
-        !app_is_inert(&browser).await?,
-        "the app is usable again"
-    );
+    ensure!(!app_is_inert(&browser).await?, "the app is usable again");
     let path = browser.wait_for_path(|_| true).await?;
     ensure!(path == draft_path, "unlocked onto {path}");
     ensure!(
@@ -440,7 +455,10 @@ async fn unlocking_with_the_pin_returns_to_the_same_draft_exactly_as_it_was() ->
     );
     // The scan goes on where it stopped.
     browser
-        .type_into("wristband-scan", &format!("{}{ENTER}", &WRISTBAND[HALF_SCAN.len()..]))
+        .type_into(
+            "wristband-scan",
+            &format!("{}{ENTER}", &WRISTBAND[HALF_SCAN.len()..]),
+        )
         .await?;
     browser.wait_for_path(|p| p.ends_with("/tubes")).await?;
 
@@ -472,8 +490,7 @@ async fn five_wrong_pins_leave_only_signing_in_online_and_keep_the_draft() -> Re
     }
     browser.type_into("unlock-pin", "0000").await?;
     browser.click("unlock-submit").await?;
-    flow::wait_until_text(&browser, "unlock-error", |t| t.contains("sign in again"))
-        .await?;
+    flow::wait_until_text(&browser, "unlock-error", |t| t.contains("sign in again")).await?;
     flow::wait_for_count(&browser, "unlock-pin", 0).await?;
     let wraps = setting(&browser, "key_wraps").await?;
     ensure!(
@@ -541,11 +558,11 @@ async fn a_revoked_tablet_says_what_it_keeps_sealed_and_offers_the_hand_over() -
 
     // One collection finalized offline, then the lab revokes the tablet.
     browser.set_offline(true).await?;
-    flow::collect_one(&browser, 3).await?;
+    flow::collect_one(&browser, demo_tubes()).await?;
     flow::wait_for_waiting(&browser, 1).await?;
     lab.revoke_device(&supervisor, "Demo tablet").await?;
+    // Back online, the tablet syncs by itself and learns it was revoked.
     browser.set_offline(false).await?;
-    flow::sync_now(&browser).await?;
 
     browser.wait_for("revoked").await?;
     browser.wait_for_text("revoked-kept", "1").await?;
@@ -559,15 +576,15 @@ async fn a_revoked_tablet_says_what_it_keeps_sealed_and_offers_the_hand_over() -
 
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
-async fn a_hand_over_file_imported_at_the_lab_is_one_copy_when_the_tablet_syncs_later(
-) -> Result<()> {
+async fn a_hand_over_file_imported_at_the_lab_is_one_copy_when_the_tablet_syncs_later() -> Result<()>
+{
     let (server, browser) = flow::enrolled_tablet().await?;
     let lab = Lab::new(&server.base);
     let token = flow::device_token(&browser).await?;
 
     // A collection that cannot reach the lab.
     browser.set_offline(true).await?;
-    flow::collect_one(&browser, 3).await?;
+    flow::collect_one(&browser, demo_tubes()).await?;
     flow::wait_for_waiting(&browser, 1).await?;
 
     // Handed over as a file while the tablet is locked.
@@ -615,6 +632,9 @@ async fn a_hand_over_file_imported_at_the_lab_is_one_copy_when_the_tablet_syncs_
     );
     ensure!(lab.versions(&supervisor, id).await?.len() == 1);
     let [_, outbox, receipts] = flow::store_keys(&browser).await?;
-    ensure!(outbox.is_empty() && receipts.len() == 1, "{outbox:?} {receipts:?}");
+    ensure!(
+        outbox.is_empty() && receipts.len() == 1,
+        "{outbox:?} {receipts:?}"
+    );
     browser.close().await
 }
