@@ -19,6 +19,16 @@ pub fn starts_locked(signed_in: bool, vault_open: bool) -> bool {
     signed_in && !vault_open
 }
 
+/// The element with the keyboard focus, if it is one that can take it back.
+fn active_element() -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    web_sys::window()?
+        .document()?
+        .active_element()?
+        .dyn_into()
+        .ok()
+}
+
 /// What covers the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cover {
@@ -88,8 +98,12 @@ pub fn LockGate(
             .unwrap_or_else(|| AutoLock::default().after_ms())
     });
     let UseIdleReturn { idle, reset, .. } = use_idle(after);
+    // The field a collector was typing in (or a scanner typing into) gets the focus back on
+    // unlock; the cover takes it away, as the app under it turns inert.
+    let focused = StoredValue::new_local(None::<web_sys::HtmlElement>);
     Effect::new(move |_| {
         if idle.get() && auth.session.get_untracked().is_some() && !lock.locked.get_untracked() {
+            focused.set_value(active_element());
             lock.locked.set(true);
         }
     });
@@ -98,6 +112,10 @@ pub fn LockGate(
         let locked = lock.locked.get();
         if was_locked == Some(true) && !locked {
             reset();
+            if let Some(el) = focused.get_value().filter(|el| el.is_connected()) {
+                let _ = el.focus();
+            }
+            focused.set_value(None);
         }
         locked
     });

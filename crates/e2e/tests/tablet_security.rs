@@ -490,7 +490,7 @@ async fn five_wrong_pins_leave_only_signing_in_online_and_keep_the_draft() -> Re
     }
     browser.type_into("unlock-pin", "0000").await?;
     browser.click("unlock-submit").await?;
-    flow::wait_until_text(&browser, "unlock-error", |t| t.contains("sign in again")).await?;
+    flow::wait_until_text(&browser, "unlock-error", |t| t.contains("Sign in again")).await?;
     flow::wait_for_count(&browser, "unlock-pin", 0).await?;
     let wraps = setting(&browser, "key_wraps").await?;
     ensure!(
