@@ -443,9 +443,7 @@ async fn unlocking_with_the_pin_returns_to_the_same_draft_exactly_as_it_was() ->
     );
     browser.wait_for("lock-screen").await?;
 
-    browser.type_into("unlock-pin", "1234").await?;
-    browser.click("unlock-submit").await?;
-    flow::wait_for_count(&browser, "lock-screen", 0).await?;
+    flow::unlock(&browser, "1234").await?;
     ensure!(!app_is_inert(&browser).await?, "the app is usable again");
     let path = browser.wait_for_path(|_| true).await?;
     ensure!(path == draft_path, "unlocked onto {path}");
@@ -466,9 +464,7 @@ async fn unlocking_with_the_pin_returns_to_the_same_draft_exactly_as_it_was() ->
     let tubes = browser.wait_for_path(|p| p.ends_with("/tubes")).await?;
     browser.client.refresh().await?;
     browser.wait_for("lock-screen").await?;
-    browser.type_into("unlock-pin", "1234").await?;
-    browser.click("unlock-submit").await?;
-    flow::wait_for_count(&browser, "lock-screen", 0).await?;
+    flow::unlock(&browser, "1234").await?;
     ensure!(browser.wait_for_path(|_| true).await? == tubes);
     browser.wait_for("venipuncture").await?;
     browser.close().await
@@ -540,9 +536,7 @@ async fn an_idle_tablet_locks_after_the_sites_auto_lock_time_and_unlocks_onto_th
     );
     ensure!(app_is_inert(&browser).await?);
 
-    browser.type_into("unlock-pin", "1234").await?;
-    browser.click("unlock-submit").await?;
-    flow::wait_for_count(&browser, "lock-screen", 0).await?;
+    flow::unlock(&browser, "1234").await?;
     ensure!(browser.wait_for_path(|_| true).await? == draft_path);
     ensure!(input_value(&browser, "wristband-scan").await?.as_deref() == Some(HALF_SCAN));
     browser.close().await
@@ -619,9 +613,7 @@ async fn a_hand_over_file_imported_at_the_lab_is_one_copy_when_the_tablet_syncs_
 
     // The tablet's own sync later is answered duplicate: still exactly one copy at the lab.
     browser.click("handover-back").await?;
-    browser.type_into("unlock-pin", "1234").await?;
-    browser.click("unlock-submit").await?;
-    flow::wait_for_count(&browser, "lock-screen", 0).await?;
+    flow::unlock(&browser, "1234").await?;
     browser.set_offline(false).await?;
     flow::sync_now(&browser).await?;
     flow::wait_for_waiting(&browser, 0).await?;
