@@ -6,6 +6,9 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::components::lock_gate::LockGate;
+use crate::components::storage_lost::StorageLost;
+use crate::components::storage_not_persistent::StorageNotPersistent;
 use crate::components::update_banner::UpdateBanner;
 use crate::context::{Auth, DeviceDb, Lock, QueueFilters, Revision, Revoked};
 use crate::hooks::use_service_worker::{use_service_worker, UseServiceWorkerReturn};
@@ -13,6 +16,7 @@ use crate::pages::drafts::Drafts;
 use crate::pages::draw_list::DrawList;
 use crate::pages::enroll::Enroll;
 use crate::pages::exceptions::Exceptions;
+use crate::pages::handover::Handover;
 use crate::pages::home::Home;
 use crate::pages::identify::Identify;
 use crate::pages::label::Label;
@@ -51,7 +55,7 @@ pub fn App() -> impl IntoView {
     provide_context(db);
     let revision = Revision(RwSignal::new(0));
     provide_context(revision);
-    let auth = Auth::load(db, lock);
+    let auth = Auth::load(db);
     provide_context(auth);
     let runner = SyncRunner::new(db, auth, revision, lock, revoked);
     provide_context(runner);
@@ -66,7 +70,10 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
+            <LockGate>
             <UpdateBanner />
+            <StorageLost />
+            <StorageNotPersistent />
             <main class="app">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
@@ -76,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/drafts") view=Drafts />
                     <Route path=path!("/sync") view=SyncQueue />
                     <Route path=path!("/settings") view=Settings />
+                    <Route path=path!("/handover") view=Handover />
                     <ParentRoute path=path!("/supervisor") view=Outlet>
                         <Route path=path!("") view=|| view! { <Redirect path="/supervisor/devices" /> } />
                         <Route path=path!("devices") view=SupervisorDevices />
@@ -92,6 +100,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                 </Routes>
             </main>
+            </LockGate>
         </Router>
     }
 }

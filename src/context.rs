@@ -66,6 +66,8 @@ pub struct Auth {
     /// What localStorage said at start, before the settings were read: enough to choose the
     /// first screen at once (enroll or sign in).
     pub hints: StoredValue<BootHints>,
+    /// Someone is signed in but their session is still encrypted: nobody has unlocked yet.
+    pub session_locked: RwSignal<bool>,
 }
 
 impl Auth {
@@ -77,13 +79,14 @@ impl Auth {
     /// Reads enrollment and session from the store into fresh signals. The session is
     /// encrypted: when nobody has unlocked the tablet yet but someone is signed in, the app
     /// starts under the lock screen and [`Auth::resume`] reads it after the unlock.
-    pub fn load(db: DeviceDb, lock: Lock) -> Self {
+    pub fn load(db: DeviceDb) -> Self {
         let auth = Self {
             loaded: RwSignal::new(false),
             device: RwSignal::new(None),
             session: RwSignal::new(None),
             error: RwSignal::new(None),
             hints: StoredValue::new(boot_hints::read()),
+            session_locked: RwSignal::new(false),
         };
         leptos::task::spawn_local(async move {
             let result = async {
@@ -91,9 +94,8 @@ impl Auth {
                 let device = store.read(DEVICE).await?;
                 let session = match store.read(SESSION).await {
                     Err(StorageError::Locked) => {
-                        if store.read(SIGNED_IN).await?.is_some() {
-                            lock.locked.set(true);
-                        }
+                        auth.session_locked
+                            .set(store.read(SIGNED_IN).await?.is_some());
                         None
                     }
                     other => other?,
@@ -121,6 +123,7 @@ impl Auth {
         let store = db.0.await?;
         let session = store.read(SESSION).await?;
         store.encrypt_in_place().await?;
+        self.session_locked.set(false);
         self.session.set(session);
         Ok(())
     }

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::context::{Auth, DeviceDb, Lock, OfflineReady, Revision, ServiceWorkerState};
 use crate::human::skew_text;
-
+use crate::sign_out::sign_out;
 use crate::sync::runner::{Phase, SyncRunner};
 
 fn navigator_online() -> bool {
@@ -15,13 +15,14 @@ fn navigator_online() -> bool {
 }
 
 /// Always visible: online or offline, how many collections wait to sync, unfinished drafts,
-/// whether the app starts offline, and who is signed in.
+/// whether the app starts offline, and who is signed in (with "Lock" and "Sign out").
 #[component]
 pub fn StatusBar() -> impl IntoView {
-    let DeviceDb(db) = DeviceDb::expect();
+    let device_db = DeviceDb::expect();
+    let DeviceDb(db) = device_db;
+    let lock = Lock::expect();
     let revision = Revision::expect();
     let auth = Auth::expect();
-    let lock = Lock::expect();
     let OfflineReady(sw_state) = OfflineReady::expect();
     let (online, set_online) = signal(navigator_online());
     let on = window_event_listener(leptos::ev::online, move |_| set_online.set(true));
@@ -52,11 +53,8 @@ pub fn StatusBar() -> impl IntoView {
     let sign_out = move |_| {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            if let Ok(store) = db.await {
-                // Drafts stay on the device, encrypted: the next collector can resume them.
-                let _ = crate::unlock::close(store.as_ref(), &lock.vault.get_value()).await;
-            }
-            auth.session.set(None);
+            // Drafts stay on the device, encrypted: the next collector can resume them.
+            sign_out(device_db, auth, lock).await;
             navigate("/sign-in", Default::default());
         });
     };
@@ -133,6 +131,14 @@ pub fn StatusBar() -> impl IntoView {
                             <span class="who" data-testid="signed-in-as">
                                 {s.user.display_name.clone()}
                             </span>
+                            <button
+                                class="button small"
+                                title="Lock the screen now; your PIN unlocks it"
+                                on:click=move |_| lock.locked.set(true)
+                                data-testid="lock-now"
+                            >
+                                "Lock"
+                            </button>
                             <button class="button small" on:click=sign_out.clone() data-testid="sign-out">
                                 "Sign out"
                             </button>

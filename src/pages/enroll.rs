@@ -10,6 +10,7 @@ use crate::context::{Auth, DeviceDb};
 use crate::error::AppError;
 use crate::storage::boot_hints;
 use crate::storage::keys::{TypedRecords, DEVICE, PULL_CURSOR};
+use crate::storage::marker;
 use crate::storage::quota::request_persistent_storage;
 use crate::sync;
 use crate::sync::runner::{Phase, SyncRunner};
@@ -26,10 +27,12 @@ pub fn Enroll() -> impl IntoView {
     let enroll = Action::new_local(move |code: &String| {
         let code = code.clone();
         async move {
-            let answer = sync::enroll(&code).await?;
             let store = db.0.await?;
+            let (db_marker, previous) = marker::for_enrollment(&*store).await?;
+            let answer = sync::enroll(&code, &db_marker, previous.as_deref()).await?;
             // Stored before the screen moves on: a reload must not ask for a used code again.
             store.write(DEVICE, &answer).await?;
+            marker::keep(&*store, &db_marker).await?;
             boot_hints::update(|h| h.enrolled = true);
             // A new enrollment is a new device to the lab: its worklist starts from scratch.
             store.remove(PULL_CURSOR).await?;

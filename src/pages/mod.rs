@@ -4,6 +4,7 @@ pub mod drafts;
 pub mod draw_list;
 pub mod enroll;
 pub mod exceptions;
+pub mod handover;
 pub mod home;
 pub mod identify;
 pub mod label;

@@ -103,8 +103,13 @@ pub fn SignIn() -> impl IntoView {
                     e => e.into(),
                 })?;
             let store = db.0.await?;
-            crate::unlock::open_at_sign_in(store.as_ref(), &lock.vault.get_value(), &session, &pin)
-                .await?;
+            crate::session_key::open_at_sign_in(
+                store.as_ref(),
+                &lock.vault.get_value(),
+                &session,
+                &pin,
+            )
+            .await?;
             lock.locked.set(false);
             let mut users: Vec<RecentUser> = store
                 .read(keys::RECENT_USERS)

@@ -397,6 +397,11 @@ pub fn SyncQueue() -> impl IntoView {
                         })
                 }}
             </Transition>
+            <p class="secondary-links">
+                <a href="/handover" data-testid="handover-link">
+                    "Emergency hand-over: this tablet's waiting collections as a file for the lab"
+                </a>
+            </p>
         </Screen>
         {dialog}
     }

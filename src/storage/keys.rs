@@ -93,6 +93,11 @@ pub const LAB_KEY: SettingKey<drawline_domain::api::PublicJwk> = SettingKey::new
 /// an evicted database is noticed instead of starting silently empty.
 pub const DB_MARKER: SettingKey<String> = SettingKey::new("db_marker");
 
+/// Wrong PINs in a row on the lock screen, per user id (clear: a count, read before unlock).
+/// The fifth deletes that person's wrap in `KEY_WRAPS` (see `crate::unlock`).
+pub const UNLOCK_FAILURES: SettingKey<std::collections::BTreeMap<String, u32>> =
+    SettingKey::new("unlock_failures");
+
 /// The downloaded worklist.
 pub const WORKLIST: WorklistKey<Worklist> = WorklistKey::new("worklist");
 /// The id of the worklist record of order notices (`sync::pull::NOTICES`).

@@ -7,6 +7,7 @@ pub mod encrypted;
 pub mod error;
 pub mod idb;
 pub mod keys;
+pub mod marker;
 pub mod memory;
 pub mod quota;
 pub mod raw;

@@ -129,14 +129,19 @@ pub async fn fetch_health() -> Result<Health, SyncError> {
     Ok(health)
 }
 
-/// Exchanges a one-time enrollment code for this device's token.
-pub async fn enroll(code: &str) -> Result<EnrollResponse, SyncError> {
+/// Exchanges a one-time enrollment code for this device's token, telling the lab this
+/// database's marker and, when the browser lost the one before, that one's.
+pub async fn enroll(
+    code: &str,
+    db_marker: &str,
+    previous_marker: Option<&str>,
+) -> Result<EnrollResponse, SyncError> {
     post_json(
         "/enroll",
         None,
         &EnrollRequest {
-            db_marker: None,
-            previous_marker: None,
+            db_marker: Some(db_marker.to_owned()),
+            previous_marker: previous_marker.map(str::to_owned),
             code: code.trim().to_uppercase(),
         },
     )

@@ -131,13 +131,8 @@ impl Host for BrowserHost {
         {
             // The screens that need a person send to the sign-in screen; drafts stay, and
             // the key is forgotten with the session.
-            let (db, vault) = (self.0.db, self.0.lock.vault.get_value());
-            leptos::task::spawn_local(async move {
-                if let Ok(store) = db.0.await {
-                    let _ = crate::unlock::close(store.as_ref(), &vault).await;
-                }
-            });
-            auth.session.set(None);
+            let (db, lock) = (self.0.db, self.0.lock);
+            leptos::task::spawn_local(crate::sign_out::sign_out(db, auth, lock));
         }
     }
 

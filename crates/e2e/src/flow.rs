@@ -374,3 +374,11 @@ pub async fn wait_for_waiting(browser: &Browser, n: usize) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Unlocks the lock screen with `pin` (after a reload, an idle lock or "Lock") and waits until
+/// the app under it is back.
+pub async fn unlock(browser: &Browser, pin: &str) -> Result<()> {
+    browser.type_into("unlock-pin", pin).await?;
+    browser.click("unlock-submit").await?;
+    wait_for_count(browser, "lock-screen", 0).await
+}
