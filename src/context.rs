@@ -128,6 +128,12 @@ impl Auth {
         Ok(())
     }
 
+    /// Nobody is signed in (settings read, no session, none waiting to be unlocked): the
+    /// screens that need a person send to sign-in.
+    pub fn signed_out(&self) -> bool {
+        self.loaded.get() && self.session.get().is_none() && !self.session_locked.get()
+    }
+
     /// The signed-in user is a supervisor (or an admin): the review screens are theirs.
     pub fn is_supervisor(&self) -> bool {
         self.session

@@ -32,8 +32,7 @@ pub fn SupervisorFrame(
     };
     view! {
         {move || {
-            (auth.loaded.get() && auth.session.get().is_none())
-                .then(|| view! { <Redirect path="/sign-in" /> })
+            auth.signed_out().then(|| view! { <Redirect path="/sign-in" /> })
         }}
         <StatusBar />
         <Show

@@ -142,27 +142,36 @@ pub fn use_collection(step: Step) -> CollectionHandle {
         }
     });
 
-    leptos::task::spawn_local(async move {
-        let loaded = async {
-            let store = db.0.await?;
-            store.get_draft(&id).await
+    // Loaded at once, or, when the tablet started locked, as soon as it is unlocked.
+    Effect::new(move |_| {
+        if auth.session_locked.get() {
+            return;
         }
-        .await;
-        match loaded {
-            Ok(Some(draft)) => match DraftData::from_draft(&draft) {
-                Ok((data, saved_step)) => {
-                    if saved_step != step {
-                        handle.save.dispatch((data.clone(), step, None));
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            let loaded = async {
+                let store = db.0.await?;
+                store.get_draft(&id).await
+            }
+            .await;
+            match loaded {
+                Ok(Some(draft)) => match DraftData::from_draft(&draft) {
+                    Ok((data, saved_step)) => {
+                        if saved_step != step {
+                            handle.save.dispatch((data.clone(), step, None));
+                        }
+                        handle.data.set(Some(data));
                     }
-                    handle.data.set(Some(data));
-                }
-                Err(why) => handle
-                    .error
-                    .set(Some(StorageError::Serialization(why).into())),
-            },
-            Ok(None) => handle.missing.set(true),
-            Err(e) => handle.error.set(Some(e.into())),
-        }
+                    Err(why) => handle
+                        .error
+                        .set(Some(StorageError::Serialization(why).into())),
+                },
+                Ok(None) => handle.missing.set(true),
+                // Not read yet: the unlock loads it.
+                Err(StorageError::Locked) => {}
+                Err(e) => handle.error.set(Some(e.into())),
+            }
+        });
     });
     handle
 }

@@ -351,8 +351,7 @@ pub fn DrawList() -> impl IntoView {
 
     view! {
         {move || {
-            (auth.loaded.get() && auth.session.get().is_none())
-                .then(|| view! { <Redirect path="/sign-in" /> })
+            auth.signed_out().then(|| view! { <Redirect path="/sign-in" /> })
         }}
         <Screen title="Draw list" test_id="draw-list">
             <TitleActions slot>

@@ -30,6 +30,10 @@ pub fn Home() -> impl IntoView {
             }
             .into_any();
         }
+        if auth.session_locked.get() {
+            // Under the lock screen: the start screen is chosen once the session is unlocked.
+            return view! { <p class="muted">"Locked"</p> }.into_any();
+        }
         let to = if auth.device.get().is_none() {
             "/enroll"
         } else if auth.session.get().is_none() {

@@ -152,15 +152,27 @@ pub async fn sync_now(browser: &Browser) -> Result<()> {
     browser.click("sync-now").await
 }
 
-/// Waits for the collection screen whose path ends with `from`, then opens the same
-/// collection's `to` screen by its address on `base`.
-pub async fn jump_to(browser: &Browser, base: &str, from: &str, to: &str) -> Result<()> {
-    let path = browser.wait_for_path(|p| p.ends_with(from)).await?;
+/// Opens `path` inside the running app, as its own links do (a page load would start the app
+/// anew, and a tablet someone is signed in on starts locked).
+pub async fn go(browser: &Browser, path: &str) -> Result<()> {
     browser
         .client
-        .goto(&format!("{base}{}", path.replace(from, to)))
+        .execute(
+            "history.pushState(null, '', arguments[0]);
+             window.dispatchEvent(new PopStateEvent('popstate', { state: null }));",
+            vec![serde_json::json!(path)],
+        )
         .await?;
+    let wanted = path.split('?').next().unwrap_or(path).to_owned();
+    browser.wait_for_path(|p| p == wanted).await?;
     Ok(())
+}
+
+/// Waits for the collection screen whose path ends with `from`, then opens the same
+/// collection's `to` screen by its address, inside the app.
+pub async fn jump_to(browser: &Browser, _base: &str, from: &str, to: &str) -> Result<()> {
+    let path = browser.wait_for_path(|p| p.ends_with(from)).await?;
+    go(browser, &path.replace(from, to)).await
 }
 
 /// Waits until `check` holds for the texts of the elements with this `data-testid`; answers them.

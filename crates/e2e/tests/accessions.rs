@@ -125,6 +125,7 @@ async fn a_lab_accession_binds_only_to_its_own_patient_and_another_patients_is_a
     browser.capture_both_sizes("31-label-wbit-stop").await?;
     // Still there after a reload: it waits for an acknowledgement.
     browser.client.refresh().await?;
+    flow::unlock(&browser, "1234").await?;
     browser.wait_for("hard-stop").await?;
     let again = browser.text_of("hard-stop").await?;
     ensure!(again.contains(MURPHY_ACCESSION), "{again}");

@@ -113,10 +113,7 @@ async fn a_new_version_is_offered_only_off_the_collection_screens_and_replaces_t
     ensure!(shell_caches(&browser).await?.contains(&old[0]));
 
     // Off the collection screens it is offered; accepting reloads into the new version.
-    browser
-        .client
-        .goto(&format!("{}/draws", server.base))
-        .await?;
+    flow::go(&browser, "/draws").await?;
     browser.click("update-reload").await?;
     let deadline = tokio::time::Instant::now() + drawline_e2e::PATIENCE;
     loop {
@@ -130,7 +127,8 @@ async fn a_new_version_is_offered_only_off_the_collection_screens_and_replaces_t
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    // The draft made before the update is still there.
+    // The draft made before the update is still there, behind the PIN (a reload locks).
+    flow::unlock(&browser, "1234").await?;
     browser.wait_for_text("draft-count", "1").await?;
     browser.close().await
 }

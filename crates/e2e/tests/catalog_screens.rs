@@ -85,10 +85,7 @@ async fn tube_cards_show_handling_instructions_and_a_child_under_two_gets_the_pa
         .await?;
 
     // The adult: no warning, and each tube card says what to do with the tube.
-    browser
-        .client
-        .goto(&format!("{}/draws", server.base))
-        .await?;
+    flow::go(&browser, "/draws").await?;
     browser.click(&format!("collect-{ADULT}")).await?;
     browser.wait_for_path(|p| p.ends_with("/identify")).await?;
     wait_for_count(&browser, "young-child-warning", 0).await?;

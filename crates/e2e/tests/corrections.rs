@@ -310,6 +310,7 @@ async fn a_time_correction_a_corrected_and_a_voided_collection_reach_the_lab_wit
     )
     .await?;
     browser.client.refresh().await?;
+    flow::unlock(&browser, "1234").await?;
     let b2 = detail_with_versions(&lab, &supervisor, b, 2).await?;
     let void = b2.versions[1].voided.as_ref().context("a void")?;
     ensure!(void.reason == "collected on the wrong visit", "{void:?}");
@@ -330,10 +331,7 @@ async fn a_time_correction_a_corrected_and_a_voided_collection_reach_the_lab_wit
     browser.capture_both_sizes("34-sync-after-void").await?;
 
     // The void gave B's orders back to the round: the patient can be collected again.
-    browser
-        .client
-        .goto(&format!("{}/draws", server.base))
-        .await?;
+    flow::go(&browser, "/draws").await?;
     browser.wait_for(&format!("collect-{b_patient}")).await?;
 
     // The exports after the correction and after the void pass an independent R4 validator.
@@ -375,19 +373,13 @@ async fn a_time_correction_a_corrected_and_a_voided_collection_reach_the_lab_wit
     browser
         .capture_both_sizes("37-supervisor-queue-voided")
         .await?;
-    browser
-        .client
-        .goto(&format!("{}/supervisor/collections/{b}", server.base))
-        .await?;
+    flow::go(&browser, &format!("/supervisor/collections/{b}")).await?;
     let voided = browser.text_of("version-void").await?;
     ensure!(voided.contains("collected on the wrong visit"), "{voided}");
     browser
         .capture_both_sizes("35-supervisor-voided-versions")
         .await?;
-    browser
-        .client
-        .goto(&format!("{}/supervisor/collections/{a}", server.base))
-        .await?;
+    flow::go(&browser, &format!("/supervisor/collections/{a}")).await?;
     let why = browser.text_of("version-reason").await?;
     ensure!(
         why.contains("second tube time taken from the wrong clock"),

@@ -92,6 +92,7 @@ async fn twins_on_one_ward_need_the_mrn_and_the_other_twins_wristband_is_a_hard_
 
     // A reload does not clear it: the stop comes back from the saved draft.
     browser.client.refresh().await?;
+    flow::unlock(&browser, "1234").await?;
     let again = browser.text_of("hard-stop-message").await?;
     ensure!(again.contains("WRONG PATIENT"), "{again}");
     flow::acknowledge_hard_stop(&browser).await?;

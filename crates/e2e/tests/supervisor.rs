@@ -32,9 +32,7 @@ async fn a_supervisor_sees_a_silent_tablet_with_unsynced_work_first_and_reviews_
     let code_b = lab.new_device(&supervisor, "Home visit tablet").await?;
 
     // A collector never gets the supervisor screens.
-    a.client
-        .goto(&format!("{}/supervisor/devices", server.base))
-        .await?;
+    flow::go(&a, "/supervisor/devices").await?;
     a.wait_for("supervisors-only").await?;
 
     // Tablet B: one collection the lab takes, one it rejects (a collector it does not know).

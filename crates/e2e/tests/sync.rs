@@ -153,6 +153,7 @@ async fn a_collection_made_with_the_server_down_arrives_exactly_once_when_it_ret
     let stopped = server.stop().await?;
     // A reload with the server gone: the shell comes from the service worker's cache.
     browser.client.goto(&base).await?;
+    flow::unlock(&browser, "1234").await?;
     browser.wait_for_path(|p| p == "/draws").await?;
     flow::collect_one(&browser, demo_tubes()).await?;
     wait_for_waiting(&browser, 1).await?;
@@ -170,7 +171,7 @@ async fn a_collection_made_with_the_server_down_arrives_exactly_once_when_it_ret
         assert_synced_exactly_once(&browser, &lab, &token, &HashSet::from([id.clone()])).await?;
     ensure!(receipts == [format!("{id}/v1")]);
     // Back on the draw list the patient is collected and synced, not offered again.
-    browser.client.goto(&format!("{base}/draws")).await?;
+    flow::go(&browser, "/draws").await?;
     let text = browser.patient_card_text(MRN).await?;
     ensure!(text.contains("Collected · synced"), "{text}");
     browser.close().await
@@ -229,6 +230,7 @@ async fn a_browser_killed_during_finalize_leaves_the_collection_a_draft_or_in_th
     // The server stays down so a finalized record stays in the outbox, where the test looks.
     let _stopped = server.stop().await?;
     browser.client.goto(&base).await?;
+    flow::unlock(&browser, "1234").await?;
     browser.wait_for_path(|p| p == "/draws").await?;
     flow::start_and_identify(&browser).await?;
     flow::draw_label_and_review(&browser, demo_tubes()).await?;
@@ -243,6 +245,7 @@ async fn a_browser_killed_during_finalize_leaves_the_collection_a_draft_or_in_th
 
     let browser = Browser::start_with_profile(profile).await?;
     browser.client.goto(&base).await?;
+    flow::unlock(&browser, "1234").await?;
     browser.wait_for("draft-count").await?;
     let [drafts, outbox, receipts] = flow::store_keys(&browser).await?;
     let as_draft = drafts.contains(&id);
@@ -356,10 +359,7 @@ async fn orders_cancelled_while_the_tablet_was_away_are_flagged_at_the_next_pull
     lab.cancel_order(&supervisor, &free, "patient discharged")
         .await?;
 
-    browser
-        .client
-        .goto(&format!("{}/draws", server.base))
-        .await?;
+    flow::go(&browser, "/draws").await?;
     browser.click("prepare-round").await?;
     browser.wait_for("round-ready").await?;
     // The list re-renders as the pull lands: read it once it has settled at two notices.

@@ -114,6 +114,8 @@ async fn a_reload_and_a_killed_browser_resume_at_the_same_step_with_the_same_dat
     let stamp = browser.text_of("drawn-at-1").await?;
 
     browser.client.refresh().await?;
+    // A reload locks the tablet: the PIN brings back the same screen.
+    flow::unlock(&browser, "1234").await?;
     assert_eq!(
         browser.wait_for_path(|p| p.ends_with("/tubes")).await?,
         tubes_path
@@ -128,6 +130,7 @@ async fn a_reload_and_a_killed_browser_resume_at_the_same_step_with_the_same_dat
     let profile = browser.kill().await?;
     let browser = Browser::start_with_profile(profile).await?;
     browser.client.goto(&server.base).await?;
+    flow::unlock(&browser, "1234").await?;
     browser.wait_for_path(|p| p == "/draws").await?;
     browser.click("resume-banner").await?;
     browser.click(&format!("resume-{MRN}")).await?;
@@ -220,10 +223,7 @@ async fn screenshots_of_every_screen_at_tablet_sizes() -> Result<()> {
             ("/sync", "sync-phase", "11-sync"),
             ("/settings", "storage-persistent", "12-settings"),
         ] {
-            browser
-                .client
-                .goto(&format!("{}{path}", server.base))
-                .await?;
+            flow::go(&browser, path).await?;
             browser.wait_for(shown_by).await?;
             browser.capture(&shot(name)).await?;
         }
