@@ -56,10 +56,16 @@ async fn collector(base: &str, device_token: &str) -> Result<SessionResponse> {
     Ok(serde_json::from_str(&text)?)
 }
 
-/// The draft the app keeps for `MRN` at the review screen, in the clear, made with the domain
-/// crate as the app makes it: the collection started for the patient's orders with the fasting
-/// answer recorded, with what the screens keep around it (the app's `DraftData`).
-fn plain_draft(worklist: &Worklist, session: &SessionResponse, id: &str) -> Result<Value> {
+/// The draft the app keeps for `MRN` at the review screen after `answers` fasting answers, in
+/// the clear, made with the domain crate as the app makes it: the collection started for the
+/// patient's orders with the same answers recorded (each one stays in its history, so the draft
+/// grows with every save), with what the screens keep around it (the app's `DraftData`).
+fn plain_draft(
+    worklist: &Worklist,
+    session: &SessionResponse,
+    id: &str,
+    answers: usize,
+) -> Result<Value> {
     let patient = worklist
         .patients
         .iter()
@@ -82,7 +88,14 @@ fn plain_draft(worklist: &Worklist, session: &SessionResponse, id: &str) -> Resu
         &by,
         now,
     )?;
-    collection.record_fasting(FastingStatus::Fasting, &by, now)?;
+    for i in 0..answers {
+        let answer = if i % 2 == 0 {
+            FastingStatus::Fasting
+        } else {
+            FastingStatus::NotFasting
+        };
+        collection.record_fasting(answer, &by, now)?;
+    }
     Ok(json!({
         "id": id,
         "step": "review",
@@ -116,7 +129,17 @@ async fn measure(server: &Server, browser: &Browser, saves: usize) -> Result<Aut
     flow::enroll_and_sign_in_as(browser, &server.base, server.demo_code()?, username, pin).await?;
     let device_token = flow::device_token(browser).await?;
     browser.click(&format!("collect-{MRN}")).await?;
-    flow::jump_to(browser, &server.base, "/identify", "/review").await?;
+    // In the app, not by loading the address: a reload forgets the data key (the tablet then
+    // locks), so the route changes the way the app's own links change it.
+    let identify = browser.wait_for_path(|p| p.ends_with("/identify")).await?;
+    browser
+        .client
+        .execute(
+            "history.pushState(null, '', arguments[0]);
+             window.dispatchEvent(new PopStateEvent('popstate', { state: null }));",
+            vec![json!(identify.replace("/identify", "/review"))],
+        )
+        .await?;
     browser.wait_for("fasting-fasting").await?;
     let app = browser
         .client
@@ -165,7 +188,7 @@ async fn measure(server: &Server, browser: &Browser, saves: usize) -> Result<Aut
     // After the app's saves: a second session for the same person is the lab's business only.
     let session = collector(&server.base, &device_token).await?;
     let worklist = Lab::new(&server.base).worklist(&device_token).await?;
-    let plain = plain_draft(&worklist, &session, id)?;
+    let plain = plain_draft(&worklist, &session, id, saves)?;
 
     let refs = browser
         .client

@@ -312,7 +312,7 @@ async fn sync_section(
             continue;
         };
         report.row(
-            "Sync with encryption: the same collections queued before sign-in, so the sign-in encrypted them and sealed them to the lab; pushed as sealed copies by the app (decrypted from the outbox, opened by the lab), through the counting proxy",
+            "Sync with encryption: the same collections queued before sign-in, so the sign-in encrypted them and sealed them to the lab; pushed as sealed copies by the app (the outbox decrypted to build each batch, every seal opened by the lab), through the counting proxy; this sync also pulls the round, which the sign-in's held-back sync could not",
             queued.clone(),
             app_sync_figure(n, app),
             format!(
@@ -343,7 +343,7 @@ async fn sync_section(
                 fmt_ms(stats::ms(app.sign_in))
             ),
             format!(
-                "sign-in with nothing to upgrade (the run without encryption): click to draw list {}",
+                "sign-in with nothing to upgrade, in the run without encryption (whose sign-in also ran its first sync; here that sync's push was held back in the browser for the timed sync): click to draw list {}",
                 fmt_ms(stats::ms(f.plain.sign_in))
             ),
             format!(
@@ -369,7 +369,7 @@ fn autosave_rows(report: &mut Report, a: &autosave::Autosave) {
         p(&a.encrypted),
     );
     let input = format!(
-        "{} saves; draft of {} (the app's, from its ciphertext) / {} (the reference's)",
+        "{} saves; the final draft: {} (the app's, from its ciphertext) / {} (the references')",
         a.saves,
         fmt_bytes(a.app_plain_bytes as u64),
         fmt_bytes(a.reference_plain_bytes as u64)

@@ -92,11 +92,23 @@ async fn push_bodies(base: &str, token: &str, bodies: &[Vec<u8>]) -> Result<RawP
     })
 }
 
-/// Pushes `records` in the clear to a fresh server in batches of 200 from native Rust.
-async fn raw_push(records: &[Value]) -> Result<RawPush> {
+/// `n` finalized collections for the lab at `base` (enrolled as `device_token`): its demo
+/// worklist's patients, collected by its demo collector (each server has its own user ids, so
+/// every run gets records of its own, all of the same make and size).
+async fn records_for(base: &str, device_token: &str, n: usize) -> Result<Vec<Value>> {
+    let lab = Lab::new(base);
+    let worklist = lab.worklist(device_token).await?;
+    let (username, pin) = lab::DEMO_COLLECTOR;
+    let collector = lab.user_id(device_token, username, pin).await?;
+    lab::outbox_records(&worklist, &collector, n, lab::now())
+}
+
+/// Pushes `n` collections in the clear to a fresh server in batches of 200 from native Rust.
+async fn raw_push(n: usize) -> Result<RawPush> {
     let server = launch::LabServer::start().await?;
     let http = reqwest::Client::new();
     let token = launch::enroll(&http, &server.base, &server.enrollment_code).await?;
+    let records = records_for(&server.base, &token, n).await?;
     // Bodies are serialised before the clock starts: the reference is the server's insert rate.
     let mut bodies = Vec::new();
     for (i, chunk) in records.chunks(MAX_PUSH_RECORDS).enumerate() {
@@ -110,12 +122,13 @@ async fn raw_push(records: &[Value]) -> Result<RawPush> {
     Ok(pushed)
 }
 
-/// Seals `records` in Rust to a fresh server's lab key (from its enrollment answer), then
+/// Seals `n` collections in Rust to a fresh server's lab key (from its enrollment answer), then
 /// pushes the sealed copies in batches of 200: the lab opens every one.
-async fn raw_push_sealed(records: &[Value]) -> Result<RawPush> {
+async fn raw_push_sealed(n: usize) -> Result<RawPush> {
     let server = launch::LabServer::start().await?;
     let http = reqwest::Client::new();
     let enrolled = launch::enroll_device(&http, &server.base, &server.enrollment_code).await?;
+    let records = records_for(&server.base, &enrolled.token, n).await?;
     let lab_key = enrolled
         .lab_key
         .context("the enrollment answer carries no lab key")?;
@@ -287,18 +300,18 @@ enum Queued {
     BeforeSignIn,
 }
 
-/// One run of the app on a fresh server: enroll, queue `records` (before or after signing in),
-/// then time the sync from "Sync now" to "0 waiting to sync".
-async fn app_sync(records: &[Value], queued: Queued) -> Result<(AppSync, Option<Upgrade>)> {
-    let n = records.len();
+/// One run of the app on a fresh server: enroll, queue `n` collections (before or after
+/// signing in), then time the sync from "Sync now" to "0 waiting to sync".
+async fn app_sync(n: usize, queued: Queued) -> Result<(AppSync, Option<Upgrade>)> {
     let server = Server::start().await?;
     let proxy = FlakyProxy::start(server.port()).await?;
     let browser = Browser::start().await?;
     let result = async {
         enroll(&browser, &proxy.base, server.demo_code()?).await?;
         let token = flow::device_token(&browser).await?;
+        let records = records_for(&server.base, &token, n).await?;
         let mut upgrade = None;
-        let mut to_inject = records;
+        let mut to_inject = &records[..];
         let sign_in_took = if queued == Queued::BeforeSignIn {
             // The start-up sync of a tablet nobody signed in on (a heartbeat) ends first.
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -395,20 +408,11 @@ async fn app_sync(records: &[Value], queued: Queued) -> Result<(AppSync, Option<
 /// Measures one size: the references on fresh servers of their own, then the app on others;
 /// with `encrypted`, also the encrypted runs.
 pub async fn measure(n: usize, encrypted: bool) -> Result<SyncFigures> {
-    // The records are made once, against a fresh demo server's worklist: the demo's order ids
-    // are the same on every fresh server, so the very same records are valid on each.
-    let source = launch::LabServer::start().await?;
-    let http = reqwest::Client::new();
-    let token = launch::enroll(&http, &source.base, &source.enrollment_code).await?;
-    let worklist = Lab::new(&source.base).worklist(&token).await?;
-    source.stop().await?;
-    let records = lab::outbox_records(&worklist, "amara", n, lab::now())?;
-
-    let raw = raw_push(&records).await?;
-    let (plain, _) = app_sync(&records, Queued::AfterSignIn).await?;
+    let raw = raw_push(n).await?;
+    let (plain, _) = app_sync(n, Queued::AfterSignIn).await?;
     let encrypted = if encrypted {
-        let sealed = raw_push_sealed(&records).await?;
-        let (app, upgrade) = app_sync(&records, Queued::BeforeSignIn).await?;
+        let sealed = raw_push_sealed(n).await?;
+        let (app, upgrade) = app_sync(n, Queued::BeforeSignIn).await?;
         Some((app, upgrade.context("no upgrade measured")?, sealed))
     } else {
         None
