@@ -369,10 +369,12 @@ fn autosave_rows(report: &mut Report, a: &autosave::Autosave) {
         p(&a.encrypted),
     );
     let input = format!(
-        "{} saves; the final draft: {} (the app's, from its ciphertext) / {} (the references')",
+        "{} saves, each reference as often on a draft of the same size: the draft grows by one answer in its history per save, {} to {} (the app's, from its ciphertexts) / {} to {} (the references')",
         a.saves,
-        fmt_bytes(a.app_plain_bytes as u64),
-        fmt_bytes(a.reference_plain_bytes as u64)
+        fmt_bytes(a.app_plain_bytes.0 as u64),
+        fmt_bytes(a.app_plain_bytes.1 as u64),
+        fmt_bytes(a.reference_plain_bytes.0 as u64),
+        fmt_bytes(a.reference_plain_bytes.1 as u64)
     );
     let versus = |what: &str| {
         format!(

@@ -222,15 +222,18 @@ async fn block_pushes(browser: &Browser, block: bool) -> Result<()> {
 
 /// Starts a watcher in the page that notes (in `window.__benchUpgrade`, ms of the page's clock)
 /// when the sign-in has stored who signed in, and when all `n` outbox records are stored
-/// encrypted with a sealed copy. It opens the database every 50 ms and closes it again, so the
-/// app's own connection is never blocked; the outbox is scanned in key order and the scan stops
-/// at the first record still in the clear (the upgrade goes in the same order).
+/// encrypted with a sealed copy. Every 50 ms it opens the database (and closes it again, so the
+/// app's own connection is never blocked) and reads in one transaction, timed when that
+/// transaction's first read answers (what it reads is the state at that moment). The upgrade
+/// goes in key order, so each look reads only the last record; once that one is sealed, one
+/// full scan confirms every record is.
 async fn watch_upgrade(browser: &Browser, n: usize) -> Result<()> {
     browser
         .client
         .execute(
             "const [n] = arguments;
              const w = window.__benchUpgrade = { signedIn: null, sealed: null, error: null };
+             const done = (v) => v && v.data && v.data.drawline_enc && v.sealed;
              const tick = () => {
                const r = indexedDB.open('drawline');
                r.onerror = () => { w.error = String(r.error); };
@@ -239,20 +242,22 @@ async fn watch_upgrade(browser: &Browser, n: usize) -> Result<()> {
                  const next = () => { db.close(); if (w.sealed === null && w.error === null) setTimeout(tick, 50); };
                  try {
                    const tx = db.transaction(['settings', 'outbox']);
+                   const outbox = tx.objectStore('outbox');
                    const g = tx.objectStore('settings').get('signed_in');
                    g.onsuccess = () => {
-                     if (g.result && w.signedIn === null) w.signedIn = performance.now();
+                     const at = performance.now();
+                     if (g.result && w.signedIn === null) w.signedIn = at;
                      if (w.signedIn === null) return;
-                     let sealed = 0;
-                     const c = tx.objectStore('outbox').openCursor();
-                     c.onsuccess = () => {
-                       const cur = c.result;
-                       if (cur && cur.value.data && cur.value.data.drawline_enc && cur.value.sealed) {
-                         sealed++;
-                         cur.continue();
-                       } else if (!cur && sealed >= n) {
-                         w.sealed = performance.now();
-                       }
+                     const last = outbox.openCursor(null, 'prev');
+                     last.onsuccess = () => {
+                       if (!last.result || !done(last.result.value)) return;
+                       let sealed = 0;
+                       const c = outbox.openCursor();
+                       c.onsuccess = () => {
+                         const cur = c.result;
+                         if (cur && done(cur.value)) { sealed++; cur.continue(); }
+                         else if (!cur && sealed >= n) w.sealed = at;
+                       };
                      };
                    };
                    tx.oncomplete = next;
