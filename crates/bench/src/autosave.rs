@@ -107,7 +107,7 @@ impl PlainDraft {
     /// Records the next answer (fasting, not fasting, in turn, as the app's saves toggle it)
     /// and answers the draft record as stored in the clear.
     fn answer(&mut self) -> Result<Value> {
-        let answer = if self.answers % 2 == 0 {
+        let answer = if self.answers.is_multiple_of(2) {
             FastingStatus::Fasting
         } else {
             FastingStatus::NotFasting

@@ -307,7 +307,9 @@ async fn sync_section(
             ),
             sync_ratio(n, &f.plain, f.raw.time, n),
         );
-        points.plain.push((n, stats::ms(f.plain.app), f.plain.synced));
+        points
+            .plain
+            .push((n, stats::ms(f.plain.app), f.plain.synced));
         let Some((app, upgrade, sealed)) = &f.encrypted else {
             continue;
         };
@@ -362,12 +364,7 @@ fn autosave_rows(report: &mut Report, a: &autosave::Autosave) {
     let ratios = |(a50, a95): (f64, f64), (r50, r95): (f64, f64)| {
         format!("p50 {} / p95 {}", ratio(a50, r50), ratio(a95, r95))
     };
-    let (app, stored, plain, encrypted) = (
-        p(&a.app),
-        p(&a.stored),
-        p(&a.plain),
-        p(&a.encrypted),
-    );
+    let (app, stored, plain, encrypted) = (p(&a.app), p(&a.stored), p(&a.plain), p(&a.encrypted));
     let input = format!(
         "{} saves, each reference as often on a draft of the same size: the draft grows by one answer in its history per save, {} to {} (the app's, from its ciphertexts) / {} to {} (the references')",
         a.saves,

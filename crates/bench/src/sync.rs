@@ -202,7 +202,11 @@ async fn sign_in(browser: &Browser) -> Result<Duration> {
 /// sign-in wait for the timed sync instead of going with the sign-in's own sync.
 async fn block_pushes(browser: &Browser, block: bool) -> Result<()> {
     browser.cdp("Network.enable", json!({})).await?;
-    let urls: Vec<&str> = if block { vec![PUSH_URL_PATTERN] } else { vec![] };
+    let urls: Vec<&str> = if block {
+        vec![PUSH_URL_PATTERN]
+    } else {
+        vec![]
+    };
     if browser
         .cdp("Network.setBlockedURLs", json!({ "urls": urls }))
         .await
