@@ -102,6 +102,16 @@ pub async fn cli(db: &Path, args: &[&str]) -> Result<String> {
 
 /// Enrolls a device with its one-time code over HTTP; answers the device token.
 pub async fn enroll(http: &reqwest::Client, base: &str, code: &str) -> Result<String> {
+    Ok(enroll_device(http, base, code).await?.token)
+}
+
+/// Enrolls a device with its one-time code over HTTP; answers the whole enrollment (the device
+/// token and the lab's public key).
+pub async fn enroll_device(
+    http: &reqwest::Client,
+    base: &str,
+    code: &str,
+) -> Result<drawline_domain::api::EnrollResponse> {
     let res = http
         .post(format!("{base}/api/v1/enroll"))
         .json(&serde_json::json!({ "code": code }))
@@ -112,10 +122,7 @@ pub async fn enroll(http: &reqwest::Client, base: &str, code: &str) -> Result<St
     if !status.is_success() {
         bail!("enroll: {status}: {body}");
     }
-    body["token"]
-        .as_str()
-        .map(str::to_owned)
-        .context("enroll answered no token")
+    serde_json::from_value(body).context("enroll answered no enrollment")
 }
 
 /// Registers a device through the CLI; answers its one-time enrollment code.

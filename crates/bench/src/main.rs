@@ -1,5 +1,6 @@
 //! `drawline-bench`: runs Drawline's benchmarks and writes BENCHMARKS.md (run it through `cargo xtask bench`).
 
+mod autosave;
 mod browser;
 mod bundle;
 mod launch;
@@ -68,9 +69,14 @@ async fn main() -> Result<()> {
     let mut growth = Vec::new();
     // The small syncs first; the largest runs last (it can take many minutes).
     let mut sync_points = Vec::new();
+    let mut encrypted_points = Vec::new();
     if opts.runs("sync") {
         let sizes: &[usize] = if opts.quick { &[100] } else { &[100, 1_000] };
-        sync_section(sizes, &mut report, &mut sync_points).await;
+        let mut points = SyncPoints {
+            plain: &mut sync_points,
+            encrypted: &mut encrypted_points,
+        };
+        sync_section(sizes, true, &mut report, &mut points).await;
     }
     if opts.runs("load") {
         load_section(&opts, &mut report, &mut growth).await;
@@ -110,12 +116,33 @@ async fn main() -> Result<()> {
         list_section(&opts, &mut report, &mut growth).await;
     }
     if opts.runs("sync") && !opts.quick {
-        sync_section(&[10_000], &mut report, &mut sync_points).await;
+        // The largest size without the encrypted runs: the brief compares at 1,000.
+        let mut points = SyncPoints {
+            plain: &mut sync_points,
+            encrypted: &mut encrypted_points,
+        };
+        sync_section(&[10_000], false, &mut report, &mut points).await;
+    }
+    if encrypted_points.len() > 1 {
+        growth.insert(
+            0,
+            growth_line(
+                "Sync by the app with encryption (sealed copies)",
+                "collections",
+                "collection",
+                &encrypted_points,
+            ),
+        );
     }
     if sync_points.len() > 1 {
         growth.insert(
             0,
-            growth_line("Sync by the app", "collections", "collection", &sync_points),
+            growth_line(
+                "Sync by the app without encryption",
+                "collections",
+                "collection",
+                &sync_points,
+            ),
         );
     }
     if !growth.is_empty() {
@@ -126,22 +153,8 @@ async fn main() -> Result<()> {
     }
     if opts.runs("autosave") {
         let saves = if opts.quick { 50 } else { 500 };
-        match browser::autosave(saves).await {
-            Ok(a) => {
-                let (p50, p95) = (quantile(&a.app, 0.5), quantile(&a.app, 0.95));
-                let (r50, r95) = (quantile(&a.reference, 0.5), quantile(&a.reference, 0.95));
-                report.row(
-                    "Autosave: UI change (fasting answer on review) to the draft's strict IndexedDB transaction completing",
-                    format!("{} saves", a.saves),
-                    format!("p50 {} / p95 {}", fmt_ms(p50), fmt_ms(p95)),
-                    format!(
-                        "bare IndexedDB put of the same record, strict durability, same browser: p50 {} / p95 {}",
-                        fmt_ms(r50),
-                        fmt_ms(r95)
-                    ),
-                    format!("p50 {} / p95 {}", ratio(p50, r50), ratio(p95, r95)),
-                );
-            }
+        match autosave::autosave(saves).await {
+            Ok(a) => autosave_rows(&mut report, &a),
             Err(e) => report.note(format!("**Autosave could not be measured**: {e:#}")),
         }
     }
@@ -207,59 +220,186 @@ fn growth_line(title: &str, what: &str, unit: &str, points: &[Point]) -> String 
     format!("- {title}: {}: {verdict}", per.join("; "))
 }
 
-/// Sync at each size in `sizes`; complete runs go to `points` for the growth line.
-async fn sync_section(sizes: &[usize], report: &mut Report, points: &mut Vec<Point>) {
-    for &n in sizes {
-        match sync::measure(n).await {
-            Ok(f) => {
-                let app = stats::ms(f.app);
-                let raw = stats::ms(f.raw);
-                let done = f.synced == f.n;
-                let figure = if done {
-                    format!("{} ({:.0}/s)", fmt_ms(app), n as f64 / f.app.as_secs_f64())
-                } else {
-                    format!(
-                        "**not finished**: {} of {} synced when the run stopped waiting after {} ({:.1}/s)",
-                        thousands(f.synced),
-                        thousands(f.n),
-                        fmt_ms(app),
-                        f.synced as f64 / f.app.as_secs_f64()
-                    )
-                };
-                report.row(
-                    "Sync: queued collections pushed by the app in Chromium, through the counting proxy",
-                    format!("{} queued", thousands(f.n)),
-                    format!(
-                        "{figure}; {} push + {} pull requests; {} sent",
-                        f.pushes,
-                        f.pulls,
-                        fmt_bytes(f.push_bytes)
-                    ),
-                    format!(
-                        "server raw insert, same records, batches of 200 from Rust: {} ({:.0}/s); {} requests; {}",
-                        fmt_ms(raw),
-                        n as f64 / f.raw.as_secs_f64(),
-                        f.raw_requests,
-                        fmt_bytes(f.raw_bytes)
-                    ),
-                    if done {
-                        ratio(app, raw)
-                    } else {
-                        // Time per collection so far against the reference's.
-                        format!(
-                            "more than {} per collection",
-                            ratio(app / f.synced.max(1) as f64, raw / n as f64)
-                        )
-                    },
-                );
-                points.push((n, app, f.synced));
-            }
-            Err(e) => report.note(format!(
-                "**Sync of {} queued collections could not be measured**: {e:#}",
-                thousands(n)
-            )),
-        }
+/// Where each complete sync run goes for the growth lines.
+struct SyncPoints<'a> {
+    /// The app's sync of records queued in the clear.
+    plain: &'a mut Vec<Point>,
+    /// The app's sync of records encrypted and sealed on the tablet.
+    encrypted: &'a mut Vec<Point>,
+}
+
+/// The figure of one sync by the app: its time and rate, or how far it got.
+fn app_sync_figure(n: usize, a: &sync::AppSync) -> String {
+    let app = stats::ms(a.app);
+    let figure = if a.synced == n {
+        format!("{} ({:.0}/s)", fmt_ms(app), n as f64 / a.app.as_secs_f64())
+    } else {
+        format!(
+            "**not finished**: {} of {} synced when the run stopped waiting after {} ({:.1}/s)",
+            thousands(a.synced),
+            thousands(n),
+            fmt_ms(app),
+            a.synced as f64 / a.app.as_secs_f64()
+        )
+    };
+    format!(
+        "{figure}; {} push + {} pull requests; {} sent",
+        a.pushes,
+        a.pulls,
+        fmt_bytes(a.push_bytes)
+    )
+}
+
+/// A raw push from Rust as "time (rate); requests; bytes".
+fn raw_figure(n: usize, r: &sync::RawPush) -> String {
+    format!(
+        "{} ({:.0}/s); {} requests; {}",
+        fmt_ms(stats::ms(r.time)),
+        n as f64 / r.time.as_secs_f64(),
+        r.requests,
+        fmt_bytes(r.bytes)
+    )
+}
+
+/// Ratio of an app sync to a reference time: per collection so far when it did not finish.
+fn sync_ratio(n: usize, a: &sync::AppSync, reference: Duration, reference_n: usize) -> String {
+    let app = stats::ms(a.app);
+    if a.synced == n {
+        ratio(app, stats::ms(reference))
+    } else {
+        format!(
+            "more than {} per collection",
+            ratio(
+                app / a.synced.max(1) as f64,
+                stats::ms(reference) / reference_n.max(1) as f64
+            )
+        )
     }
+}
+
+/// Sync at each size in `sizes` (with `encrypted`, also with encryption); complete runs go to
+/// `points` for the growth lines.
+async fn sync_section(
+    sizes: &[usize],
+    encrypted: bool,
+    report: &mut Report,
+    points: &mut SyncPoints<'_>,
+) {
+    for &n in sizes {
+        let f = match sync::measure(n, encrypted).await {
+            Ok(f) => f,
+            Err(e) => {
+                report.note(format!(
+                    "**Sync of {} queued collections could not be measured**: {e:#}",
+                    thousands(n)
+                ));
+                continue;
+            }
+        };
+        let queued = format!("{} queued", thousands(f.n));
+        report.row(
+            "Sync without encryption: collections queued in the clear after sign-in, pushed plain by the app in Chromium, through the counting proxy (receipts are still stored encrypted)",
+            queued.clone(),
+            app_sync_figure(n, &f.plain),
+            format!(
+                "server raw insert, same records, batches of 200 from Rust: {}",
+                raw_figure(n, &f.raw)
+            ),
+            sync_ratio(n, &f.plain, f.raw.time, n),
+        );
+        points
+            .plain
+            .push((n, stats::ms(f.plain.app), f.plain.synced));
+        let Some((app, upgrade, sealed)) = &f.encrypted else {
+            continue;
+        };
+        report.row(
+            "Sync with encryption: the same collections queued before sign-in, so the sign-in encrypted them and sealed them to the lab; pushed as sealed copies by the app (the outbox decrypted to build each batch, every seal opened by the lab), through the counting proxy; this sync also pulls the round, which the sign-in's held-back sync could not",
+            queued.clone(),
+            app_sync_figure(n, app),
+            format!(
+                "the app's sync without encryption above: {}",
+                fmt_ms(stats::ms(f.plain.app))
+            ),
+            if f.plain.synced == n {
+                sync_ratio(n, app, f.plain.app, n)
+            } else {
+                "n/a (the reference did not finish)".into()
+            },
+        );
+        points.encrypted.push((n, stats::ms(app.app), app.synced));
+        report.row(
+            "Sync with encryption, native reference: the same records sealed in Rust to the lab's key (`seal_record`), pushed as sealed copies from Rust in batches of 200 (the lab opens each)",
+            queued.clone(),
+            raw_figure(n, sealed),
+            format!("the same records in the clear from Rust: {}", raw_figure(n, &f.raw)),
+            ratio(stats::ms(sealed.time), stats::ms(f.raw.time)),
+        );
+        report.row(
+            "Sync with encryption: the sign-in's one-time upgrade of collections queued in the clear (each encrypted under the data key and sealed to the lab, one committed write each)",
+            queued,
+            format!(
+                "upgrade {} ({:.0}/s; watched every 50 ms); sign-in click to draw list {}",
+                fmt_ms(stats::ms(upgrade.upgrade)),
+                n as f64 / upgrade.upgrade.as_secs_f64().max(1e-3),
+                fmt_ms(stats::ms(app.sign_in))
+            ),
+            format!(
+                "sign-in with nothing to upgrade, in the run without encryption (whose sign-in also ran its first sync; here that sync's push was held back in the browser for the timed sync): click to draw list {}",
+                fmt_ms(stats::ms(f.plain.sign_in))
+            ),
+            format!(
+                "sign-in {}",
+                ratio(stats::ms(app.sign_in), stats::ms(f.plain.sign_in))
+            ),
+        );
+    }
+}
+
+/// The autosave rows: the app (which encrypts) and the encrypt-and-put reference, each beside a
+/// strict put of the same draft in the clear, and the stored envelope's bare put.
+fn autosave_rows(report: &mut Report, a: &autosave::Autosave) {
+    let p = |v: &[f64]| (quantile(v, 0.5), quantile(v, 0.95));
+    let pair = |(p50, p95): (f64, f64)| format!("p50 {} / p95 {}", fmt_ms(p50), fmt_ms(p95));
+    let ratios = |(a50, a95): (f64, f64), (r50, r95): (f64, f64)| {
+        format!("p50 {} / p95 {}", ratio(a50, r50), ratio(a95, r95))
+    };
+    let (app, stored, plain, encrypted) = (p(&a.app), p(&a.stored), p(&a.plain), p(&a.encrypted));
+    let input = format!(
+        "{} saves, each reference as often on a draft of the same size: the draft grows by one answer in its history per save, {} to {} (the app's, from its ciphertexts) / {} to {} (the references')",
+        a.saves,
+        fmt_bytes(a.app_plain_bytes.0 as u64),
+        fmt_bytes(a.app_plain_bytes.1 as u64),
+        fmt_bytes(a.reference_plain_bytes.0 as u64),
+        fmt_bytes(a.reference_plain_bytes.1 as u64)
+    );
+    let versus = |what: &str| {
+        format!(
+            "{what}strict IndexedDB put of the same draft in the clear (JSON built with the domain crate), same browser: {}",
+            pair(plain)
+        )
+    };
+    report.row(
+        "Autosave with encryption: UI change (fasting answer on review) to the draft's strict IndexedDB transaction completing, the draft encrypted under the data key",
+        input.clone(),
+        pair(app),
+        versus(""),
+        ratios(app, plain),
+    );
+    report.row(
+        "Autosave reference: WebCrypto AES-256-GCM encryption of the draft (random 96-bit IV, non-extractable key, as the app's data key) and a strict put of its envelope, in the page",
+        input.clone(),
+        pair(encrypted),
+        versus("the same run's "),
+        ratios(encrypted, plain),
+    );
+    report.row(
+        "Autosave reference: bare strict put of the record as the app stored it (an encrypted envelope)",
+        input,
+        pair(stored),
+        versus("the same run's "),
+        ratios(stored, plain),
+    );
 }
 
 async fn load_section(opts: &Options, report: &mut Report, growth: &mut Vec<String>) {

@@ -1,7 +1,7 @@
 //! Push requests as the app builds them from outbox records, sent from native Rust.
 
 use anyhow::{Context, Result};
-use drawline_domain::api::{PushRecord, PushRequest};
+use drawline_domain::api::{PublicJwk, PushRecord, PushRequest};
 use drawline_e2e::lab;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -30,6 +30,28 @@ pub fn push_body(outbox: &[Value], queue_length: usize) -> Result<Vec<u8>> {
         oldest_unsynced_seconds: Some(0),
         last_error: None,
         records: outbox.iter().map(push_record).collect::<Result<_>>()?,
+    };
+    Ok(serde_json::to_vec(&req)?)
+}
+
+/// The serialised push of these outbox records sealed to the lab's public key `lab` in Rust (as
+/// the tablet seals them at finalize), sent only as sealed copies, as the app sends them.
+pub fn sealed_push_body(outbox: &[Value], lab: &PublicJwk, queue_length: usize) -> Result<Vec<u8>> {
+    let sealed = outbox
+        .iter()
+        .map(|o| {
+            let record = push_record(o)?;
+            drawline_server::lab_key::seal_record(lab, &record).map_err(anyhow::Error::from)
+        })
+        .collect::<Result<_>>()?;
+    let req = PushRequest {
+        sealed,
+        device_clock: lab::now(),
+        app_version: Some("bench".into()),
+        queue_length: queue_length as u32,
+        oldest_unsynced_seconds: Some(0),
+        last_error: None,
+        records: Vec::new(),
     };
     Ok(serde_json::to_vec(&req)?)
 }
