@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::components::error_note::ErrorNote;
 use crate::components::screen::{Screen, TitleActions};
-use crate::context::{DeviceDb, Revision};
+use crate::context::{Auth, DeviceDb, Revision};
 use crate::error::AppError;
 use crate::round;
 
@@ -13,6 +13,9 @@ use crate::round;
 pub fn Drafts() -> impl IntoView {
     let db = DeviceDb::expect();
     let revision = Revision::expect();
+    let auth = Auth::expect();
+    // Another collector's draft shows no patient until someone chooses to take it over.
+    let taken_over = RwSignal::new(std::collections::HashSet::<String>::new());
     let drafts = LocalResource::new(move || {
         revision.track();
         async move { round::load_drafts(&db.0.await?).await }
@@ -30,6 +33,32 @@ pub fn Drafts() -> impl IntoView {
             Ok(list) => list
                 .into_iter()
                 .map(|(d, step, saved)| {
+                    let mine = auth
+                        .collector()
+                        .is_none_or(|me| me.id == d.collector.id);
+                    let id = d.id();
+                    if !mine && !taken_over.with(|t| t.contains(&id)) {
+                        let by = d.collector.display_name.clone();
+                        return view! {
+                            <article class="patient-card" data-testid="draft-card-other">
+                                <div class="patient-main">
+                                    <h3 class="patient-name">"Unfinished collection by " {by}</h3>
+                                    <p class="muted">"Left at: " <strong>{step.title()}</strong></p>
+                                </div>
+                                <div class="patient-action">
+                                    <button
+                                        type="button"
+                                        class="button"
+                                        data-testid="take-over"
+                                        on:click=move |_| taken_over.update(|t| { t.insert(id.clone()); })
+                                    >
+                                        "Take over"
+                                    </button>
+                                </div>
+                            </article>
+                        }
+                        .into_any();
+                    }
                     let who = d.collection.patient().identity.clone();
                     let saved = chrono::DateTime::parse_from_rfc3339(&saved)
                         .map(|t| drawline_domain::clock_text::hm(&t.with_timezone(&chrono::Local)))
@@ -63,6 +92,7 @@ pub fn Drafts() -> impl IntoView {
                             </div>
                         </article>
                     }
+                    .into_any()
                 })
                 .collect_view()
                 .into_any(),

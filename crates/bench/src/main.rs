@@ -95,14 +95,14 @@ async fn main() -> Result<()> {
                     fmt_bytes(c.bytes)
                 );
                 report.row(
-                    "Cold start to interactive draw list, online (service worker bypassed, HTTP cache empty)",
+                    "Cold start to interactive draw list, online (service worker bypassed, HTTP cache empty; through the PIN unlock a page load asks for)",
                     format!("demo worklist; median of {}", c.runs),
                     fmt_ms(c.online),
                     format!("{}: {}", page, fmt_ms(c.reference)),
                     ratio(c.online, c.reference),
                 );
                 report.row(
-                    "Cold start to interactive draw list, offline (server stopped, from the service worker)",
+                    "Cold start to interactive draw list, offline (server stopped, from the service worker; through the PIN unlock)",
                     format!("demo worklist; median of {}", c.runs),
                     fmt_ms(c.offline),
                     format!("the online static page above: {}", fmt_ms(c.reference)),

@@ -106,7 +106,7 @@ async fn a_revoked_tablet_deletes_what_the_lab_holds_and_keeps_exactly_its_unsyn
     flow::collect_one(&browser, 2).await?;
     flow::wait_for_waiting(&browser, 1).await?;
     back_to_the_list(&browser).await?;
-    leave_a_draft(&browser, "MRN100232").await?;
+    leave_a_draft(&browser, "MRN100234").await?;
     let [drafts, unsynced, receipts] = flow::store_keys(&browser).await?;
     ensure!(
         drafts.len() == 1 && unsynced.len() == 1 && receipts.len() == 1,
