@@ -327,7 +327,7 @@ async fn a_thousand_queued_collections_sync_once_each_and_the_cost_is_reported()
 #[tokio::test]
 #[ignore = "needs the release PWA, the server binary and chromedriver: run `cargo xtask test`"]
 async fn orders_cancelled_while_the_tablet_was_away_are_flagged_at_the_next_pull() -> Result<()> {
-    let (server, browser, token, lab) = enrolled_tablet_with_lab().await?;
+    let (_server, browser, token, lab) = enrolled_tablet_with_lab().await?;
     let worklist = lab.worklist(&token).await?;
     let order_of = |mrn: &str| -> Result<String> {
         let patient = worklist
