@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use wasm_bindgen::JsCast;
 
-use super::{b64, subtle, CryptoError};
+use super::error::CryptoError;
+use super::{b64, subtle};
 
 /// Length of the data key: AES-256.
 pub(crate) const KEY_LEN: usize = 32;

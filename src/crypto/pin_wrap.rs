@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use web_sys::{CryptoKey, Pbkdf2Params};
 
+use super::data_key::DataKey;
 use super::data_key::KEY_LEN;
-use super::{b64, subtle, CryptoError, DataKey};
+use super::error::CryptoError;
+use super::{b64, subtle};
 
 /// PBKDF2 salt length (NIST SP 800-132 asks for at least 128 bits).
 const SALT_LEN: usize = 16;

@@ -7,7 +7,8 @@ use web_sys::{
     CryptoKey, CryptoKeyPair, EcKeyGenParams, EcKeyImportParams, EcdhKeyDeriveParams, HkdfParams,
 };
 
-use super::{b64, subtle, CryptoError};
+use super::error::CryptoError;
+use super::{b64, subtle};
 
 const ECDH: &str = "ECDH";
 const P256: &str = "P-256";

@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AesDerivedKeyParams, AesGcmParams, Crypto, CryptoKey, SubtleCrypto};
 
-use super::CryptoError;
+use super::error::CryptoError;
 
 /// WebCrypto's name of AES in Galois/Counter mode.
 pub(crate) const AES_GCM: &str = "AES-GCM";

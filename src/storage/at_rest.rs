@@ -6,14 +6,16 @@
 
 use crate::crypto::Envelope;
 
-use super::encrypted::EncryptedStore;
 use super::error::StorageError;
 use super::keys::{NOTICES_ID, SESSION, SITE, WORKLIST};
 use super::store::DraftStore;
 
-/// How many records were still in the clear (or unsealed) and are now encrypted.
-pub async fn encrypt_in_place(store: &EncryptedStore) -> Result<u32, StorageError> {
-    let raw = store.inner().clone();
+/// How many records were still in the clear (or unsealed) and are now encrypted: `raw` is the
+/// database as stored, `store` the encrypting store over it.
+pub async fn encrypt_in_place(
+    raw: &dyn DraftStore,
+    store: &dyn DraftStore,
+) -> Result<u32, StorageError> {
     let mut done = 0;
     for draft in raw.list_drafts().await? {
         if !Envelope::is_envelope(&draft.data) {

@@ -362,6 +362,6 @@ impl DraftStore for EncryptedStore {
     }
 
     async fn encrypt_in_place(&self) -> Result<u32, StorageError> {
-        super::at_rest::encrypt_in_place(self).await
+        super::at_rest::encrypt_in_place(self.inner.as_ref(), self).await
     }
 }
