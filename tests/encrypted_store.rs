@@ -246,6 +246,50 @@ async fn a_locked_tablet_can_still_settle_and_quarantine_but_reveals_and_writes_
 }
 
 #[wasm_bindgen_test]
+async fn a_locked_tablet_settles_and_quarantines_a_record_an_earlier_version_left_in_the_clear() {
+    let name = fresh_name("legacy-locked");
+    let vault = Vault::new();
+    let (raw, store) = encrypted(&name, vault.clone()).await;
+    let item = collection();
+    raw.finalize("none", &item).await.unwrap();
+    // Locked: the engine quarantines, then settles, the clear record; neither waits for a PIN.
+    let mut listed = store.list_outbox().await.unwrap().remove(0);
+    listed.attention = Some(drawline::storage::Attention {
+        outcome: "conflict".into(),
+        code: None,
+        reason: "another version is held".into(),
+        at: "2026-11-30T10:00:00+01:00".into(),
+    });
+    store.put_outbox(&listed).await.unwrap();
+    let details = ReceiptDetails::of(&listed.data);
+    store
+        .settle(&[ReceiptRecord {
+            id: listed.id.clone(),
+            collection_id: listed.collection_id.clone(),
+            version: 1,
+            hash: listed.hash.clone(),
+            patient_id: details.patient_id.clone(),
+            patient_label: details.patient_label.clone(),
+            order_ids: details.order_ids.clone(),
+            finalized_at: listed.finalized_at.clone(),
+            receipt: json!({}),
+            voided: false,
+            data: Some(listed.data.clone()),
+        }])
+        .await
+        .unwrap();
+    assert!(store.list_outbox().await.unwrap().is_empty());
+    // The unlock encrypts it; the receipt still says whose it was.
+    vault.open(DataKey::from_raw_b64u(RAW_KEY).await.unwrap());
+    store.encrypt_in_place().await.unwrap();
+    assert_nothing_in_the_clear(&everything(raw.as_ref()).await);
+    let receipts = store.list_receipts().await.unwrap();
+    assert_eq!(receipts[0].patient_label, details.patient_label);
+    drop((raw, store));
+    IdbStore::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
 async fn upgrading_a_plain_database_encrypts_every_draft_and_outbox_record_in_place_without_losing_one(
 ) {
     let name = fresh_name("upgrade");

@@ -60,7 +60,7 @@ pub fn cover_for(path: &str, locked: bool, revoked: bool) -> Cover {
 #[component]
 pub fn LockGate(
     /// The app.
-    children: Children,
+    children: ChildrenFn,
 ) -> impl IntoView {
     let lock = Lock::expect();
     let Revoked(revoked) = Revoked::expect();
@@ -131,7 +131,9 @@ pub fn LockGate(
             aria-hidden=move || covered().then_some("true")
             data-testid="app-shell"
         >
-            {children()}
+            // Started locked (a page load): nothing is on screen yet to keep, and every screen
+            // reads its data afresh once the session is unlocked.
+            <Show when=move || !auth.session_locked.get()>{children()}</Show>
         </div>
         {move || match cover.get() {
             Cover::None => ().into_any(),

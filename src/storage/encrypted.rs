@@ -131,10 +131,16 @@ impl EncryptedStore {
     }
 
     /// The outbox record as stored: its data in an envelope (unless it already is one) and,
-    /// when the tablet knows the lab's key, a copy sealed to the lab.
-    async fn outbox_at_rest(&self, item: &OutboxItem) -> Result<OutboxItem, StorageError> {
+    /// when the tablet knows the lab's key, a copy sealed to the lab. `rewrite` is a record
+    /// already on the tablet: one an earlier version stored in the clear is rewritten as it was
+    /// while locked (a quarantine answer must not wait for a PIN), and encrypted at the unlock.
+    async fn outbox_at_rest(
+        &self,
+        item: &OutboxItem,
+        rewrite: bool,
+    ) -> Result<OutboxItem, StorageError> {
         let mut stored = item.clone();
-        if Envelope::is_envelope(&item.data) {
+        if Envelope::is_envelope(&item.data) || (rewrite && !self.vault.is_open()) {
             return Ok(stored);
         }
         if stored.sealed.is_none() {
@@ -191,6 +197,12 @@ impl EncryptedStore {
     }
 
     async fn receipt_at_rest(&self, r: &ReceiptRecord) -> Result<ReceiptRecord, StorageError> {
+        let carried = r.data.as_ref().is_some_and(Envelope::is_envelope);
+        if !carried && !self.vault.is_open() {
+            // Settled while locked from a record an earlier version stored in the clear: it
+            // stays as it was until the unlock encrypts it; a receipt never waits for a PIN.
+            return Ok(r.clone());
+        }
         let mut stored = r.clone();
         stored.patient_id = String::new();
         stored.patient_label = String::new();
@@ -279,7 +291,7 @@ impl DraftStore for EncryptedStore {
     }
 
     async fn finalize(&self, draft_id: &str, item: &OutboxItem) -> Result<(), StorageError> {
-        let stored = self.outbox_at_rest(item).await?;
+        let stored = self.outbox_at_rest(item, false).await?;
         self.inner.finalize(draft_id, &stored).await
     }
 
@@ -295,7 +307,7 @@ impl DraftStore for EncryptedStore {
     }
 
     async fn put_outbox(&self, item: &OutboxItem) -> Result<(), StorageError> {
-        let stored = self.outbox_at_rest(item).await?;
+        let stored = self.outbox_at_rest(item, true).await?;
         self.inner.put_outbox(&stored).await
     }
 
