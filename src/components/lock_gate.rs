@@ -132,8 +132,10 @@ pub fn LockGate(
             data-testid="app-shell"
         >
             // Started locked (a page load): nothing is on screen yet to keep, and every screen
-            // reads its data afresh once the session is unlocked.
-            <Show when=move || !auth.session_locked.get()>{children()}</Show>
+            // reads its data afresh once the session is unlocked. The hand-over needs no key.
+            <Show when=move || {
+                !auth.session_locked.get() || location.pathname.get() == UNCOVERED_PATH
+            }>{children()}</Show>
         </div>
         {move || match cover.get() {
             Cover::None => ().into_any(),
