@@ -67,12 +67,9 @@ pub fn check_record(value: Value, device_clock: DateTime<FixedOffset>) -> SyncIt
     read_record(value, device_clock).0
 }
 
-/// [`check_record`], with the collection read when it passed (for re-validation). No reason
-/// quotes the record's text: serde's messages are replaced by the field they fail on.
-fn read_record(
-    value: Value,
-    device_clock: DateTime<FixedOffset>,
-) -> (SyncItem, Option<FinalizedCollection>) {
+/// The id and version a pushed value names, as far as they can be read (nil and 0 otherwise),
+/// so even a refusal answers for the record it was about.
+fn claimed_id(value: &Value) -> (Uuid, u32) {
     let id = value
         .get("id")
         .and_then(Value::as_str)
@@ -83,6 +80,16 @@ fn read_record(
         .and_then(Value::as_u64)
         .and_then(|v| u32::try_from(v).ok())
         .unwrap_or(0);
+    (id, version)
+}
+
+/// [`check_record`], with the collection read when it passed (for re-validation). No reason
+/// quotes the record's text: serde's messages are replaced by the field they fail on.
+fn read_record(
+    value: Value,
+    device_clock: DateTime<FixedOffset>,
+) -> (SyncItem, Option<FinalizedCollection>) {
+    let (id, version) = claimed_id(&value);
     let reject = |code: &'static str, reason: String| {
         (
             SyncItem::Rejected {
@@ -396,16 +403,7 @@ fn read_sealed(
     value: Value,
     device_clock: DateTime<FixedOffset>,
 ) -> (SyncItem, Option<FinalizedCollection>) {
-    let id = value
-        .get("id")
-        .and_then(Value::as_str)
-        .and_then(|s| Uuid::parse_str(s).ok())
-        .unwrap_or(Uuid::nil());
-    let version = value
-        .get("version")
-        .and_then(Value::as_u64)
-        .and_then(|v| u32::try_from(v).ok())
-        .unwrap_or(0);
+    let (id, version) = claimed_id(&value);
     let reject = |reason: String| {
         (
             SyncItem::Rejected {

@@ -440,3 +440,17 @@ pub async fn assert_status(req: RequestBuilder, status: u16) {
     let res = req.send().await.unwrap();
     assert_eq!(res.status(), status);
 }
+
+/// The base URL a `drawline serve` child prints as its first line on stdout (taken from it).
+pub fn serving_base(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("Drawline is serving at ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .trim_end_matches('/')
+        .to_owned()
+}

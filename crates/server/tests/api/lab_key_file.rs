@@ -3,7 +3,6 @@
 //! stops the server with a clear message (never a new key over it), and no log line holds the
 //! data key or the lab's private key.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::fixtures;
-use crate::helpers::{add_fixture_collectors, seal_push_of, seed_collection_orders};
+use crate::helpers::{add_fixture_collectors, seal_push_of, seed_collection_orders, serving_base};
 
 /// A lab folder with a database holding a registered tablet (with orders); answers (folder,
 /// database, enrollment code).
@@ -52,16 +51,7 @@ fn serve(db: &Path, dir: &Path, log: &Path) -> Command {
 /// Starts the server; answers the process and its base URL.
 fn start(db: &Path, dir: &Path, log: &Path) -> (Child, String) {
     let mut child = serve(db, dir, log).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("Drawline is serving at ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
+    let base = serving_base(&mut child);
     (child, base)
 }
 

@@ -1,7 +1,6 @@
 //! The real `drawline serve` process killed (SIGKILL) while a push batch is in flight, then
 //! restarted: resending the batch stores every record exactly once.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -14,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::fixtures;
-use crate::helpers::{add_fixture_collectors, seed_collection_orders};
+use crate::helpers::{add_fixture_collectors, seed_collection_orders, serving_base};
 
 /// Starts the server on a free port; answers the process and its base URL.
 fn start(db: &Path, dir: &Path) -> (Child, String) {
@@ -29,16 +28,7 @@ fn start(db: &Path, dir: &Path) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("Drawline is serving at ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
+    let base = serving_base(&mut child);
     (child, base)
 }
 
